@@ -1,0 +1,47 @@
+//! Typed host-hardening policies for Ubuntu 24.04 VPS hosts, rendered to the real config formats.
+//!
+//! A host's security is described once, as plain policy values, and every artifact is derived
+//! from that one description so the layers can never disagree: the SSH port that sshd listens on
+//! is the port ufw, nftables and the Hetzner firewall open; Cloudflare's ranges are the ones the
+//! Hetzner firewall and Caddy's allow-list trust.
+//!
+//! The crate does no I/O. Constructors validate their input and return [`Error`] naming the
+//! offending field; renderers are pure functions from a policy to text (usually a
+//! [`RenderedFile`] carrying its target path and mode).
+//!
+//! Modules, by runbook area:
+//! - [`firewall`]: one `FirewallPolicy` rendered to ufw commands, an nftables ruleset,
+//!   DOCKER-USER rules and Hetzner firewall rule values (sections 1.4, 4.1-4.5).
+//! - [`sshd`]: `SshdPolicy` rendered to an `sshd_config.d` fragment, the socket-activation port
+//!   fix and an admin `ssh_config` (section 3).
+//! - [`sysctl`], [`kernel_modules`], [`mounts`], [`auditd`], [`unattended_upgrades`],
+//!   [`chrony`], [`services`]: the host baseline (section 2).
+//! - [`docker`]: `daemon.json`, compose service hardening, seccomp and AppArmor (section 5).
+//! - [`caddy`]: the Caddyfile model (section 6).
+//! - [`monitoring`]: node_exporter and Prometheus alert rules (section 8).
+//! - [`presets`]: the runbook baseline with every known erratum fixed.
+//! - [`values`]: validated building blocks shared by every policy (users, paths, domains, ports).
+#![forbid(unsafe_code)]
+#![warn(clippy::print_stdout, clippy::print_stderr)]
+
+mod error;
+mod rendered;
+
+pub mod auditd;
+pub mod caddy;
+pub mod chrony;
+pub mod docker;
+pub mod firewall;
+pub mod kernel_modules;
+pub mod monitoring;
+pub mod mounts;
+pub mod presets;
+pub mod services;
+pub mod sshd;
+pub mod sysctl;
+pub mod unattended_upgrades;
+pub mod values;
+
+pub use error::{Error, Problem, Result};
+pub use ipnet::{IpNet, Ipv4Net, Ipv6Net};
+pub use rendered::RenderedFile;

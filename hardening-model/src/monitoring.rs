@@ -1,0 +1,1 @@
+//! Placeholder: filled by the hardening-model work (see the module list in the crate docs).
