@@ -144,7 +144,10 @@ mod tests {
 
     #[test]
     fn display_names_field_and_problem_without_raw_controls() {
-        let e = Error::new("caddy.header[0].value", Problem::ForbiddenChar { ch: '\r', at: 4 });
+        let e = Error::new(
+            "caddy.header[0].value",
+            Problem::ForbiddenChar { ch: '\r', at: 4 },
+        );
         assert_eq!(
             e.to_string(),
             "invalid caddy.header[0].value: carriage return at position 4 is not allowed"
@@ -153,7 +156,9 @@ mod tests {
 
     #[test]
     fn within_builds_paths() {
-        let e = Error::new("[2]", Problem::Empty).within("allow_users").within("sshd");
+        let e = Error::new("[2]", Problem::Empty)
+            .within("allow_users")
+            .within("sshd");
         assert_eq!(e.field(), "sshd.allow_users[2]");
     }
 }

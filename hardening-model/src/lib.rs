@@ -20,6 +20,7 @@
 //! - [`caddy`]: the Caddyfile model (section 6).
 //! - [`monitoring`]: node_exporter and Prometheus alert rules (section 8).
 //! - [`presets`]: the runbook baseline with every known erratum fixed.
+//! - [`audit`]: the runbook's Appendix B checklist, evaluated against rendered artifacts and host files.
 //! - [`values`]: validated building blocks shared by every policy (users, paths, domains, ports).
 #![forbid(unsafe_code)]
 #![warn(clippy::print_stdout, clippy::print_stderr)]
@@ -27,6 +28,7 @@
 mod error;
 mod rendered;
 
+pub mod audit;
 pub mod auditd;
 pub mod caddy;
 pub mod chrony;

@@ -93,7 +93,10 @@ impl UnixUser {
             c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-'
         })?;
         if name.starts_with(|c: char| c.is_ascii_digit() || c == '-') {
-            return Err(Error::invalid(field, "must start with a lowercase letter or '_'"));
+            return Err(Error::invalid(
+                field,
+                "must start with a lowercase letter or '_'",
+            ));
         }
         Ok(())
     }
@@ -136,8 +139,14 @@ impl AbsPath {
             if path.ends_with('/') {
                 return Err(Error::invalid(field, "must not end with '/'"));
             }
-            if path[1..].split('/').any(|seg| seg.is_empty() || seg == "." || seg == "..") {
-                return Err(Error::invalid(field, "must not contain empty, '.' or '..' components"));
+            if path[1..]
+                .split('/')
+                .any(|seg| seg.is_empty() || seg == "." || seg == "..")
+            {
+                return Err(Error::invalid(
+                    field,
+                    "must not contain empty, '.' or '..' components",
+                ));
             }
         }
         Ok(Self(path))
@@ -199,13 +208,21 @@ impl Domain {
         let field = "domain";
         check_non_empty(field, name)?;
         check_max_len(field, name, 253)?;
-        check_chars(field, name, |c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.')?;
+        check_chars(field, name, |c| {
+            c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.'
+        })?;
         for label in name.split('.') {
             if label.is_empty() || label.len() > 63 {
-                return Err(Error::invalid(field, "every label must have 1 to 63 characters"));
+                return Err(Error::invalid(
+                    field,
+                    "every label must have 1 to 63 characters",
+                ));
             }
             if label.starts_with('-') || label.ends_with('-') {
-                return Err(Error::invalid(field, "a label must not start or end with '-'"));
+                return Err(Error::invalid(
+                    field,
+                    "a label must not start or end with '-'",
+                ));
             }
         }
         Ok(())
@@ -231,9 +248,16 @@ pub struct Port(NonZeroU16);
 impl Port {
     /// Validates a port number.
     pub fn new(port: u16) -> Result<Self> {
-        NonZeroU16::new(port)
-            .map(Self)
-            .ok_or_else(|| Error::new("port", Problem::OutOfRange { min: 1, max: 65535, value: 0 }))
+        NonZeroU16::new(port).map(Self).ok_or_else(|| {
+            Error::new(
+                "port",
+                Problem::OutOfRange {
+                    min: 1,
+                    max: 65535,
+                    value: 0,
+                },
+            )
+        })
     }
 
     /// The number.
@@ -268,7 +292,10 @@ impl PortRange {
     pub fn new(start: u16, end: u16) -> Result<Self> {
         let (start, end) = (Port::new(start)?, Port::new(end)?);
         if start > end {
-            return Err(Error::invalid("port_range", "start must not be greater than end"));
+            return Err(Error::invalid(
+                "port_range",
+                "start must not be greater than end",
+            ));
         }
         Ok(Self { start, end })
     }
@@ -301,7 +328,10 @@ impl PortRange {
 
 impl From<Port> for PortRange {
     fn from(port: Port) -> Self {
-        Self { start: port, end: port }
+        Self {
+            start: port,
+            end: port,
+        }
     }
 }
 
