@@ -17,7 +17,7 @@
 //!
 //! Allowed traffic `RETURN`s rather than `ACCEPT`s, so Docker's own rules still decide (an
 //! unpublished port stays closed). The chain is flushed first, so running the script again
-//! gives the same chain. Docker re-creates `DOCKER-USER` empty on a fresh boot: [`unit`] runs
+//! gives the same chain. Docker re-creates `DOCKER-USER` empty on a fresh boot: [`systemd_unit`] runs
 //! the script each time `docker.service` starts (enable it with [`boot_commands`]). Nothing here
 //! needs iptables-persistent (erratum 4).
 
@@ -33,14 +33,14 @@ use crate::RenderedFile;
 /// Where [`FirewallPolicy::docker_user_script`] is installed.
 pub const SCRIPT_PATH: &str = "/usr/local/sbin/hardening-docker-user.sh";
 
-/// Where [`unit`] is installed.
+/// Where [`systemd_unit`] is installed.
 pub const UNIT_PATH: &str = "/etc/systemd/system/hardening-docker-user.service";
 
 /// The chain Docker reserves for user rules.
 pub const CHAIN: &str = "DOCKER-USER";
 
 /// The systemd unit that applies the DOCKER-USER rules whenever Docker starts.
-pub fn unit() -> RenderedFile {
+pub fn systemd_unit() -> RenderedFile {
     RenderedFile::root(
         UNIT_PATH,
         0o644,
@@ -60,7 +60,7 @@ pub fn unit() -> RenderedFile {
     )
 }
 
-/// Commands that enable [`unit`] and apply it now (cloud-init `runcmd` data).
+/// Commands that enable [`systemd_unit`] and apply it now (cloud-init `runcmd` data).
 pub fn boot_commands() -> Vec<Vec<String>> {
     [
         ["systemctl", "daemon-reload"].as_slice(),
@@ -162,7 +162,7 @@ impl FirewallPolicy {
     /// The DOCKER-USER script: POSIX `sh`, `set -eu`, every argument single-quoted; creates
     /// the chain when Docker has not yet, then runs
     /// [`docker_user_commands`](Self::docker_user_commands). Installed at [`SCRIPT_PATH`],
-    /// mode 0750, run by [`unit`].
+    /// mode 0750, run by [`systemd_unit`].
     pub fn docker_user_script(&self) -> RenderedFile {
         let mut out = String::from(
             "#!/bin/sh\n\
@@ -352,10 +352,10 @@ mod tests {
         );
         assert!(s.content.contains("'iptables' '-w' '-F' 'DOCKER-USER'\n"));
         assert!(
-            unit()
+            systemd_unit()
                 .content
                 .contains(&format!("ExecStart={SCRIPT_PATH}\n"))
         );
-        assert!(unit().content.contains("WantedBy=docker.service\n"));
+        assert!(systemd_unit().content.contains("WantedBy=docker.service\n"));
     }
 }
