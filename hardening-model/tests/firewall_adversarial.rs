@@ -2,6 +2,8 @@
 //! command: either the policy is rejected with a typed error naming the description field, or
 //! every rendering has exactly the shape it has with a plain description.
 
+#![allow(clippy::unwrap_used)] // tests may unwrap
+
 use hardening_model::Problem;
 use hardening_model::firewall::{FirewallPolicy, Rule, SshAccess};
 use hardening_model::values::Port;

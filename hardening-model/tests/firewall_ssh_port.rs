@@ -1,6 +1,8 @@
 //! The SSH port is one value: for random ports, the same number reaches ufw, nftables,
 //! DOCKER-USER and the Hetzner firewall values, and no SSH entry anywhere carries another port.
 
+#![allow(clippy::unwrap_used)] // tests may unwrap
+
 use hardening_model::IpNet;
 use hardening_model::firewall::{FirewallPolicy, HetznerDirection, SSH_DESCRIPTION};
 use hardening_model::presets::firewall::{baseline, cloudflare_fallback_ranges};
