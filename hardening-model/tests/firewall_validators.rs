@@ -74,6 +74,22 @@ fn nft_accepts_every_rendered_ruleset() {
 }
 
 #[test]
+fn nft_accepts_loading_the_ruleset_over_itself() {
+    // One batch holding the file twice: the second copy meets the table the first created,
+    // which is what a reload (or a second boot-time load) does. `delete table` then re-create
+    // must keep that valid.
+    let Some(nft) = hardening_validators::nft() else {
+        return;
+    };
+    let (_, policy) = variants().remove(0);
+    let conf = policy.nftables_conf().content;
+    nft.check(&format!("{conf}\n{conf}")).unwrap();
+    // Without the delete, re-adding the named sets would still work but the rules would
+    // double; the rendering must carry the delete.
+    assert!(conf.contains("\ndelete table inet hardening\n"));
+}
+
+#[test]
 fn nft_rejects_a_broken_ruleset() {
     // Guards the check above: the same validator fails on a damaged rendering.
     let Some(nft) = hardening_validators::nft() else {
