@@ -1,1 +1,1 @@
-//! Placeholder: filled by the hardening-model work.
+//! Host baseline presets (runbook sections 2 and 3), filled in below.
