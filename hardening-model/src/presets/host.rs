@@ -96,7 +96,7 @@ pub fn sysctl() -> SysctlPolicy {
             "kernel.perf_event_paranoid",
             "4",
             "runbook 2.2",
-            "Ubuntu's default; the runbook's 3 would lower it",
+            "the Ubuntu default, the runbook value 3 would lower it",
         ),
         SysctlEntry::anchored(
             "kernel.unprivileged_bpf_disabled",
@@ -127,7 +127,7 @@ pub fn sysctl() -> SysctlPolicy {
             "kernel.core_pattern",
             "|/bin/false",
             "CIS 1.5.3",
-            "discard core dumps; apport is masked so it cannot rewrite this",
+            "discard core dumps, apport is masked so it cannot rewrite this",
         ),
         SysctlEntry::anchored(
             "kernel.kexec_load_disabled",
@@ -146,7 +146,7 @@ pub fn sysctl() -> SysctlPolicy {
             "net.ipv6.conf.all.forwarding",
             "0",
             "CIS 3.3.1",
-            "no IPv6 routing (Docker IPv6 networks are not enabled)",
+            "no IPv6 routing, Docker IPv6 networks are not enabled",
         ),
         SysctlEntry::anchored(
             "net.ipv4.conf.all.send_redirects",
@@ -356,7 +356,7 @@ pub fn sysctl() -> SysctlPolicy {
             "fs.protected_hardlinks",
             "1",
             "runbook 2.2",
-            "no hardlinks to others' files",
+            "no hardlinks to files of other users",
         ),
         SysctlEntry::anchored(
             "fs.protected_symlinks",
@@ -414,7 +414,7 @@ pub fn kernel_modules() -> KernelModulePolicy {
         (
             "freevxfs",
             "CIS 1.1.1.2",
-            "unused filesystem (the runbook's freevfat)",
+            "unused filesystem, the runbook misspelt it freevfat",
         ),
         ("jffs2", "CIS 1.1.1.3", "unused filesystem"),
         ("hfs", "CIS 1.1.1.4", "unused filesystem"),
