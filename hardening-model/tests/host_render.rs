@@ -1,4 +1,5 @@
 //! The host baseline presets as rendered, with each runbook erratum checked.
+#![allow(clippy::unwrap_used)] // test helpers unwrap like the tests they serve
 
 use hardening_model::presets::host;
 use hardening_model::services::HostCommand;
@@ -114,7 +115,7 @@ fn audit_rules_fix_erratum_9() {
     assert!(text.contains("-F path=/usr/bin/kmod -F perm=x"));
     assert!(text.contains("\n-w /etc/docker -p wa -k docker-config\n"));
     assert!(!text.contains("/sbin/insmod"));
-    assert_eq!(text.lines().filter(|l| !l.is_empty()).last(), Some("-e 2"));
+    assert_eq!(text.lines().rfind(|l| !l.is_empty()), Some("-e 2"));
     assert_eq!(text.matches("-e 2").count(), 1);
 }
 

@@ -1,4 +1,5 @@
 //! The sshd baseline as rendered: one port everywhere, the errata fixed, certificate files real.
+#![allow(clippy::unwrap_used)] // test helpers unwrap like the tests they serve
 
 use hardening_model::presets::host;
 use hardening_model::sshd::{

@@ -1,4 +1,5 @@
 //! The rendered sshd baseline checked by the real OpenSSH server and by ssh-audit.
+#![allow(clippy::unwrap_used)] // test helpers unwrap like the tests they serve
 
 use std::path::PathBuf;
 
