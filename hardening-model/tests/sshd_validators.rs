@@ -125,3 +125,28 @@ fn ssh_audit_fails_a_weakened_config() {
     let rejection = audit.audit(&text, &policy_file()).unwrap_err();
     assert!(rejection.stdout.contains("aes256-cbc"), "{rejection}");
 }
+
+#[test]
+fn fragment_values_win_over_the_main_file_and_later_dropins() {
+    // What Ubuntu's sshd_config does: include the drop-ins first, then its own settings; a
+    // later drop-in (cloud-init's 50-cloud-init.conf) may enable passwords.
+    let Some(sshd) = hardening_validators::sshd() else {
+        return;
+    };
+    let fragment = baseline(22222).render().unwrap().content;
+    let combined = format!(
+        "{fragment}\n# 50-cloud-init.conf\nPasswordAuthentication yes\n\
+         # main file\nKbdInteractiveAuthentication yes\nX11Forwarding yes\nPermitRootLogin yes\n\
+         UsePAM yes\nAcceptEnv LANG LC_*\nSubsystem sftp /usr/lib/openssh/sftp-server\n"
+    );
+    let dump = sshd.effective(&combined).unwrap();
+    for (k, v) in [
+        ("passwordauthentication", "no"),
+        ("kbdinteractiveauthentication", "no"),
+        ("x11forwarding", "no"),
+        ("permitrootlogin", "no"),
+        ("port", "22222"),
+    ] {
+        assert_eq!(effective(&dump, k), [v], "{k}");
+    }
+}

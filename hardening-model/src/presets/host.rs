@@ -8,7 +8,10 @@ use crate::chrony::{ChronyPolicy, NtpSource};
 use crate::kernel_modules::KernelModulePolicy;
 use crate::mounts::{MountFlags, MountPolicy, TmpfsMount};
 use crate::services::{DisabledServices, UnitAction};
-use crate::sshd::{AuthLimits, SshdPolicy, TcpForwarding};
+use crate::sshd::{
+    AdminSshConfig, AuthLimits, ClientPath, HostName, HostPattern, SshCrypto, SshTarget,
+    SshdPolicy, TcpForwarding,
+};
 use crate::sysctl::{SysctlEntry, SysctlPolicy};
 use crate::unattended_upgrades::{PackageName, UnattendedUpgrades};
 use crate::values::{AbsPath, Domain, Port, UnixUser};
@@ -63,6 +66,55 @@ pub fn sshd(port: Port, admin_users: &[UnixUser]) -> Result<SshdPolicy> {
     );
     policy.check()?;
     Ok(policy)
+}
+
+/// The admins' `ssh_config` (runbook 3.6): alias `bastion` at `bastion` (port `bastion_port`)
+/// and every `fleet-*` alias reached through it with `ProxyJump` on `fleet_port` (the fleet's
+/// one SSH port), logging in as `user` with `~/.ssh/fleet-admin` and its certificate
+/// `~/.ssh/fleet-admin-cert.pub`.
+///
+/// Departures: `IdentitiesOnly yes` (the servers allow two attempts, so an agent offering
+/// several keys would be cut off), `StrictHostKeyChecking yes` and `HashKnownHosts yes`, agent
+/// and X11 forwarding off, and the servers' algorithm lists (with hardware keys), all set per
+/// `Host` block so other hosts in the admin's configuration are not affected.
+///
+/// ```
+/// use hardening_model::presets::host;
+/// use hardening_model::sshd::HostName;
+/// use hardening_model::values::{Port, UnixUser};
+///
+/// let config = host::admin_ssh_config(
+///     HostName::Ip("203.0.113.7".parse().unwrap()),
+///     Port::new(40022).unwrap(),
+///     Port::new(22222).unwrap(),
+///     UnixUser::new("deploy").unwrap(),
+/// )
+/// .unwrap();
+/// assert!(config.render().unwrap().contains("Host fleet-*\n    ProxyJump bastion\n"));
+/// ```
+pub fn admin_ssh_config(
+    bastion: HostName,
+    bastion_port: Port,
+    fleet_port: Port,
+    user: UnixUser,
+) -> Result<AdminSshConfig> {
+    let key = ClientPath::new("~/.ssh/fleet-admin")?;
+    let cert = ClientPath::new("~/.ssh/fleet-admin-cert.pub")?;
+    let target = |pattern: HostPattern, host_name, port| SshTarget {
+        pattern,
+        host_name,
+        user: user.clone(),
+        port,
+        identity_file: key.clone(),
+        certificate_file: Some(cert.clone()),
+    };
+    let config = AdminSshConfig::new(
+        target(HostPattern::new("bastion")?, Some(bastion), bastion_port),
+        SshCrypto::baseline(true),
+    )
+    .through_bastion(target(HostPattern::new("fleet-*")?, None, fleet_port));
+    config.check()?;
+    Ok(config)
 }
 
 /// Kernel parameters: runbook 2.1, 2.2 and 4.5 merged into one file, with these departures:
@@ -448,6 +500,10 @@ pub fn kernel_modules() -> KernelModulePolicy {
 /// which already mounts it `nosuid,nodev` (its options come from `/etc/fstab`, which the
 /// baseline does not edit); the runbook's `chmod`s of application directories belong to the
 /// application, not the host baseline.
+///
+/// Caveat: with `noexec` on `/tmp`, package maintainer scripts that debconf extracts there
+/// cannot be executed; a host that installs such packages after first boot may need
+/// `APT::ExtractTemplates::TempDir` pointed at an executable directory.
 pub fn mounts() -> MountPolicy {
     let mut policy = MountPolicy::new();
     for (path, size) in [("/tmp", 512), ("/var/tmp", 256)] {

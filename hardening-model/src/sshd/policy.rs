@@ -150,6 +150,9 @@ impl TcpForwarding {
 /// `50-cloud-init.conf`, which may say `PasswordAuthentication yes`): its values win. The
 /// fragment therefore must sort before any other drop-in that sets the same keywords, and it
 /// contains no `Match` block (a `Match` would capture every line read after it).
+/// `Port`, `ListenAddress` and `HostKey` are the exceptions: they accumulate. Ubuntu's main
+/// file leaves them commented out; keep it that way (on 24.04 the `ssh.socket` drop-in decides
+/// the listening port in any case).
 ///
 /// ```
 /// use hardening_model::sshd::SshdPolicy;
