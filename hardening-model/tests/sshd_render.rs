@@ -1,7 +1,8 @@
 //! The sshd baseline as rendered: one port everywhere, the errata fixed, certificate files real.
 #![allow(clippy::unwrap_used)] // test helpers unwrap like the tests they serve
 
-use hardening_model::presets::host;
+use hardening_model::IpNet;
+use hardening_model::presets::{firewall, host};
 use hardening_model::sshd::{
     CaPublicKey, CertAuthority, Kex, OpenSshVersion, Principal, SOCKET_DROPIN_PATH, SshCrypto,
     SshdPolicy,
@@ -41,6 +42,10 @@ proptest! {
         prop_assert_eq!(listen, vec!["", v4.as_str(), v6.as_str()]);
         let check = format!("sport = :{port}");
         prop_assert!(policy.socket().apply_steps().iter().any(|s| s.argv.last() == Some(&check)));
+        // The firewall built from the same value opens the same port.
+        let admins: Vec<IpNet> = vec!["203.0.113.7/32".parse().unwrap()];
+        let firewall = firewall::baseline(policy.port(), &admins, &firewall::cloudflare_fallback_ranges(), None).unwrap();
+        prop_assert_eq!(firewall.ssh_port(), policy.port());
     }
 }
 
