@@ -16,6 +16,8 @@ pub mod apparmor;
 pub mod compose;
 pub mod daemon;
 pub mod image;
+pub mod limits;
+pub mod mounts;
 pub mod names;
 pub mod seccomp;
 pub mod service;

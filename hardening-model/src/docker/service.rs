@@ -8,22 +8,15 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
-use std::net::IpAddr;
 
 use serde_json::{Map, Value, json};
 
 use super::image::ImageRef;
+pub use super::limits::{Healthcheck, Logging, PortBinding, Resources, ULIMITS, Ulimit};
+pub use super::mounts::{Mount, MountSource, Tmpfs};
 use super::names::{Capability, EnvName, NetworkName, ServiceName, VolumeName};
-use crate::values::{AbsPath, Port, check_chars, check_max_len, check_non_empty};
+use crate::values::{AbsPath, check_chars, check_max_len, check_non_empty};
 use crate::{Error, Problem, Result};
-
-/// Socket paths that give a container control over the host's container runtime.
-const RUNTIME_SOCKETS: &[&str] = &[
-    "/var/run/docker.sock",
-    "/run/docker.sock",
-    "/var/run/containerd/containerd.sock",
-    "/run/containerd/containerd.sock",
-];
 
 /// Escapes a user string for compose variable interpolation (`$` becomes `$$`), so that the
 /// value reaches the container literally.
@@ -32,7 +25,7 @@ pub(crate) fn compose_literal(s: &str) -> String {
 }
 
 /// Rejects NUL and control characters other than tab and line feed, and values over `max`.
-fn check_free_text(field: &str, value: &str, max: usize) -> Result<()> {
+pub(crate) fn check_free_text(field: &str, value: &str, max: usize) -> Result<()> {
     check_max_len(field, value, max)?;
     check_chars(field, value, |c| {
         (!c.is_control() || c == '\t' || c == '\n') && c != '\u{feff}'
@@ -61,401 +54,6 @@ impl Restart {
             Self::Always => "always",
             Self::No => "no",
         }
-    }
-}
-
-/// A tmpfs mount: target path, size, mode and optional owner.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Tmpfs {
-    /// Mount point inside the container.
-    pub target: AbsPath,
-    /// Size limit in MiB (at least 1).
-    pub size_mib: u32,
-    /// Permission bits, e.g. `0o1777`.
-    pub mode: u32,
-    /// Owner uid and gid, for images running as a non-root user (the runbook's 0700 tmpfs
-    /// was root-owned and unwritable for `node`).
-    pub owner: Option<(u32, u32)>,
-}
-
-impl Tmpfs {
-    /// A tmpfs of `size_mib` MiB with mode `mode`.
-    pub fn new(target: AbsPath, size_mib: u32, mode: u32) -> Result<Self> {
-        if size_mib == 0 {
-            return Err(Error::new(
-                "tmpfs.size_mib",
-                Problem::OutOfRange {
-                    min: 1,
-                    max: i64::from(u32::MAX),
-                    value: 0,
-                },
-            ));
-        }
-        if mode > 0o7777 {
-            return Err(Error::invalid("tmpfs.mode", "must be at most 0o7777"));
-        }
-        Ok(Self {
-            target,
-            size_mib,
-            mode,
-            owner: None,
-        })
-    }
-
-    /// Sets the owner.
-    #[must_use]
-    pub fn owned_by(mut self, uid: u32, gid: u32) -> Self {
-        self.owner = Some((uid, gid));
-        self
-    }
-
-    fn render(&self) -> String {
-        let mut s = format!(
-            "{}:size={}m,mode={:o}",
-            self.target.as_str(),
-            self.size_mib,
-            self.mode
-        );
-        if let Some((uid, gid)) = self.owner {
-            s.push_str(&format!(",uid={uid},gid={gid}"));
-        }
-        s
-    }
-}
-
-/// Where a volume's data comes from.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum MountSource {
-    /// A named volume declared in the compose file.
-    Named(VolumeName),
-    /// A host path (bind mount).
-    Bind(AbsPath),
-}
-
-/// A volume mounted into the service.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Mount {
-    source: MountSource,
-    target: AbsPath,
-    read_only: bool,
-}
-
-impl Mount {
-    /// A named volume at `target`.
-    pub fn named(volume: VolumeName, target: AbsPath, read_only: bool) -> Self {
-        Self {
-            source: MountSource::Named(volume),
-            target,
-            read_only,
-        }
-    }
-
-    /// A bind mount of a host path. The Docker or containerd socket (or a directory holding
-    /// it) is refused: access to it is root on the host (runbook 5.4).
-    ///
-    /// ```
-    /// use hardening_model::docker::service::Mount;
-    /// use hardening_model::values::AbsPath;
-    /// let sock = AbsPath::new("/var/run/docker.sock").unwrap();
-    /// let err = Mount::bind(sock, AbsPath::new("/var/run/docker.sock").unwrap(), true).unwrap_err();
-    /// assert_eq!(err.field(), "volume.source");
-    /// ```
-    pub fn bind(source: AbsPath, target: AbsPath, read_only: bool) -> Result<Self> {
-        for sock in RUNTIME_SOCKETS {
-            let sock = AbsPath::new(*sock)?;
-            if sock.is_within(&source) {
-                return Err(Error::invalid(
-                    "volume.source",
-                    "the Docker/containerd socket must never be mounted into a container",
-                ));
-            }
-        }
-        if source.as_str().ends_with(".sock") && source.as_str().contains("docker") {
-            return Err(Error::invalid(
-                "volume.source",
-                "the Docker/containerd socket must never be mounted into a container",
-            ));
-        }
-        Ok(Self {
-            source: MountSource::Bind(source),
-            target,
-            read_only,
-        })
-    }
-
-    /// The mount's source.
-    pub fn source(&self) -> &MountSource {
-        &self.source
-    }
-
-    /// Mount point inside the container.
-    pub fn target(&self) -> &AbsPath {
-        &self.target
-    }
-
-    /// Whether the mount is read-only.
-    pub fn read_only(&self) -> bool {
-        self.read_only
-    }
-
-    fn render(&self) -> Value {
-        let (kind, source) = match &self.source {
-            MountSource::Named(v) => ("volume", v.as_str().to_owned()),
-            MountSource::Bind(p) => ("bind", p.as_str().to_owned()),
-        };
-        let mut m = Map::new();
-        m.insert("type".into(), json!(kind));
-        m.insert("source".into(), json!(source));
-        m.insert("target".into(), json!(self.target.as_str()));
-        m.insert("read_only".into(), json!(self.read_only));
-        if kind == "bind" {
-            m.insert("bind".into(), json!({ "create_host_path": false }));
-        }
-        Value::Object(m)
-    }
-}
-
-/// CPU, memory and process limits (`deploy.resources`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Resources {
-    /// CPU limit in thousandths of a CPU (`1500` = 1.5 CPUs).
-    pub milli_cpus: u32,
-    /// Memory limit in MiB.
-    pub memory_mib: u32,
-    /// Memory reservation in MiB, if any.
-    pub memory_reservation_mib: Option<u32>,
-    /// Maximum number of processes/threads (fork-bomb guard; use this, not nproc ulimits,
-    /// under userns-remap: erratum 10).
-    pub pids: u32,
-}
-
-impl Resources {
-    /// Validated limits: each at least 1, reservation at most the limit.
-    pub fn new(milli_cpus: u32, memory_mib: u32, pids: u32) -> Result<Self> {
-        for (field, v) in [
-            ("resources.milli_cpus", milli_cpus),
-            ("resources.memory_mib", memory_mib),
-            ("resources.pids", pids),
-        ] {
-            if v == 0 {
-                return Err(Error::new(
-                    field,
-                    Problem::OutOfRange {
-                        min: 1,
-                        max: i64::from(u32::MAX),
-                        value: 0,
-                    },
-                ));
-            }
-        }
-        Ok(Self {
-            milli_cpus,
-            memory_mib,
-            memory_reservation_mib: None,
-            pids,
-        })
-    }
-
-    /// Adds a memory reservation.
-    pub fn with_reservation(mut self, mib: u32) -> Result<Self> {
-        if mib == 0 || mib > self.memory_mib {
-            return Err(Error::new(
-                "resources.memory_reservation_mib",
-                Problem::OutOfRange {
-                    min: 1,
-                    max: i64::from(self.memory_mib),
-                    value: i64::from(mib),
-                },
-            ));
-        }
-        self.memory_reservation_mib = Some(mib);
-        Ok(self)
-    }
-
-    fn render(&self) -> Value {
-        let cpus = format!("{}.{:03}", self.milli_cpus / 1000, self.milli_cpus % 1000);
-        let cpus = cpus.trim_end_matches('0').trim_end_matches('.').to_owned();
-        let mut res = json!({
-            "limits": { "cpus": cpus, "memory": format!("{}M", self.memory_mib), "pids": self.pids }
-        });
-        if let Some(r) = self.memory_reservation_mib {
-            res["reservations"] = json!({ "memory": format!("{r}M") });
-        }
-        json!({ "resources": res })
-    }
-}
-
-/// Ulimit names compose accepts here. `nproc` is deliberately absent: under userns-remap it
-/// counts every container of the remapped user together (erratum 10); use [`Resources::pids`].
-pub const ULIMITS: &[&str] = &[
-    "core",
-    "cpu",
-    "data",
-    "fsize",
-    "locks",
-    "memlock",
-    "msgqueue",
-    "nice",
-    "nofile",
-    "rtprio",
-    "rttime",
-    "sigpending",
-    "stack",
-];
-
-/// A soft/hard ulimit.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Ulimit {
-    name: &'static str,
-    soft: u64,
-    hard: u64,
-}
-
-impl Ulimit {
-    /// Validates the name and that `soft <= hard`.
-    ///
-    /// ```
-    /// use hardening_model::docker::service::Ulimit;
-    /// assert!(Ulimit::new("nofile", 8192, 16384).is_ok());
-    /// assert_eq!(Ulimit::new("nproc", 1, 2).unwrap_err().field(), "ulimits.nproc");
-    /// ```
-    pub fn new(name: &str, soft: u64, hard: u64) -> Result<Self> {
-        if name == "nproc" {
-            return Err(Error::invalid(
-                "ulimits.nproc",
-                "nproc counts per host user under userns-remap; set a pids limit instead",
-            ));
-        }
-        let Some(name) = ULIMITS.iter().find(|n| **n == name) else {
-            return Err(Error::invalid("ulimits", "unknown ulimit name"));
-        };
-        if soft > hard {
-            return Err(Error::invalid(
-                format!("ulimits.{name}"),
-                "soft limit above hard limit",
-            ));
-        }
-        Ok(Self { name, soft, hard })
-    }
-
-    /// The ulimit's name.
-    pub fn name(&self) -> &str {
-        self.name
-    }
-
-    /// The (soft, hard) limits.
-    pub fn limits(&self) -> (u64, u64) {
-        (self.soft, self.hard)
-    }
-}
-
-/// Log driver settings with bounded size.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Logging {
-    /// `local` instead of `json-file` when true (compressed, same rotation options).
-    pub local_driver: bool,
-    /// Size of one log file in MiB.
-    pub max_size_mib: u32,
-    /// Number of rotated files kept.
-    pub max_file: u32,
-}
-
-impl Default for Logging {
-    fn default() -> Self {
-        Self {
-            local_driver: false,
-            max_size_mib: 10,
-            max_file: 3,
-        }
-    }
-}
-
-impl Logging {
-    fn render(&self) -> Value {
-        json!({
-            "driver": if self.local_driver { "local" } else { "json-file" },
-            "options": {
-                "max-size": format!("{}m", self.max_size_mib.max(1)),
-                "max-file": self.max_file.max(1).to_string(),
-            }
-        })
-    }
-}
-
-/// A container health check run with `CMD` (argv, no shell).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Healthcheck {
-    argv: Vec<String>,
-    /// Seconds between checks.
-    pub interval_s: u32,
-    /// Seconds before one check counts as failed.
-    pub timeout_s: u32,
-    /// Failures before the container is unhealthy.
-    pub retries: u32,
-    /// Grace period after start, in seconds.
-    pub start_period_s: u32,
-}
-
-impl Healthcheck {
-    /// A check running `argv` directly (30 s interval, 5 s timeout, 3 retries, 10 s start).
-    ///
-    /// ```
-    /// use hardening_model::docker::service::Healthcheck;
-    /// assert!(Healthcheck::new(&["wget", "-q", "--spider", "http://127.0.0.1:3000/health"]).is_ok());
-    /// assert!(Healthcheck::new(&[]).is_err());
-    /// ```
-    pub fn new(argv: &[&str]) -> Result<Self> {
-        if argv.is_empty() {
-            return Err(Error::new("healthcheck.test", Problem::Empty));
-        }
-        for (i, a) in argv.iter().enumerate() {
-            let field = format!("healthcheck.test[{i}]");
-            check_free_text(&field, a, 4096)?;
-        }
-        check_non_empty("healthcheck.test[0]", argv[0])?;
-        Ok(Self {
-            argv: argv.iter().map(|s| (*s).to_owned()).collect(),
-            interval_s: 30,
-            timeout_s: 5,
-            retries: 3,
-            start_period_s: 10,
-        })
-    }
-
-    fn render(&self) -> Value {
-        let mut test = vec![Value::from("CMD")];
-        test.extend(self.argv.iter().map(|a| Value::from(compose_literal(a))));
-        json!({
-            "test": test,
-            "interval": format!("{}s", self.interval_s.max(1)),
-            "timeout": format!("{}s", self.timeout_s.max(1)),
-            "retries": self.retries.max(1),
-            "start_period": format!("{}s", self.start_period_s),
-        })
-    }
-}
-
-/// A published port bound to one host address.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct PortBinding {
-    /// Host address to bind (docker-bench 5.14: never all interfaces by accident).
-    pub host_ip: IpAddr,
-    /// Host port.
-    pub host_port: Port,
-    /// Container port.
-    pub container_port: Port,
-    /// UDP instead of TCP.
-    pub udp: bool,
-}
-
-impl PortBinding {
-    fn render(&self) -> Value {
-        json!({
-            "target": self.container_port.get(),
-            "published": self.host_port.get().to_string(),
-            "host_ip": self.host_ip.to_string(),
-            "protocol": if self.udp { "udp" } else { "tcp" },
-        })
     }
 }
 
@@ -620,7 +218,7 @@ impl Service {
     /// Adds a ulimit (a later one of the same name replaces the earlier).
     #[must_use]
     pub fn with_ulimit(mut self, ulimit: Ulimit) -> Self {
-        self.ulimits.retain(|u| u.name != ulimit.name);
+        self.ulimits.retain(|u| u.name() != ulimit.name());
         self.ulimits.push(ulimit);
         self
     }
@@ -771,11 +369,25 @@ impl Service {
                 Problem::Conflict("network_mode: host cannot publish ports".into()),
             ));
         }
+        if self.volumes.iter().any(Mount::exposes_runtime_socket) {
+            let non_root = self.user.as_deref().is_some_and(|u| {
+                let uid = u.split(':').next().unwrap_or(u);
+                uid.chars().all(|c| c.is_ascii_digit()) && !uid.trim_start_matches('0').is_empty()
+            });
+            if !non_root || !self.cap_add.is_empty() {
+                return Err(Error::new(
+                    field("volumes"),
+                    Problem::Conflict(
+                        "a read-only host root mount needs a non-root numeric user and no added capabilities".into(),
+                    ),
+                ));
+            }
+        }
         let mut targets = BTreeSet::new();
         for t in self
             .volumes
             .iter()
-            .map(|v| &v.target)
+            .map(|v| v.target())
             .chain(self.tmpfs.iter().map(|t| &t.target))
         {
             if !targets.insert(t.as_str()) {
@@ -888,7 +500,7 @@ impl Service {
 
     /// Named volumes this service uses.
     pub(crate) fn named_volumes(&self) -> impl Iterator<Item = &VolumeName> {
-        self.volumes.iter().filter_map(|v| match &v.source {
+        self.volumes.iter().filter_map(|v| match v.source() {
             MountSource::Named(n) => Some(n),
             MountSource::Bind(_) => None,
         })
