@@ -216,11 +216,8 @@ impl AppArmorProfile {
             "\n  # writable: the service's read-write volumes and tmpfs mounts (no exec)\n",
         );
         for p in &self.writable {
-            out.push_str(&format!(
-                "  {}/ rw,\n  {}/** rwlk,\n",
-                p.as_str(),
-                p.as_str()
-            ));
+            let p = p.as_str();
+            out.push_str(&format!("  {p}/ rw,\n  {p}/** rwlk,\n  deny {p}/** x,\n"));
         }
         out.push_str(
             "  /dev/null rw,\n  /dev/zero r,\n  /dev/full rw,\n  /dev/random r,\n  /dev/urandom r,\n  /dev/tty rw,\n  /dev/pts/* rw,\n  /dev/shm/** rwk,\n",

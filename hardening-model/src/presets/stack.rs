@@ -169,8 +169,11 @@ pub fn compose_stack(
 /// Departure (erratum 11): signal rules for runc/crun/unconfined peers so `docker stop`
 /// delivers SIGTERM, capability rules matching `cap_add`, and writes allowed where the data
 /// volume is actually mounted.
+///
+/// The application code under `/app` may be executed and mapped (native Node.js addons); the
+/// writable mounts never are (`deny ... x`).
 pub fn apparmor_profile(app: &Service) -> Result<AppArmorProfile> {
-    AppArmorProfile::for_service(APP_APPARMOR_PROFILE, app)
+    AppArmorProfile::for_service(APP_APPARMOR_PROFILE, app)?.with_executable(AbsPath::new("/app")?)
 }
 
 /// The Caddyfile for `domain`, proxying to `upstream`, reachable only from `cloudflare`
