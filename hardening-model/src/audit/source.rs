@@ -80,6 +80,11 @@ impl MemoryHost {
         self
     }
 
+    /// Removes a file, returning what it held.
+    pub fn remove(&mut self, path: &str) -> Option<FileState> {
+        self.files.remove(&normalise(path))
+    }
+
     /// Adds rendered artifacts at their target paths.
     pub fn extend_rendered<'a>(
         &mut self,

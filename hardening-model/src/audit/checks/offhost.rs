@@ -120,12 +120,16 @@ fn jobs(host: &Host<'_>, word: &str) -> Vec<Job> {
     out
 }
 
-pub(crate) fn backup_daily(host: &Host<'_>, check: Check) -> Finding {
-    let jobs = jobs(host, "backup");
-    let jobs: Vec<&Job> = jobs
-        .iter()
+/// Backup jobs other than verification jobs.
+fn backup_jobs(host: &Host<'_>) -> Vec<Job> {
+    jobs(host, "backup")
+        .into_iter()
         .filter(|j| !j.command.iter().any(|w| w.contains("verify")))
-        .collect();
+        .collect()
+}
+
+pub(crate) fn backup_daily(host: &Host<'_>, check: Check) -> Finding {
+    let jobs = backup_jobs(host);
     let evidence: Vec<String> = jobs.iter().map(|j| j.file.clone()).collect();
     if jobs.iter().any(|j| j.daily) {
         Finding::new(
@@ -152,7 +156,7 @@ pub(crate) fn backup_daily(host: &Host<'_>, check: Check) -> Finding {
 }
 
 pub(crate) fn backup_encrypted(host: &Host<'_>, check: Check) -> Finding {
-    let jobs = jobs(host, "backup");
+    let jobs = backup_jobs(host);
     if jobs.is_empty() {
         return Finding::new(
             check,
