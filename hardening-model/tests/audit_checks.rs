@@ -10,23 +10,23 @@ fn fixtures() -> PathBuf {
 }
 
 fn fixture(name: &str) -> String {
-    std::fs::read_to_string(fixtures().join(name)).unwrap()
+    std::fs::read_to_string(fixtures().join(name)).expect("fixture file")
 }
 
 /// The good host tree loaded into memory, so tests can change single files.
 fn good_host() -> MemoryHost {
     fn walk(root: &Path, dir: &Path, host: &mut MemoryHost) {
-        for entry in std::fs::read_dir(dir).unwrap() {
-            let path = entry.unwrap().path();
+        for entry in std::fs::read_dir(dir).expect("fixture dir") {
+            let path = entry.expect("dir entry").path();
             if path.is_dir() {
                 walk(root, &path, host);
             } else {
                 let rel = path
                     .strip_prefix(root)
-                    .unwrap()
+                    .expect("below root")
                     .to_string_lossy()
                     .into_owned();
-                host.insert(format!("/{rel}"), std::fs::read_to_string(&path).unwrap());
+                host.insert(format!("/{rel}"), std::fs::read_to_string(&path).expect("fixture file"));
             }
         }
     }
@@ -86,7 +86,7 @@ fn fails_after(id: &str, change: impl FnOnce(&mut MemoryHost)) -> String {
     let mut host = good_host();
     change(&mut host);
     let report = audit::audit(&host);
-    let finding = report.finding(id).unwrap();
+    let finding = report.finding(id).expect("finding");
     assert_eq!(
         finding.status,
         Status::Fail,
