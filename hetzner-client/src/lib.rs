@@ -7,14 +7,19 @@ mod string_enum;
 
 pub mod client;
 pub mod error;
+pub mod helpers;
 pub mod labels;
 pub mod models;
 pub mod names;
 pub mod pagination;
+#[cfg(feature = "hardening-model")]
+pub mod policy;
 pub mod rate_limit;
 pub mod request;
 pub mod resources;
 pub mod retry;
+#[cfg(feature = "simulator")]
+pub mod simulator;
 pub mod transport;
 
 pub use client::{Client, ClientBuilder, DEFAULT_ENDPOINT};

@@ -105,6 +105,7 @@ pub(crate) fn encode(text: &str) -> String {
     out
 }
 
+#[cfg(any(test, feature = "simulator"))]
 /// Decodes a percent-encoded query component (`+` is a space).
 pub(crate) fn decode(text: &str) -> String {
     let bytes = text.as_bytes();

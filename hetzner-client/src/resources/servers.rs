@@ -160,16 +160,16 @@ pub fn create_request(req: &CreateServer) -> Result<RequestSpec> {
     if req.image.trim().is_empty() {
         return Err(Error::invalid("image", "must not be empty"));
     }
-    if let Some(user_data) = &req.user_data {
-        if user_data.len() > MAX_USER_DATA_BYTES {
-            return Err(Error::invalid(
-                "user_data",
-                format!(
-                    "{} bytes; Hetzner accepts at most {MAX_USER_DATA_BYTES}",
-                    user_data.len()
-                ),
-            ));
-        }
+    if let Some(user_data) = &req.user_data
+        && user_data.len() > MAX_USER_DATA_BYTES
+    {
+        return Err(Error::invalid(
+            "user_data",
+            format!(
+                "{} bytes; Hetzner accepts at most {MAX_USER_DATA_BYTES}",
+                user_data.len()
+            ),
+        ));
     }
     for (i, key) in req.ssh_keys.iter().enumerate() {
         if key.trim().is_empty() {
