@@ -361,8 +361,14 @@ impl Client {
                     }
                     budget_waits += 1;
                     inner.gate.exhausted(budget);
-                    if !at_least.is_zero() {
-                        tokio::time::sleep(at_least).await;
+                    // Without a gate nothing else paces the retry: back off instead.
+                    let wait = if inner.gate.is_enabled() {
+                        at_least
+                    } else {
+                        at_least.max(inner.retry.backoff(budget_waits, rand::random::<f64>()))
+                    };
+                    if !wait.is_zero() {
+                        tokio::time::sleep(wait).await;
                     }
                 }
                 Decision::Stop => return Err(error),

@@ -296,6 +296,10 @@ impl RateGate {
         }
     }
 
+    pub(crate) fn is_enabled(&self) -> bool {
+        self.state.is_some()
+    }
+
     pub(crate) fn fails_fast(&self) -> bool {
         self.fail_fast
     }
