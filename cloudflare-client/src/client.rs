@@ -135,6 +135,7 @@ impl Client {
 pub struct ClientBuilder {
     token: Option<SecretString>,
     base_url: Option<Url>,
+    deferred_base_url: Option<&'static str>,
     transport: Option<Arc<dyn Transport>>,
     gate: Option<Arc<dyn RateLimitStore>>,
     rate_limit: Option<RateLimitConfig>,
@@ -169,6 +170,13 @@ impl ClientBuilder {
         }
         self.base_url = Some(parsed);
         Ok(self)
+    }
+
+    /// Set a base URL that is parsed in `build()`.
+    #[cfg_attr(not(feature = "simulator"), allow(dead_code))]
+    pub(crate) fn base_url_deferred(mut self, url: &'static str) -> Self {
+        self.deferred_base_url = Some(url);
+        self
     }
 
     /// Use this transport instead of reqwest (e.g. the simulator).
@@ -233,9 +241,12 @@ impl ClientBuilder {
                 .map_err(|e| Error::Config(e.message))?,
             ),
         };
-        let base_url = match self.base_url {
-            Some(u) => u,
-            None => Url::parse(DEFAULT_BASE_URL).map_err(|e| Error::Config(e.to_string()))?,
+        let base_url = match (self.base_url, self.deferred_base_url) {
+            (Some(u), _) => u,
+            (None, Some(u)) => Url::parse(u).map_err(|e| Error::Config(e.to_string()))?,
+            (None, None) => {
+                Url::parse(DEFAULT_BASE_URL).map_err(|e| Error::Config(e.to_string()))?
+            }
         };
         let gate = self
             .gate

@@ -127,9 +127,22 @@ impl PlanLimits {
         }
     }
 
-    /// Why `rule` cannot go into `phase` on this plan (empty = it can). Each entry is
-    /// `(field, reason)`, the field relative to the rule.
+    /// Why `rule` should not go into `phase` on this plan (empty = it can): what the API rejects
+    /// ([`PlanLimits::entitlement_problems`]) plus rules that can never match (`cf.threat_score`,
+    /// always 0 now). Each entry is `(field, reason)`, the field relative to the rule.
     pub fn rule_problems(&self, phase: &Phase, rule: &Rule) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        let fields = fields_used(&rule.expression).unwrap_or_default();
+        if fields.iter().any(|f| f == "cf.threat_score") {
+            let why = "cf.threat_score is always 0 now; a rule on it never matches";
+            out.push(("expression".to_owned(), why.to_owned()));
+        }
+        out.extend(self.entitlement_problems(phase, rule));
+        out
+    }
+
+    /// What the API would reject for `rule` in `phase` on this plan.
+    pub fn entitlement_problems(&self, phase: &Phase, rule: &Rule) -> Vec<(String, String)> {
         let mut out = Vec::new();
         let mut bad = |f: &str, r: String| out.push((f.to_owned(), r));
         if rule.action == RuleAction::Log && !self.log_action {
@@ -142,20 +155,11 @@ impl PlanLimits {
                 "regular expressions (`matches`) need Business or above".into(),
             );
         }
-        if let Ok(fields) = fields_used(&rule.expression) {
-            if fields.iter().any(|f| f == "cf.threat_score") {
-                bad(
-                    "expression",
-                    "cf.threat_score is always 0 now; a rule on it never matches".into(),
-                );
-            }
-            if let (Phase::HttpRatelimit, Some(allowed)) = (phase, self.rate_limit_fields) {
-                for f in fields.iter().filter(|f| !allowed.contains(&f.as_str())) {
-                    bad(
-                        "expression",
-                        format!("field {f} is not available to rate limiting rules on this plan"),
-                    );
-                }
+        if let (Phase::HttpRatelimit, Some(allowed)) = (phase, self.rate_limit_fields) {
+            let fields = fields_used(&rule.expression).unwrap_or_default();
+            for f in fields.iter().filter(|f| !allowed.contains(&f.as_str())) {
+                let why = format!("field {f} is not available to rate limiting rules on this plan");
+                bad("expression", why);
             }
         }
         if let Some(rl) = &rule.ratelimit {

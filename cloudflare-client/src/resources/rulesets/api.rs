@@ -131,11 +131,9 @@ impl<'a> RulesetsApi<'a> {
     }
 
     /// One page of the zone's rulesets (without rules); continue with `page.info.next_cursor()`.
-    pub async fn list(&self, cursor: Option<&str>) -> Result<Page<Ruleset>> {
-        let r = self
-            .client
-            .send::<Vec<Ruleset>>(&list_request(&self.zone_id, cursor, 50)?)
-            .await?;
+    pub async fn list(&self, cursor: Option<&str>, per_page: u32) -> Result<Page<Ruleset>> {
+        let spec = list_request(&self.zone_id, cursor, per_page.clamp(1, 50))?;
+        let r = self.client.send::<Vec<Ruleset>>(&spec).await?;
         Ok(Page {
             items: r.result,
             info: r.info.unwrap_or_default(),
@@ -147,7 +145,7 @@ impl<'a> RulesetsApi<'a> {
         let mut out = Vec::new();
         let mut cursor: Option<String> = None;
         loop {
-            let page = self.list(cursor.as_deref()).await?;
+            let page = self.list(cursor.as_deref(), 50).await?;
             let next = page.info.next_cursor().map(str::to_owned);
             let empty = page.items.is_empty();
             out.extend(page.items);
