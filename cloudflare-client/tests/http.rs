@@ -1,5 +1,7 @@
 //! The reqwest transport against wiremock (real sockets, real clock, millisecond backoffs).
 
+#![allow(clippy::unwrap_used)] // tests may unwrap
+
 use std::time::Duration;
 
 use cloudflare_client::resources::dns::{NewDnsRecord, RecordType};

@@ -1,6 +1,8 @@
 //! Property tests: adversarial strings never escape their quoted position in a rules expression,
 //! checked DNS names are safe everywhere, and the rate gate never overfills a window.
 
+#![allow(clippy::unwrap_used)] // tests may unwrap
+
 use std::time::Duration;
 
 use cloudflare_client::expression::{Expr, Field, Token, field, quote, tokenize};

@@ -1,5 +1,7 @@
 //! Tests against the in-process simulator, under a paused tokio clock.
 
+#![allow(clippy::unwrap_used)] // tests may unwrap
+
 use std::sync::Arc;
 use std::time::Duration;
 

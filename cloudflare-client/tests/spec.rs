@@ -1,6 +1,8 @@
 //! The requests this crate builds exist in Cloudflare's OpenAPI document (copied into
 //! `tests/spec/`) with the same method, and none of them is a retired endpoint.
 
+#![allow(clippy::unwrap_used)] // tests may unwrap
+
 use cloudflare_client::resources::bot_management::{self, BotManagement};
 use cloudflare_client::resources::dns::{
     self, DnsFilter, DnsRecordPatch, NewDnsRecord, RecordType,
