@@ -141,7 +141,7 @@ pub(crate) struct FileDoc<'a> {
 struct PowerDoc<'a> {
     mode: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
-    delay: Option<String>,
+    delay: Option<u32>,
     #[serde(skip_serializing_if = "Option::is_none")]
     message: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -264,7 +264,7 @@ impl<'a> Doc<'a> {
             runcmd: cfg.runcmd.iter().map(command).collect(),
             power_state: cfg.power_state.as_ref().map(|p| PowerDoc {
                 mode: p.mode.as_str(),
-                delay: p.delay_minutes.map(|m| format!("+{m}")),
+                delay: p.delay_minutes,
                 message: p.message.as_deref(),
                 timeout: p.timeout_secs,
                 condition: p

@@ -90,10 +90,8 @@ impl CloudConfig {
                 Content::Secret { .. } => {}
             }
         }
-        if let Some(p) = &self.power_state {
-            if let Some(m) = &p.message {
-                push("power_state.message".into(), m);
-            }
+        if let Some(m) = self.power_state.as_ref().and_then(|p| p.message.as_ref()) {
+            push("power_state.message".into(), m);
         }
         if let Some(p) = &self.phone_home {
             push("phone_home.url".into(), &p.url);

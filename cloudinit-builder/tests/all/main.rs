@@ -1,6 +1,8 @@
 //! Integration tests for cloudinit-builder: rendering, schema validity, budget, secrets, MIME
 //! and property tests.
 
+#![allow(clippy::unwrap_used)] // tests may unwrap (see the workspace standards)
+
 mod budget;
 mod mime;
 mod properties;

@@ -121,7 +121,7 @@ fn every_typed_key_round_trips() {
             "if ! sshd -t; then\n  exit 1\nfi\n"
         ])
     );
-    assert_eq!(doc["power_state"]["delay"], json!("+1"));
+    assert_eq!(doc["power_state"]["delay"], json!(1));
     assert_eq!(
         doc["power_state"]["condition"],
         json!("test -f /var/run/reboot-required")
