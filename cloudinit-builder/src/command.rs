@@ -63,6 +63,37 @@ impl Command {
         Ok(Self(Repr::Shell(script)))
     }
 
+    /// Commands built with [`Command::argv`] joined with `&&`: each runs only when the one before
+    /// succeeded (cloud-init runs `runcmd` entries one after the other whatever their status, so
+    /// a step that must not run after a failure belongs in the same entry).
+    ///
+    /// ```
+    /// use cloudinit_builder::Command;
+    /// let c = Command::chain([
+    ///     Command::argv(["sshd", "-t"])?,
+    ///     Command::argv(["systemctl", "restart", "ssh.socket"])?,
+    /// ])?;
+    /// assert_eq!(c.to_string(), "sshd -t && systemctl restart ssh.socket");
+    /// assert!(Command::chain([Command::shell("a | b")?]).is_err());
+    /// # Ok::<(), cloudinit_builder::Error>(())
+    /// ```
+    pub fn chain(commands: impl IntoIterator<Item = Command>) -> Result<Self> {
+        let mut parts = Vec::new();
+        for (i, c) in commands.into_iter().enumerate() {
+            if c.is_shell() {
+                return Err(Error::invalid(
+                    format!("chain[{i}]"),
+                    "only argv commands can be chained",
+                ));
+            }
+            parts.push(c.to_shell().into_owned());
+        }
+        if parts.is_empty() {
+            return Err(Error::invalid("chain", "at least one command is required"));
+        }
+        Ok(Self(Repr::Shell(parts.join(" && "))))
+    }
+
     /// The argument vector, for commands built with [`Command::argv`].
     pub fn args(&self) -> Option<&[String]> {
         match &self.0 {

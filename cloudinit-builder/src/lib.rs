@@ -65,3 +65,4 @@ pub use render::{HEADER, HETZNER_USER_DATA_LIMIT, UserData};
 pub use secret::{MIN_SECRET_LEN, Secret};
 pub use users::{SSH_KEY_TYPES, SshPublicKey, User};
 pub use write_file::{SECRET_MODE, SECRET_OWNER, WriteFile};
+pub mod preset;
