@@ -177,7 +177,8 @@ impl CloudConfig {
         self
     }
 
-    /// Do not create the image's default user (`ubuntu`).
+    /// Do not create the image's default user (`ubuntu`). Rendering then requires at least one
+    /// [`User`].
     #[must_use]
     pub fn no_default_user(mut self) -> Self {
         self.no_default_user = true;

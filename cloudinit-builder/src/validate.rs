@@ -12,6 +12,12 @@ const SECRET_ELSEWHERE: &str = "a secret value may only appear in a root-owned 0
 impl CloudConfig {
     /// Checks the whole document without rendering it.
     pub fn validate(&self) -> Result<()> {
+        if self.no_default_user && self.users.is_empty() {
+            return Err(Error::invalid(
+                "users",
+                "without the default user at least one user is required (the host could not be logged into)",
+            ));
+        }
         let mut paths = BTreeSet::new();
         for (i, f) in self.write_files.iter().enumerate() {
             let field = format!("write_files[{i}]");

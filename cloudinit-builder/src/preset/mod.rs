@@ -11,20 +11,30 @@
 //! processes on the host; the firewall policy should block `169.254.169.254` from containers.
 
 mod backup;
+mod docker;
 mod falco;
+mod firewall;
 mod integrity;
 mod part;
 mod promtail;
 mod ready;
+mod rendered;
+mod sshd;
+mod stack;
 
 use std::collections::BTreeMap;
 
 pub use backup::{BACKUP_ENV, BACKUP_SCRIPT, Backups, VERIFY_SCRIPT};
+pub use docker::{DOCKER_PACKAGES, DockerEngine};
 pub use falco::{FALCO_RULES, Falco, FalcoDriver};
+pub use firewall::Firewall;
 pub use integrity::{Integrity, WAZUH_STAGED_CONFIG};
 pub use part::{Contribution, Part, Slot, Stage};
 pub use promtail::{PROMTAIL_CONFIG, PROMTAIL_PASSWORD, Promtail};
 pub use ready::{FAILED_MARKER, READY_ENV, READY_SCRIPT, ReadyCallback};
+pub use rendered::RenderedPart;
+pub use sshd::{SSHD_APPLY_SCRIPT, STAGING_DIR, Sshd};
+pub use stack::ComposeStack;
 
 use crate::{CloudConfig, Error, HETZNER_USER_DATA_LIMIT, Result, User, UserData};
 

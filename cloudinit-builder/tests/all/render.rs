@@ -144,8 +144,25 @@ fn default_user_is_kept_unless_refused() {
         .render()
         .unwrap();
     assert_eq!(support::parse(with.as_str())["users"][0], json!("default"));
-    let without = CloudConfig::new().no_default_user().render().unwrap();
-    assert_eq!(support::parse(without.as_str())["users"], json!([]));
+    let without = CloudConfig::new()
+        .no_default_user()
+        .user(User::new("admin").unwrap())
+        .render()
+        .unwrap();
+    assert_eq!(
+        support::parse(without.as_str())["users"][0]["name"],
+        json!("admin")
+    );
+    assert_eq!(
+        support::parse(without.as_str())["users"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    // Nobody to log in as: refused (Debian's schema also rejects an empty list).
+    let nobody = CloudConfig::new().no_default_user().render().unwrap_err();
+    assert_eq!(nobody.field(), Some("users"));
     support::assert_valid(with.as_str());
     support::assert_valid(without.as_str());
     let none = CloudConfig::new().render().unwrap();
