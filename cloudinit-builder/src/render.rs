@@ -162,7 +162,7 @@ impl CloudConfig {
         let mut in_files = false;
         let mut file_index = 0usize;
         for line in text.split_inclusive('\n').skip(1) {
-            let top_key = !line.starts_with([' ', '-', '#']);
+            let top_key = !line.trim().is_empty() && !line.starts_with([' ', '-', '#']);
             let file_start = in_files && line.starts_with("- ");
             if top_key || file_start {
                 if let Some(p) = current.take() {

@@ -90,7 +90,7 @@ fn incompressible_overflow_is_a_typed_error_naming_the_largest_parts() {
         .packages(["jq"])
         .unwrap()
         .write_file(WriteFile::binary("/opt/blob", noise(30_000, 1)).unwrap())
-        .write_file(WriteFile::new("/etc/small", "tiny\n").unwrap())
+        .write_file(WriteFile::new("/etc/small", "tiny\n\n\nblank lines above\n").unwrap())
         .runcmd(Command::argv(["true"]).unwrap());
     let err = cfg.render_within(HETZNER_USER_DATA_LIMIT).unwrap_err();
     let Error::TooLarge(overflow) = &err else {
@@ -102,6 +102,12 @@ fn incompressible_overflow_is_a_typed_error_naming_the_largest_parts() {
     assert_eq!(overflow.largest[0].name, "write_files[/opt/blob]");
     assert!(overflow.largest[0].bytes > 40_000);
     assert!(overflow.largest.iter().any(|p| p.name == "packages"));
+    assert!(
+        overflow
+            .largest
+            .iter()
+            .all(|p| !p.name.trim().is_empty() && !p.name.contains('\n'))
+    );
     let msg = err.to_string();
     assert!(
         msg.contains(&format!(

@@ -4,7 +4,9 @@
 #![allow(clippy::unwrap_used)] // tests may unwrap (see the workspace standards)
 
 mod budget;
+mod fixtures;
 mod mime;
+mod preset;
 mod properties;
 mod render;
 mod schema;
