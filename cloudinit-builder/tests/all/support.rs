@@ -55,15 +55,15 @@ pub fn assert_valid(user_data: &str) {
 /// check-jsonschema with the vendored 26.1 schema and Debian's `cloud-init schema -c`, through
 /// hardening-validators (skipped with a printed reason locally when missing, fatal in CI).
 fn external_checks(user_data: &str) {
-    if let Some(cj) = hardening_validators::check_jsonschema() {
-        if let Err(e) = cj.check(&schema_path(), user_data) {
-            panic!("check-jsonschema rejected the document: {e}\n{user_data}");
-        }
+    if let Some(cj) = hardening_validators::check_jsonschema()
+        && let Err(e) = cj.check(&schema_path(), user_data)
+    {
+        panic!("check-jsonschema rejected the document: {e}\n{user_data}");
     }
-    if let Some(ci) = hardening_validators::cloud_init() {
-        if let Err(e) = ci.check(user_data) {
-            panic!("cloud-init schema rejected the document: {e}\n{user_data}");
-        }
+    if let Some(ci) = hardening_validators::cloud_init()
+        && let Err(e) = ci.check(user_data)
+    {
+        panic!("cloud-init schema rejected the document: {e}\n{user_data}");
     }
 }
 
