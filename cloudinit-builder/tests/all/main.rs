@@ -3,6 +3,7 @@
 
 #![allow(clippy::unwrap_used)] // tests may unwrap (see the workspace standards)
 
+mod backup;
 mod budget;
 mod fixtures;
 mod mime;
