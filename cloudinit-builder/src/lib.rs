@@ -13,6 +13,9 @@
 //! - [`Secret`] values only go into root-owned `0600` files; rendering refuses a secret found
 //!   anywhere else.
 //! - [`MultiPart`] combines a cloud-config with shell scripts.
+//! - [`preset::HardenedHost`] assembles a hardened first boot from switchable, replaceable
+//!   parts (firewall, sshd, Docker, the Compose stack, monitoring, backups, the ready callback)
+//!   with their order encoded in [`preset::Stage`]s.
 //!
 //! ```
 //! use cloudinit_builder::{CloudConfig, Command, Secret, WriteFile, HETZNER_USER_DATA_LIMIT};

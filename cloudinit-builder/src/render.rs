@@ -46,7 +46,8 @@ impl UserData {
         self.text.is_empty()
     }
 
-    /// Paths of the files the budget compressed to `gz+b64`, in the order they were chosen.
+    /// Paths of the files stored as `gz+b64`: those marked [`WriteFile::gzip`](crate::WriteFile::gzip),
+    /// then those the budget chose, in the order it chose them.
     pub fn compressed_files(&self) -> &[String] {
         &self.compressed
     }
@@ -93,8 +94,9 @@ impl CloudConfig {
     /// Fails if any entry is invalid or a secret appears outside its `0600` file.
     pub fn render(&self) -> Result<UserData> {
         self.validate()?;
-        let text = to_yaml(&Doc::new(self, &HashMap::new()))?;
-        Ok(UserData::new(text, Vec::new()))
+        let (forced, paths) = self.forced_gzip()?;
+        let text = to_yaml(&Doc::new(self, &forced))?;
+        Ok(UserData::new(text, paths))
     }
 
     /// Renders within `limit` bytes: while the document is too large, the largest file not yet
@@ -113,12 +115,15 @@ impl CloudConfig {
     /// ```
     pub fn render_within(&self, limit: usize) -> Result<UserData> {
         self.validate()?;
-        let mut compressed: HashMap<usize, String> = HashMap::new();
-        let mut order = Vec::new();
+        let (mut compressed, _) = self.forced_gzip()?;
+        let mut order: Vec<usize> = (0..self.write_files.len())
+            .filter(|i| compressed.contains_key(i))
+            .collect();
         let mut candidates: Vec<(usize, usize)> = self
             .write_files
             .iter()
             .enumerate()
+            .filter(|(_, f)| !f.gzip)
             .map(|(i, f)| (f.content_len(), i))
             .collect();
         // Largest first; ties by position, so the choice is deterministic.
@@ -152,6 +157,17 @@ impl CloudConfig {
             compressed.insert(i, gz);
             order.push(i);
         }
+    }
+
+    /// The files marked [`WriteFile::gzip`], compressed, and their paths.
+    fn forced_gzip(&self) -> Result<(HashMap<usize, String>, Vec<String>)> {
+        let mut map = HashMap::new();
+        let mut paths = Vec::new();
+        for (i, f) in self.write_files.iter().enumerate().filter(|(_, f)| f.gzip) {
+            map.insert(i, gz_b64(f.content.bytes())?);
+            paths.push(f.path.clone());
+        }
+        Ok((map, paths))
     }
 
     /// Sizes of the parts of a rendering: each `write_files` entry and each other top-level

@@ -37,6 +37,7 @@ pub struct WriteFile {
     pub(crate) mode: u32,
     pub(crate) append: bool,
     pub(crate) defer: bool,
+    pub(crate) gzip: bool,
 }
 
 /// What a file holds.
@@ -164,6 +165,7 @@ impl WriteFile {
             mode: 0o644,
             append: false,
             defer: false,
+            gzip: false,
         })
     }
 
@@ -195,6 +197,14 @@ impl WriteFile {
     #[must_use]
     pub fn defer(mut self, defer: bool) -> Self {
         self.defer = defer;
+        self
+    }
+
+    /// Always store the file compressed (`encoding: gz+b64`), not only when the size budget
+    /// needs it.
+    #[must_use]
+    pub fn gzip(mut self, gzip: bool) -> Self {
+        self.gzip = gzip;
         self
     }
 
@@ -280,6 +290,7 @@ impl From<RenderedFile> for WriteFile {
             mode: file.mode,
             append: false,
             defer: false,
+            gzip: false,
         }
     }
 }
@@ -301,6 +312,7 @@ impl fmt::Debug for WriteFile {
             )
             .field("append", &self.append)
             .field("defer", &self.defer)
+            .field("gzip", &self.gzip)
             .finish()
     }
 }

@@ -128,3 +128,26 @@ fn tiny_files_are_not_made_larger() {
     let err = cfg.render_within(10).unwrap_err();
     assert!(matches!(err, Error::TooLarge(_)));
 }
+
+#[test]
+fn gzip_can_be_asked_for() {
+    let text = "forced\n".repeat(50);
+    let cfg =
+        CloudConfig::new().write_file(WriteFile::new("/etc/f", text.clone()).unwrap().gzip(true));
+    for out in [
+        cfg.render().unwrap(),
+        cfg.render_within(HETZNER_USER_DATA_LIMIT).unwrap(),
+    ] {
+        assert_eq!(out.compressed_files(), ["/etc/f"]);
+        let doc = support::parse(out.as_str());
+        assert_eq!(
+            doc["write_files"][0]["encoding"],
+            serde_json::json!("gz+b64")
+        );
+        assert_eq!(
+            gunzip_b64(doc["write_files"][0]["content"].as_str().unwrap()),
+            text.as_bytes()
+        );
+        support::assert_valid(out.as_str());
+    }
+}
