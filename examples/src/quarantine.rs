@@ -170,16 +170,19 @@ pub async fn release(
         );
         steps.push(format!("firewall {} re-applied", own.id));
     }
-    if let Some(deny) = hetzner.firewalls().get_by_name(QUARANTINE_FIREWALL).await? {
-        if applied(deny.id) {
-            actions.extend(
-                hetzner
-                    .firewalls()
-                    .remove_from_resources(deny.id, &[ApplyTo::server(server.id)])
-                    .await?,
-            );
-            steps.push(format!("deny-all firewall {} detached", deny.id));
-        }
+    if let Some(deny) = hetzner
+        .firewalls()
+        .get_by_name(QUARANTINE_FIREWALL)
+        .await?
+        .filter(|fw| applied(fw.id))
+    {
+        actions.extend(
+            hetzner
+                .firewalls()
+                .remove_from_resources(deny.id, &[ApplyTo::server(server.id)])
+                .await?,
+        );
+        steps.push(format!("deny-all firewall {} detached", deny.id));
     }
     progress
         .wait("firewall changes", hetzner.actions().wait_for(&actions))

@@ -1,4 +1,5 @@
 //! The other examples' operations against the simulators, under tokio's paused clock.
+#![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
 
 use std::time::Duration;
 
