@@ -1,6 +1,6 @@
 //! Client overhead: 20,000 GETs at concurrency 64 on loopback against the Hetzner simulator
 //! served over HTTP, through our client (rate gate disabled) and through plain reqwest with
-//! the same connection settings. Best of 3 alternating rounds after a warm-up.
+//! the same connection settings. Best of 5 alternating rounds after a warm-up.
 //!
 //! Run: `cargo run --release --example bench-client-overhead`. The last line is
 //! `client-overhead: ours_rps=A raw_rps=B ratio=A/B`.
@@ -22,7 +22,7 @@ struct Args {
     #[arg(long, default_value_t = 64)]
     concurrency: usize,
     /// Rounds (best of).
-    #[arg(long, default_value_t = 3)]
+    #[arg(long, default_value_t = 5)]
     rounds: usize,
 }
 
