@@ -1,5 +1,5 @@
 //! The host baseline presets as rendered, with each runbook erratum checked.
-#![allow(clippy::unwrap_used)] // test helpers unwrap like the tests they serve
+#![allow(clippy::unwrap_used)] // shared test functions unwrap, like the tests themselves
 
 use hardening_model::presets::host;
 use hardening_model::services::HostCommand;

@@ -1,6 +1,6 @@
 //! Adversarial input never adds an sshd directive, a principals line or an ssh_config option:
 //! it is either rejected with an error naming the field, or stays inside its token.
-#![allow(clippy::unwrap_used)] // test helpers unwrap like the tests they serve
+#![allow(clippy::unwrap_used)] // shared test functions unwrap, like the tests themselves
 
 use hardening_model::sshd::{
     AdminSshConfig, CaPublicKey, CertAuthority, ClientPath, HostName, HostPattern, Principal,

@@ -1,5 +1,5 @@
 //! The rendered sshd baseline checked by the real OpenSSH server and by ssh-audit.
-#![allow(clippy::unwrap_used)] // test helpers unwrap like the tests they serve
+#![allow(clippy::unwrap_used)] // shared test functions unwrap, like the tests themselves
 
 use std::path::PathBuf;
 
