@@ -182,13 +182,18 @@ fn host_baseline_bundles_files_and_ordered_steps() {
     .unwrap();
     let files = host.files().unwrap();
     let mut paths: Vec<&str> = files.iter().map(|f| f.path.as_str()).collect();
-    assert_eq!(paths.len(), 12, "{paths:?}");
+    assert_eq!(paths.len(), 13, "{paths:?}");
     assert!(paths.iter().all(|p| p.starts_with('/')));
     paths.sort_unstable();
     paths.dedup();
-    assert_eq!(paths.len(), 12, "a path is written twice");
+    assert_eq!(paths.len(), 13, "a path is written twice");
     let banner = files.iter().find(|f| f.path == "/etc/issue.net").unwrap();
     assert!(!banner.content.contains("Ubuntu"));
+    let limits = files
+        .iter()
+        .find(|f| f.path == "/etc/security/limits.d/10-hardening.conf")
+        .unwrap();
+    assert!(limits.content.lines().any(|l| l == "* hard core 0"));
 
     let lines: Vec<String> = host
         .commands()

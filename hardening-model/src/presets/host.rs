@@ -21,7 +21,7 @@ use crate::{Error, Problem, Result};
 mod baseline;
 mod tables;
 
-pub use baseline::{BANNER_PATH, BANNER_TEXT, HostBaseline};
+pub use baseline::{BANNER_PATH, BANNER_TEXT, CORE_LIMITS_PATH, CORE_LIMITS_TEXT, HostBaseline};
 
 use tables::Anchor;
 

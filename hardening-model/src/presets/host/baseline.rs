@@ -18,6 +18,15 @@ pub const BANNER_PATH: &str = "/etc/issue.net";
 /// `/etc/issue.net` names the release).
 pub const BANNER_TEXT: &str = "Authorized access only. All activity is monitored and logged.\n";
 
+/// Path of the core-dump limit (CIS 1.5.3, runbook 2.1).
+pub const CORE_LIMITS_PATH: &str = "/etc/security/limits.d/10-hardening.conf";
+
+/// No core dumps for any login session; `fs.suid_dumpable = 0` and `kernel.core_pattern`
+/// in the sysctl preset cover setuid programs and the kernel side. A `limits.d` file instead of
+/// the runbook's append to `/etc/security/limits.conf`, so reruns do not duplicate it.
+pub const CORE_LIMITS_TEXT: &str =
+    "# Rendered by hardening-model: no core dumps (CIS 1.5.3).\n* hard core 0\n";
+
 /// The whole host baseline of runbook sections 2 and 3, each part a public field the caller may
 /// replace or adjust before rendering.
 ///
@@ -74,12 +83,18 @@ impl HostBaseline {
         p
     }
 
-    /// Every file, each with its path, mode and owner: the sshd files, the banner, sysctl (and
+    /// Every file, each with its path, mode and owner: the sshd files, the banner, the core-dump
+    /// limit, sysctl (and
     /// the conntrack modules-load file), modprobe, mount units, audit rules, apt and chrony
     /// configuration.
     pub fn files(&self) -> Result<Vec<RenderedFile>> {
         let mut files = self.sshd.files()?;
         files.push(RenderedFile::root(BANNER_PATH, 0o644, BANNER_TEXT));
+        files.push(RenderedFile::root(
+            CORE_LIMITS_PATH,
+            0o644,
+            CORE_LIMITS_TEXT,
+        ));
         files.extend(self.sysctl.files());
         files.push(self.kernel_modules.render());
         files.extend(self.mounts.files());
