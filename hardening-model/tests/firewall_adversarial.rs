@@ -206,6 +206,47 @@ proptest! {
     }
 }
 
+/// An adversarial interface name is rejected, or changes neither the nft structure nor the
+/// number of words in any DOCKER-USER command.
+fn check_interface(name: &str) -> Result<(), TestCaseError> {
+    let build = |iface: &str| {
+        FirewallPolicy::builder(SshAccess::new(Port::new(2222).unwrap()))
+            .outbound(Rule::udp(53))
+            .public_interface(iface)
+            .build()
+    };
+    let reference = build("eth0").unwrap();
+    match build(name) {
+        Err(err) => prop_assert_eq!(err.field(), "firewall.public_interface"),
+        Ok(p) => {
+            prop_assert_eq!(
+                nft_shape(&p.nftables_conf().content),
+                nft_shape(&reference.nftables_conf().content)
+            );
+            let (du, du_ref) = (p.docker_user_commands(), reference.docker_user_commands());
+            prop_assert_eq!(du.len(), du_ref.len());
+            for (a, b) in du.iter().zip(&du_ref) {
+                prop_assert_eq!(a.len(), b.len());
+            }
+            check_script(
+                &p.docker_user_script().content,
+                &du,
+                &reference.docker_user_script().content,
+            );
+        }
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(10_000))]
+
+    #[test]
+    fn adversarial_interface_names(name in adversarial()) {
+        check_interface(&name)?;
+    }
+}
+
 #[test]
 fn known_attacks_are_rejected_by_field() {
     for text in [

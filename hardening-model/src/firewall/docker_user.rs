@@ -9,7 +9,7 @@
 //! 2. new connections arriving on the public interface are matched on their **original**
 //!    destination port (`-m conntrack --ctorigdstport`, the port before Docker's DNAT, so a
 //!    changed container port mapping cannot open or close anything), rate-limited per source
-//!    with `hashlimit --hashlimit-mode srcip` where the rule says so, and returned to Docker's
+//!    with `hashlimit --hashlimit-mode srcip` (IPv6 per /64) where the rule says so, and returned to Docker's
 //!    chains when the policy allows them; everything else from the public interface is dropped;
 //! 3. with an egress allow-list, new connections leaving through the public interface are
 //!    returned when allowed and dropped otherwise (this is what stops a compromised container
@@ -261,6 +261,10 @@ fn push_rule(
                 .map(str::to_owned),
             );
             drop.push(format!("{}/minute", limit.per_minute()));
+            if family == Family::V6 {
+                // One bucket per /64, as in the nftables meters.
+                drop.extend(["--hashlimit-srcmask".to_owned(), "64".to_owned()]);
+            }
             drop.extend(["--hashlimit-burst".to_owned(), limit.burst().to_string()]);
             drop.extend(["-j".to_owned(), "DROP".to_owned()]);
             cmds.push(drop);

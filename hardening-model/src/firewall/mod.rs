@@ -10,6 +10,7 @@
 //! | `/etc/nftables.conf` | [`FirewallPolicy::nftables_conf`] | [`nftables`]: own table, per-source meters, Docker's FORWARD path, loaded at boot |
 //! | DOCKER-USER | [`FirewallPolicy::docker_user_script`] | [`docker_user`]: published ports and container egress |
 //! | Hetzner Cloud firewall | [`FirewallPolicy::hetzner_rules`] | [`hetzner`]: 50 rules, 100 CIDRs per rule, 255-character descriptions |
+//! | packages, files, commands for cloud-init | [`FirewallPolicy::host_firewall`] | [`host`]: the host layers together |
 //!
 //! Why several layers: the Hetzner firewall filters before traffic reaches the host; ufw (or
 //! the nftables table) filters the host's own sockets; Docker publishes ports by DNAT, so
@@ -23,6 +24,7 @@
 
 pub mod docker_user;
 pub mod hetzner;
+pub mod host;
 pub mod nftables;
 mod policy;
 mod rule;

@@ -8,7 +8,8 @@
 //!   packet for it to pass, so this table can only narrow what ufw and Docker allow.
 //! - **Per-source rate limits** use dynamic sets keyed by `ip saddr` / `ip6 saddr`
 //!   (`update @set { ip saddr limit rate over N/minute burst B packets } drop`): one bucket per
-//!   client. The runbook's plain `limit rate` is a single global bucket that any crowd trips for
+//!   client; IPv6 clients are keyed by their /64 prefix, since one host usually holds a whole
+//!   /64 and could otherwise rotate addresses. The runbook's plain `limit rate` is a single global bucket that any crowd trips for
 //!   everyone.
 //! - **Docker published ports traverse FORWARD, not INPUT**: Docker DNATs them in its own nat
 //!   table. The shared `inbound` chain matches the port with `ct original proto-dst` (the
@@ -233,7 +234,8 @@ impl Family {
     fn saddr(self) -> &'static str {
         match self {
             Self::V4 => "ip saddr",
-            Self::V6 => "ip6 saddr",
+            // One bucket per /64: a single IPv6 host usually holds a whole /64.
+            Self::V6 => "ip6 saddr and ffff:ffff:ffff:ffff::",
         }
     }
     fn suffix(self) -> &'static str {
@@ -354,7 +356,7 @@ mod tests {
     fn any_source_rules_cover_both_families() {
         let c = policy().nftables_conf().content;
         assert!(c.contains("meta nfproto ipv4 meta l4proto tcp ct original proto-dst 443 update @in0_rate_v4 { ip saddr limit rate over 150/minute burst 50 packets } counter drop"));
-        assert!(c.contains("meta nfproto ipv6 meta l4proto tcp ct original proto-dst 443 update @in0_rate_v6 { ip6 saddr limit rate over 150/minute burst 50 packets } counter drop"));
+        assert!(c.contains("meta nfproto ipv6 meta l4proto tcp ct original proto-dst 443 update @in0_rate_v6 { ip6 saddr and ffff:ffff:ffff:ffff:: limit rate over 150/minute burst 50 packets } counter drop"));
         assert!(
             c.contains("meta nfproto ipv6 meta l4proto ipv6-icmp counter accept comment \"ping\"")
         );

@@ -10,8 +10,13 @@
 //!   [`NEUTRALISE_IPT_SYSCTL`] (`sed` setting `IPT_SYSCTL=` in `/etc/default/ufw`), as dev-sec's
 //!   `os_hardening` does; ufw skips its sysctl file when the variable is empty, leaving
 //!   `/etc/sysctl.d` in charge.
-//! - **Egress allow-list** from the same policy (runbook 4.4), but ufw's `OUTPUT` chains do not
-//!   see container traffic (erratum 7): the DOCKER-USER rendering covers that path.
+//! - **Egress allow-list on the public interface** (runbook 4.4): the allowed `out on IFACE`
+//!   rules, DHCP client traffic (v4 and v6, which the host needs to renew its lease), then
+//!   `deny out on IFACE`. The default outgoing policy stays `allow` so that traffic to loopback,
+//!   Docker bridges and private networks keeps working, exactly as in the nftables rendering;
+//!   the runbook's `default deny outgoing` also blocked the host's own connections to its
+//!   containers and its DHCP renewals. ufw's `OUTPUT` chains do not see container traffic
+//!   (erratum 7): the DOCKER-USER rendering covers that path.
 //! - **ICMP rules are not emitted**: ufw's CLI has no `icmp` protocol. Its shipped
 //!   `before.rules`/`before6.rules` already accept echo requests, errors and IPv6 neighbour
 //!   discovery inbound; ICMP rules still reach nftables, DOCKER-USER and Hetzner.
@@ -28,6 +33,9 @@ use crate::RenderedFile;
 
 /// Packages that must never be installed next to ufw (erratum 4).
 pub const CONFLICTING_PACKAGES: &[&str] = &["iptables-persistent", "netfilter-persistent"];
+
+/// Comment of the last egress rule, which drops what the allow-list did not allow.
+pub const EGRESS_DENY_COMMENT: &str = "Egress allow-list: drop the rest";
 
 /// Where [`FirewallPolicy::ufw_script`] is installed.
 pub const SCRIPT_PATH: &str = "/usr/local/sbin/hardening-ufw.sh";
@@ -52,8 +60,10 @@ fn argv(parts: &[&str]) -> Vec<String> {
 
 impl FirewallPolicy {
     /// The ufw command lines, in order, each starting with `ufw`:
-    /// `--force reset`, the default policies, the SSH `limit` rules, the inbound rules, the
-    /// egress allow-list, `logging medium` and `--force enable`.
+    /// `--force reset`, the default policies (deny incoming, allow outgoing), the SSH `limit`
+    /// rules, the inbound rules, the egress allow-list on the public interface ending in
+    /// `deny out on IFACE` (only when the policy has one), `logging medium` and
+    /// `--force enable`.
     ///
     /// ```
     /// use hardening_model::firewall::{FirewallPolicy, SshAccess};
@@ -71,25 +81,34 @@ impl FirewallPolicy {
     /// assert_eq!(cmds.last().unwrap(), &["ufw", "--force", "enable"]);
     /// ```
     pub fn ufw_commands(&self) -> Vec<Vec<String>> {
+        let iface = self.public_interface();
         let mut cmds = vec![
             argv(&["ufw", "--force", "reset"]),
             argv(&["ufw", "default", "deny", "incoming"]),
-            argv(&[
-                "ufw",
-                "default",
-                if self.egress_restricted() {
-                    "deny"
-                } else {
-                    "allow"
-                },
-                "outgoing",
-            ]),
+            argv(&["ufw", "default", "allow", "outgoing"]),
         ];
         for rule in self.inbound_with_ssh() {
-            push_rule(&mut cmds, &rule, false);
+            push_rule(&mut cmds, &rule, None);
         }
-        for rule in self.outbound() {
-            push_rule(&mut cmds, rule, true);
+        if self.egress_restricted() {
+            for rule in self.outbound() {
+                push_rule(&mut cmds, rule, Some(iface));
+            }
+            for (from, to, what) in [("68", "67", "DHCP client"), ("546", "547", "DHCPv6 client")] {
+                cmds.push(argv(&[
+                    "ufw", "allow", "out", "on", iface, "proto", "udp", "from", "any", "port",
+                    from, "to", "any", "port", to, "comment", what,
+                ]));
+            }
+            cmds.push(argv(&[
+                "ufw",
+                "deny",
+                "out",
+                "on",
+                iface,
+                "comment",
+                EGRESS_DENY_COMMENT,
+            ]));
         }
         cmds.push(argv(&["ufw", "logging", "medium"]));
         cmds.push(argv(&["ufw", "--force", "enable"]));
@@ -129,8 +148,9 @@ impl FirewallPolicy {
     }
 }
 
-/// Appends the commands for one rule: one per peer, or one for any address.
-fn push_rule(cmds: &mut Vec<Vec<String>>, rule: &Rule, outbound: bool) {
+/// Appends the commands for one rule: one per peer, or one for any address. `out_on` is the
+/// public interface for outbound rules, `None` for inbound ones.
+fn push_rule(cmds: &mut Vec<Vec<String>>, rule: &Rule, out_on: Option<&str>) {
     let proto = match rule.protocol() {
         Protocol::Tcp => "tcp",
         Protocol::Udp => "udp",
@@ -159,11 +179,11 @@ fn push_rule(cmds: &mut Vec<Vec<String>>, rule: &Rule, outbound: bool) {
     for peer in peers {
         let peer = peer.map_or_else(|| "any".to_owned(), |n| n.to_string());
         let mut cmd = vec!["ufw".to_owned(), action.to_owned()];
-        if outbound {
-            cmd.push("out".to_owned());
+        if let Some(iface) = out_on {
+            cmd.extend(["out".to_owned(), "on".to_owned(), iface.to_owned()]);
         }
         cmd.extend(["proto".to_owned(), proto.to_owned()]);
-        if outbound {
+        if out_on.is_some() {
             cmd.extend(["to".to_owned(), peer]);
         } else {
             cmd.extend(["from".to_owned(), peer, "to".to_owned(), "any".to_owned()]);
@@ -212,13 +232,16 @@ mod tests {
             [
                 "ufw --force reset",
                 "ufw default deny incoming",
-                "ufw default deny outgoing",
+                "ufw default allow outgoing",
                 "ufw limit proto tcp from 198.51.100.0/24 to any port 2222 comment SSH, rate-limited per source",
                 "ufw limit proto tcp from 2001:db8::/32 to any port 2222 comment SSH, rate-limited per source",
                 "ufw allow proto tcp from any to any port 443 comment HTTPS",
                 "ufw allow proto udp from any to any port 60000:61000 comment mosh",
-                "ufw allow out proto udp to any port 53 comment DNS",
-                "ufw allow out proto tcp to 192.0.2.10/32 port 1514 comment Wazuh",
+                "ufw allow out on eth0 proto udp to any port 53 comment DNS",
+                "ufw allow out on eth0 proto tcp to 192.0.2.10/32 port 1514 comment Wazuh",
+                "ufw allow out on eth0 proto udp from any port 68 to any port 67 comment DHCP client",
+                "ufw allow out on eth0 proto udp from any port 546 to any port 547 comment DHCPv6 client",
+                "ufw deny out on eth0 comment Egress allow-list: drop the rest",
                 "ufw logging medium",
                 "ufw --force enable",
             ]
@@ -226,11 +249,13 @@ mod tests {
     }
 
     #[test]
-    fn open_egress_keeps_default_allow_outgoing() {
+    fn open_egress_has_no_outgoing_rules() {
         let p = FirewallPolicy::builder(SshAccess::new(Port::new(22).unwrap()))
             .build()
             .unwrap();
-        assert!(joined(&p.ufw_commands()).contains(&"ufw default allow outgoing".to_owned()));
+        let cmds = joined(&p.ufw_commands());
+        assert!(cmds.contains(&"ufw default allow outgoing".to_owned()));
+        assert!(!cmds.iter().any(|c| c.contains(" out ")));
     }
 
     #[test]

@@ -73,8 +73,10 @@ pub fn cloudflare_fallback_ranges() -> Vec<IpNet> {
 ///    real users together, and a global one (the runbook's `limit rate`, erratum 6) throttles
 ///    everyone. Rate limiting belongs to Cloudflare's rate-limit rules and to Caddy keyed on
 ///    `{client_ip}`. SSH keeps its per-source limit.
-/// 4. **Egress is default deny** on every layer, containers included (erratum 7). Runbook 4.1
-///    said `default allow outgoing` and 4.4 `deny`; the Hetzner rules allowed DNS over UDP only
+/// 4. **Egress is default deny** on every layer, containers included (erratum 7): at Hetzner for
+///    everything, on the host for everything leaving through the public interface (loopback,
+///    Docker bridges and private networks stay open, so the host can reach its containers and
+///    renew its DHCP lease). Runbook 4.1 said `default allow outgoing` and 4.4 `deny`; the Hetzner rules allowed DNS over UDP only
 ///    while ufw also allowed TCP 53: both are allowed everywhere here. Wazuh's 1514/1515 are
 ///    allowed when the caller uses Wazuh (the runbook's own egress rules blocked its agent).
 /// 5. **No explicit deny rules for 23/3389/5900**: default deny already drops them, and the
