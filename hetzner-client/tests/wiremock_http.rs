@@ -6,7 +6,7 @@ use futures::TryStreamExt;
 use hetzner_client::resources::servers::CreateServer;
 use hetzner_client::transport::TransportErrorKind;
 use hetzner_client::{Client, Error, ErrorCode, ListParams, RateLimitPolicy, RetryPolicy};
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use wiremock::matchers::{body_partial_json, header, header_exists, method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -38,7 +38,9 @@ fn client(server: &MockServer, retry: RetryPolicy) -> Client {
 }
 
 fn fast_retry() -> RetryPolicy {
-    RetryPolicy::default().initial_backoff(Duration::from_millis(5)).max_backoff(Duration::from_millis(20))
+    RetryPolicy::default()
+        .initial_backoff(Duration::from_millis(5))
+        .max_backoff(Duration::from_millis(20))
 }
 
 #[tokio::test]
@@ -49,15 +51,30 @@ async fn sends_auth_user_agent_and_json_headers() {
         .and(header("authorization", "Bearer wiremock-token"))
         .and(header("accept", "application/json"))
         .and(header_exists("user-agent"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"server": server_json(42, "a")})))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!({"server": server_json(42, "a")})),
+        )
         .expect(1)
         .mount(&server)
         .await;
-    let s = client(&server, fast_retry()).servers().get(42).await.unwrap();
+    let s = client(&server, fast_retry())
+        .servers()
+        .get(42)
+        .await
+        .unwrap();
     assert_eq!((s.id, s.name.as_str()), (42, "a"));
     let requests = server.received_requests().await.unwrap();
-    let agent = requests[0].headers.get("user-agent").unwrap().to_str().unwrap().to_owned();
-    assert!(agent.starts_with("fleet-tests/0.1 hetzner-client/"), "{agent}");
+    let agent = requests[0]
+        .headers
+        .get("user-agent")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        agent.starts_with("fleet-tests/0.1 hetzner-client/"),
+        "{agent}"
+    );
 }
 
 #[tokio::test]
@@ -76,11 +93,18 @@ async fn api_errors_carry_code_fields_status_and_correlation_id_without_retry() 
         .expect(1)
         .mount(&server)
         .await;
-    let err = client(&server, fast_retry()).servers().create(&CreateServer::new("web-1", "cx999", "ubuntu-24.04")).await.unwrap_err();
+    let err = client(&server, fast_retry())
+        .servers()
+        .create(&CreateServer::new("web-1", "cx999", "ubuntu-24.04"))
+        .await
+        .unwrap_err();
     assert_eq!(err.status(), Some(422));
     assert_eq!(err.code(), Some(&ErrorCode::InvalidInput));
     assert_eq!(err.request_id(), Some("corr-123"));
-    assert_eq!(err.api().unwrap().invalid_fields()[0].messages, vec!["is not available"]);
+    assert_eq!(
+        err.api().unwrap().invalid_fields()[0].messages,
+        vec!["is not available"]
+    );
     assert!(!err.to_string().contains("wiremock-token"));
 }
 
@@ -95,10 +119,16 @@ async fn idempotent_get_retries_a_bare_503() {
         .await;
     Mock::given(method("GET"))
         .and(path("/v1/servers/7"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"server": server_json(7, "b")})))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!({"server": server_json(7, "b")})),
+        )
         .mount(&server)
         .await;
-    let s = client(&server, fast_retry()).servers().get(7).await.unwrap();
+    let s = client(&server, fast_retry())
+        .servers()
+        .get(7)
+        .await
+        .unwrap();
     assert_eq!(s.id, 7);
     assert_eq!(server.received_requests().await.unwrap().len(), 3);
 }
@@ -108,7 +138,9 @@ async fn a_post_that_failed_with_5xx_is_reconciled_by_name_not_replayed() {
     let server = MockServer::start().await;
     Mock::given(method("POST"))
         .and(path("/v1/servers"))
-        .respond_with(ResponseTemplate::new(502).set_body_json(json!({"error": {"code": "bad_gateway", "message": "bad gateway", "details": null}})))
+        .respond_with(ResponseTemplate::new(502).set_body_json(
+            json!({"error": {"code": "bad_gateway", "message": "bad gateway", "details": null}}),
+        ))
         .expect(1)
         .mount(&server)
         .await;
@@ -120,7 +152,11 @@ async fn a_post_that_failed_with_5xx_is_reconciled_by_name_not_replayed() {
         .expect(1)
         .mount(&server)
         .await;
-    let created = client(&server, fast_retry()).servers().create(&CreateServer::new("rc-fsn1-abcdef", "cx22", "ubuntu-24.04")).await.unwrap();
+    let created = client(&server, fast_retry())
+        .servers()
+        .create(&CreateServer::new("rc-fsn1-abcdef", "cx22", "ubuntu-24.04"))
+        .await
+        .unwrap();
     assert!(created.reconciled);
     assert_eq!(created.server.id, 9);
 }
@@ -129,8 +165,14 @@ async fn a_post_that_failed_with_5xx_is_reconciled_by_name_not_replayed() {
 async fn streams_walk_every_page_lazily() {
     let server = MockServer::start().await;
     for page in 1..=3u64 {
-        let next = if page < 3 { json!(page + 1) } else { Value::Null };
-        let items: Vec<Value> = (0..if page < 3 { 50 } else { 7 }).map(|i| server_json(page * 100 + i, &format!("s{page}-{i}"))).collect();
+        let next = if page < 3 {
+            json!(page + 1)
+        } else {
+            Value::Null
+        };
+        let items: Vec<Value> = (0..if page < 3 { 50 } else { 7 })
+            .map(|i| server_json(page * 100 + i, &format!("s{page}-{i}")))
+            .collect();
         Mock::given(method("GET"))
             .and(path("/v1/servers"))
             .and(query_param("page", page.to_string()))
@@ -142,8 +184,16 @@ async fn streams_walk_every_page_lazily() {
             .mount(&server)
             .await;
     }
-    let filter = ListParams::default().selector(hetzner_client::LabelSelector::new().eq("env", "prod")).into();
-    let all: Vec<_> = client(&server, fast_retry()).servers().stream(&filter).unwrap().try_collect().await.unwrap();
+    let filter = ListParams::default()
+        .selector(hetzner_client::LabelSelector::new().eq("env", "prod"))
+        .into();
+    let all: Vec<_> = client(&server, fast_retry())
+        .servers()
+        .stream(&filter)
+        .unwrap()
+        .try_collect()
+        .await
+        .unwrap();
     assert_eq!(all.len(), 107);
 }
 
@@ -178,17 +228,30 @@ async fn timeouts_and_refused_connections_are_classified() {
     let server = MockServer::start().await;
     Mock::given(method("GET"))
         .and(path("/v1/locations/1"))
-        .respond_with(ResponseTemplate::new(200).set_delay(Duration::from_secs(3)).set_body_json(json!({"location": {"id": 1, "name": "fsn1"}})))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_delay(Duration::from_secs(3))
+                .set_body_json(json!({"location": {"id": 1, "name": "fsn1"}})),
+        )
         .mount(&server)
         .await;
-    let err = client(&server, RetryPolicy::none()).locations().get(1).await.unwrap_err();
+    let err = client(&server, RetryPolicy::none())
+        .locations()
+        .get(1)
+        .await
+        .unwrap_err();
     match &err {
         Error::Transport(t) => assert_eq!(t.kind(), TransportErrorKind::Timeout),
         other => panic!("unexpected {other:?}"),
     }
     assert!(err.may_have_been_applied() && err.is_retryable());
 
-    let refused = Client::builder().token("t").endpoint("http://127.0.0.1:9/v1").retry(RetryPolicy::none()).build().unwrap();
+    let refused = Client::builder()
+        .token("t")
+        .endpoint("http://127.0.0.1:9/v1")
+        .retry(RetryPolicy::none())
+        .build()
+        .unwrap();
     match refused.locations().get(1).await.unwrap_err() {
         Error::Transport(t) => {
             assert_eq!(t.kind(), TransportErrorKind::Connect);
