@@ -3,6 +3,7 @@
 //! and a body valid against the operation's request schema; every response model decodes the
 //! spec's examples (the media examples where given, otherwise an example assembled from the
 //! schema's own property examples).
+#![allow(clippy::unwrap_used)]
 
 use futures::TryStreamExt;
 use hetzner_client::models::action::Action;

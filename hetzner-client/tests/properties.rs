@@ -1,4 +1,5 @@
 //! Property tests: labels, names and selectors never let adversarial text through.
+#![allow(clippy::unwrap_used)]
 
 use hetzner_client::labels::{validate_key, validate_value};
 use hetzner_client::names::{opaque_server_name, validate_hostname};

@@ -1,4 +1,5 @@
 //! The reqwest transport against a real HTTP server (wiremock, real sockets, real clock).
+#![allow(clippy::unwrap_used)]
 
 use std::time::Duration;
 

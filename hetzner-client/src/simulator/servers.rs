@@ -46,7 +46,9 @@ pub(crate) fn route(
             };
             state.servers.remove(&id);
             for firewall in state.firewalls.values_mut() {
-                firewall.applied_to.retain(|a| a.server.is_none_or(|s| s.id != id));
+                firewall
+                    .applied_to
+                    .retain(|a| a.server.is_none_or(|s| s.id != id));
             }
             let action = state.start_action("delete_server", &[(id, "server")], None);
             Reply::json(200, json!({ "action": action }))
