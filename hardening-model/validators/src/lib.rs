@@ -1,4 +1,48 @@
 //! Test support: runs the real validators on rendered artifacts.
 //!
-//! Being filled in; see the workspace README.
+//! Each validator has a finder function (`sshd()`, `caddy()`, `nft()`, ...) that returns `None`
+//! when the tool is not installed, after printing
+//! `skipping: <tool> not installed (<how to install>)` to stderr. When the `CI` environment
+//! variable is set (to anything but an empty string, `0` or `false`) the finder panics with that
+//! message instead, so no validator test can skip silently in CI (`bash .ci/run` installs them all).
+//!
+//! Tools are looked up on `PATH`, then in `<workspace root>/.ci/venv/bin`, where
+//! `.ci/install-validators` puts the Python tools (ssh-audit, check-jsonschema, docker-compose).
+//!
+//! Inputs are written to private temporary files; nothing is written to the user's home or to
+//! `/etc`. A tool that rejects its input yields a [`Rejection`] carrying its exit status, stdout
+//! and stderr.
+//!
+//! ```no_run
+//! let Some(nft) = hardening_validators::nft() else { return };
+//! nft.check("table inet filter { chain input { type filter hook input priority 0; policy drop; } }")
+//!     .unwrap();
+//! ```
 #![forbid(unsafe_code)]
+
+mod caddy;
+mod cloud_init;
+mod compose;
+mod exec;
+mod jsonschema;
+mod locate;
+mod nft;
+mod promtool;
+mod rejection;
+mod seccomp;
+mod ssh_audit;
+mod sshd;
+mod ufw;
+
+pub use caddy::{Caddy, caddy};
+pub use cloud_init::{CloudInit, cloud_init};
+pub use compose::{Compose, compose};
+pub use jsonschema::{CheckJsonschema, check_jsonschema};
+pub use locate::{ci_mode, workspace_root};
+pub use nft::{Nft, nft};
+pub use promtool::{Promtool, promtool};
+pub use rejection::Rejection;
+pub use seccomp::{ScmpResolver, scmp_sys_resolver};
+pub use ssh_audit::{SshAudit, project_ssh_audit_policy, ssh_audit};
+pub use sshd::{Sshd, sshd};
+pub use ufw::{Ufw, ufw};

@@ -1,0 +1,78 @@
+//! The host firewall part: ufw, nftables and DOCKER-USER rendered from one
+//! [`FirewallPolicy`](hardening_model::firewall::FirewallPolicy).
+//!
+//! All three are applied in [`Stage::Firewall`], after sshd has moved to the policy's SSH port
+//! and before Docker is installed. The DOCKER-USER unit is enabled here (it is wanted by
+//! `docker.service`), so the container rules are in place the moment Docker first starts.
+
+use hardening_model::firewall::{FirewallPolicy, docker_user, nftables};
+
+use super::{Contribution, Part, Slot, Stage};
+use crate::{Command, Result, WriteFile};
+
+/// ufw + nftables + DOCKER-USER from one policy.
+#[derive(Debug, Clone)]
+pub struct Firewall {
+    policy: FirewallPolicy,
+}
+
+impl Firewall {
+    /// The part for `policy` (e.g. `hardening_model::presets::firewall::baseline`).
+    pub fn new(policy: FirewallPolicy) -> Self {
+        Self { policy }
+    }
+
+    /// The policy.
+    pub fn policy(&self) -> &FirewallPolicy {
+        &self.policy
+    }
+}
+
+fn argv_chain(cmds: Vec<Vec<String>>) -> Result<Command> {
+    Command::chain(
+        cmds.into_iter()
+            .map(Command::argv)
+            .collect::<Result<Vec<_>>>()?,
+    )
+}
+
+impl Part for Firewall {
+    fn slot(&self) -> Slot {
+        Slot::Firewall
+    }
+
+    fn contribute(&self, out: &mut Contribution) -> Result<()> {
+        out.package("ufw");
+        out.package("nftables");
+        let ufw = self.policy.ufw_script();
+        let ufw_path = ufw.path.clone();
+        for f in [
+            ufw,
+            self.policy.nftables_conf(),
+            nftables::service_dropin(),
+            self.policy.docker_user_script(),
+            docker_user::systemd_unit(),
+        ] {
+            out.file(WriteFile::from(f));
+        }
+        out.command(Stage::Firewall, Command::argv([ufw_path])?);
+        out.command(Stage::Firewall, argv_chain(nftables::boot_commands())?);
+        // Enable only: the unit is wanted by docker.service and runs when Docker first starts.
+        out.command(
+            Stage::Firewall,
+            argv_chain(vec![
+                vec!["systemctl".into(), "daemon-reload".into()],
+                vec![
+                    "systemctl".into(),
+                    "enable".into(),
+                    docker_user::UNIT_PATH
+                        .rsplit('/')
+                        .next()
+                        .unwrap_or("hardening-docker-user.service")
+                        .into(),
+                ],
+            ])?,
+        );
+        Ok(())
+    }
+}

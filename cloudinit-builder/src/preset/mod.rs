@@ -1,0 +1,159 @@
+//! The `HardenedHost` preset: the runbook's Appendix A, complete and with its errata fixed,
+//! assembled from parts that can be switched off or replaced.
+//!
+//! A [`HardenedHost`] holds one [`Part`] per [`Slot`]. Each part contributes packages, files
+//! and commands tagged with a [`Stage`]; the preset orders commands by stage, so replacing a
+//! part never reorders another's steps. The result is a [`CloudConfig`] rendered within
+//! Hetzner's 32 KiB limit.
+//!
+//! Secrets (backup identity, callback secret, Loki password) only reach root-owned `0600`
+//! files. Note that anything in user-data can be read back from the metadata service by
+//! processes on the host; the firewall policy should block `169.254.169.254` from containers.
+
+mod backup;
+mod docker;
+mod falco;
+mod firewall;
+mod integrity;
+mod part;
+mod promtail;
+mod ready;
+mod rendered;
+mod sshd;
+mod stack;
+
+use std::collections::BTreeMap;
+
+pub use backup::{BACKUP_ENV, BACKUP_SCRIPT, Backups, VERIFY_SCRIPT};
+pub use docker::{DOCKER_PACKAGES, DockerEngine};
+pub use falco::{FALCO_RULES, Falco, FalcoDriver};
+pub use firewall::Firewall;
+pub use integrity::{Integrity, WAZUH_STAGED_CONFIG};
+pub use part::{Contribution, Part, Slot, Stage};
+pub use promtail::{PROMTAIL_CONFIG, PROMTAIL_PASSWORD, Promtail};
+pub use ready::{FAILED_MARKER, READY_ENV, READY_SCRIPT, ReadyCallback};
+pub use rendered::RenderedPart;
+pub use sshd::{SSHD_APPLY_SCRIPT, STAGING_DIR, Sshd};
+pub use stack::ComposeStack;
+
+use crate::{CloudConfig, Error, HETZNER_USER_DATA_LIMIT, Result, User, UserData};
+
+/// Serialises a generated config file (promtail, Falco rules) with the same YAML settings as
+/// the document itself.
+pub(crate) fn yaml(value: &serde_json::Value) -> Result<String> {
+    let opts = serde_saphyr::ser_options! { prefer_block_scalars: false };
+    serde_saphyr::to_string_with_options(value, opts).map_err(|e| Error::Serialize(e.to_string()))
+}
+
+/// A hardened Ubuntu 24.04 host as one first-boot document.
+///
+/// ```
+/// use cloudinit_builder::preset::{HardenedHost, ReadyCallback, Slot, Stage};
+/// use cloudinit_builder::{Secret, SshPublicKey, User};
+///
+/// let admin = User::new("admin")?
+///     .groups(["sudo"])?
+///     .shell("/bin/bash")?
+///     .ssh_key(SshPublicKey::new("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIE admin@laptop")?);
+/// let host = HardenedHost::new(admin).set(ReadyCallback::new(
+///     "http://127.0.0.1:3000/health",
+///     "https://control.example.com/api/instances/ready",
+///     Secret::new("callback-secret-0123456789")?,
+/// )?);
+/// let user_data = host.render()?;
+/// assert!(user_data.len() <= cloudinit_builder::HETZNER_USER_DATA_LIMIT);
+/// assert!(host.without(&Slot::ReadyCallback).slots().next().is_none());
+/// # Ok::<(), cloudinit_builder::Error>(())
+/// ```
+#[derive(Debug)]
+pub struct HardenedHost {
+    admin: User,
+    timezone: String,
+    budget: usize,
+    parts: BTreeMap<Slot, Box<dyn Part>>,
+}
+
+impl HardenedHost {
+    /// A host whose only login is `admin` (SSH key, no password), with no parts yet.
+    pub fn new(admin: User) -> Self {
+        Self {
+            admin,
+            timezone: "Etc/UTC".to_owned(),
+            budget: HETZNER_USER_DATA_LIMIT,
+            parts: BTreeMap::new(),
+        }
+    }
+
+    /// Fills the part's slot, replacing what was there.
+    #[must_use]
+    pub fn set(mut self, part: impl Part + 'static) -> Self {
+        self.parts.insert(part.slot(), Box::new(part));
+        self
+    }
+
+    /// Switches a slot off.
+    #[must_use]
+    pub fn without(mut self, slot: &Slot) -> Self {
+        self.parts.remove(slot);
+        self
+    }
+
+    /// The filled slots, in order.
+    pub fn slots(&self) -> impl Iterator<Item = &Slot> {
+        self.parts.keys()
+    }
+
+    /// The size budget for [`HardenedHost::render`] (default 32 KiB).
+    #[must_use]
+    pub fn budget(mut self, bytes: usize) -> Self {
+        self.budget = bytes;
+        self
+    }
+
+    /// The budget in bytes.
+    pub fn budget_bytes(&self) -> usize {
+        self.budget
+    }
+
+    /// The document before rendering: base settings, then every part's contribution, with
+    /// commands ordered by [`Stage`] and, inside a stage, by [`Slot`].
+    pub fn cloud_config(&self) -> Result<CloudConfig> {
+        let mut cfg = CloudConfig::new()
+            .package_update(true)
+            .package_upgrade(true)
+            .hardened_ssh()
+            .no_default_user()
+            .user(self.admin.clone())
+            .timezone(&self.timezone)?;
+        let mut commands = Vec::new();
+        for (slot, part) in &self.parts {
+            let mut out = Contribution::default();
+            part.contribute(&mut out)
+                .map_err(|e| e.within(&slot.to_string()))?;
+            let within = |e: Error| e.within(&slot.to_string());
+            cfg = cfg.packages(&out.packages).map_err(within)?;
+            for g in &out.groups {
+                cfg = cfg.group(g).map_err(within)?;
+            }
+            for s in out.apt_sources {
+                cfg = cfg.apt_source(s);
+            }
+            for m in out.mounts {
+                cfg = cfg.mount(m);
+            }
+            cfg = cfg.write_files(out.files);
+            commands.extend(out.commands);
+        }
+        // Stable: keeps slot order and each part's own order inside a stage.
+        commands.sort_by_key(|(stage, _)| *stage);
+        for (_, c) in commands {
+            cfg = cfg.runcmd(c);
+        }
+        cfg.final_message("hardened host configured after $UPTIME seconds")
+    }
+
+    /// Renders within the budget, compressing the largest files if needed.
+    pub fn render(&self) -> Result<UserData> {
+        self.cloud_config()?.render_within(self.budget)
+    }
+}

@@ -1,0 +1,174 @@
+//! `users` entries: named accounts with SSH keys and no password.
+
+use hardening_model::values::{AbsPath, UnixUser};
+
+use crate::{Error, Result};
+
+/// Key types accepted in `ssh_authorized_keys`: Ed25519 and ECDSA, with their FIDO variants.
+/// RSA is refused (section 3.1 of the runbook: Ed25519 keys only).
+pub const SSH_KEY_TYPES: &[&str] = &[
+    "ssh-ed25519",
+    "sk-ssh-ed25519@openssh.com",
+    "ecdsa-sha2-nistp256",
+    "ecdsa-sha2-nistp384",
+    "ecdsa-sha2-nistp521",
+    "sk-ecdsa-sha2-nistp256@openssh.com",
+];
+
+/// An OpenSSH public key line: `TYPE BASE64 [comment]`.
+///
+/// ```
+/// use cloudinit_builder::SshPublicKey;
+/// let k = SshPublicKey::new("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIE admin@laptop")?;
+/// assert_eq!(k.as_str(), "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIE admin@laptop");
+/// assert!(SshPublicKey::new("ssh-rsa AAAAB3Nza").is_err());
+/// assert!(SshPublicKey::new("ssh-ed25519 AAAA\nssh-ed25519 BBBB").is_err());
+/// # Ok::<(), cloudinit_builder::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SshPublicKey(String);
+
+impl SshPublicKey {
+    /// Validates a public key line.
+    pub fn new(line: impl Into<String>) -> Result<Self> {
+        let line = line.into();
+        let field = "ssh_key";
+        if let Some(at) = line.chars().position(char::is_control) {
+            return Err(Error::invalid(
+                field,
+                format!("control character at position {at}"),
+            ));
+        }
+        let mut parts = line.splitn(3, ' ');
+        let kind = parts.next().unwrap_or_default();
+        if !SSH_KEY_TYPES.contains(&kind) {
+            return Err(Error::invalid(
+                field,
+                "key type must be Ed25519 or ECDSA (RSA is not accepted)",
+            ));
+        }
+        let body = parts.next().unwrap_or_default();
+        if body.len() < 4
+            || !body
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '/' | '='))
+        {
+            return Err(Error::invalid(field, "key body must be base64"));
+        }
+        Ok(Self(line))
+    }
+
+    /// The key line.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A user account created by cloud-init. The password is always locked (`lock_passwd: true`):
+/// access is by SSH key only.
+///
+/// ```
+/// use cloudinit_builder::{SshPublicKey, User};
+/// let admin = User::new("admin")?
+///     .groups(["sudo"])?
+///     .shell("/bin/bash")?
+///     .sudo("ALL=(ALL) NOPASSWD:ALL")?
+///     .ssh_key(SshPublicKey::new("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5 admin")?);
+/// assert_eq!(admin.name(), "admin");
+/// # Ok::<(), cloudinit_builder::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct User {
+    pub(crate) name: UnixUser,
+    pub(crate) groups: Vec<UnixUser>,
+    pub(crate) shell: Option<AbsPath>,
+    pub(crate) homedir: Option<AbsPath>,
+    pub(crate) sudo: Option<String>,
+    pub(crate) system: bool,
+    pub(crate) no_create_home: bool,
+    pub(crate) ssh_keys: Vec<SshPublicKey>,
+}
+
+impl User {
+    /// A user with a locked password and no keys yet.
+    pub fn new(name: &str) -> Result<Self> {
+        Ok(Self {
+            name: UnixUser::new(name).map_err(|e| Error::from(e).within("name"))?,
+            groups: Vec::new(),
+            shell: None,
+            homedir: None,
+            sudo: None,
+            system: false,
+            no_create_home: false,
+            ssh_keys: Vec::new(),
+        })
+    }
+
+    /// Supplementary groups.
+    pub fn groups<I, S>(mut self, groups: I) -> Result<Self>
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<str>,
+    {
+        for (i, g) in groups.into_iter().enumerate() {
+            let g = UnixUser::new(g.as_ref())
+                .map_err(|e| Error::from(e).within(&format!("groups[{i}]")))?;
+            self.groups.push(g);
+        }
+        Ok(self)
+    }
+
+    /// Login shell.
+    pub fn shell(mut self, shell: &str) -> Result<Self> {
+        self.shell = Some(AbsPath::new(shell).map_err(|e| Error::from(e).within("shell"))?);
+        Ok(self)
+    }
+
+    /// Home directory.
+    pub fn homedir(mut self, dir: &str) -> Result<Self> {
+        self.homedir = Some(AbsPath::new(dir).map_err(|e| Error::from(e).within("homedir"))?);
+        Ok(self)
+    }
+
+    /// A sudoers rule for this user, e.g. `ALL=(ALL) NOPASSWD:ALL`; one line, no control
+    /// characters.
+    pub fn sudo(mut self, rule: &str) -> Result<Self> {
+        if rule.trim().is_empty() {
+            return Err(Error::invalid("sudo", "must not be empty"));
+        }
+        if let Some(at) = rule.chars().position(char::is_control) {
+            return Err(Error::invalid(
+                "sudo",
+                format!("control character at position {at}"),
+            ));
+        }
+        self.sudo = Some(rule.to_owned());
+        Ok(self)
+    }
+
+    /// A system account (no aging, UID below 1000).
+    #[must_use]
+    pub fn system(mut self, system: bool) -> Self {
+        self.system = system;
+        self
+    }
+
+    /// Do not create the home directory.
+    #[must_use]
+    pub fn no_create_home(mut self, no: bool) -> Self {
+        self.no_create_home = no;
+        self
+    }
+
+    /// Adds an authorised SSH key.
+    #[must_use]
+    pub fn ssh_key(mut self, key: SshPublicKey) -> Self {
+        self.ssh_keys.push(key);
+        self
+    }
+
+    /// The user name.
+    pub fn name(&self) -> &str {
+        self.name.as_str()
+    }
+}

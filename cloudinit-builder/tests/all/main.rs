@@ -1,0 +1,15 @@
+//! Integration tests for cloudinit-builder: rendering, schema validity, budget, secrets, MIME
+//! and property tests.
+
+#![allow(clippy::unwrap_used)] // tests may unwrap (see the workspace standards)
+
+mod backup;
+mod budget;
+mod fixtures;
+mod mime;
+mod preset;
+mod properties;
+mod render;
+mod schema;
+mod secrets;
+mod support;

@@ -1,0 +1,254 @@
+//! The HardenedHost preset: budget, ordering, secrets, schema and the real validators on every
+//! file it writes.
+
+use cloudinit_builder::preset::*;
+use cloudinit_builder::*;
+
+use crate::fixtures::{self, Choices, FULL, extract_files, runcmd};
+use crate::support;
+
+fn position(cmds: &[String], needle: &str) -> usize {
+    cmds.iter()
+        .position(|c| c.contains(needle))
+        .unwrap_or_else(|| panic!("no runcmd entry contains {needle:?}: {cmds:#?}"))
+}
+
+#[test]
+fn full_preset_fits_the_hetzner_budget() {
+    let out = fixtures::host(FULL).render().unwrap();
+    eprintln!(
+        "full preset: {} bytes of {} (compressed: {:?})",
+        out.len(),
+        HETZNER_USER_DATA_LIMIT,
+        out.compressed_files()
+    );
+    assert!(out.len() <= HETZNER_USER_DATA_LIMIT, "{} bytes", out.len());
+}
+
+#[test]
+fn ordering_is_encoded() {
+    let out = fixtures::host(FULL).render().unwrap();
+    let cmds = runcmd(out.as_str());
+    let sshd = position(&cmds, SSHD_APPLY_SCRIPT);
+    let ufw = position(&cmds, "/usr/local/sbin/hardening-ufw.sh");
+    let nft = position(&cmds, "systemctl restart nftables.service");
+    let docker_user = position(&cmds, "systemctl enable hardening-docker-user.service");
+    let docker = position(
+        &cmds,
+        "apt-get install -y --no-install-recommends docker.io",
+    );
+    let stack = position(&cmds, "up -d --wait");
+    let falco = position(&cmds, "falco-modern-bpf.service");
+    let backups = position(&cmds, "hardened-backup.timer");
+    let ready = position(&cmds, READY_SCRIPT);
+    // sshd moves before the firewall closes everything but its new port.
+    assert!(sshd < ufw);
+    // The whole firewall, container rules included, is in place before Docker exists.
+    assert!(ufw < docker && nft < docker && docker_user < docker);
+    assert!(docker < stack && stack < falco && falco < backups);
+    assert_eq!(ready, cmds.len() - 1, "the ready callback runs last");
+    // Docker is never installed by the package stage (that would start it before runcmd).
+    let doc = support::parse(out.as_str());
+    let packages: Vec<&str> = doc["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p.as_str().unwrap())
+        .collect();
+    assert!(!packages.contains(&"docker.io"), "{packages:?}");
+    assert!(!packages.iter().any(|p| p.contains("iptables-persistent")));
+    // Inside the sshd step: validation, then the socket drop-in, then the restart.
+    let files = extract_files(out.as_str());
+    let script = files[SSHD_APPLY_SCRIPT].text();
+    let check = script.find("if ! sshd -t; then").unwrap();
+    let socket = script.find("ssh.socket.d/10-port.conf").unwrap();
+    let reload = script.find("systemctl daemon-reload").unwrap();
+    let restart = script.find("systemctl restart ssh.socket").unwrap();
+    assert!(check < socket && socket < reload && reload < restart);
+    assert!(script[..check].contains("/etc/ssh/sshd_config.d/10-hardening.conf"));
+    // The live sshd paths are only written by the script, never directly by cloud-init.
+    assert!(!files.contains_key("/etc/ssh/sshd_config.d/10-hardening.conf"));
+    assert!(files.contains_key(&format!(
+        "{STAGING_DIR}/etc/ssh/sshd_config.d/10-hardening.conf"
+    )));
+}
+
+#[test]
+fn stages_sort_commands_whatever_the_slot_order() {
+    // A custom part (sorted after every built-in slot) adding a kernel step still runs first.
+    let host = fixtures::host(FULL).set(
+        RenderedPart::new(Slot::Custom("zz".into()))
+            .command(Stage::Kernel, ["sysctl", "--system"])
+            .unwrap(),
+    );
+    let cmds = runcmd(host.render().unwrap().as_str());
+    assert_eq!(cmds[0], "sysctl --system");
+}
+
+#[test]
+fn parts_switch_off_and_replace() {
+    let host = fixtures::host(FULL)
+        .without(&Slot::Falco)
+        .without(&Slot::Integrity);
+    let cmds = runcmd(host.render().unwrap().as_str());
+    assert!(
+        !cmds
+            .iter()
+            .any(|c| c.contains("falco") || c.contains("wazuh"))
+    );
+    let replaced = fixtures::host(FULL).set(Integrity::Aide);
+    let out = replaced.render().unwrap();
+    let cmds = runcmd(out.as_str());
+    assert!(cmds.iter().any(|c| c.contains("aideinit")));
+    assert!(!cmds.iter().any(|c| c.contains("wazuh")));
+    // The AIDE baseline is taken after every other change, just before the callback.
+    assert!(position(&cmds, "aideinit") > position(&cmds, "hardened-backup.timer"));
+    assert!(position(&cmds, "aideinit") < position(&cmds, READY_SCRIPT));
+}
+
+#[test]
+fn secrets_only_in_root_0600_files() {
+    let out = fixtures::host(FULL).render_within_for_test();
+    let files = extract_files(out.as_str());
+    let secrets = [
+        fixtures::BACKUP_IDENTITY,
+        fixtures::CALLBACK_SECRET,
+        fixtures::LOKI_PASSWORD,
+    ];
+    for s in secrets {
+        let holders: Vec<_> = files.iter().filter(|(_, f)| f.text().contains(s)).collect();
+        assert_eq!(holders.len(), 1, "{s} should be in exactly one file");
+        let (path, f) = holders[0];
+        assert_eq!(
+            (f.permissions.as_str(), f.owner.as_str()),
+            ("0600", "root:root"),
+            "{path}"
+        );
+    }
+    // Nowhere else in the document: not in commands, not in any other file.
+    let doc = support::parse(out.as_str());
+    let cmds = serde_json::to_string(&doc["runcmd"]).unwrap();
+    for s in secrets {
+        assert!(!cmds.contains(s));
+    }
+}
+
+trait RenderPlain {
+    fn render_within_for_test(&self) -> UserData;
+}
+
+impl RenderPlain for HardenedHost {
+    /// Uncompressed rendering, so secrets would be visible to a text search if misplaced.
+    fn render_within_for_test(&self) -> UserData {
+        self.cloud_config().unwrap().render().unwrap()
+    }
+}
+
+fn combinations() -> Vec<(String, HardenedHost)> {
+    let mut out = vec![
+        ("full".to_owned(), fixtures::host(FULL)),
+        (
+            "aide, falco kmod".to_owned(),
+            fixtures::host(Choices {
+                wazuh: false,
+                falco: Some(FalcoDriver::Kmod),
+            }),
+        ),
+        (
+            "aide, no falco".to_owned(),
+            fixtures::host(Choices {
+                wazuh: false,
+                falco: None,
+            }),
+        ),
+        ("bare".to_owned(), HardenedHost::new(fixtures::admin())),
+    ];
+    let slots: Vec<Slot> = fixtures::host(FULL).slots().cloned().collect();
+    for slot in slots {
+        out.push((
+            format!("without {slot}"),
+            fixtures::host(FULL).without(&slot),
+        ));
+    }
+    out
+}
+
+#[test]
+fn every_combination_is_valid_cloud_config() {
+    for (name, host) in combinations() {
+        let out = host.render().unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert!(out.len() <= HETZNER_USER_DATA_LIMIT, "{name}");
+        eprintln!("checking {name} ({} bytes)", out.len());
+        support::assert_valid(out.as_str());
+    }
+}
+
+#[test]
+fn scripts_parse() {
+    let out = fixtures::host(FULL).render().unwrap();
+    let aide = fixtures::host(FULL).set(Integrity::Aide).render().unwrap();
+    let mut checked = 0;
+    for files in [extract_files(out.as_str()), extract_files(aide.as_str())] {
+        for (path, f) in files {
+            let text = f.text();
+            let shell = if text.starts_with("#!/bin/bash") {
+                "bash"
+            } else if text.starts_with("#!/bin/sh") {
+                "sh"
+            } else {
+                continue;
+            };
+            let status = std::process::Command::new(shell)
+                .args(["-n", "-c", text])
+                .status()
+                .unwrap();
+            assert!(status.success(), "{path} does not parse with {shell} -n");
+            checked += 1;
+        }
+    }
+    assert!(checked >= 6, "{checked}");
+}
+
+/// Every file the preset writes that has a validator is taken out of the rendered user-data
+/// (decoded when the budget compressed it) and given to that validator.
+#[test]
+fn real_validators_accept_every_file_the_preset_writes() {
+    let out = fixtures::host(FULL).render().unwrap();
+    assert!(
+        !out.compressed_files().is_empty(),
+        "exercise the gz+b64 path too"
+    );
+    let files = extract_files(out.as_str());
+    let staged_sshd = format!("{STAGING_DIR}/etc/ssh/sshd_config.d/10-hardening.conf");
+    let mut checked = Vec::new();
+    if let Some(sshd) = hardening_validators::sshd() {
+        sshd.check(files[&staged_sshd].text()).unwrap();
+        checked.push("sshd");
+    }
+    if let Some(nft) = hardening_validators::nft() {
+        nft.check(files["/etc/nftables.conf"].text()).unwrap();
+        checked.push("nft");
+    }
+    if let Some(caddy) = hardening_validators::caddy() {
+        caddy.check(files["/srv/app/Caddyfile"].text()).unwrap();
+        checked.push("caddy");
+    }
+    if let Some(compose) = hardening_validators::compose() {
+        compose
+            .check(files["/srv/app/compose.yaml"].text())
+            .unwrap();
+        checked.push("compose");
+    }
+    if let Some(promtool) = hardening_validators::promtool() {
+        for (path, f) in files
+            .iter()
+            .filter(|(p, _)| p.contains("/prometheus/") && p.ends_with(".rules.yml"))
+        {
+            promtool
+                .check_rules(f.text())
+                .unwrap_or_else(|e| panic!("{path}: {e}"));
+            checked.push("promtool");
+        }
+    }
+    eprintln!("validated with: {checked:?}");
+}

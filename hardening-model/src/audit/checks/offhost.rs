@@ -1,0 +1,383 @@
+//! Sections 7 to 9: Cloudflare, backups and monitoring.
+
+use serde_json::Value;
+
+use super::os::enabled;
+use crate::audit::Check;
+use crate::audit::host::Host;
+use crate::audit::parse::ufw::shell_words;
+use crate::audit::report::{Finding, Status};
+use crate::audit::source::join;
+
+pub(crate) fn cloudflare(_host: &Host<'_>, check: Check) -> Finding {
+    Finding::new(
+        check,
+        Status::Unknown,
+        "a Cloudflare zone setting, not visible in the host's files: check it with the Cloudflare API",
+        Vec::new(),
+    )
+}
+
+/// A scheduled job mentioning `word`: its file, the command words and whether it runs daily.
+struct Job {
+    file: String,
+    command: Vec<String>,
+    daily: bool,
+    /// The job line assigns a variable whose name looks like a secret.
+    inline_secret: bool,
+}
+
+fn is_secret_name(name: &str) -> bool {
+    let upper = name.to_ascii_uppercase();
+    ["KEY", "SECRET", "PASSWORD", "PASSPHRASE", "TOKEN"]
+        .iter()
+        .any(|s| upper.contains(s))
+}
+
+fn jobs(host: &Host<'_>, word: &str) -> Vec<Job> {
+    let mut out = Vec::new();
+    for dir in ["/etc/cron.d", "/var/spool/cron/crontabs"] {
+        for name in host.entries(dir).unwrap_or_default() {
+            let path = join(dir, &name);
+            let Ok(text) = host.text(&path) else { continue };
+            for line in text
+                .lines()
+                .map(str::trim)
+                .filter(|l| !l.starts_with('#') && l.contains(word))
+            {
+                let words = shell_words(line);
+                let (daily, skip) = match words.first().map(String::as_str) {
+                    Some("@daily" | "@midnight") => (true, 1),
+                    Some(w) if w.starts_with('@') => (false, 1),
+                    _ if words.len() >= 5 => (
+                        words[2] == "*"
+                            && words[3] == "*"
+                            && words[4] == "*"
+                            && !words[1].contains('*'),
+                        5,
+                    ),
+                    _ => continue,
+                };
+                let rest: Vec<String> = words.into_iter().skip(skip).collect();
+                let inline_secret = rest.iter().any(|w| {
+                    w.split_once('=')
+                        .is_some_and(|(k, _)| !k.starts_with('-') && is_secret_name(k))
+                });
+                out.push(Job {
+                    file: path.clone(),
+                    command: rest,
+                    daily,
+                    inline_secret,
+                });
+            }
+        }
+    }
+    for dir in ["/etc/cron.daily"] {
+        for name in host
+            .entries(dir)
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|n| n.contains(word))
+        {
+            out.push(Job {
+                file: join(dir, &name),
+                command: vec![join(dir, &name)],
+                daily: true,
+                inline_secret: false,
+            });
+        }
+    }
+    let units = "/etc/systemd/system";
+    for name in host
+        .entries(units)
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|n| n.contains(word) && n.ends_with(".timer"))
+    {
+        let path = join(units, &name);
+        let Ok(text) = host.text(&path) else { continue };
+        let daily = text.lines().any(|l| {
+            l.trim()
+                .strip_prefix("OnCalendar=")
+                .is_some_and(|v| v.trim() == "daily" || v.trim().starts_with("*-*-* "))
+        });
+        let service = join(units, &name.replace(".timer", ".service"));
+        let command = host
+            .text(&service)
+            .ok()
+            .and_then(|t| {
+                t.lines()
+                    .find_map(|l| l.trim().strip_prefix("ExecStart=").map(shell_words))
+            })
+            .unwrap_or_default();
+        out.push(Job {
+            file: path,
+            command,
+            daily,
+            inline_secret: false,
+        });
+    }
+    out
+}
+
+/// Backup jobs other than verification jobs.
+fn backup_jobs(host: &Host<'_>) -> Vec<Job> {
+    jobs(host, "backup")
+        .into_iter()
+        .filter(|j| !j.command.iter().any(|w| w.contains("verify")))
+        .collect()
+}
+
+pub(crate) fn backup_daily(host: &Host<'_>, check: Check) -> Finding {
+    let jobs = backup_jobs(host);
+    let evidence: Vec<String> = jobs.iter().map(|j| j.file.clone()).collect();
+    if jobs.iter().any(|j| j.daily) {
+        Finding::new(
+            check,
+            Status::Pass,
+            "a daily backup job is scheduled (last run not visible in files)",
+            evidence,
+        )
+    } else if jobs.is_empty() {
+        Finding::new(
+            check,
+            Status::Fail,
+            "no backup job in /etc/cron.d, crontabs, /etc/cron.daily or systemd timers",
+            evidence,
+        )
+    } else {
+        Finding::new(
+            check,
+            Status::Fail,
+            "backup jobs exist but none runs daily",
+            evidence,
+        )
+    }
+}
+
+pub(crate) fn backup_encrypted(host: &Host<'_>, check: Check) -> Finding {
+    let jobs = backup_jobs(host);
+    if jobs.is_empty() {
+        return Finding::new(
+            check,
+            Status::Fail,
+            "no backup job found, so nothing is encrypted",
+            Vec::new(),
+        );
+    }
+    let mut bad = Vec::new();
+    let mut good = Vec::new();
+    let mut unknown = Vec::new();
+    let mut evidence = Vec::new();
+    for job in &jobs {
+        evidence.push(job.file.clone());
+        if job.inline_secret {
+            bad.push(format!(
+                "{} passes the encryption key on the job's command line (a world-readable file)",
+                job.file
+            ));
+        }
+        let scripts: Vec<&String> = job.command.iter().filter(|w| w.starts_with('/')).collect();
+        let mut text = job.command.join(" ");
+        for script in scripts {
+            if let Ok(body) = host.text(script) {
+                evidence.push(script.clone());
+                text.push('\n');
+                text.push_str(&body);
+            }
+        }
+        if text.contains("aes-256-cbc") || text.contains("openssl enc") {
+            bad.push(format!(
+                "{}: `openssl enc` (CBC) is unauthenticated: tampering goes unnoticed",
+                job.file
+            ));
+        } else if ["age ", "age\n", "gpg", "restic", "borg", "aes-256-gcm"]
+            .iter()
+            .any(|t| text.contains(t))
+        {
+            good.push(job.file.clone());
+        } else {
+            unknown.push(job.file.clone());
+        }
+    }
+    evidence.dedup();
+    if !bad.is_empty() {
+        Finding::new(check, Status::Fail, bad.join("; "), evidence)
+    } else if !unknown.is_empty() {
+        Finding::new(
+            check,
+            Status::Unknown,
+            format!("no encryption tool seen in {}", unknown.join(", ")),
+            evidence,
+        )
+    } else {
+        Finding::new(
+            check,
+            Status::Pass,
+            format!("authenticated encryption in {}", good.join(", ")),
+            evidence,
+        )
+    }
+}
+
+pub(crate) fn backup_verified(host: &Host<'_>, check: Check) -> Finding {
+    let jobs = jobs(host, "verify");
+    let evidence: Vec<String> = jobs.iter().map(|j| j.file.clone()).collect();
+    if jobs.is_empty() {
+        Finding::new(
+            check,
+            Status::Fail,
+            "no backup verification job is scheduled",
+            evidence,
+        )
+    } else {
+        Finding::new(
+            check,
+            Status::Unknown,
+            "a verification job is scheduled; its last result is not in the host's configuration files",
+            evidence,
+        )
+    }
+}
+
+fn service_image(service: &Value) -> String {
+    service
+        .get("image")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_ascii_lowercase()
+}
+
+/// Whether a compose service's image contains one of `names`, or one of `units` is enabled.
+fn running(host: &Host<'_>, check: Check, names: &[&str], units: &[&str], what: &str) -> Finding {
+    let mut found = Vec::new();
+    for file in host.compose.iter().flatten() {
+        for (name, service) in file.services() {
+            let image = service_image(service);
+            if names.iter().any(|n| image.contains(n)) {
+                found.push(format!("compose service {name} in {}", file.path));
+            }
+        }
+    }
+    for unit in units {
+        if enabled(host, unit) == Some(true) {
+            found.push(format!("{unit} enabled"));
+        }
+    }
+    if found.is_empty() {
+        let visible = enabled(host, "x").is_some();
+        let status = if visible || !host.compose.is_empty() {
+            Status::Fail
+        } else {
+            Status::Unknown
+        };
+        Finding::new(
+            check,
+            status,
+            format!("no {what} found (compose services, systemd units)"),
+            Vec::new(),
+        )
+    } else {
+        Finding::new(check, Status::Pass, found.join(", "), Vec::new())
+    }
+}
+
+pub(crate) fn node_exporter(host: &Host<'_>, check: Check) -> Finding {
+    running(
+        host,
+        check,
+        &["node-exporter", "node_exporter"],
+        &["prometheus-node-exporter.service", "node_exporter.service"],
+        "node_exporter",
+    )
+}
+
+pub(crate) fn ids(host: &Host<'_>, check: Check) -> Finding {
+    running(
+        host,
+        check,
+        &["falco", "wazuh"],
+        &[
+            "falco-modern-bpf.service",
+            "falco-kmod.service",
+            "falco-bpf.service",
+            "wazuh-agent.service",
+        ],
+        "Falco or Wazuh agent",
+    )
+}
+
+pub(crate) fn alerts(host: &Host<'_>, check: Check) -> Finding {
+    let mut files = Vec::new();
+    for dir in ["/etc/prometheus", "/etc/prometheus/rules"] {
+        files.extend(
+            host.entries(dir)
+                .unwrap_or_default()
+                .iter()
+                .filter(|n| n.ends_with(".yml") || n.ends_with(".yaml"))
+                .map(|n| join(dir, n)),
+        );
+    }
+    for base in ["/opt", "/srv"] {
+        for project in host.entries(base).unwrap_or_default() {
+            let dir = join(base, &project);
+            files.extend(
+                host.entries(&dir)
+                    .unwrap_or_default()
+                    .iter()
+                    .filter(|n| n.contains("rules"))
+                    .map(|n| join(&dir, n)),
+            );
+        }
+    }
+    let mut alert_count = 0;
+    let mut routes = false;
+    let mut evidence = Vec::new();
+    for file in &files {
+        let Ok(text) = host.text(file) else { continue };
+        let Ok(doc) = serde_saphyr::from_str::<Value>(&text) else {
+            continue;
+        };
+        if let Some(groups) = doc.get("groups").and_then(Value::as_array) {
+            let n: usize = groups
+                .iter()
+                .filter_map(|g| g.get("rules").and_then(Value::as_array))
+                .map(|rules| rules.iter().filter(|r| r.get("alert").is_some()).count())
+                .sum();
+            if n > 0 {
+                alert_count += n;
+                evidence.push(file.clone());
+            }
+        }
+        if doc.get("route").is_some() && doc.get("receivers").is_some() {
+            routes = true;
+            evidence.push(file.clone());
+        }
+    }
+    if alert_count == 0 {
+        Finding::new(
+            check,
+            Status::Fail,
+            "no Prometheus alert rules found (/etc/prometheus, /opt/*/*rules*)",
+            evidence,
+        )
+    } else if !routes {
+        Finding::new(
+            check,
+            Status::Unknown,
+            format!(
+                "{alert_count} alert rules; no Alertmanager route/receivers found, and delivery tests are not visible in files"
+            ),
+            evidence,
+        )
+    } else {
+        Finding::new(
+            check,
+            Status::Pass,
+            format!(
+                "{alert_count} alert rules and Alertmanager routes (delivery tests not visible in files)"
+            ),
+            evidence,
+        )
+    }
+}

@@ -1,0 +1,341 @@
+//! Where the audit reads from: a host's files, in memory or under a directory.
+
+use std::collections::BTreeMap;
+use std::path::{Component, Path, PathBuf};
+
+use crate::RenderedFile;
+
+/// What reading one file gave.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FileState {
+    /// The file exists and was read as UTF-8 text.
+    Present(String),
+    /// There is no such file.
+    Missing,
+    /// The file exists but could not be read (permissions, not UTF-8, a directory, ...).
+    Unreadable(String),
+}
+
+/// What listing one directory gave.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Listing {
+    /// The entry names (not paths) in the directory, sorted.
+    Entries(Vec<String>),
+    /// There is no such directory.
+    Missing,
+    /// The directory exists but could not be listed.
+    Unreadable(String),
+}
+
+/// A read-only view of a host's files, addressed by absolute paths as on the host
+/// (`/etc/ssh/sshd_config`).
+///
+/// [`MemoryHost`] holds files in memory (tests, and evaluation of rendered policy artifacts);
+/// [`DirHost`] reads a directory laid out like a host's `/` (a live host with `DirHost::new("/")`,
+/// or a copy of one).
+pub trait HostFiles {
+    /// Reads the file at `path`.
+    fn read(&self, path: &str) -> FileState;
+    /// Lists the directory at `path`.
+    fn list(&self, dir: &str) -> Listing;
+    /// A short description of the source for reports (e.g. `directory /srv/host1`).
+    fn describe(&self) -> String;
+}
+
+/// Files held in memory, keyed by absolute path.
+///
+/// ```
+/// use hardening_model::audit::{FileState, HostFiles, MemoryHost};
+/// let mut host = MemoryHost::new();
+/// host.insert("/etc/ssh/sshd_config", "PermitRootLogin no\n");
+/// assert_eq!(host.read("/etc/ssh/sshd_config"), FileState::Present("PermitRootLogin no\n".into()));
+/// assert_eq!(host.read("/etc/docker/daemon.json"), FileState::Missing);
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct MemoryHost {
+    files: BTreeMap<String, FileState>,
+}
+
+impl MemoryHost {
+    /// An empty host.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds (or replaces) a file.
+    pub fn insert(&mut self, path: impl Into<String>, content: impl Into<String>) -> &mut Self {
+        self.files
+            .insert(normalise(&path.into()), FileState::Present(content.into()));
+        self
+    }
+
+    /// Adds a file that exists but cannot be read, with the reason.
+    pub fn insert_unreadable(
+        &mut self,
+        path: impl Into<String>,
+        why: impl Into<String>,
+    ) -> &mut Self {
+        self.files
+            .insert(normalise(&path.into()), FileState::Unreadable(why.into()));
+        self
+    }
+
+    /// Removes a file, returning what it held.
+    pub fn remove(&mut self, path: &str) -> Option<FileState> {
+        self.files.remove(&normalise(path))
+    }
+
+    /// Adds rendered artifacts at their target paths.
+    pub fn extend_rendered<'a>(
+        &mut self,
+        files: impl IntoIterator<Item = &'a RenderedFile>,
+    ) -> &mut Self {
+        for file in files {
+            self.insert(file.path.clone(), file.content.clone());
+        }
+        self
+    }
+
+    /// A host holding exactly the given rendered artifacts.
+    pub fn from_rendered<'a>(files: impl IntoIterator<Item = &'a RenderedFile>) -> Self {
+        let mut host = Self::new();
+        host.extend_rendered(files);
+        host
+    }
+
+    /// The paths held, sorted.
+    pub fn paths(&self) -> impl Iterator<Item = &str> {
+        self.files.keys().map(String::as_str)
+    }
+}
+
+impl HostFiles for MemoryHost {
+    fn read(&self, path: &str) -> FileState {
+        let path = normalise(path);
+        match self.files.get(&path) {
+            Some(state) => state.clone(),
+            None if self
+                .files
+                .keys()
+                .any(|k| k.starts_with(&format!("{path}/"))) =>
+            {
+                FileState::Unreadable("is a directory".to_owned())
+            }
+            None => FileState::Missing,
+        }
+    }
+
+    fn list(&self, dir: &str) -> Listing {
+        let prefix = format!("{}/", normalise(dir).trim_end_matches('/'));
+        let mut names: Vec<String> = self
+            .files
+            .keys()
+            .filter_map(|k| k.strip_prefix(&prefix))
+            .filter_map(|rest| rest.split('/').next())
+            .filter(|name| !name.is_empty())
+            .map(str::to_owned)
+            .collect();
+        names.dedup();
+        if names.is_empty() {
+            Listing::Missing
+        } else {
+            Listing::Entries(names)
+        }
+    }
+
+    fn describe(&self) -> String {
+        format!("{} files in memory", self.files.len())
+    }
+}
+
+/// A directory laid out like a host's `/`: `/etc/ssh/sshd_config` is read from
+/// `ROOT/etc/ssh/sshd_config`. Paths with `..` are refused, so nothing outside the root is read
+/// through a crafted `Include`.
+#[derive(Debug, Clone)]
+pub struct DirHost {
+    root: PathBuf,
+}
+
+impl DirHost {
+    /// Reads files below `root` (use `/` for the running host).
+    pub fn new(root: impl Into<PathBuf>) -> Self {
+        Self { root: root.into() }
+    }
+
+    fn resolve(&self, path: &str) -> Option<PathBuf> {
+        let relative = Path::new(path.trim_start_matches('/'));
+        let safe = relative
+            .components()
+            .all(|c| matches!(c, Component::Normal(_) | Component::CurDir));
+        safe.then(|| self.root.join(relative))
+    }
+}
+
+impl HostFiles for DirHost {
+    fn read(&self, path: &str) -> FileState {
+        let Some(full) = self.resolve(path) else {
+            return FileState::Unreadable("path leaves the audited root".to_owned());
+        };
+        match std::fs::read(&full) {
+            Ok(bytes) => match String::from_utf8(bytes) {
+                Ok(text) => FileState::Present(text),
+                Err(_) => FileState::Unreadable("not UTF-8 text".to_owned()),
+            },
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => FileState::Missing,
+            Err(e) => FileState::Unreadable(e.kind().to_string()),
+        }
+    }
+
+    fn list(&self, dir: &str) -> Listing {
+        let Some(full) = self.resolve(dir) else {
+            return Listing::Unreadable("path leaves the audited root".to_owned());
+        };
+        match std::fs::read_dir(&full) {
+            Ok(entries) => {
+                let mut names: Vec<String> = entries
+                    .filter_map(|e| e.ok())
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .collect();
+                names.sort();
+                Listing::Entries(names)
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Listing::Missing,
+            Err(e) => Listing::Unreadable(e.kind().to_string()),
+        }
+    }
+
+    fn describe(&self) -> String {
+        format!("directory {}", self.root.display())
+    }
+}
+
+/// Collapses repeated slashes and a trailing slash, and makes the path absolute.
+fn normalise(path: &str) -> String {
+    let parts: Vec<&str> = path
+        .split('/')
+        .filter(|p| !p.is_empty() && *p != ".")
+        .collect();
+    format!("/{}", parts.join("/"))
+}
+
+/// Joins a directory and an entry name.
+pub(crate) fn join(dir: &str, name: &str) -> String {
+    format!("{}/{}", dir.trim_end_matches('/'), name)
+}
+
+/// Matches a shell glob (`*`, `?`, `[abc]`, `[a-z]`, `[!x]`) against one path component.
+pub(crate) fn glob_match(pattern: &str, name: &str) -> bool {
+    let p: Vec<char> = pattern.chars().collect();
+    let n: Vec<char> = name.chars().collect();
+    glob_at(&p, &n)
+}
+
+fn glob_at(p: &[char], n: &[char]) -> bool {
+    match p.first() {
+        None => n.is_empty(),
+        Some('*') => (0..=n.len()).any(|skip| glob_at(&p[1..], &n[skip..])),
+        Some('?') => !n.is_empty() && glob_at(&p[1..], &n[1..]),
+        Some('[') => match (class_end(p), n.first()) {
+            (Some(end), Some(&c)) => {
+                class_matches(&p[1..end], c) && glob_at(&p[end + 1..], &n[1..])
+            }
+            (None, Some(&c)) => c == '[' && glob_at(&p[1..], &n[1..]),
+            (_, None) => false,
+        },
+        Some(&c) => n.first() == Some(&c) && glob_at(&p[1..], &n[1..]),
+    }
+}
+
+fn class_end(p: &[char]) -> Option<usize> {
+    // The first `]` after the opening bracket (and after a leading `!` or `]`) closes the class.
+    let start = if matches!(p.get(1), Some('!' | '^')) {
+        2
+    } else {
+        1
+    };
+    (start + 1..p.len()).find(|&i| p[i] == ']')
+}
+
+fn class_matches(class: &[char], c: char) -> bool {
+    let (negate, class) = match class.first() {
+        Some('!' | '^') => (true, &class[1..]),
+        _ => (false, class),
+    };
+    let mut i = 0;
+    let mut hit = false;
+    while i < class.len() {
+        if i + 2 < class.len() && class[i + 1] == '-' {
+            hit |= class[i] <= c && c <= class[i + 2];
+            i += 3;
+        } else {
+            hit |= class[i] == c;
+            i += 1;
+        }
+    }
+    hit != negate
+}
+
+/// Expands a path whose last component may hold a glob, through the source. Returns the
+/// matching paths sorted (like glob(3)); a pattern without wildcards is returned as is.
+pub(crate) fn expand(source: &dyn HostFiles, pattern: &str) -> Result<Vec<String>, String> {
+    let (dir, last) = pattern.rsplit_once('/').unwrap_or(("", pattern));
+    let dir = if dir.is_empty() { "/" } else { dir };
+    if dir.contains(['*', '?', '[']) {
+        return Err(format!(
+            "wildcards in directory names are not supported ({pattern})"
+        ));
+    }
+    if !last.contains(['*', '?', '[']) {
+        return Ok(vec![pattern.to_owned()]);
+    }
+    match source.list(dir) {
+        Listing::Entries(names) => Ok(names
+            .iter()
+            .filter(|n| !n.starts_with('.') && glob_match(last, n))
+            .map(|n| join(dir, n))
+            .collect()),
+        Listing::Missing => Ok(Vec::new()),
+        Listing::Unreadable(why) => Err(format!("cannot list {dir}: {why}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn glob_matches_like_the_shell() {
+        assert!(glob_match("*.conf", "10-hardening.conf"));
+        assert!(!glob_match("*.conf", "10-hardening.conf.bak"));
+        assert!(glob_match("?0-*.conf", "50-cloud-init.conf"));
+        assert!(glob_match("[0-9]*", "99-x"));
+        assert!(!glob_match("[!0-9]*", "99-x"));
+        assert!(glob_match("a[", "a["));
+    }
+
+    #[test]
+    fn memory_host_lists_direct_children() {
+        let mut host = MemoryHost::new();
+        host.insert("/etc/ssh/sshd_config.d/10-a.conf", "")
+            .insert("/etc/ssh/sshd_config.d/sub/x", "")
+            .insert("/etc/ssh/sshd_config", "");
+        assert_eq!(
+            host.list("/etc/ssh/sshd_config.d/"),
+            Listing::Entries(vec!["10-a.conf".into(), "sub".into()])
+        );
+        assert_eq!(host.list("/etc/nothing"), Listing::Missing);
+        assert!(matches!(host.read("/etc/ssh"), FileState::Unreadable(_)));
+        let found = expand(&host, "/etc/ssh/sshd_config.d/*.conf").unwrap();
+        assert_eq!(found, vec!["/etc/ssh/sshd_config.d/10-a.conf".to_owned()]);
+    }
+
+    #[test]
+    fn dir_host_refuses_to_leave_its_root() {
+        let host = DirHost::new("/nonexistent-root");
+        assert!(matches!(
+            host.read("/../etc/passwd"),
+            FileState::Unreadable(_)
+        ));
+        assert_eq!(host.read("/etc/passwd"), FileState::Missing);
+    }
+}

@@ -1,0 +1,43 @@
+//! `check-jsonschema --schemafile` on a YAML or JSON document.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::Rejection;
+use crate::exec::{self, Workdir};
+use crate::locate::require;
+
+const HINT: &str = "bash .ci/install-validators installs pip check-jsonschema into .ci/venv";
+
+/// check-jsonschema (PyPI), a JSON Schema validator that also rejects duplicate YAML keys.
+#[derive(Debug, Clone)]
+pub struct CheckJsonschema {
+    bin: PathBuf,
+}
+
+/// Finds `check-jsonschema`; `None` (after printing why) when it is missing.
+///
+/// # Panics
+/// When `CI` is set and it is missing.
+pub fn check_jsonschema() -> Option<CheckJsonschema> {
+    require("check-jsonschema", HINT).map(|bin| CheckJsonschema { bin })
+}
+
+impl CheckJsonschema {
+    /// Runs `check-jsonschema --schemafile SCHEMA DOCUMENT`. The document is parsed as YAML
+    /// (which also reads JSON), so a `#cloud-config` first line is just a comment.
+    pub fn check(&self, schema: &Path, document: &str) -> Result<(), Rejection> {
+        let dir = Workdir::new("check-jsonschema")?;
+        let file = dir.write("document.yaml", document)?;
+        exec::run(
+            Command::new(&self.bin)
+                .arg("--no-cache")
+                .arg("--schemafile")
+                .arg(schema)
+                .arg(&file)
+                .env("HOME", dir.path())
+                .env("XDG_CACHE_HOME", dir.path().join("cache")),
+        )
+        .map(|_| ())
+    }
+}
