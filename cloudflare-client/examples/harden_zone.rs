@@ -15,19 +15,30 @@ use cloudflare_client::{Client, PlanTier};
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let zone_name = args.iter().find(|a| !a.starts_with("--")).cloned().unwrap_or_else(|| "example.com".into());
+    let zone_name = args
+        .iter()
+        .find(|a| !a.starts_with("--"))
+        .cloned()
+        .unwrap_or_else(|| "example.com".into());
     let mut apply = args.iter().any(|a| a == "--apply");
     let client = if std::env::var_os(cloudflare_client::ENV_TOKEN).is_some() {
         Client::from_env()?
     } else {
-        println!("{} is unset: using the in-process simulator", cloudflare_client::ENV_TOKEN);
+        println!(
+            "{} is unset: using the in-process simulator",
+            cloudflare_client::ENV_TOKEN
+        );
         let sim = Simulator::new();
         sim.add_zone(&zone_name, PlanTier::Free);
         apply = true;
         sim.client()?
     };
 
-    let zone = client.zones().get_by_name(&zone_name).await?.ok_or("zone not found")?;
+    let zone = client
+        .zones()
+        .get_by_name(&zone_name)
+        .await?
+        .ok_or("zone not found")?;
     let tier = zone.plan_tier();
     println!("zone {} ({}), plan {tier}", zone.name, zone.id);
     let desired = preset::runbook_baseline(&tier)?;
@@ -47,7 +58,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let ips = client.ips().get().await?;
     let nets: Vec<hardening_model::IpNet> = ips.to_model();
-    println!("cloudflare ranges (etag {}): {} IPv4 + {} IPv6", ips.etag, ips.ipv4.len(), ips.ipv6.len());
+    println!(
+        "cloudflare ranges (etag {}): {} IPv4 + {} IPv6",
+        ips.etag,
+        ips.ipv4.len(),
+        ips.ipv6.len()
+    );
     for net in nets {
         println!("  {net}");
     }
