@@ -90,6 +90,26 @@ async fn dns_crud_filters_and_pages() {
         .unwrap();
     assert_eq!(all.len(), 8);
     assert_eq!(sim.stats().requests - before, 3);
+    let mut streamed = std::pin::pin!(dns.stream(&DnsFilter {
+        per_page: Some(3),
+        ..Default::default()
+    }));
+    let before = sim.stats().requests;
+    let first = futures::TryStreamExt::try_next(&mut streamed)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        sim.stats().requests - before,
+        1,
+        "lazy: one page fetched for the first item"
+    );
+    let rest: Vec<_> = futures::TryStreamExt::try_collect::<Vec<_>>(streamed)
+        .await
+        .unwrap();
+    assert_eq!(rest.len() + 1, 8);
+    assert_eq!(first.id, all[0].id);
+    assert_eq!(sim.stats().requests - before, 3);
     let page = dns
         .list(&DnsFilter {
             per_page: Some(3),

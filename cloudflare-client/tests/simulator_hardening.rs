@@ -191,3 +191,46 @@ async fn bot_management_by_plan() {
     assert!(matches!(err, Error::PlanLimit { .. }), "{err}");
     assert_eq!(sim.stats().http_4xx, 0);
 }
+
+#[tokio::test(start_paused = true)]
+async fn rule_ids_follow_refs_across_full_replace_puts() {
+    use cloudflare_client::resources::rulesets::{Rule, RuleAction};
+    let sim = Simulator::new();
+    let zone = sim.add_zone("example.com", PlanTier::Free);
+    let client = sim.client().unwrap();
+    let api = client.rulesets(&zone);
+    let phase = Phase::HttpRequestFirewallCustom;
+    let a = Rule::new(
+        "a",
+        RuleAction::Block,
+        "(http.request.uri.path contains \"/a\")",
+    );
+    let b = Rule::new(
+        "b",
+        RuleAction::Block,
+        "(http.request.uri.path contains \"/b\")",
+    );
+    let first = api
+        .put_entrypoint(&phase, "", &[a.clone(), b.clone()])
+        .await
+        .unwrap();
+    // Reorder and change one rule: identity follows the ref, not the position.
+    let b2 = b.clone().description("changed");
+    let second = api.put_entrypoint(&phase, "", &[b2, a]).await.unwrap();
+    assert_eq!(second.rules[0].id, first.rules[1].id);
+    assert_eq!(second.rules[1].id, first.rules[0].id);
+    assert_eq!(second.version.as_deref(), Some("2"));
+    // Six custom rules do not fit a Free zone: the simulator refuses, naming the limit.
+    let many: Vec<Rule> = (0..6)
+        .map(|i| {
+            Rule::new(
+                format!("r{i}"),
+                RuleAction::Block,
+                format!("(http.request.uri.path eq \"/{i}\")"),
+            )
+        })
+        .collect();
+    let err = api.put_entrypoint(&phase, "", &many).await.unwrap_err();
+    assert!(err.to_string().contains("maximum number of rules"), "{err}");
+    assert!(matches!(err, Error::Api(_)));
+}
