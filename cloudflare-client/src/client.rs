@@ -1,0 +1,293 @@
+//! [`Client`] and [`ClientBuilder`].
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use secrecy::SecretString;
+use url::Url;
+
+use crate::error::{Error, Result};
+use crate::resources::bot_management::BotManagementApi;
+use crate::resources::dns::DnsApi;
+use crate::resources::ips::IpsApi;
+use crate::resources::rulesets::RulesetsApi;
+use crate::resources::settings::SettingsApi;
+use crate::resources::zones::ZonesApi;
+use crate::transport::Transport;
+use crate::transport::rate_limit::{RateLimitConfig, RateLimitStore, SlidingWindow};
+use crate::transport::reqwest_transport::ReqwestTransport;
+use crate::transport::retry::RetryConfig;
+
+/// The production API base URL.
+pub const DEFAULT_BASE_URL: &str = "https://api.cloudflare.com/client/v4";
+
+/// Environment variable holding the API token.
+pub const ENV_TOKEN: &str = "CLOUDFLARE_API_TOKEN";
+/// Environment variable overriding the base URL.
+pub const ENV_BASE_URL: &str = "CLOUDFLARE_BASE_URL";
+
+/// An async Cloudflare v4 client. Cheap to clone: clones share the connection pool and the rate
+/// gate (the 1200 / 5 min budget is per user, so share one client per token).
+///
+/// ```no_run
+/// # async fn run() -> cloudflare_client::Result<()> {
+/// let client = cloudflare_client::Client::from_env()?;
+/// let zone = client.zones().get_by_name("example.com").await?;
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct Client {
+    pub(crate) inner: Arc<Inner>,
+}
+
+pub(crate) struct Inner {
+    pub transport: Arc<dyn Transport>,
+    pub base_url: Url,
+    pub token: Option<SecretString>,
+    pub user_agent: String,
+    pub gate: Arc<dyn RateLimitStore>,
+    pub retry: RetryConfig,
+    pub request_timeout: Duration,
+    pub max_gate_wait: Option<Duration>,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("base_url", &self.inner.base_url.as_str())
+            .field("token", &self.inner.token.as_ref().map(|_| "[redacted]"))
+            .field("retry", &self.inner.retry)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Client {
+    /// A builder with production defaults.
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::default()
+    }
+
+    /// Build from `CLOUDFLARE_API_TOKEN` (required) and `CLOUDFLARE_BASE_URL` (optional).
+    pub fn from_env() -> Result<Self> {
+        Self::from_env_with(|k| std::env::var(k).ok())
+    }
+
+    /// Like [`Client::from_env`], reading variables through `get` (for tests and custom sources).
+    pub fn from_env_with(get: impl Fn(&str) -> Option<String>) -> Result<Self> {
+        let token = get(ENV_TOKEN)
+            .filter(|t| !t.trim().is_empty())
+            .ok_or_else(|| Error::Config(format!("{ENV_TOKEN} is not set")))?;
+        let mut builder = Self::builder().token(token);
+        if let Some(url) = get(ENV_BASE_URL).filter(|u| !u.trim().is_empty()) {
+            builder = builder.base_url(&url)?;
+        }
+        builder.build()
+    }
+
+    /// The base URL requests go to.
+    pub fn base_url(&self) -> &Url {
+        &self.inner.base_url
+    }
+
+    /// Zones: get by id or name, plan.
+    pub fn zones(&self) -> ZonesApi<'_> {
+        ZonesApi::new(self)
+    }
+
+    /// Typed zone settings of one zone.
+    pub fn settings(&self, zone_id: &str) -> SettingsApi<'_> {
+        SettingsApi::new(self, zone_id)
+    }
+
+    /// DNS records of one zone.
+    pub fn dns(&self, zone_id: &str) -> DnsApi<'_> {
+        DnsApi::new(self, zone_id)
+    }
+
+    /// Rulesets (phase entry points) of one zone.
+    pub fn rulesets(&self, zone_id: &str) -> RulesetsApi<'_> {
+        RulesetsApi::new(self, zone_id)
+    }
+
+    /// Bot management configuration of one zone.
+    pub fn bot_management(&self, zone_id: &str) -> BotManagementApi<'_> {
+        BotManagementApi::new(self, zone_id)
+    }
+
+    /// Cloudflare's IP ranges (`GET /ips`, no token needed).
+    pub fn ips(&self) -> IpsApi<'_> {
+        IpsApi::new(self)
+    }
+}
+
+/// Builds a [`Client`].
+///
+/// ```
+/// use std::time::Duration;
+/// let client = cloudflare_client::Client::builder()
+///     .token("example-token")
+///     .request_timeout(Duration::from_secs(20))
+///     .build()
+///     .unwrap();
+/// assert!(!format!("{client:?}").contains("example-token"));
+/// ```
+#[derive(Default)]
+pub struct ClientBuilder {
+    token: Option<SecretString>,
+    base_url: Option<Url>,
+    deferred_base_url: Option<&'static str>,
+    transport: Option<Arc<dyn Transport>>,
+    gate: Option<Arc<dyn RateLimitStore>>,
+    rate_limit: Option<RateLimitConfig>,
+    retry: Option<RetryConfig>,
+    connect_timeout: Option<Duration>,
+    request_timeout: Option<Duration>,
+    max_gate_wait: Option<Duration>,
+    user_agent: Option<String>,
+}
+
+impl std::fmt::Debug for ClientBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClientBuilder")
+            .field("token", &self.token.as_ref().map(|_| "[redacted]"))
+            .field("base_url", &self.base_url.as_ref().map(Url::as_str))
+            .finish_non_exhaustive()
+    }
+}
+
+impl ClientBuilder {
+    /// The API token (sent as `Authorization: Bearer`, marked sensitive, never printed).
+    pub fn token(mut self, token: impl Into<String>) -> Self {
+        self.token = Some(SecretString::from(token.into()));
+        self
+    }
+
+    /// Override the base URL (tests, proxies). Must be `http` or `https`.
+    pub fn base_url(mut self, url: &str) -> Result<Self> {
+        let parsed = Url::parse(url).map_err(|e| Error::Config(format!("base URL: {e}")))?;
+        if !matches!(parsed.scheme(), "http" | "https") {
+            return Err(Error::Config("base URL must be http or https".into()));
+        }
+        self.base_url = Some(parsed);
+        Ok(self)
+    }
+
+    /// Set a base URL that is parsed in `build()`.
+    #[cfg_attr(not(feature = "simulator"), allow(dead_code))]
+    pub(crate) fn base_url_deferred(mut self, url: &'static str) -> Self {
+        self.deferred_base_url = Some(url);
+        self
+    }
+
+    /// Use this transport instead of reqwest (e.g. the simulator).
+    pub fn transport(mut self, transport: Arc<dyn Transport>) -> Self {
+        self.transport = Some(transport);
+        self
+    }
+
+    /// Gate numbers (default: 1200 per 300 s, 1 s margin, 100 per second).
+    pub fn rate_limit(mut self, config: RateLimitConfig) -> Self {
+        self.rate_limit = Some(config);
+        self
+    }
+
+    /// Share a gate store across clients (same token) or replace it (e.g. [`crate::transport::rate_limit::NoGate`]).
+    pub fn rate_limit_store(mut self, store: Arc<dyn RateLimitStore>) -> Self {
+        self.gate = Some(store);
+        self
+    }
+
+    /// Fail with [`Error::RateLimited`] instead of waiting longer than `max` for the gate.
+    /// `Duration::ZERO` makes every call fail fast when the budget is spent. Default: wait.
+    pub fn max_gate_wait(mut self, max: Duration) -> Self {
+        self.max_gate_wait = Some(max);
+        self
+    }
+
+    /// Retry policy.
+    pub fn retry(mut self, retry: RetryConfig) -> Self {
+        self.retry = Some(retry);
+        self
+    }
+
+    /// Connect timeout of the reqwest transport (default 10 s).
+    pub fn connect_timeout(mut self, d: Duration) -> Self {
+        self.connect_timeout = Some(d);
+        self
+    }
+
+    /// Timeout of one attempt (default 30 s).
+    pub fn request_timeout(mut self, d: Duration) -> Self {
+        self.request_timeout = Some(d);
+        self
+    }
+
+    /// `User-Agent` header.
+    pub fn user_agent(mut self, ua: impl Into<String>) -> Self {
+        self.user_agent = Some(ua.into());
+        self
+    }
+
+    /// Build the client.
+    pub fn build(self) -> Result<Client> {
+        let request_timeout = self.request_timeout.unwrap_or(Duration::from_secs(30));
+        let transport: Arc<dyn Transport> = match self.transport {
+            Some(t) => t,
+            None => Arc::new(
+                ReqwestTransport::new(
+                    self.connect_timeout.unwrap_or(Duration::from_secs(10)),
+                    request_timeout,
+                )
+                .map_err(|e| Error::Config(e.message))?,
+            ),
+        };
+        let base_url = match (self.base_url, self.deferred_base_url) {
+            (Some(u), _) => u,
+            (None, Some(u)) => Url::parse(u).map_err(|e| Error::Config(e.to_string()))?,
+            (None, None) => {
+                Url::parse(DEFAULT_BASE_URL).map_err(|e| Error::Config(e.to_string()))?
+            }
+        };
+        let gate = self
+            .gate
+            .unwrap_or_else(|| Arc::new(SlidingWindow::new(self.rate_limit.unwrap_or_default())));
+        Ok(Client {
+            inner: Arc::new(Inner {
+                transport,
+                base_url,
+                token: self.token,
+                user_agent: self.user_agent.unwrap_or_else(|| {
+                    concat!("cloudflare-client-rs/", env!("CARGO_PKG_VERSION")).to_owned()
+                }),
+                gate,
+                retry: self.retry.unwrap_or_default(),
+                request_timeout,
+                max_gate_wait: self.max_gate_wait,
+            }),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn from_env_reads_token_and_base_url() {
+        let c = Client::from_env_with(|k| match k {
+            ENV_TOKEN => Some("tok-secret-123".into()),
+            ENV_BASE_URL => Some("http://127.0.0.1:9/client/v4".into()),
+            _ => None,
+        })
+        .unwrap();
+        assert_eq!(c.base_url().as_str(), "http://127.0.0.1:9/client/v4");
+        assert!(!format!("{c:?}").contains("tok-secret-123"));
+        let err = Client::from_env_with(|_| None).unwrap_err();
+        assert!(err.to_string().contains(ENV_TOKEN));
+    }
+
+    #[test]
+    fn base_url_must_be_http() {
+        assert!(Client::builder().base_url("ftp://x").is_err());
+    }
+}

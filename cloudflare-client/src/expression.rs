@@ -1,0 +1,362 @@
+//! A rules-language expression builder that quotes every user string, so a string can never
+//! leave its quoted position (no `" or true or "` injection), plus a small tokenizer used to check
+//! expressions against plan limits.
+//!
+//! ```
+//! use cloudflare_client::expression::{field, Expr};
+//! let path = field("http.request.uri.path");
+//! let expr = Expr::any_of([path.contains("/.git")?, path.contains("/.svn")?]);
+//! assert_eq!(expr.to_string(), r#"(http.request.uri.path contains "/.git") or (http.request.uri.path contains "/.svn")"#);
+//! // A hostile string stays inside its quotes:
+//! let e = field("http.host").eq(r#"x" or true or ""#)?;
+//! assert_eq!(e.to_string(), r#"(http.host eq "x\" or true or \"")"#);
+//! # Ok::<(), cloudflare_client::Error>(())
+//! ```
+
+use std::fmt;
+
+use ipnet::IpNet;
+
+use crate::error::{Error, Result};
+
+/// Maximum expression length the API accepts.
+pub const MAX_LEN: usize = 4096;
+
+/// Quote `s` as a rules-language string literal: `"` and `\` are escaped; control characters are
+/// refused (the field is named `expression`).
+pub fn quote(s: &str) -> Result<String> {
+    if let Some(c) = s.chars().find(|c| c.is_control()) {
+        return Err(Error::invalid(
+            "expression",
+            format!("string literal contains control character {:?}", c),
+        ));
+    }
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        if c == '"' || c == '\\' {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('"');
+    Ok(out)
+}
+
+/// A field reference, e.g. `http.request.uri.path`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Field(String);
+
+/// A field by name. The name must look like `word(.word)*` (lowercase letters, digits, `_`);
+/// otherwise every comparison on it returns an error.
+pub fn field(name: &str) -> Field {
+    Field(name.to_owned())
+}
+
+impl Field {
+    /// A request header by name (`http.request.headers["name"][*]` form is not needed for
+    /// `any()`; this gives the map lookup `http.request.headers["name"]`).
+    pub fn header(name: &str) -> Result<Field> {
+        Ok(Field(format!(
+            "http.request.headers[{}]",
+            quote(&name.to_ascii_lowercase())?
+        )))
+    }
+
+    fn checked(&self) -> Result<&str> {
+        let name = self.0.split('[').next().unwrap_or_default();
+        let ok_name = !name.is_empty()
+            && name.split('.').all(|w| {
+                !w.is_empty()
+                    && w.bytes()
+                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+            })
+            && name.as_bytes()[0].is_ascii_lowercase();
+        let tail_ok = self.0.len() == name.len() || self.0.starts_with("http.request.headers[\"");
+        if ok_name && tail_ok {
+            Ok(&self.0)
+        } else {
+            Err(Error::invalid(
+                "expression",
+                format!("not a field name: {:?}", self.0),
+            ))
+        }
+    }
+
+    fn op(&self, op: &str, value: &str) -> Result<Expr> {
+        Expr::new(format!("({} {op} {})", self.checked()?, quote(value)?))
+    }
+
+    /// `field eq "value"`.
+    pub fn eq(&self, value: &str) -> Result<Expr> {
+        self.op("eq", value)
+    }
+
+    /// `field ne "value"`.
+    pub fn ne(&self, value: &str) -> Result<Expr> {
+        self.op("ne", value)
+    }
+
+    /// `field contains "value"`.
+    pub fn contains(&self, value: &str) -> Result<Expr> {
+        self.op("contains", value)
+    }
+
+    /// `field wildcard "pattern"` (case-insensitive `*` matching).
+    pub fn wildcard(&self, pattern: &str) -> Result<Expr> {
+        self.op("wildcard", pattern)
+    }
+
+    /// `field matches "regex"` (Business plan and above).
+    pub fn matches(&self, regex: &str) -> Result<Expr> {
+        self.op("matches", regex)
+    }
+
+    /// `starts_with(field, "prefix")`.
+    pub fn starts_with(&self, prefix: &str) -> Result<Expr> {
+        Expr::new(format!(
+            "(starts_with({}, {}))",
+            self.checked()?,
+            quote(prefix)?
+        ))
+    }
+
+    /// `ends_with(field, "suffix")`.
+    pub fn ends_with(&self, suffix: &str) -> Result<Expr> {
+        Expr::new(format!(
+            "(ends_with({}, {}))",
+            self.checked()?,
+            quote(suffix)?
+        ))
+    }
+
+    /// `field in {"a" "b"}`.
+    pub fn in_strings<S: AsRef<str>>(&self, values: &[S]) -> Result<Expr> {
+        if values.is_empty() {
+            return Err(Error::invalid(
+                "expression",
+                "an `in` set needs at least one value",
+            ));
+        }
+        let items: Result<Vec<String>> = values.iter().map(|v| quote(v.as_ref())).collect();
+        Expr::new(format!("({} in {{{}}})", self.checked()?, items?.join(" ")))
+    }
+
+    /// `field in {192.0.2.0/24 2001:db8::/32}` (for `ip.src`).
+    pub fn in_nets(&self, nets: &[IpNet]) -> Result<Expr> {
+        if nets.is_empty() {
+            return Err(Error::invalid(
+                "expression",
+                "an `in` set needs at least one value",
+            ));
+        }
+        let items: Vec<String> = nets.iter().map(ToString::to_string).collect();
+        Expr::new(format!("({} in {{{}}})", self.checked()?, items.join(" ")))
+    }
+
+    /// The bare boolean field, e.g. `cf.bot_management.verified_bot`.
+    pub fn is_true(&self) -> Result<Expr> {
+        Expr::new(format!("({})", self.checked()?))
+    }
+}
+
+/// A complete expression (always parenthesised, so combining never changes precedence).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Expr(String);
+
+impl Expr {
+    fn new(s: String) -> Result<Self> {
+        if s.len() > MAX_LEN {
+            return Err(Error::invalid(
+                "expression",
+                format!("longer than {MAX_LEN} characters"),
+            ));
+        }
+        Ok(Self(s))
+    }
+
+    /// `(self) and (other)`.
+    pub fn and(self, other: Expr) -> Expr {
+        Expr(format!("({} and {})", self.0, other.0))
+    }
+
+    /// `(self) or (other)`.
+    pub fn or(self, other: Expr) -> Expr {
+        Expr(format!("({} or {})", self.0, other.0))
+    }
+
+    /// `(not self)`.
+    pub fn negate(self) -> Expr {
+        Expr(format!("(not {})", self.0))
+    }
+
+    /// Join with `or` (flat, like the dashboard writes it); `false` when empty.
+    pub fn any_of(exprs: impl IntoIterator<Item = Expr>) -> Expr {
+        Self::join(exprs, " or ", "false")
+    }
+
+    /// Join with `and`; `true` when empty.
+    pub fn all_of(exprs: impl IntoIterator<Item = Expr>) -> Expr {
+        Self::join(exprs, " and ", "true")
+    }
+
+    fn join(exprs: impl IntoIterator<Item = Expr>, sep: &str, empty: &str) -> Expr {
+        let parts: Vec<String> = exprs.into_iter().map(|e| e.0).collect();
+        if parts.is_empty() {
+            Expr(empty.to_owned())
+        } else {
+            Expr(parts.join(sep))
+        }
+    }
+
+    /// The expression text; errors if it grew past [`MAX_LEN`].
+    pub fn build(self) -> Result<String> {
+        Self::new(self.0).map(|e| e.0)
+    }
+}
+
+impl fmt::Display for Expr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A token of the rules language.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Token {
+    /// A word: field name, operator, function name, number, IP or CIDR.
+    Word(String),
+    /// A string literal, unescaped.
+    Str(String),
+    /// Punctuation: `(`, `)`, `{`, `}`, `[`, `]`, `,`, or an operator symbol.
+    Punct(char),
+}
+
+/// Split an expression into tokens (string literals decoded). Errors on an unterminated string or
+/// an unknown escape.
+pub fn tokenize(expr: &str) -> Result<Vec<Token>> {
+    let mut out = Vec::new();
+    let mut chars = expr.chars().peekable();
+    while let Some(&c) = chars.peek() {
+        if c.is_whitespace() {
+            chars.next();
+        } else if c == '"' {
+            chars.next();
+            let mut s = String::new();
+            loop {
+                match chars.next() {
+                    None => return Err(Error::invalid("expression", "unterminated string")),
+                    Some('"') => break,
+                    Some('\\') => match chars.next() {
+                        Some(e @ ('"' | '\\')) => s.push(e),
+                        _ => return Err(Error::invalid("expression", "unknown escape in string")),
+                    },
+                    Some(ch) => s.push(ch),
+                }
+            }
+            out.push(Token::Str(s));
+        } else if c.is_alphanumeric() || matches!(c, '_' | '.' | ':' | '/' | '-' | '*') {
+            let mut w = String::new();
+            while let Some(&ch) = chars.peek() {
+                if ch.is_alphanumeric() || matches!(ch, '_' | '.' | ':' | '/' | '-' | '*') {
+                    w.push(ch);
+                    chars.next();
+                } else {
+                    break;
+                }
+            }
+            out.push(Token::Word(w));
+        } else {
+            out.push(Token::Punct(c));
+            chars.next();
+        }
+    }
+    Ok(out)
+}
+
+/// The field names an expression uses (words with a dot that start with a letter), deduplicated
+/// in order of appearance. Used to check plan limits (e.g. which fields a Free rate limiting rule
+/// may use).
+pub fn fields_used(expr: &str) -> Result<Vec<String>> {
+    let mut out: Vec<String> = Vec::new();
+    for t in tokenize(expr)? {
+        if let Token::Word(w) = t
+            && w.contains('.')
+            && w.starts_with(|c: char| c.is_ascii_lowercase())
+            && !out.contains(&w)
+        {
+            out.push(w);
+        }
+    }
+    Ok(out)
+}
+
+/// Whether the expression uses an operator word (e.g. `matches`) outside string literals.
+pub fn uses_operator(expr: &str, op: &str) -> Result<bool> {
+    Ok(tokenize(expr)?
+        .iter()
+        .any(|t| matches!(t, Token::Word(w) if w == op)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quoting() {
+        assert_eq!(quote(r#"a"b\c"#).unwrap(), r#""a\"b\\c""#);
+        assert!(
+            quote("a\nb")
+                .unwrap_err()
+                .to_string()
+                .contains("expression")
+        );
+    }
+
+    #[test]
+    fn builders() {
+        let m = field("http.request.method")
+            .in_strings(&["POST", "PUT"])
+            .unwrap();
+        assert_eq!(m.to_string(), r#"(http.request.method in {"POST" "PUT"})"#);
+        let p = field("http.request.uri.path").starts_with("/api/").unwrap();
+        assert_eq!(
+            m.and(p).to_string(),
+            r#"((http.request.method in {"POST" "PUT"}) and (starts_with(http.request.uri.path, "/api/")))"#
+        );
+        let h = Field::header("X-Api-Key").unwrap().eq("k").unwrap();
+        assert_eq!(
+            h.to_string(),
+            r#"(http.request.headers["x-api-key"] eq "k")"#
+        );
+        assert!(field("http.host or true").eq("x").is_err());
+        assert!(field("").eq("x").is_err());
+        let ip = field("ip.src")
+            .in_nets(&["192.0.2.0/24".parse().unwrap()])
+            .unwrap();
+        assert_eq!(ip.to_string(), "(ip.src in {192.0.2.0/24})");
+    }
+
+    #[test]
+    fn fields_and_operators() {
+        let e = r#"(http.request.uri.path contains "ip.src matches") and (http.request.method eq "POST")"#;
+        assert_eq!(
+            fields_used(e).unwrap(),
+            ["http.request.uri.path", "http.request.method"]
+        );
+        assert!(!uses_operator(e, "matches").unwrap());
+        assert!(uses_operator(r#"(http.host matches "^a")"#, "matches").unwrap());
+    }
+
+    #[test]
+    fn too_long() {
+        let long = "a".repeat(MAX_LEN);
+        assert!(field("http.host").eq(&long).is_err());
+        let many = Expr::any_of((0..400).map(|i| {
+            field("http.host")
+                .eq(&format!("host{i}.example.com"))
+                .unwrap()
+        }));
+        assert!(many.build().is_err());
+    }
+}

@@ -1,0 +1,383 @@
+//! Diff of a desired [`ZoneHardening`] against a zone's current state.
+
+use std::fmt;
+
+use super::limits::PlanLimits;
+use super::{PhaseRules, ZoneHardening};
+use crate::client::Client;
+use crate::error::Result;
+use crate::resources::bot_management::BotManagement;
+use crate::resources::rulesets::{Phase, Rule, Ruleset};
+use crate::resources::settings::ZoneSettings;
+use crate::resources::zones::PlanTier;
+
+/// Something the desired state asks for that the zone's plan cannot take; it is not sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unsupported {
+    /// Where: e.g. `http_ratelimit.rules[api_mutations].ratelimit.period`, `bot_management.fight_mode`.
+    pub field: String,
+    /// Why.
+    pub reason: String,
+}
+
+impl fmt::Display for Unsupported {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.field, self.reason)
+    }
+}
+
+/// One change the apply will make.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum Change {
+    /// Settings to change (one bulk edit).
+    Settings {
+        /// Current values of the fields that change.
+        from: ZoneSettings,
+        /// New values (only the fields that change).
+        to: ZoneSettings,
+    },
+    /// A phase entry point to replace (one `PUT`).
+    Rules {
+        /// The phase.
+        phase: Phase,
+        /// Refs added.
+        added: Vec<String>,
+        /// Refs whose rule changed.
+        changed: Vec<String>,
+        /// Refs removed.
+        removed: Vec<String>,
+        /// Entry point description.
+        description: String,
+        /// The complete rule list to `PUT`.
+        rules: Vec<Rule>,
+    },
+    /// Bot management fields to set (one `PUT`).
+    BotManagement {
+        /// Current configuration.
+        from: BotManagement,
+        /// Fields to set.
+        to: BotManagement,
+    },
+}
+
+impl fmt::Display for Change {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Change::Settings { from, to } => {
+                write!(f, "settings:")?;
+                let before = from.items();
+                for item in to.items() {
+                    let old = before
+                        .iter()
+                        .find(|i| i.id == item.id)
+                        .map_or("unset".to_owned(), |i| i.value.to_string());
+                    write!(f, " {} {} -> {};", item.id, old, item.value)?;
+                }
+                Ok(())
+            }
+            Change::Rules {
+                phase,
+                added,
+                changed,
+                removed,
+                ..
+            } => {
+                write!(
+                    f,
+                    "{phase}: add {added:?}, change {changed:?}, remove {removed:?}"
+                )
+            }
+            Change::BotManagement { to, .. } => {
+                write!(
+                    f,
+                    "bot_management: set {}",
+                    serde_json::to_string(to).unwrap_or_default()
+                )
+            }
+        }
+    }
+}
+
+/// The diff for one zone.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Plan {
+    /// Zone id.
+    pub zone_id: String,
+    /// The zone's plan tier.
+    pub tier: PlanTier,
+    /// Changes apply will make, in order.
+    pub changes: Vec<Change>,
+    /// What the zone's plan cannot take (left out of `changes`).
+    pub unsupported: Vec<Unsupported>,
+}
+
+impl Plan {
+    /// Whether apply has nothing to do.
+    pub fn is_empty(&self) -> bool {
+        self.changes.is_empty()
+    }
+}
+
+/// Read the zone's current state (zone plan, settings, the desired phases' entry points, bot
+/// management) and diff it against `desired`.
+pub async fn plan(client: &Client, zone_id: &str, desired: &ZoneHardening) -> Result<Plan> {
+    let zone = client.zones().get(zone_id).await?;
+    let tier = zone.plan_tier();
+    let settings = if desired.settings.is_empty() {
+        ZoneSettings::default()
+    } else {
+        client.settings(zone_id).get_all().await?
+    };
+    let mut current_phases = Vec::new();
+    for p in &desired.phases {
+        current_phases.push(client.rulesets(zone_id).get_entrypoint(&p.phase).await?);
+    }
+    let bot = match &desired.bot_management {
+        Some(_) => Some(client.bot_management(zone_id).get().await?),
+        None => None,
+    };
+    Ok(plan_for(
+        zone_id,
+        &tier,
+        desired,
+        &settings,
+        &current_phases,
+        bot.as_ref(),
+    ))
+}
+
+/// The pure diff: `current_phases[i]` is the current entry point of `desired.phases[i]`.
+pub fn plan_for(
+    zone_id: &str,
+    tier: &PlanTier,
+    desired: &ZoneHardening,
+    current_settings: &ZoneSettings,
+    current_phases: &[Option<Ruleset>],
+    current_bot: Option<&BotManagement>,
+) -> Plan {
+    let limits = PlanLimits::for_plan(tier);
+    let mut changes = Vec::new();
+    let mut unsupported = Vec::new();
+    if let PlanTier::Unknown(name) = tier {
+        unsupported.push(Unsupported {
+            field: "plan".into(),
+            reason: format!("unknown plan {name:?}; checked against the Free limits"),
+        });
+    }
+
+    let delta = current_settings.delta_to(&desired.settings);
+    if !delta.is_empty() {
+        let from = ZoneSettings::from_items(
+            &current_settings
+                .items()
+                .into_iter()
+                .filter(|i| delta.items().iter().any(|d| d.id == i.id))
+                .collect::<Vec<_>>(),
+        );
+        changes.push(Change::Settings { from, to: delta });
+    }
+
+    for (i, want) in desired.phases.iter().enumerate() {
+        let current = current_phases.get(i).cloned().flatten();
+        if let Some(change) = diff_phase(&limits, want, current.as_ref(), &mut unsupported) {
+            changes.push(change);
+        }
+    }
+
+    if let (Some(want), Some(have)) = (&desired.bot_management, current_bot) {
+        let mut want = want.clone();
+        for field in want.check_plan(tier) {
+            unsupported.push(Unsupported {
+                field: format!("bot_management.{field}"),
+                reason: format!("not available on the {tier} plan's bot product"),
+            });
+            clear_bot_field(&mut want, field);
+        }
+        if want != BotManagement::default() && !want.satisfied_by(have) {
+            changes.push(Change::BotManagement {
+                from: have.clone(),
+                to: want,
+            });
+        }
+    }
+    Plan {
+        zone_id: zone_id.to_owned(),
+        tier: tier.clone(),
+        changes,
+        unsupported,
+    }
+}
+
+fn clear_bot_field(b: &mut BotManagement, field: &str) {
+    match field {
+        "fight_mode" => b.fight_mode = None,
+        "sbfm_definitely_automated" => b.sbfm_definitely_automated = None,
+        "sbfm_likely_automated" => b.sbfm_likely_automated = None,
+        "sbfm_verified_bots" => b.sbfm_verified_bots = None,
+        "sbfm_static_resource_protection" => b.sbfm_static_resource_protection = None,
+        "optimize_wordpress" => b.optimize_wordpress = None,
+        "auto_update_model" => b.auto_update_model = None,
+        "suppress_session_score" => b.suppress_session_score = None,
+        _ => {}
+    }
+}
+
+fn diff_phase(
+    limits: &PlanLimits,
+    want: &PhaseRules,
+    current: Option<&Ruleset>,
+    unsupported: &mut Vec<Unsupported>,
+) -> Option<Change> {
+    let phase = &want.phase;
+    let current_rules: &[Rule] = current.map(|r| r.rules.as_slice()).unwrap_or_default();
+    let ours: Vec<&str> = want.rules.iter().map(|r| r.rule_ref.as_str()).collect();
+    let mut target: Vec<Rule> = if want.keep_foreign_rules {
+        current_rules
+            .iter()
+            .filter(|r| !ours.contains(&r.rule_ref.as_str()))
+            .cloned()
+            .collect()
+    } else {
+        Vec::new()
+    };
+    for rule in &want.rules {
+        let problems = limits.rule_problems(phase, rule);
+        if problems.is_empty() {
+            target.push(rule.clone());
+        } else {
+            unsupported.extend(problems.into_iter().map(|(f, reason)| Unsupported {
+                field: format!("{phase}.rules[{}].{f}", rule.rule_ref),
+                reason,
+            }));
+        }
+    }
+    if let Some(max) = limits.max_rules(phase)
+        && target.len() > max
+    {
+        for dropped in target.drain(max..) {
+            unsupported.push(Unsupported {
+                field: format!("{phase}.rules[{}]", dropped.rule_ref),
+                reason: format!("the plan allows {max} rules in {phase}"),
+            });
+        }
+    }
+    let same = target.len() == current_rules.len()
+        && target
+            .iter()
+            .zip(current_rules)
+            .all(|(w, h)| w.satisfied_by(h));
+    if same {
+        return None;
+    }
+    let find = |r: &str| current_rules.iter().find(|c| c.rule_ref == r);
+    let added = target
+        .iter()
+        .filter(|t| find(&t.rule_ref).is_none())
+        .map(|t| t.rule_ref.clone())
+        .collect();
+    let changed = target
+        .iter()
+        .filter(|t| find(&t.rule_ref).is_some_and(|c| !t.satisfied_by(c)))
+        .map(|t| t.rule_ref.clone())
+        .collect();
+    let removed = current_rules
+        .iter()
+        .filter(|c| !target.iter().any(|t| t.rule_ref == c.rule_ref))
+        .map(|c| {
+            if c.rule_ref.is_empty() {
+                c.id.clone().unwrap_or_default()
+            } else {
+                c.rule_ref.clone()
+            }
+        })
+        .collect();
+    Some(Change::Rules {
+        phase: phase.clone(),
+        added,
+        changed,
+        removed,
+        description: want.description.clone(),
+        rules: target,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::resources::rulesets::{RateLimit, RuleAction};
+    use crate::resources::settings::{SslMode, Tls13};
+
+    fn desired() -> ZoneHardening {
+        ZoneHardening {
+            settings: ZoneSettings {
+                ssl: Some(SslMode::Strict),
+                tls_1_3: Some(Tls13::On),
+                ..Default::default()
+            },
+            phases: vec![PhaseRules::exclusive(
+                Phase::HttpRatelimit,
+                "rl",
+                vec![
+                    Rule::new("a", RuleAction::Block, "(http.request.uri.path eq \"/a\")")
+                        .ratelimit(RateLimit::per_ip(10, 5, 10)),
+                    Rule::new("b", RuleAction::Block, "(http.request.uri.path eq \"/b\")")
+                        .ratelimit(RateLimit::per_ip(10, 5, 10)),
+                ],
+            )],
+            bot_management: None,
+        }
+    }
+
+    #[test]
+    fn free_plan_reports_the_second_rate_limit_rule() {
+        let cur = ZoneSettings {
+            ssl: Some(SslMode::Flexible),
+            tls_1_3: Some(Tls13::On),
+            ..Default::default()
+        };
+        let p = plan_for("z", &PlanTier::Free, &desired(), &cur, &[None], None);
+        assert_eq!(p.changes.len(), 2);
+        assert!(
+            matches!(&p.changes[0], Change::Settings { to, .. } if to.ssl == Some(SslMode::Strict) && to.tls_1_3.is_none())
+        );
+        assert!(
+            matches!(&p.changes[1], Change::Rules { rules, added, .. } if rules.len() == 1 && added == &["a"])
+        );
+        assert_eq!(p.unsupported.len(), 1);
+        assert!(
+            p.unsupported[0].field.contains("rules[b]"),
+            "{}",
+            p.unsupported[0]
+        );
+        let p = plan_for("z", &PlanTier::Pro, &desired(), &cur, &[None], None);
+        assert!(p.unsupported.is_empty());
+    }
+
+    #[test]
+    fn satisfied_state_is_an_empty_plan() {
+        let d = desired();
+        let cur = ZoneSettings {
+            ssl: Some(SslMode::Strict),
+            tls_1_3: Some(Tls13::On),
+            ..Default::default()
+        };
+        let mut rules = d.phases[0].rules.clone();
+        for (i, r) in rules.iter_mut().enumerate() {
+            r.id = Some(format!("id{i}"));
+            r.version = Some("1".into());
+        }
+        let rs = Ruleset {
+            id: "r".into(),
+            name: None,
+            description: None,
+            kind: None,
+            phase: None,
+            version: None,
+            last_updated: None,
+            rules,
+        };
+        let p = plan_for("z", &PlanTier::Pro, &d, &cur, &[Some(rs)], None);
+        assert!(p.is_empty(), "{:?}", p.changes);
+    }
+}

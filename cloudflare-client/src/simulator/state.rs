@@ -1,0 +1,220 @@
+//! The simulator's state: zones with settings, DNS records, rulesets and bot management.
+
+use std::collections::BTreeMap;
+
+use serde_json::{Value, json};
+
+use crate::resources::dns::DnsRecord;
+use crate::resources::rulesets::Ruleset;
+use crate::resources::zones::PlanTier;
+
+/// One zone.
+#[derive(Debug, Clone)]
+pub(super) struct SimZone {
+    pub id: String,
+    pub name: String,
+    pub tier: PlanTier,
+    pub settings: BTreeMap<String, Value>,
+    pub dns: Vec<DnsRecord>,
+    pub rulesets: BTreeMap<String, Ruleset>,
+    pub bot: serde_json::Map<String, Value>,
+}
+
+/// Published IP ranges.
+#[derive(Debug, Clone)]
+pub(super) struct Ips {
+    pub ipv4: Vec<String>,
+    pub ipv6: Vec<String>,
+    pub etag: String,
+}
+
+/// Everything the simulator knows.
+#[derive(Debug, Default)]
+pub(super) struct State {
+    pub zones: BTreeMap<String, SimZone>,
+    next_id: u64,
+    ips: Option<Ips>,
+    pub clock: u64,
+}
+
+const IPV4: [&str; 15] = [
+    "173.245.48.0/20",
+    "103.21.244.0/22",
+    "103.22.200.0/22",
+    "103.31.4.0/22",
+    "141.101.64.0/18",
+    "108.162.192.0/18",
+    "190.93.240.0/20",
+    "188.114.96.0/20",
+    "197.234.240.0/22",
+    "198.41.128.0/17",
+    "162.158.0.0/15",
+    "104.16.0.0/13",
+    "104.24.0.0/14",
+    "172.64.0.0/13",
+    "131.0.72.0/22",
+];
+const IPV6: [&str; 7] = [
+    "2400:cb00::/32",
+    "2606:4700::/32",
+    "2803:f800::/32",
+    "2405:b500::/32",
+    "2405:8100::/32",
+    "2a06:98c0::/29",
+    "2c0f:f248::/32",
+];
+
+fn fnv(parts: &[String]) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for p in parts {
+        for b in p.bytes().chain(std::iter::once(b'\n')) {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    format!("{h:016x}{:016x}", h.rotate_left(17) ^ 0x5bd1_e995)
+}
+
+/// Setting ids, their allowed values and the default of a new zone.
+pub(super) fn setting_spec(id: &str) -> Option<(&'static [&'static str], Value)> {
+    Some(match id {
+        "ssl" => (&["off", "flexible", "full", "strict"], json!("flexible")),
+        "min_tls_version" => (&["1.0", "1.1", "1.2", "1.3"], json!("1.0")),
+        "tls_1_3" => (&["on", "off", "zrt"], json!("on")),
+        "always_use_https" => (&["on", "off"], json!("off")),
+        "automatic_https_rewrites" => (&["on", "off"], json!("on")),
+        "security_level" => (
+            &[
+                "off",
+                "essentially_off",
+                "low",
+                "medium",
+                "high",
+                "under_attack",
+            ],
+            json!("medium"),
+        ),
+        "challenge_ttl" => (&[], json!(1800)),
+        "browser_check" => (&["on", "off"], json!("on")),
+        _ => return None,
+    })
+}
+
+/// Setting ids a new zone has.
+pub(super) const SETTING_IDS: [&str; 8] = [
+    "always_use_https",
+    "automatic_https_rewrites",
+    "browser_check",
+    "challenge_ttl",
+    "min_tls_version",
+    "security_level",
+    "ssl",
+    "tls_1_3",
+];
+
+/// Bot management fields per plan (`enable_js` everywhere) and their defaults.
+pub(super) fn bot_fields(tier: &PlanTier) -> Vec<(&'static str, Value)> {
+    let mut v = vec![("enable_js", json!(false))];
+    match tier {
+        PlanTier::Pro | PlanTier::Business => {
+            v.push(("sbfm_definitely_automated", json!("allow")));
+            v.push(("sbfm_verified_bots", json!("allow")));
+            v.push(("sbfm_static_resource_protection", json!(false)));
+            v.push(("optimize_wordpress", json!(false)));
+            if *tier == PlanTier::Business {
+                v.push(("sbfm_likely_automated", json!("allow")));
+            }
+        }
+        PlanTier::Enterprise => {
+            v.push(("auto_update_model", json!(true)));
+            v.push(("suppress_session_score", json!(false)));
+        }
+        PlanTier::Free | PlanTier::Unknown(_) => v.push(("fight_mode", json!(false))),
+    }
+    v
+}
+
+impl State {
+    /// A new 32-hex id.
+    pub fn new_id(&mut self) -> String {
+        self.next_id += 1;
+        format!(
+            "{:016x}{:016x}",
+            self.next_id.wrapping_mul(0x9E37_79B9_7F4A_7C15),
+            self.next_id
+        )
+    }
+
+    /// A monotonically increasing fake timestamp.
+    pub fn now(&mut self) -> String {
+        self.clock += 1;
+        let s = self.clock;
+        format!(
+            "2026-01-01T{:02}:{:02}:{:02}.000000Z",
+            (s / 3600) % 24,
+            (s / 60) % 60,
+            s % 60
+        )
+    }
+
+    pub fn add_zone(&mut self, name: &str, tier: PlanTier) -> String {
+        let id = self.new_id();
+        let settings = SETTING_IDS
+            .iter()
+            .filter_map(|s| setting_spec(s).map(|(_, d)| ((*s).to_owned(), d)))
+            .collect();
+        let mut bot: serde_json::Map<String, Value> = bot_fields(&tier)
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v))
+            .collect();
+        bot.insert("using_latest_model".into(), json!(true));
+        let zone = SimZone {
+            id: id.clone(),
+            name: name.to_ascii_lowercase(),
+            tier,
+            settings,
+            dns: Vec::new(),
+            rulesets: BTreeMap::new(),
+            bot,
+        };
+        self.zones.insert(id.clone(), zone);
+        id
+    }
+
+    pub fn ips(&mut self) -> Ips {
+        self.ips
+            .get_or_insert_with(|| {
+                let ipv4: Vec<String> = IPV4.iter().map(|s| (*s).to_owned()).collect();
+                let ipv6: Vec<String> = IPV6.iter().map(|s| (*s).to_owned()).collect();
+                let etag = fnv(&[ipv4.clone(), ipv6.clone()].concat());
+                Ips { ipv4, ipv6, etag }
+            })
+            .clone()
+    }
+
+    pub fn set_ips(&mut self, ipv4: Vec<String>, ipv6: Vec<String>) {
+        let etag = fnv(&[ipv4.clone(), ipv6.clone()].concat());
+        self.ips = Some(Ips { ipv4, ipv6, etag });
+    }
+}
+
+/// The JSON of a zone.
+pub(super) fn zone_json(z: &SimZone) -> Value {
+    let (plan_name, price) = match &z.tier {
+        PlanTier::Free => ("Free Website", 0),
+        PlanTier::Pro => ("Pro Website", 20),
+        PlanTier::Business => ("Business Website", 200),
+        PlanTier::Enterprise => ("Enterprise Website", 0),
+        PlanTier::Unknown(_) => ("Custom Plan", 0),
+    };
+    json!({
+        "id": z.id,
+        "name": z.name,
+        "status": "active",
+        "paused": false,
+        "type": "full",
+        "name_servers": ["ada.ns.cloudflare.com", "bob.ns.cloudflare.com"],
+        "plan": {"id": format!("{:032x}", plan_name.len()), "name": plan_name, "price": price,
+                 "currency": "USD", "legacy_id": z.tier.as_str(), "is_subscribed": true},
+    })
+}

@@ -1,0 +1,258 @@
+//! The single choke point every request goes through: gate, build, send, decode, retry.
+
+use http::header::{AUTHORIZATION, CONTENT_TYPE, HeaderValue, USER_AGENT};
+use http::{HeaderMap, StatusCode};
+use secrecy::ExposeSecret;
+use serde::de::DeserializeOwned;
+use tokio::time::{Instant, sleep, sleep_until, timeout};
+use tracing::Instrument;
+
+use super::rate_limit::parse_headers;
+use super::request::RequestSpec;
+use super::retry::{Decision, Outcome, backoff, classify, jitter_unit};
+use super::{HttpRequest, HttpResponse, TransportError, TransportErrorKind};
+use crate::client::Client;
+use crate::envelope::{Envelope, EnvelopeHead};
+use crate::error::{ApiError, ApiMessage, Error, Result};
+use crate::pagination::ResultInfo;
+
+/// A decoded successful response.
+#[derive(Debug)]
+pub(crate) struct Response<T> {
+    pub result: T,
+    pub info: Option<ResultInfo>,
+}
+
+enum Failure {
+    Api(Box<ApiError>, Option<std::time::Duration>),
+    Transport(TransportError),
+    Fatal(Error),
+}
+
+impl Client {
+    /// Send `spec` and decode its `result` as `T`.
+    pub(crate) async fn send<T: DeserializeOwned>(
+        &self,
+        spec: &RequestSpec,
+    ) -> Result<Response<T>> {
+        let span =
+            tracing::debug_span!("cloudflare.request", method = %spec.method, path = %spec.path);
+        self.send_inner(spec).instrument(span).await
+    }
+
+    fn build(&self, spec: &RequestSpec) -> Result<HttpRequest> {
+        let inner = &self.inner;
+        let base = inner.base_url.as_str().trim_end_matches('/');
+        let mut url = url::Url::parse(&format!("{base}{}", spec.path))
+            .map_err(|e| Error::invalid("path", e.to_string()))?;
+        if !spec.query.is_empty() {
+            url.query_pairs_mut().extend_pairs(spec.query.iter());
+        }
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            USER_AGENT,
+            HeaderValue::from_str(&inner.user_agent)
+                .map_err(|_| Error::Config("user agent is not a valid header".into()))?,
+        );
+        if spec.auth {
+            let token = inner
+                .token
+                .as_ref()
+                .ok_or_else(|| Error::Config("no API token configured".into()))?;
+            let mut value = HeaderValue::from_str(&format!("Bearer {}", token.expose_secret()))
+                .map_err(|_| {
+                    Error::Config(
+                        "the API token contains characters not allowed in a header".into(),
+                    )
+                })?;
+            value.set_sensitive(true);
+            headers.insert(AUTHORIZATION, value);
+        }
+        let body = match &spec.body {
+            Some(b) => {
+                headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                Some(bytes::Bytes::from(
+                    serde_json::to_vec(b).map_err(|e| Error::invalid("body", e.to_string()))?,
+                ))
+            }
+            None => None,
+        };
+        Ok(HttpRequest {
+            method: spec.method.clone(),
+            url,
+            headers,
+            body,
+        })
+    }
+
+    async fn send_inner<T: DeserializeOwned>(&self, spec: &RequestSpec) -> Result<Response<T>> {
+        let inner = &self.inner;
+        let request = self.build(spec)?;
+        let cfg = inner.retry;
+        let mut attempt: u32 = 0;
+        let mut blocks: u32 = 0;
+        loop {
+            attempt += 1;
+            let now = Instant::now();
+            let slot = inner
+                .gate
+                .reserve(now, inner.max_gate_wait)
+                .map_err(|wait| Error::RateLimited { retry_after: wait })?;
+            if slot > now {
+                tracing::trace!(wait_ms = (slot - now).as_millis() as u64, "rate gate");
+                sleep_until(slot).await;
+            }
+            let sent = timeout(inner.request_timeout, inner.transport.send(request.clone())).await;
+            let outcome = match sent {
+                Err(_) => Err(TransportError::new(
+                    TransportErrorKind::Timeout,
+                    "attempt timed out",
+                )),
+                Ok(r) => r,
+            };
+            let failure = match outcome {
+                Ok(resp) => {
+                    self.observe(&resp);
+                    match decode::<T>(resp) {
+                        Ok(ok) => return Ok(ok),
+                        Err(f) => f,
+                    }
+                }
+                Err(te) => Failure::Transport(te),
+            };
+            let (decision, error) = match failure {
+                Failure::Fatal(e) => return Err(e),
+                Failure::Api(api, retry_after) => {
+                    let codes: Vec<u32> = api.errors.iter().map(|e| e.code).collect();
+                    let d = classify(
+                        &spec.method,
+                        Outcome::Answer {
+                            status: api.status,
+                            codes: &codes,
+                            retry_after,
+                        },
+                        &cfg,
+                    );
+                    (d, Error::Api(api))
+                }
+                Failure::Transport(te) => {
+                    let d = classify(&spec.method, Outcome::Transport(te.kind), &cfg);
+                    (
+                        d,
+                        Error::Transport {
+                            kind: te.kind,
+                            message: te.message,
+                        },
+                    )
+                }
+            };
+            match decision {
+                Decision::Stop | Decision::Ambiguous => return Err(error),
+                Decision::RateLimited { block } => {
+                    blocks += 1;
+                    if block > cfg.max_rate_limit_wait || blocks > cfg.max_attempts {
+                        return Err(error);
+                    }
+                    let until = Instant::now() + block;
+                    inner.gate.block_until(until);
+                    tracing::warn!(
+                        block_s = block.as_secs(),
+                        "rate limited by the API; waiting out the block"
+                    );
+                    attempt -= 1;
+                    sleep_until(until).await;
+                }
+                Decision::Backoff { min_wait } => {
+                    if attempt >= cfg.max_attempts {
+                        return Err(error);
+                    }
+                    let wait =
+                        backoff(&cfg, attempt - 1, jitter_unit()).max(min_wait.unwrap_or_default());
+                    tracing::debug!(attempt, wait_ms = wait.as_millis() as u64, error = %error, "retrying");
+                    sleep(wait).await;
+                }
+            }
+        }
+    }
+
+    fn observe(&self, resp: &HttpResponse) {
+        let budget = parse_headers(&resp.headers);
+        if budget.remaining == Some(0)
+            && let Some(reset) = budget.reset.or(budget.retry_after)
+        {
+            self.inner.gate.block_until(Instant::now() + reset);
+        }
+    }
+}
+
+fn ray_id(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get("cf-ray")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+}
+
+fn decode<T: DeserializeOwned>(resp: HttpResponse) -> Result<Response<T>, Failure> {
+    let retry_after = parse_headers(&resp.headers).retry_after;
+    let json: Option<serde_json::Value> = serde_json::from_slice(&resp.body).ok();
+    let Some(json) = json else {
+        if resp.status.is_success() {
+            // A 2xx body that is not JSON at all: the transfer was damaged; treat it like a dropped
+            // connection (the server may have acted).
+            return Err(Failure::Transport(TransportError::new(
+                TransportErrorKind::Dropped,
+                "malformed response body",
+            )));
+        }
+        return Err(Failure::Api(
+            Box::new(ApiError {
+                status: resp.status,
+                errors: vec![],
+                messages: vec![],
+                ray_id: ray_id(&resp.headers),
+            }),
+            retry_after,
+        ));
+    };
+    let head: EnvelopeHead = serde_json::from_value(json.clone()).unwrap_or_default();
+    if !resp.status.is_success() || head.success == Some(false) {
+        let status = if resp.status.is_success() {
+            StatusCode::BAD_REQUEST
+        } else {
+            resp.status
+        };
+        let errors = if head.errors.is_empty() && head.success == Some(false) {
+            vec![ApiMessage::new(0, "success: false without errors")]
+        } else {
+            head.errors
+        };
+        return Err(Failure::Api(
+            Box::new(ApiError {
+                status,
+                errors,
+                messages: head.messages,
+                ray_id: ray_id(&resp.headers),
+            }),
+            retry_after,
+        ));
+    }
+    let env: Envelope<T> = serde_path_to_error::deserialize(json).map_err(|e| {
+        Failure::Fatal(Error::Decode {
+            path: e.path().to_string(),
+            source: e.into_inner(),
+        })
+    })?;
+    let result = match env.result {
+        Some(r) => r,
+        None => T::deserialize(serde_json::Value::Null).map_err(|e| {
+            Failure::Fatal(Error::Decode {
+                path: "result".into(),
+                source: e,
+            })
+        })?,
+    };
+    Ok(Response {
+        result,
+        info: env.result_info,
+    })
+}

@@ -1,0 +1,106 @@
+//! Property tests: adversarial strings never escape their quoted position in a rules expression,
+//! checked DNS names are safe everywhere, and the rate gate never overfills a window.
+
+#![allow(clippy::unwrap_used)] // tests may unwrap
+
+use std::time::Duration;
+
+use cloudflare_client::expression::{Expr, Field, Token, field, quote, tokenize};
+use cloudflare_client::resources::dns::check_dns_name;
+use cloudflare_client::transport::rate_limit::{RateLimitConfig, RateLimitStore, SlidingWindow};
+use proptest::prelude::*;
+
+fn adversarial() -> impl Strategy<Value = String> {
+    prop_oneof![
+        any::<String>(),
+        "[a-z\"\\\\(){}\\[\\] .*@#,;=!<>&|-]{0,40}",
+        Just(r#"x" or true or ""#.to_owned()),
+        Just(r#"\" or (ip.src in {0.0.0.0/0}) or \""#.to_owned()),
+        Just("\\".to_owned()),
+        Just(r#"a\\" or "b"#.to_owned()),
+    ]
+}
+
+fn w(s: &str) -> Token {
+    Token::Word(s.to_owned())
+}
+
+fn p(c: char) -> Token {
+    Token::Punct(c)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(10_000))]
+
+    #[test]
+    fn comparison_strings_stay_quoted(s in adversarial()) {
+        let path = field("http.request.uri.path");
+        match path.eq(&s) {
+            Ok(e) => {
+                let toks = tokenize(&e.to_string()).unwrap();
+                prop_assert_eq!(toks, vec![p('('), w("http.request.uri.path"), w("eq"), Token::Str(s.clone()), p(')')]);
+            }
+            Err(_) => prop_assert!(s.chars().any(char::is_control)),
+        }
+        if let Ok(e) = path.starts_with(&s) {
+            let toks = tokenize(&e.to_string()).unwrap();
+            prop_assert_eq!(toks, vec![p('('), w("starts_with"), p('('), w("http.request.uri.path"), p(','), Token::Str(s.clone()), p(')'), p(')')]);
+        }
+    }
+
+    #[test]
+    fn sets_and_combinations_keep_every_string_in_place(a in adversarial(), b in adversarial()) {
+        let (Ok(set), Ok(host)) = (field("http.request.method").in_strings(&[a.as_str(), b.as_str()]), field("http.host").contains(&b)) else {
+            prop_assert!(a.chars().chain(b.chars()).any(char::is_control));
+            return Ok(());
+        };
+        let expr = Expr::any_of([set, host.negate()]);
+        let toks = tokenize(&expr.to_string()).unwrap();
+        let expected = vec![
+            p('('), w("http.request.method"), w("in"), p('{'), Token::Str(a.clone()), Token::Str(b.clone()), p('}'), p(')'),
+            w("or"),
+            p('('), w("not"), p('('), w("http.host"), w("contains"), Token::Str(b.clone()), p(')'), p(')'),
+        ];
+        prop_assert_eq!(toks, expected);
+    }
+
+    #[test]
+    fn header_names_stay_quoted(name in adversarial(), value in adversarial()) {
+        if let Ok(e) = Field::header(&name).and_then(|f| f.eq(&value)) {
+            let toks = tokenize(&e.to_string()).unwrap();
+            prop_assert_eq!(toks.len(), 8);
+            prop_assert_eq!(&toks[1], &w("http.request.headers"));
+            prop_assert_eq!(&toks[3], &Token::Str(name.to_ascii_lowercase()));
+            prop_assert_eq!(&toks[6], &Token::Str(value.clone()));
+        }
+    }
+
+    #[test]
+    fn checked_dns_names_are_safe_everywhere(s in prop_oneof![adversarial(), "[a-z0-9*_.-]{1,70}"]) {
+        if check_dns_name("name", &s).is_ok() {
+            prop_assert!(s.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.*@".contains(&b)), "{:?}", s);
+            // Nothing to escape: the literal is the name itself.
+            prop_assert_eq!(quote(&s).unwrap(), format!("\"{s}\""));
+            let e = field("http.host").eq(&s).unwrap();
+            prop_assert_eq!(tokenize(&e.to_string()).unwrap()[3].clone(), Token::Str(s.clone()));
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    #[test]
+    fn gate_never_overfills_a_window(limit in 1u32..50, window_s in 1u64..60, arrivals in prop::collection::vec(0u64..5_000, 1..300)) {
+        let gate = SlidingWindow::new(RateLimitConfig { limit, window: Duration::from_secs(window_s), margin: Duration::ZERO, per_second: 0 });
+        let t0 = tokio::time::Instant::now();
+        let mut sorted = arrivals.clone();
+        sorted.sort_unstable();
+        let slots: Vec<_> = sorted.iter().map(|ms| gate.reserve(t0 + Duration::from_millis(*ms), None).unwrap()).collect();
+        for (i, s) in slots.iter().enumerate() {
+            prop_assert!(*s >= t0 + Duration::from_millis(sorted[i]), "slot before arrival");
+            let in_window = slots[..=i].iter().filter(|x| **x + Duration::from_secs(window_s) > *s).count();
+            prop_assert!(in_window <= limit as usize);
+        }
+    }
+}

@@ -1,0 +1,489 @@
+//! The client, its builder, and the one choke point every request goes through.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, USER_AGENT};
+use http::{HeaderMap, HeaderValue};
+use secrecy::{ExposeSecret, SecretString};
+use serde::de::DeserializeOwned;
+use tracing::Instrument;
+
+use crate::error::{ApiError, Error, Result};
+use crate::rate_limit::{Observation, RateGate, RateLimitPolicy};
+use crate::request::RequestSpec;
+use crate::resources::actions::PollPolicy;
+use crate::retry::{Decision, Failure, RetryPolicy};
+use crate::transport::{HttpRequest, HttpResponse, ReqwestTransport, Transport};
+
+/// The public Hetzner Cloud API endpoint.
+pub const DEFAULT_ENDPOINT: &str = "https://api.hetzner.cloud/v1";
+
+/// A Hetzner Cloud API client. Cheap to clone (an `Arc` inside); clones share the rate gate.
+///
+/// ```no_run
+/// # async fn run() -> hetzner_client::Result<()> {
+/// let client = hetzner_client::Client::from_env()?; // HCLOUD_TOKEN, optional HCLOUD_ENDPOINT
+/// let first = client.servers().list(&Default::default()).await?;
+/// println!("{} servers on the first page", first.items.len());
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct Client {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    endpoint: String,
+    authorization: HeaderValue,
+    user_agent: HeaderValue,
+    transport: Arc<dyn Transport>,
+    gate: RateGate,
+    retry: RetryPolicy,
+    poll: PollPolicy,
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("endpoint", &self.inner.endpoint)
+            .field("token", &"[redacted]")
+            .field("retry", &self.inner.retry)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Configures a [`Client`].
+///
+/// ```
+/// use std::time::Duration;
+/// use hetzner_client::{Client, RateLimitPolicy, RetryPolicy};
+/// let client = Client::builder()
+///     .token("not-a-real-token")
+///     .endpoint("http://127.0.0.1:9/v1")
+///     .application("fleetctl", Some("1.2.0"))
+///     .request_timeout(Duration::from_secs(20))
+///     .rate_limit(RateLimitPolicy::default().fail_fast(true))
+///     .retry(RetryPolicy::default().max_attempts(3))
+///     .build()
+///     .unwrap();
+/// assert!(!format!("{client:?}").contains("not-a-real-token"));
+/// ```
+pub struct ClientBuilder {
+    token: Option<SecretString>,
+    endpoint: String,
+    application: Option<String>,
+    connect_timeout: Duration,
+    request_timeout: Duration,
+    rate_limit: RateLimitPolicy,
+    retry: RetryPolicy,
+    poll: PollPolicy,
+    transport: Option<Arc<dyn Transport>>,
+}
+
+impl fmt::Debug for ClientBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientBuilder")
+            .field("endpoint", &self.endpoint)
+            .field("token", &self.token.as_ref().map(|_| "[redacted]"))
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for ClientBuilder {
+    fn default() -> Self {
+        Self {
+            token: None,
+            endpoint: DEFAULT_ENDPOINT.to_owned(),
+            application: None,
+            connect_timeout: Duration::from_secs(10),
+            request_timeout: Duration::from_secs(60),
+            rate_limit: RateLimitPolicy::default(),
+            retry: RetryPolicy::default(),
+            poll: PollPolicy::default(),
+            transport: None,
+        }
+    }
+}
+
+impl ClientBuilder {
+    /// The API token (bound to one project).
+    #[must_use]
+    pub fn token(mut self, token: impl Into<String>) -> Self {
+        self.token = Some(SecretString::from(token.into()));
+        self
+    }
+
+    /// The API token, already wrapped as a secret.
+    #[must_use]
+    pub fn secret_token(mut self, token: SecretString) -> Self {
+        self.token = Some(token);
+        self
+    }
+
+    /// Base URL (default [`DEFAULT_ENDPOINT`]); for proxies and tests.
+    #[must_use]
+    pub fn endpoint(mut self, url: impl Into<String>) -> Self {
+        self.endpoint = url.into();
+        self
+    }
+
+    /// Names the application in the `User-Agent` (`name/version hetzner-client/x.y.z`).
+    #[must_use]
+    pub fn application(mut self, name: &str, version: Option<&str>) -> Self {
+        self.application = Some(match version {
+            Some(v) => format!("{name}/{v}"),
+            None => name.to_owned(),
+        });
+        self
+    }
+
+    /// Connect timeout of the default transport.
+    #[must_use]
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// Whole-request timeout of the default transport.
+    #[must_use]
+    pub fn request_timeout(mut self, timeout: Duration) -> Self {
+        self.request_timeout = timeout;
+        self
+    }
+
+    /// Rate gate settings.
+    #[must_use]
+    pub fn rate_limit(mut self, policy: RateLimitPolicy) -> Self {
+        self.rate_limit = policy;
+        self
+    }
+
+    /// Retry settings.
+    #[must_use]
+    pub fn retry(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
+
+    /// Action polling settings used by [`crate::resources::actions::Actions::wait_for`].
+    #[must_use]
+    pub fn poll(mut self, policy: PollPolicy) -> Self {
+        self.poll = policy;
+        self
+    }
+
+    /// Replaces the HTTP transport (for example the simulator's).
+    #[must_use]
+    pub fn transport(mut self, transport: Arc<dyn Transport>) -> Self {
+        self.transport = Some(transport);
+        self
+    }
+
+    /// Checks the settings and builds the client.
+    ///
+    /// # Errors
+    /// [`Error::Config`] when the token is missing, empty or not a valid header value, or the
+    /// endpoint is not an http(s) URL. The token is never part of the message.
+    pub fn build(self) -> Result<Client> {
+        let token = self
+            .token
+            .ok_or_else(|| Error::Config("no API token given".into()))?;
+        let token_text = token.expose_secret().trim();
+        if token_text.is_empty() {
+            return Err(Error::Config("the API token is empty".into()));
+        }
+        let mut authorization = HeaderValue::from_str(&format!("Bearer {token_text}"))
+            .map_err(|_| Error::Config("the API token contains invalid characters".into()))?;
+        authorization.set_sensitive(true);
+
+        let parsed = url::Url::parse(&self.endpoint)
+            .map_err(|_| Error::Config("the endpoint is not a valid URL".into()))?;
+        if !matches!(parsed.scheme(), "http" | "https") {
+            return Err(Error::Config(
+                "the endpoint must be an http or https URL".into(),
+            ));
+        }
+        let endpoint = self.endpoint.trim_end_matches('/').to_owned();
+
+        let library = concat!("hetzner-client/", env!("CARGO_PKG_VERSION"));
+        let agent = match &self.application {
+            Some(app) => format!("{app} {library}"),
+            None => library.to_owned(),
+        };
+        let user_agent = HeaderValue::from_str(&agent).map_err(|_| {
+            Error::Config("the application name is not a valid header value".into())
+        })?;
+
+        let transport: Arc<dyn Transport> = match self.transport {
+            Some(t) => t,
+            None => Arc::new(
+                ReqwestTransport::with_timeouts(self.connect_timeout, self.request_timeout)
+                    .map_err(|_| Error::Config("could not build the HTTP client".into()))?,
+            ),
+        };
+        Ok(Client {
+            inner: Arc::new(Inner {
+                endpoint,
+                authorization,
+                user_agent,
+                transport,
+                gate: RateGate::new(&self.rate_limit),
+                retry: self.retry,
+                poll: self.poll,
+            }),
+        })
+    }
+}
+
+impl Client {
+    /// Starts configuring a client.
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::default()
+    }
+
+    /// Builds a client from `HCLOUD_TOKEN` and, if set, `HCLOUD_ENDPOINT` (the names the
+    /// official `hcloud` CLI uses).
+    ///
+    /// # Errors
+    /// [`Error::Config`] when `HCLOUD_TOKEN` is unset or invalid.
+    pub fn from_env() -> Result<Self> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    pub(crate) fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self> {
+        let token = lookup("HCLOUD_TOKEN")
+            .ok_or_else(|| Error::Config("HCLOUD_TOKEN is not set".into()))?;
+        let mut builder = Self::builder().token(token);
+        if let Some(endpoint) = lookup("HCLOUD_ENDPOINT").filter(|e| !e.is_empty()) {
+            builder = builder.endpoint(endpoint);
+        }
+        builder.build()
+    }
+
+    /// The base URL requests go to.
+    pub fn endpoint(&self) -> &str {
+        &self.inner.endpoint
+    }
+
+    pub(crate) fn retry_policy(&self) -> RetryPolicy {
+        self.inner.retry
+    }
+
+    pub(crate) fn poll_policy(&self) -> PollPolicy {
+        self.inner.poll
+    }
+
+    /// Sends `spec` through the rate gate and the retry loop; returns the successful (2xx)
+    /// response. This is the one place requests leave the client.
+    ///
+    /// # Errors
+    /// The API's error, a transport error, or [`Error::RateLimited`] in fail-fast mode.
+    pub async fn execute(&self, spec: &RequestSpec) -> Result<HttpResponse> {
+        let inner = &*self.inner;
+        let budget = inner.gate.budget_for(&spec.path);
+        let body = match &spec.body {
+            Some(value) => Some(Bytes::from(
+                serde_json::to_vec(value).map_err(|e| Error::invalid("body", e.to_string()))?,
+            )),
+            None => None,
+        };
+        let url = format!("{}{}", inner.endpoint, spec.path_and_query());
+        let mut headers = HeaderMap::new();
+        headers.insert(AUTHORIZATION, inner.authorization.clone());
+        headers.insert(USER_AGENT, inner.user_agent.clone());
+        headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
+        if body.is_some() {
+            headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        }
+
+        let mut attempt: u32 = 1;
+        let mut budget_waits: u32 = 0;
+        loop {
+            let ticket = inner
+                .gate
+                .acquire(budget)
+                .await
+                .map_err(|retry_after| Error::RateLimited { retry_after })?;
+            let request = HttpRequest {
+                method: spec.method.clone(),
+                url: url.clone(),
+                headers: headers.clone(),
+                body: body.clone(),
+            };
+            let span = tracing::debug_span!("hetzner.request", method = %spec.method, path = %spec.path, attempt);
+            let outcome = inner.transport.send(request).instrument(span).await;
+            let (error, retry_after) = match outcome {
+                Ok(response) => {
+                    inner.gate.observe(budget, ticket, observation(&response));
+                    if (200..300).contains(&response.status) {
+                        return Ok(response);
+                    }
+                    let retry_after = response
+                        .header("retry-after")
+                        .and_then(|v| v.trim().parse::<u64>().ok())
+                        .map(Duration::from_secs);
+                    (error_from(&response), retry_after)
+                }
+                Err(transport) => (Error::Transport(transport), None),
+            };
+            let failure = match &error {
+                Error::Api(api) => Failure::Status {
+                    status: api.status,
+                    code: Some(api.code.as_str()),
+                    retry_after,
+                },
+                Error::Status { status, .. } => Failure::Status {
+                    status: *status,
+                    code: None,
+                    retry_after,
+                },
+                Error::Transport(t) => Failure::Transport {
+                    reached_server: t.may_have_reached_server(),
+                },
+                _ => return Err(error),
+            };
+            let decision =
+                inner
+                    .retry
+                    .decide(&spec.method, attempt, &failure, rand::random::<f64>());
+            tracing::debug!(status = ?error.status(), ?decision, "hetzner request failed");
+            match decision {
+                Decision::Retry(delay) => {
+                    tokio::time::sleep(delay).await;
+                    attempt += 1;
+                }
+                Decision::WaitForBudget(at_least) => {
+                    if budget_waits >= inner.retry.rate_limit_waits() || inner.gate_fails_fast() {
+                        return Err(error);
+                    }
+                    budget_waits += 1;
+                    inner.gate.exhausted(budget);
+                    // Without a gate nothing else paces the retry: back off instead.
+                    let wait = if inner.gate.is_enabled() {
+                        at_least
+                    } else {
+                        at_least.max(inner.retry.backoff(budget_waits, rand::random::<f64>()))
+                    };
+                    if !wait.is_zero() {
+                        tokio::time::sleep(wait).await;
+                    }
+                }
+                Decision::Stop => return Err(error),
+            }
+        }
+    }
+
+    /// Sends `spec` and decodes the JSON response into `T`.
+    pub(crate) async fn send_json<T: DeserializeOwned>(&self, spec: &RequestSpec) -> Result<T> {
+        let response = self.execute(spec).await?;
+        decode(&response.body)
+    }
+
+    /// Sends `spec` and ignores the response body (204, or a body the caller does not need).
+    pub(crate) async fn send_empty(&self, spec: &RequestSpec) -> Result<()> {
+        self.execute(spec).await.map(|_| ())
+    }
+}
+
+impl Inner {
+    fn gate_fails_fast(&self) -> bool {
+        self.gate.fails_fast()
+    }
+}
+
+fn observation(response: &HttpResponse) -> Observation {
+    let number = |name: &str| {
+        response
+            .header(name)
+            .and_then(|v| v.trim().parse::<u32>().ok())
+    };
+    Observation {
+        limit: number("ratelimit-limit"),
+        remaining: number("ratelimit-remaining"),
+    }
+}
+
+fn error_from(response: &HttpResponse) -> Error {
+    let request_id = response.header("x-correlation-id").map(str::to_owned);
+    match ApiError::from_body(response.status, request_id.clone(), &response.body) {
+        Some(api) => Error::Api(Box::new(api)),
+        None => Error::Status {
+            status: response.status,
+            request_id,
+        },
+    }
+}
+
+/// Decodes JSON, naming the path of the first value that does not fit.
+pub(crate) fn decode<T: DeserializeOwned>(body: &[u8]) -> Result<T> {
+    let mut deserializer = serde_json::Deserializer::from_slice(body);
+    serde_path_to_error::deserialize(&mut deserializer).map_err(|e| Error::Decode {
+        path: e.path().to_string(),
+        source: e.into_inner(),
+    })
+}
+
+/// Decodes a JSON value, naming the path (prefixed with `prefix`) of the first misfit.
+pub(crate) fn decode_value<T: DeserializeOwned>(
+    value: serde_json::Value,
+    prefix: &str,
+) -> Result<T> {
+    serde_path_to_error::deserialize(value).map_err(|e| Error::Decode {
+        path: format!("{prefix}.{}", e.path()),
+        source: e.into_inner(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn token_is_never_printed() {
+        let client = Client::builder()
+            .token("s3cr3t-token-value")
+            .build()
+            .unwrap();
+        assert!(!format!("{client:?}").contains("s3cr3t"));
+        let builder = Client::builder().token("s3cr3t-token-value");
+        assert!(!format!("{builder:?}").contains("s3cr3t"));
+        assert!(client.inner.authorization.is_sensitive());
+    }
+
+    #[test]
+    fn bad_tokens_and_endpoints_are_config_errors_without_the_token() {
+        let err = Client::builder()
+            .token("bad\ntoken-xyz")
+            .build()
+            .unwrap_err();
+        assert!(matches!(err, Error::Config(_)));
+        assert!(!err.to_string().contains("token-xyz"));
+        assert!(Client::builder().build().is_err());
+        assert!(Client::builder().token("   ").build().is_err());
+        assert!(
+            Client::builder()
+                .token("t")
+                .endpoint("ftp://x")
+                .build()
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn from_env_reads_the_hcloud_names() {
+        let client = Client::from_lookup(|name| match name {
+            "HCLOUD_TOKEN" => Some("abc".into()),
+            "HCLOUD_ENDPOINT" => Some("http://localhost:1234/v1/".into()),
+            _ => None,
+        })
+        .unwrap();
+        assert_eq!(client.endpoint(), "http://localhost:1234/v1");
+        let default =
+            Client::from_lookup(|name| (name == "HCLOUD_TOKEN").then(|| "abc".into())).unwrap();
+        assert_eq!(default.endpoint(), DEFAULT_ENDPOINT);
+        assert!(Client::from_lookup(|_| None).is_err());
+    }
+}

@@ -1,0 +1,20 @@
+//! Response and request models, one file per resource. Unknown fields are ignored, enums keep
+//! unknown values, and fields the spec marks nullable are `Option`.
+
+pub mod action;
+pub mod firewall;
+pub mod image;
+pub mod location;
+pub mod server;
+pub mod server_type;
+pub mod ssh_key;
+
+/// Timestamps as the API sends them (RFC 3339), in UTC.
+pub type Timestamp = chrono::DateTime<chrono::Utc>;
+
+/// `{ "id": N }` references.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct IdRef {
+    /// The referenced id.
+    pub id: u64,
+}

@@ -1,0 +1,169 @@
+//! Servers.
+
+use serde::{Deserialize, Serialize};
+
+use super::Timestamp;
+use super::image::Image;
+use super::location::Location;
+use super::server_type::ServerType;
+use crate::labels::Labels;
+use crate::string_enum::string_enum;
+
+string_enum! {
+    /// Where a server stands.
+    pub enum ServerStatus {
+        /// Running.
+        Running => "running",
+        /// Being created.
+        Initializing => "initializing",
+        /// Starting.
+        Starting => "starting",
+        /// Stopping.
+        Stopping => "stopping",
+        /// Off.
+        Off => "off",
+        /// Being deleted.
+        Deleting => "deleting",
+        /// Migrating.
+        Migrating => "migrating",
+        /// Being rebuilt.
+        Rebuilding => "rebuilding",
+        /// Unknown to the API itself.
+        UnknownStatus => "unknown",
+    }
+}
+
+/// A server.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Server {
+    /// Id.
+    pub id: u64,
+    /// Name (unique per project, RFC 1123).
+    pub name: String,
+    /// Status.
+    pub status: ServerStatus,
+    /// Creation time.
+    pub created: Timestamp,
+    /// Public network configuration.
+    pub public_net: PublicNet,
+    /// Private networks the server is attached to.
+    #[serde(default)]
+    pub private_net: Vec<PrivateNet>,
+    /// Server type.
+    pub server_type: ServerType,
+    /// Location.
+    pub location: Location,
+    /// Image it was created from (null when deleted or from an ISO).
+    #[serde(default)]
+    pub image: Option<Image>,
+    /// Rescue mode enabled.
+    #[serde(default)]
+    pub rescue_enabled: bool,
+    /// Locked by a running action.
+    #[serde(default)]
+    pub locked: bool,
+    /// Backup window, when backups are enabled.
+    #[serde(default)]
+    pub backup_window: Option<String>,
+    /// Protection flags.
+    #[serde(default)]
+    pub protection: ServerProtection,
+    /// Labels.
+    #[serde(default)]
+    pub labels: Labels,
+    /// Volume ids.
+    #[serde(default)]
+    pub volumes: Vec<u64>,
+    /// Load balancer ids targeting this server.
+    #[serde(default)]
+    pub load_balancers: Vec<u64>,
+    /// Primary disk size in GB.
+    #[serde(default)]
+    pub primary_disk_size: u64,
+    /// Placement group (kept as raw JSON).
+    #[serde(default)]
+    pub placement_group: Option<serde_json::Value>,
+}
+
+/// Protection flags of a server.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServerProtection {
+    /// Protected against deletion.
+    pub delete: bool,
+    /// Protected against rebuild.
+    pub rebuild: bool,
+}
+
+/// Public network configuration.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct PublicNet {
+    /// IPv4 address (null when disabled).
+    #[serde(default)]
+    pub ipv4: Option<Ipv4>,
+    /// IPv6 network (null when disabled).
+    #[serde(default)]
+    pub ipv6: Option<Ipv6>,
+    /// Floating IP ids assigned to the server.
+    #[serde(default)]
+    pub floating_ips: Vec<u64>,
+    /// Firewalls applied to the public interface.
+    #[serde(default)]
+    pub firewalls: Vec<ServerFirewall>,
+}
+
+/// A public IPv4 address.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Ipv4 {
+    /// Primary IP id.
+    #[serde(default)]
+    pub id: Option<u64>,
+    /// Address.
+    pub ip: String,
+    /// Blocked by Hetzner.
+    #[serde(default)]
+    pub blocked: bool,
+    /// Reverse DNS.
+    #[serde(default)]
+    pub dns_ptr: Option<String>,
+}
+
+/// A public IPv6 network.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Ipv6 {
+    /// Primary IP id.
+    #[serde(default)]
+    pub id: Option<u64>,
+    /// Network (`2001:db8::/64`).
+    pub ip: String,
+    /// Blocked by Hetzner.
+    #[serde(default)]
+    pub blocked: bool,
+    /// Reverse DNS entries (kept as raw JSON).
+    #[serde(default)]
+    pub dns_ptr: Option<serde_json::Value>,
+}
+
+/// A firewall applied to a server, with its state.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServerFirewall {
+    /// Firewall id.
+    pub id: u64,
+    /// `applied` or `pending`.
+    pub status: String,
+}
+
+/// A private network attachment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PrivateNet {
+    /// Network id.
+    pub network: u64,
+    /// Address in the network.
+    #[serde(default)]
+    pub ip: String,
+    /// Alias addresses.
+    #[serde(default)]
+    pub alias_ips: Vec<String>,
+    /// MAC address.
+    #[serde(default)]
+    pub mac_address: String,
+}

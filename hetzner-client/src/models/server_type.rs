@@ -1,0 +1,58 @@
+//! Server types.
+
+use serde::{Deserialize, Serialize};
+
+use crate::string_enum::string_enum;
+
+string_enum! {
+    /// CPU kind of a server type.
+    pub enum CpuType {
+        /// Shared vCPUs.
+        Shared => "shared",
+        /// Dedicated vCPUs.
+        Dedicated => "dedicated",
+    }
+}
+
+string_enum! {
+    /// CPU architecture.
+    pub enum Architecture {
+        /// x86-64.
+        X86 => "x86",
+        /// ARM64.
+        Arm => "arm",
+    }
+}
+
+/// A server type (size), e.g. `cx22`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ServerType {
+    /// Id.
+    pub id: u64,
+    /// Name.
+    pub name: String,
+    /// Description.
+    #[serde(default)]
+    pub description: String,
+    /// vCPUs.
+    #[serde(default)]
+    pub cores: u32,
+    /// Memory in GB.
+    #[serde(default)]
+    pub memory: f64,
+    /// Disk in GB.
+    #[serde(default)]
+    pub disk: u64,
+    /// CPU kind.
+    #[serde(default)]
+    pub cpu_type: Option<CpuType>,
+    /// Architecture.
+    #[serde(default)]
+    pub architecture: Option<Architecture>,
+    /// Storage kind (`local` or `network`).
+    #[serde(default)]
+    pub storage_type: Option<String>,
+    /// Deprecated flag (null or absent when not deprecated).
+    #[serde(default)]
+    pub deprecated: Option<bool>,
+}

@@ -1,0 +1,156 @@
+//! Pages, their meta, and lazy all-pages streams.
+
+use std::collections::VecDeque;
+
+use futures::stream::{self, BoxStream, StreamExt};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use crate::client::{Client, decode, decode_value};
+use crate::error::Result;
+use crate::request::RequestSpec;
+
+/// Hetzner's maximum (and this crate's default for streams) page size.
+pub const MAX_PER_PAGE: u32 = 50;
+
+/// `meta.pagination` of a list response.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Pagination {
+    /// Current page (1-based).
+    pub page: u64,
+    /// Entries per page.
+    pub per_page: u64,
+    /// Previous page, if any.
+    pub previous_page: Option<u64>,
+    /// Next page, if any.
+    pub next_page: Option<u64>,
+    /// Last page, when known.
+    pub last_page: Option<u64>,
+    /// Total entries, when known.
+    pub total_entries: Option<u64>,
+}
+
+/// One page of a list call.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Page<T> {
+    /// The entries on this page.
+    pub items: Vec<T>,
+    /// Pagination meta (absent on endpoints that do not paginate).
+    pub pagination: Option<Pagination>,
+}
+
+/// Paging options common to every list call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct PageRequest {
+    /// Page number (1-based); `None` for the API default (1).
+    pub page: Option<u64>,
+    /// Entries per page, at most [`MAX_PER_PAGE`]; `None` for the API default (25).
+    pub per_page: Option<u32>,
+}
+
+impl PageRequest {
+    pub(crate) fn apply(&self, mut spec: RequestSpec) -> RequestSpec {
+        if let Some(page) = self.page {
+            spec = spec.with_query("page", page.to_string());
+        }
+        if let Some(per_page) = self.per_page {
+            spec = spec.with_query("per_page", per_page.clamp(1, MAX_PER_PAGE).to_string());
+        }
+        spec
+    }
+}
+
+/// Decodes a list body: the entries under `key` plus `meta.pagination`.
+pub(crate) fn decode_page<T: DeserializeOwned>(body: &[u8], key: &str) -> Result<Page<T>> {
+    let mut root: Map<String, Value> = decode(body)?;
+    let items = decode_value(root.remove(key).unwrap_or(Value::Array(Vec::new())), key)?;
+    let pagination = match root
+        .remove("meta")
+        .and_then(|mut m| m.get_mut("pagination").map(Value::take))
+    {
+        Some(p) => Some(decode_value(p, "meta.pagination")?),
+        None => None,
+    };
+    Ok(Page { items, pagination })
+}
+
+/// Fetches one page.
+pub(crate) async fn fetch_page<T: DeserializeOwned>(
+    client: &Client,
+    spec: &RequestSpec,
+    key: &str,
+) -> Result<Page<T>> {
+    let response = client.execute(spec).await?;
+    decode_page(&response.body, key)
+}
+
+struct Walk<T> {
+    client: Client,
+    spec: RequestSpec,
+    key: &'static str,
+    next: Option<u64>,
+    buffer: VecDeque<T>,
+}
+
+/// Walks every page of `spec` lazily (one request per 50 entries, only when consumed).
+pub(crate) fn stream_all<T: DeserializeOwned + Send + 'static>(
+    client: &Client,
+    spec: RequestSpec,
+    key: &'static str,
+) -> BoxStream<'static, Result<T>> {
+    let mut spec = spec;
+    spec.query.retain(|(k, _)| k != "page" && k != "per_page");
+    let walk = Walk {
+        client: client.clone(),
+        spec,
+        key,
+        next: Some(1),
+        buffer: VecDeque::new(),
+    };
+    stream::try_unfold(walk, |mut walk| async move {
+        loop {
+            if let Some(item) = walk.buffer.pop_front() {
+                return Ok(Some((item, walk)));
+            }
+            let Some(page) = walk.next else {
+                return Ok(None);
+            };
+            let spec = walk
+                .spec
+                .clone()
+                .with_query("page", page.to_string())
+                .with_query("per_page", MAX_PER_PAGE.to_string());
+            let fetched: Page<T> = fetch_page(&walk.client, &spec, walk.key).await?;
+            walk.next = fetched
+                .pagination
+                .and_then(|p| p.next_page)
+                .filter(|next| *next > page);
+            walk.buffer.extend(fetched.items);
+        }
+    })
+    .boxed()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pages_decode_with_nullable_meta() {
+        let body = br#"{"things":[1,2],"meta":{"pagination":{"page":1,"per_page":2,"previous_page":null,"next_page":2,"last_page":null,"total_entries":null}}}"#;
+        let page: Page<u32> = decode_page(body, "things").unwrap();
+        assert_eq!(page.items, vec![1, 2]);
+        assert_eq!(page.pagination.unwrap().next_page, Some(2));
+    }
+
+    #[test]
+    fn decode_errors_name_the_path() {
+        let body = br#"{"things":[1,"x"]}"#;
+        let err = decode_page::<u32>(body, "things").unwrap_err();
+        match err {
+            crate::Error::Decode { path, .. } => assert_eq!(path, "things.[1]"),
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+}

@@ -1,0 +1,161 @@
+//! Resource handles (`client.servers()`, ...) and the pure request builders behind them.
+
+pub mod actions;
+pub mod firewalls;
+pub mod images;
+pub mod locations;
+pub mod server_types;
+pub mod servers;
+pub mod ssh_keys;
+
+use crate::client::Client;
+use crate::error::Result;
+use crate::labels::LabelSelector;
+use crate::pagination::PageRequest;
+use crate::request::RequestSpec;
+
+/// Filters shared by most list calls.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ListParams {
+    /// Exact name.
+    pub name: Option<String>,
+    /// Label selector.
+    pub label_selector: Option<LabelSelector>,
+    /// Sort keys (`id`, `name`, `created`, optionally with `:asc` / `:desc`).
+    pub sort: Vec<String>,
+    /// Paging (ignored by streams, which walk every page).
+    pub page: PageRequest,
+}
+
+impl ListParams {
+    /// Filters by label selector.
+    #[must_use]
+    pub fn selector(mut self, selector: LabelSelector) -> Self {
+        self.label_selector = Some(selector);
+        self
+    }
+
+    /// Filters by exact name.
+    #[must_use]
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// Adds a sort key.
+    #[must_use]
+    pub fn sort(mut self, key: impl Into<String>) -> Self {
+        self.sort.push(key.into());
+        self
+    }
+
+    /// Applies the filters to a GET request.
+    ///
+    /// # Errors
+    /// An invalid label selector or sort key.
+    pub fn apply(&self, mut spec: RequestSpec) -> Result<RequestSpec> {
+        if let Some(name) = &self.name {
+            spec = spec.with_query("name", name.clone());
+        }
+        if let Some(selector) = &self.label_selector {
+            spec = spec.with_query("label_selector", selector.to_query()?);
+        }
+        for key in &self.sort {
+            let (field, order) = key.split_once(':').unwrap_or((key.as_str(), "asc"));
+            let field_ok =
+                !field.is_empty() && field.chars().all(|c| c.is_ascii_lowercase() || c == '_');
+            if !field_ok || !matches!(order, "asc" | "desc") {
+                return Err(crate::Error::invalid(
+                    "sort",
+                    "must be field, field:asc or field:desc",
+                ));
+            }
+            spec = spec.with_query("sort", key.clone());
+        }
+        Ok(self.page.apply(spec))
+    }
+}
+
+/// The handle constructors on [`Client`].
+impl Client {
+    /// Servers and their actions.
+    pub fn servers(&self) -> servers::Servers<'_> {
+        servers::Servers { client: self }
+    }
+
+    /// Firewalls.
+    pub fn firewalls(&self) -> firewalls::Firewalls<'_> {
+        firewalls::Firewalls { client: self }
+    }
+
+    /// SSH keys.
+    pub fn ssh_keys(&self) -> ssh_keys::SshKeys<'_> {
+        ssh_keys::SshKeys { client: self }
+    }
+
+    /// Images and snapshots.
+    pub fn images(&self) -> images::Images<'_> {
+        images::Images { client: self }
+    }
+
+    /// Actions (get, wait).
+    pub fn actions(&self) -> actions::Actions<'_> {
+        actions::Actions { client: self }
+    }
+
+    /// Server types (read only).
+    pub fn server_types(&self) -> server_types::ServerTypes<'_> {
+        server_types::ServerTypes { client: self }
+    }
+
+    /// Locations (read only).
+    pub fn locations(&self) -> locations::Locations<'_> {
+        locations::Locations { client: self }
+    }
+}
+
+/// Outcome of a create that may have been reconciled after an ambiguous failure.
+pub(crate) enum CreateOutcome<R, X> {
+    /// The POST succeeded.
+    Created(R),
+    /// The POST's fate was unknown; a resource with the unique name exists.
+    Existing(X),
+}
+
+/// Sends a create, and if its fate is unknown (timeout, lost connection, 5xx) looks it up by
+/// its unique name instead of replaying it; re-sends only when the lookup proves it absent.
+pub(crate) async fn create_reconciled<R, X, F, Fut>(
+    client: &Client,
+    spec: &RequestSpec,
+    lookup: F,
+) -> Result<CreateOutcome<R, X>>
+where
+    R: serde::de::DeserializeOwned,
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = Result<Option<X>>>,
+{
+    let policy = client.retry_policy();
+    let mut attempt = 1;
+    let mut uncertain = false;
+    loop {
+        match client.send_json::<R>(spec).await {
+            Ok(created) => return Ok(CreateOutcome::Created(created)),
+            Err(err)
+                if err.may_have_been_applied()
+                    || (uncertain && err.is_uniqueness_error_on("name")) =>
+            {
+                uncertain = true;
+                tracing::warn!(path = %spec.path, "create outcome unknown; reconciling by name");
+                if let Some(existing) = lookup().await? {
+                    return Ok(CreateOutcome::Existing(existing));
+                }
+                if attempt >= policy.attempts() {
+                    return Err(err);
+                }
+                tokio::time::sleep(policy.backoff(attempt, rand::random::<f64>())).await;
+                attempt += 1;
+            }
+            Err(err) => return Err(err),
+        }
+    }
+}

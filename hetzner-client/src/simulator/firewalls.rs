@@ -1,0 +1,285 @@
+//! Simulated `/firewalls` endpoints.
+
+use http::Method;
+use serde_json::{Value, json};
+
+use super::state::{Query, Reply, State, check_labels, list};
+use crate::models::action::Action;
+use crate::models::firewall::{
+    AppliedTo, ApplyTo, ApplyToType, Firewall, FirewallRule, MAX_FIREWALL_NAME_LEN, validate_rules,
+};
+
+pub(crate) fn route(
+    state: &mut State,
+    method: &Method,
+    rest: &[&str],
+    query: &Query,
+    body: &Value,
+) -> Reply {
+    match (method, rest) {
+        (&Method::GET, []) => {
+            let items: Vec<Firewall> = state.firewalls.values().cloned().collect();
+            list(
+                "firewalls",
+                items,
+                query,
+                |f| Some(&f.labels),
+                |f| Some(f.name.as_str()),
+            )
+        }
+        (&Method::POST, []) => create(state, body),
+        (&Method::GET, [id]) => match id
+            .parse::<u64>()
+            .ok()
+            .and_then(|id| state.firewalls.get(&id))
+        {
+            Some(fw) => Reply::json(200, json!({ "firewall": fw })),
+            None => Reply::not_found(),
+        },
+        (&Method::DELETE, [id]) => {
+            let Some(id) = id
+                .parse::<u64>()
+                .ok()
+                .filter(|id| state.firewalls.contains_key(id))
+            else {
+                return Reply::not_found();
+            };
+            let in_use = state
+                .servers
+                .values()
+                .any(|s| s.server.public_net.firewalls.iter().any(|f| f.id == id))
+                || state
+                    .firewalls
+                    .get(&id)
+                    .is_some_and(|f| !f.applied_to.is_empty());
+            if in_use {
+                return Reply::error(
+                    422,
+                    "resource_in_use",
+                    "firewall is still applied to resources",
+                    Value::Null,
+                );
+            }
+            state.firewalls.remove(&id);
+            Reply::empty()
+        }
+        (&Method::POST, [id, "actions", name]) => {
+            let Some(id) = id
+                .parse::<u64>()
+                .ok()
+                .filter(|id| state.firewalls.contains_key(id))
+            else {
+                return Reply::not_found();
+            };
+            match *name {
+                "set_rules" => {
+                    let Some(rules) = body.get("rules") else {
+                        return Reply::invalid("rules", "is required");
+                    };
+                    let rules = match parse_rules(rules) {
+                        Ok(rules) => rules,
+                        Err(reply) => return reply,
+                    };
+                    if let Some(fw) = state.firewalls.get_mut(&id) {
+                        fw.rules = rules;
+                    }
+                    let servers = applied_servers(state, id);
+                    let mut resources: Vec<(u64, &str)> = vec![(id, "firewall")];
+                    resources.extend(servers.iter().map(|s| (*s, "server")));
+                    let action = state.start_action("set_firewall_rules", &resources, None);
+                    Reply::json(201, json!({ "actions": [action] }))
+                }
+                "apply_to_resources" => targets(state, id, body, "apply_to", true),
+                "remove_from_resources" => targets(state, id, body, "remove_from", false),
+                _ => Reply::not_found(),
+            }
+        }
+        _ => Reply::not_found(),
+    }
+}
+
+fn parse_rules(rules: &Value) -> Result<Vec<FirewallRule>, Reply> {
+    let rules: Vec<FirewallRule> = serde_json::from_value(rules.clone())
+        .map_err(|_| Reply::invalid("rules", "invalid rule"))?;
+    validate_rules(&rules).map_err(|e| match e {
+        crate::Error::Invalid { field, .. } => Reply::invalid(&field, "is invalid"),
+        _ => Reply::invalid("rules", "is invalid"),
+    })?;
+    Ok(rules)
+}
+
+fn parse_targets(body: &Value, field: &str) -> Result<Vec<ApplyTo>, Reply> {
+    let Some(value) = body.get(field) else {
+        return Err(Reply::invalid(field, "is required"));
+    };
+    serde_json::from_value(value.clone()).map_err(|_| Reply::invalid(field, "invalid target"))
+}
+
+fn applied_servers(state: &State, firewall: u64) -> Vec<u64> {
+    state
+        .servers
+        .values()
+        .filter(|s| {
+            s.server
+                .public_net
+                .firewalls
+                .iter()
+                .any(|f| f.id == firewall)
+        })
+        .map(|s| s.server.id)
+        .collect()
+}
+
+fn create(state: &mut State, body: &Value) -> Reply {
+    let Some(name) = body.get("name").and_then(Value::as_str) else {
+        return Reply::invalid("name", "is required");
+    };
+    if name.is_empty() || name.chars().count() > MAX_FIREWALL_NAME_LEN {
+        return Reply::invalid("name", "is invalid");
+    }
+    let labels = match check_labels(body) {
+        Ok(labels) => labels,
+        Err(reply) => return reply,
+    };
+    let rules = match body.get("rules") {
+        Some(rules) => match parse_rules(rules) {
+            Ok(rules) => rules,
+            Err(reply) => return reply,
+        },
+        None => Vec::new(),
+    };
+    let apply = match body.get("apply_to") {
+        Some(_) => match parse_targets(body, "apply_to") {
+            Ok(t) => t,
+            Err(reply) => return reply,
+        },
+        None => Vec::new(),
+    };
+    for target in &apply {
+        if let Some(server) = &target.server
+            && !state.servers.contains_key(&server.id)
+        {
+            return Reply::error(
+                422,
+                "firewall_resource_not_found",
+                "server not found",
+                Value::Null,
+            );
+        }
+    }
+    if state.firewalls.values().any(|f| f.name == name) {
+        return Reply::error(
+            409,
+            "uniqueness_error",
+            "firewall name is already used",
+            json!({ "fields": [ { "name": "name" } ] }),
+        );
+    }
+    let id = state.id();
+    let firewall = Firewall {
+        id,
+        name: name.to_owned(),
+        labels,
+        created: state.now_wall(),
+        rules,
+        applied_to: Vec::new(),
+    };
+    state.firewalls.insert(id, firewall);
+    let actions = apply_targets(state, id, &apply);
+    state.tick();
+    let firewall = state.firewalls.get(&id).cloned();
+    Reply::json(201, json!({ "firewall": firewall, "actions": actions }))
+}
+
+fn apply_targets(state: &mut State, id: u64, targets: &[ApplyTo]) -> Vec<Action> {
+    let mut actions = Vec::new();
+    for target in targets {
+        if let Some(fw) = state.firewalls.get_mut(&id) {
+            fw.applied_to.push(AppliedTo {
+                kind: target.kind.clone(),
+                server: target.server,
+                label_selector: target.label_selector.clone(),
+                applied_to_resources: Vec::new(),
+            });
+        }
+        if let Some(server) = &target.server {
+            if let Some(s) = state.servers.get_mut(&server.id) {
+                s.direct_firewalls.push(id);
+            }
+            actions.push(state.start_action(
+                "apply_firewall",
+                &[(id, "firewall"), (server.id, "server")],
+                None,
+            ));
+        } else {
+            actions.push(state.start_action("apply_firewall", &[(id, "firewall")], None));
+        }
+    }
+    actions
+}
+
+fn targets(state: &mut State, id: u64, body: &Value, field: &str, apply: bool) -> Reply {
+    let targets = match parse_targets(body, field) {
+        Ok(t) => t,
+        Err(reply) => return reply,
+    };
+    if targets.is_empty() {
+        return Reply::invalid(field, "needs at least one target");
+    }
+    for target in &targets {
+        if let Some(server) = &target.server {
+            let Some(sim) = state.servers.get(&server.id) else {
+                return Reply::error(
+                    404,
+                    "firewall_resource_not_found",
+                    "server not found",
+                    Value::Null,
+                );
+            };
+            let direct = sim.direct_firewalls.contains(&id);
+            if apply && direct {
+                return Reply::error(
+                    422,
+                    "firewall_already_applied",
+                    "firewall already applied to the server",
+                    Value::Null,
+                );
+            }
+            let applied_by_selector =
+                !direct && sim.server.public_net.firewalls.iter().any(|f| f.id == id);
+            if !apply && applied_by_selector {
+                return Reply::error(
+                    422,
+                    "firewall_managed_by_label_selector",
+                    "server is attached through a label selector",
+                    Value::Null,
+                );
+            }
+        } else if target.kind != ApplyToType::LabelSelector || target.label_selector.is_none() {
+            return Reply::invalid(field, "invalid target");
+        }
+    }
+    let actions = if apply {
+        apply_targets(state, id, &targets)
+    } else {
+        let mut actions = Vec::new();
+        for target in &targets {
+            if let Some(fw) = state.firewalls.get_mut(&id) {
+                fw.applied_to.retain(|a| {
+                    !(a.kind == target.kind
+                        && a.server == target.server
+                        && a.label_selector == target.label_selector)
+                });
+            }
+            if let Some(server) = &target.server
+                && let Some(s) = state.servers.get_mut(&server.id)
+            {
+                s.direct_firewalls.retain(|f| *f != id);
+            }
+            actions.push(state.start_action("remove_firewall", &[(id, "firewall")], None));
+        }
+        actions
+    };
+    state.tick();
+    Reply::json(201, json!({ "actions": actions }))
+}

@@ -1,0 +1,579 @@
+//! An in-process, stateful fake of the Hetzner Cloud API (feature `simulator`).
+//!
+//! It sits behind the [`Transport`] trait, so a [`Client`] talks to it exactly as to the real
+//! API: same paths, bodies, error bodies (`invalid_input` with `details.fields`,
+//! `uniqueness_error`, `not_found`, ...), pagination meta, label selectors, actions that go
+//! from `running` to `success`, and `RateLimit-*` headers from a real token bucket (3600
+//! requests, +1 per second, on tokio's clock) that answers 429 `rate_limit_exceeded` when
+//! empty. Faults can be injected for tests: 5xx, 429, slow responses, dropped connections
+//! (the request is applied but the response is lost) and malformed bodies.
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")] async fn main() -> hetzner_client::Result<()> {
+//! use hetzner_client::simulator::{Fault, Simulator};
+//! use hetzner_client::resources::servers::CreateServer;
+//! use hetzner_client::Client;
+//!
+//! let sim = Simulator::new();
+//! let client = Client::simulated(&sim)?;
+//! sim.inject(Fault::DropConnection, http::Method::POST, "/servers", 1);
+//! let created = client.servers().create(&CreateServer::new("rc-fsn1-a3f2c1", "cx22", "ubuntu-24.04")).await?;
+//! assert!(created.reconciled); // the response was lost; the server was found by name
+//! assert_eq!(sim.servers().len(), 1);
+//! # Ok(()) }
+//! ```
+
+mod firewalls;
+mod others;
+mod servers;
+mod state;
+
+use std::fmt;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use bytes::Bytes;
+use http::{HeaderMap, HeaderValue, Method};
+use serde_json::Value;
+use tokio::time::Instant;
+
+use self::state::{Query, Reply, State};
+use crate::client::{Client, ClientBuilder};
+use crate::error::Result;
+use crate::models::firewall::Firewall;
+use crate::models::image::Image;
+use crate::models::server::{PrivateNet, Server};
+use crate::models::ssh_key::SshKey;
+use crate::request::decode;
+use crate::transport::{HttpRequest, HttpResponse, Transport, TransportError, TransportErrorKind};
+
+/// The token [`Client::simulated`] uses; any other token gets 401 `unauthorized`.
+pub const SIMULATOR_TOKEN: &str = "simulated-token";
+/// The base URL of simulated clients.
+pub const SIMULATOR_ENDPOINT: &str = "https://simulator.invalid/v1";
+
+/// A fault to inject into matching requests.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Fault {
+    /// 500 `server_error` (nothing applied).
+    ServerError,
+    /// 503 with a non-JSON body, as an ingress would send (nothing applied).
+    BareUnavailable,
+    /// 429 `rate_limit_exceeded` (nothing applied, no token spent).
+    RateLimited,
+    /// 409 `conflict` (nothing applied).
+    Conflict,
+    /// The request is applied, then the connection drops before the response.
+    DropConnection,
+    /// The connection is refused: nothing reaches the server.
+    Refuse,
+    /// The request is applied and answered after this delay.
+    Slow(Duration),
+    /// The request is applied and answered 200 with a body that is not JSON.
+    MalformedBody,
+}
+
+#[derive(Debug, Clone)]
+struct FaultRule {
+    fault: Fault,
+    method: Method,
+    path_prefix: String,
+    remaining: u32,
+}
+
+/// One request the simulator received.
+#[derive(Clone, PartialEq)]
+pub struct RecordedRequest {
+    /// Method.
+    pub method: Method,
+    /// Path below `/v1`.
+    pub path: String,
+    /// Decoded query parameters.
+    pub query: Vec<(String, String)>,
+    /// JSON body, if any.
+    pub body: Option<Value>,
+    /// Status answered (0 when the connection was dropped or refused).
+    pub status: u16,
+}
+
+impl fmt::Debug for RecordedRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RecordedRequest")
+            .field("method", &self.method)
+            .field("path", &self.path)
+            .field("query", &self.query)
+            .field("status", &self.status)
+            .finish_non_exhaustive()
+    }
+}
+
+#[derive(Debug)]
+struct Bucket {
+    capacity: f64,
+    per_second: f64,
+    tokens: f64,
+    updated: Instant,
+}
+
+impl Bucket {
+    fn refill(&mut self, now: Instant) {
+        let elapsed = now.saturating_duration_since(self.updated).as_secs_f64();
+        self.tokens = (self.tokens + elapsed * self.per_second).min(self.capacity);
+        self.updated = now;
+    }
+}
+
+#[derive(Debug)]
+struct World {
+    state: State,
+    bucket: Bucket,
+    faults: Vec<FaultRule>,
+    log: Vec<RecordedRequest>,
+    response_timeout: Duration,
+}
+
+/// The simulated API. Cheap to clone; clones share one world.
+#[derive(Clone)]
+pub struct Simulator {
+    world: Arc<Mutex<World>>,
+}
+
+impl fmt::Debug for Simulator {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Simulator").finish_non_exhaustive()
+    }
+}
+
+impl Default for Simulator {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Simulator {
+    /// A fresh project with the documented default limit (3600 per hour, +1 per second),
+    /// a catalog of locations, server types and system images, and 3 s actions.
+    pub fn new() -> Self {
+        Self::with_limit(3600)
+    }
+
+    /// A fresh project whose bucket holds `limit` requests (refilled at `limit / 3600` per second).
+    pub fn with_limit(limit: u32) -> Self {
+        let capacity = f64::from(limit.max(1));
+        Self {
+            world: Arc::new(Mutex::new(World {
+                state: State::new(Duration::from_secs(3)),
+                bucket: Bucket {
+                    capacity,
+                    per_second: capacity / 3600.0,
+                    tokens: capacity,
+                    updated: Instant::now(),
+                },
+                faults: Vec::new(),
+                log: Vec::new(),
+                response_timeout: Duration::from_secs(60),
+            })),
+        }
+    }
+
+    fn world(&self) -> MutexGuard<'_, World> {
+        self.world.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// How long every action runs before it succeeds.
+    pub fn set_action_duration(&self, duration: Duration) {
+        self.world().state.action_duration = duration;
+    }
+
+    /// Makes the next action with `command` (e.g. `create_image`) end in `error`.
+    pub fn fail_next_action(&self, command: &str, code: &str, message: &str) {
+        self.world().state.fail_next_action = Some((command.into(), code.into(), message.into()));
+    }
+
+    /// The transport to put into a [`ClientBuilder`].
+    pub fn transport(&self) -> Arc<dyn Transport> {
+        Arc::new(SimTransport { sim: self.clone() })
+    }
+
+    /// A client builder already pointed at this simulator (token, endpoint, transport).
+    pub fn client_builder(&self) -> ClientBuilder {
+        Client::builder()
+            .token(SIMULATOR_TOKEN)
+            .endpoint(SIMULATOR_ENDPOINT)
+            .transport(self.transport())
+    }
+
+    /// Injects `fault` into the next `times` requests with `method` whose path starts with
+    /// `path_prefix` (e.g. `"/servers"`).
+    pub fn inject(&self, fault: Fault, method: Method, path_prefix: &str, times: u32) {
+        self.world().faults.push(FaultRule {
+            fault,
+            method,
+            path_prefix: path_prefix.into(),
+            remaining: times,
+        });
+    }
+
+    /// Responses slower than this end as a client-side timeout (the request is still applied).
+    pub fn set_response_timeout(&self, timeout: Duration) {
+        self.world().response_timeout = timeout;
+    }
+
+    /// Every request received, in order.
+    pub fn requests(&self) -> Vec<RecordedRequest> {
+        self.world().log.clone()
+    }
+
+    /// How many requests were answered with `status`.
+    pub fn count_status(&self, status: u16) -> usize {
+        self.world()
+            .log
+            .iter()
+            .filter(|r| r.status == status)
+            .count()
+    }
+
+    /// Clears the request log.
+    pub fn clear_requests(&self) {
+        self.world().log.clear();
+    }
+
+    /// Tokens left in the project's bucket now.
+    pub fn remaining_budget(&self) -> f64 {
+        let mut world = self.world();
+        world.bucket.refill(Instant::now());
+        world.bucket.tokens
+    }
+
+    /// The servers that exist.
+    pub fn servers(&self) -> Vec<Server> {
+        let mut world = self.world();
+        world.state.tick();
+        world
+            .state
+            .servers
+            .values()
+            .map(|s| s.server.clone())
+            .collect()
+    }
+
+    /// The user data a server was created (or rebuilt) with.
+    pub fn user_data(&self, server_id: u64) -> Option<String> {
+        self.world()
+            .state
+            .servers
+            .get(&server_id)
+            .and_then(|s| s.user_data.clone())
+    }
+
+    /// The firewalls that exist.
+    pub fn firewalls(&self) -> Vec<Firewall> {
+        let mut world = self.world();
+        world.state.tick();
+        world.state.firewalls.values().cloned().collect()
+    }
+
+    /// The SSH keys that exist.
+    pub fn ssh_keys(&self) -> Vec<SshKey> {
+        self.world().state.ssh_keys.values().cloned().collect()
+    }
+
+    /// Every image (system images included).
+    pub fn images(&self) -> Vec<Image> {
+        self.world().state.images.values().cloned().collect()
+    }
+
+    /// Adds a snapshot created `age` ago (for cleanup tests); returns its id.
+    pub fn seed_snapshot(&self, description: &str, labels: crate::Labels, age: Duration) -> u64 {
+        let mut world = self.world();
+        let state = &mut world.state;
+        let id = state.id();
+        let mut image = blank_snapshot(id);
+        image.id = id;
+        image.kind = crate::models::image::ImageType::Snapshot;
+        image.name = None;
+        image.description = description.into();
+        image.labels = labels;
+        image.created = state.now_wall() - chrono::Duration::from_std(age).unwrap_or_default();
+        state.images.insert(id, image);
+        id
+    }
+
+    /// Attaches a server to a private network (for isolation tests).
+    pub fn attach_private_network(&self, server_id: u64, network_id: u64) {
+        if let Some(s) = self.world().state.servers.get_mut(&server_id) {
+            s.server.private_net.push(PrivateNet {
+                network: network_id,
+                ip: "10.0.0.2".into(),
+                alias_ips: Vec::new(),
+                mac_address: "86:00:00:00:00:01".into(),
+            });
+        }
+    }
+
+    /// Assigns a floating IP to a server.
+    pub fn assign_floating_ip(&self, server_id: u64, floating_ip_id: u64) {
+        if let Some(s) = self.world().state.servers.get_mut(&server_id) {
+            s.server.public_net.floating_ips.push(floating_ip_id);
+        }
+    }
+
+    /// Makes a server a load balancer target.
+    pub fn add_load_balancer_target(&self, server_id: u64, load_balancer_id: u64) {
+        if let Some(s) = self.world().state.servers.get_mut(&server_id) {
+            s.server.load_balancers.push(load_balancer_id);
+        }
+    }
+
+    /// Handles one request as the API would.
+    async fn handle(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
+        let (reply, headers, slow, fault, timeout) = {
+            let mut world = self.world();
+            let (path, query) = split_url(&request.url);
+            let body = request
+                .body
+                .as_ref()
+                .map(|b| serde_json::from_slice::<Value>(b));
+            let now = Instant::now();
+            world.bucket.refill(now);
+            let fault = take_fault(&mut world.faults, &request.method, &path);
+            if fault == Some(Fault::Refuse) {
+                record(&mut world, &request.method, &path, &query, &body, 0);
+                return Err(TransportError::new(TransportErrorKind::Connect));
+            }
+            let authorized = request
+                .headers
+                .get(http::header::AUTHORIZATION)
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|v| v == format!("Bearer {SIMULATOR_TOKEN}"));
+            let reply = if fault == Some(Fault::RateLimited) || world.bucket.tokens < 1.0 {
+                Reply::error(
+                    429,
+                    "rate_limit_exceeded",
+                    &format!(
+                        "limit of {} requests per hour reached",
+                        world.bucket.capacity
+                    ),
+                    Value::Null,
+                )
+            } else {
+                world.bucket.tokens -= 1.0;
+                match (&fault, authorized) {
+                    (_, false) => {
+                        Reply::error(401, "unauthorized", "unable to authenticate", Value::Null)
+                    }
+                    (Some(Fault::ServerError), _) => {
+                        Reply::error(500, "server_error", "internal server error", Value::Null)
+                    }
+                    (Some(Fault::Conflict), _) => Reply::error(
+                        409,
+                        "conflict",
+                        "resource has changed during the request, please retry",
+                        Value::Null,
+                    ),
+                    (Some(Fault::BareUnavailable), _) => Reply {
+                        status: 503,
+                        body: None,
+                    },
+                    _ => match body {
+                        Some(Err(_)) => Reply::error(
+                            400,
+                            "json_error",
+                            "invalid JSON input in request body",
+                            Value::Null,
+                        ),
+                        Some(Ok(value)) => {
+                            route(&mut world.state, &request.method, &path, &query, &value)
+                        }
+                        None => route(
+                            &mut world.state,
+                            &request.method,
+                            &path,
+                            &query,
+                            &Value::Null,
+                        ),
+                    },
+                }
+            };
+            let lost = matches!(fault, Some(Fault::DropConnection));
+            let body_value = request
+                .body
+                .as_ref()
+                .and_then(|b| serde_json::from_slice::<Value>(b).ok());
+            world.log.push(RecordedRequest {
+                method: request.method.clone(),
+                path: path.clone(),
+                query: query.0.clone(),
+                body: body_value,
+                status: if lost { 0 } else { reply.status },
+            });
+            let headers = rate_headers(&world, reply.status == 429);
+            let slow = match &fault {
+                Some(Fault::Slow(d)) => Some(*d),
+                _ => None,
+            };
+            (reply, headers, slow, fault, world.response_timeout)
+        };
+        if let Some(delay) = slow {
+            if delay >= timeout {
+                tokio::time::sleep(timeout).await;
+                return Err(TransportError::new(TransportErrorKind::Timeout));
+            }
+            tokio::time::sleep(delay).await;
+        }
+        if fault == Some(Fault::DropConnection) {
+            return Err(TransportError::new(TransportErrorKind::Interrupted));
+        }
+        let body = match (&fault, reply.status, &reply.body) {
+            (Some(Fault::MalformedBody), _, _) => {
+                Bytes::from_static(b"{\"servers\": [ {\"id\": \"oops\"")
+            }
+            (_, 503, None) => {
+                Bytes::from_static(b"<html><body>503 Service Unavailable</body></html>")
+            }
+            (_, _, Some(v)) => Bytes::from(serde_json::to_vec(v).unwrap_or_default()),
+            (_, _, None) => Bytes::new(),
+        };
+        let status = if fault == Some(Fault::MalformedBody) {
+            200
+        } else {
+            reply.status
+        };
+        Ok(HttpResponse {
+            status,
+            headers,
+            body,
+        })
+    }
+}
+
+fn blank_snapshot(id: u64) -> Image {
+    Image {
+        id,
+        kind: crate::models::image::ImageType::Snapshot,
+        status: crate::models::image::ImageStatus::Available,
+        name: None,
+        description: String::new(),
+        image_size: None,
+        disk_size: 0.0,
+        created: chrono::DateTime::<chrono::Utc>::MIN_UTC,
+        created_from: None,
+        bound_to: None,
+        os_flavor: None,
+        os_version: None,
+        protection: crate::models::image::ImageProtection::default(),
+        deprecated: None,
+        deleted: None,
+        labels: crate::Labels::new(),
+        architecture: None,
+    }
+}
+
+fn take_fault(faults: &mut Vec<FaultRule>, method: &Method, path: &str) -> Option<Fault> {
+    let rule = faults
+        .iter_mut()
+        .find(|r| r.remaining > 0 && r.method == *method && path.starts_with(&r.path_prefix))?;
+    rule.remaining -= 1;
+    let fault = rule.fault.clone();
+    faults.retain(|r| r.remaining > 0);
+    Some(fault)
+}
+
+fn record(
+    world: &mut World,
+    method: &Method,
+    path: &str,
+    query: &Query,
+    body: &Option<Result<Value, serde_json::Error>>,
+    status: u16,
+) {
+    let body = body.as_ref().and_then(|b| b.as_ref().ok().cloned());
+    world.log.push(RecordedRequest {
+        method: method.clone(),
+        path: path.into(),
+        query: query.0.clone(),
+        body,
+        status,
+    });
+}
+
+fn rate_headers(world: &World, limited: bool) -> HeaderMap {
+    let bucket = &world.bucket;
+    let remaining = if limited {
+        0.0
+    } else {
+        bucket.tokens.floor().max(0.0)
+    };
+    let to_full = ((bucket.capacity - bucket.tokens) / bucket.per_second).max(0.0);
+    #[allow(clippy::cast_possible_truncation)]
+    let reset = world.state.now_wall().timestamp() + to_full.ceil() as i64;
+    let mut headers = HeaderMap::new();
+    let mut put = |name: &'static str, value: String| {
+        if let Ok(v) = HeaderValue::from_str(&value) {
+            headers.insert(name, v);
+        }
+    };
+    put("ratelimit-limit", format!("{}", bucket.capacity));
+    put("ratelimit-remaining", format!("{remaining}"));
+    put("ratelimit-reset", reset.to_string());
+    put("content-type", "application/json".into());
+    put("x-correlation-id", format!("sim-{:x}", world.log.len()));
+    headers
+}
+
+fn split_url(url: &str) -> (String, Query) {
+    let after_base = url.split_once("/v1").map_or(url, |(_, rest)| rest);
+    let (path, query) = after_base.split_once('?').unwrap_or((after_base, ""));
+    let pairs = query
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let (k, v) = p.split_once('=').unwrap_or((p, ""));
+            (decode(k), decode(v))
+        })
+        .collect();
+    (path.to_owned(), Query(pairs))
+}
+
+fn route(state: &mut State, method: &Method, path: &str, query: &Query, body: &Value) -> Reply {
+    state.tick();
+    let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+    let reply = match segments.as_slice() {
+        ["servers", rest @ ..] => servers::route(state, method, rest, query, body),
+        ["firewalls", rest @ ..] => firewalls::route(state, method, rest, query, body),
+        ["ssh_keys", rest @ ..] => others::ssh_keys(state, method, rest, query, body),
+        ["images", rest @ ..] => others::images(state, method, rest, query, body),
+        ["actions", rest @ ..] => others::actions(state, method, rest, query),
+        [kind @ ("server_types" | "locations"), rest @ ..] => {
+            others::catalog(state, kind, method, rest, query)
+        }
+        _ => Reply::not_found(),
+    };
+    state.tick();
+    reply
+}
+
+/// The simulator behind the [`Transport`] trait.
+#[derive(Debug, Clone)]
+pub struct SimTransport {
+    sim: Simulator,
+}
+
+#[async_trait]
+impl Transport for SimTransport {
+    async fn send(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
+        self.sim.handle(request).await
+    }
+}
+
+impl Client {
+    /// A client talking to `sim` (see [`Simulator::client_builder`] to change policies).
+    ///
+    /// # Errors
+    /// Never in practice; the builder's checks still run.
+    pub fn simulated(sim: &Simulator) -> Result<Self> {
+        sim.client_builder().build()
+    }
+}

@@ -1,0 +1,285 @@
+//! Simulated `/ssh_keys`, `/images`, `/actions`, `/server_types` and `/locations` endpoints.
+
+use http::Method;
+use serde_json::{Value, json};
+
+use super::state::{Query, Reply, State, check_labels, list};
+use crate::models::image::ImageType;
+use crate::models::ssh_key::SshKey;
+
+pub(crate) fn ssh_keys(
+    state: &mut State,
+    method: &Method,
+    rest: &[&str],
+    query: &Query,
+    body: &Value,
+) -> Reply {
+    let find = |state: &State, id: &str| {
+        id.parse::<u64>()
+            .ok()
+            .filter(|id| state.ssh_keys.contains_key(id))
+    };
+    match (method, rest) {
+        (&Method::GET, []) => {
+            let mut items: Vec<SshKey> = state.ssh_keys.values().cloned().collect();
+            if let Some(fp) = query.get("fingerprint") {
+                items.retain(|k| k.fingerprint == fp);
+            }
+            list(
+                "ssh_keys",
+                items,
+                query,
+                |k| Some(&k.labels),
+                |k| Some(k.name.as_str()),
+            )
+        }
+        (&Method::POST, []) => {
+            let Some(name) = body
+                .get("name")
+                .and_then(Value::as_str)
+                .filter(|n| !n.is_empty())
+            else {
+                return Reply::invalid("name", "is required");
+            };
+            let Some(public_key) = body.get("public_key").and_then(Value::as_str) else {
+                return Reply::invalid("public_key", "is required");
+            };
+            let mut parts = public_key.split_whitespace();
+            let (Some(kind), Some(blob)) = (parts.next(), parts.next()) else {
+                return Reply::invalid("public_key", "is not a valid public key");
+            };
+            if !kind.starts_with("ssh-") && !kind.starts_with("ecdsa-") && !kind.starts_with("sk-")
+            {
+                return Reply::invalid("public_key", "is not a valid public key");
+            }
+            let labels = match check_labels(body) {
+                Ok(labels) => labels,
+                Err(reply) => return reply,
+            };
+            let fingerprint = fingerprint(blob);
+            if state
+                .ssh_keys
+                .values()
+                .any(|k| k.fingerprint == fingerprint)
+            {
+                return Reply::not_unique("public_key");
+            }
+            if state.ssh_keys.values().any(|k| k.name == name) {
+                return Reply::not_unique("name");
+            }
+            let id = state.id();
+            let key = SshKey {
+                id,
+                name: name.to_owned(),
+                fingerprint,
+                public_key: public_key.to_owned(),
+                labels,
+                created: state.now_wall(),
+            };
+            state.ssh_keys.insert(id, key.clone());
+            Reply::json(201, json!({ "ssh_key": key }))
+        }
+        (&Method::GET, [id]) => match find(state, id).and_then(|id| state.ssh_keys.get(&id)) {
+            Some(k) => Reply::json(200, json!({ "ssh_key": k })),
+            None => Reply::not_found(),
+        },
+        (&Method::PUT, [id]) => {
+            let Some(id) = find(state, id) else {
+                return Reply::not_found();
+            };
+            let labels = match check_labels(body) {
+                Ok(labels) => labels,
+                Err(reply) => return reply,
+            };
+            let new_name = body.get("name").and_then(Value::as_str).map(str::to_owned);
+            let Some(key) = state.ssh_keys.get_mut(&id) else {
+                return Reply::not_found();
+            };
+            if body.get("labels").is_some() {
+                key.labels = labels;
+            }
+            if let Some(name) = new_name {
+                key.name = name;
+            }
+            Reply::json(200, json!({ "ssh_key": key }))
+        }
+        (&Method::DELETE, [id]) => match find(state, id) {
+            Some(id) => {
+                state.ssh_keys.remove(&id);
+                Reply::empty()
+            }
+            None => Reply::not_found(),
+        },
+        _ => Reply::not_found(),
+    }
+}
+
+/// A stable colon-separated fingerprint of the key data (FNV-based, shaped like MD5's).
+fn fingerprint(blob: &str) -> String {
+    let mut bytes = Vec::with_capacity(16);
+    for seed in [0xcbf2_9ce4_8422_2325_u64, 0x1000_0000_01b3_u64] {
+        let mut hash = seed;
+        for b in blob.bytes() {
+            hash ^= u64::from(b);
+            hash = hash.wrapping_mul(0x0100_0000_01b3);
+        }
+        bytes.extend_from_slice(&hash.to_be_bytes());
+    }
+    bytes
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect::<Vec<_>>()
+        .join(":")
+}
+
+pub(crate) fn images(
+    state: &mut State,
+    method: &Method,
+    rest: &[&str],
+    query: &Query,
+    body: &Value,
+) -> Reply {
+    let find = |state: &State, id: &str| {
+        id.parse::<u64>()
+            .ok()
+            .filter(|id| state.images.contains_key(id))
+    };
+    match (method, rest) {
+        (&Method::GET, []) => {
+            let kinds = query.all("type");
+            let statuses = query.all("status");
+            let items: Vec<_> = state
+                .images
+                .values()
+                .filter(|i| kinds.is_empty() || kinds.contains(&i.kind.as_str()))
+                .filter(|i| statuses.is_empty() || statuses.contains(&i.status.as_str()))
+                .cloned()
+                .collect();
+            list(
+                "images",
+                items,
+                query,
+                |i| Some(&i.labels),
+                |i| i.name.as_deref(),
+            )
+        }
+        (&Method::GET, [id]) => match find(state, id).and_then(|id| state.images.get(&id)) {
+            Some(i) => Reply::json(200, json!({ "image": i })),
+            None => Reply::not_found(),
+        },
+        (&Method::PUT, [id]) => {
+            let Some(id) = find(state, id) else {
+                return Reply::not_found();
+            };
+            let labels = match check_labels(body) {
+                Ok(labels) => labels,
+                Err(reply) => return reply,
+            };
+            let Some(image) = state.images.get_mut(&id) else {
+                return Reply::not_found();
+            };
+            if body.get("labels").is_some() {
+                image.labels = labels;
+            }
+            if let Some(d) = body.get("description").and_then(Value::as_str) {
+                image.description = d.to_owned();
+            }
+            Reply::json(200, json!({ "image": image }))
+        }
+        (&Method::DELETE, [id]) => {
+            let Some(id) = find(state, id) else {
+                return Reply::not_found();
+            };
+            let deletable = state
+                .images
+                .get(&id)
+                .is_some_and(|i| matches!(i.kind, ImageType::Snapshot | ImageType::Backup));
+            if !deletable {
+                return Reply::error(
+                    422,
+                    "unsupported_error",
+                    "only snapshots and backups can be deleted",
+                    Value::Null,
+                );
+            }
+            state.images.remove(&id);
+            Reply::empty()
+        }
+        _ => Reply::not_found(),
+    }
+}
+
+pub(crate) fn actions(state: &mut State, method: &Method, rest: &[&str], query: &Query) -> Reply {
+    match (method, rest) {
+        (&Method::GET, []) => {
+            let ids = query.all("id");
+            if ids.is_empty() {
+                return Reply::invalid("id", "is required");
+            }
+            let mut found = Vec::new();
+            for id in ids {
+                let Ok(id) = id.parse::<u64>() else {
+                    return Reply::invalid("id", "must be an integer");
+                };
+                if let Some(a) = state.actions.get(&id) {
+                    found.push(a.action.clone());
+                }
+            }
+            list("actions", found, query, |_| None, |_| None)
+        }
+        (&Method::GET, [id]) => {
+            match id.parse::<u64>().ok().and_then(|id| state.actions.get(&id)) {
+                Some(a) => Reply::json(200, json!({ "action": a.action })),
+                None => Reply::not_found(),
+            }
+        }
+        _ => Reply::not_found(),
+    }
+}
+
+pub(crate) fn catalog(
+    state: &State,
+    kind: &str,
+    method: &Method,
+    rest: &[&str],
+    query: &Query,
+) -> Reply {
+    if method != Method::GET {
+        return Reply::error(405, "method_not_allowed", "method not allowed", Value::Null);
+    }
+    let (items, single): (Vec<Value>, &str) = match kind {
+        "server_types" => (
+            state
+                .server_types
+                .iter()
+                .filter_map(|t| serde_json::to_value(t).ok())
+                .collect(),
+            "server_type",
+        ),
+        _ => (
+            state
+                .locations
+                .iter()
+                .filter_map(|l| serde_json::to_value(l).ok())
+                .collect(),
+            "location",
+        ),
+    };
+    match rest {
+        [] => list(
+            kind,
+            items,
+            query,
+            |_| None,
+            |v| v.get("name").and_then(Value::as_str),
+        ),
+        [id] => match items
+            .into_iter()
+            .find(|v| v.get("id").map(ToString::to_string).as_deref() == Some(id))
+        {
+            Some(item) => Reply::json(200, json!({ single: item })),
+            None => Reply::not_found(),
+        },
+        _ => Reply::not_found(),
+    }
+}
