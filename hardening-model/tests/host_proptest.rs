@@ -1,6 +1,6 @@
 //! Adversarial input to the host baseline renderers: rejected with an error naming the field,
 //! or kept inside its token, so no extra sysctl, modprobe, audit, apt or systemd line appears.
-#![allow(clippy::unwrap_used)] // test helpers unwrap like the tests they serve
+#![allow(clippy::unwrap_used)] // shared test functions unwrap, like the tests themselves
 
 use hardening_model::auditd::{AuditRules, Filter, FilterField, Op, Perms, SyscallRule};
 use hardening_model::kernel_modules::KernelModulePolicy;

@@ -1,5 +1,5 @@
 //! The host baseline presets as rendered, with each runbook erratum checked.
-#![allow(clippy::unwrap_used)] // test helpers unwrap like the tests they serve
+#![allow(clippy::unwrap_used)] // shared test functions unwrap, like the tests themselves
 
 use hardening_model::presets::host;
 use hardening_model::services::HostCommand;
@@ -168,4 +168,51 @@ fn services_are_data_with_reasons() {
     let lines: Vec<String> = cmds.iter().map(HostCommand::shell_line).collect();
     assert!(lines.contains(&"systemctl mask --now snapd.socket || true".to_owned()));
     assert!(lines.contains(&"systemctl mask --now apport.service || true".to_owned()));
+}
+
+#[test]
+fn host_baseline_bundles_files_and_ordered_steps() {
+    use hardening_model::presets::host::HostBaseline;
+    use hardening_model::values::{Port, UnixUser};
+
+    let host = HostBaseline::new(
+        Port::new(40022).unwrap(),
+        &[UnixUser::new("deploy").unwrap()],
+    )
+    .unwrap();
+    let files = host.files().unwrap();
+    let mut paths: Vec<&str> = files.iter().map(|f| f.path.as_str()).collect();
+    assert_eq!(paths.len(), 13, "{paths:?}");
+    assert!(paths.iter().all(|p| p.starts_with('/')));
+    paths.sort_unstable();
+    paths.dedup();
+    assert_eq!(paths.len(), 13, "a path is written twice");
+    let banner = files.iter().find(|f| f.path == "/etc/issue.net").unwrap();
+    assert!(!banner.content.contains("Ubuntu"));
+    let limits = files
+        .iter()
+        .find(|f| f.path == "/etc/security/limits.d/10-hardening.conf")
+        .unwrap();
+    assert!(limits.content.lines().any(|l| l == "* hard core 0"));
+
+    let lines: Vec<String> = host
+        .commands()
+        .iter()
+        .map(HostCommand::shell_line)
+        .collect();
+    let at = |needle: &str| {
+        lines
+            .iter()
+            .position(|l| l == needle)
+            .unwrap_or_else(|| panic!("{needle}: {lines:?}"))
+    };
+    assert!(at("systemctl restart systemd-modules-load.service") < at("sysctl --system"));
+    assert!(at("sysctl --system") < at("sshd -t"));
+    assert!(at("augenrules --load || true") < at("sshd -t"));
+    assert!(at("sshd -t") < at("systemctl restart ssh.socket"));
+    assert_eq!(lines.last().unwrap(), "ss -Htln 'sport = :40022'");
+    assert_eq!(
+        host.packages(),
+        ["auditd", "audispd-plugins", "unattended-upgrades", "chrony"]
+    );
 }

@@ -4,7 +4,7 @@
 //! failed load leaves the host unaudited. Every rule is rendered for `arch=b64` and `arch=b32`,
 //! on x86_64 (CX/CPX/CCX servers) and on arm64 (CAX), so each name must exist on all four
 //! tables.
-#![allow(clippy::unwrap_used)] // test helpers unwrap like the tests they serve
+#![allow(clippy::unwrap_used)] // shared test functions unwrap, like the tests themselves
 
 use hardening_model::presets::host;
 

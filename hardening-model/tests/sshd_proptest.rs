@@ -1,6 +1,6 @@
 //! Adversarial input never adds an sshd directive, a principals line or an ssh_config option:
 //! it is either rejected with an error naming the field, or stays inside its token.
-#![allow(clippy::unwrap_used)] // test helpers unwrap like the tests they serve
+#![allow(clippy::unwrap_used)] // shared test functions unwrap, like the tests themselves
 
 use hardening_model::sshd::{
     AdminSshConfig, CaPublicKey, CertAuthority, ClientPath, HostName, HostPattern, Principal,
@@ -156,6 +156,24 @@ proptest! {
         for line in text.lines().filter(|l| !l.is_empty() && !l.starts_with('#') && !l.starts_with("Host ")) {
             let rest = line.strip_prefix("    ").unwrap();
             prop_assert_eq!(rest.split(' ').count(), 2, "{}", line);
+        }
+    }
+
+    #[test]
+    fn ca_key_lines_are_one_valid_key_or_rejected(
+        ty in prop_oneof![Just("ssh-ed25519".to_owned()), Just("ssh-rsa".to_owned()), adversarial()],
+        blob in prop_oneof![Just(BLOB.to_owned()), "[A-Za-z0-9+/=]{0,80}", adversarial()],
+        tail in prop_oneof![Just(String::new()), adversarial().prop_map(|c| format!(" {c}"))],
+    ) {
+        let line = format!("{ty} {blob}{tail}");
+        match CaPublicKey::parse(&line) {
+            Err(e) => prop_assert!(e.field().starts_with("ca_public_key"), "{}", e.field()),
+            Ok(key) => {
+                prop_assert_eq!(key.to_line(), line.clone());
+                prop_assert!(!line.contains(|c: char| c.is_control()));
+                prop_assert_eq!(key.key_type(), "ssh-ed25519");
+                prop_assert_eq!(blob, BLOB);
+            }
         }
     }
 }

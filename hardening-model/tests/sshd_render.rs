@@ -1,5 +1,5 @@
 //! The sshd baseline as rendered: one port everywhere, the errata fixed, certificate files real.
-#![allow(clippy::unwrap_used)] // test helpers unwrap like the tests they serve
+#![allow(clippy::unwrap_used)] // shared test functions unwrap, like the tests themselves
 
 use hardening_model::IpNet;
 use hardening_model::presets::{firewall, host};

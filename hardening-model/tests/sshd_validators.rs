@@ -1,5 +1,5 @@
 //! The rendered sshd baseline checked by the real OpenSSH server and by ssh-audit.
-#![allow(clippy::unwrap_used)] // test helpers unwrap like the tests they serve
+#![allow(clippy::unwrap_used)] // shared test functions unwrap, like the tests themselves
 
 use std::path::PathBuf;
 
@@ -104,10 +104,12 @@ fn ssh_audit_passes_the_project_policy() {
     let Some(audit) = hardening_validators::ssh_audit() else {
         return;
     };
-    let text = baseline(22222).render().unwrap().content;
-    match audit.audit(&text, &policy_file()) {
-        Ok(report) => assert!(!report.contains("[fail]"), "{report}"),
-        Err(e) => panic!("ssh-audit failed the baseline: {e}"),
+    for policy in [baseline(22222), with_ca(baseline(22222))] {
+        let text = policy.render().unwrap().content;
+        match audit.audit(&text, &policy_file()) {
+            Ok(report) => assert!(!report.contains("[fail]"), "{report}"),
+            Err(e) => panic!("ssh-audit failed the baseline: {e}"),
+        }
     }
 }
 
@@ -149,4 +151,26 @@ fn fragment_values_win_over_the_main_file_and_later_dropins() {
     ] {
         assert_eq!(effective(&dump, k), [v], "{k}");
     }
+}
+
+#[test]
+fn the_host_baseline_bundle_writes_a_fragment_sshd_accepts() {
+    use hardening_model::presets::host::HostBaseline;
+    let Some(sshd) = hardening_validators::sshd() else {
+        return;
+    };
+    let host = HostBaseline::new(
+        Port::new(50022).unwrap(),
+        &[UnixUser::new("deploy").unwrap()],
+    )
+    .unwrap();
+    let files = host.files().unwrap();
+    let fragment = files
+        .iter()
+        .find(|f| f.path.starts_with("/etc/ssh/sshd_config.d/"))
+        .unwrap();
+    sshd.check(&fragment.content).unwrap();
+    let dump = sshd.effective(&fragment.content).unwrap();
+    assert_eq!(effective(&dump, "port"), ["50022"]);
+    assert_eq!(effective(&dump, "banner"), ["/etc/issue.net"]);
 }

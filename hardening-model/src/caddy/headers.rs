@@ -3,7 +3,11 @@
 use crate::values::{check_chars, check_max_len, check_non_empty};
 use crate::{Error, Result};
 
-/// An HTTP header name: `[A-Za-z0-9-]`, at most 64 characters.
+/// Words that mean something else as the first token of a line in a `header` block:
+/// `import` would splice in a snippet or a file, `defer` and `match` are subdirectives.
+const RESERVED: &[&str] = &["import", "defer", "match"];
+
+/// An HTTP header name: `[A-Za-z0-9-]`, at most 64 characters, not a Caddyfile keyword.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct HeaderName(String);
 
@@ -14,6 +18,7 @@ impl HeaderName {
     /// use hardening_model::caddy::HeaderName;
     /// assert!(HeaderName::new("Cf-Connecting-Ip").is_ok());
     /// assert!(HeaderName::new("X-A {").is_err());
+    /// assert!(HeaderName::new("import").is_err());
     /// ```
     pub fn new(name: &str) -> Result<Self> {
         let field = "header.name";
@@ -22,6 +27,12 @@ impl HeaderName {
         check_chars(field, name, |c| c.is_ascii_alphanumeric() || c == '-')?;
         if name.starts_with('-') {
             return Err(Error::invalid(field, "must not start with '-'"));
+        }
+        if RESERVED.iter().any(|r| r.eq_ignore_ascii_case(name)) {
+            return Err(Error::invalid(
+                field,
+                "is a Caddyfile keyword inside a header block (import, defer, match)",
+            ));
         }
         Ok(Self(name.to_owned()))
     }

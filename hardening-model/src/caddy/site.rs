@@ -124,6 +124,12 @@ impl Site {
         if domains.is_empty() {
             return Err(Error::new("site.domains", Problem::Empty));
         }
+        if domains.iter().any(|d| d.as_str() == "import") {
+            return Err(Error::invalid(
+                "site.domains",
+                "'import' is a Caddyfile keyword",
+            ));
+        }
         Ok(Self {
             domains,
             tls: TlsPolicy::default(),

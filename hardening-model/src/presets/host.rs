@@ -1,7 +1,8 @@
 //! The host baseline (runbook sections 2 and 3) with the runbook's errors fixed.
 //!
 //! Each function returns plain policy values that the caller may adjust before rendering. The
-//! rustdoc of each function lists where it departs from the runbook and why.
+//! rustdoc of each function lists where it departs from the runbook and why. [`HostBaseline`]
+//! bundles them all with the files they render and the ordered commands that apply them.
 
 use crate::auditd::{AuditRules, Filter, FilterField, Op, Perms, SyscallRule};
 use crate::chrony::{ChronyPolicy, NtpSource};
@@ -16,6 +17,13 @@ use crate::sysctl::{SysctlEntry, SysctlPolicy};
 use crate::unattended_upgrades::{PackageName, UnattendedUpgrades};
 use crate::values::{AbsPath, Domain, Port, UnixUser};
 use crate::{Error, Problem, Result};
+
+mod baseline;
+mod tables;
+
+pub use baseline::{BANNER_PATH, BANNER_TEXT, CORE_LIMITS_PATH, CORE_LIMITS_TEXT, HostBaseline};
+
+use tables::Anchor;
 
 /// The sshd baseline for `port` (the one SSH port value) admitting only `admin_users`.
 ///
@@ -131,324 +139,17 @@ pub fn admin_ssh_config(
 /// - The `tcp_*` tuning keys are kept, with a note that they only reach the host's network
 ///   namespace, not containers.
 pub fn sysctl() -> SysctlPolicy {
-    let entries = [
-        SysctlEntry::anchored(
-            "kernel.kptr_restrict",
-            "2",
-            "dev-sec",
-            "hide kernel pointers",
-        ),
-        SysctlEntry::anchored(
-            "kernel.dmesg_restrict",
-            "1",
-            "runbook 2.2",
-            "dmesg for root only",
-        ),
-        SysctlEntry::anchored(
-            "kernel.perf_event_paranoid",
-            "4",
-            "runbook 2.2",
-            "the Ubuntu default, the runbook value 3 would lower it",
-        ),
-        SysctlEntry::anchored(
-            "kernel.unprivileged_bpf_disabled",
-            "1",
-            "dev-sec",
-            "no eBPF for unprivileged users",
-        ),
-        SysctlEntry::anchored(
-            "net.core.bpf_jit_harden",
-            "2",
-            "runbook 2.2",
-            "harden the BPF JIT",
-        ),
-        SysctlEntry::anchored("kernel.randomize_va_space", "2", "CIS 1.5.1", "full ASLR"),
-        SysctlEntry::anchored(
-            "kernel.yama.ptrace_scope",
-            "2",
-            "CIS 1.5.2",
-            "ptrace for root only",
-        ),
-        SysctlEntry::anchored(
-            "fs.suid_dumpable",
-            "0",
-            "CIS 1.5.3",
-            "no core dumps of setuid programs",
-        ),
-        SysctlEntry::anchored(
-            "kernel.core_pattern",
-            "|/bin/false",
-            "CIS 1.5.3",
-            "discard core dumps, apport is masked so it cannot rewrite this",
-        ),
-        SysctlEntry::anchored(
-            "kernel.kexec_load_disabled",
-            "1",
-            "dev-sec",
-            "no kexec of another kernel",
-        ),
-        SysctlEntry::anchored("kernel.sysrq", "0", "dev-sec", "no magic SysRq"),
-        SysctlEntry::exception(
-            "net.ipv4.ip_forward",
-            "1",
-            "CIS 3.3.1",
-            "Docker routes container traffic through the host and needs forwarding",
-        ),
-        SysctlEntry::anchored(
-            "net.ipv6.conf.all.forwarding",
-            "0",
-            "CIS 3.3.1",
-            "no IPv6 routing, Docker IPv6 networks are not enabled",
-        ),
-        SysctlEntry::anchored(
-            "net.ipv4.conf.all.send_redirects",
-            "0",
-            "CIS 3.3.2",
-            "not a router",
-        ),
-        SysctlEntry::anchored(
-            "net.ipv4.conf.default.send_redirects",
-            "0",
-            "CIS 3.3.2",
-            "not a router",
-        ),
-        SysctlEntry::anchored(
-            "net.ipv4.icmp_ignore_bogus_error_responses",
-            "1",
-            "CIS 3.3.3",
-            "ignore bogus ICMP errors",
-        ),
-        SysctlEntry::anchored(
-            "net.ipv4.icmp_echo_ignore_broadcasts",
-            "1",
-            "CIS 3.3.4",
-            "no smurf amplification",
-        ),
-        SysctlEntry::anchored(
-            "net.ipv4.conf.all.accept_redirects",
-            "0",
-            "CIS 3.3.5",
-            "ignore ICMP redirects",
-        ),
-        SysctlEntry::anchored(
-            "net.ipv4.conf.default.accept_redirects",
-            "0",
-            "CIS 3.3.5",
-            "ignore ICMP redirects",
-        ),
-        SysctlEntry::anchored(
-            "net.ipv6.conf.all.accept_redirects",
-            "0",
-            "CIS 3.3.5",
-            "ignore ICMPv6 redirects",
-        ),
-        SysctlEntry::anchored(
-            "net.ipv6.conf.default.accept_redirects",
-            "0",
-            "CIS 3.3.5",
-            "ignore ICMPv6 redirects",
-        ),
-        SysctlEntry::anchored(
-            "net.ipv4.conf.all.secure_redirects",
-            "0",
-            "CIS 3.3.6",
-            "ignore gateway redirects",
-        ),
-        SysctlEntry::anchored(
-            "net.ipv4.conf.default.secure_redirects",
-            "0",
-            "CIS 3.3.6",
-            "ignore gateway redirects",
-        ),
-        SysctlEntry::anchored(
-            "net.ipv4.conf.all.rp_filter",
-            "1",
-            "CIS 3.3.7",
-            "strict reverse path filter",
-        ),
-        SysctlEntry::anchored(
-            "net.ipv4.conf.default.rp_filter",
-            "1",
-            "CIS 3.3.7",
-            "strict reverse path filter",
-        ),
-        SysctlEntry::anchored(
-            "net.ipv4.conf.all.accept_source_route",
-            "0",
-            "CIS 3.3.8",
-            "no source-routed packets",
-        ),
-        SysctlEntry::anchored(
-            "net.ipv4.conf.default.accept_source_route",
-            "0",
-            "CIS 3.3.8",
-            "no source-routed packets",
-        ),
-        SysctlEntry::anchored(
-            "net.ipv6.conf.all.accept_source_route",
-            "0",
-            "CIS 3.3.8",
-            "no source-routed IPv6 packets",
-        ),
-        SysctlEntry::anchored(
-            "net.ipv6.conf.default.accept_source_route",
-            "0",
-            "CIS 3.3.8",
-            "no source-routed IPv6 packets",
-        ),
-        SysctlEntry::anchored(
-            "net.ipv4.conf.all.log_martians",
-            "1",
-            "CIS 3.3.9",
-            "log impossible addresses",
-        ),
-        SysctlEntry::anchored(
-            "net.ipv4.conf.default.log_martians",
-            "1",
-            "CIS 3.3.9",
-            "log impossible addresses",
-        ),
-        SysctlEntry::anchored(
-            "net.ipv4.tcp_syncookies",
-            "1",
-            "CIS 3.3.10",
-            "SYN flood protection",
-        ),
-        SysctlEntry::anchored(
-            "net.ipv6.conf.all.accept_ra",
-            "0",
-            "CIS 3.3.11",
-            "IPv6 is configured statically on Hetzner Cloud",
-        ),
-        SysctlEntry::anchored(
-            "net.ipv6.conf.default.accept_ra",
-            "0",
-            "CIS 3.3.11",
-            "IPv6 is configured statically on Hetzner Cloud",
-        ),
-        SysctlEntry::anchored(
-            "net.ipv4.tcp_max_syn_backlog",
-            "4096",
-            "runbook 2.2",
-            "host namespace only",
-        ),
-        SysctlEntry::anchored(
-            "net.ipv4.tcp_synack_retries",
-            "2",
-            "runbook 2.2",
-            "host namespace only",
-        ),
-        SysctlEntry::anchored(
-            "net.ipv4.tcp_syn_retries",
-            "3",
-            "runbook 2.2",
-            "host namespace only",
-        ),
-        SysctlEntry::anchored(
-            "net.ipv4.tcp_keepalive_time",
-            "600",
-            "runbook 2.2",
-            "host namespace only",
-        ),
-        SysctlEntry::anchored(
-            "net.ipv4.tcp_keepalive_intvl",
-            "60",
-            "runbook 2.2",
-            "host namespace only",
-        ),
-        SysctlEntry::anchored(
-            "net.ipv4.tcp_keepalive_probes",
-            "5",
-            "runbook 2.2",
-            "host namespace only",
-        ),
-        SysctlEntry::anchored(
-            "net.netfilter.nf_conntrack_max",
-            "131072",
-            "runbook 4.5",
-            "conntrack table size",
-        ),
-        SysctlEntry::anchored(
-            "net.netfilter.nf_conntrack_tcp_timeout_established",
-            "3600",
-            "runbook 4.5",
-            "one hour instead of five days",
-        ),
-        SysctlEntry::anchored(
-            "net.netfilter.nf_conntrack_tcp_timeout_time_wait",
-            "30",
-            "runbook 4.5",
-            "short TIME_WAIT",
-        ),
-        SysctlEntry::anchored(
-            "net.netfilter.nf_conntrack_tcp_timeout_close_wait",
-            "30",
-            "runbook 4.5",
-            "short CLOSE_WAIT",
-        ),
-        SysctlEntry::anchored(
-            "net.netfilter.nf_conntrack_tcp_timeout_fin_wait",
-            "30",
-            "runbook 4.5",
-            "short FIN_WAIT",
-        ),
-        SysctlEntry::anchored(
-            "net.netfilter.nf_conntrack_udp_timeout",
-            "30",
-            "runbook 4.5",
-            "short UDP flows",
-        ),
-        SysctlEntry::anchored(
-            "net.netfilter.nf_conntrack_udp_timeout_stream",
-            "60",
-            "runbook 4.5",
-            "short UDP streams",
-        ),
-        SysctlEntry::anchored(
-            "fs.protected_hardlinks",
-            "1",
-            "runbook 2.2",
-            "no hardlinks to files of other users",
-        ),
-        SysctlEntry::anchored(
-            "fs.protected_symlinks",
-            "1",
-            "runbook 2.2",
-            "no symlink races in sticky dirs",
-        ),
-        SysctlEntry::anchored(
-            "fs.protected_fifos",
-            "2",
-            "runbook 2.2",
-            "no FIFO races in sticky dirs",
-        ),
-        SysctlEntry::anchored(
-            "fs.protected_regular",
-            "2",
-            "runbook 2.2",
-            "no file races in sticky dirs",
-        ),
-        SysctlEntry::anchored(
-            "fs.inotify.max_user_watches",
-            "65536",
-            "runbook 2.2",
-            "bound inotify use",
-        ),
-        SysctlEntry::anchored(
-            "fs.inotify.max_user_instances",
-            "128",
-            "runbook 2.2",
-            "bound inotify use",
-        ),
-    ];
     let mut policy = SysctlPolicy::new();
-    for e in entries {
-        // The entries above are constants that pass validation; a failure would be a bug in
-        // this list, caught by the preset tests.
-        policy = match policy.clone().push(e) {
-            Ok(p) => p,
-            Err(_) => policy,
+    for (key, value, anchor, note) in tables::SYSCTL {
+        let entry = match anchor {
+            Anchor::Item(item) => SysctlEntry::anchored(key, value, item, note),
+            Anchor::ExceptionTo(item) => SysctlEntry::exception(key, value, item, note),
         };
+        // The table holds constants that pass validation; the preset tests pin its length, so
+        // an entry that stopped validating would fail them.
+        if let Ok(p) = policy.clone().push(entry) {
+            policy = p;
+        }
     }
     policy
 }

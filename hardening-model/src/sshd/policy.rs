@@ -339,6 +339,18 @@ impl SshdPolicy {
             .check(self.target)
             .map_err(|e| e.within("sshd"))?;
         self.limits.check().map_err(|e| e.within("sshd"))?;
+        if !self
+            .crypto
+            .host_key_algorithms
+            .contains(&super::crypto::KeyAlgorithm::Ed25519)
+        {
+            return Err(Error::new(
+                "sshd.crypto.host_key_algorithms",
+                Problem::Conflict(
+                    "the only host key is Ed25519, so ssh-ed25519 must be offered".to_owned(),
+                ),
+            ));
+        }
         if let Some(ca) = &self.cert_authority {
             ca.check().map_err(|e| e.within("sshd"))?;
             if !self.crypto.pubkey_algorithms.iter().any(|a| {
@@ -548,6 +560,14 @@ mod tests {
                 .crypto_lists()
                 .accepts_hardware_keys()
         );
+    }
+
+    #[test]
+    fn host_key_algorithms_must_offer_ed25519() {
+        let mut crypto = SshCrypto::baseline(false);
+        crypto.host_key_algorithms = vec![super::super::crypto::KeyAlgorithm::RsaSha2_512];
+        let e = policy().crypto(crypto).check().unwrap_err();
+        assert_eq!(e.field(), "sshd.crypto.host_key_algorithms");
     }
 
     #[test]

@@ -1,0 +1,67 @@
+//! The long constant lists behind the host presets, one line per entry.
+
+/// Where a sysctl setting comes from.
+pub(super) enum Anchor {
+    /// Required by this benchmark item or source.
+    Item(&'static str),
+    /// Departs from this benchmark item.
+    ExceptionTo(&'static str),
+}
+
+/// `(key, value, anchor, note)` for every sysctl setting of the baseline.
+#[rustfmt::skip]
+pub(super) const SYSCTL: &[(&str, &str, Anchor, &str)] = &[
+    ("kernel.kptr_restrict", "2", Anchor::Item("dev-sec"), "hide kernel pointers"),
+    ("kernel.dmesg_restrict", "1", Anchor::Item("runbook 2.2"), "dmesg for root only"),
+    ("kernel.perf_event_paranoid", "4", Anchor::Item("runbook 2.2"), "the Ubuntu default, the runbook value 3 would lower it"),
+    ("kernel.unprivileged_bpf_disabled", "1", Anchor::Item("dev-sec"), "no eBPF for unprivileged users"),
+    ("net.core.bpf_jit_harden", "2", Anchor::Item("runbook 2.2"), "harden the BPF JIT"),
+    ("kernel.randomize_va_space", "2", Anchor::Item("CIS 1.5.1"), "full ASLR"),
+    ("kernel.yama.ptrace_scope", "2", Anchor::Item("CIS 1.5.2"), "ptrace for root only"),
+    ("fs.suid_dumpable", "0", Anchor::Item("CIS 1.5.3"), "no core dumps of setuid programs"),
+    ("kernel.core_pattern", "|/bin/false", Anchor::Item("CIS 1.5.3"), "discard core dumps, apport is masked so it cannot rewrite this"),
+    ("kernel.kexec_load_disabled", "1", Anchor::Item("dev-sec"), "no kexec of another kernel"),
+    ("kernel.sysrq", "0", Anchor::Item("dev-sec"), "no magic SysRq"),
+    ("net.ipv4.ip_forward", "1", Anchor::ExceptionTo("CIS 3.3.1"), "Docker routes container traffic through the host and needs forwarding"),
+    ("net.ipv6.conf.all.forwarding", "0", Anchor::Item("CIS 3.3.1"), "no IPv6 routing, Docker IPv6 networks are not enabled"),
+    ("net.ipv4.conf.all.send_redirects", "0", Anchor::Item("CIS 3.3.2"), "not a router"),
+    ("net.ipv4.conf.default.send_redirects", "0", Anchor::Item("CIS 3.3.2"), "not a router"),
+    ("net.ipv4.icmp_ignore_bogus_error_responses", "1", Anchor::Item("CIS 3.3.3"), "ignore bogus ICMP errors"),
+    ("net.ipv4.icmp_echo_ignore_broadcasts", "1", Anchor::Item("CIS 3.3.4"), "no smurf amplification"),
+    ("net.ipv4.conf.all.accept_redirects", "0", Anchor::Item("CIS 3.3.5"), "ignore ICMP redirects"),
+    ("net.ipv4.conf.default.accept_redirects", "0", Anchor::Item("CIS 3.3.5"), "ignore ICMP redirects"),
+    ("net.ipv6.conf.all.accept_redirects", "0", Anchor::Item("CIS 3.3.5"), "ignore ICMPv6 redirects"),
+    ("net.ipv6.conf.default.accept_redirects", "0", Anchor::Item("CIS 3.3.5"), "ignore ICMPv6 redirects"),
+    ("net.ipv4.conf.all.secure_redirects", "0", Anchor::Item("CIS 3.3.6"), "ignore gateway redirects"),
+    ("net.ipv4.conf.default.secure_redirects", "0", Anchor::Item("CIS 3.3.6"), "ignore gateway redirects"),
+    ("net.ipv4.conf.all.rp_filter", "1", Anchor::Item("CIS 3.3.7"), "strict reverse path filter"),
+    ("net.ipv4.conf.default.rp_filter", "1", Anchor::Item("CIS 3.3.7"), "strict reverse path filter"),
+    ("net.ipv4.conf.all.accept_source_route", "0", Anchor::Item("CIS 3.3.8"), "no source-routed packets"),
+    ("net.ipv4.conf.default.accept_source_route", "0", Anchor::Item("CIS 3.3.8"), "no source-routed packets"),
+    ("net.ipv6.conf.all.accept_source_route", "0", Anchor::Item("CIS 3.3.8"), "no source-routed IPv6 packets"),
+    ("net.ipv6.conf.default.accept_source_route", "0", Anchor::Item("CIS 3.3.8"), "no source-routed IPv6 packets"),
+    ("net.ipv4.conf.all.log_martians", "1", Anchor::Item("CIS 3.3.9"), "log impossible addresses"),
+    ("net.ipv4.conf.default.log_martians", "1", Anchor::Item("CIS 3.3.9"), "log impossible addresses"),
+    ("net.ipv4.tcp_syncookies", "1", Anchor::Item("CIS 3.3.10"), "SYN flood protection"),
+    ("net.ipv6.conf.all.accept_ra", "0", Anchor::Item("CIS 3.3.11"), "IPv6 is configured statically on Hetzner Cloud"),
+    ("net.ipv6.conf.default.accept_ra", "0", Anchor::Item("CIS 3.3.11"), "IPv6 is configured statically on Hetzner Cloud"),
+    ("net.ipv4.tcp_max_syn_backlog", "4096", Anchor::Item("runbook 2.2"), "host namespace only"),
+    ("net.ipv4.tcp_synack_retries", "2", Anchor::Item("runbook 2.2"), "host namespace only"),
+    ("net.ipv4.tcp_syn_retries", "3", Anchor::Item("runbook 2.2"), "host namespace only"),
+    ("net.ipv4.tcp_keepalive_time", "600", Anchor::Item("runbook 2.2"), "host namespace only"),
+    ("net.ipv4.tcp_keepalive_intvl", "60", Anchor::Item("runbook 2.2"), "host namespace only"),
+    ("net.ipv4.tcp_keepalive_probes", "5", Anchor::Item("runbook 2.2"), "host namespace only"),
+    ("net.netfilter.nf_conntrack_max", "131072", Anchor::Item("runbook 4.5"), "conntrack table size"),
+    ("net.netfilter.nf_conntrack_tcp_timeout_established", "3600", Anchor::Item("runbook 4.5"), "one hour instead of five days"),
+    ("net.netfilter.nf_conntrack_tcp_timeout_time_wait", "30", Anchor::Item("runbook 4.5"), "short TIME_WAIT"),
+    ("net.netfilter.nf_conntrack_tcp_timeout_close_wait", "30", Anchor::Item("runbook 4.5"), "short CLOSE_WAIT"),
+    ("net.netfilter.nf_conntrack_tcp_timeout_fin_wait", "30", Anchor::Item("runbook 4.5"), "short FIN_WAIT"),
+    ("net.netfilter.nf_conntrack_udp_timeout", "30", Anchor::Item("runbook 4.5"), "short UDP flows"),
+    ("net.netfilter.nf_conntrack_udp_timeout_stream", "60", Anchor::Item("runbook 4.5"), "short UDP streams"),
+    ("fs.protected_hardlinks", "1", Anchor::Item("runbook 2.2"), "no hardlinks to files of other users"),
+    ("fs.protected_symlinks", "1", Anchor::Item("runbook 2.2"), "no symlink races in sticky dirs"),
+    ("fs.protected_fifos", "2", Anchor::Item("runbook 2.2"), "no FIFO races in sticky dirs"),
+    ("fs.protected_regular", "2", Anchor::Item("runbook 2.2"), "no file races in sticky dirs"),
+    ("fs.inotify.max_user_watches", "65536", Anchor::Item("runbook 2.2"), "bound inotify use"),
+    ("fs.inotify.max_user_instances", "128", Anchor::Item("runbook 2.2"), "bound inotify use"),
+];
