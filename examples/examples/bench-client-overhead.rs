@@ -13,7 +13,7 @@ use examples::exit_on_error;
 
 /// Measure our client's overhead against plain reqwest.
 #[derive(Debug, Parser)]
-#[command(version, about, long_about = None)]
+#[command(version)]
 struct Args {
     /// Requests per run.
     #[arg(long, default_value_t = 20_000)]

@@ -14,7 +14,7 @@ use hetzner_client::LabelSelector;
 
 /// Delete snapshots older than a given age that match a label selector.
 #[derive(Debug, Parser)]
-#[command(version, about, long_about = None)]
+#[command(version)]
 struct Args {
     /// Label selector the snapshots must match (e.g. `role=nightly`).
     #[arg(long, default_value = "role=nightly")]

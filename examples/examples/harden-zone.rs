@@ -12,7 +12,7 @@ use examples::{Backends, Progress, exit_on_error};
 
 /// Harden a Cloudflare zone with the runbook preset (errata fixed), idempotently.
 #[derive(Debug, Parser)]
-#[command(version, about, long_about = None)]
+#[command(version)]
 struct Args {
     /// The zone to harden.
     #[arg(long, default_value = "example.com")]

@@ -17,7 +17,7 @@ use examples::{Backends, Progress, exit_on_error};
 
 /// Cut a host off (DNS record removed, forensic snapshot, deny-all firewall), or release it.
 #[derive(Debug, Parser)]
-#[command(version, about, long_about = None)]
+#[command(version)]
 struct Args {
     /// Instance id of the host.
     #[arg(long, default_value = "inst-0001")]

@@ -15,7 +15,7 @@ use hetzner_client::helpers::admin_keys::AdminKey;
 
 /// Admin SSH keys labelled with owner and expiry: list the expired ones, rotate one.
 #[derive(Debug, Parser)]
-#[command(version, about, long_about = None)]
+#[command(version)]
 struct Args {
     /// Name of the key to rotate (offline: the first expired key).
     #[arg(long)]
