@@ -101,7 +101,11 @@ pub async fn ours(endpoint: &str, requests: usize, concurrency: usize) -> Result
     .await)
 }
 
-/// The same GETs through plain reqwest: bearer header, status check, JSON decode.
+/// User agent of the raw side, as long as the client's own.
+const RAW_USER_AGENT: &str = concat!("hetzner-bench/", env!("CARGO_PKG_VERSION"));
+
+/// The same GETs through plain reqwest: the same request headers as the client (bearer token,
+/// `Accept`, `User-Agent`), status check, JSON decode.
 ///
 /// # Errors
 /// The HTTP client could not be built.
@@ -112,7 +116,12 @@ pub async fn raw(endpoint: &str, requests: usize, concurrency: usize) -> Result<
     Ok(drive(requests, concurrency, move || {
         let (http, url, auth) = (http.clone(), url.clone(), auth.clone());
         async move {
-            match http.get(&url).header("Authorization", auth).send().await {
+            let request = http
+                .get(&url)
+                .header("Authorization", auth)
+                .header("Accept", "application/json")
+                .header("User-Agent", RAW_USER_AGENT);
+            match request.send().await {
                 Ok(r) if r.status().is_success() => r
                     .bytes()
                     .await
