@@ -276,3 +276,26 @@ async fn the_gate_resyncs_when_another_process_spends_the_budget() {
         "the header re-sync prevented every 429"
     );
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_delete_whose_response_was_lost_still_succeeds_once() {
+    let (sim, client) = setup();
+    let key = client
+        .ssh_keys()
+        .create(&CreateSshKey::new("gone", KEY))
+        .await
+        .unwrap()
+        .ssh_key;
+    sim.inject(Fault::DropConnection, Method::DELETE, "/ssh_keys", 1);
+    client.ssh_keys().delete(key.id).await.unwrap();
+    assert!(sim.ssh_keys().is_empty());
+    // a plain delete of something that never existed is still not_found
+    assert!(
+        client
+            .ssh_keys()
+            .delete(key.id)
+            .await
+            .unwrap_err()
+            .is_not_found()
+    );
+}
