@@ -299,3 +299,42 @@ async fn a_delete_whose_response_was_lost_still_succeeds_once() {
             .is_not_found()
     );
 }
+
+#[tokio::test(start_paused = true)]
+async fn action_polling_can_spend_its_own_budget() {
+    let sim = Simulator::with_limit(5);
+    sim.set_action_limit(7200);
+    let client = sim
+        .client_builder()
+        .rate_limit(
+            RateLimitPolicy::default()
+                .limit(5)
+                .separate_actions_budget(true),
+        )
+        .build()
+        .unwrap();
+    let created = client
+        .servers()
+        .create(&CreateServer::new("poll", "cx22", "ubuntu-24.04"))
+        .await
+        .unwrap();
+    for _ in 0..4 {
+        client.locations().get(1).await.unwrap();
+    }
+    // the general budget is spent; polling goes on from the actions budget without waiting
+    // for it
+    let start = tokio::time::Instant::now();
+    client.actions().wait_for(&created.actions()).await.unwrap();
+    assert!(
+        start.elapsed() < Duration::from_secs(30),
+        "{:?}",
+        start.elapsed()
+    );
+    assert_eq!(sim.count_status(429), 0);
+    let polls = sim
+        .requests()
+        .iter()
+        .filter(|r| r.path == "/actions")
+        .count();
+    assert!(polls >= 1);
+}
