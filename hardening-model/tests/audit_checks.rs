@@ -26,7 +26,10 @@ fn good_host() -> MemoryHost {
                     .expect("below root")
                     .to_string_lossy()
                     .into_owned();
-                host.insert(format!("/{rel}"), std::fs::read_to_string(&path).expect("fixture file"));
+                host.insert(
+                    format!("/{rel}"),
+                    std::fs::read_to_string(&path).expect("fixture file"),
+                );
             }
         }
     }

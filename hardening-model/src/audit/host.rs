@@ -2,7 +2,6 @@
 
 use serde_json::Value;
 
-use super::Check;
 use super::captures;
 use super::parse::caddyfile::Caddyfile;
 use super::parse::compose::{ComposeFile, parse_daemon_json};
@@ -11,6 +10,7 @@ use super::parse::sysctl::Sysctl;
 use super::parse::ufw::UfwState;
 use super::report::{Finding, Status};
 use super::source::{FileState, HostFiles, Listing, expand, join};
+use super::{Check, Scope};
 
 /// Why a piece of evidence is not available.
 #[derive(Debug, Clone)]
@@ -67,6 +67,9 @@ pub(crate) struct Sshd {
 /// Everything the checks read, loaded once.
 pub(crate) struct Host<'a> {
     pub(crate) source: &'a dyn HostFiles,
+    /// What is audited: a live host (absent evidence can fail) or rendered policy artifacts
+    /// (absent evidence is outside the policy: Unknown).
+    pub(crate) scope: Scope,
     pub(crate) sshd: Result<Sshd, Gap>,
     pub(crate) daemon: Result<(String, Value), Gap>,
     pub(crate) compose: Vec<Result<ComposeFile, Gap>>,
@@ -85,9 +88,10 @@ const COMPOSE_NAMES: &[&str] = &[
 const APP_DIRS: &[&str] = &["/opt", "/srv"];
 
 impl<'a> Host<'a> {
-    pub(crate) fn load(source: &'a dyn HostFiles) -> Self {
+    pub(crate) fn load(source: &'a dyn HostFiles, scope: Scope) -> Self {
         Self {
             source,
+            scope,
             sshd: load_sshd(source),
             daemon: load_daemon(source),
             compose: find_app_files(source, COMPOSE_NAMES)
@@ -113,6 +117,15 @@ impl<'a> Host<'a> {
             },
             sysctl: Sysctl::load(source),
             ufw: load_ufw(source),
+        }
+    }
+
+    /// The status for evidence that is absent: `status` on a host, Unknown for rendered
+    /// artifacts (a part the policy does not render is not evaluated).
+    pub(crate) fn absent(&self, status: Status) -> Status {
+        match self.scope {
+            Scope::Host => status,
+            Scope::Policy => Status::Unknown,
         }
     }
 

@@ -50,9 +50,25 @@ pub use source::{DirHost, FileState, HostFiles, Listing, MemoryHost};
 
 use crate::RenderedFile;
 
-/// Evaluates every check in [`CHECKS`] against `source`.
+/// What the files describe, which decides how absent evidence counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// A host (or a copy of one): a missing file means the protection is missing, and fails
+    /// where the default is insecure.
+    Host,
+    /// Rendered policy artifacts: only what the policy renders is judged; a part it does not
+    /// render (backups, say) is Unknown, while a rendered file that is wrong still fails.
+    Policy,
+}
+
+/// Evaluates every check in [`CHECKS`] against a host's files ([`Scope::Host`]).
 pub fn audit(source: &dyn HostFiles) -> Report {
-    let host = host::Host::load(source);
+    audit_scoped(source, Scope::Host)
+}
+
+/// Evaluates every check in [`CHECKS`] against `source`, read as `scope`.
+pub fn audit_scoped(source: &dyn HostFiles, scope: Scope) -> Report {
+    let host = host::Host::load(source, scope);
     let findings = CHECKS
         .iter()
         .map(|check| checks::evaluate(&host, *check))
@@ -60,11 +76,12 @@ pub fn audit(source: &dyn HostFiles) -> Report {
     Report::new(source.describe(), findings)
 }
 
-/// Evaluates every check against rendered artifacts placed at their target paths: what a
-/// host would look like with exactly these files deployed.
+/// Evaluates every check against rendered artifacts placed at their target paths
+/// ([`Scope::Policy`]): what the policy would deploy. Parts the artifacts do not cover are
+/// Unknown; a covered part that is wrong fails.
 pub fn audit_rendered(files: &[RenderedFile]) -> Report {
     let host = MemoryHost::from_rendered(files);
-    let mut report = audit(&host);
+    let mut report = audit_scoped(&host, Scope::Policy);
     report.source = format!("{} rendered artifacts", files.len());
     report
 }

@@ -227,23 +227,36 @@ pub(crate) fn join(dir: &str, name: &str) -> String {
 pub(crate) fn glob_match(pattern: &str, name: &str) -> bool {
     let p: Vec<char> = pattern.chars().collect();
     let n: Vec<char> = name.chars().collect();
-    glob_at(&p, &n)
+    // Dynamic programming over (pattern index, name index): linear in |p| * |n|, so a pattern
+    // full of `*` cannot make matching exponential.
+    let mut memo = vec![None; (p.len() + 1) * (n.len() + 1)];
+    glob_at(&p, &n, 0, 0, &mut memo)
 }
 
-fn glob_at(p: &[char], n: &[char]) -> bool {
-    match p.first() {
-        None => n.is_empty(),
-        Some('*') => (0..=n.len()).any(|skip| glob_at(&p[1..], &n[skip..])),
-        Some('?') => !n.is_empty() && glob_at(&p[1..], &n[1..]),
-        Some('[') => match (class_end(p), n.first()) {
+fn glob_at(p: &[char], n: &[char], i: usize, j: usize, memo: &mut [Option<bool>]) -> bool {
+    let key = i * (n.len() + 1) + j;
+    if let Some(known) = memo.get(key).copied().flatten() {
+        return known;
+    }
+    let result = match p.get(i) {
+        None => j == n.len(),
+        Some('*') => {
+            glob_at(p, n, i + 1, j, memo) || (j < n.len() && glob_at(p, n, i, j + 1, memo))
+        }
+        Some('?') => j < n.len() && glob_at(p, n, i + 1, j + 1, memo),
+        Some('[') => match (class_end(&p[i..]), n.get(j)) {
             (Some(end), Some(&c)) => {
-                class_matches(&p[1..end], c) && glob_at(&p[end + 1..], &n[1..])
+                class_matches(&p[i + 1..i + end], c) && glob_at(p, n, i + end + 1, j + 1, memo)
             }
-            (None, Some(&c)) => c == '[' && glob_at(&p[1..], &n[1..]),
+            (None, Some(&c)) => c == '[' && glob_at(p, n, i + 1, j + 1, memo),
             (_, None) => false,
         },
-        Some(&c) => n.first() == Some(&c) && glob_at(&p[1..], &n[1..]),
+        Some(&c) => n.get(j) == Some(&c) && glob_at(p, n, i + 1, j + 1, memo),
+    };
+    if let Some(slot) = memo.get_mut(key) {
+        *slot = Some(result);
     }
+    result
 }
 
 fn class_end(p: &[char]) -> Option<usize> {
@@ -311,6 +324,12 @@ mod tests {
         assert!(glob_match("[0-9]*", "99-x"));
         assert!(!glob_match("[!0-9]*", "99-x"));
         assert!(glob_match("a[", "a["));
+        // Many stars against a long non-matching name stay fast.
+        assert!(glob_match(&"*".repeat(200), ""));
+        assert!(!glob_match(
+            &format!("{}b", "*a".repeat(100)),
+            &"a".repeat(300)
+        ));
     }
 
     #[test]

@@ -12,7 +12,7 @@ const DEFAULTS: &str = "Docker's defaults apply, which fail this check";
 pub(crate) fn daemon(host: &Host<'_>, check: Check) -> Finding {
     let (path, json) = match &host.daemon {
         Ok(found) => found,
-        Err(gap) => return gap.finding(check, Status::Fail, DEFAULTS),
+        Err(gap) => return gap.finding(check, host.absent(Status::Fail), DEFAULTS),
     };
     let mut bad = Vec::new();
     if json.get("no-new-privileges") != Some(&Value::Bool(true)) {
@@ -45,7 +45,7 @@ pub(crate) fn icc(host: &Host<'_>, check: Check) -> Finding {
             "\"icc\" is not false: containers on the default bridge can reach each other",
             vec![path.clone()],
         ),
-        Err(gap) => gap.finding(check, Status::Fail, "icc defaults to true"),
+        Err(gap) => gap.finding(check, host.absent(Status::Fail), "icc defaults to true"),
     }
 }
 

@@ -13,7 +13,13 @@ const PUBLIC_PORTS: &[&str] = &["80", "443"];
 pub(crate) fn ufw(host: &Host<'_>, check: Check) -> Finding {
     let (path, state) = match &host.ufw {
         Ok(found) => found,
-        Err(gap) => return gap.finding(check, Status::Fail, "no evidence that ufw is configured"),
+        Err(gap) => {
+            return gap.finding(
+                check,
+                host.absent(Status::Fail),
+                "no evidence that ufw is configured",
+            );
+        }
     };
     let ssh_ports = host.ssh_ports();
     let mut bad = Vec::new();
@@ -182,7 +188,7 @@ pub(crate) fn docker_user(host: &Host<'_>, check: Check) -> Finding {
     } else {
         Finding::new(
             check,
-            Status::Fail,
+            host.absent(Status::Fail),
             "no DOCKER-USER rules found (ufw after.rules, nftables.conf, /usr/local/sbin scripts, captured iptables): \
              Docker's published ports bypass ufw",
             evidence,

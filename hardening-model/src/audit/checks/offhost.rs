@@ -141,7 +141,7 @@ pub(crate) fn backup_daily(host: &Host<'_>, check: Check) -> Finding {
     } else if jobs.is_empty() {
         Finding::new(
             check,
-            Status::Fail,
+            host.absent(Status::Fail),
             "no backup job in /etc/cron.d, crontabs, /etc/cron.daily or systemd timers",
             evidence,
         )
@@ -160,7 +160,7 @@ pub(crate) fn backup_encrypted(host: &Host<'_>, check: Check) -> Finding {
     if jobs.is_empty() {
         return Finding::new(
             check,
-            Status::Fail,
+            host.absent(Status::Fail),
             "no backup job found, so nothing is encrypted",
             Vec::new(),
         );
@@ -226,7 +226,7 @@ pub(crate) fn backup_verified(host: &Host<'_>, check: Check) -> Finding {
     if jobs.is_empty() {
         Finding::new(
             check,
-            Status::Fail,
+            host.absent(Status::Fail),
             "no backup verification job is scheduled",
             evidence,
         )
@@ -267,7 +267,7 @@ fn running(host: &Host<'_>, check: Check, names: &[&str], units: &[&str], what: 
     if found.is_empty() {
         let visible = enabled(host, "x").is_some();
         let status = if visible || !host.compose.is_empty() {
-            Status::Fail
+            host.absent(Status::Fail)
         } else {
             Status::Unknown
         };
@@ -357,7 +357,7 @@ pub(crate) fn alerts(host: &Host<'_>, check: Check) -> Finding {
     if alert_count == 0 {
         Finding::new(
             check,
-            Status::Fail,
+            host.absent(Status::Fail),
             "no Prometheus alert rules found (/etc/prometheus, /opt/*/*rules*)",
             evidence,
         )

@@ -85,7 +85,7 @@ pub(crate) fn sysctl(host: &Host<'_>, check: Check) -> Finding {
     } else if s.files.is_empty() {
         Finding::new(
             check,
-            Status::Fail,
+            host.absent(Status::Fail),
             "no sysctl.d files found: none of the hardening parameters is set",
             evidence,
         )
@@ -163,6 +163,9 @@ pub(crate) fn apparmor(host: &Host<'_>, check: Check) -> Finding {
 pub(crate) fn enabled(host: &Host<'_>, unit: &str) -> Option<bool> {
     let base = "/etc/systemd/system";
     let dirs = host.entries(base)?;
+    if !dirs.iter().any(|d| d.ends_with(".wants")) {
+        return None;
+    }
     Some(dirs.iter().filter(|d| d.ends_with(".wants")).any(|d| {
         host.entries(&join(base, d))
             .is_some_and(|units| units.iter().any(|u| u == unit))
@@ -228,7 +231,7 @@ fn audit_rules(host: &Host<'_>) -> Result<(Vec<String>, Vec<String>), Gap> {
 pub(crate) fn auditd(host: &Host<'_>, check: Check) -> Finding {
     let (files, lines) = match audit_rules(host) {
         Ok(found) => found,
-        Err(gap) => return gap.finding(check, Status::Fail, "auditd has no rules"),
+        Err(gap) => return gap.finding(check, host.absent(Status::Fail), "auditd has no rules"),
     };
     let mut bad = Vec::new();
     for path in AUDIT_WATCHES {
@@ -306,7 +309,7 @@ pub(crate) fn unattended_upgrades(host: &Host<'_>, check: Check) -> Finding {
     if files.is_empty() {
         return Finding::new(
             check,
-            Status::Fail,
+            host.absent(Status::Fail),
             "/etc/apt/apt.conf.d not found: automatic upgrades are not configured",
             files,
         );
@@ -392,7 +395,7 @@ pub(crate) fn chrony(host: &Host<'_>, check: Check) -> Finding {
     } else if evidence.is_empty() {
         Finding::new(
             check,
-            Status::Fail,
+            host.absent(Status::Fail),
             "no chrony configuration found (/etc/chrony/chrony.conf)",
             evidence,
         )
@@ -424,7 +427,10 @@ const UNNECESSARY: &[&str] = &[
 
 pub(crate) fn services(host: &Host<'_>, check: Check) -> Finding {
     let base = "/etc/systemd/system";
-    let Some(dirs) = host.entries(base) else {
+    let Some(dirs) = host
+        .entries(base)
+        .filter(|d| d.iter().any(|n| n.ends_with(".wants")))
+    else {
         return Finding::new(
             check,
             Status::Unknown,

@@ -8,6 +8,8 @@ pub const SSHD_CONFIG: &str = "/etc/ssh/sshd_config";
 pub const SSHD_CONFIG_D: &str = "/etc/ssh/sshd_config.d";
 /// OpenSSH's limit on nested `Include`s.
 const MAX_DEPTH: usize = 16;
+/// A bound on files read through `Include`, so repeated includes cannot blow up.
+const MAX_FILES: usize = 256;
 
 /// One configuration line.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -219,6 +221,13 @@ impl Reader<'_> {
             }
             return;
         };
+        if cfg.files.len() >= MAX_FILES {
+            cfg.problems.push(format!(
+                "{}: more than {MAX_FILES} files included, the rest not read",
+                directive.origin()
+            ));
+            return;
+        }
         if depth + 1 >= MAX_DEPTH {
             cfg.problems.push(format!(
                 "{}: Include nested too deeply (loop?)",
