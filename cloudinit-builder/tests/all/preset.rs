@@ -311,3 +311,23 @@ fn real_validators_accept_every_file_the_preset_writes() {
         );
     }
 }
+
+#[test]
+fn debug_output_never_shows_secrets() {
+    let inputs = fixtures::inputs(FULL);
+    let host = HardenedHost::runbook(&inputs).unwrap();
+    let out = host.render().unwrap();
+    for text in [
+        format!("{inputs:?}"),
+        format!("{host:?}"),
+        format!("{out:?}"),
+    ] {
+        for s in [
+            fixtures::BACKUP_IDENTITY,
+            fixtures::CALLBACK_SECRET,
+            fixtures::LOKI_PASSWORD,
+        ] {
+            assert!(!text.contains(s), "a secret leaked into Debug output");
+        }
+    }
+}
