@@ -36,12 +36,13 @@ pub(crate) fn skip<T>(what: &str, hint: &str) -> Option<T> {
     None
 }
 
-/// Looks `name` up on `PATH`, then in `<workspace root>/.ci/venv/bin`.
+/// Looks `name` up in `<workspace root>/.ci/venv/bin` first (the versions
+/// `.ci/install-validators` pins, e.g. Caddy 2.11 over Debian's 2.6), then on `PATH`.
 pub(crate) fn find_binary(name: &str) -> Option<PathBuf> {
     let venv = workspace_root().join(".ci").join("venv").join("bin");
     let path = std::env::var_os("PATH").unwrap_or_default();
-    std::env::split_paths(&path)
-        .chain(std::iter::once(venv))
+    std::iter::once(venv)
+        .chain(std::env::split_paths(&path))
         .map(|dir| dir.join(name))
         .find(|candidate| is_executable(candidate))
         .map(|p| std::path::absolute(&p).unwrap_or(p))
