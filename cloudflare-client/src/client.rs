@@ -49,6 +49,20 @@ pub(crate) struct Inner {
     pub retry: RetryConfig,
     pub request_timeout: Duration,
     pub max_gate_wait: Option<Duration>,
+    /// One in-flight write per ruleset entry point (the Rulesets API rejects concurrent updates).
+    pub ruleset_locks:
+        std::sync::Mutex<std::collections::HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+}
+
+impl Inner {
+    /// The write lock of one entry point (`zone/phase`).
+    pub fn ruleset_lock(&self, key: &str) -> Arc<tokio::sync::Mutex<()>> {
+        let mut locks = self
+            .ruleset_locks
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        locks.entry(key.to_owned()).or_default().clone()
+    }
 }
 
 impl std::fmt::Debug for Client {
@@ -263,6 +277,7 @@ impl ClientBuilder {
                 retry: self.retry.unwrap_or_default(),
                 request_timeout,
                 max_gate_wait: self.max_gate_wait,
+                ruleset_locks: std::sync::Mutex::default(),
             }),
         })
     }

@@ -130,7 +130,8 @@ pub(crate) struct FileDoc<'a> {
     content: Text,
     #[serde(skip_serializing_if = "Option::is_none")]
     owner: Option<&'a str>,
-    permissions: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    permissions: Option<String>,
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     append: bool,
     #[serde(skip_serializing_if = "std::ops::Not::not")]
@@ -158,6 +159,9 @@ struct PhoneHomeDoc<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     tries: Option<u32>,
 }
+
+/// cloud-init's default `permissions` for `write_files`.
+pub(crate) const DEFAULT_MODE: u32 = 0o644;
 
 /// Shell test used as the `power_state` condition when only a pending reboot should act.
 pub(crate) const REBOOT_REQUIRED_CONDITION: &str = "test -f /var/run/reboot-required";
@@ -188,7 +192,8 @@ fn file_doc<'a>(f: &'a WriteFile, compressed: Option<&String>) -> FileDoc<'a> {
         encoding,
         content,
         owner: (f.owner != "root:root").then_some(f.owner.as_str()),
-        permissions: format!("{:04o}", f.mode),
+        // cloud-init's default is 0644; leaving it out saves ~20 bytes per file of the budget.
+        permissions: (f.mode != DEFAULT_MODE).then(|| format!("{:04o}", f.mode)),
         append: f.append,
         defer: f.defer,
     }

@@ -78,7 +78,11 @@ async fn run(clients: Vec<Client>, sim: &Simulator, naive: bool) -> Run {
     for task in tasks {
         errors += task.await.unwrap_or(1);
     }
-    Run { makespan: start.elapsed(), http_429: sim.count_status(429), errors }
+    Run {
+        makespan: start.elapsed(),
+        http_429: sim.count_status(429),
+        errors,
+    }
 }
 
 fn gated(sim: &Simulator) -> Client {
@@ -109,8 +113,16 @@ async fn bench() -> Run {
     println!("{}", naive_two.line("two clients, naive baseline"));
     println!(
         "targets: one client ratio <= 1.01 with 0 x 429 and 0 errors ({}); two clients ratio <= 1.05 with 0 errors ({})",
-        if one.ratio() <= 1.01 && one.http_429 == 0 && one.errors == 0 { "met" } else { "MISSED" },
-        if two.ratio() <= 1.05 && two.errors == 0 { "met" } else { "MISSED" },
+        if one.ratio() <= 1.01 && one.http_429 == 0 && one.errors == 0 {
+            "met"
+        } else {
+            "MISSED"
+        },
+        if two.ratio() <= 1.05 && two.errors == 0 {
+            "met"
+        } else {
+            "MISSED"
+        },
     );
     one
 }

@@ -1,2 +1,22 @@
-//! Shared helpers for the runnable examples in `examples/examples/`.
+//! Shared code of the runnable examples in `examples/examples/`.
+//!
+//! The examples keep their `main` short: the work lives here so the integration tests can run
+//! exactly what `cargo run --example NAME` runs.
+//!
+//! - [`backends`]: real API or built-in simulator, chosen from `HCLOUD_TOKEN` /
+//!   `CLOUDFLARE_API_TOKEN`.
+//! - [`progress`]: step lines and a ticker on long waits.
+//! - [`error`]: one error type for the examples, printed with its whole cause chain.
+//! - [`host`]: the hardened cloud-init document for one host, from policy values.
+//! - [`provision`]: the end-to-end provisioning flow (cloud-init, firewall, server, DNS).
 #![forbid(unsafe_code)]
+
+pub mod backends;
+pub mod error;
+pub mod host;
+pub mod progress;
+pub mod provision;
+
+pub use backends::Backends;
+pub use error::{Error, Result, exit_on_error};
+pub use progress::Progress;

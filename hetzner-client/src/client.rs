@@ -363,7 +363,9 @@ impl Client {
                     inner.gate.exhausted(budget);
                     // Without a gate nothing else paces the retry: back off instead.
                     let wait = if inner.gate.is_enabled() {
-                        at_least
+                        // Jitter, so that clients sharing a project do not stay in lock-step
+                        // with the server's refill (one would starve).
+                        at_least.max(Duration::from_secs_f64(rand::random::<f64>()))
                     } else {
                         at_least.max(inner.retry.backoff(budget_waits, rand::random::<f64>()))
                     };

@@ -1,5 +1,78 @@
 //! Rate-limited, retrying, typed async client for the Hetzner Cloud API, with an in-process
 //! simulator.
+//!
+//! # Quick start
+//!
+//! Build a client from `HCLOUD_TOKEN` (and optionally `HCLOUD_ENDPOINT`) with
+//! [`Client::from_env`], or configure one with [`Client::builder`]. With the `simulator`
+//! feature, `Client::simulated(&sim)` talks to an in-process fake of the API instead, which is
+//! what this example (and the crate's tests) use:
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread", start_paused = true)]
+//! # async fn main() -> hetzner_client::Result<()> {
+//! use hetzner_client::models::firewall::{FirewallRule, Protocol};
+//! use hetzner_client::names::opaque_server_name;
+//! use hetzner_client::resources::firewalls::CreateFirewall;
+//! use hetzner_client::resources::servers::CreateServer;
+//! use hetzner_client::simulator::Simulator;
+//! use hetzner_client::{Client, LabelSelector, Labels, ListParams};
+//!
+//! let sim = Simulator::new();
+//! let client = Client::simulated(&sim)?;
+//!
+//! let firewall = client
+//!     .firewalls()
+//!     .create(&CreateFirewall::new("web").rule(FirewallRule::inbound(Protocol::Tcp, Some("443"), ["0.0.0.0/0", "::/0"])))
+//!     .await?;
+//! let labels = Labels::new().with("managed-by", "fleet")?.with("region", "fsn1")?;
+//! let created = client
+//!     .servers()
+//!     .create(
+//!         &CreateServer::new(opaque_server_name("fsn1")?, "cx22", "ubuntu-24.04")
+//!             .location("fsn1")
+//!             .firewall(firewall.firewall.id)
+//!             .labels(labels)
+//!             .user_data("#cloud-config\n"),
+//!     )
+//!     .await?;
+//! client.actions().wait_for(&created.actions()).await?;
+//!
+//! let fleet = client.servers().list(&ListParams::default().selector(LabelSelector::new().eq("managed-by", "fleet")).into()).await?;
+//! assert_eq!(fleet.items.len(), 1);
+//! # Ok(()) }
+//! ```
+//!
+//! # What every call goes through
+//!
+//! - **Validation first.** Labels (Hetzner's key/value rules; values that look like emails,
+//!   UUIDs or payment ids are refused), RFC 1123 server names, `user_data` <= 32 KiB, firewall
+//!   limits (50 rules, 100 CIDRs per rule, 255-character descriptions): a bad value is an
+//!   [`Error::Invalid`] naming the field, and nothing is sent.
+//! - **Rate gate.** A local token bucket like the server's (3600 per hour, +1 per second)
+//!   paces requests before they leave, lowers its estimate from `RateLimit-Remaining`, and
+//!   waits by default ([`RateLimitPolicy::fail_fast`] returns [`Error::RateLimited`] instead).
+//!   Its state sits behind [`rate_limit::RateLimitState`], so replicas can share one budget.
+//! - **Retries.** [`RetryPolicy::decide`] is a pure function: idempotent requests retry on
+//!   timeouts, lost connections, 408/429/5xx and the codes `conflict`, `rate_limit_exceeded`,
+//!   `bad_gateway`, `timeout`, with full-jitter exponential backoff and a capped `Retry-After`.
+//!   A POST that may have been applied is never replayed: creates look the resource up by its
+//!   unique name and return it (`reconciled: true`).
+//! - **Errors.** One [`Error`] with the API's code, message, details (the `invalid_input` field
+//!   list), status and `X-Correlation-Id`; `is_not_found`, `is_retryable`, `is_rate_limited`.
+//!   The token is a `SecretString`, sent in a header marked sensitive, and never printed.
+//! - **Forward compatibility.** API enums keep unknown values (`Unknown(String)`), unknown
+//!   fields are ignored, nullable fields are `Option`, and decode errors name the JSON path.
+//! - **Pagination and actions.** `list` returns one [`Page`]; `stream` walks every page
+//!   lazily, 50 at a time. `actions().wait_for` polls running actions in batches of 25 with
+//!   backoff and a deadline, and returns the action's own error on failure.
+//!
+//! # Features
+//!
+//! - `hardening-model` (default): [`policy::rules_from_policy`] turns
+//!   `hardening_model::firewall::hetzner::HetznerRule` values into firewall rules, so the SSH
+//!   port and allowed ranges come from the same values as the host configuration.
+//! - `simulator`: the in-process fake API (module `simulator`), with fault injection.
 #![forbid(unsafe_code)]
 #![warn(clippy::print_stdout, clippy::print_stderr)]
 

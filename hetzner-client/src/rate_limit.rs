@@ -16,6 +16,9 @@ use tokio::time::Instant;
 /// Hetzner's documented default: 3600 requests per hour and project.
 pub const DEFAULT_LIMIT: u32 = 3600;
 
+/// The smallest share of the refill a client backs off to after repeated 429s.
+const MIN_SHARE: f64 = 1.0 / 32.0;
+
 /// Which budget a request draws from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Budget {
@@ -74,6 +77,10 @@ struct Bucket {
     tokens: f64,
     updated: Instant,
     next_ticket: u64,
+    /// Share of the refill this client takes (1 alone; halved on every 429, so clients that
+    /// unknowingly share a project settle on splitting it; regrown while the server reports
+    /// spare budget).
+    share: f64,
 }
 
 impl Bucket {
@@ -85,17 +92,18 @@ impl Bucket {
             tokens: capacity,
             updated: now,
             next_ticket: 0,
+            share: 1.0,
         }
     }
 
     fn refill(&mut self, now: Instant) {
         let elapsed = now.saturating_duration_since(self.updated).as_secs_f64();
-        self.tokens = (self.tokens + elapsed * self.per_second).min(self.capacity);
+        self.tokens = (self.tokens + elapsed * self.per_second * self.share).min(self.capacity);
         self.updated = now;
     }
 
     fn wait_for_one(&self) -> Duration {
-        Duration::from_secs_f64(((1.0 - self.tokens) / self.per_second).max(0.0))
+        Duration::from_secs_f64(((1.0 - self.tokens) / (self.per_second * self.share)).max(0.0))
     }
 }
 
@@ -177,6 +185,10 @@ impl RateLimitState for LocalBucket {
             let reserved_after = bucket.next_ticket.saturating_sub(ticket + 1);
             #[allow(clippy::cast_precision_loss)]
             let estimate = f64::from(remaining) - reserved_after as f64;
+            if estimate >= 1.0 && bucket.share < 1.0 {
+                // The server holds budget beyond what we have queued: take more of the refill.
+                bucket.share = (bucket.share + 0.05).min(1.0);
+            }
             bucket.tokens = bucket.tokens.min(estimate);
         }
     }
@@ -186,6 +198,7 @@ impl RateLimitState for LocalBucket {
         let bucket = &mut buckets[index(budget)];
         bucket.refill(now);
         bucket.tokens = bucket.tokens.min(0.0);
+        bucket.share = (bucket.share * 0.5).max(MIN_SHARE);
     }
 }
 

@@ -1,4 +1,5 @@
 //! Fault injection: zero duplicates and zero lost results.
+#![allow(clippy::unwrap_used)]
 
 use std::time::Duration;
 

@@ -1,4 +1,5 @@
 //! End-to-end flows against the simulator, under tokio's paused clock.
+#![allow(clippy::unwrap_used)]
 
 use std::time::Duration;
 
@@ -296,7 +297,7 @@ async fn failed_actions_and_deadlines_surface_as_typed_errors() {
     let policy = hetzner_client::PollPolicy::default().timeout(Duration::from_secs(60));
     match client
         .actions()
-        .wait_with(&[action.clone()], policy)
+        .wait_with(std::slice::from_ref(&action), policy)
         .await
         .unwrap_err()
     {

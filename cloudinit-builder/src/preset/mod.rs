@@ -19,6 +19,7 @@ mod part;
 mod promtail;
 mod ready;
 mod rendered;
+mod runbook;
 mod sshd;
 mod stack;
 
@@ -33,6 +34,7 @@ pub use part::{Contribution, Part, Slot, Stage};
 pub use promtail::{PROMTAIL_CONFIG, PROMTAIL_PASSWORD, Promtail};
 pub use ready::{FAILED_MARKER, READY_ENV, READY_SCRIPT, ReadyCallback};
 pub use rendered::RenderedPart;
+pub use runbook::{APP_DATA_VOLUME, APT_TEMPLATES_DIR, RunbookInputs, STACK_DIR};
 pub use sshd::{SSHD_APPLY_SCRIPT, STAGING_DIR, Sshd};
 pub use stack::ComposeStack;
 

@@ -34,11 +34,20 @@ pub const FAILED_MARKER: &str = "/var/lib/hardened-host/failed";
 /// ```
 #[derive(Debug, Clone)]
 pub struct ReadyCallback {
-    health_url: String,
+    health: Health,
     callback_url: String,
     secret: Secret,
     attempts: u32,
     interval_secs: u32,
+}
+
+/// How the script decides the app is up.
+#[derive(Debug, Clone)]
+enum Health {
+    /// An HTTP URL answering 2xx.
+    Http(String),
+    /// A Compose service whose container health check reports `healthy`.
+    Compose { dir: String, service: String },
 }
 
 fn check_url(field: &str, url: &str, schemes: &[&str]) -> Result<()> {
@@ -71,7 +80,32 @@ impl ReadyCallback {
         check_url("ready.health_url", health_url, &["http://", "https://"])?;
         check_url("ready.callback_url", callback_url, &["https://"])?;
         Ok(Self {
-            health_url: health_url.to_owned(),
+            health: Health::Http(health_url.to_owned()),
+            callback_url: callback_url.to_owned(),
+            secret,
+            attempts: 60,
+            interval_secs: 5,
+        })
+    }
+
+    /// Waits for the Compose `service` of the project in `dir` to report `healthy` (its own
+    /// health check), for stacks whose app is not published on the host (the hardened stack
+    /// keeps it on an internal network, so the runbook's `curl localhost:3000` cannot reach it).
+    pub fn compose_healthy(
+        dir: &str,
+        service: &str,
+        callback_url: &str,
+        secret: Secret,
+    ) -> Result<Self> {
+        let dir = hardening_model::values::AbsPath::new(dir)
+            .map_err(|e| Error::from(e).within("ready.dir"))?;
+        hardening_model::values::check_token("ready.service", service, &[])?;
+        check_url("ready.callback_url", callback_url, &["https://"])?;
+        Ok(Self {
+            health: Health::Compose {
+                dir: dir.as_str().to_owned(),
+                service: service.to_owned(),
+            },
             callback_url: callback_url.to_owned(),
             secret,
             attempts: 60,
@@ -102,7 +136,8 @@ if [ -e {failed} ]; then
   exit 1
 fi
 attempt=0
-until curl -fsS -o /dev/null --max-time 5 {health}; do
+{probe}
+until healthy; do
   attempt=$((attempt + 1))
   if [ "$attempt" -ge {attempts} ]; then
     logger -p daemon.crit -t hardened-ready "app not healthy after {attempts} attempts"
@@ -119,7 +154,17 @@ logger -p daemon.info -t hardened-ready "reported ready"
 "#,
             env = READY_ENV,
             failed = FAILED_MARKER,
-            health = quote(&self.health_url),
+            probe = match &self.health {
+                Health::Http(url) => format!(
+                    "healthy() {{ curl -fsS -o /dev/null --max-time 5 {}; }}",
+                    quote(url)
+                ),
+                Health::Compose { dir, service } => format!(
+                    "healthy() {{\n  id=$(docker compose --project-directory {} ps -q {}) || return 1\n  [ -n \"$id\" ] && [ \"$(docker inspect --format '{{{{.State.Health.Status}}}}' \"$id\")\" = healthy ]\n}}",
+                    quote(dir),
+                    quote(service)
+                ),
+            },
             callback = quote(&self.callback_url),
             attempts = self.attempts,
             interval = self.interval_secs,

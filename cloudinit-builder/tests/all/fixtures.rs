@@ -6,9 +6,10 @@ use std::io::Read as _;
 use base64::Engine as _;
 use cloudinit_builder::preset::*;
 use cloudinit_builder::*;
-use hardening_model::RenderedFile;
-use hardening_model::presets::firewall::{baseline, cloudflare_fallback_ranges};
-use hardening_model::values::Port;
+use hardening_model::docker::ImageRef;
+use hardening_model::presets::firewall::cloudflare_fallback_ranges;
+use hardening_model::presets::stack::StackImages;
+use hardening_model::values::{Domain, Port};
 
 use crate::support::{ADMIN_KEY, FALCO_KEY};
 
@@ -42,93 +43,54 @@ pub const FULL: Choices = Choices {
     falco: Some(FalcoDriver::ModernBpf),
 };
 
-pub fn host(choices: Choices) -> HardenedHost {
-    let policy = baseline(
+fn image(name: &str, fill: char) -> ImageRef {
+    ImageRef::parse(&format!("{name}@sha256:{}", fill.to_string().repeat(64))).unwrap()
+}
+
+/// The inputs of the full runbook preset for one choice of optional parts.
+pub fn inputs(choices: Choices) -> RunbookInputs {
+    let mut inputs = RunbookInputs::new(
+        admin(),
         Port::new(SSH_PORT).unwrap(),
-        &["203.0.113.0/24".parse().unwrap()],
-        &cloudflare_fallback_ranges(),
-        choices
-            .wazuh
-            .then_some(&["198.51.100.10/32".parse().unwrap()][..]),
+        cloudflare_fallback_ranges(),
+        Domain::new("app.example.com").unwrap(),
+        StackImages {
+            caddy: image("caddy:2-alpine", 'a'),
+            app: image("registry.example.com/team/app:1.4.2", 'b'),
+            node_exporter: image("prom/node-exporter:v1.8.2", 'c'),
+        },
+        Port::new(3000).unwrap(),
+        "0.0.0.0".parse().unwrap(),
+        "https://control.example.com/api/instances/ready",
+        Secret::new(CALLBACK_SECRET).unwrap(),
+        Secret::new(BACKUP_IDENTITY).unwrap(),
     )
-    .unwrap();
-    let mut host = HardenedHost::new(admin())
-        .set(Firewall::new(policy))
-        .set(sshd_part())
-        .set(DockerEngine::new([RenderedFile::root(
-            "/etc/docker/daemon.json",
-            0o644,
-            "{\n  \"icc\": false,\n  \"no-new-privileges\": true,\n  \"live-restore\": true,\n  \"userland-proxy\": false\n}\n",
-        )]))
-        .set(stack_part())
-        .set(
-            Promtail::new(
-                "https://logs.example.com/loki/api/v1/push",
-                "host-1",
-                Secret::new(LOKI_PASSWORD).unwrap(),
-                FALCO_KEY,
-            )
-            .unwrap(),
+    .admin_sources(["203.0.113.0/24".parse().unwrap()])
+    .promtail(
+        Promtail::new(
+            "https://logs.example.com/loki/api/v1/push",
+            "host-1",
+            Secret::new(LOKI_PASSWORD).unwrap(),
+            FALCO_KEY,
         )
-        .set(
-            Backups::new("/srv/app/data", "/srv/app", Secret::new(BACKUP_IDENTITY).unwrap())
-                .unwrap(),
+        .unwrap(),
+    );
+    inputs = if choices.wazuh {
+        inputs.integrity(
+            Integrity::wazuh("wazuh.example.com", "app-hosts", FALCO_KEY, STACK_DIR).unwrap(),
+            ["198.51.100.10/32".parse().unwrap()],
         )
-        .set(
-            ReadyCallback::new(
-                "http://127.0.0.1:3000/health",
-                "https://control.example.com/api/instances/ready",
-                Secret::new(CALLBACK_SECRET).unwrap(),
-            )
-            .unwrap(),
-        );
-    host = if choices.wazuh {
-        host.set(Integrity::wazuh("wazuh.example.com", "app-hosts", FALCO_KEY, "/srv/app").unwrap())
     } else {
-        host.set(Integrity::Aide)
+        inputs.integrity(Integrity::Aide, [])
     };
     if let Some(driver) = choices.falco {
-        host = host.set(Falco::new(driver, "app", FALCO_KEY).unwrap());
+        inputs = inputs.falco(Falco::new(driver, "stack-app", FALCO_KEY).unwrap());
     }
-    host
+    inputs
 }
 
-pub fn sshd_part() -> Sshd {
-    Sshd::new(
-        [RenderedFile::root(
-            "/etc/ssh/sshd_config.d/10-hardening.conf",
-            0o644,
-            format!(
-                "Port {SSH_PORT}\nPermitRootLogin no\nPasswordAuthentication no\nKbdInteractiveAuthentication no\n\
-                 PubkeyAuthentication yes\nAllowUsers admin\nMaxAuthTries 3\nLoginGraceTime 20\n\
-                 HostKey /etc/ssh/ssh_host_ed25519_key\nKexAlgorithms sntrup761x25519-sha512@openssh.com,curve25519-sha256\n"
-            ),
-        )],
-        [RenderedFile::root(
-            "/etc/systemd/system/ssh.socket.d/10-port.conf",
-            0o644,
-            format!(
-                "[Socket]\nListenStream=\nListenStream=0.0.0.0:{SSH_PORT}\nListenStream=[::]:{SSH_PORT}\n"
-            ),
-        )],
-    )
-}
-
-pub fn stack_part() -> ComposeStack {
-    ComposeStack::new(
-        "/srv/app",
-        RenderedFile::root(
-            "/srv/app/compose.yaml",
-            0o644,
-            "services:\n  caddy:\n    image: caddy@sha256:0000000000000000000000000000000000000000000000000000000000000000\n    ports:\n      - \"80:80\"\n      - \"443:443\"\n    read_only: true\n    security_opt:\n      - no-new-privileges:true\n    volumes:\n      - ./Caddyfile:/etc/caddy/Caddyfile:ro\n  app:\n    image: ghcr.io/example/app@sha256:1111111111111111111111111111111111111111111111111111111111111111\n    read_only: true\n    cap_drop: [ALL]\n    security_opt:\n      - no-new-privileges:true\n    volumes:\n      - ./data:/app/data\n",
-        ),
-        [RenderedFile::root(
-            "/srv/app/Caddyfile",
-            0o644,
-            "{\n\tadmin off\n}\n\napp.example.com {\n\treverse_proxy app:3000\n}\n",
-        )],
-    )
-    .unwrap()
+pub fn host(choices: Choices) -> HardenedHost {
+    HardenedHost::runbook(&inputs(choices)).unwrap()
 }
 
 /// A file as it ends up on the host, decoded from the rendered user-data.
@@ -172,7 +134,11 @@ pub fn extract_files(user_data: &str) -> BTreeMap<String, HostFile> {
             f["path"].as_str().unwrap().to_owned(),
             HostFile {
                 content: bytes,
-                permissions: f["permissions"].as_str().unwrap().to_owned(),
+                permissions: f
+                    .get("permissions")
+                    .and_then(|p| p.as_str())
+                    .unwrap_or("0644")
+                    .to_owned(),
                 owner: f
                     .get("owner")
                     .and_then(|o| o.as_str())

@@ -2,6 +2,7 @@
 //!
 //! Each function documents where it departs from the runbook and why.
 
+pub mod baseline;
 pub mod firewall;
 pub mod host;
 pub mod stack;

@@ -53,7 +53,8 @@ impl SshSocket {
     /// `/etc/systemd/system/ssh.socket.d/listen.conf` (mode 0644).
     ///
     /// `BindIPv6Only=ipv6-only` keeps the `[::]` socket from also claiming IPv4, which would
-    /// collide with the explicit `0.0.0.0` socket.
+    /// collide with the explicit `0.0.0.0` socket. A kernel booted with `ipv6.disable=1`
+    /// cannot open the `[::]` socket at all; such hosts are not supported by this drop-in.
     pub fn dropin(&self) -> RenderedFile {
         let p = self.port;
         RenderedFile::root(

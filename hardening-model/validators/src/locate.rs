@@ -36,8 +36,10 @@ pub(crate) fn skip<T>(what: &str, hint: &str) -> Option<T> {
     None
 }
 
-/// Looks `name` up in `<workspace root>/.ci/venv/bin` first (the versions
-/// `.ci/install-validators` pins, e.g. Caddy 2.11 over Debian's 2.6), then on `PATH`.
+/// Looks `name` up in `<workspace root>/.ci/venv/bin`, then on `PATH`.
+///
+/// The venv comes first: `.ci/install-validators` pins its tools there, and some are newer than
+/// the distribution's (Caddy 2.11 there against Debian's 2.6, which lacks `trusted_proxies`).
 pub(crate) fn find_binary(name: &str) -> Option<PathBuf> {
     let venv = workspace_root().join(".ci").join("venv").join("bin");
     let path = std::env::var_os("PATH").unwrap_or_default();

@@ -4,6 +4,8 @@ use http::Method;
 use serde_json::{Value, json};
 
 use super::state::{Effect, Query, Reply, SimServer, State, check_labels, list};
+use crate::models::IdRef;
+use crate::models::firewall::{AppliedTo, ApplyToType};
 use crate::models::image::{Image, ImageProtection, ImageStatus, ImageType};
 use crate::models::server::{Ipv4, Ipv6, PublicNet, Server, ServerProtection, ServerStatus};
 use crate::names::validate_hostname;
@@ -43,6 +45,11 @@ pub(crate) fn route(
                 return Reply::not_found();
             };
             state.servers.remove(&id);
+            for firewall in state.firewalls.values_mut() {
+                firewall
+                    .applied_to
+                    .retain(|a| a.server.is_none_or(|s| s.id != id));
+            }
             let action = state.start_action("delete_server", &[(id, "server")], None);
             Reply::json(200, json!({ "action": action }))
         }
@@ -193,6 +200,16 @@ fn create(state: &mut State, body: &Value) -> Reply {
         primary_disk_size: 40,
         placement_group: None,
     };
+    for fw in &firewalls {
+        if let Some(firewall) = state.firewalls.get_mut(fw) {
+            firewall.applied_to.push(AppliedTo {
+                kind: ApplyToType::Server,
+                server: Some(IdRef { id }),
+                label_selector: None,
+                applied_to_resources: Vec::new(),
+            });
+        }
+    }
     state.servers.insert(
         id,
         SimServer {

@@ -167,6 +167,50 @@ impl<'a> DnsApi<'a> {
         }
     }
 
+    /// Every record matching `filter` as a lazy stream: a page is fetched only when the previous
+    /// one is used up, and the walk stops on the last page.
+    ///
+    /// ```no_run
+    /// # async fn run(client: cloudflare_client::Client) -> cloudflare_client::Result<()> {
+    /// use futures::TryStreamExt;
+    /// use cloudflare_client::resources::dns::DnsFilter;
+    /// let dns = client.dns("023e105f4ecef8ad9ca31a8372d0c353");
+    /// let mut records = std::pin::pin!(dns.stream(&DnsFilter::default()));
+    /// while let Some(record) = records.try_next().await? {
+    ///     println!("{} {}", record.name, record.content);
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn stream(
+        &self,
+        filter: &DnsFilter,
+    ) -> impl futures::Stream<Item = Result<DnsRecord>> + '_ {
+        let first = filter.page.unwrap_or(1).max(1);
+        let state = (
+            filter.clone(),
+            Some(first),
+            std::collections::VecDeque::<DnsRecord>::new(),
+        );
+        futures::stream::try_unfold(
+            state,
+            move |(mut filter, mut next, mut buffered)| async move {
+                loop {
+                    if let Some(record) = buffered.pop_front() {
+                        return Ok(Some((record, (filter, next, buffered))));
+                    }
+                    let Some(page) = next else { return Ok(None) };
+                    filter.page = Some(page);
+                    let p = self.list(&filter).await?;
+                    next = (p.info.has_next_page() && !p.items.is_empty()).then_some(page + 1);
+                    buffered.extend(p.items);
+                    if buffered.is_empty() {
+                        return Ok(None);
+                    }
+                }
+            },
+        )
+    }
+
     /// Get one record.
     pub async fn get(&self, record_id: &str) -> Result<DnsRecord> {
         Ok(self

@@ -99,6 +99,7 @@ impl<'a> RulesetsApi<'a> {
     }
 
     /// Replace the phase's rules (creating the entry point if needed). Idempotent: `PUT`.
+    /// Writes to the same entry point through one client are serialised.
     ///
     /// ```no_run
     /// # async fn run(client: cloudflare_client::Client) -> cloudflare_client::Result<()> {
@@ -118,16 +119,14 @@ impl<'a> RulesetsApi<'a> {
         description: &str,
         rules: &[Rule],
     ) -> Result<Ruleset> {
-        Ok(self
+        let spec = put_entrypoint_request(&self.zone_id, phase, description, rules)?;
+        // One in-flight write per entry point: the API rejects concurrent updates of a ruleset.
+        let lock = self
             .client
-            .send(&put_entrypoint_request(
-                &self.zone_id,
-                phase,
-                description,
-                rules,
-            )?)
-            .await?
-            .result)
+            .inner
+            .ruleset_lock(&format!("{}/{}", self.zone_id, phase));
+        let _guard = lock.lock().await;
+        Ok(self.client.send(&spec).await?.result)
     }
 
     /// One page of the zone's rulesets (without rules); continue with `page.info.next_cursor()`.

@@ -1,0 +1,109 @@
+//! Provision one hardened host: cloud-init, Hetzner firewall, server, proxied DNS record.
+//!
+//! Offline by default (built-in simulators); real with `HCLOUD_TOKEN` and
+//! `CLOUDFLARE_API_TOKEN`. Re-running with the same `--instance-id` reuses what exists.
+//!
+//! ```text
+//! cargo run --example provision -- --instance-id inst-0042 --subdomain acme --zone example.com
+//! ```
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use examples::provision::{ProvisionRequest, provision};
+use examples::{Backends, Error, Progress, exit_on_error};
+use hardening_model::IpNet;
+
+/// Provision one hardened Ubuntu 24.04 host on Hetzner Cloud behind Cloudflare.
+#[derive(Debug, Parser)]
+#[command(version, about, long_about = None)]
+struct Args {
+    /// Stable instance id (lowercase letters, digits, '-'); re-runs with it reuse what exists.
+    #[arg(long, default_value = "inst-0001")]
+    instance_id: String,
+    /// Customer subdomain (one DNS label) below --zone.
+    #[arg(long, default_value = "demo")]
+    subdomain: String,
+    /// Cloudflare zone the record goes into.
+    #[arg(long, default_value = "example.com")]
+    zone: String,
+    /// Hetzner location.
+    #[arg(long, default_value = "fsn1")]
+    location: String,
+    /// Hetzner server type.
+    #[arg(long, default_value = "cx22")]
+    server_type: String,
+    /// Hetzner image.
+    #[arg(long, default_value = "ubuntu-24.04")]
+    image: String,
+    /// SSH port (default: random for a new instance, the labelled one for an existing one).
+    #[arg(long)]
+    ssh_port: Option<u16>,
+    /// Admin login name.
+    #[arg(long, default_value = "admin")]
+    admin_user: String,
+    /// File with the admin's OpenSSH public key (required with HCLOUD_TOKEN).
+    #[arg(long)]
+    admin_key_file: Option<std::path::PathBuf>,
+    /// CIDR allowed to reach SSH (repeatable; anywhere when omitted).
+    #[arg(long = "admin-cidr")]
+    admin_cidrs: Vec<IpNet>,
+    /// Name of a Hetzner SSH key to attach (repeatable).
+    #[arg(long = "hetzner-ssh-key")]
+    hetzner_ssh_keys: Vec<String>,
+    /// Caddy image pinned by digest (required with HCLOUD_TOKEN).
+    #[arg(long)]
+    caddy_image: Option<String>,
+    /// Application image pinned by digest (required with HCLOUD_TOKEN).
+    #[arg(long)]
+    app_image: Option<String>,
+    /// node_exporter image pinned by digest (required with HCLOUD_TOKEN).
+    #[arg(long)]
+    node_exporter_image: Option<String>,
+}
+
+async fn run(args: Args) -> examples::Result<()> {
+    let backends = Backends::from_env(&args.zone)?;
+    let real = backends.hetzner_sim.is_none();
+    let mut request = ProvisionRequest::new(&args.instance_id, &args.subdomain, &args.zone);
+    request.location = args.location;
+    request.server_type = args.server_type;
+    request.image = args.image;
+    request.ssh_port = args.ssh_port;
+    request.admin_user = args.admin_user;
+    request.admin_sources = args.admin_cidrs;
+    request.hetzner_ssh_keys = args.hetzner_ssh_keys;
+    let required = |field: &str, value: Option<String>, demo: String| match value {
+        Some(v) => Ok(v),
+        None if real => Err(Error::invalid(field, "required when HCLOUD_TOKEN is set")),
+        None => Ok(demo),
+    };
+    request.caddy_image = required("caddy_image", args.caddy_image, request.caddy_image)?;
+    request.app_image = required("app_image", args.app_image, request.app_image)?;
+    request.node_exporter_image = required(
+        "node_exporter_image",
+        args.node_exporter_image,
+        request.node_exporter_image,
+    )?;
+    let key =
+        match args.admin_key_file {
+            Some(path) => Some(std::fs::read_to_string(&path).map_err(|e| {
+                Error::invalid("admin_key_file", format!("{}: {e}", path.display()))
+            })?),
+            None => None,
+        };
+    request.admin_key = required(
+        "admin_key_file",
+        key.map(|k| k.trim().to_owned()),
+        request.admin_key,
+    )?;
+
+    let summary = provision(&backends, &request, &Progress::stderr()).await?;
+    println!("{summary}");
+    Ok(())
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    exit_on_error(run(Args::parse()).await)
+}

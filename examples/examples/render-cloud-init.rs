@@ -1,0 +1,122 @@
+//! Renders the full hardened first-boot document (the runbook's Appendix A with its errata
+//! fixed) and prints its size against Hetzner's 32 KiB `user_data` budget.
+//!
+//! ```sh
+//! cargo run --example render-cloud-init -- --out user-data.yaml
+//! ```
+//!
+//! Secrets come from the environment (`CALLBACK_SECRET`, `BACKUP_AGE_IDENTITY`,
+//! `LOKI_PASSWORD`); without them obvious placeholders are used so the example runs offline.
+//! They are written only into root-owned `0600` files of the document and never printed.
+
+use std::path::PathBuf;
+
+use clap::Parser;
+use cloudinit_builder::preset::{
+    Falco, FalcoDriver, HardenedHost, Integrity, Promtail, RunbookInputs,
+};
+use cloudinit_builder::{Secret, SshPublicKey, User};
+use hardening_model::docker::ImageRef;
+use hardening_model::presets::firewall::cloudflare_fallback_ranges;
+use hardening_model::presets::stack::StackImages;
+use hardening_model::values::{Domain, Port};
+
+/// Placeholder repository key (replace with the real ASCII-armoured keys of the Falco and
+/// Grafana repositories).
+const PLACEHOLDER_KEY: &str = "-----BEGIN PGP PUBLIC KEY BLOCK-----\n\nreplace-with-the-repository-key\n-----END PGP PUBLIC KEY BLOCK-----\n";
+
+#[derive(Parser)]
+#[command(about = "Render the hardened cloud-init user-data and report its size")]
+struct Args {
+    /// Where to write the user-data.
+    #[arg(long, default_value = "user-data.yaml")]
+    out: PathBuf,
+    /// The one SSH port (sshd, ssh.socket, ufw, nftables, DOCKER-USER, Hetzner).
+    #[arg(long, default_value_t = 42022)]
+    ssh_port: u16,
+    /// The site Caddy serves.
+    #[arg(long, default_value = "app.example.com")]
+    domain: String,
+    /// The admin's public key.
+    #[arg(
+        long,
+        default_value = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGx4bXBsZS1rZXktZm9yLXRlc3Rz admin@example"
+    )]
+    admin_key: String,
+    /// The control plane's ready endpoint.
+    #[arg(
+        long,
+        default_value = "https://control.example.com/api/instances/ready"
+    )]
+    callback_url: String,
+}
+
+fn secret(var: &str, placeholder: &str) -> Result<Secret, cloudinit_builder::Error> {
+    match std::env::var(var) {
+        Ok(v) if !v.is_empty() => Secret::new(v),
+        _ => {
+            eprintln!("note: {var} not set, using a placeholder");
+            Secret::new(placeholder)
+        }
+    }
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let args = Args::parse();
+    let image = |name: &str, fill: char| {
+        ImageRef::parse(&format!("{name}@sha256:{}", fill.to_string().repeat(64)))
+    };
+    let admin = User::new("admin")?
+        .groups(["sudo"])?
+        .shell("/bin/bash")?
+        .sudo("ALL=(ALL) NOPASSWD:ALL")?
+        .ssh_key(SshPublicKey::new(args.admin_key.as_str())?);
+    let inputs = RunbookInputs::new(
+        admin,
+        Port::new(args.ssh_port)?,
+        cloudflare_fallback_ranges(),
+        Domain::new(&args.domain)?,
+        StackImages {
+            caddy: image("caddy:2-alpine", 'a')?,
+            app: image("registry.example.com/team/app:1.4.2", 'b')?,
+            node_exporter: image("prom/node-exporter:v1.8.2", 'c')?,
+        },
+        Port::new(3000)?,
+        "0.0.0.0".parse()?,
+        &args.callback_url,
+        secret("CALLBACK_SECRET", "placeholder-callback-secret-change-me")?,
+        secret(
+            "BACKUP_AGE_IDENTITY",
+            "AGE-SECRET-KEY-1PLACEHOLDERPLACEHOLDERPLACEHOLDERPLACEHOLDERPLACEHOLDER00",
+        )?,
+    )
+    .promtail(Promtail::new(
+        "https://logs.example.com/loki/api/v1/push",
+        "fleet-host",
+        secret("LOKI_PASSWORD", "placeholder-loki-password")?,
+        PLACEHOLDER_KEY,
+    )?)
+    .integrity(
+        Integrity::wazuh("wazuh.example.com", "fleet", PLACEHOLDER_KEY, "/opt/stack")?,
+        ["198.51.100.10/32".parse()?],
+    )
+    .falco(Falco::new(
+        FalcoDriver::ModernBpf,
+        "stack-app",
+        PLACEHOLDER_KEY,
+    )?);
+
+    let host = HardenedHost::runbook(&inputs)?;
+    let user_data = host.render()?;
+    std::fs::write(&args.out, user_data.as_str())?;
+    let budget = host.budget_bytes();
+    println!(
+        "wrote {}: {} bytes, budget {} bytes ({} spare); {} files stored as gz+b64",
+        args.out.display(),
+        user_data.len(),
+        budget,
+        budget - user_data.len(),
+        user_data.compressed_files().len()
+    );
+    Ok(())
+}

@@ -1,0 +1,76 @@
+//! The examples' error type and how `main` reports it.
+
+use std::error::Error as StdError;
+use std::process::ExitCode;
+
+/// What can go wrong in an example. Each variant keeps the typed error it wraps as its
+/// `source`, so the printed chain ends with the API's own code and message or the field a
+/// validation rejected.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A command-line or policy value is not acceptable; nothing was sent.
+    #[error("invalid {field}: {reason}")]
+    Invalid {
+        /// The rejected field, e.g. `instance_id`.
+        field: String,
+        /// Why.
+        reason: String,
+    },
+    /// A hardening-model policy value was rejected; nothing was sent.
+    #[error("policy values rejected")]
+    Model(#[from] hardening_model::Error),
+    /// The cloud-init document could not be built or does not fit.
+    #[error("cloud-init document could not be built")]
+    CloudInit(#[from] cloudinit_builder::Error),
+    /// A Hetzner Cloud call (or its client-side validation) failed.
+    #[error("Hetzner Cloud call failed")]
+    Hetzner(#[from] hetzner_client::Error),
+    /// A Cloudflare call (or its client-side validation) failed.
+    #[error("Cloudflare call failed")]
+    Cloudflare(#[from] cloudflare_client::Error),
+    /// The accounts are not in a state the example can work with (e.g. the zone is missing).
+    #[error("{0}")]
+    State(String),
+}
+
+impl Error {
+    /// An [`Error::Invalid`] naming `field`.
+    pub fn invalid(field: impl Into<String>, reason: impl Into<String>) -> Self {
+        Self::Invalid {
+            field: field.into(),
+            reason: reason.into(),
+        }
+    }
+}
+
+/// Result with the examples' [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// The error and every cause below it, one per line:
+///
+/// ```
+/// let err = examples::Error::invalid("subdomain", "must be one DNS label");
+/// assert_eq!(examples::error::chain(&err), "error: invalid subdomain: must be one DNS label");
+/// ```
+pub fn chain(err: &(dyn StdError + 'static)) -> String {
+    let mut out = format!("error: {err}");
+    let mut cause = err.source();
+    while let Some(c) = cause {
+        out.push_str(&format!("\n  caused by: {c}"));
+        cause = c.source();
+    }
+    out
+}
+
+/// Turns `main`'s result into an exit code, printing the error chain to stderr on failure.
+#[allow(clippy::print_stderr)]
+pub fn exit_on_error(result: Result<()>) -> ExitCode {
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("{}", chain(&err));
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,590 @@
+//! The end-to-end provisioning flow behind `cargo run --example provision`.
+//!
+//! Policy values → hardened cloud-init → Hetzner firewall (SSH port and Cloudflare ranges from
+//! the same values) → server with an opaque name and safe labels → wait for its actions →
+//! proxied Cloudflare DNS record for the customer subdomain → [`Summary`].
+//!
+//! Idempotent by instance id: the server carries the label `instance=<id>` and the firewall is
+//! named `fw-<id>`, so a second run finds both (and the DNS record by name) and creates
+//! nothing. The SSH port of an existing instance is read back from its `ssh-port` label, so a
+//! re-run never renders a second, different port.
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")] async fn main() -> examples::Result<()> {
+//! use examples::{Backends, Progress};
+//! use examples::provision::{ProvisionRequest, provision};
+//!
+//! let backends = Backends::simulated("example.com")?;
+//! # backends.hetzner_sim.as_ref().unwrap().set_action_duration(std::time::Duration::from_millis(10));
+//! let request = ProvisionRequest::new("inst-0042", "acme", "example.com");
+//! let first = provision(&backends, &request, &Progress::silent()).await?;
+//! let again = provision(&backends, &request, &Progress::silent()).await?;
+//! assert!(first.created.server && !again.created.any());
+//! assert_eq!(first.server_id, again.server_id);
+//! # Ok(()) }
+//! ```
+
+use std::fmt;
+
+use cloudflare_client::resources::dns::{
+    DnsFilter, DnsRecord, DnsRecordPatch, NewDnsRecord, RecordType,
+};
+use hardening_model::docker::ImageRef;
+use hardening_model::presets::stack::StackImages;
+use hardening_model::values::{Domain, Port, UnixUser};
+use hetzner_client::models::firewall::{ApplyTo, FirewallRule};
+use hetzner_client::models::server::{Server, ServerStatus};
+use hetzner_client::resources::ListParams;
+use hetzner_client::resources::firewalls::CreateFirewall;
+use hetzner_client::resources::servers::{CreateServer, ListServers};
+use hetzner_client::{LabelSelector, Labels};
+use ipnet::IpNet;
+use rand::Rng;
+
+use crate::backends::Backends;
+use crate::error::{Error, Result};
+use crate::host::{
+    DEMO_ADMIN_KEY, DEMO_APP_IMAGE, DEMO_CADDY_IMAGE, DEMO_NODE_EXPORTER_IMAGE, HostPolicy,
+};
+use crate::progress::Progress;
+
+/// Label holding the instance id.
+pub const INSTANCE_LABEL: &str = "instance";
+/// Label holding the SSH port (the same value sshd, ufw, nftables and the firewall use).
+pub const SSH_PORT_LABEL: &str = "ssh-port";
+/// Label marking what this flow manages.
+pub const MANAGED_BY_LABEL: &str = "managed-by";
+/// Value of [`MANAGED_BY_LABEL`].
+pub const MANAGED_BY: &str = "hardened-fleet";
+/// Random SSH ports are drawn from this range (above the common service ports, below the
+/// Linux ephemeral range).
+pub const SSH_PORT_RANGE: std::ops::RangeInclusive<u16> = 20_000..=32_767;
+
+/// What to provision.
+#[derive(Debug, Clone)]
+pub struct ProvisionRequest {
+    /// Stable instance id (lowercase letters, digits, `-`; not personal data): the key that
+    /// makes re-runs find what exists.
+    pub instance_id: String,
+    /// Customer subdomain (one DNS label) below `zone`.
+    pub subdomain: String,
+    /// Cloudflare zone, e.g. `example.com`.
+    pub zone: String,
+    /// Hetzner location, e.g. `fsn1`.
+    pub location: String,
+    /// Hetzner server type, e.g. `cx22`.
+    pub server_type: String,
+    /// Hetzner image, e.g. `ubuntu-24.04`.
+    pub image: String,
+    /// SSH port; random when `None` (and read back from the label when the instance exists).
+    pub ssh_port: Option<u16>,
+    /// The admin login.
+    pub admin_user: String,
+    /// The admin's OpenSSH public key line.
+    pub admin_key: String,
+    /// Sources allowed to reach SSH (anywhere when empty).
+    pub admin_sources: Vec<IpNet>,
+    /// Names of Hetzner SSH keys to attach (so Hetzner sends no root password e-mail).
+    pub hetzner_ssh_keys: Vec<String>,
+    /// Caddy image reference, pinned by digest.
+    pub caddy_image: String,
+    /// Application image reference, pinned by digest.
+    pub app_image: String,
+    /// node_exporter image reference, pinned by digest.
+    pub node_exporter_image: String,
+}
+
+impl ProvisionRequest {
+    /// A request with the defaults: `fsn1`, `cx22`, `ubuntu-24.04`, random SSH port, user
+    /// `admin` with the documentation key, and the placeholder images of [`crate::host`].
+    pub fn new(
+        instance_id: impl Into<String>,
+        subdomain: impl Into<String>,
+        zone: impl Into<String>,
+    ) -> Self {
+        Self {
+            instance_id: instance_id.into(),
+            subdomain: subdomain.into(),
+            zone: zone.into(),
+            location: "fsn1".into(),
+            server_type: "cx22".into(),
+            image: "ubuntu-24.04".into(),
+            ssh_port: None,
+            admin_user: "admin".into(),
+            admin_key: DEMO_ADMIN_KEY.into(),
+            admin_sources: Vec::new(),
+            hetzner_ssh_keys: Vec::new(),
+            caddy_image: DEMO_CADDY_IMAGE.into(),
+            app_image: DEMO_APP_IMAGE.into(),
+            node_exporter_image: DEMO_NODE_EXPORTER_IMAGE.into(),
+        }
+    }
+
+    /// The record name, `<subdomain>.<zone>`.
+    pub fn fqdn(&self) -> String {
+        format!("{}.{}", self.subdomain, self.zone.trim_end_matches('.'))
+    }
+
+    /// Checks every field; the error names the first bad one. Nothing is sent before this.
+    ///
+    /// # Errors
+    /// [`Error::Invalid`] naming the field.
+    pub fn validate(&self) -> Result<()> {
+        check_slug("instance_id", &self.instance_id, 40)?;
+        Labels::new()
+            .with(INSTANCE_LABEL, self.instance_id.as_str())
+            .map_err(|e| Error::invalid("instance_id", e.to_string()))?;
+        check_slug("subdomain", &self.subdomain, 63)?;
+        Domain::new(&self.zone).map_err(|e| Error::invalid("zone", e.to_string()))?;
+        Domain::new(self.fqdn()).map_err(|e| Error::invalid("subdomain", e.to_string()))?;
+        check_slug("location", &self.location, 16)?;
+        check_slug("server_type", &self.server_type, 32)?;
+        if self.image.is_empty()
+            || self.image.len() > 64
+            || self.image.contains(char::is_whitespace)
+        {
+            return Err(Error::invalid(
+                "image",
+                "must be 1-64 characters without spaces",
+            ));
+        }
+        if let Some(port) = self.ssh_port {
+            check_ssh_port(port)?;
+        }
+        UnixUser::new(self.admin_user.as_str())
+            .map_err(|e| Error::invalid("admin_user", e.to_string()))?;
+        for (field, image) in [
+            ("caddy_image", &self.caddy_image),
+            ("app_image", &self.app_image),
+            ("node_exporter_image", &self.node_exporter_image),
+        ] {
+            ImageRef::parse(image).map_err(|e| Error::invalid(field, e.to_string()))?;
+        }
+        Ok(())
+    }
+
+    fn images(&self) -> Result<StackImages> {
+        Ok(StackImages {
+            caddy: ImageRef::parse(&self.caddy_image)?,
+            app: ImageRef::parse(&self.app_image)?,
+            node_exporter: ImageRef::parse(&self.node_exporter_image)?,
+        })
+    }
+
+    fn labels(&self, ssh_port: u16) -> Result<Labels> {
+        Ok(Labels::new()
+            .with(MANAGED_BY_LABEL, MANAGED_BY)?
+            .with(INSTANCE_LABEL, self.instance_id.as_str())?
+            .with(SSH_PORT_LABEL, ssh_port.to_string())?)
+    }
+
+    /// The firewall's unique name, `fw-<instance id>`.
+    pub fn firewall_name(&self) -> String {
+        format!("fw-{}", self.instance_id)
+    }
+}
+
+fn check_slug(field: &str, value: &str, max: usize) -> Result<()> {
+    let ok_chars = value
+        .chars()
+        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+    if value.is_empty() || value.len() > max {
+        return Err(Error::invalid(
+            field,
+            format!("must have 1 to {max} characters"),
+        ));
+    }
+    if !ok_chars || value.starts_with('-') || value.ends_with('-') {
+        return Err(Error::invalid(
+            field,
+            "only lowercase letters, digits and inner '-' are allowed",
+        ));
+    }
+    Ok(())
+}
+
+fn check_ssh_port(port: u16) -> Result<()> {
+    if port < 1024 && port != 22 || port == 80 || port == 443 {
+        return Err(Error::invalid(
+            "ssh_port",
+            "must be 22 or an unprivileged port other than 80 and 443",
+        ));
+    }
+    Ok(())
+}
+
+/// Which resources this run created (all false on a re-run).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Created {
+    /// The server was created.
+    pub server: bool,
+    /// The firewall was created.
+    pub firewall: bool,
+    /// The DNS record was created.
+    pub record: bool,
+}
+
+impl Created {
+    /// Whether anything was created.
+    pub fn any(&self) -> bool {
+        self.server || self.firewall || self.record
+    }
+}
+
+/// What the flow left in place.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Summary {
+    /// Instance id.
+    pub instance_id: String,
+    /// Server id.
+    pub server_id: u64,
+    /// Opaque server name.
+    pub server_name: String,
+    /// Public IPv4, if any.
+    pub ipv4: Option<String>,
+    /// Public IPv6 network, if any.
+    pub ipv6: Option<String>,
+    /// SSH port (sshd, ufw, nftables, Hetzner firewall and the `ssh-port` label).
+    pub ssh_port: u16,
+    /// Firewall id.
+    pub firewall_id: u64,
+    /// Firewall name.
+    pub firewall_name: String,
+    /// The proxied DNS record.
+    pub record: DnsRecord,
+    /// Size of the rendered user_data in bytes (sent only when the server was created).
+    pub user_data_bytes: usize,
+    /// What this run created.
+    pub created: Created,
+    /// What this run changed in place (firewall rules, firewall attachment, DNS record).
+    pub updated: Vec<String>,
+}
+
+impl fmt::Display for Summary {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let state = |created: bool| if created { "created" } else { "reused" };
+        writeln!(f, "instance     {}", self.instance_id)?;
+        writeln!(
+            f,
+            "server       {} ({}, {})",
+            self.server_id,
+            self.server_name,
+            state(self.created.server)
+        )?;
+        writeln!(f, "ipv4         {}", self.ipv4.as_deref().unwrap_or("-"))?;
+        writeln!(f, "ipv6         {}", self.ipv6.as_deref().unwrap_or("-"))?;
+        writeln!(f, "ssh port     {}", self.ssh_port)?;
+        writeln!(
+            f,
+            "firewall     {} ({}, {})",
+            self.firewall_id,
+            self.firewall_name,
+            state(self.created.firewall)
+        )?;
+        writeln!(
+            f,
+            "dns record   {} {} -> {} (proxied: {}, {})",
+            self.record.id,
+            self.record.name,
+            self.record.content,
+            self.record.proxied.unwrap_or(false),
+            state(self.created.record)
+        )?;
+        write!(f, "user_data    {} bytes", self.user_data_bytes)?;
+        for u in &self.updated {
+            write!(f, "\nupdated      {u}")?;
+        }
+        Ok(())
+    }
+}
+
+/// Runs the flow. See the [module documentation](self).
+///
+/// # Errors
+/// A rejected value (nothing sent), a missing zone, or an API error that retries and
+/// reconciliation could not absorb.
+pub async fn provision(
+    backends: &Backends,
+    request: &ProvisionRequest,
+    progress: &Progress,
+) -> Result<Summary> {
+    request.validate()?;
+    let hetzner = &backends.hetzner;
+    let cloudflare = &backends.cloudflare;
+    let mut created = Created::default();
+    let mut updated = Vec::new();
+
+    progress.step(format!("looking for instance {}", request.instance_id));
+    let existing = find_server(backends, &request.instance_id).await?;
+    let ssh_port = choose_ssh_port(request, existing.as_ref())?;
+
+    progress.step(format!(
+        "reading Cloudflare zone {} and edge ranges",
+        request.zone
+    ));
+    let zone = cloudflare
+        .zones()
+        .get_by_name(&request.zone)
+        .await?
+        .ok_or_else(|| {
+            Error::State(format!(
+                "Cloudflare zone {} not found (or the token cannot see it)",
+                request.zone
+            ))
+        })?;
+    let ranges = cloudflare.ips().get().await?.to_model();
+
+    let policy = HostPolicy {
+        ssh_port: Port::new(ssh_port)?,
+        admin_user: UnixUser::new(request.admin_user.as_str())?,
+        admin_key: request.admin_key.clone(),
+        admin_sources: request.admin_sources.clone(),
+        cloudflare_ranges: ranges,
+        domain: Domain::new(request.fqdn())?,
+        images: request.images()?,
+    };
+    progress.step("rendering the hardened cloud-init document");
+    let user_data = policy.user_data()?;
+    let rules =
+        hetzner_client::policy::rules_from_policy(&policy.firewall_policy()?.hetzner_rules()?)?;
+    let labels = request.labels(ssh_port)?;
+
+    // Firewall: unique name per instance.
+    let fw_name = request.firewall_name();
+    progress.step(format!("ensuring firewall {fw_name}"));
+    let firewall = match hetzner.firewalls().get_by_name(&fw_name).await? {
+        Some(fw) => {
+            if !same_rules(&fw.rules, &rules) {
+                let actions = hetzner.firewalls().set_rules(fw.id, &rules).await?;
+                progress
+                    .wait("firewall rules", hetzner.actions().wait_for(&actions))
+                    .await?;
+                updated.push(format!("firewall {} rules", fw.id));
+            }
+            fw
+        }
+        None => {
+            let out = hetzner
+                .firewalls()
+                .create(
+                    &CreateFirewall::new(fw_name.as_str())
+                        .labels(labels.clone())
+                        .rules(rules.clone()),
+                )
+                .await?;
+            created.firewall = !out.reconciled;
+            if !out.actions.is_empty() {
+                progress
+                    .wait("firewall", hetzner.actions().wait_for(&out.actions))
+                    .await?;
+            }
+            out.firewall
+        }
+    };
+
+    // Server: found by its instance label; created with an opaque name otherwise.
+    let server = match existing {
+        Some(server) => {
+            progress.step(format!("reusing server {} ({})", server.id, server.name));
+            if !server
+                .public_net
+                .firewalls
+                .iter()
+                .any(|f| f.id == firewall.id)
+            {
+                let actions = hetzner
+                    .firewalls()
+                    .apply_to_resources(firewall.id, &[ApplyTo::server(server.id)])
+                    .await?;
+                progress
+                    .wait("firewall attachment", hetzner.actions().wait_for(&actions))
+                    .await?;
+                updated.push(format!(
+                    "firewall {} applied to server {}",
+                    firewall.id, server.id
+                ));
+            }
+            server
+        }
+        None => {
+            let name = hetzner_client::names::opaque_server_name(&request.location)?;
+            progress.step(format!(
+                "creating server {name} ({}, {}, user_data {} bytes)",
+                request.server_type,
+                request.location,
+                user_data.len()
+            ));
+            let mut req =
+                CreateServer::new(name, request.server_type.as_str(), request.image.as_str())
+                    .location(request.location.as_str())
+                    .firewall(firewall.id)
+                    .labels(labels.clone())
+                    .user_data(user_data.as_str());
+            for key in &request.hetzner_ssh_keys {
+                req = req.ssh_key(key.as_str());
+            }
+            let out = hetzner.servers().create(&req).await?;
+            created.server = !out.reconciled;
+            let actions = out.actions();
+            if !actions.is_empty() {
+                progress
+                    .wait("server actions", hetzner.actions().wait_for(&actions))
+                    .await?;
+            }
+            out.server
+        }
+    };
+    let server = progress
+        .wait("server start", wait_running(backends, server.id))
+        .await?;
+    let ipv4 = server.public_net.ipv4.as_ref().map(|ip| ip.ip.clone());
+    let ipv6 = server.public_net.ipv6.as_ref().map(|ip| ip.ip.clone());
+
+    // DNS: one proxied A record for the subdomain.
+    let fqdn = request.fqdn();
+    progress.step(format!("ensuring proxied DNS record {fqdn}"));
+    let address = ipv4.clone().ok_or_else(|| {
+        Error::State(format!(
+            "server {} has no public IPv4 for the A record",
+            server.id
+        ))
+    })?;
+    let (record, record_created, record_updated) =
+        ensure_record(backends, &zone.id, &fqdn, &address, &request.instance_id).await?;
+    created.record = record_created;
+    if record_updated {
+        updated.push(format!("dns record {} now points to {address}", record.id));
+    }
+
+    Ok(Summary {
+        instance_id: request.instance_id.clone(),
+        server_id: server.id,
+        server_name: server.name,
+        ipv4,
+        ipv6,
+        ssh_port,
+        firewall_id: firewall.id,
+        firewall_name: firewall.name,
+        record,
+        user_data_bytes: user_data.len(),
+        created,
+        updated,
+    })
+}
+
+/// The server labelled `instance=<id>`, if any.
+///
+/// # Errors
+/// The API's error, or [`Error::State`] when several servers carry the label.
+pub async fn find_server(backends: &Backends, instance_id: &str) -> Result<Option<Server>> {
+    let filter: ListServers = ListParams::default()
+        .selector(LabelSelector::new().eq(INSTANCE_LABEL, instance_id))
+        .into();
+    let page = backends.hetzner.servers().list(&filter).await?;
+    match page.items.len() {
+        0 | 1 => Ok(page.items.into_iter().next()),
+        n => Err(Error::State(format!(
+            "{n} servers carry {INSTANCE_LABEL}={instance_id}; resolve that by hand first"
+        ))),
+    }
+}
+
+fn choose_ssh_port(request: &ProvisionRequest, existing: Option<&Server>) -> Result<u16> {
+    let labelled = existing
+        .and_then(|s| s.labels.get(SSH_PORT_LABEL))
+        .map(|v| {
+            v.parse::<u16>().map_err(|_| {
+                Error::invalid(
+                    "ssh_port",
+                    format!("the existing server's {SSH_PORT_LABEL} label is not a port"),
+                )
+            })
+        })
+        .transpose()?;
+    match (labelled, request.ssh_port) {
+        (Some(have), Some(want)) if have != want => Err(Error::invalid(
+            "ssh_port",
+            format!(
+                "instance {} already runs sshd on port {have}; changing it needs a rebuild",
+                request.instance_id
+            ),
+        )),
+        (Some(have), _) => Ok(have),
+        (None, Some(want)) => Ok(want),
+        (None, None) => Ok(rand::rng().random_range(SSH_PORT_RANGE)),
+    }
+}
+
+/// Rules are equal as sets of sources (the API may reorder CIDRs).
+fn same_rules(have: &[FirewallRule], want: &[FirewallRule]) -> bool {
+    let norm = |rules: &[FirewallRule]| {
+        let mut v: Vec<FirewallRule> = rules
+            .iter()
+            .cloned()
+            .map(|mut r| {
+                r.source_ips.sort();
+                r.destination_ips.sort();
+                r
+            })
+            .collect();
+        v.sort_by_key(|r| format!("{r:?}"));
+        v
+    };
+    norm(have) == norm(want)
+}
+
+async fn wait_running(backends: &Backends, id: u64) -> Result<Server> {
+    let mut delay = std::time::Duration::from_millis(500);
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(600);
+    loop {
+        let server = backends.hetzner.servers().get(id).await?;
+        if server.status == ServerStatus::Running {
+            return Ok(server);
+        }
+        if tokio::time::Instant::now() >= deadline {
+            return Err(Error::State(format!(
+                "server {id} is still {:?} after 10 minutes",
+                server.status
+            )));
+        }
+        tokio::time::sleep(delay).await;
+        delay = (delay * 2).min(std::time::Duration::from_secs(10));
+    }
+}
+
+async fn ensure_record(
+    backends: &Backends,
+    zone_id: &str,
+    fqdn: &str,
+    address: &str,
+    instance_id: &str,
+) -> Result<(DnsRecord, bool, bool)> {
+    let dns = backends.cloudflare.dns(zone_id);
+    let filter = DnsFilter {
+        record_type: Some(RecordType::A),
+        name: Some(fqdn.to_owned()),
+        ..DnsFilter::default()
+    };
+    let mut found = dns.list_all(&filter).await?;
+    if found.len() > 1 {
+        return Err(Error::State(format!(
+            "{} A records exist for {fqdn}; resolve that by hand first",
+            found.len()
+        )));
+    }
+    if let Some(record) = found.pop() {
+        if record.content == address && record.proxied == Some(true) {
+            return Ok((record, false, false));
+        }
+        let patch = DnsRecordPatch {
+            content: Some(address.to_owned()),
+            proxied: Some(true),
+            ..DnsRecordPatch::default()
+        };
+        return Ok((dns.patch(&record.id, &patch).await?, false, true));
+    }
+    let new = NewDnsRecord::new(RecordType::A, fqdn, address)
+        .proxied(true)
+        .comment(format!("{MANAGED_BY} instance {instance_id}"));
+    Ok((dns.create(&new).await?, true, false))
+}

@@ -1,0 +1,330 @@
+//! End-to-end: the `provision` flow against both simulators, under tokio's paused clock (the
+//! simulators sit behind the clients' transport trait, so no socket is involved).
+
+use std::collections::BTreeMap;
+use std::io::Read as _;
+
+use base64::Engine as _;
+use cloudflare_client::PlanTier;
+use cloudflare_client::simulator::{Fault as CfFault, FaultRule};
+use examples::host::HostPolicy;
+use examples::provision::{ProvisionRequest, SSH_PORT_LABEL, Summary, provision};
+use examples::{Backends, Error, Progress};
+use hardening_model::docker::ImageRef;
+use hardening_model::presets::stack::StackImages;
+use hardening_model::values::{Domain, Port, UnixUser};
+use hetzner_client::models::firewall::{Direction, Protocol};
+use hetzner_client::simulator::{Fault, Simulator};
+use http::Method;
+
+const ZONE: &str = "example.com";
+
+struct World {
+    backends: Backends,
+    hetzner: Simulator,
+    cloudflare: cloudflare_client::simulator::Simulator,
+    zone_id: String,
+}
+
+fn world() -> World {
+    let hetzner = Simulator::new();
+    let cloudflare = cloudflare_client::simulator::Simulator::new();
+    let zone_id = cloudflare.add_zone(ZONE, PlanTier::Free);
+    let backends = Backends::with_simulators(&hetzner, &cloudflare).unwrap();
+    World {
+        backends,
+        hetzner,
+        cloudflare,
+        zone_id,
+    }
+}
+
+fn request() -> ProvisionRequest {
+    ProvisionRequest::new("inst-0042", "acme", ZONE)
+}
+
+async fn run(w: &World, req: &ProvisionRequest) -> Summary {
+    provision(&w.backends, req, &Progress::silent())
+        .await
+        .unwrap()
+}
+
+/// The preset rendered independently from the same values the flow used.
+async fn expected_user_data(w: &World, req: &ProvisionRequest, ssh_port: u16) -> String {
+    let ranges = w.backends.cloudflare.ips().get().await.unwrap().to_model();
+    HostPolicy {
+        ssh_port: Port::new(ssh_port).unwrap(),
+        admin_user: UnixUser::new(req.admin_user.as_str()).unwrap(),
+        admin_key: req.admin_key.clone(),
+        admin_sources: req.admin_sources.clone(),
+        cloudflare_ranges: ranges,
+        domain: Domain::new(req.fqdn()).unwrap(),
+        images: StackImages {
+            caddy: ImageRef::parse(&req.caddy_image).unwrap(),
+            app: ImageRef::parse(&req.app_image).unwrap(),
+            node_exporter: ImageRef::parse(&req.node_exporter_image).unwrap(),
+        },
+    }
+    .user_data()
+    .unwrap()
+    .into_string()
+}
+
+/// Every `write_files` entry of user-data, decoded (plain, `b64`, `gz+b64`).
+fn files(user_data: &str) -> BTreeMap<String, String> {
+    let doc: serde_json::Value = serde_saphyr::from_str(user_data).unwrap();
+    let mut out = BTreeMap::new();
+    for f in doc["write_files"].as_array().unwrap() {
+        let content = f["content"].as_str().unwrap_or_default();
+        let b64 = |s: &str| base64::engine::general_purpose::STANDARD.decode(s).unwrap();
+        let bytes = match f.get("encoding").and_then(|e| e.as_str()) {
+            None => content.as_bytes().to_vec(),
+            Some("b64") => b64(content),
+            Some("gz+b64") => {
+                let mut v = Vec::new();
+                flate2::read::GzDecoder::new(&b64(content)[..])
+                    .read_to_end(&mut v)
+                    .unwrap();
+                v
+            }
+            Some(other) => panic!("unexpected encoding {other}"),
+        };
+        out.insert(
+            f["path"].as_str().unwrap().to_owned(),
+            String::from_utf8(bytes).unwrap(),
+        );
+    }
+    out
+}
+
+fn file_ending<'a>(files: &'a BTreeMap<String, String>, part: &str) -> &'a str {
+    let hits: Vec<&String> = files.keys().filter(|p| p.contains(part)).collect();
+    assert_eq!(hits.len(), 1, "one file under {part}: {hits:?}");
+    &files[hits[0]]
+}
+
+#[tokio::test(start_paused = true)]
+async fn one_server_one_firewall_one_record_and_a_rerun_creates_nothing() {
+    let w = world();
+    let req = request();
+    let first = run(&w, &req).await;
+    assert!(first.created.server && first.created.firewall && first.created.record);
+
+    let servers = w.hetzner.servers();
+    let firewalls = w.hetzner.firewalls();
+    let records = w.cloudflare.dns_records(&w.zone_id);
+    assert_eq!((servers.len(), firewalls.len(), records.len()), (1, 1, 1));
+    let (server, firewall, record) = (&servers[0], &firewalls[0], &records[0]);
+    assert_eq!(server.id, first.server_id);
+    assert!(
+        server.name.starts_with("rc-fsn1-"),
+        "opaque name: {}",
+        server.name
+    );
+    assert!(!server.name.contains("acme") && !server.name.contains("inst"));
+    assert_eq!(server.labels.get("instance"), Some("inst-0042"));
+    assert_eq!(firewall.id, first.firewall_id);
+    assert!(
+        server
+            .public_net
+            .firewalls
+            .iter()
+            .any(|f| f.id == firewall.id)
+    );
+
+    // The user_data the simulator received is the rendered preset, under 32 KiB.
+    let user_data = w.hetzner.user_data(server.id).unwrap();
+    assert!(user_data.starts_with("#cloud-config\n"));
+    assert!(user_data.len() < 32 * 1024, "{} bytes", user_data.len());
+    assert_eq!(
+        user_data,
+        expected_user_data(&w, &req, first.ssh_port).await
+    );
+    assert_eq!(first.user_data_bytes, user_data.len());
+
+    // One SSH port: firewall rule, label, sshd fragment and ssh.socket drop-in agree.
+    let port = first.ssh_port.to_string();
+    assert_eq!(server.labels.get(SSH_PORT_LABEL), Some(port.as_str()));
+    let inbound_tcp: Vec<_> = firewall
+        .rules
+        .iter()
+        .filter(|r| r.direction == Direction::In && r.protocol == Protocol::Tcp)
+        .collect();
+    let ssh_rules: Vec<_> = inbound_tcp
+        .iter()
+        .filter(|r| r.port.as_deref() == Some(port.as_str()))
+        .collect();
+    assert_eq!(ssh_rules.len(), 1, "{inbound_tcp:?}");
+    assert!(
+        inbound_tcp.iter().all(|r| r.port.as_deref() != Some("22")),
+        "port 22 must not be open: {inbound_tcp:?}"
+    );
+    let files = files(&user_data);
+    let sshd = file_ending(&files, "sshd_config.d/");
+    let sshd_ports: Vec<&str> = sshd
+        .lines()
+        .filter_map(|l| l.strip_prefix("Port "))
+        .collect();
+    assert_eq!(sshd_ports, [port.as_str()]);
+    let socket = file_ending(&files, "ssh.socket.d/");
+    assert!(socket.contains(&format!(":{port}\n")), "{socket}");
+    // The 443 rule admits Cloudflare's ranges only, the same ones Caddy allows.
+    let https = inbound_tcp
+        .iter()
+        .find(|r| r.port.as_deref() == Some("443"))
+        .unwrap();
+    let ranges = w.backends.cloudflare.ips().get().await.unwrap().all();
+    assert_eq!(https.source_ips.len(), ranges.len());
+    let caddyfile = file_ending(&files, "Caddyfile");
+    assert!(ranges.iter().all(|r| caddyfile.contains(&r.to_string())));
+
+    // The record: proxied, for the subdomain, pointing at the server.
+    assert_eq!(record.name, "acme.example.com");
+    assert_eq!(record.proxied, Some(true));
+    assert_eq!(Some(record.content.clone()), first.ipv4);
+    assert_eq!(
+        Some(record.content.as_str()),
+        server.public_net.ipv4.as_ref().map(|ip| ip.ip.as_str())
+    );
+
+    // A second run finds everything and writes nothing.
+    w.hetzner.clear_requests();
+    let writes_before = w.cloudflare.stats().writes;
+    let again = run(&w, &req).await;
+    assert!(!again.created.any(), "{again:?}");
+    assert!(again.updated.is_empty(), "{:?}", again.updated);
+    assert_eq!(
+        (
+            again.server_id,
+            again.firewall_id,
+            &again.record.id,
+            again.ssh_port
+        ),
+        (
+            first.server_id,
+            first.firewall_id,
+            &first.record.id,
+            first.ssh_port
+        )
+    );
+    let hetzner_writes: Vec<_> = w
+        .hetzner
+        .requests()
+        .into_iter()
+        .filter(|r| r.method != Method::GET)
+        .collect();
+    assert!(hetzner_writes.is_empty(), "{hetzner_writes:?}");
+    assert_eq!(w.cloudflare.stats().writes, writes_before);
+    assert_eq!(w.hetzner.servers().len(), 1);
+    assert_eq!(w.hetzner.firewalls().len(), 1);
+    assert_eq!(w.cloudflare.dns_records(&w.zone_id).len(), 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn faults_during_create_still_end_with_exactly_one_server_and_no_error() {
+    let w = world();
+    w.hetzner
+        .inject(Fault::ServerError, Method::POST, "/servers", 1);
+    w.hetzner
+        .inject(Fault::RateLimited, Method::POST, "/servers", 1);
+    w.hetzner
+        .inject(Fault::DropConnection, Method::POST, "/servers", 1);
+    w.hetzner
+        .inject(Fault::DropConnection, Method::POST, "/firewalls", 1);
+    w.hetzner
+        .inject(Fault::BareUnavailable, Method::GET, "/actions", 2);
+    w.cloudflare.inject(
+        FaultRule::new(CfFault::ServerError(502))
+            .method(Method::POST)
+            .path_contains("dns_records"),
+    );
+    w.cloudflare.inject(
+        FaultRule::new(CfFault::DropConnection)
+            .method(Method::POST)
+            .path_contains("dns_records"),
+    );
+    let summary = run(&w, &request()).await;
+
+    let servers = w.hetzner.servers();
+    assert_eq!(servers.len(), 1, "{servers:?}");
+    assert_eq!(servers[0].id, summary.server_id);
+    assert_eq!(w.hetzner.firewalls().len(), 1);
+    assert_eq!(w.cloudflare.dns_records(&w.zone_id).len(), 1);
+    // The faults really happened: a 500, a 429 and a dropped create were answered.
+    let creates: Vec<u16> = w
+        .hetzner
+        .requests()
+        .into_iter()
+        .filter(|r| r.method == Method::POST && r.path == "/servers")
+        .map(|r| r.status)
+        .collect();
+    assert!(
+        creates.contains(&500) && creates.contains(&429) && creates.contains(&0),
+        "{creates:?}"
+    );
+    assert!(w.cloudflare.stats().faults >= 2);
+    // And the flow is still idempotent afterwards.
+    let again = run(&w, &request()).await;
+    assert!(!again.created.any());
+    assert_eq!(w.hetzner.servers().len(), 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn bad_input_is_a_typed_error_naming_the_field_and_sends_nothing() {
+    let w = world();
+    let cases: [(&str, fn(&mut ProvisionRequest)); 6] = [
+        ("subdomain", |r| r.subdomain = "a.b".into()),
+        ("instance_id", |r| r.instance_id = "Inst 42".into()),
+        ("instance_id", |r| {
+            r.instance_id = "3f2b8e4c-9a1d-4c2e-8f1a-2b3c4d5e6f70".into();
+        }),
+        ("ssh_port", |r| r.ssh_port = Some(443)),
+        ("location", |r| r.location = "fsn1;rm".into()),
+        ("app_image", |r| {
+            r.app_image = "ghcr.io/example/app:latest".into()
+        }),
+    ];
+    for (field, spoil) in cases {
+        let mut req = request();
+        spoil(&mut req);
+        match provision(&w.backends, &req, &Progress::silent()).await {
+            Err(Error::Invalid { field: f, .. }) => assert_eq!(f, field),
+            other => panic!("{field}: expected Invalid, got {other:?}"),
+        }
+    }
+    assert!(w.hetzner.requests().is_empty());
+    assert_eq!(w.cloudflare.stats().requests, 0);
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_existing_instance_keeps_its_ssh_port() {
+    let w = world();
+    let mut req = request();
+    req.ssh_port = Some(24_022);
+    let first = run(&w, &req).await;
+    assert_eq!(first.ssh_port, 24_022);
+    // Without a port the labelled one is reused...
+    req.ssh_port = None;
+    assert_eq!(run(&w, &req).await.ssh_port, 24_022);
+    // ...and a different one is refused before anything changes.
+    req.ssh_port = Some(25_000);
+    w.hetzner.clear_requests();
+    match provision(&w.backends, &req, &Progress::silent()).await {
+        Err(Error::Invalid { field, .. }) => assert_eq!(field, "ssh_port"),
+        other => panic!("expected Invalid ssh_port, got {other:?}"),
+    }
+    assert!(w.hetzner.requests().iter().all(|r| r.method == Method::GET));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_missing_zone_is_reported_before_anything_is_created() {
+    let w = world();
+    let mut req = request();
+    req.zone = "not-there.example".into();
+    let err = provision(&w.backends, &req, &Progress::silent())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::State(_)), "{err:?}");
+    assert!(err.to_string().contains("not-there.example"));
+    assert!(w.hetzner.servers().is_empty() && w.hetzner.firewalls().is_empty());
+}
