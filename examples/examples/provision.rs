@@ -16,7 +16,7 @@ use hardening_model::IpNet;
 
 /// Provision one hardened Ubuntu 24.04 host on Hetzner Cloud behind Cloudflare.
 #[derive(Debug, Parser)]
-#[command(version, about, long_about = None)]
+#[command(version)]
 struct Args {
     /// Stable instance id (lowercase letters, digits, '-'); re-runs with it reuse what exists.
     #[arg(long, default_value = "inst-0001")]

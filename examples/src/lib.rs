@@ -9,6 +9,7 @@
 //! - [`error`]: one error type for the examples, printed with its whole cause chain.
 //! - [`host`]: the hardened cloud-init document for one host, from policy values.
 //! - [`provision`]: the end-to-end provisioning flow (cloud-init, firewall, server, DNS).
+//! - [`zone`], [`snapshots`], [`ssh_keys`], [`quarantine`]: the other examples' operations.
 #![forbid(unsafe_code)]
 
 pub mod backends;
@@ -20,3 +21,10 @@ pub mod provision;
 pub use backends::Backends;
 pub use error::{Error, Result, exit_on_error};
 pub use progress::Progress;
+pub mod bench;
+pub mod demo;
+pub mod loopback;
+pub mod quarantine;
+pub mod snapshots;
+pub mod ssh_keys;
+pub mod zone;

@@ -552,7 +552,7 @@ async fn wait_running(backends: &Backends, id: u64) -> Result<Server> {
     }
 }
 
-async fn ensure_record(
+pub(crate) async fn ensure_record(
     backends: &Backends,
     zone_id: &str,
     fqdn: &str,

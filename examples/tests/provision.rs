@@ -1,5 +1,6 @@
 //! End-to-end: the `provision` flow against both simulators, under tokio's paused clock (the
 //! simulators sit behind the clients' transport trait, so no socket is involved).
+#![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
 
 use std::collections::BTreeMap;
 use std::io::Read as _;
@@ -272,7 +273,8 @@ async fn faults_during_create_still_end_with_exactly_one_server_and_no_error() {
 #[tokio::test(start_paused = true)]
 async fn bad_input_is_a_typed_error_naming_the_field_and_sends_nothing() {
     let w = world();
-    let cases: [(&str, fn(&mut ProvisionRequest)); 6] = [
+    type Spoil = fn(&mut ProvisionRequest);
+    let cases: [(&str, Spoil); 6] = [
         ("subdomain", |r| r.subdomain = "a.b".into()),
         ("instance_id", |r| r.instance_id = "Inst 42".into()),
         ("instance_id", |r| {
