@@ -282,6 +282,32 @@ impl Client {
     /// # Errors
     /// The API's error, a transport error, or [`Error::RateLimited`] in fail-fast mode.
     pub async fn execute(&self, spec: &RequestSpec) -> Result<HttpResponse> {
+        self.execute_tracked(spec).await.0
+    }
+
+    /// Sends a DELETE whose resource has no body to return; a 404 that follows an attempt
+    /// which may have been applied (timeout, lost connection, 5xx) counts as success, since
+    /// that earlier attempt deleted it.
+    pub(crate) async fn delete_idempotent(&self, spec: &RequestSpec) -> Result<()> {
+        match self.execute_tracked(spec).await {
+            (Ok(_), _) => Ok(()),
+            (Err(e), true) if e.is_not_found() => Ok(()),
+            (Err(e), _) => Err(e),
+        }
+    }
+
+    /// [`Client::execute`], also saying whether an earlier attempt may have been applied.
+    async fn execute_tracked(&self, spec: &RequestSpec) -> (Result<HttpResponse>, bool) {
+        let mut maybe_applied = false;
+        let result = self.execute_loop(spec, &mut maybe_applied).await;
+        (result, maybe_applied)
+    }
+
+    async fn execute_loop(
+        &self,
+        spec: &RequestSpec,
+        maybe_applied: &mut bool,
+    ) -> Result<HttpResponse> {
         let inner = &*self.inner;
         let budget = inner.gate.budget_for(&spec.path);
         let body = match &spec.body {
@@ -352,6 +378,7 @@ impl Client {
             tracing::debug!(status = ?error.status(), ?decision, "hetzner request failed");
             match decision {
                 Decision::Retry(delay) => {
+                    *maybe_applied |= error.may_have_been_applied();
                     tokio::time::sleep(delay).await;
                     attempt += 1;
                 }
@@ -382,11 +409,6 @@ impl Client {
     pub(crate) async fn send_json<T: DeserializeOwned>(&self, spec: &RequestSpec) -> Result<T> {
         let response = self.execute(spec).await?;
         decode(&response.body)
-    }
-
-    /// Sends `spec` and ignores the response body (204, or a body the caller does not need).
-    pub(crate) async fn send_empty(&self, spec: &RequestSpec) -> Result<()> {
-        self.execute(spec).await.map(|_| ())
     }
 }
 

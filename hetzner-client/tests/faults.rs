@@ -276,3 +276,65 @@ async fn the_gate_resyncs_when_another_process_spends_the_budget() {
         "the header re-sync prevented every 429"
     );
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_delete_whose_response_was_lost_still_succeeds_once() {
+    let (sim, client) = setup();
+    let key = client
+        .ssh_keys()
+        .create(&CreateSshKey::new("gone", KEY))
+        .await
+        .unwrap()
+        .ssh_key;
+    sim.inject(Fault::DropConnection, Method::DELETE, "/ssh_keys", 1);
+    client.ssh_keys().delete(key.id).await.unwrap();
+    assert!(sim.ssh_keys().is_empty());
+    // a plain delete of something that never existed is still not_found
+    assert!(
+        client
+            .ssh_keys()
+            .delete(key.id)
+            .await
+            .unwrap_err()
+            .is_not_found()
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn action_polling_can_spend_its_own_budget() {
+    let sim = Simulator::with_limit(5);
+    sim.set_action_limit(7200);
+    let client = sim
+        .client_builder()
+        .rate_limit(
+            RateLimitPolicy::default()
+                .limit(5)
+                .separate_actions_budget(true),
+        )
+        .build()
+        .unwrap();
+    let created = client
+        .servers()
+        .create(&CreateServer::new("poll", "cx22", "ubuntu-24.04"))
+        .await
+        .unwrap();
+    for _ in 0..4 {
+        client.locations().get(1).await.unwrap();
+    }
+    // the general budget is spent; polling goes on from the actions budget without waiting
+    // for it
+    let start = tokio::time::Instant::now();
+    client.actions().wait_for(&created.actions()).await.unwrap();
+    assert!(
+        start.elapsed() < Duration::from_secs(30),
+        "{:?}",
+        start.elapsed()
+    );
+    assert_eq!(sim.count_status(429), 0);
+    let polls = sim
+        .requests()
+        .iter()
+        .filter(|r| r.path == "/actions")
+        .count();
+    assert!(polls >= 1);
+}

@@ -139,8 +139,7 @@ impl Backups {
     pub fn backup_script(&self) -> String {
         format!(
             r#"#!/bin/bash
-# Encrypted backup of the app's data volume (age: authenticated encryption).
-# Reads BACKUP_AGE_IDENTITY from {env} (root, 0600) through systemd's EnvironmentFile=.
+# age-encrypted backup; key from {env} (0600)
 set -euo pipefail
 umask 077
 : "${{BACKUP_AGE_IDENTITY:?BACKUP_AGE_IDENTITY is not set}}"
@@ -181,8 +180,7 @@ logger -p daemon.info -t hardened-backup "backup written: $out"
     pub fn verify_script(&self) -> String {
         format!(
             r#"#!/bin/bash
-# Verifies the newest backup: checksum, authenticated decryption (age fails on any modified or
-# truncated byte), then a full read of the archive. Any failure exits non-zero and logs at crit.
+# checksum, authenticated decryption (any changed byte fails), full archive read
 set -euo pipefail
 : "${{BACKUP_AGE_IDENTITY:?BACKUP_AGE_IDENTITY is not set}}"
 backup_dir={dir}
@@ -231,13 +229,13 @@ impl Part for Backups {
         let units = [
             (
                 "hardened-backup",
-                "Encrypted backup of the app data",
+                "Encrypted backup",
                 BACKUP_SCRIPT,
                 &self.schedule,
             ),
             (
                 "hardened-backup-verify",
-                "Verify the newest backup (tamper detection)",
+                "Backup verification",
                 VERIFY_SCRIPT,
                 &self.verify_schedule,
             ),

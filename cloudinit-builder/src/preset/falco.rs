@@ -77,7 +77,7 @@ impl Falco {
         let rules = serde_json::json!([
             {
                 "rule": "Shell spawned in app container",
-                "desc": "A shell started inside the app's containers, whatever its parent (a shell under node is how remote code execution looks).",
+                "desc": "Shell in an app container, whatever its parent (node included: that is how RCE looks)",
                 "condition": format!("spawned_process and {scope} and proc.name in (bash, sh, dash, zsh, csh, ash, ksh)"),
                 "output": "Shell spawned in app container (user=%user.name parent=%proc.pname command=%proc.cmdline container=%container.name image=%container.image.repository)",
                 "priority": "WARNING",
@@ -85,7 +85,7 @@ impl Falco {
             },
             {
                 "rule": "Unexpected outbound connection from app container",
-                "desc": "An outbound connection from the app's containers to a port other than HTTP, HTTPS or DNS.",
+                "desc": "Outbound connection from an app container to a port other than 80, 443, 53",
                 "condition": format!("outbound and {scope} and not fd.sport in (80, 443, 53)"),
                 "output": "Unexpected outbound connection from app container (command=%proc.cmdline connection=%fd.name container=%container.name)",
                 "priority": "WARNING",
@@ -93,7 +93,7 @@ impl Falco {
             },
             {
                 "rule": "Sensitive file read in app container",
-                "desc": "Reads of credential files inside the app's containers.",
+                "desc": "Credential file read in an app container",
                 "condition": format!("open_read and {scope} and (fd.name startswith /etc/shadow or fd.name startswith /etc/passwd or fd.name startswith /proc/1/environ)"),
                 "output": "Sensitive file read in app container (user=%user.name command=%proc.cmdline file=%fd.name container=%container.name)",
                 "priority": "CRITICAL",

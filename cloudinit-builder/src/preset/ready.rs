@@ -125,7 +125,6 @@ impl ReadyCallback {
     pub fn script(&self) -> String {
         format!(
             r#"#!/bin/bash
-# Reports the instance ready once the app answers its health check.
 set -euo pipefail
 set -a
 . {env}

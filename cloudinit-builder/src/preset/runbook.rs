@@ -156,7 +156,13 @@ impl HardenedHost {
         let admin_name = UnixUser::new(inputs.admin.name()).map_err(m)?;
 
         let sysctl_policy = host::sysctl();
-        let mut kernel = RenderedPart::new(Slot::Sysctl).files(sysctl_policy.files());
+        let mut kernel = RenderedPart::new(Slot::Sysctl)
+            .files(sysctl_policy.files())
+            .file(RenderedFile::root(
+                host::CORE_LIMITS_PATH,
+                0o644,
+                host::CORE_LIMITS_TEXT,
+            ));
         if sysctl_policy.modules_load().is_some() {
             kernel = kernel.command(
                 Stage::Kernel,
@@ -222,7 +228,13 @@ impl HardenedHost {
             .into_iter()
             .filter(|f| f.path != socket.path)
             .collect();
-        let sshd = Sshd::new(config, [socket]);
+        let sshd = Sshd::new(config, [socket])
+            .with_files([RenderedFile::root(
+                host::BANNER_PATH,
+                0o644,
+                host::BANNER_TEXT,
+            )])
+            .confirm_port(inputs.ssh_port);
 
         let firewall = Firewall::new(
             baseline(

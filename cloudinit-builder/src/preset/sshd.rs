@@ -11,6 +11,7 @@
 //! other than Ed25519 are removed after the switch (cloud-init generates Ed25519 only).
 
 use hardening_model::RenderedFile;
+use hardening_model::values::Port;
 
 use super::{Contribution, FAILED_MARKER, Part, Slot, Stage};
 use crate::command::quote;
@@ -26,6 +27,8 @@ pub const SSHD_APPLY_SCRIPT: &str = "/usr/local/sbin/hardened-sshd-apply";
 pub struct Sshd {
     config: Vec<RenderedFile>,
     socket: Vec<RenderedFile>,
+    direct: Vec<RenderedFile>,
+    port: Option<Port>,
 }
 
 impl Sshd {
@@ -38,7 +41,23 @@ impl Sshd {
         Self {
             config: config.into_iter().collect(),
             socket: socket.into_iter().collect(),
+            direct: Vec::new(),
+            port: None,
         }
+    }
+
+    /// Files that sshd reads but that cannot break it (the pre-login banner), written directly.
+    #[must_use]
+    pub fn with_files(mut self, files: impl IntoIterator<Item = RenderedFile>) -> Self {
+        self.direct.extend(files);
+        self
+    }
+
+    /// After the restart, confirm something listens on `port` (`ss`), or record a failure.
+    #[must_use]
+    pub fn confirm_port(mut self, port: Port) -> Self {
+        self.port = Some(port);
+        self
     }
 
     /// The files as they go live (unstaged paths).
@@ -58,6 +77,14 @@ impl Sshd {
         };
         let config: String = self.config.iter().map(install).collect();
         let socket: String = self.socket.iter().map(install).collect();
+        let confirm = self
+            .port
+            .map(|p| {
+                format!(
+                    "ss -Htln 'sport = :{p}' | grep -q . || fail \"nothing listens on port {p} after the restart\"\n"
+                )
+            })
+            .unwrap_or_default();
         let remove: String = self
             .config
             .iter()
@@ -65,8 +92,7 @@ impl Sshd {
             .collect();
         format!(
             "#!/bin/sh
-# Applies the staged sshd configuration only when sshd accepts it, then moves sshd to its
-# port through ssh.socket (socket activation: a Port line alone does not move the listener).
+# install the staged sshd files only if sshd -t accepts them, then move ssh.socket
 set -u
 fail() {{
   logger -p auth.crit -t hardened-sshd \"$1\"
@@ -80,7 +106,7 @@ install -d -m 0755 /run/sshd
 fi
 {socket}systemctl daemon-reload || fail \"systemctl daemon-reload failed\"
 systemctl restart ssh.socket || fail \"restarting ssh.socket failed\"
-rm -f /etc/ssh/ssh_host_rsa_key /etc/ssh/ssh_host_rsa_key.pub /etc/ssh/ssh_host_ecdsa_key /etc/ssh/ssh_host_ecdsa_key.pub /etc/ssh/ssh_host_dsa_key /etc/ssh/ssh_host_dsa_key.pub
+{confirm}rm -f /etc/ssh/ssh_host_rsa_key /etc/ssh/ssh_host_rsa_key.pub /etc/ssh/ssh_host_ecdsa_key /etc/ssh/ssh_host_ecdsa_key.pub /etc/ssh/ssh_host_dsa_key /etc/ssh/ssh_host_dsa_key.pub
 ",
             failed = FAILED_MARKER,
         )
@@ -93,6 +119,9 @@ impl Part for Sshd {
     }
 
     fn contribute(&self, out: &mut Contribution) -> Result<()> {
+        for f in &self.direct {
+            out.file(WriteFile::from(f.clone()));
+        }
         for f in self.files() {
             let mut staged = f.clone();
             staged.path = format!("{STAGING_DIR}{}", f.path);

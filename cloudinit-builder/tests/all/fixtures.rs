@@ -1,4 +1,4 @@
-//! The full hardened preset used by the preset tests and its extraction helpers.
+//! The full hardened preset used by the preset tests and the functions that extract what it writes.
 
 use std::collections::BTreeMap;
 use std::io::Read as _;

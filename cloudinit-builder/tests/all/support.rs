@@ -1,4 +1,4 @@
-//! Shared helpers: sample documents, parse-back, and schema validation (in-process with the
+//! Shared test support: sample documents, parse-back, and schema validation (in-process with the
 //! vendored cloud-init 26.1 schema, plus check-jsonschema and `cloud-init schema` when present).
 
 use std::path::PathBuf;

@@ -6,8 +6,9 @@
 //! variable is set (to anything but an empty string, `0` or `false`) the finder panics with that
 //! message instead, so no validator test can skip silently in CI (`bash .ci/run` installs them all).
 //!
-//! Tools are looked up on `PATH`, then in `<workspace root>/.ci/venv/bin`, where
-//! `.ci/install-validators` puts the Python tools (ssh-audit, check-jsonschema, docker-compose).
+//! Tools are looked up in `<workspace root>/.ci/venv/bin` first, where `.ci/install-validators`
+//! puts the pinned Python-packaged tools (ssh-audit, check-jsonschema, docker-compose, Caddy
+//! 2.11), then on `PATH`.
 //!
 //! Inputs are written to private temporary files; nothing is written to the user's home or to
 //! `/etc`. A tool that rejects its input yields a [`Rejection`] carrying its exit status, stdout

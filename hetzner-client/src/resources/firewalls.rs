@@ -325,7 +325,7 @@ impl Firewalls<'_> {
     /// The API's error.
     pub async fn delete(&self, id: u64) -> Result<()> {
         self.client
-            .send_empty(&RequestSpec::delete(format!("/firewalls/{id}")))
+            .delete_idempotent(&RequestSpec::delete(format!("/firewalls/{id}")))
             .await
     }
 }

@@ -144,7 +144,7 @@ impl Images<'_> {
     /// The API's error.
     pub async fn delete(&self, id: u64) -> Result<()> {
         self.client
-            .send_empty(&RequestSpec::delete(format!("/images/{id}")))
+            .delete_idempotent(&RequestSpec::delete(format!("/images/{id}")))
             .await
     }
 }

@@ -247,7 +247,7 @@ impl SshKeys<'_> {
     /// The API's error.
     pub async fn delete(&self, id: u64) -> Result<()> {
         self.client
-            .send_empty(&RequestSpec::delete(format!("/ssh_keys/{id}")))
+            .delete_idempotent(&RequestSpec::delete(format!("/ssh_keys/{id}")))
             .await
     }
 }

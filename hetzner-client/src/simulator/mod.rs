@@ -125,10 +125,27 @@ impl Bucket {
     }
 }
 
+impl World {
+    fn bucket_for(&mut self, path: &str) -> &mut Bucket {
+        match &mut self.action_bucket {
+            Some(actions) if path.starts_with("/actions") => actions,
+            _ => &mut self.bucket,
+        }
+    }
+
+    fn bucket_ref(&self, path: &str) -> &Bucket {
+        match &self.action_bucket {
+            Some(actions) if path.starts_with("/actions") => actions,
+            _ => &self.bucket,
+        }
+    }
+}
+
 #[derive(Debug)]
 struct World {
     state: State,
     bucket: Bucket,
+    action_bucket: Option<Bucket>,
     faults: Vec<FaultRule>,
     log: Vec<RecordedRequest>,
     response_timeout: Duration,
@@ -171,6 +188,7 @@ impl Simulator {
                     tokens: capacity,
                     updated: Instant::now(),
                 },
+                action_bucket: None,
                 faults: Vec::new(),
                 log: Vec::new(),
                 response_timeout: Duration::from_secs(60),
@@ -180,6 +198,18 @@ impl Simulator {
 
     fn world(&self) -> MutexGuard<'_, World> {
         self.world.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Gives `GET /actions...` its own bucket of `limit` requests per hour, as Hetzner does
+    /// for action polling on some projects (by default one bucket serves every path).
+    pub fn set_action_limit(&self, limit: u32) {
+        let capacity = f64::from(limit.max(1));
+        self.world().action_bucket = Some(Bucket {
+            capacity,
+            per_second: capacity / 3600.0,
+            tokens: capacity,
+            updated: Instant::now(),
+        });
     }
 
     /// How long every action runs before it succeeds.
@@ -338,6 +368,9 @@ impl Simulator {
                 .map(|b| serde_json::from_slice::<Value>(b));
             let now = Instant::now();
             world.bucket.refill(now);
+            if let Some(actions) = &mut world.action_bucket {
+                actions.refill(now);
+            }
             let fault = take_fault(&mut world.faults, &request.method, &path);
             if fault == Some(Fault::Refuse) {
                 record(&mut world, &request.method, &path, &query, &body, 0);
@@ -348,18 +381,19 @@ impl Simulator {
                 .get(http::header::AUTHORIZATION)
                 .and_then(|v| v.to_str().ok())
                 .is_some_and(|v| v == format!("Bearer {SIMULATOR_TOKEN}"));
-            let reply = if fault == Some(Fault::RateLimited) || world.bucket.tokens < 1.0 {
+            let reply = if fault == Some(Fault::RateLimited) || world.bucket_for(&path).tokens < 1.0
+            {
                 Reply::error(
                     429,
                     "rate_limit_exceeded",
                     &format!(
                         "limit of {} requests per hour reached",
-                        world.bucket.capacity
+                        world.bucket_for(&path).capacity
                     ),
                     Value::Null,
                 )
             } else {
-                world.bucket.tokens -= 1.0;
+                world.bucket_for(&path).tokens -= 1.0;
                 match (&fault, authorized) {
                     (_, false) => {
                         Reply::error(401, "unauthorized", "unable to authenticate", Value::Null)
@@ -409,7 +443,7 @@ impl Simulator {
                 body: body_value,
                 status: if lost { 0 } else { reply.status },
             });
-            let headers = rate_headers(&world, reply.status == 429);
+            let headers = rate_headers(&world, &path, reply.status == 429);
             let slow = match &fault {
                 Some(Fault::Slow(d)) => Some(*d),
                 _ => None,
@@ -499,8 +533,8 @@ fn record(
     });
 }
 
-fn rate_headers(world: &World, limited: bool) -> HeaderMap {
-    let bucket = &world.bucket;
+fn rate_headers(world: &World, path: &str, limited: bool) -> HeaderMap {
+    let bucket = world.bucket_ref(path);
     let remaining = if limited {
         0.0
     } else {

@@ -118,3 +118,28 @@ pub trait Transport: Send + Sync + fmt::Debug {
     /// Sends `request` and returns the response, whatever its status.
     async fn send(&self, request: HttpRequest) -> Result<HttpResponse, TransportError>;
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn request_debug_hides_the_token_and_the_body() {
+        let mut auth = http::HeaderValue::from_static("Bearer very-secret-token");
+        auth.set_sensitive(true);
+        let mut headers = HeaderMap::new();
+        headers.insert(http::header::AUTHORIZATION, auth);
+        let request = HttpRequest {
+            method: Method::POST,
+            url: "https://api.hetzner.cloud/v1/servers".into(),
+            headers,
+            body: Some(Bytes::from_static(
+                b"{\"user_data\":\"backup-key=hunter2\"}",
+            )),
+        };
+        let shown = format!("{request:?}");
+        assert!(!shown.contains("very-secret-token"), "{shown}");
+        assert!(!shown.contains("hunter2"));
+        assert!(shown.contains("body_len"));
+    }
+}

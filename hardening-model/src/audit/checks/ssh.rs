@@ -120,12 +120,18 @@ fn combine(check: Check, parts: &[Finding]) -> Finding {
     } else {
         Status::Pass
     };
-    let detail = parts
+    let mut lines: Vec<String> = Vec::new();
+    for part in parts
         .iter()
         .filter(|f| status == Status::Pass || f.status != Status::Pass)
-        .map(|f| f.detail.clone())
-        .collect::<Vec<_>>()
-        .join("; ");
+    {
+        for line in part.detail.lines() {
+            if !lines.iter().any(|l| l == line) {
+                lines.push(line.to_owned());
+            }
+        }
+    }
+    let detail = lines.join("\n");
     let mut evidence: Vec<String> = parts.iter().flat_map(|f| f.evidence.clone()).collect();
     evidence.dedup();
     Finding::new(check, status, detail, evidence)
