@@ -1,0 +1,164 @@
+//! What to provision, and the checks it passes before anything is sent.
+
+use hardening_model::docker::ImageRef;
+use hardening_model::presets::stack::StackImages;
+use hardening_model::values::{Domain, UnixUser};
+use hetzner_client::Labels;
+use ipnet::IpNet;
+
+use super::{INSTANCE_LABEL, MANAGED_BY, MANAGED_BY_LABEL, SSH_PORT_LABEL};
+use crate::error::{Error, Result};
+use crate::host::{DEMO_ADMIN_KEY, DEMO_APP_IMAGE, DEMO_CADDY_IMAGE, DEMO_NODE_EXPORTER_IMAGE};
+
+/// What to provision.
+#[derive(Debug, Clone)]
+pub struct ProvisionRequest {
+    /// Stable instance id (lowercase letters, digits, `-`; not personal data): the key that
+    /// makes re-runs find what exists.
+    pub instance_id: String,
+    /// Customer subdomain (one DNS label) below `zone`.
+    pub subdomain: String,
+    /// Cloudflare zone, e.g. `example.com`.
+    pub zone: String,
+    /// Hetzner location, e.g. `fsn1`.
+    pub location: String,
+    /// Hetzner server type, e.g. `cx22`.
+    pub server_type: String,
+    /// Hetzner image, e.g. `ubuntu-24.04`.
+    pub image: String,
+    /// SSH port; random when `None` (and read back from the label when the instance exists).
+    pub ssh_port: Option<u16>,
+    /// The admin login.
+    pub admin_user: String,
+    /// The admin's OpenSSH public key line.
+    pub admin_key: String,
+    /// Sources allowed to reach SSH (anywhere when empty).
+    pub admin_sources: Vec<IpNet>,
+    /// Names of Hetzner SSH keys to attach (so Hetzner sends no root password e-mail).
+    pub hetzner_ssh_keys: Vec<String>,
+    /// Caddy image reference, pinned by digest.
+    pub caddy_image: String,
+    /// Application image reference, pinned by digest.
+    pub app_image: String,
+    /// node_exporter image reference, pinned by digest.
+    pub node_exporter_image: String,
+}
+
+impl ProvisionRequest {
+    /// A request with the defaults: `fsn1`, `cx22`, `ubuntu-24.04`, random SSH port, user
+    /// `admin` with the documentation key, and the placeholder images of [`crate::host`].
+    pub fn new(
+        instance_id: impl Into<String>,
+        subdomain: impl Into<String>,
+        zone: impl Into<String>,
+    ) -> Self {
+        Self {
+            instance_id: instance_id.into(),
+            subdomain: subdomain.into(),
+            zone: zone.into(),
+            location: "fsn1".into(),
+            server_type: "cx22".into(),
+            image: "ubuntu-24.04".into(),
+            ssh_port: None,
+            admin_user: "admin".into(),
+            admin_key: DEMO_ADMIN_KEY.into(),
+            admin_sources: Vec::new(),
+            hetzner_ssh_keys: Vec::new(),
+            caddy_image: DEMO_CADDY_IMAGE.into(),
+            app_image: DEMO_APP_IMAGE.into(),
+            node_exporter_image: DEMO_NODE_EXPORTER_IMAGE.into(),
+        }
+    }
+
+    /// The record name, `<subdomain>.<zone>`.
+    pub fn fqdn(&self) -> String {
+        format!("{}.{}", self.subdomain, self.zone.trim_end_matches('.'))
+    }
+
+    /// Checks every field; the error names the first bad one. Nothing is sent before this.
+    ///
+    /// # Errors
+    /// [`Error::Invalid`] naming the field.
+    pub fn validate(&self) -> Result<()> {
+        check_slug("instance_id", &self.instance_id, 40)?;
+        Labels::new()
+            .with(INSTANCE_LABEL, self.instance_id.as_str())
+            .map_err(|e| Error::invalid("instance_id", e.to_string()))?;
+        check_slug("subdomain", &self.subdomain, 63)?;
+        Domain::new(&self.zone).map_err(|e| Error::invalid("zone", e.to_string()))?;
+        Domain::new(self.fqdn()).map_err(|e| Error::invalid("subdomain", e.to_string()))?;
+        check_slug("location", &self.location, 16)?;
+        check_slug("server_type", &self.server_type, 32)?;
+        if self.image.is_empty()
+            || self.image.len() > 64
+            || self.image.contains(char::is_whitespace)
+        {
+            return Err(Error::invalid(
+                "image",
+                "must be 1-64 characters without spaces",
+            ));
+        }
+        if let Some(port) = self.ssh_port {
+            check_ssh_port(port)?;
+        }
+        UnixUser::new(self.admin_user.as_str())
+            .map_err(|e| Error::invalid("admin_user", e.to_string()))?;
+        for (field, image) in [
+            ("caddy_image", &self.caddy_image),
+            ("app_image", &self.app_image),
+            ("node_exporter_image", &self.node_exporter_image),
+        ] {
+            ImageRef::parse(image).map_err(|e| Error::invalid(field, e.to_string()))?;
+        }
+        Ok(())
+    }
+
+    pub(crate) fn images(&self) -> Result<StackImages> {
+        Ok(StackImages {
+            caddy: ImageRef::parse(&self.caddy_image)?,
+            app: ImageRef::parse(&self.app_image)?,
+            node_exporter: ImageRef::parse(&self.node_exporter_image)?,
+        })
+    }
+
+    pub(crate) fn labels(&self, ssh_port: u16) -> Result<Labels> {
+        Ok(Labels::new()
+            .with(MANAGED_BY_LABEL, MANAGED_BY)?
+            .with(INSTANCE_LABEL, self.instance_id.as_str())?
+            .with(SSH_PORT_LABEL, ssh_port.to_string())?)
+    }
+
+    /// The firewall's unique name, `fw-<instance id>`.
+    pub fn firewall_name(&self) -> String {
+        format!("fw-{}", self.instance_id)
+    }
+}
+
+fn check_slug(field: &str, value: &str, max: usize) -> Result<()> {
+    let ok_chars = value
+        .chars()
+        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+    if value.is_empty() || value.len() > max {
+        return Err(Error::invalid(
+            field,
+            format!("must have 1 to {max} characters"),
+        ));
+    }
+    if !ok_chars || value.starts_with('-') || value.ends_with('-') {
+        return Err(Error::invalid(
+            field,
+            "only lowercase letters, digits and inner '-' are allowed",
+        ));
+    }
+    Ok(())
+}
+
+fn check_ssh_port(port: u16) -> Result<()> {
+    if port < 1024 && port != 22 || port == 80 || port == 443 {
+        return Err(Error::invalid(
+            "ssh_port",
+            "must be 22 or an unprivileged port other than 80 and 443",
+        ));
+    }
+    Ok(())
+}
