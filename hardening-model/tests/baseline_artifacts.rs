@@ -3,11 +3,13 @@
 
 use hardening_model::presets::baseline::{Artifact, Baseline, BaselineParams};
 
+fn baseline() -> Baseline {
+    let params = BaselineParams::example().expect("example parameters are valid");
+    Baseline::new(&params).expect("the baseline builds")
+}
+
 fn artifacts() -> Vec<Artifact> {
-    Baseline::new(&BaselineParams::example().unwrap())
-        .unwrap()
-        .artifacts()
-        .unwrap()
+    baseline().artifacts().expect("every artifact renders")
 }
 
 fn content(name: &str) -> String {
@@ -52,8 +54,7 @@ fn every_ufw_rule_command_passes_dry_run() {
     let Some(ufw) = hardening_validators::ufw() else {
         return;
     };
-    let baseline = Baseline::new(&BaselineParams::example().unwrap()).unwrap();
-    let commands = baseline.firewall.ufw_rule_commands();
+    let commands = baseline().firewall.ufw_rule_commands();
     assert!(!commands.is_empty());
     for argv in commands {
         assert_eq!(argv[0], "ufw");
