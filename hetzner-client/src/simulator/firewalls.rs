@@ -4,6 +4,7 @@ use http::Method;
 use serde_json::{Value, json};
 
 use super::state::{Query, Reply, State, check_labels, list};
+use super::wire::{complete_firewall, firewall_json};
 use crate::models::action::Action;
 use crate::models::firewall::{
     AppliedTo, ApplyTo, ApplyToType, Firewall, FirewallRule, MAX_FIREWALL_NAME_LEN, validate_rules,
@@ -19,13 +20,22 @@ pub(crate) fn route(
     match (method, rest) {
         (&Method::GET, []) => {
             let items: Vec<Firewall> = state.firewalls.values().cloned().collect();
-            list(
+            let mut reply = list(
                 "firewalls",
                 items,
                 query,
                 |f| Some(&f.labels),
                 |f| Some(f.name.as_str()),
-            )
+            );
+            if let Some(firewalls) = reply
+                .body
+                .as_mut()
+                .and_then(|b| b.get_mut("firewalls"))
+                .and_then(Value::as_array_mut)
+            {
+                firewalls.iter_mut().for_each(complete_firewall);
+            }
+            reply
         }
         (&Method::POST, []) => create(state, body),
         (&Method::GET, [id]) => match id
@@ -33,7 +43,7 @@ pub(crate) fn route(
             .ok()
             .and_then(|id| state.firewalls.get(&id))
         {
-            Some(fw) => Reply::json(200, json!({ "firewall": fw })),
+            Some(fw) => Reply::json(200, json!({ "firewall": firewall_json(fw) })),
             None => Reply::not_found(),
         },
         (&Method::DELETE, [id]) => {
@@ -155,7 +165,15 @@ fn create(state: &mut State, body: &Value) -> Reply {
         },
         None => Vec::new(),
     };
-    for target in &apply {
+    for (i, target) in apply.iter().enumerate() {
+        if target.server.is_some() && apply[..i].iter().any(|t| t.server == target.server) {
+            return Reply::error(
+                422,
+                "server_already_added",
+                "server was applied more than once",
+                Value::Null,
+            );
+        }
         if let Some(server) = &target.server
             && !state.servers.contains_key(&server.id)
         {
@@ -187,7 +205,7 @@ fn create(state: &mut State, body: &Value) -> Reply {
     state.firewalls.insert(id, firewall);
     let actions = apply_targets(state, id, &apply);
     state.tick();
-    let firewall = state.firewalls.get(&id).cloned();
+    let firewall = state.firewalls.get(&id).map(firewall_json);
     Reply::json(201, json!({ "firewall": firewall, "actions": actions }))
 }
 
@@ -203,14 +221,18 @@ fn apply_targets(state: &mut State, id: u64, targets: &[ApplyTo]) -> Vec<Action>
             });
         }
         if let Some(server) = &target.server {
-            if let Some(s) = state.servers.get_mut(&server.id) {
-                s.direct_firewalls.push(id);
-            }
-            actions.push(state.start_action(
+            let action = state.start_action(
                 "apply_firewall",
                 &[(id, "firewall"), (server.id, "server")],
                 None,
-            ));
+            );
+            if let Some(s) = state.servers.get_mut(&server.id) {
+                if !s.direct_firewalls.contains(&id) {
+                    s.direct_firewalls.push(id);
+                }
+                s.firewall_actions.insert(id, action.id);
+            }
+            actions.push(action);
         } else {
             actions.push(state.start_action("apply_firewall", &[(id, "firewall")], None));
         }
@@ -271,12 +293,15 @@ fn targets(state: &mut State, id: u64, body: &Value, field: &str, apply: bool) -
                         && a.label_selector == target.label_selector)
                 });
             }
-            if let Some(server) = &target.server
-                && let Some(s) = state.servers.get_mut(&server.id)
-            {
-                s.direct_firewalls.retain(|f| *f != id);
+            let mut resources = vec![(id, "firewall")];
+            if let Some(server) = &target.server {
+                if let Some(s) = state.servers.get_mut(&server.id) {
+                    s.direct_firewalls.retain(|f| *f != id);
+                    s.firewall_actions.remove(&id);
+                }
+                resources.push((server.id, "server"));
             }
-            actions.push(state.start_action("remove_firewall", &[(id, "firewall")], None));
+            actions.push(state.start_action("remove_firewall", &resources, None));
         }
         actions
     };

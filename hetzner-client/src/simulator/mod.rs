@@ -27,6 +27,7 @@ mod firewalls;
 mod others;
 mod servers;
 mod state;
+mod wire;
 
 use std::fmt;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};

@@ -253,6 +253,10 @@ pub(crate) fn catalog(
                 .server_types
                 .iter()
                 .filter_map(|t| serde_json::to_value(t).ok())
+                .map(|mut t| {
+                    super::wire::complete_server_type(state, &mut t);
+                    t
+                })
                 .collect(),
             "server_type",
         ),

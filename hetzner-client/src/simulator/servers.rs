@@ -1,9 +1,12 @@
 //! Simulated `/servers` endpoints.
 
+use std::collections::BTreeMap;
+
 use http::Method;
 use serde_json::{Value, json};
 
 use super::state::{Effect, Query, Reply, SimServer, State, check_labels, list};
+use super::wire::{complete, server_json};
 use crate::models::IdRef;
 use crate::models::firewall::{AppliedTo, ApplyToType};
 use crate::models::image::{Image, ImageProtection, ImageStatus, ImageType};
@@ -27,17 +30,28 @@ pub(crate) fn route(
                 .map(|s| s.server.clone())
                 .filter(|s| statuses.is_empty() || statuses.contains(&s.status.as_str()))
                 .collect();
-            list(
+            let mut reply = list(
                 "servers",
                 items,
                 query,
                 |s| Some(&s.labels),
                 |s| Some(s.name.as_str()),
-            )
+            );
+            if let Some(servers) = reply
+                .body
+                .as_mut()
+                .and_then(|b| b.get_mut("servers"))
+                .and_then(Value::as_array_mut)
+            {
+                for server in servers {
+                    complete(state, server);
+                }
+            }
+            reply
         }
         (&Method::POST, []) => create(state, body),
         (&Method::GET, [id]) => match find(state, id) {
-            Some(s) => Reply::json(200, json!({ "server": s.server })),
+            Some(s) => Reply::json(200, json!({ "server": server_json(state, &s.server) })),
             None => Reply::not_found(),
         },
         (&Method::DELETE, [id]) => {
@@ -215,7 +229,8 @@ fn create(state: &mut State, body: &Value) -> Reply {
         SimServer {
             server: server.clone(),
             user_data: text("user_data").map(str::to_owned),
-            direct_firewalls: firewalls,
+            direct_firewalls: firewalls.clone(),
+            firewall_actions: BTreeMap::new(),
         },
     );
     let start = body
@@ -232,6 +247,10 @@ fn create(state: &mut State, body: &Value) -> Reply {
         &[(id, "server")],
         Some(Effect::ServerStatus(id, off_or_running)),
     );
+    if let Some(sim) = state.servers.get_mut(&id) {
+        // firewalls given at creation are applied by the create action
+        sim.firewall_actions = firewalls.iter().map(|fw| (*fw, action.id)).collect();
+    }
     let next_actions: Vec<_> = if start {
         vec![state.start_action("start_server", &[(id, "server")], None)]
     } else {
@@ -250,7 +269,7 @@ fn create(state: &mut State, body: &Value) -> Reply {
     let server = state.servers.get(&id).map_or(server, |s| s.server.clone());
     Reply::json(
         201,
-        json!({ "server": server, "action": action, "next_actions": next_actions, "root_password": root_password }),
+        json!({ "server": server_json(state, &server), "action": action, "next_actions": next_actions, "root_password": root_password }),
     )
 }
 

@@ -79,6 +79,9 @@ pub(crate) struct SimServer {
     pub(crate) server: Server,
     pub(crate) user_data: Option<String>,
     pub(crate) direct_firewalls: Vec<u64>,
+    /// Firewall id -> the action that applies it; the server reports the firewall as
+    /// `pending` until that action has finished.
+    pub(crate) firewall_actions: BTreeMap<u64, u64>,
 }
 
 /// What happens when an action completes.
@@ -325,18 +328,30 @@ impl State {
                 (fw.id, sels)
             })
             .collect();
+        let actions = &self.actions;
         for sim in self.servers.values_mut() {
+            sim.firewall_actions.retain(|_, action| {
+                actions
+                    .get(action)
+                    .is_some_and(|a| a.action.status == ActionStatus::Running)
+            });
             let mut ids = sim.direct_firewalls.clone();
             for (fw, sels) in &selectors {
                 if sels.iter().any(|s| s.matches(&sim.server.labels)) && !ids.contains(fw) {
                     ids.push(*fw);
                 }
             }
+            let pending = &sim.firewall_actions;
             sim.server.public_net.firewalls = ids
                 .into_iter()
                 .map(|id| ServerFirewall {
                     id,
-                    status: "applied".into(),
+                    status: if pending.contains_key(&id) {
+                        "pending"
+                    } else {
+                        "applied"
+                    }
+                    .into(),
                 })
                 .collect();
         }

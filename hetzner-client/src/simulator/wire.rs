@@ -1,0 +1,149 @@
+//! Fields the API always sends that the client's models do not carry (`datacenter`, `iso`,
+//! traffic counters, primary IP details, server type prices and locations): added to the
+//! serialized models so raw responses match the API's response schemas.
+
+use serde_json::{Map, Value, json};
+
+use super::state::State;
+use crate::models::firewall::Firewall;
+use crate::models::server::Server;
+
+/// Included traffic of every simulated server type (20 TiB).
+const INCLUDED_TRAFFIC: u64 = 20 * 1024 * 1024 * 1024 * 1024;
+
+/// A server as the API answers it.
+pub(crate) fn server_json(state: &State, server: &Server) -> Value {
+    let mut value = serde_json::to_value(server).unwrap_or(Value::Null);
+    complete(state, &mut value);
+    value
+}
+
+/// Adds the fields a serialized [`Server`] lacks; keeps any the model already sends.
+pub(crate) fn complete(state: &State, value: &mut Value) {
+    let Some(map) = value.as_object_mut() else {
+        return;
+    };
+    let location = map.get("location").cloned().unwrap_or(Value::Null);
+    let name = location.get("name").and_then(Value::as_str).unwrap_or("dc");
+    let city = location.get("city").and_then(Value::as_str).unwrap_or("");
+    let type_ids: Vec<u64> = state.server_types.iter().map(|t| t.id).collect();
+    let datacenter = json!({
+        "id": location.get("id").and_then(Value::as_u64).unwrap_or(1),
+        "name": format!("{name}-dc14"),
+        "description": format!("{city} 1 virtual DC 14"),
+        "location": location,
+        "server_types": {
+            "supported": type_ids,
+            "available": type_ids,
+            "available_for_migration": type_ids,
+        },
+    });
+    for (key, default) in [
+        ("datacenter", datacenter),
+        ("iso", Value::Null),
+        ("outgoing_traffic", json!(0)),
+        ("ingoing_traffic", json!(0)),
+        ("included_traffic", json!(INCLUDED_TRAFFIC)),
+    ] {
+        fill(map, key, default);
+    }
+    if let Some(server_type) = map.get_mut("server_type") {
+        complete_server_type(state, server_type);
+    }
+    let Some(public_net) = map.get_mut("public_net").and_then(Value::as_object_mut) else {
+        return;
+    };
+    if let Some(ipv4) = public_net.get_mut("ipv4").and_then(Value::as_object_mut) {
+        let reverse = ipv4
+            .get("ip")
+            .and_then(Value::as_str)
+            .map(|ip| ip.rsplit('.').collect::<Vec<_>>().join("."))
+            .unwrap_or_default();
+        fill(
+            ipv4,
+            "dns_ptr",
+            json!(format!("static.{reverse}.clients.your-server.de")),
+        );
+        drop_null(ipv4, "id");
+    }
+    if let Some(ipv6) = public_net.get_mut("ipv6").and_then(Value::as_object_mut) {
+        fill(ipv6, "dns_ptr", json!([]));
+        drop_null(ipv6, "id");
+    }
+}
+
+/// Adds `prices` and `locations` to a serialized server type.
+pub(crate) fn complete_server_type(state: &State, value: &mut Value) {
+    let Some(map) = value.as_object_mut() else {
+        return;
+    };
+    let cores = map.get("cores").and_then(Value::as_f64).unwrap_or(1.0);
+    let memory = map.get("memory").and_then(Value::as_f64).unwrap_or(1.0);
+    let monthly = 1.5 * cores + 0.5 * memory;
+    let price =
+        |net: f64| json!({ "net": format!("{net:.4}"), "gross": format!("{:.4}", net * 1.19) });
+    let prices: Vec<Value> = state
+        .locations
+        .iter()
+        .map(|l| {
+            json!({
+                "location": l.name,
+                "price_hourly": price(monthly / 730.0),
+                "price_monthly": price(monthly),
+                "included_traffic": INCLUDED_TRAFFIC,
+                "price_per_tb_traffic": price(1.0),
+            })
+        })
+        .collect();
+    let locations: Vec<Value> = state
+        .locations
+        .iter()
+        .map(|l| json!({ "id": l.id, "name": l.name, "deprecation": null, "recommended": true, "available": true }))
+        .collect();
+    fill(map, "prices", json!(prices));
+    fill(map, "locations", json!(locations));
+}
+
+/// Sets `key` when it is missing or null.
+fn fill(map: &mut Map<String, Value>, key: &str, value: Value) {
+    let slot = map.entry(key).or_insert(Value::Null);
+    if slot.is_null() {
+        *slot = value;
+    }
+}
+
+/// Removes `key` when it is null (an optional field the API omits rather than nulls).
+fn drop_null(map: &mut Map<String, Value>, key: &str) {
+    if map.get(key).is_some_and(Value::is_null) {
+        map.remove(key);
+    }
+}
+
+/// A firewall as the API answers it: every rule carries `source_ips`, `destination_ips` and
+/// `port`, empty or null when unused.
+pub(crate) fn firewall_json(firewall: &Firewall) -> Value {
+    let mut value = serde_json::to_value(firewall).unwrap_or(Value::Null);
+    complete_firewall(&mut value);
+    value
+}
+
+/// Adds the rule fields a serialized [`Firewall`] may leave out, and leaves out the unset
+/// side (`server` or `label_selector`) of each `applied_to` entry, which the response schema
+/// does not allow to be null.
+pub(crate) fn complete_firewall(value: &mut Value) {
+    if let Some(applied) = value.get_mut("applied_to").and_then(Value::as_array_mut) {
+        for target in applied.iter_mut().filter_map(Value::as_object_mut) {
+            drop_null(target, "server");
+            drop_null(target, "label_selector");
+        }
+    }
+    let Some(rules) = value.get_mut("rules").and_then(Value::as_array_mut) else {
+        return;
+    };
+    for rule in rules.iter_mut().filter_map(Value::as_object_mut) {
+        fill(rule, "source_ips", json!([]));
+        fill(rule, "destination_ips", json!([]));
+        rule.entry("port").or_insert(Value::Null);
+        rule.entry("description").or_insert(Value::Null);
+    }
+}
