@@ -23,6 +23,17 @@ fn setup() -> (Simulator, Client) {
 
 /// The raw JSON body the simulator answers to `GET path`.
 async fn raw_get(sim: &Simulator, path: &str) -> Value {
+    raw(sim, Method::GET, path, None, 200).await
+}
+
+/// The raw JSON body of one request, asserting its status.
+async fn raw(
+    sim: &Simulator,
+    method: Method,
+    path: &str,
+    body: Option<Value>,
+    status: u16,
+) -> Value {
     let mut headers = HeaderMap::new();
     headers.insert(
         http::header::AUTHORIZATION,
@@ -31,14 +42,14 @@ async fn raw_get(sim: &Simulator, path: &str) -> Value {
     let response = sim
         .transport()
         .send(HttpRequest {
-            method: Method::GET,
+            method: method.clone(),
             url: format!("{SIMULATOR_ENDPOINT}{path}"),
             headers,
-            body: None,
+            body: body.map(|b| serde_json::to_vec(&b).unwrap().into()),
         })
         .await
         .unwrap();
-    assert_eq!(response.status, 200, "GET {path}");
+    assert_eq!(response.status, status, "{method} {path}");
     serde_json::from_slice(&response.body).unwrap()
 }
 
@@ -349,16 +360,21 @@ fn to_json_schema(spec: &Value, schema: &Value) -> Value {
     }
 }
 
-fn check(spec: &Value, path: &str, method: &str, status: &str, body: &Value) {
+/// What the response schema of `method path status` finds wrong with `body`.
+fn problems(spec: &Value, path: &str, method: &str, status: &str, body: &Value) -> Vec<String> {
     let schema =
         &spec["paths"][path][method]["responses"][status]["content"]["application/json"]["schema"];
     assert!(schema.is_object(), "no schema for {method} {path} {status}");
     let schema = to_json_schema(spec, schema);
     let validator = jsonschema::validator_for(&schema).unwrap();
-    let errors: Vec<String> = validator
+    validator
         .iter_errors(body)
         .map(|e| format!("{} at {}", e, e.instance_path()))
-        .collect();
+        .collect()
+}
+
+fn check(spec: &Value, path: &str, method: &str, status: &str, body: &Value) {
+    let errors = problems(spec, path, method, status, body);
     assert!(
         errors.is_empty(),
         "{method} {path} {status}: {errors:#?}\n{body:#}"
@@ -400,6 +416,14 @@ async fn server_and_firewall_responses_match_the_spec_response_schemas() {
     check(&spec, "/servers/{id}", "get", "200", &one);
     let datacenter = &one["server"]["datacenter"];
     assert_eq!(datacenter["location"], one["server"]["location"]);
+    // the check does catch a missing required field
+    let mut without = one.clone();
+    without["server"]
+        .as_object_mut()
+        .unwrap()
+        .remove("datacenter");
+    let found = problems(&spec, "/servers/{id}", "get", "200", &without);
+    assert!(found.iter().any(|p| p.contains("datacenter")), "{found:?}");
     check(
         &spec,
         "/servers",
@@ -420,6 +444,39 @@ async fn server_and_firewall_responses_match_the_spec_response_schemas() {
         "get",
         "200",
         &raw_get(&sim, "/firewalls").await,
+    );
+    // create responses, straight from the wire
+    let firewall = raw(
+        &sim,
+        Method::POST,
+        "/firewalls",
+        Some(json!({
+            "name": "raw",
+            "rules": [ { "direction": "in", "protocol": "tcp", "port": "22", "source_ips": ["198.51.100.0/24"] } ],
+            "apply_to": [ { "type": "server", "server": { "id": server } } ],
+        })),
+        201,
+    )
+    .await;
+    check(&spec, "/firewalls", "post", "201", &firewall);
+    let raw_id = firewall["firewall"]["id"].as_u64().unwrap();
+    let created = raw(
+        &sim,
+        Method::POST,
+        "/servers",
+        Some(json!({
+            "name": "raw",
+            "server_type": "cx22",
+            "image": "ubuntu-24.04",
+            "firewalls": [ { "firewall": raw_id } ],
+        })),
+        201,
+    )
+    .await;
+    check(&spec, "/servers", "post", "201", &created);
+    assert_eq!(
+        created["server"]["public_net"]["firewalls"],
+        json!([{ "id": raw_id, "status": "pending" }])
     );
     check(
         &spec,
