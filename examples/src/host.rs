@@ -11,10 +11,10 @@ use cloudinit_builder::preset::{
     ComposeStack, DockerEngine, Firewall, HardenedHost, RenderedPart, Slot, Sshd, Stage,
 };
 use cloudinit_builder::{SshPublicKey, User, UserData};
+use hardening_model::command::HostCommand;
 use hardening_model::docker::apparmor::APPARMOR_DIR;
 use hardening_model::firewall::FirewallPolicy;
 use hardening_model::presets::{self, stack::StackImages};
-use hardening_model::services::HostCommand;
 use hardening_model::values::{Domain, Port, UnixUser};
 use ipnet::IpNet;
 
