@@ -301,7 +301,16 @@ async fn label_selector_firewalls_list_the_matched_servers_and_stay_on_quarantin
             .unwrap()
             .firewall
             .id;
+    assert_eq!(
+        server_firewalls(&sim, server).await,
+        vec![(prod, "pending".to_owned())],
+        "matched by the selector, applied once the apply action finished"
+    );
     tokio::time::sleep(Duration::from_secs(5)).await;
+    assert_eq!(
+        server_firewalls(&sim, server).await,
+        vec![(prod, "applied".to_owned())]
+    );
     let body = raw_get(&sim, &format!("/firewalls/{prod}")).await;
     let applied = &body["firewall"]["applied_to"][0];
     assert_eq!(applied["type"], "label_selector");

@@ -5,6 +5,7 @@ use serde_json::{Value, json};
 
 use super::state::{Query, Reply, State, check_labels, list};
 use super::wire::{complete_firewall, firewall_json};
+use crate::labels::LabelSelector;
 use crate::models::action::Action;
 use crate::models::firewall::{
     AppliedTo, ApplyTo, ApplyToType, Firewall, FirewallRule, MAX_FIREWALL_NAME_LEN, validate_rules,
@@ -234,7 +235,22 @@ fn apply_targets(state: &mut State, id: u64, targets: &[ApplyTo]) -> Vec<Action>
             }
             actions.push(action);
         } else {
-            actions.push(state.start_action("apply_firewall", &[(id, "firewall")], None));
+            let action = state.start_action("apply_firewall", &[(id, "firewall")], None);
+            // servers the selector matches now get the firewall once this action has finished
+            if let Some(selector) = target
+                .label_selector
+                .as_ref()
+                .and_then(|s| LabelSelector::parse(&s.selector).ok())
+            {
+                for s in state.servers.values_mut() {
+                    if selector.matches(&s.server.labels)
+                        && !s.server.public_net.firewalls.iter().any(|f| f.id == id)
+                    {
+                        s.firewall_actions.insert(id, action.id);
+                    }
+                }
+            }
+            actions.push(action);
         }
     }
     actions
