@@ -1,7 +1,7 @@
 //! Services to switch off on a VPS (runbook 2.8).
 //!
 //! The runbook runs `systemctl disable --now X 2>/dev/null || true` for each unit. The model
-//! keeps the list as data ([`DisabledServices`]) and turns it into [`HostCommand`](crate::command::HostCommand)s, which a
+//! keeps the list as data ([`DisabledServices`]) and turns it into [`HostCommand`]s, which a
 //! cloud-init builder quotes into `runcmd` (or a test inspects) without ever building shell text
 //! from unchecked strings.
 
