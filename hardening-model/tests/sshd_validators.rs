@@ -30,8 +30,7 @@ fn with_ca(policy: SshdPolicy) -> SshdPolicy {
 }
 
 fn policy_file() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/ssh-audit-policy-ubuntu-24.04-subset.txt")
+    hardening_validators::project_ssh_audit_policy()
 }
 
 /// Reads one keyword from `sshd -T` output (lower-case keyword, rest of line).

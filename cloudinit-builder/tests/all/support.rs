@@ -12,8 +12,7 @@ pub const ADMIN_KEY: &str =
     "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGx4bXBsZS1rZXktZm9yLXRlc3Rz admin@example";
 
 pub fn schema_path() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/spec/cloud-init-26.1-schema-cloud-config-v1.json")
+    hardening_validators::cloud_init_26_1_schema()
 }
 
 fn validator() -> &'static jsonschema::Validator {

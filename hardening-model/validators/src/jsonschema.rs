@@ -41,3 +41,14 @@ impl CheckJsonschema {
         .map(|_| ())
     }
 }
+
+/// The cloud-init 26.1 `cloud-config` JSON schema (what Ubuntu 24.04 runs), from tag
+/// `ubuntu/26.1-0ubuntu1_24.04.1` of canonical/cloud-init. Unlike Debian's older schema it rejects
+/// unknown top-level keys.
+pub fn cloud_init_26_1_schema() -> PathBuf {
+    crate::workspace_root()
+        .join("hardening-model")
+        .join("validators")
+        .join("schemas")
+        .join("cloud-init-26.1-schema-cloud-config-v1.json")
+}

@@ -38,7 +38,7 @@ mod ufw;
 pub use caddy::{Caddy, caddy};
 pub use cloud_init::{CloudInit, cloud_init};
 pub use compose::{Compose, compose};
-pub use jsonschema::{CheckJsonschema, check_jsonschema};
+pub use jsonschema::{CheckJsonschema, check_jsonschema, cloud_init_26_1_schema};
 pub use locate::{ci_mode, workspace_root};
 pub use nft::{Nft, nft};
 pub use promtool::{Promtool, promtool};
