@@ -431,3 +431,35 @@ async fn a_missing_zone_is_reported_before_anything_is_created() {
     assert!(err.to_string().contains("not-there.example"));
     assert!(w.hetzner.servers().is_empty() && w.hetzner.firewalls().is_empty());
 }
+
+/// The value of `NAME='value'` in a decoded env file.
+fn env_value(files: &BTreeMap<String, String>, path: &str, name: &str) -> String {
+    let line = files[path]
+        .lines()
+        .find_map(|l| l.strip_prefix(&format!("{name}=")))
+        .unwrap();
+    line.trim_matches('\'').to_owned()
+}
+
+#[tokio::test(start_paused = true)]
+async fn offline_runs_get_fresh_random_secrets_per_instance_kept_in_0600_files() {
+    let w = world();
+    let mut seen = Vec::new();
+    for (id, sub) in [("inst-0101", "one"), ("inst-0102", "two")] {
+        // No secrets given: the simulated run generates them.
+        let req = ProvisionRequest::new(id, sub, ZONE);
+        let summary = run(&w, &req).await;
+        let user_data = w.hetzner.user_data(summary.server_id).unwrap();
+        let files = files(&user_data);
+        let secret = env_value(&files, READY_ENV, "CALLBACK_SECRET");
+        let identity = env_value(&files, BACKUP_ENV, "BACKUP_AGE_IDENTITY");
+        assert!(secret.len() >= 32 && secret.chars().all(|c| c.is_ascii_alphanumeric()));
+        assert!(identity.starts_with("AGE-SECRET-KEY-1") && identity.len() == 74);
+        assert_secrets_confined(&user_data, &[(&secret, READY_ENV), (&identity, BACKUP_ENV)]);
+        let printed = format!("{summary} {summary:?}");
+        assert!(!printed.contains(&secret) && !printed.contains(&identity));
+        seen.push((secret, identity));
+    }
+    assert_ne!(seen[0].0, seen[1].0, "callback secrets are per instance");
+    assert_ne!(seen[0].1, seen[1].1, "backup identities are per instance");
+}
