@@ -256,6 +256,7 @@ pub async fn provision(
         firewall_name: firewall.name,
         record,
         user_data_bytes: user_data.len(),
+        callback_url: request.callback_url.clone(),
         created,
         updated,
     })
