@@ -111,7 +111,7 @@ impl Command {
     pub fn to_shell(&self) -> Cow<'_, str> {
         match &self.0 {
             Repr::Shell(s) => Cow::Borrowed(s),
-            Repr::Argv(a) => Cow::Owned(a.iter().map(|x| quote(x)).collect::<Vec<_>>().join(" ")),
+            Repr::Argv(a) => Cow::Owned(hardening_model::command::line(a)),
         }
     }
 }
@@ -122,37 +122,15 @@ impl fmt::Display for Command {
     }
 }
 
-/// Quotes one word for a POSIX shell: unchanged when it only has characters no shell treats
-/// specially, otherwise in single quotes with each `'` written as `'\''`.
+/// Quotes one word for a POSIX shell (hardening-model's quoting, shared so that every rendered
+/// script and every `runcmd` entry quotes alike).
 ///
 /// ```
 /// use cloudinit_builder::command::quote;
 /// assert_eq!(quote("/etc/ssh/sshd_config"), "/etc/ssh/sshd_config");
-/// assert_eq!(quote(""), "''");
 /// assert_eq!(quote("it's"), r"'it'\''s'");
 /// ```
-pub fn quote(word: &str) -> Cow<'_, str> {
-    let safe = !word.is_empty()
-        && word.chars().all(|c| {
-            c.is_ascii_alphanumeric()
-                || matches!(c, '/' | '.' | '_' | '-' | '+' | ',' | ':' | '@' | '%')
-        });
-    // `=` is quoted too: in a leading word it would turn the word into an assignment.
-    if safe {
-        return Cow::Borrowed(word);
-    }
-    let mut out = String::with_capacity(word.len() + 2);
-    out.push('\'');
-    for c in word.chars() {
-        if c == '\'' {
-            out.push_str("'\\''");
-        } else {
-            out.push(c);
-        }
-    }
-    out.push('\'');
-    Cow::Owned(out)
-}
+pub use hardening_model::command::quote;
 
 #[cfg(test)]
 mod tests {

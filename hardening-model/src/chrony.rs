@@ -7,7 +7,7 @@
 use std::fmt;
 use std::net::IpAddr;
 
-use crate::services::HostCommand;
+use crate::command::HostCommand;
 use crate::values::Domain;
 use crate::{Error, Problem, RenderedFile, Result};
 

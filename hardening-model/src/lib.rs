@@ -21,10 +21,12 @@
 //! - [`monitoring`]: node_exporter and Prometheus alert rules (section 8).
 //! - [`presets`]: the runbook baseline with every known erratum fixed.
 //! - [`audit`]: the runbook's Appendix B checklist, evaluated against rendered artifacts and host files.
+//! - [`command`]: commands as data ([`command::HostCommand`]) and POSIX shell quoting.
 //! - [`values`]: validated building blocks shared by every policy (users, paths, domains, ports).
 #![forbid(unsafe_code)]
 #![warn(clippy::print_stdout, clippy::print_stderr)]
 
+pub mod command;
 mod error;
 mod rendered;
 

@@ -15,7 +15,7 @@
 //! `/dev/shm` is refused as a [`TmpfsMount`]: systemd mounts it itself early at boot
 //! (`nosuid,nodev`), and its options come from `/etc/fstab`, not from a unit file.
 
-use crate::services::HostCommand;
+use crate::command::HostCommand;
 use crate::values::AbsPath;
 use crate::{Error, Problem, RenderedFile, Result};
 

@@ -1,93 +1,16 @@
-//! Services to switch off on a VPS (runbook 2.8), and [`HostCommand`]: a command as data.
+//! Services to switch off on a VPS (runbook 2.8).
 //!
 //! The runbook runs `systemctl disable --now X 2>/dev/null || true` for each unit. The model
-//! keeps the list as data ([`DisabledServices`]) and turns it into [`HostCommand`]s, which a
+//! keeps the list as data ([`DisabledServices`]) and turns it into [`HostCommand`](crate::command::HostCommand)s, which a
 //! cloud-init builder quotes into `runcmd` (or a test inspects) without ever building shell text
 //! from unchecked strings.
 
 use std::fmt;
 
+use crate::command::HostCommand;
+
 use crate::values::{check_chars, check_max_len, check_non_empty, check_single_line};
 use crate::{Error, Result};
-
-/// One command to run on the host, as an argument vector plus why it runs.
-///
-/// ```
-/// use hardening_model::services::HostCommand;
-/// let cmd = HostCommand::new(["systemctl", "restart", "ssh.socket"], "rebind the SSH port");
-/// assert_eq!(cmd.shell_line(), "systemctl restart ssh.socket");
-/// let quoted = HostCommand::new(["ss", "-Htln", "sport = :2222"], "check");
-/// assert_eq!(quoted.shell_line(), "ss -Htln 'sport = :2222'");
-/// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct HostCommand {
-    /// Program and arguments.
-    pub argv: Vec<String>,
-    /// What the step does and why it is needed.
-    pub purpose: String,
-    /// True when a failure is expected and harmless (e.g. disabling a unit that is not
-    /// installed); the step may then be ignored.
-    pub may_fail: bool,
-}
-
-impl HostCommand {
-    /// A command that must succeed.
-    pub fn new<I, S>(argv: I, purpose: impl Into<String>) -> Self
-    where
-        I: IntoIterator<Item = S>,
-        S: Into<String>,
-    {
-        Self {
-            argv: argv.into_iter().map(Into::into).collect(),
-            purpose: purpose.into(),
-            may_fail: false,
-        }
-    }
-
-    /// Marks the command as allowed to fail.
-    #[must_use]
-    pub fn allow_failure(mut self) -> Self {
-        self.may_fail = true;
-        self
-    }
-
-    /// The command as one POSIX shell line, every argument quoted when it needs to be; a
-    /// command that may fail gets `|| true`.
-    pub fn shell_line(&self) -> String {
-        let line = self
-            .argv
-            .iter()
-            .map(|a| shell_quote(a))
-            .collect::<Vec<_>>()
-            .join(" ");
-        if self.may_fail {
-            format!("{line} || true")
-        } else {
-            line
-        }
-    }
-}
-
-impl fmt::Display for HostCommand {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.shell_line())
-    }
-}
-
-/// Quotes `arg` for a POSIX shell: unchanged when it is made only of safe characters,
-/// otherwise in single quotes with embedded quotes escaped.
-pub fn shell_quote(arg: &str) -> String {
-    let safe = !arg.is_empty()
-        && arg.chars().all(|c| {
-            c.is_ascii_alphanumeric()
-                || matches!(c, '_' | '-' | '.' | '/' | ':' | '=' | '@' | ',' | '+')
-        });
-    if safe {
-        arg.to_owned()
-    } else {
-        format!("'{}'", arg.replace('\'', r"'\''"))
-    }
-}
 
 /// A systemd unit name such as `snapd.socket`.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -231,13 +154,6 @@ impl DisabledServices {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn quoting() {
-        assert_eq!(shell_quote("a'b"), r"'a'\''b'");
-        assert_eq!(shell_quote(""), "''");
-        assert_eq!(shell_quote("$(reboot)"), "'$(reboot)'");
-    }
 
     #[test]
     fn rejects_duplicates_and_bad_reason() {

@@ -9,7 +9,7 @@
 
 use std::fmt;
 
-use crate::services::HostCommand;
+use crate::command::HostCommand;
 use crate::values::{check_chars, check_max_len, check_non_empty};
 use crate::{Error, Problem, RenderedFile, Result};
 

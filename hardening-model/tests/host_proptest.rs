@@ -3,9 +3,10 @@
 #![allow(clippy::unwrap_used)] // shared test functions unwrap, like the tests themselves
 
 use hardening_model::auditd::{AuditRules, Filter, FilterField, Op, Perms, SyscallRule};
+use hardening_model::command::quote;
 use hardening_model::kernel_modules::KernelModulePolicy;
 use hardening_model::mounts::{MountFlags, MountPolicy, TmpfsMount};
-use hardening_model::services::{DisabledServices, UnitAction, shell_quote};
+use hardening_model::services::{DisabledServices, UnitAction};
 use hardening_model::sysctl::{SysctlEntry, SysctlPolicy};
 use hardening_model::unattended_upgrades::{AllowedOrigin, PackageName, UnattendedUpgrades};
 use hardening_model::values::AbsPath;
@@ -100,7 +101,7 @@ proptest! {
             Ok(s) => {
                 let cmds = s.commands();
                 prop_assert_eq!(&cmds[0].argv, &vec!["systemctl".to_owned(), "mask".to_owned(), "--now".to_owned(), unit.clone()]);
-                prop_assert_eq!(cmds[0].shell_line(), format!("systemctl mask --now {} || true", shell_quote(&unit)));
+                prop_assert_eq!(cmds[0].shell_line(), format!("systemctl mask --now {} || true", quote(&unit)));
             }
         }
     }
@@ -108,14 +109,14 @@ proptest! {
     #[test]
     fn shell_quoting_keeps_one_word(arg in any::<String>()) {
         // A quoted word holds no unquoted shell syntax: outside single quotes only `\'` appears.
-        let q = shell_quote(&arg);
+        let q = quote(&arg);
         let mut inside = false;
         let mut chars = q.chars().peekable();
         while let Some(c) = chars.next() {
             match (inside, c) {
                 (_, '\'') => inside = !inside,
                 (false, '\\') => prop_assert_eq!(chars.next(), Some('\'')),
-                (false, c) => prop_assert!(c.is_ascii_alphanumeric() || "_-./:=@,+".contains(c), "{:?}", q),
+                (false, c) => prop_assert!(c.is_ascii_alphanumeric() || "_-./:@,+%".contains(c), "{:?}", q),
                 (true, _) => {}
             }
         }

@@ -1,8 +1,8 @@
 //! The host baseline presets as rendered, with each runbook erratum checked.
 #![allow(clippy::unwrap_used)] // shared test functions unwrap, like the tests themselves
 
+use hardening_model::command::HostCommand;
 use hardening_model::presets::host;
-use hardening_model::services::HostCommand;
 
 #[test]
 fn sysctl_labels_the_docker_exception_and_loads_conntrack() {

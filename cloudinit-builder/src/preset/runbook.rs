@@ -3,9 +3,9 @@
 use std::net::IpAddr;
 
 use hardening_model::RenderedFile;
+use hardening_model::command::HostCommand;
 use hardening_model::presets::firewall::baseline;
 use hardening_model::presets::{host, stack};
-use hardening_model::services::HostCommand;
 use hardening_model::values::{Domain, Port, UnixUser};
 use hardening_model::{IpNet, presets::stack::StackImages};
 

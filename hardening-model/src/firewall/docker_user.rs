@@ -27,8 +27,8 @@ use ipnet::IpNet;
 
 use super::policy::FirewallPolicy;
 use super::rule::{Protocol, Rule};
-use super::shell;
 use crate::RenderedFile;
+use crate::command;
 
 /// Where [`FirewallPolicy::docker_user_script`] is installed.
 pub const SCRIPT_PATH: &str = "/usr/local/sbin/hardening-docker-user.sh";
@@ -175,11 +175,11 @@ impl FirewallPolicy {
             let _ = writeln!(
                 out,
                 "{} 2>/dev/null || true",
-                shell::line(&[tool, "-w", "-N", CHAIN].map(str::to_owned))
+                command::line([tool, "-w", "-N", CHAIN])
             );
         }
         for cmd in self.docker_user_commands() {
-            out.push_str(&shell::line(&cmd));
+            out.push_str(&command::line(&cmd));
             out.push('\n');
         }
         RenderedFile::root(SCRIPT_PATH, 0o750, out)
@@ -352,9 +352,9 @@ mod tests {
         assert_eq!(s.mode, 0o750);
         assert!(
             s.content
-                .contains("\nset -eu\n'iptables' '-w' '-N' 'DOCKER-USER' 2>/dev/null || true\n")
+                .contains("\nset -eu\niptables -w -N DOCKER-USER 2>/dev/null || true\n")
         );
-        assert!(s.content.contains("'iptables' '-w' '-F' 'DOCKER-USER'\n"));
+        assert!(s.content.contains("iptables -w -F DOCKER-USER\n"));
         assert!(
             systemd_unit()
                 .content

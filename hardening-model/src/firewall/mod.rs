@@ -28,7 +28,6 @@ pub mod host;
 pub mod nftables;
 mod policy;
 mod rule;
-mod shell;
 pub mod ufw;
 
 pub use hetzner::{HetznerDirection, HetznerProtocol, HetznerRule};

@@ -28,8 +28,8 @@ use ipnet::IpNet;
 
 use super::policy::FirewallPolicy;
 use super::rule::{Protocol, Rule};
-use super::shell;
 use crate::RenderedFile;
+use crate::command;
 
 /// Packages that must never be installed next to ufw (erratum 4).
 pub const CONFLICTING_PACKAGES: &[&str] = &["iptables-persistent", "netfilter-persistent"];
@@ -138,10 +138,10 @@ impl FirewallPolicy {
              # ufw applies /etc/ufw/sysctl.conf on every start (log_martians=0); blank IPT_SYSCTL\n\
              # so /etc/sysctl.d stays in charge.\n",
         );
-        out.push_str(&shell::line(&argv(NEUTRALISE_IPT_SYSCTL)));
+        out.push_str(&command::line(argv(NEUTRALISE_IPT_SYSCTL)));
         out.push('\n');
         for cmd in self.ufw_commands() {
-            out.push_str(&shell::line(&cmd));
+            out.push_str(&command::line(&cmd));
             out.push('\n');
         }
         RenderedFile::root(SCRIPT_PATH, 0o750, out)
@@ -266,16 +266,16 @@ mod tests {
     }
 
     #[test]
-    fn script_quotes_every_argument_and_never_mentions_persistent_packages_as_commands() {
+    fn script_quotes_arguments_and_never_mentions_persistent_packages_as_commands() {
         let file = policy().ufw_script();
         assert_eq!(file.path, SCRIPT_PATH);
         assert_eq!(file.mode, 0o750);
         let body = &file.content;
         assert!(body.starts_with("#!/bin/sh\n"));
         assert!(body.contains("\nset -eu\n"));
-        assert!(body.contains("'sed' '-i' 's/^IPT_SYSCTL=.*/IPT_SYSCTL=/' '/etc/default/ufw'\n"));
+        assert!(body.contains("sed -i 's/^IPT_SYSCTL=.*/IPT_SYSCTL=/' /etc/default/ufw\n"));
         assert!(body.contains(
-            "'ufw' 'limit' 'proto' 'tcp' 'from' '198.51.100.0/24' 'to' 'any' 'port' '2222' 'comment' 'SSH, rate-limited per source'\n"
+            "ufw limit proto tcp from 198.51.100.0/24 to any port 2222 comment 'SSH, rate-limited per source'\n"
         ));
         for line in body.lines().filter(|l| !l.starts_with('#')) {
             assert!(!line.contains("apt"), "{line}");

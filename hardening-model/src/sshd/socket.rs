@@ -14,7 +14,7 @@
 //! socket listens on exactly the one port, whichever way the host got there.
 
 use crate::RenderedFile;
-use crate::services::HostCommand;
+use crate::command::HostCommand;
 use crate::values::Port;
 
 /// Path of the `ssh.socket` drop-in.

@@ -2,9 +2,10 @@
 
 use crate::auditd::AuditRules;
 use crate::chrony::ChronyPolicy;
+use crate::command::HostCommand;
 use crate::kernel_modules::KernelModulePolicy;
 use crate::mounts::MountPolicy;
-use crate::services::{DisabledServices, HostCommand};
+use crate::services::DisabledServices;
 use crate::sshd::SshdPolicy;
 use crate::sysctl::SysctlPolicy;
 use crate::unattended_upgrades::UnattendedUpgrades;
