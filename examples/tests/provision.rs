@@ -11,13 +11,13 @@ use cloudflare_client::PlanTier;
 use cloudflare_client::simulator::{Fault as CfFault, FaultRule};
 use cloudinit_builder::preset::{BACKUP_ENV, HardenedHost, READY_ENV, RunbookInputs};
 use cloudinit_builder::{Secret, SshPublicKey, User};
-use examples::host::{APP_PORT, DEMO_CALLBACK_URL};
+use examples::host::{APP_PORT, DEMO_CALLBACK_URL, HostPolicy};
 use examples::provision::{ProvisionRequest, SSH_PORT_LABEL, Summary, provision};
 use examples::secrets::{age_identity, callback_secret};
 use examples::{Backends, Error, Progress};
 use hardening_model::docker::ImageRef;
 use hardening_model::presets::stack::StackImages;
-use hardening_model::values::{Domain, Port};
+use hardening_model::values::{Domain, Port, UnixUser};
 use hetzner_client::models::firewall::{Direction, Protocol};
 use hetzner_client::simulator::{Fault, Simulator};
 use http::Method;
@@ -462,4 +462,62 @@ async fn offline_runs_get_fresh_random_secrets_per_instance_kept_in_0600_files()
     }
     assert_ne!(seen[0].0, seen[1].0, "callback secrets are per instance");
     assert_ne!(seen[0].1, seen[1].1, "backup identities are per instance");
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_host_firewall_in_user_data_is_the_policy_the_hetzner_rules_come_from() {
+    let w = world();
+    let mut req = request();
+    req.admin_sources = vec!["198.51.100.0/24".parse().unwrap()];
+    let summary = run(&w, &req).await;
+    let user_data = w.hetzner.user_data(summary.server_id).unwrap();
+    let files = files(&user_data);
+
+    let ranges = w.backends.cloudflare.ips().get().await.unwrap().to_model();
+    let policy = HostPolicy {
+        ssh_port: Port::new(summary.ssh_port).unwrap(),
+        admin_user: UnixUser::new(req.admin_user.as_str()).unwrap(),
+        admin_key: req.admin_key.clone(),
+        admin_sources: req.admin_sources.clone(),
+        cloudflare_ranges: ranges,
+        domain: Domain::new(req.fqdn()).unwrap(),
+        images: StackImages {
+            caddy: ImageRef::parse(&req.caddy_image).unwrap(),
+            app: ImageRef::parse(&req.app_image).unwrap(),
+            node_exporter: ImageRef::parse(&req.node_exporter_image).unwrap(),
+        },
+        callback_url: req.callback_url.clone(),
+        callback_secret: req.callback_secret.clone().unwrap(),
+        backup_identity: req.backup_identity.clone().unwrap(),
+    };
+    // The policy renders the same document the flow sent...
+    assert_eq!(policy.user_data().unwrap().into_string(), user_data);
+    // ...whose ufw, nftables and DOCKER-USER files are this policy's, byte for byte...
+    let fw = policy.firewall_policy().unwrap();
+    for f in [fw.ufw_script(), fw.nftables_conf(), fw.docker_user_script()] {
+        assert_eq!(files.get(&f.path), Some(&f.content), "{}", f.path);
+    }
+    // ...and whose Hetzner rules are the ones on the cloud firewall.
+    let want = hetzner_client::policy::rules_from_policy(&fw.hetzner_rules().unwrap()).unwrap();
+    let firewall = &w.hetzner.firewalls()[0];
+    assert_eq!(firewall.rules.len(), want.len());
+    for rule in &want {
+        assert!(
+            firewall.rules.iter().any(|r| {
+                let (mut a, mut b) = (r.source_ips.clone(), rule.source_ips.clone());
+                a.sort();
+                b.sort();
+                r.direction == rule.direction && r.port == rule.port && a == b
+            }),
+            "{rule:?}"
+        );
+    }
+    // The admin source restricts SSH on both.
+    let port = summary.ssh_port.to_string();
+    let ssh = firewall
+        .rules
+        .iter()
+        .find(|r| r.port.as_deref() == Some(port.as_str()))
+        .unwrap();
+    assert_eq!(ssh.source_ips, ["198.51.100.0/24"]);
 }
