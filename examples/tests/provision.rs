@@ -471,6 +471,8 @@ async fn the_host_firewall_in_user_data_is_the_policy_the_hetzner_rules_come_fro
     req.admin_sources = vec!["198.51.100.0/24".parse().unwrap()];
     let summary = run(&w, &req).await;
     let user_data = w.hetzner.user_data(summary.server_id).unwrap();
+    // The budget had to compress files to fit: decoding them is part of what is tested.
+    assert!(user_data.contains("encoding: gz+b64"));
     let files = files(&user_data);
 
     let ranges = w.backends.cloudflare.ips().get().await.unwrap().to_model();
@@ -490,6 +492,9 @@ async fn the_host_firewall_in_user_data_is_the_policy_the_hetzner_rules_come_fro
         callback_secret: req.callback_secret.clone().unwrap(),
         backup_identity: req.backup_identity.clone().unwrap(),
     };
+    let shown = format!("{policy:?}");
+    assert!(!shown.contains(req.callback_secret.as_ref().unwrap().expose()));
+    assert!(!shown.contains(req.backup_identity.as_ref().unwrap().expose()));
     // The policy renders the same document the flow sent...
     assert_eq!(policy.user_data().unwrap().into_string(), user_data);
     // ...whose ufw, nftables and DOCKER-USER files are this policy's, byte for byte...
