@@ -3,6 +3,12 @@
 //! Offline by default (built-in simulators); real with `HCLOUD_TOKEN` and
 //! `CLOUDFLARE_API_TOKEN`. Re-running with the same `--instance-id` reuses what exists.
 //!
+//! The host's document is the runbook preset, with a ready callback and encrypted backups.
+//! Offline runs use a demo callback URL and fresh random secrets. Real runs need
+//! `--callback-url`, `--callback-secret-file` and `--backup-identity-file`; a file that does not
+//! exist yet is created with a fresh value and mode 0600 (give the callback secret to the
+//! control plane; keep the identity for restores). Secret values are never printed.
+//!
 //! ```text
 //! cargo run --example provision -- --instance-id inst-0042 --subdomain acme --zone example.com
 //! ```
@@ -11,6 +17,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use examples::provision::{ProvisionRequest, provision};
+use examples::secrets::{age_identity, callback_secret, load_or_create};
 use examples::{Backends, Error, Progress, exit_on_error};
 use hardening_model::IpNet;
 
@@ -60,6 +67,18 @@ struct Args {
     /// node_exporter image pinned by digest (required with HCLOUD_TOKEN).
     #[arg(long)]
     node_exporter_image: Option<String>,
+    /// HTTPS URL the host POSTs its instance id and callback secret to once healthy
+    /// (required with HCLOUD_TOKEN).
+    #[arg(long)]
+    callback_url: Option<String>,
+    /// File holding the callback secret; created with a fresh one (mode 0600) if missing
+    /// (required with HCLOUD_TOKEN).
+    #[arg(long)]
+    callback_secret_file: Option<std::path::PathBuf>,
+    /// File holding the backups' age identity (AGE-SECRET-KEY-1...); created with a fresh one
+    /// (mode 0600) if missing (required with HCLOUD_TOKEN).
+    #[arg(long)]
+    backup_identity_file: Option<std::path::PathBuf>,
 }
 
 async fn run(args: Args) -> examples::Result<()> {
@@ -98,7 +117,41 @@ async fn run(args: Args) -> examples::Result<()> {
         request.admin_key,
     )?;
 
-    let summary = provision(&backends, &request, &Progress::stderr()).await?;
+    let progress = Progress::stderr();
+    request.callback_url = required("callback_url", args.callback_url, request.callback_url)?;
+    for (field, path, generate, slot) in [
+        (
+            "callback_secret_file",
+            args.callback_secret_file,
+            callback_secret as fn() -> examples::Result<_>,
+            &mut request.callback_secret,
+        ),
+        (
+            "backup_identity_file",
+            args.backup_identity_file,
+            age_identity,
+            &mut request.backup_identity,
+        ),
+    ] {
+        match path {
+            Some(path) => {
+                let (secret, generated) = load_or_create(field, &path, generate)?;
+                if generated {
+                    progress.step(format!(
+                        "wrote a new secret to {} (mode 0600)",
+                        path.display()
+                    ));
+                }
+                *slot = Some(secret);
+            }
+            None if real => {
+                return Err(Error::invalid(field, "required when HCLOUD_TOKEN is set"));
+            }
+            None => {}
+        }
+    }
+
+    let summary = provision(&backends, &request, &progress).await?;
     println!("{summary}");
     Ok(())
 }

@@ -8,6 +8,7 @@
 //! - [`progress`]: step lines and a ticker on long waits.
 //! - [`error`]: one error type for the examples, printed with its whole cause chain.
 //! - [`host`]: the hardened cloud-init document for one host, from policy values.
+//! - [`secrets`]: the callback secret and backup identity, generated or read from `0600` files.
 //! - [`provision`]: the end-to-end provisioning flow (cloud-init, firewall, server, DNS).
 //! - [`zone`], [`snapshots`], [`ssh_keys`], [`quarantine`]: the other examples' operations.
 #![forbid(unsafe_code)]
@@ -17,6 +18,7 @@ pub mod error;
 pub mod host;
 pub mod progress;
 pub mod provision;
+pub mod secrets;
 
 pub use backends::Backends;
 pub use error::{Error, Result, exit_on_error};

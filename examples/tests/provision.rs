@@ -4,12 +4,16 @@
 
 use std::collections::BTreeMap;
 use std::io::Read as _;
+use std::net::{IpAddr, Ipv4Addr};
 
 use base64::Engine as _;
 use cloudflare_client::PlanTier;
 use cloudflare_client::simulator::{Fault as CfFault, FaultRule};
-use examples::host::HostPolicy;
+use cloudinit_builder::preset::{BACKUP_ENV, HardenedHost, READY_ENV, RunbookInputs};
+use cloudinit_builder::{Secret, SshPublicKey, User};
+use examples::host::{APP_PORT, DEMO_CALLBACK_URL, HostPolicy};
 use examples::provision::{ProvisionRequest, SSH_PORT_LABEL, Summary, provision};
+use examples::secrets::{age_identity, callback_secret};
 use examples::{Backends, Error, Progress};
 use hardening_model::docker::ImageRef;
 use hardening_model::presets::stack::StackImages;
@@ -40,8 +44,12 @@ fn world() -> World {
     }
 }
 
+/// A request with its two secrets fixed, so the test can render the same document itself.
 fn request() -> ProvisionRequest {
-    ProvisionRequest::new("inst-0042", "acme", ZONE)
+    let mut req = ProvisionRequest::new("inst-0042", "acme", ZONE);
+    req.callback_secret = Some(callback_secret().unwrap());
+    req.backup_identity = Some(age_identity().unwrap());
+    req
 }
 
 async fn run(w: &World, req: &ProvisionRequest) -> Summary {
@@ -50,29 +58,52 @@ async fn run(w: &World, req: &ProvisionRequest) -> Summary {
         .unwrap()
 }
 
-/// The preset rendered independently from the same values the flow used.
+/// The runbook preset rendered independently (straight from cloudinit-builder, not through
+/// the example's `HostPolicy`) from the same values the flow used.
 async fn expected_user_data(w: &World, req: &ProvisionRequest, ssh_port: u16) -> String {
     let ranges = w.backends.cloudflare.ips().get().await.unwrap().to_model();
-    HostPolicy {
-        ssh_port: Port::new(ssh_port).unwrap(),
-        admin_user: UnixUser::new(req.admin_user.as_str()).unwrap(),
-        admin_key: req.admin_key.clone(),
-        admin_sources: req.admin_sources.clone(),
-        cloudflare_ranges: ranges,
-        domain: Domain::new(req.fqdn()).unwrap(),
-        images: StackImages {
+    let admin = User::new(req.admin_user.as_str())
+        .unwrap()
+        .groups(["sudo"])
+        .unwrap()
+        .shell("/bin/bash")
+        .unwrap()
+        .sudo("ALL=(ALL) NOPASSWD:ALL")
+        .unwrap()
+        .ssh_key(SshPublicKey::new(req.admin_key.as_str()).unwrap());
+    let inputs = RunbookInputs::new(
+        admin,
+        Port::new(ssh_port).unwrap(),
+        ranges,
+        Domain::new(req.fqdn()).unwrap(),
+        StackImages {
             caddy: ImageRef::parse(&req.caddy_image).unwrap(),
             app: ImageRef::parse(&req.app_image).unwrap(),
             node_exporter: ImageRef::parse(&req.node_exporter_image).unwrap(),
         },
-    }
-    .user_data()
-    .unwrap()
-    .into_string()
+        Port::new(APP_PORT).unwrap(),
+        IpAddr::V4(Ipv4Addr::UNSPECIFIED),
+        DEMO_CALLBACK_URL,
+        req.callback_secret.clone().unwrap(),
+        req.backup_identity.clone().unwrap(),
+    )
+    .admin_sources(req.admin_sources.iter().copied());
+    HardenedHost::runbook(&inputs)
+        .unwrap()
+        .render()
+        .unwrap()
+        .into_string()
+}
+
+/// One `write_files` entry, its content decoded.
+struct Entry {
+    permissions: String,
+    owner: String,
+    content: String,
 }
 
 /// Every `write_files` entry of user-data, decoded (plain, `b64`, `gz+b64`).
-fn files(user_data: &str) -> BTreeMap<String, String> {
+fn entries(user_data: &str) -> BTreeMap<String, Entry> {
     let doc: serde_json::Value = serde_saphyr::from_str(user_data).unwrap();
     let mut out = BTreeMap::new();
     for f in doc["write_files"].as_array().unwrap() {
@@ -90,12 +121,56 @@ fn files(user_data: &str) -> BTreeMap<String, String> {
             }
             Some(other) => panic!("unexpected encoding {other}"),
         };
+        let text = |key: &str| f[key].as_str().unwrap_or_default().to_owned();
         out.insert(
             f["path"].as_str().unwrap().to_owned(),
-            String::from_utf8(bytes).unwrap(),
+            Entry {
+                permissions: text("permissions"),
+                owner: text("owner"),
+                content: String::from_utf8(bytes).unwrap(),
+            },
         );
     }
     out
+}
+
+/// Path -> decoded content.
+fn files(user_data: &str) -> BTreeMap<String, String> {
+    entries(user_data)
+        .into_iter()
+        .map(|(path, e)| (path, e.content))
+        .collect()
+}
+
+/// Each secret appears in user_data only inside root-owned 0600 files: in exactly the one file
+/// meant for it, and nowhere else in the document once those files are taken out.
+fn assert_secrets_confined(user_data: &str, secrets: &[(&str, &str)]) {
+    let entries = entries(user_data);
+    for (secret, home) in secrets {
+        let holders: Vec<&String> = entries
+            .iter()
+            .filter(|(_, e)| e.content.contains(secret))
+            .map(|(p, _)| p)
+            .collect();
+        assert_eq!(holders, [home], "files holding the secret");
+        let e = &entries[*home];
+        assert_eq!(e.permissions, "0600");
+        // cloud-init's default owner is root:root; the renderer may leave it implicit.
+        assert!(matches!(e.owner.as_str(), "" | "root:root"), "{}", e.owner);
+    }
+    let mut doc: serde_json::Value = serde_saphyr::from_str(user_data).unwrap();
+    let files = doc["write_files"].as_array_mut().unwrap();
+    let before = files.len();
+    files.retain(|f| f["permissions"].as_str() != Some("0600"));
+    assert!(files.len() < before);
+    let rest = doc.to_string();
+    for (secret, _) in secrets {
+        assert!(!rest.contains(secret), "a secret outside its 0600 file");
+    }
+    // The raw text holds each at most once (in its file, when that file is not compressed).
+    for (secret, _) in secrets {
+        assert!(user_data.matches(secret).count() <= 1);
+    }
 }
 
 fn file_ending<'a>(files: &'a BTreeMap<String, String>, part: &str) -> &'a str {
@@ -160,6 +235,20 @@ async fn one_server_one_firewall_one_record_and_a_rerun_creates_nothing() {
         inbound_tcp.iter().all(|r| r.port.as_deref() != Some("22")),
         "port 22 must not be open: {inbound_tcp:?}"
     );
+    // The runbook's own parts are there: ready callback, backups, modules-load restart.
+    let secret = req.callback_secret.as_ref().unwrap().expose();
+    let identity = req.backup_identity.as_ref().unwrap().expose();
+    assert_secrets_confined(&user_data, &[(secret, READY_ENV), (identity, BACKUP_ENV)]);
+    let doc: serde_json::Value = serde_saphyr::from_str(&user_data).unwrap();
+    let runcmd = doc["runcmd"].to_string();
+    assert!(runcmd.contains("systemd-modules-load.service"), "{runcmd}");
+    // No secret in labels, names, the DNS record or the summary.
+    let visible = format!(
+        "{:?} {} {:?} {} {:?} {:?} {first} {first:?} {req:?}",
+        server.labels, server.name, firewall.labels, firewall.name, record.name, record.comment
+    );
+    assert!(!visible.contains(secret) && !visible.contains(identity));
+
     let files = files(&user_data);
     let sshd = file_ending(&files, "sshd_config.d/");
     let sshd_ports: Vec<&str> = sshd
@@ -274,7 +363,7 @@ async fn faults_during_create_still_end_with_exactly_one_server_and_no_error() {
 async fn bad_input_is_a_typed_error_naming_the_field_and_sends_nothing() {
     let w = world();
     type Spoil = fn(&mut ProvisionRequest);
-    let cases: [(&str, Spoil); 6] = [
+    let cases: [(&str, Spoil); 9] = [
         ("subdomain", |r| r.subdomain = "a.b".into()),
         ("instance_id", |r| r.instance_id = "Inst 42".into()),
         ("instance_id", |r| {
@@ -285,12 +374,24 @@ async fn bad_input_is_a_typed_error_naming_the_field_and_sends_nothing() {
         ("app_image", |r| {
             r.app_image = "ghcr.io/example/app:latest".into()
         }),
+        ("callback_url", |r| {
+            r.callback_url = "http://control.example.com/ready".into()
+        }),
+        ("callback_url", |r| {
+            r.callback_url = "https://control.example.com/ready;reboot".into()
+        }),
+        ("backup_identity", |r| {
+            r.backup_identity = Some(Secret::new("not-an-age-identity-value").unwrap());
+        }),
     ];
     for (field, spoil) in cases {
         let mut req = request();
         spoil(&mut req);
         match provision(&w.backends, &req, &Progress::silent()).await {
-            Err(Error::Invalid { field: f, .. }) => assert_eq!(f, field),
+            Err(Error::Invalid { field: f, reason }) => {
+                assert_eq!(f, field);
+                assert!(!reason.contains("not-an-age"), "the value leaked: {reason}");
+            }
             other => panic!("{field}: expected Invalid, got {other:?}"),
         }
     }
@@ -329,4 +430,99 @@ async fn a_missing_zone_is_reported_before_anything_is_created() {
     assert!(matches!(err, Error::State(_)), "{err:?}");
     assert!(err.to_string().contains("not-there.example"));
     assert!(w.hetzner.servers().is_empty() && w.hetzner.firewalls().is_empty());
+}
+
+/// The value of `NAME='value'` in a decoded env file.
+fn env_value(files: &BTreeMap<String, String>, path: &str, name: &str) -> String {
+    let line = files[path]
+        .lines()
+        .find_map(|l| l.strip_prefix(&format!("{name}=")))
+        .unwrap();
+    line.trim_matches('\'').to_owned()
+}
+
+#[tokio::test(start_paused = true)]
+async fn offline_runs_get_fresh_random_secrets_per_instance_kept_in_0600_files() {
+    let w = world();
+    let mut seen = Vec::new();
+    for (id, sub) in [("inst-0101", "one"), ("inst-0102", "two")] {
+        // No secrets given: the simulated run generates them.
+        let req = ProvisionRequest::new(id, sub, ZONE);
+        let summary = run(&w, &req).await;
+        let user_data = w.hetzner.user_data(summary.server_id).unwrap();
+        let files = files(&user_data);
+        let secret = env_value(&files, READY_ENV, "CALLBACK_SECRET");
+        let identity = env_value(&files, BACKUP_ENV, "BACKUP_AGE_IDENTITY");
+        assert!(secret.len() >= 32 && secret.chars().all(|c| c.is_ascii_alphanumeric()));
+        assert!(identity.starts_with("AGE-SECRET-KEY-1") && identity.len() == 74);
+        assert_secrets_confined(&user_data, &[(&secret, READY_ENV), (&identity, BACKUP_ENV)]);
+        let printed = format!("{summary} {summary:?}");
+        assert!(!printed.contains(&secret) && !printed.contains(&identity));
+        seen.push((secret, identity));
+    }
+    assert_ne!(seen[0].0, seen[1].0, "callback secrets are per instance");
+    assert_ne!(seen[0].1, seen[1].1, "backup identities are per instance");
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_host_firewall_in_user_data_is_the_policy_the_hetzner_rules_come_from() {
+    let w = world();
+    let mut req = request();
+    req.admin_sources = vec!["198.51.100.0/24".parse().unwrap()];
+    let summary = run(&w, &req).await;
+    let user_data = w.hetzner.user_data(summary.server_id).unwrap();
+    // The budget had to compress files to fit: decoding them is part of what is tested.
+    assert!(user_data.contains("encoding: gz+b64"));
+    let files = files(&user_data);
+
+    let ranges = w.backends.cloudflare.ips().get().await.unwrap().to_model();
+    let policy = HostPolicy {
+        ssh_port: Port::new(summary.ssh_port).unwrap(),
+        admin_user: UnixUser::new(req.admin_user.as_str()).unwrap(),
+        admin_key: req.admin_key.clone(),
+        admin_sources: req.admin_sources.clone(),
+        cloudflare_ranges: ranges,
+        domain: Domain::new(req.fqdn()).unwrap(),
+        images: StackImages {
+            caddy: ImageRef::parse(&req.caddy_image).unwrap(),
+            app: ImageRef::parse(&req.app_image).unwrap(),
+            node_exporter: ImageRef::parse(&req.node_exporter_image).unwrap(),
+        },
+        callback_url: req.callback_url.clone(),
+        callback_secret: req.callback_secret.clone().unwrap(),
+        backup_identity: req.backup_identity.clone().unwrap(),
+    };
+    let shown = format!("{policy:?}");
+    assert!(!shown.contains(req.callback_secret.as_ref().unwrap().expose()));
+    assert!(!shown.contains(req.backup_identity.as_ref().unwrap().expose()));
+    // The policy renders the same document the flow sent...
+    assert_eq!(policy.user_data().unwrap().into_string(), user_data);
+    // ...whose ufw, nftables and DOCKER-USER files are this policy's, byte for byte...
+    let fw = policy.firewall_policy().unwrap();
+    for f in [fw.ufw_script(), fw.nftables_conf(), fw.docker_user_script()] {
+        assert_eq!(files.get(&f.path), Some(&f.content), "{}", f.path);
+    }
+    // ...and whose Hetzner rules are the ones on the cloud firewall.
+    let want = hetzner_client::policy::rules_from_policy(&fw.hetzner_rules().unwrap()).unwrap();
+    let firewall = &w.hetzner.firewalls()[0];
+    assert_eq!(firewall.rules.len(), want.len());
+    for rule in &want {
+        assert!(
+            firewall.rules.iter().any(|r| {
+                let (mut a, mut b) = (r.source_ips.clone(), rule.source_ips.clone());
+                a.sort();
+                b.sort();
+                r.direction == rule.direction && r.port == rule.port && a == b
+            }),
+            "{rule:?}"
+        );
+    }
+    // The admin source restricts SSH on both.
+    let port = summary.ssh_port.to_string();
+    let ssh = firewall
+        .rules
+        .iter()
+        .find(|r| r.port.as_deref() == Some(port.as_str()))
+        .unwrap();
+    assert_eq!(ssh.source_ips, ["198.51.100.0/24"]);
 }

@@ -9,6 +9,11 @@
 //! nothing. The SSH port of an existing instance is read back from its `ssh-port` label, so a
 //! re-run never renders a second, different port.
 //!
+//! The user_data is [`HardenedHost::runbook`](cloudinit_builder::preset::HardenedHost::runbook)
+//! rendered within 32 KiB (see [`HostPolicy`]). Its two secrets, the ready-callback secret and
+//! the backups' age identity, go only into root-owned `0600` files on the host; the flow never
+//! prints them, and labels, names and the [`Summary`] never hold them.
+//!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")] async fn main() -> examples::Result<()> {
 //! use examples::{Backends, Progress};
@@ -27,6 +32,7 @@
 use cloudflare_client::resources::dns::{
     DnsFilter, DnsRecord, DnsRecordPatch, NewDnsRecord, RecordType,
 };
+use cloudinit_builder::Secret;
 use hardening_model::values::{Domain, Port, UnixUser};
 use hetzner_client::LabelSelector;
 use hetzner_client::models::firewall::{ApplyTo, FirewallRule};
@@ -40,6 +46,7 @@ use crate::backends::Backends;
 use crate::error::{Error, Result};
 use crate::host::HostPolicy;
 use crate::progress::Progress;
+use crate::secrets;
 
 mod request;
 mod summary;
@@ -95,6 +102,16 @@ pub async fn provision(
         })?;
     let ranges = cloudflare.ips().get().await?.to_model();
 
+    let simulated = backends.hetzner_sim.is_some();
+    let secret = |field: &str, given: &Option<Secret>, generate: fn() -> Result<Secret>| match given
+    {
+        Some(s) => Ok(s.clone()),
+        None if simulated => generate(),
+        None => Err(Error::invalid(
+            field,
+            "required against the real API (the control plane and restores need it)",
+        )),
+    };
     let policy = HostPolicy {
         ssh_port: Port::new(ssh_port)?,
         admin_user: UnixUser::new(request.admin_user.as_str())?,
@@ -103,6 +120,17 @@ pub async fn provision(
         cloudflare_ranges: ranges,
         domain: Domain::new(request.fqdn())?,
         images: request.images()?,
+        callback_url: request.callback_url.clone(),
+        callback_secret: secret(
+            "callback_secret",
+            &request.callback_secret,
+            secrets::callback_secret,
+        )?,
+        backup_identity: secret(
+            "backup_identity",
+            &request.backup_identity,
+            secrets::age_identity,
+        )?,
     };
     progress.step("rendering the hardened cloud-init document");
     let user_data = policy.user_data()?;
@@ -228,6 +256,7 @@ pub async fn provision(
         firewall_name: firewall.name,
         record,
         user_data_bytes: user_data.len(),
+        callback_url: request.callback_url.clone(),
         created,
         updated,
     })

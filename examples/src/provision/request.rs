@@ -1,5 +1,6 @@
 //! What to provision, and the checks it passes before anything is sent.
 
+use cloudinit_builder::Secret;
 use hardening_model::docker::ImageRef;
 use hardening_model::presets::stack::StackImages;
 use hardening_model::values::{Domain, UnixUser};
@@ -8,9 +9,13 @@ use ipnet::IpNet;
 
 use super::{INSTANCE_LABEL, MANAGED_BY, MANAGED_BY_LABEL, SSH_PORT_LABEL};
 use crate::error::{Error, Result};
-use crate::host::{DEMO_ADMIN_KEY, DEMO_APP_IMAGE, DEMO_CADDY_IMAGE, DEMO_NODE_EXPORTER_IMAGE};
+use crate::host::{
+    DEMO_ADMIN_KEY, DEMO_APP_IMAGE, DEMO_CADDY_IMAGE, DEMO_CALLBACK_URL, DEMO_NODE_EXPORTER_IMAGE,
+};
 
 /// What to provision.
+///
+/// `Debug` shows the secrets as `[REDACTED]`.
 #[derive(Debug, Clone)]
 pub struct ProvisionRequest {
     /// Stable instance id (lowercase letters, digits, `-`; not personal data): the key that
@@ -42,11 +47,22 @@ pub struct ProvisionRequest {
     pub app_image: String,
     /// node_exporter image reference, pinned by digest.
     pub node_exporter_image: String,
+    /// Where the host reports ready (HTTPS).
+    pub callback_url: String,
+    /// The ready callback's secret. `None`: against the simulators, a fresh random one per
+    /// run ([`crate::secrets::callback_secret`]); against the real API it is required, since
+    /// the control plane must know it.
+    pub callback_secret: Option<Secret>,
+    /// The backups' age identity. `None`: against the simulators, a fresh random one per run
+    /// ([`crate::secrets::age_identity`]); against the real API it is required, since restores
+    /// need it.
+    pub backup_identity: Option<Secret>,
 }
 
 impl ProvisionRequest {
     /// A request with the defaults: `fsn1`, `cx22`, `ubuntu-24.04`, random SSH port, user
-    /// `admin` with the documentation key, and the placeholder images of [`crate::host`].
+    /// `admin` with the documentation key, the placeholder images and callback URL of
+    /// [`crate::host`], and no secrets (generated per run against the simulators).
     pub fn new(
         instance_id: impl Into<String>,
         subdomain: impl Into<String>,
@@ -67,6 +83,9 @@ impl ProvisionRequest {
             caddy_image: DEMO_CADDY_IMAGE.into(),
             app_image: DEMO_APP_IMAGE.into(),
             node_exporter_image: DEMO_NODE_EXPORTER_IMAGE.into(),
+            callback_url: DEMO_CALLBACK_URL.into(),
+            callback_secret: None,
+            backup_identity: None,
         }
     }
 
@@ -109,6 +128,10 @@ impl ProvisionRequest {
             ("node_exporter_image", &self.node_exporter_image),
         ] {
             ImageRef::parse(image).map_err(|e| Error::invalid(field, e.to_string()))?;
+        }
+        check_callback_url(&self.callback_url)?;
+        if let Some(identity) = &self.backup_identity {
+            check_age_identity(identity)?;
         }
         Ok(())
     }
@@ -158,6 +181,46 @@ fn check_ssh_port(port: u16) -> Result<()> {
         return Err(Error::invalid(
             "ssh_port",
             "must be 22 or an unprivileged port other than 80 and 443",
+        ));
+    }
+    Ok(())
+}
+
+/// The checks the ready callback applies, made here so a bad URL is refused before any call.
+fn check_callback_url(url: &str) -> Result<()> {
+    let rest = url
+        .strip_prefix("https://")
+        .ok_or_else(|| Error::invalid("callback_url", "must start with https://"))?;
+    let ok = |c: char| {
+        c.is_ascii_alphanumeric()
+            || matches!(
+                c,
+                '.' | '-' | '_' | '/' | ':' | '~' | '?' | '=' | '&' | '[' | ']'
+            )
+    };
+    if rest.is_empty() || rest.len() > 2000 || !rest.chars().all(ok) {
+        return Err(Error::invalid(
+            "callback_url",
+            "needs a host and may only use ASCII letters, digits and ._-/:~?=&[]",
+        ));
+    }
+    Ok(())
+}
+
+/// The shape of an age identity; the message never quotes the value.
+fn check_age_identity(identity: &Secret) -> Result<()> {
+    let ok = identity
+        .expose()
+        .strip_prefix("AGE-SECRET-KEY-1")
+        .is_some_and(|b| {
+            !b.is_empty()
+                && b.chars()
+                    .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+        });
+    if !ok {
+        return Err(Error::invalid(
+            "backup_identity",
+            "must be an age identity (AGE-SECRET-KEY-1 followed by upper-case bech32)",
         ));
     }
     Ok(())

@@ -45,6 +45,8 @@ pub struct Summary {
     pub record: DnsRecord,
     /// Size of the rendered user_data in bytes (sent only when the server was created).
     pub user_data_bytes: usize,
+    /// Where the host reports ready (its secret is never part of the summary).
+    pub callback_url: String,
     /// What this run created.
     pub created: Created,
     /// What this run changed in place (firewall rules, firewall attachment, DNS record).
@@ -81,6 +83,7 @@ impl fmt::Display for Summary {
             self.record.proxied.unwrap_or(false),
             state(self.created.record)
         )?;
+        writeln!(f, "ready url    {}", self.callback_url)?;
         write!(f, "user_data    {} bytes", self.user_data_bytes)?;
         for u in &self.updated {
             write!(f, "\nupdated      {u}")?;
