@@ -3,8 +3,6 @@
 //! a printed reason when its tool is missing, and fails when `CI` is set.
 #![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
 
-use std::path::PathBuf;
-
 use examples::provision::{ProvisionRequest, provision};
 use examples::{Backends, Progress};
 
@@ -31,8 +29,7 @@ async fn sent_user_data_passes_the_cloud_init_json_schema() {
     let Some(tool) = hardening_validators::check_jsonschema() else {
         return;
     };
-    let schema = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/spec/cloud-init-26.1-schema-cloud-config-v1.json");
+    let schema = hardening_validators::cloud_init_26_1_schema();
     tool.check(&schema, &user_data).unwrap();
 }
 
