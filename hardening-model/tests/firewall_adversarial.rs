@@ -55,7 +55,7 @@ fn sh_words(line: &str) -> Option<Vec<String>> {
                     in_word = false;
                 }
             }
-            c if c.is_ascii_alphanumeric() || "-_./:,".contains(c) => {
+            c if c.is_ascii_alphanumeric() || "-_./:,+@%".contains(c) => {
                 in_word = true;
                 cur.push(c);
             }
