@@ -31,6 +31,9 @@ proptest! {
     /// The one port reaches the fragment, the socket drop-in and the apply steps.
     #[test]
     fn one_port_everywhere(port in 1u16..) {
+        // 80 and 443 belong to Caddy: the firewall baseline refuses them as the SSH port
+        // (covered by `ssh_on_a_web_port_is_refused` in firewall_ssh_port.rs).
+        prop_assume!(port != 80 && port != 443);
         let policy = host::sshd(Port::new(port).unwrap(), &users()).unwrap();
         let files = policy.files().unwrap();
         let fragment = &files[0].content;
