@@ -37,33 +37,6 @@ pub(super) struct State {
     pub clock: u64,
 }
 
-const IPV4: [&str; 15] = [
-    "173.245.48.0/20",
-    "103.21.244.0/22",
-    "103.22.200.0/22",
-    "103.31.4.0/22",
-    "141.101.64.0/18",
-    "108.162.192.0/18",
-    "190.93.240.0/20",
-    "188.114.96.0/20",
-    "197.234.240.0/22",
-    "198.41.128.0/17",
-    "162.158.0.0/15",
-    "104.16.0.0/13",
-    "104.24.0.0/14",
-    "172.64.0.0/13",
-    "131.0.72.0/22",
-];
-const IPV6: [&str; 7] = [
-    "2400:cb00::/32",
-    "2606:4700::/32",
-    "2803:f800::/32",
-    "2405:b500::/32",
-    "2405:8100::/32",
-    "2a06:98c0::/29",
-    "2c0f:f248::/32",
-];
-
 fn fnv(parts: &[String]) -> String {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for p in parts {
@@ -184,8 +157,14 @@ impl State {
     pub fn ips(&mut self) -> Ips {
         self.ips
             .get_or_insert_with(|| {
-                let ipv4: Vec<String> = IPV4.iter().map(|s| (*s).to_owned()).collect();
-                let ipv6: Vec<String> = IPV6.iter().map(|s| (*s).to_owned()).collect();
+                // The same published snapshot the hardening presets use offline, so the
+                // simulated `/ips` and the firewall/Caddy defaults can never disagree.
+                let (ipv4, ipv6): (Vec<_>, Vec<_>) =
+                    hardening_model::presets::firewall::cloudflare_fallback_ranges()
+                        .into_iter()
+                        .partition(|net| matches!(net, hardening_model::IpNet::V4(_)));
+                let ipv4: Vec<String> = ipv4.iter().map(ToString::to_string).collect();
+                let ipv6: Vec<String> = ipv6.iter().map(ToString::to_string).collect();
                 let etag = fnv(&[ipv4.clone(), ipv6.clone()].concat());
                 Ips { ipv4, ipv6, etag }
             })
