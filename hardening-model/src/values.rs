@@ -65,7 +65,7 @@ pub fn check_token(field: &str, value: &str, extra: &[char]) -> Result<()> {
     })
 }
 
-/// A Linux user or group name as `useradd` accepts it by default on Ubuntu:
+/// A Linux user name as `useradd` accepts it by default on Ubuntu:
 /// `[a-z_][a-z0-9_-]*`, at most 32 characters.
 ///
 /// ```
@@ -79,32 +79,61 @@ pub fn check_token(field: &str, value: &str, extra: &[char]) -> Result<()> {
 pub struct UnixUser(String);
 
 impl UnixUser {
-    /// Validates a user or group name.
+    /// Validates a user name (errors name the field `user`).
     pub fn new(name: impl Into<String>) -> Result<Self> {
         let name = name.into();
-        Self::check("user", &name)?;
+        check_unix_name("user", &name)?;
         Ok(Self(name))
-    }
-
-    fn check(field: &str, name: &str) -> Result<()> {
-        check_non_empty(field, name)?;
-        check_max_len(field, name, 32)?;
-        check_chars(field, name, |c| {
-            c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-'
-        })?;
-        if name.starts_with(|c: char| c.is_ascii_digit() || c == '-') {
-            return Err(Error::invalid(
-                field,
-                "must start with a lowercase letter or '_'",
-            ));
-        }
-        Ok(())
     }
 
     /// The name.
     pub fn as_str(&self) -> &str {
         &self.0
     }
+}
+
+/// A Linux group name as `groupadd` accepts it by default on Ubuntu: the same rule as
+/// [`UnixUser`] (`[a-z_][a-z0-9_-]*`, at most 32 characters), kept a separate type so that a
+/// group can never be passed where a user is meant (sshd's `AllowGroups` vs `AllowUsers`).
+///
+/// ```
+/// use hardening_model::values::UnixGroup;
+/// assert_eq!(UnixGroup::new("sshusers").unwrap().as_str(), "sshusers");
+/// let err = UnixGroup::new("wheel staff").unwrap_err();
+/// assert_eq!(err.field(), "group");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(transparent)]
+pub struct UnixGroup(String);
+
+impl UnixGroup {
+    /// Validates a group name (errors name the field `group`).
+    pub fn new(name: impl Into<String>) -> Result<Self> {
+        let name = name.into();
+        check_unix_name("group", &name)?;
+        Ok(Self(name))
+    }
+
+    /// The name.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// The rule Ubuntu's `useradd`/`groupadd` apply by default to user and group names.
+fn check_unix_name(field: &str, name: &str) -> Result<()> {
+    check_non_empty(field, name)?;
+    check_max_len(field, name, 32)?;
+    check_chars(field, name, |c| {
+        c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-'
+    })?;
+    if name.starts_with(|c: char| c.is_ascii_digit() || c == '-') {
+        return Err(Error::invalid(
+            field,
+            "must start with a lowercase letter or '_'",
+        ));
+    }
+    Ok(())
 }
 
 /// An absolute Unix path made of safe characters: `/`, ASCII letters, digits and `._-+@:`.
@@ -380,7 +409,7 @@ macro_rules! deserialize_via_new {
         }
     )*};
 }
-deserialize_via_new!(UnixUser, AbsPath, Domain);
+deserialize_via_new!(UnixUser, UnixGroup, AbsPath, Domain);
 
 #[cfg(test)]
 mod tests {
@@ -394,6 +423,7 @@ mod tests {
         fn accepted_values_hold_no_metacharacters(s in "\\PC{0,40}") {
             for accepted in [
                 UnixUser::new(s.clone()).ok().map(|v| v.0),
+                UnixGroup::new(s.clone()).ok().map(|v| v.0),
                 AbsPath::new(s.clone()).ok().map(|v| v.0),
                 Domain::new(&s).ok().map(|v| v.0),
             ].into_iter().flatten() {

@@ -6,7 +6,7 @@ use hardening_model::sshd::{
     AdminSshConfig, CaPublicKey, CertAuthority, ClientPath, HostName, HostPattern, Principal,
     SshCrypto, SshTarget, SshdPolicy,
 };
-use hardening_model::values::{AbsPath, Port, UnixUser};
+use hardening_model::values::{AbsPath, Port, UnixGroup, UnixUser};
 use proptest::prelude::*;
 
 const BLOB: &str = "AAAAC3NzaC1lZDI1NTE5AAAAIAIM7FEzqxm1cR/Y3nAPSzu0406Vns0qxAyrWw7irUDP";
@@ -45,7 +45,7 @@ fn base() -> SshdPolicy {
 fn expected_keywords() -> Vec<String> {
     base()
         .allow_user(UnixUser::new("a").unwrap())
-        .allow_group(UnixUser::new("g").unwrap())
+        .allow_group(UnixGroup::new("g").unwrap())
         .banner(AbsPath::new("/etc/issue.net").unwrap())
         .directives()
         .unwrap()

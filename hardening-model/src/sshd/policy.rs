@@ -1,6 +1,6 @@
 //! [`SshdPolicy`]: the sshd hardening described once, rendered to an `sshd_config.d` fragment.
 
-use crate::values::{AbsPath, Port, UnixUser};
+use crate::values::{AbsPath, Port, UnixGroup, UnixUser};
 use crate::{Error, Problem, RenderedFile, Result};
 
 use super::cert::CertAuthority;
@@ -174,7 +174,7 @@ pub struct SshdPolicy {
     host_key: Option<AbsPath>,
     limits: AuthLimits,
     allow_users: Vec<UnixUser>,
-    allow_groups: Vec<UnixUser>,
+    allow_groups: Vec<UnixGroup>,
     tcp_forwarding: TcpForwarding,
     banner: Option<AbsPath>,
     cert_authority: Option<CertAuthority>,
@@ -259,7 +259,7 @@ impl SshdPolicy {
     /// Adds a group to `AllowGroups`. When both users and groups are listed, sshd admits only
     /// users that match both lists.
     #[must_use]
-    pub fn allow_group(mut self, group: UnixUser) -> Self {
+    pub fn allow_group(mut self, group: UnixGroup) -> Self {
         if !self.allow_groups.contains(&group) {
             self.allow_groups.push(group);
         }
@@ -295,7 +295,7 @@ impl SshdPolicy {
         groups: impl IntoIterator<Item = S>,
     ) -> Result<Self> {
         for (i, g) in groups.into_iter().enumerate() {
-            let group = UnixUser::new(g.as_ref())
+            let group = UnixGroup::new(g.as_ref())
                 .map_err(|e| Error::new(format!("sshd.allow_groups[{i}]"), e.problem().clone()))?;
             self = self.allow_group(group);
         }
@@ -502,10 +502,10 @@ impl SshdPolicy {
     }
 }
 
-fn join_names(names: &[UnixUser]) -> String {
+fn join_names<N: AsRef<str>>(names: &[N]) -> String {
     names
         .iter()
-        .map(UnixUser::as_str)
+        .map(AsRef::as_ref)
         .collect::<Vec<_>>()
         .join(" ")
 }
