@@ -27,6 +27,8 @@ pub mod bench;
 pub mod demo;
 pub mod loopback;
 pub mod quarantine;
+#[cfg(doctest)]
+pub mod readme;
 pub mod snapshots;
 pub mod ssh_keys;
 pub mod zone;
