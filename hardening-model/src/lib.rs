@@ -5,7 +5,9 @@
 //! is the port ufw, nftables and the Hetzner firewall open; Cloudflare's ranges are the ones the
 //! Hetzner firewall and Caddy's allow-list trust.
 //!
-//! The crate does no I/O. Constructors validate their input and return [`Error`] naming the
+//! The crate does no network I/O, and no file I/O except `audit::DirHost`, which reads a host's
+//! files for the audit and sits behind the feature `host-files` (on by default); with
+//! `default-features = false` the crate is pure. Constructors validate their input and return [`Error`] naming the
 //! offending field; renderers are pure functions from a policy to text (usually a
 //! [`RenderedFile`] carrying its target path and mode).
 //!

@@ -8,8 +8,9 @@
 //! Two sources:
 //! - [`MemoryHost`]: files in memory. [`audit_rendered`] puts rendered policy artifacts
 //!   ([`RenderedFile`]s) at their target paths and audits what would be deployed.
-//! - [`DirHost`]: a directory laid out like a host's `/` (a live host with `DirHost::new("/")`,
-//!   or a copy). This is the only part of the crate that reads files.
+//! - `DirHost` (feature `host-files`, on by default): a directory laid out like a host's `/` (a
+//!   live host with `DirHost::new("/")`, or a copy). This is the only part of the crate that
+//!   reads files; without the feature the crate does no I/O.
 //!
 //! The readers understand the real formats: `sshd_config` with `Include` (globs) and `Match`
 //! blocks, first-value-wins and case-insensitive keywords (or captured `sshd -T` output, see
@@ -39,14 +40,18 @@
 pub mod captures;
 mod check;
 mod checks;
+#[cfg(feature = "host-files")]
+mod dir_host;
 mod host;
 pub mod parse;
 mod report;
 mod source;
 
 pub use check::{CHECKS, Check, Severity, check_by_id};
+#[cfg(feature = "host-files")]
+pub use dir_host::DirHost;
 pub use report::{Finding, Report, Status, Summary};
-pub use source::{DirHost, FileState, HostFiles, Listing, MemoryHost};
+pub use source::{FileState, HostFiles, Listing, MemoryHost};
 
 use crate::RenderedFile;
 
