@@ -59,6 +59,19 @@ pub struct Zone {
     /// The zone's plan.
     #[serde(default)]
     pub plan: Option<ZonePlan>,
+    /// The account owning the zone (its id scopes lists and account rulesets).
+    #[serde(default)]
+    pub account: Option<ZoneAccount>,
+}
+
+/// The `account` object of a zone.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ZoneAccount {
+    /// Account id.
+    pub id: String,
+    /// Account name.
+    #[serde(default)]
+    pub name: Option<String>,
 }
 
 impl Zone {
