@@ -9,21 +9,21 @@ use url::Url;
 
 use crate::error::{Error, Result};
 use crate::resources::bot_management::BotManagementApi;
+use crate::resources::cache::CacheApi;
 use crate::resources::dns::DnsApi;
 use crate::resources::ips::IpsApi;
-use crate::resources::rulesets::RulesetsApi;
-use crate::resources::settings::SettingsApi;
-use crate::resources::zones::ZonesApi;
-use crate::resources::cache::CacheApi;
 use crate::resources::lists::ListsApi;
 use crate::resources::origin_ca::OriginCaApi;
 use crate::resources::origin_pulls::OriginPullsApi;
+use crate::resources::rulesets::RulesetsApi;
+use crate::resources::settings::SettingsApi;
 use crate::resources::tokens::TokensApi;
-use crate::transport::request::RequestSpec;
-use crate::transport::{HttpResponse, Response, Transport};
+use crate::resources::zones::ZonesApi;
 use crate::transport::rate_limit::{RateLimitConfig, RateLimitStore, SlidingWindow};
+use crate::transport::request::RequestSpec;
 use crate::transport::reqwest_transport::ReqwestTransport;
 use crate::transport::retry::RetryConfig;
+use crate::transport::{HttpResponse, Response, Transport};
 
 /// The production API base URL.
 pub const DEFAULT_BASE_URL: &str = "https://api.cloudflare.com/client/v4";
@@ -198,7 +198,10 @@ impl Client {
     /// let settings = client.execute_json::<serde_json::Value>(&spec).await?.result;
     /// # let _ = settings; Ok(()) }
     /// ```
-    pub async fn execute_json<T: DeserializeOwned>(&self, spec: &RequestSpec) -> Result<Response<T>> {
+    pub async fn execute_json<T: DeserializeOwned>(
+        &self,
+        spec: &RequestSpec,
+    ) -> Result<Response<T>> {
         self.send(spec).await
     }
 }

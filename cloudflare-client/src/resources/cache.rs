@@ -55,10 +55,13 @@ impl Purge {
             ));
         }
         for (i, item) in items.iter().enumerate() {
-            let bad_url = field == "files"
-                && !(item.starts_with("https://") || item.starts_with("http://"));
+            let bad_url =
+                field == "files" && !(item.starts_with("https://") || item.starts_with("http://"));
             let bad_prefix = field == "prefixes" && item.contains("://");
-            if item.trim().is_empty() || item.chars().any(char::is_whitespace) || bad_url || bad_prefix
+            if item.trim().is_empty()
+                || item.chars().any(char::is_whitespace)
+                || bad_url
+                || bad_prefix
             {
                 let why = match field {
                     "files" => "an absolute http(s) URL without spaces",
@@ -125,13 +128,19 @@ mod tests {
     #[test]
     fn bodies_and_checks() {
         let r = purge_request("z1", &Purge::everything()).unwrap();
-        assert_eq!(r.body.unwrap(), serde_json::json!({"purge_everything": true}));
+        assert_eq!(
+            r.body.unwrap(),
+            serde_json::json!({"purge_everything": true})
+        );
         let r = purge_request("z1", &Purge::Tags(vec!["a".into()])).unwrap();
         assert_eq!(r.body.unwrap(), serde_json::json!({"tags": ["a"]}));
         let e = purge_request("z1", &Purge::Files(vec!["/relative".into()])).unwrap_err();
         assert!(e.to_string().contains("files[0]"), "{e}");
-        let e = purge_request("z1", &Purge::Hosts((0..31).map(|i| format!("h{i}")).collect()))
-            .unwrap_err();
+        let e = purge_request(
+            "z1",
+            &Purge::Hosts((0..31).map(|i| format!("h{i}")).collect()),
+        )
+        .unwrap_err();
         assert!(e.to_string().contains("`hosts`"), "{e}");
         assert!(purge_request("z1", &Purge::Prefixes(vec!["https://x/y".into()])).is_err());
     }

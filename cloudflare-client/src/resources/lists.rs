@@ -253,7 +253,10 @@ pub fn create_request(account_id: &str, new: &NewList) -> Result<RequestSpec> {
     if let Some(d) = &new.description
         && (d.chars().count() > 500 || d.chars().any(char::is_control))
     {
-        return Err(Error::invalid("description", "one line of at most 500 characters"));
+        return Err(Error::invalid(
+            "description",
+            "one line of at most 500 characters",
+        ));
     }
     RequestSpec::new(Method::POST, base(account_id)?).json(new)
 }
@@ -268,14 +271,10 @@ pub fn delete_request(account_id: &str, list_id: &str) -> Result<RequestSpec> {
 }
 
 /// `GET /accounts/{account_id}/rules/lists/{list_id}/items?cursor=&per_page=`.
-pub fn items_request(
-    account_id: &str,
-    list_id: &str,
-    cursor: Option<&str>,
-) -> Result<RequestSpec> {
+pub fn items_request(account_id: &str, list_id: &str, cursor: Option<&str>) -> Result<RequestSpec> {
     check_id("list_id", list_id)?;
-    let mut spec = RequestSpec::get(format!("{}/{list_id}/items", base(account_id)?))
-        .query("per_page", "500");
+    let mut spec =
+        RequestSpec::get(format!("{}/{list_id}/items", base(account_id)?)).query("per_page", "500");
     if let Some(c) = cursor {
         spec = spec.query("cursor", c);
     }
@@ -290,7 +289,11 @@ pub fn replace_items_request(
 ) -> Result<RequestSpec> {
     check_id("list_id", list_id)?;
     check_items(items)?;
-    RequestSpec::new(Method::PUT, format!("{}/{list_id}/items", base(account_id)?)).json(items)
+    RequestSpec::new(
+        Method::PUT,
+        format!("{}/{list_id}/items", base(account_id)?),
+    )
+    .json(items)
 }
 
 /// `POST /accounts/{account_id}/rules/lists/{list_id}/items`: append items (an item already
@@ -305,7 +308,11 @@ pub fn append_items_request(
         return Err(Error::invalid("items", "name at least one item"));
     }
     check_items(items)?;
-    RequestSpec::new(Method::POST, format!("{}/{list_id}/items", base(account_id)?)).json(items)
+    RequestSpec::new(
+        Method::POST,
+        format!("{}/{list_id}/items", base(account_id)?),
+    )
+    .json(items)
 }
 
 /// `DELETE /accounts/{account_id}/rules/lists/{list_id}/items` with `{"items":[{"id":..}]}`.
@@ -325,8 +332,11 @@ pub fn delete_items_request(
         .iter()
         .map(|id| serde_json::json!({ "id": id }))
         .collect();
-    RequestSpec::new(Method::DELETE, format!("{}/{list_id}/items", base(account_id)?))
-        .json(&serde_json::json!({ "items": items }))
+    RequestSpec::new(
+        Method::DELETE,
+        format!("{}/{list_id}/items", base(account_id)?),
+    )
+    .json(&serde_json::json!({ "items": items }))
 }
 
 /// `GET /accounts/{account_id}/rules/lists/bulk_operations/{operation_id}`.
@@ -435,19 +445,34 @@ impl<'a> ListsApi<'a> {
     /// Replace every item (idempotent `PUT`); returns the operation id for [`ListsApi::wait_for`].
     pub async fn replace_items(&self, list_id: &str, items: &[ListItem]) -> Result<String> {
         let spec = replace_items_request(&self.account_id, list_id, items)?;
-        Ok(self.client.send::<OperationRef>(&spec).await?.result.operation_id)
+        Ok(self
+            .client
+            .send::<OperationRef>(&spec)
+            .await?
+            .result
+            .operation_id)
     }
 
     /// Append items; returns the operation id.
     pub async fn append_items(&self, list_id: &str, items: &[ListItem]) -> Result<String> {
         let spec = append_items_request(&self.account_id, list_id, items)?;
-        Ok(self.client.send::<OperationRef>(&spec).await?.result.operation_id)
+        Ok(self
+            .client
+            .send::<OperationRef>(&spec)
+            .await?
+            .result
+            .operation_id)
     }
 
     /// Delete items by id; returns the operation id.
     pub async fn delete_items(&self, list_id: &str, item_ids: &[String]) -> Result<String> {
         let spec = delete_items_request(&self.account_id, list_id, item_ids)?;
-        Ok(self.client.send::<OperationRef>(&spec).await?.result.operation_id)
+        Ok(self
+            .client
+            .send::<OperationRef>(&spec)
+            .await?
+            .result
+            .operation_id)
     }
 
     /// The state of an operation.
@@ -489,7 +514,10 @@ mod tests {
         for bad in ["", "admin-ips", "a b", &"a".repeat(51)] {
             assert!(check_list_name(bad).is_err(), "{bad}");
         }
-        assert_eq!(ListItem::ip("198.51.100.0/24").unwrap().ip, "198.51.100.0/24");
+        assert_eq!(
+            ListItem::ip("198.51.100.0/24").unwrap().ip,
+            "198.51.100.0/24"
+        );
         assert_eq!(ListItem::ip(" 192.0.2.7 ").unwrap().ip, "192.0.2.7");
         assert!(ListItem::ip("198.51.100.1/24").is_err());
         assert!(ListItem::ip("2001:db8::/96").is_err());
@@ -502,9 +530,15 @@ mod tests {
         let e = replace_items_request("a1", "l1", &[raw]).unwrap_err();
         assert!(e.to_string().contains("items[0].ip"), "{e}");
         let r = delete_items_request("a1", "l1", &["i1".into()]).unwrap();
-        assert_eq!(r.body.unwrap(), serde_json::json!({"items": [{"id": "i1"}]}));
+        assert_eq!(
+            r.body.unwrap(),
+            serde_json::json!({"items": [{"id": "i1"}]})
+        );
         let r = create_request("a1", &NewList::ip("admin_ips")).unwrap();
         assert_eq!(r.path, "/accounts/a1/rules/lists");
-        assert_eq!(r.body.unwrap(), serde_json::json!({"name": "admin_ips", "kind": "ip"}));
+        assert_eq!(
+            r.body.unwrap(),
+            serde_json::json!({"name": "admin_ips", "kind": "ip"})
+        );
     }
 }

@@ -215,7 +215,11 @@ impl<'a> OriginCaApi<'a> {
 
     /// One certificate.
     pub async fn get(&self, certificate_id: &str) -> Result<OriginCertificate> {
-        Ok(self.client.send(&get_request(certificate_id)?).await?.result)
+        Ok(self
+            .client
+            .send(&get_request(certificate_id)?)
+            .await?
+            .result)
     }
 
     /// Revoke a certificate (idempotent `DELETE`).
@@ -232,7 +236,8 @@ impl<'a> OriginCaApi<'a> {
 mod tests {
     use super::*;
 
-    const CSR: &str = "-----BEGIN CERTIFICATE REQUEST-----\nMIIB\n-----END CERTIFICATE REQUEST-----\n";
+    const CSR: &str =
+        "-----BEGIN CERTIFICATE REQUEST-----\nMIIB\n-----END CERTIFICATE REQUEST-----\n";
 
     #[test]
     fn checks_before_sending() {
@@ -242,12 +247,15 @@ mod tests {
         assert_eq!(r.body.unwrap()["requested_validity"], 90);
         let e = create_request(&ok.clone().validity_days(14)).unwrap_err();
         assert!(e.to_string().contains("requested_validity"), "{e}");
-        let e = create_request(&NewOriginCertificate::ecc("junk", vec!["a.com".into()])).unwrap_err();
+        let e =
+            create_request(&NewOriginCertificate::ecc("junk", vec!["a.com".into()])).unwrap_err();
         assert!(e.to_string().contains("csr"), "{e}");
         let with_key = format!("{CSR}-----BEGIN PRIVATE KEY-----\nx\n-----END PRIVATE KEY-----\n");
-        let e = create_request(&NewOriginCertificate::ecc(with_key, vec!["a.com".into()])).unwrap_err();
+        let e =
+            create_request(&NewOriginCertificate::ecc(with_key, vec!["a.com".into()])).unwrap_err();
         assert!(e.to_string().contains("private key"), "{e}");
-        let e = create_request(&NewOriginCertificate::ecc(CSR, vec!["a.*.com".into()])).unwrap_err();
+        let e =
+            create_request(&NewOriginCertificate::ecc(CSR, vec!["a.*.com".into()])).unwrap_err();
         assert!(e.to_string().contains("hostnames[0]"), "{e}");
         assert_eq!(revoke_request("abc").unwrap().method, Method::DELETE);
     }

@@ -259,7 +259,10 @@ impl<'a> DnsApi<'a> {
     /// # Ok(()) }
     /// ```
     pub async fn export(&self) -> Result<String> {
-        let answer = self.client.send_raw(&export_request(&self.zone_id)?).await?;
+        let answer = self
+            .client
+            .send_raw(&export_request(&self.zone_id)?)
+            .await?;
         String::from_utf8(answer.body.to_vec()).map_err(|_| Error::Decode {
             path: "dns_records/export".into(),
             source: serde::de::Error::custom("the zone file is not UTF-8"),

@@ -7,8 +7,8 @@ mod model;
 mod validate;
 
 pub use api::{
-    DnsApi, batch_request, create_request, delete_request, export_request, get_request, list_request,
-    patch_request,
+    DnsApi, batch_request, create_request, delete_request, export_request, get_request,
+    list_request, patch_request,
 };
 pub use model::{
     BatchPatch, DnsBatch, DnsBatchResult, DnsFilter, DnsRecord, DnsRecordPatch, NewDnsRecord,

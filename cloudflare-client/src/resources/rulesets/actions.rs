@@ -164,8 +164,10 @@ impl Rule {
                 "set exactly with mode override_origin",
             ));
         }
-        Ok(Self::new(rule_ref, RuleAction::SetCacheSettings, expression)
-            .action_parameters(into_params(settings)?))
+        Ok(
+            Self::new(rule_ref, RuleAction::SetCacheSettings, expression)
+                .action_parameters(into_params(settings)?),
+        )
     }
 
     /// The typed `set_config` parameters of this rule, if it is one.

@@ -16,11 +16,11 @@ pub use actions::{
 };
 
 pub use api::{RulesetsApi, get_entrypoint_request, list_request, put_entrypoint_request};
-pub use rules::{
-    add_rule_request, delete_rule_request, edit_rule_request, entrypoint_version_request,
-    entrypoint_versions_request, get_request, version_request, versions_request,
-};
 pub use model::{
     ActionParameters, BlockResponse, CategoryOverride, Overrides, Phase, Position, RateLimit, Rule,
     RuleAction, RuleOverride, Ruleset, RulesetKind, RulesetVersion, managed,
+};
+pub use rules::{
+    add_rule_request, delete_rule_request, edit_rule_request, entrypoint_version_request,
+    entrypoint_versions_request, get_request, version_request, versions_request,
 };

@@ -268,7 +268,10 @@ mod tests {
         assert_eq!(body["position"], serde_json::json!({"index": 2}));
         assert!(add_rule_request("z1", "rs1", &phase, &rule, Some(&Position::Index(0))).is_err());
         let r = edit_rule_request("z1", "rs1", "r1", &phase, &rule).unwrap();
-        assert_eq!((r.method, r.path.as_str()), (Method::PATCH, "/zones/z1/rulesets/rs1/rules/r1"));
+        assert_eq!(
+            (r.method, r.path.as_str()),
+            (Method::PATCH, "/zones/z1/rulesets/rs1/rules/r1")
+        );
         assert!(delete_rule_request("z1", "rs1", "../x").is_err());
         let r = entrypoint_version_request("z1", &phase, "3").unwrap();
         assert_eq!(
