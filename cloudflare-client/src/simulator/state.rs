@@ -235,5 +235,14 @@ pub(super) fn zone_json(z: &SimZone, account_id: &str) -> Value {
         "plan": {"id": format!("{:032x}", plan_name.len()), "name": plan_name, "price": price,
                  "currency": "USD", "legacy_id": z.tier.as_str(), "is_subscribed": true},
         "account": {"id": account_id, "name": "Simulated account"},
+        "owner": {"id": account_id, "name": "Simulated account", "type": "organization"},
+        "meta": {"phishing_detected": false, "multiple_railguns_allowed": false},
+        "development_mode": 0,
+        "original_name_servers": null,
+        "original_registrar": null,
+        "original_dnshost": null,
+        "created_on": "2026-01-01T00:00:00.000000Z",
+        "modified_on": "2026-01-01T00:00:00.000000Z",
+        "activated_on": "2026-01-01T00:00:00.000000Z",
     })
 }
