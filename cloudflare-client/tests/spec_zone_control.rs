@@ -146,6 +146,14 @@ fn operation<'a>(spec: &'a Value, method: &str, path: &str) -> (&'a str, &'a Val
     (tpl, op)
 }
 
+/// `readOnly: true` on the schema or on one of its `allOf` parts.
+fn is_read_only(schema: &Value) -> bool {
+    schema["readOnly"] == Value::Bool(true)
+        || schema["allOf"]
+            .as_array()
+            .is_some_and(|parts| parts.iter().any(is_read_only))
+}
+
 /// OpenAPI: a `readOnly` property listed in `required` is required in responses only.
 fn request_view(schema: &Value) -> Value {
     match schema {
@@ -155,7 +163,7 @@ fn request_view(schema: &Value) -> Value {
                 .and_then(Value::as_object)
                 .map(|p| {
                     p.iter()
-                        .filter(|(_, v)| v["readOnly"] == Value::Bool(true))
+                        .filter(|(_, v)| is_read_only(v))
                         .map(|(k, _)| k.as_str())
                         .collect()
                 })
@@ -360,6 +368,29 @@ fn every_request_builder_matches_the_spec() {
     ];
     for r in &requests {
         check_request(&spec, r);
+    }
+}
+
+#[test]
+fn the_preset_entry_point_bodies_match_the_spec() {
+    use cloudflare_client::hardening::preset::{RunbookOptions, runbook};
+    let spec = spec();
+    let options = RunbookOptions {
+        admin_ips: vec!["198.51.100.0/24".into()],
+        challenge_countries: vec!["CN".into()],
+        ..Default::default()
+    };
+    for tier in [PlanTier::Free, PlanTier::Pro, PlanTier::Business, PlanTier::Enterprise] {
+        for phase in runbook(&tier, &options).unwrap().phases {
+            if phase.phase == Phase::HttpRatelimit {
+                // The 2024 document predates the rule's `ratelimit` object (see its SOURCE note).
+                continue;
+            }
+            let req =
+                rulesets::put_entrypoint_request(Z, &phase.phase, &phase.description, &phase.rules)
+                    .unwrap();
+            check_request(&spec, &req);
+        }
     }
 }
 
