@@ -221,7 +221,7 @@ async fn single_rules_versions_and_rollback() {
         .await
         .unwrap();
     assert_eq!(v3.rules[1].description, "edited");
-    let v4 = rs.delete_rule(&v1.id, &a_id).await.unwrap();
+    let v4 = rs.delete_rule(&v1.id, &phase, &a_id).await.unwrap();
     assert_eq!(v4.rules.len(), 1);
     let versions = rs.entrypoint_versions(&phase).await.unwrap();
     assert_eq!(versions.len(), 4);

@@ -497,7 +497,7 @@ async fn every_simulated_answer_matches_the_spec() {
     rs.edit_rule(&put.id, &b_id, &phase, &b.clone().description("edited"))
         .await
         .unwrap();
-    rs.delete_rule(&put.id, &b_id).await.unwrap();
+    rs.delete_rule(&put.id, &phase, &b_id).await.unwrap();
     rs.versions(&put.id).await.unwrap();
     rs.version(&put.id, "1").await.unwrap();
     rs.entrypoint_versions(&phase).await.unwrap();

@@ -16,6 +16,9 @@ use crate::error::{Error, Result};
 use crate::pagination::Page;
 use crate::transport::request::{RequestSpec, check_id};
 
+/// How long [`ListsApi::wait_for`] waits for an operation.
+pub const OPERATION_DEADLINE: Duration = Duration::from_secs(300);
+
 api_enum! {
     /// What a list holds.
     pub enum ListKind {
@@ -482,8 +485,10 @@ impl<'a> ListsApi<'a> {
     }
 
     /// Poll an operation (every 500 ms, then backing off to 5 s) until it completes; a failed
-    /// operation is [`Error::OperationFailed`] with the API's reason.
+    /// operation, or one still not done after [`OPERATION_DEADLINE`], is
+    /// [`Error::OperationFailed`] with the reason.
     pub async fn wait_for(&self, operation_id: &str) -> Result<Operation> {
+        let deadline = tokio::time::Instant::now() + OPERATION_DEADLINE;
         let mut delay = Duration::from_millis(500);
         loop {
             let op = self.operation(operation_id).await?;
@@ -493,6 +498,16 @@ impl<'a> ListsApi<'a> {
                     return Err(Error::OperationFailed {
                         operation_id: op.id,
                         message: op.error.unwrap_or_default(),
+                    });
+                }
+                _ if tokio::time::Instant::now() + delay > deadline => {
+                    return Err(Error::OperationFailed {
+                        operation_id: op.id,
+                        message: format!(
+                            "still {} after {} s",
+                            op.status,
+                            OPERATION_DEADLINE.as_secs()
+                        ),
                     });
                 }
                 _ => {

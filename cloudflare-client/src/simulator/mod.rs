@@ -20,10 +20,17 @@
 //! # Ok(()) }
 //! ```
 //!
-//! Error codes the simulator uses where the real API's code is documented: 971 (rate limit), 7003
-//! (no route), 10003 (no entry point), 81057 (identical DNS record), 81044 (record not found).
-//! Other validation failures use representative codes (1004 DNS validation, 1007 setting value,
-//! 20002 ruleset validation, 10000 authentication).
+//! Beyond zones, settings, DNS, rulesets and bot management it serves token verification, cache
+//! purge, account lists (item writes answer an operation that reports `running` once, then
+//! `completed`), Origin CA certificates (issued for hostnames of one of its zones), zone-level
+//! Authenticated Origin Pulls, per-rule ruleset calls, ruleset versions and the BIND zone-file
+//! export. Every zone belongs to one account ([`Simulator::account_id`]).
+//!
+//! Error codes the simulator uses where the real API's code is documented or observed: 971
+//! (rate limit), 7003 (no route), 10003 (no entry point), 81057 (identical DNS record), 81044
+//! (record not found), 10019 (no room for another list). Other validation failures use
+//! representative codes (1004 DNS validation, 1007 setting value, 20002 ruleset validation,
+//! 10021 list validation, 1010 certificate request, 1012 purge, 10000 authentication).
 
 mod account;
 mod dns;

@@ -280,9 +280,10 @@ fn decode_raw(resp: HttpResponse) -> Result<HttpResponse, Failure> {
     if resp.status.is_success() && !failed {
         return Ok(resp);
     }
-    match decode::<serde_json::Value>(resp) {
+    // `decode` reads the failure exactly as for a typed call; it cannot succeed here (the
+    // answer is a non-2xx or says `success: false`).
+    match decode::<serde::de::IgnoredAny>(resp) {
         Err(f) => Err(f),
-        // `decode` only succeeds on a 2xx envelope with `success` not false.
         Ok(_) => Err(Failure::Fatal(Error::Config(
             "the answer was neither a success nor an error envelope".into(),
         ))),

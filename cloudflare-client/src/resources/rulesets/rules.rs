@@ -123,15 +123,17 @@ pub fn entrypoint_version_request(
 }
 
 impl RulesetsApi<'_> {
+    /// Send a write holding the same lock as the phase's entry point `PUT`, so writes to one
+    /// ruleset through one client never overlap.
     async fn locked<T: serde::de::DeserializeOwned>(
         &self,
-        ruleset_id: &str,
+        phase: &Phase,
         spec: &RequestSpec,
     ) -> Result<T> {
         let lock = self
             .client
             .inner
-            .ruleset_lock(&format!("{}/{ruleset_id}", self.zone_id));
+            .ruleset_lock(&format!("{}/{phase}", self.zone_id));
         let _guard = lock.lock().await;
         Ok(self.client.send(spec).await?.result)
     }
@@ -164,7 +166,7 @@ impl RulesetsApi<'_> {
         position: Option<&Position>,
     ) -> Result<Ruleset> {
         let spec = add_rule_request(&self.zone_id, ruleset_id, phase, rule, position)?;
-        match self.locked::<Ruleset>(ruleset_id, &spec).await {
+        match self.locked::<Ruleset>(phase, &spec).await {
             Ok(rs) => Ok(rs),
             Err(e) if e.is_retryable() => {
                 let current = self.get(ruleset_id).await.map_err(|_| e)?;
@@ -198,13 +200,18 @@ impl RulesetsApi<'_> {
         rule: &Rule,
     ) -> Result<Ruleset> {
         let spec = edit_rule_request(&self.zone_id, ruleset_id, rule_id, phase, rule)?;
-        self.locked(ruleset_id, &spec).await
+        self.locked(phase, &spec).await
     }
 
-    /// Delete one rule (by its id); returns the ruleset.
-    pub async fn delete_rule(&self, ruleset_id: &str, rule_id: &str) -> Result<Ruleset> {
+    /// Delete one rule (by its id) of the `phase` ruleset `ruleset_id`; returns the ruleset.
+    pub async fn delete_rule(
+        &self,
+        ruleset_id: &str,
+        phase: &Phase,
+        rule_id: &str,
+    ) -> Result<Ruleset> {
         let spec = delete_rule_request(&self.zone_id, ruleset_id, rule_id)?;
-        self.locked(ruleset_id, &spec).await
+        self.locked(phase, &spec).await
     }
 
     /// Every version of a ruleset (without rules).
