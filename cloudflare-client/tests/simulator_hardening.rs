@@ -10,12 +10,7 @@ use cloudflare_client::{Error, PlanTier};
 
 #[tokio::test(start_paused = true)]
 async fn plan_apply_plan_shows_no_change_on_every_plan() {
-    for tier in [
-        PlanTier::Free,
-        PlanTier::Pro,
-        PlanTier::Business,
-        PlanTier::Enterprise,
-    ] {
+    for tier in PlanTier::known() {
         let sim = Simulator::new();
         let zone = sim.add_zone("example.com", tier.clone());
         let client = sim.client().unwrap();

@@ -380,12 +380,7 @@ fn the_preset_entry_point_bodies_match_the_spec() {
         challenge_countries: vec!["CN".into()],
         ..Default::default()
     };
-    for tier in [
-        PlanTier::Free,
-        PlanTier::Pro,
-        PlanTier::Business,
-        PlanTier::Enterprise,
-    ] {
+    for tier in PlanTier::known() {
         for phase in runbook(&tier, &options).unwrap().phases {
             if phase.phase == Phase::HttpRatelimit {
                 // The 2024 document predates the rule's `ratelimit` object (see its SOURCE note).

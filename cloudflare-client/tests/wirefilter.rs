@@ -75,12 +75,7 @@ fn every_preset_expression_parses_in_wirefilter() {
         ..Default::default()
     };
     let mut expressions = Vec::new();
-    for tier in [
-        PlanTier::Free,
-        PlanTier::Pro,
-        PlanTier::Business,
-        PlanTier::Enterprise,
-    ] {
+    for tier in PlanTier::known() {
         for phase in runbook(&tier, &options).unwrap().phases {
             for rule in phase.rules {
                 // `true` is the API's "every request" expression (execute and configuration

@@ -362,12 +362,7 @@ mod tests {
 
     #[test]
     fn preset_fits_every_plan_and_validates() {
-        for tier in [
-            PlanTier::Free,
-            PlanTier::Pro,
-            PlanTier::Business,
-            PlanTier::Enterprise,
-        ] {
+        for tier in PlanTier::known() {
             let opts = RunbookOptions {
                 challenge_countries: vec!["CN".into(), "RU".into()],
                 ..Default::default()

@@ -445,37 +445,28 @@ impl<'a> ListsApi<'a> {
         }
     }
 
+    /// Send an item write; returns the operation id it answers.
+    async fn start(&self, spec: &RequestSpec) -> Result<String> {
+        let answer = self.client.send::<OperationRef>(spec).await?;
+        Ok(answer.result.operation_id)
+    }
+
     /// Replace every item (idempotent `PUT`); returns the operation id for [`ListsApi::wait_for`].
     pub async fn replace_items(&self, list_id: &str, items: &[ListItem]) -> Result<String> {
-        let spec = replace_items_request(&self.account_id, list_id, items)?;
-        Ok(self
-            .client
-            .send::<OperationRef>(&spec)
-            .await?
-            .result
-            .operation_id)
+        self.start(&replace_items_request(&self.account_id, list_id, items)?)
+            .await
     }
 
     /// Append items; returns the operation id.
     pub async fn append_items(&self, list_id: &str, items: &[ListItem]) -> Result<String> {
-        let spec = append_items_request(&self.account_id, list_id, items)?;
-        Ok(self
-            .client
-            .send::<OperationRef>(&spec)
-            .await?
-            .result
-            .operation_id)
+        self.start(&append_items_request(&self.account_id, list_id, items)?)
+            .await
     }
 
     /// Delete items by id; returns the operation id.
     pub async fn delete_items(&self, list_id: &str, item_ids: &[String]) -> Result<String> {
-        let spec = delete_items_request(&self.account_id, list_id, item_ids)?;
-        Ok(self
-            .client
-            .send::<OperationRef>(&spec)
-            .await?
-            .result
-            .operation_id)
+        self.start(&delete_items_request(&self.account_id, list_id, item_ids)?)
+            .await
     }
 
     /// The state of an operation.

@@ -40,6 +40,13 @@ api_enum! {
     }
 }
 
+impl PlanTier {
+    /// The four plans this crate knows, cheapest first.
+    pub fn known() -> [PlanTier; 4] {
+        [Self::Free, Self::Pro, Self::Business, Self::Enterprise]
+    }
+}
+
 /// A zone.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Zone {
