@@ -476,6 +476,39 @@ mod tests {
     }
 
     #[test]
+    fn config_and_cache_rules_are_capped_per_plan() {
+        use crate::resources::rulesets::{CacheSettings, ConfigSettings};
+        use crate::resources::settings::SecurityLevel;
+        let level = ConfigSettings {
+            security_level: Some(SecurityLevel::High),
+            ..Default::default()
+        };
+        let config: Vec<Rule> = (0..11)
+            .map(|i| Rule::set_config(format!("c{i}"), "true", &level).unwrap())
+            .collect();
+        let cache: Vec<Rule> = (0..26)
+            .map(|i| {
+                Rule::set_cache_settings(format!("k{i}"), "true", &CacheSettings::bypass()).unwrap()
+            })
+            .collect();
+        let desired = ZoneHardening {
+            phases: vec![
+                PhaseRules::exclusive(Phase::HttpConfigSettings, "c", config),
+                PhaseRules::exclusive(Phase::HttpRequestCacheSettings, "k", cache),
+            ],
+            ..Default::default()
+        };
+        let none = ZoneSettings::default();
+        let free = plan_for("z", &PlanTier::Free, &desired, &none, &[None, None], None);
+        let dropped: Vec<&str> = free.unsupported.iter().map(|u| u.field.as_str()).collect();
+        assert_eq!(dropped.len(), 1 + 16, "{dropped:?}");
+        assert!(dropped.contains(&"http_config_settings.rules[c10]"));
+        let pro = plan_for("z", &PlanTier::Pro, &desired, &none, &[None, None], None);
+        assert_eq!(pro.unsupported.len(), 1, "{:?}", pro.unsupported);
+        assert!(pro.unsupported[0].field.contains("rules[k25]"));
+    }
+
+    #[test]
     fn satisfied_state_is_an_empty_plan() {
         let d = desired();
         let cur = ZoneSettings {
