@@ -244,3 +244,35 @@ async fn single_rules_versions_and_rollback() {
     let err = rs.add_rule(&v1.id, &phase, &cache, None).await.unwrap_err();
     assert!(err.to_string().contains("rules[0].action"), "{err}");
 }
+
+#[tokio::test(start_paused = true)]
+async fn rules_may_only_reference_existing_lists() {
+    let sim = Simulator::new();
+    let zone = sim.add_zone("example.com", PlanTier::Free);
+    let client = sim.client().unwrap();
+    let rule = Rule::new(
+        "office_only",
+        RuleAction::Block,
+        "(not (ip.src in $office_ips))",
+    );
+    let phase = Phase::HttpRequestFirewallCustom;
+    let err = client
+        .rulesets(&zone)
+        .put_entrypoint(&phase, "", std::slice::from_ref(&rule))
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("unknown list $office_ips"),
+        "{err}"
+    );
+    client
+        .lists(&sim.account_id().unwrap())
+        .create(&NewList::ip("office_ips"))
+        .await
+        .unwrap();
+    client
+        .rulesets(&zone)
+        .put_entrypoint(&phase, "", &[rule])
+        .await
+        .unwrap();
+}

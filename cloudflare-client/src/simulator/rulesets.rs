@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use super::router::{Reply, Req, err, err_at, ok, ok_info};
 use super::state::State;
 use crate::error::Error;
-use crate::expression::tokenize;
+use crate::expression::{lists_used, tokenize};
 use crate::hardening::limits::PlanLimits;
 use crate::resources::rulesets::{Phase, Rule, RuleAction, Ruleset, RulesetKind, managed};
 
@@ -335,6 +335,7 @@ fn replace(
     let new_ids: Vec<String> = rules_json.iter().map(|_| state.new_id()).collect();
     let ruleset_id = state.new_id();
     let now = state.now();
+    let list_names: Vec<String> = state.lists.iter().map(|l| l.name.clone()).collect();
     let Some(zone) = state.zones.get_mut(zone_id) else {
         return err(404, 7003, "No route for the URI");
     };
@@ -371,6 +372,19 @@ fn replace(
                 400,
                 VALIDATION,
                 format!("filter parsing error: {e}"),
+                &format!("/rules/{i}/expression"),
+            );
+        }
+        // Like the API, a rule may only reference lists the account has.
+        let unknown = lists_used(&rule.expression)
+            .unwrap_or_default()
+            .into_iter()
+            .find(|l| !list_names.contains(l));
+        if let Some(list) = unknown {
+            return err_at(
+                400,
+                VALIDATION,
+                format!("filter parsing error: unknown list ${list}"),
                 &format!("/rules/{i}/expression"),
             );
         }
