@@ -4,19 +4,26 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use secrecy::SecretString;
+use serde::de::DeserializeOwned;
 use url::Url;
 
 use crate::error::{Error, Result};
 use crate::resources::bot_management::BotManagementApi;
+use crate::resources::cache::CacheApi;
 use crate::resources::dns::DnsApi;
 use crate::resources::ips::IpsApi;
+use crate::resources::lists::ListsApi;
+use crate::resources::origin_ca::OriginCaApi;
+use crate::resources::origin_pulls::OriginPullsApi;
 use crate::resources::rulesets::RulesetsApi;
 use crate::resources::settings::SettingsApi;
+use crate::resources::tokens::TokensApi;
 use crate::resources::zones::ZonesApi;
-use crate::transport::Transport;
 use crate::transport::rate_limit::{RateLimitConfig, RateLimitStore, SlidingWindow};
+use crate::transport::request::RequestSpec;
 use crate::transport::reqwest_transport::ReqwestTransport;
 use crate::transport::retry::RetryConfig;
+use crate::transport::{HttpResponse, Response, Transport};
 
 /// The production API base URL.
 pub const DEFAULT_BASE_URL: &str = "https://api.cloudflare.com/client/v4";
@@ -131,6 +138,71 @@ impl Client {
     /// Cloudflare's IP ranges (`GET /ips`, no token needed).
     pub fn ips(&self) -> IpsApi<'_> {
         IpsApi::new(self)
+    }
+
+    /// The token in use: verify that it is active.
+    pub fn tokens(&self) -> TokensApi<'_> {
+        TokensApi::new(self)
+    }
+
+    /// Cache purge of one zone.
+    pub fn cache(&self, zone_id: &str) -> CacheApi<'_> {
+        CacheApi::new(self, zone_id)
+    }
+
+    /// Custom lists (IP, hostname, ASN, redirect) of one account, used in rule expressions as
+    /// `$name`.
+    pub fn lists(&self, account_id: &str) -> ListsApi<'_> {
+        ListsApi::new(self, account_id)
+    }
+
+    /// Origin CA certificates (issued by Cloudflare for the origin; the private key stays with
+    /// the caller, only the CSR is sent).
+    pub fn origin_ca(&self) -> OriginCaApi<'_> {
+        OriginCaApi::new(self)
+    }
+
+    /// Zone-level Authenticated Origin Pulls (Cloudflare presents a client certificate to the
+    /// origin, so the origin can refuse anything that did not come through Cloudflare).
+    pub fn origin_pulls(&self, zone_id: &str) -> OriginPullsApi<'_> {
+        OriginPullsApi::new(self, zone_id)
+    }
+
+    /// Send any v4 request through the same rate gate, retries and error decoding as the typed
+    /// calls, and return the successful answer as received: for endpoints this crate does not
+    /// type, and for non-JSON answers (e.g. a DNS zone file). A non-2xx answer, or a 2xx envelope
+    /// with `success: false`, is an [`Error::Api`] with every `errors[]` entry.
+    ///
+    /// A `POST` that may have reached the server is not replayed (the method decides, as for
+    /// typed calls); reconcile such creates yourself.
+    ///
+    /// ```no_run
+    /// # async fn run(client: cloudflare_client::Client) -> cloudflare_client::Result<()> {
+    /// use cloudflare_client::transport::request::RequestSpec;
+    /// let spec = RequestSpec::get("/zones/023e105f4ecef8ad9ca31a8372d0c353/dns_settings");
+    /// let answer = client.execute(&spec).await?;
+    /// let json: serde_json::Value = serde_json::from_slice(&answer.body).unwrap_or_default();
+    /// # let _ = json; Ok(()) }
+    /// ```
+    pub async fn execute(&self, spec: &RequestSpec) -> Result<HttpResponse> {
+        self.send_raw(spec).await
+    }
+
+    /// Like [`Client::execute`], decoding the envelope's `result` as `T` (use
+    /// `serde_json::Value` to keep it untyped), with its `result_info` and `messages`.
+    ///
+    /// ```no_run
+    /// # async fn run(client: cloudflare_client::Client) -> cloudflare_client::Result<()> {
+    /// use cloudflare_client::transport::request::RequestSpec;
+    /// let spec = RequestSpec::get("/zones/023e105f4ecef8ad9ca31a8372d0c353/dns_settings");
+    /// let settings = client.execute_json::<serde_json::Value>(&spec).await?.result;
+    /// # let _ = settings; Ok(()) }
+    /// ```
+    pub async fn execute_json<T: DeserializeOwned>(
+        &self,
+        spec: &RequestSpec,
+    ) -> Result<Response<T>> {
+        self.send(spec).await
     }
 }
 

@@ -179,6 +179,20 @@ pub enum Error {
     /// Client configuration is incomplete or invalid.
     #[error("invalid client configuration: {0}")]
     Config(String),
+    /// The API token is not active (`user/tokens/verify` answered disabled or expired).
+    #[error("the API token is not active (status {status})")]
+    TokenInactive {
+        /// The status the API reported.
+        status: String,
+    },
+    /// An asynchronous list operation finished as failed.
+    #[error("list operation {operation_id} failed: {message}")]
+    OperationFailed {
+        /// The bulk operation id.
+        operation_id: String,
+        /// The API's reason.
+        message: String,
+    },
 }
 
 /// Result alias for this crate.

@@ -154,6 +154,13 @@ impl Field {
         Expr::new(format!("({} in {{{}}})", self.checked()?, items.join(" ")))
     }
 
+    /// `field in $list`: membership in an account custom list (e.g. `ip.src in $admin_ips`).
+    pub fn in_list(&self, list: &str) -> Result<Expr> {
+        crate::resources::lists::check_list_name(list)
+            .map_err(|_| Error::invalid("expression", format!("{list:?} is not a list name")))?;
+        Expr::new(format!("({} in ${list})", self.checked()?))
+    }
+
     /// The bare boolean field, e.g. `cf.bot_management.verified_bot`.
     pub fn is_true(&self) -> Result<Expr> {
         Expr::new(format!("({})", self.checked()?))
@@ -291,6 +298,20 @@ pub fn fields_used(expr: &str) -> Result<Vec<String>> {
     Ok(out)
 }
 
+/// The custom lists an expression references (`$name`), deduplicated in order of appearance.
+pub fn lists_used(expr: &str) -> Result<Vec<String>> {
+    let tokens = tokenize(expr)?;
+    let mut out: Vec<String> = Vec::new();
+    for pair in tokens.windows(2) {
+        if let [Token::Punct('$'), Token::Word(name)] = pair
+            && !out.contains(name)
+        {
+            out.push(name.clone());
+        }
+    }
+    Ok(out)
+}
+
 /// Whether the expression uses an operator word (e.g. `matches`) outside string literals.
 pub fn uses_operator(expr: &str, op: &str) -> Result<bool> {
     Ok(tokenize(expr)?
@@ -301,6 +322,14 @@ pub fn uses_operator(expr: &str, op: &str) -> Result<bool> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn list_membership() {
+        let e = field("ip.src").in_list("admin_ips").unwrap().negate();
+        assert_eq!(e.to_string(), "(not (ip.src in $admin_ips))");
+        assert_eq!(lists_used(&e.to_string()).unwrap(), ["admin_ips"]);
+        assert!(field("ip.src").in_list("a-b) or (true").is_err());
+    }
 
     #[test]
     fn quoting() {

@@ -9,11 +9,20 @@
 //!   hammering, and retries per a pure decision function. A `POST` that may have reached the
 //!   server is never blindly replayed: DNS creates reconcile by type + name + content.
 //! * Resources: [`resources::zones`], [`resources::settings`] (typed, `PATCH` only),
-//!   [`resources::dns`] (with the batch endpoint), [`resources::rulesets`] (phase entry points,
-//!   stable `ref`s), [`resources::bot_management`] and [`resources::ips`].
+//!   [`resources::dns`] (with the batch endpoint and the zone-file export),
+//!   [`resources::rulesets`] (phase entry points with stable `ref`s, single rules, versions and
+//!   rollback, configuration and cache rules), [`resources::bot_management`],
+//!   [`resources::ips`], [`resources::tokens`] (is the token active?), [`resources::cache`]
+//!   (purge), [`resources::lists`] (account IP lists used as `$name` in rules),
+//!   [`resources::origin_ca`] (Origin CA certificates from a CSR) and
+//!   [`resources::origin_pulls`] (zone-level Authenticated Origin Pulls).
+//! * Anything else: [`Client::execute`] / [`Client::execute_json`] send any v4 request through
+//!   the same gate, retries and error decoding.
 //! * [`expression`]: a rules-language builder whose strings never escape their quotes.
 //! * [`hardening`]: a declarative zone hardening plan (desired state in, diff out, idempotent
-//!   apply) that knows plan limits, and the runbook's intent as a preset with its errata fixed.
+//!   apply) over settings, rules of every phase, bot management, Authenticated Origin Pulls and
+//!   IP lists, that knows plan limits; and the runbook's intent as a preset with its errata
+//!   fixed (its page rules become configuration and cache rules).
 //! * `simulator` (feature): an in-process stateful fake of these endpoints for tests and examples.
 //!
 //! Retired endpoints (Firewall Rules, Filters, WAF packages, Rate Limiting, deprecated

@@ -23,6 +23,20 @@ pub struct ResultInfo {
     /// Cursor for the next page, cursor-based endpoints (empty or absent at the end).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cursor: Option<String>,
+    /// `cursors.after`/`cursors.before`, the cursor form of list items.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cursors: Option<Cursors>,
+}
+
+/// The `cursors` object of `result_info` (list items).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Cursors {
+    /// Cursor of the next page (absent at the end).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after: Option<String>,
+    /// Cursor of the previous page.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub before: Option<String>,
 }
 
 impl ResultInfo {
@@ -43,7 +57,10 @@ impl ResultInfo {
 
     /// The cursor for the next page of a cursor-based listing, if any.
     pub fn next_cursor(&self) -> Option<&str> {
-        self.cursor.as_deref().filter(|c| !c.is_empty())
+        self.cursor
+            .as_deref()
+            .or_else(|| self.cursors.as_ref().and_then(|c| c.after.as_deref()))
+            .filter(|c| !c.is_empty())
     }
 }
 

@@ -336,3 +336,48 @@ async fn connection_refused_is_a_transport_error() {
     assert!(matches!(err, Error::Transport { .. }), "{err}");
     assert!(!err.to_string().contains(TOKEN));
 }
+
+#[tokio::test]
+async fn raw_requests_over_http_return_text_and_decode_errors() {
+    use cloudflare_client::transport::request::RequestSpec;
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path(format!("/client/v4/zones/{ZONE}/dns_records/export")))
+        .and(header("authorization", format!("Bearer {TOKEN}").as_str()))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header("content-type", "text/plain")
+                .set_body_string("www.example.com.\t1\tIN\tA\t192.0.2.1\n"),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(format!("/client/v4/zones/{ZONE}/dns_settings")))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "success": false, "errors": [{"code": 1003, "message": "Invalid or missing zone id."}],
+            "messages": [], "result": null
+        })))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/client/v4/user/tokens/verify"))
+        .respond_with(ok(
+            json!({"id": "ed17574386854bf78a67040be0a770b0", "status": "disabled"}),
+        ))
+        .mount(&server)
+        .await;
+    let c = client(&server);
+    let zone_file = c.dns(ZONE).export().await.unwrap();
+    assert!(zone_file.starts_with("www.example.com."));
+    let err = c
+        .execute(&RequestSpec::get(format!("/zones/{ZONE}/dns_settings")))
+        .await
+        .unwrap_err();
+    assert!(
+        err.has_code(1003),
+        "a 200 saying success: false is an error: {err}"
+    );
+    let err = c.tokens().ensure_active().await.unwrap_err();
+    assert!(matches!(err, Error::TokenInactive { .. }), "{err}");
+}

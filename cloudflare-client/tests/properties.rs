@@ -1,4 +1,5 @@
-//! Property tests: adversarial strings never escape their quoted position in a rules expression,
+//! Property tests: adversarial strings never escape their quoted position (or a `$list`
+//! reference) in a rules expression, list items are canonical networks or refused,
 //! checked DNS names are safe everywhere, and the rate gate never overfills a window.
 
 #![allow(clippy::unwrap_used)] // tests may unwrap
@@ -31,6 +32,27 @@ fn p(c: char) -> Token {
 
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(10_000))]
+
+    #[test]
+    fn list_names_never_escape_their_reference(s in adversarial()) {
+        match field("ip.src").in_list(&s) {
+            Ok(e) => {
+                let toks = tokenize(&e.to_string()).unwrap();
+                prop_assert_eq!(toks, vec![p('('), w("ip.src"), w("in"), p('$'), w(&s), p(')')]);
+            }
+            Err(_) => prop_assert!(cloudflare_client::resources::lists::check_list_name(&s).is_err()),
+        }
+    }
+
+    #[test]
+    fn list_items_are_canonical_networks_or_refused(s in adversarial()) {
+        if let Ok(item) = cloudflare_client::resources::lists::ListItem::ip(&s) {
+            let net: Result<ipnet::IpNet, _> = item.ip.parse();
+            let addr: Result<std::net::Ipv4Addr, _> = item.ip.parse();
+            prop_assert!(net.is_ok() || addr.is_ok(), "{}", item.ip);
+            prop_assert!(!item.ip.chars().any(char::is_whitespace));
+        }
+    }
 
     #[test]
     fn comparison_strings_stay_quoted(s in adversarial()) {

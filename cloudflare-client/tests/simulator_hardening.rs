@@ -10,12 +10,7 @@ use cloudflare_client::{Error, PlanTier};
 
 #[tokio::test(start_paused = true)]
 async fn plan_apply_plan_shows_no_change_on_every_plan() {
-    for tier in [
-        PlanTier::Free,
-        PlanTier::Pro,
-        PlanTier::Business,
-        PlanTier::Enterprise,
-    ] {
+    for tier in PlanTier::known() {
         let sim = Simulator::new();
         let zone = sim.add_zone("example.com", tier.clone());
         let client = sim.client().unwrap();
@@ -28,11 +23,12 @@ async fn plan_apply_plan_shows_no_change_on_every_plan() {
         );
         assert_eq!(
             first.changes.len(),
-            5,
-            "{tier}: settings, 3 phases, bot management"
+            8,
+            "{tier}: settings, 5 phases, bot management, origin pulls"
         );
         let report = hardening::apply(&client, &first).await.unwrap();
-        assert_eq!(report.writes, 5);
+        assert_eq!(report.writes, 8);
+        assert!(sim.origin_pulls(&zone), "{tier}");
         let second = hardening::plan(&client, &zone, &desired).await.unwrap();
         assert!(second.is_empty(), "{tier}: {:?}", second.changes);
         let writes = sim.stats().writes;
@@ -40,8 +36,8 @@ async fn plan_apply_plan_shows_no_change_on_every_plan() {
         assert_eq!(sim.stats().writes, writes, "second apply sent nothing");
         assert_eq!(
             sim.stats().http_4xx,
-            3,
-            "{tier}: only the three missing entry points answered 404"
+            5,
+            "{tier}: only the five missing entry points answered 404"
         );
         let custom = sim
             .entrypoint(&zone, &Phase::HttpRequestFirewallCustom)
@@ -84,8 +80,8 @@ async fn business_preset_on_a_free_zone_reports_instead_of_failing() {
     hardening::apply(&client, &plan).await.unwrap();
     let stats = sim.stats();
     assert_eq!(
-        stats.http_4xx, 3,
-        "only the three entry point lookups: nothing the plan cannot take was sent"
+        stats.http_4xx, 5,
+        "only the five entry point lookups: nothing the plan cannot take was sent"
     );
     assert!(
         hardening::plan(&client, &zone, &desired)
@@ -163,7 +159,7 @@ async fn rulesets_list_follows_cursors() {
     let second = client.rulesets(&zone).list(Some(&cursor), 2).await.unwrap();
     assert_eq!(second.items.len(), 2);
     let all = client.rulesets(&zone).list_all().await.unwrap();
-    assert_eq!(all.len(), 6, "3 managed + 3 entry points");
+    assert_eq!(all.len(), 8, "3 managed + 5 entry points");
 }
 
 #[tokio::test(start_paused = true)]
@@ -233,4 +229,122 @@ async fn rule_ids_follow_refs_across_full_replace_puts() {
     let err = api.put_entrypoint(&phase, "", &many).await.unwrap_err();
     assert!(err.to_string().contains("maximum number of rules"), "{err}");
     assert!(matches!(err, Error::Api(_)));
+}
+
+#[tokio::test(start_paused = true)]
+async fn admin_list_config_and_cache_rules_converge() {
+    use cloudflare_client::hardening::Change;
+    use cloudflare_client::hardening::preset::{ADMIN_LIST, RunbookOptions};
+    use cloudflare_client::resources::rulesets::{CacheSettings, ConfigSsl};
+    let sim = Simulator::new();
+    let zone = sim.add_zone("example.com", PlanTier::Free);
+    let client = sim.client().unwrap();
+    let options = RunbookOptions {
+        admin_ips: vec!["198.51.100.0/24".into(), "203.0.113.7".into()],
+        ..Default::default()
+    };
+    let desired = preset::runbook(&PlanTier::Free, &options).unwrap();
+    let plan = hardening::plan(&client, &zone, &desired).await.unwrap();
+    assert!(plan.unsupported.is_empty(), "{:?}", plan.unsupported);
+    assert!(
+        matches!(&plan.changes[0], Change::List { list_id: None, name, .. } if name == ADMIN_LIST),
+        "the list is written before the rule that references it: {:?}",
+        plan.changes[0]
+    );
+    let shown: Vec<String> = plan.changes.iter().map(ToString::to_string).collect();
+    assert!(shown[0].contains("list $admin_ips: create"), "{shown:?}");
+    assert!(
+        shown
+            .iter()
+            .any(|l| l.contains("authenticated origin pulls: false -> true")),
+        "{shown:?}"
+    );
+    hardening::apply(&client, &plan).await.unwrap();
+    assert_eq!(
+        sim.list_items(ADMIN_LIST).unwrap(),
+        ["198.51.100.0/24", "203.0.113.7"]
+    );
+    let custom = sim
+        .entrypoint(&zone, &Phase::HttpRequestFirewallCustom)
+        .unwrap();
+    assert!(
+        custom
+            .rules
+            .iter()
+            .any(|r| r.expression.contains("$admin_ips"))
+    );
+    let config = sim.entrypoint(&zone, &Phase::HttpConfigSettings).unwrap();
+    assert_eq!(
+        config.rules[0].config_settings().unwrap().ssl,
+        Some(ConfigSsl::Strict)
+    );
+    let cache = sim
+        .entrypoint(&zone, &Phase::HttpRequestCacheSettings)
+        .unwrap();
+    assert_eq!(
+        cache.rules[0].cache_settings().unwrap(),
+        CacheSettings::bypass()
+    );
+    assert!(
+        hardening::plan(&client, &zone, &desired)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    // An address leaves: the list is updated in place, nothing else changes.
+    let fewer = RunbookOptions {
+        admin_ips: vec!["198.51.100.0/24".into()],
+        ..options.clone()
+    };
+    let desired = preset::runbook(&PlanTier::Free, &fewer).unwrap();
+    let plan = hardening::plan(&client, &zone, &desired).await.unwrap();
+    assert_eq!(plan.changes.len(), 1, "{:?}", plan.changes);
+    assert!(
+        plan.changes[0]
+            .to_string()
+            .contains("remove [\"203.0.113.7\"]")
+    );
+    hardening::apply(&client, &plan).await.unwrap();
+    assert_eq!(sim.list_items(ADMIN_LIST).unwrap(), ["198.51.100.0/24"]);
+    assert!(
+        hardening::plan(&client, &zone, &desired)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_free_account_with_its_one_list_taken_reports_the_admin_rule() {
+    use cloudflare_client::hardening::preset::RunbookOptions;
+    use cloudflare_client::resources::lists::NewList;
+    let sim = Simulator::new();
+    let zone = sim.add_zone("example.com", PlanTier::Free);
+    let client = sim.client().unwrap();
+    let account = sim.account_id().unwrap();
+    client
+        .lists(&account)
+        .create(&NewList::ip("someone_elses"))
+        .await
+        .unwrap();
+    let options = RunbookOptions {
+        admin_ips: vec!["198.51.100.0/24".into()],
+        ..Default::default()
+    };
+    let desired = preset::runbook(&PlanTier::Free, &options).unwrap();
+    let plan = hardening::plan(&client, &zone, &desired).await.unwrap();
+    let fields: Vec<&str> = plan.unsupported.iter().map(|u| u.field.as_str()).collect();
+    assert!(fields.contains(&"lists[admin_ips]"), "{fields:?}");
+    assert!(
+        fields.contains(&"http_request_firewall_custom.rules[admin_only_from_admin_ips]"),
+        "{fields:?}"
+    );
+    hardening::apply(&client, &plan).await.unwrap();
+    assert!(
+        hardening::plan(&client, &zone, &desired)
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }

@@ -36,7 +36,7 @@ async fn run(args: Args) -> examples::Result<()> {
             "must not be empty (it would match every snapshot)",
         ));
     }
-    let backends = Backends::from_env("example.com")?;
+    let backends = Backends::connect("example.com").await?;
     examples::demo::seed_snapshots(&backends)?;
     let dry_run = !args.yes;
     let max_age = Duration::from_secs(args.older_than_hours * 3600);

@@ -82,7 +82,7 @@ struct Args {
 }
 
 async fn run(args: Args) -> examples::Result<()> {
-    let backends = Backends::from_env(&args.zone)?;
+    let backends = Backends::connect(&args.zone).await?;
     let real = backends.hetzner_sim.is_none();
     let mut request = ProvisionRequest::new(&args.instance_id, &args.subdomain, &args.zone);
     request.location = args.location;

@@ -34,7 +34,7 @@ struct Args {
 }
 
 async fn run(args: Args) -> examples::Result<()> {
-    let backends = Backends::from_env(&args.zone)?;
+    let backends = Backends::connect(&args.zone).await?;
     let progress = Progress::stderr();
     let request = ProvisionRequest::new(&args.instance_id, &args.subdomain, &args.zone);
     if backends.hetzner_sim.is_some() {

@@ -32,7 +32,7 @@ struct Args {
 }
 
 async fn run(args: Args) -> examples::Result<()> {
-    let backends = Backends::from_env("example.com")?;
+    let backends = Backends::connect("example.com").await?;
     let today = chrono::Utc::now().date_naive();
     examples::demo::seed_admin_keys(&backends, today).await?;
     let expired = examples::ssh_keys::expired(&backends, today).await?;

@@ -66,6 +66,38 @@ impl Backends {
         Ok(backends)
     }
 
+    /// [`Backends::from_env`], then [`Backends::verify_cloudflare_token`]: what every example
+    /// calls first, so a disabled or expired Cloudflare token stops the run before anything is
+    /// sent.
+    ///
+    /// # Errors
+    /// As [`Backends::from_env`], or the token is not active.
+    pub async fn connect(zone: &str) -> Result<Self> {
+        let backends = Self::from_env(zone)?;
+        backends.verify_cloudflare_token().await?;
+        Ok(backends)
+    }
+
+    /// Asks Cloudflare (`user/tokens/verify`) whether the token is active; an inactive one is
+    /// an error naming its status (the simulator's token is active unless a test changes it).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let b = examples::Backends::simulated("example.com").unwrap();
+    /// b.verify_cloudflare_token().await.unwrap();
+    /// b.cloudflare_sim.as_ref().unwrap().set_token_status("disabled");
+    /// let err = b.verify_cloudflare_token().await.unwrap_err();
+    /// assert!(examples::error::chain(&err).contains("not active (status disabled)"));
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    /// The token is not active, or the verification call failed.
+    pub async fn verify_cloudflare_token(&self) -> Result<()> {
+        self.cloudflare.tokens().ensure_active().await?;
+        Ok(())
+    }
+
     /// Both APIs simulated, with `zone` on the Free plan; prints nothing.
     ///
     /// # Errors

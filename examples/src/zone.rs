@@ -1,6 +1,7 @@
 //! `harden-zone`: plan the runbook's zone preset against a zone, apply it, and plan again.
 
-use cloudflare_client::hardening::{self, ApplyReport, Plan, preset};
+use cloudflare_client::hardening::preset::{self, RunbookOptions};
+use cloudflare_client::hardening::{self, ApplyReport, Plan};
 
 use crate::backends::Backends;
 use crate::error::{Error, Result};
@@ -28,13 +29,36 @@ pub async fn harden_zone(
     dry_run: bool,
     progress: &Progress,
 ) -> Result<ZoneOutcome> {
+    harden_zone_with(
+        backends,
+        zone,
+        &RunbookOptions::default(),
+        dry_run,
+        progress,
+    )
+    .await
+}
+
+/// [`harden_zone`] with preset options (e.g. admin addresses, which go into the account list
+/// `$admin_ips` that keeps `/admin` to them).
+///
+/// # Errors
+/// As [`harden_zone`]; an admin address that is not an IP or CIDR is rejected before anything
+/// is sent.
+pub async fn harden_zone_with(
+    backends: &Backends,
+    zone: &str,
+    options: &RunbookOptions,
+    dry_run: bool,
+    progress: &Progress,
+) -> Result<ZoneOutcome> {
     let cf = &backends.cloudflare;
     let found = cf
         .zones()
         .get_by_name(zone)
         .await?
         .ok_or_else(|| Error::State(format!("Cloudflare zone {zone} not found")))?;
-    let desired = preset::runbook_baseline(&found.plan_tier())?;
+    let desired = preset::runbook(&found.plan_tier(), options)?;
     progress.step(format!("planning the runbook preset for {zone}"));
     let plan = hardening::plan(cf, &found.id, &desired).await?;
     if dry_run || plan.is_empty() {

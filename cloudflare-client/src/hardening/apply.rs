@@ -3,6 +3,7 @@
 use super::plan::{Change, Plan};
 use crate::client::Client;
 use crate::error::Result;
+use crate::resources::lists::NewList;
 
 /// What an apply did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -13,8 +14,9 @@ pub struct ApplyReport {
     pub applied: Vec<String>,
 }
 
-/// Apply every change of `plan`: one bulk settings edit, one `PUT` per changed phase entry point,
-/// one bot management `PUT`. Every write is idempotent (`PATCH`/`PUT`), so an apply interrupted by
+/// Apply every change of `plan`: lists first (create, replace items, wait for the operation),
+/// one bulk settings edit, one `PUT` per changed phase entry point, one bot management `PUT`,
+/// one Authenticated Origin Pulls `PUT`. Every write is idempotent (`PATCH`/`PUT`), so an apply interrupted by
 /// an error can simply be planned and applied again.
 pub async fn apply(client: &Client, plan: &Plan) -> Result<ApplyReport> {
     let mut report = ApplyReport::default();
@@ -39,6 +41,28 @@ pub async fn apply(client: &Client, plan: &Plan) -> Result<ApplyReport> {
                     .bot_management(&plan.zone_id)
                     .put(&plan.tier, to)
                     .await?;
+            }
+            Change::List {
+                account_id,
+                list_id,
+                name,
+                description,
+                items,
+                ..
+            } => {
+                let lists = client.lists(account_id);
+                let id = match list_id {
+                    Some(id) => id.clone(),
+                    None => {
+                        let new = NewList::ip(name.clone()).description(description.clone());
+                        lists.create(&new).await?.id
+                    }
+                };
+                let operation = lists.replace_items(&id, items).await?;
+                lists.wait_for(&operation).await?;
+            }
+            Change::OriginPulls { to, .. } => {
+                client.origin_pulls(&plan.zone_id).set(*to).await?;
             }
         }
         report.writes += 1;

@@ -1,5 +1,6 @@
 //! What each plan can take: rule counts, rate-limit periods, timeouts, fields and
-//! characteristics, regex, the `log` action and managed rulesets. Numbers from Cloudflare's WAF
+//! characteristics, regex, the `log` action, managed rulesets, configuration and cache rules, and
+//! custom lists. Numbers from Cloudflare's WAF
 //! documentation (custom rules table; rate limiting availability by plan). An unknown plan gets
 //! the Free limits (the most restrictive).
 
@@ -32,6 +33,14 @@ pub struct PlanLimits {
     pub counting_expression: bool,
     /// Managed rulesets the plan may execute.
     pub managed_rulesets: &'static [&'static str],
+    /// Configuration rules (`http_config_settings`).
+    pub config_rules: usize,
+    /// Cache rules (`http_request_cache_settings`).
+    pub cache_rules: usize,
+    /// Custom lists per account.
+    pub custom_lists: usize,
+    /// Items across all custom lists of the account.
+    pub list_items: usize,
 }
 
 const FREE_FIELDS: &[&str] = &["http.request.uri.path", "cf.bot_management.verified_bot"];
@@ -78,6 +87,10 @@ impl PlanLimits {
             rate_limit_characteristics: Some(IP_ONLY),
             counting_expression: false,
             managed_rulesets: FREE_MANAGED,
+            config_rules: 10,
+            cache_rules: 10,
+            custom_lists: 1,
+            list_items: 10_000,
         };
         match tier {
             PlanTier::Pro => Self {
@@ -87,6 +100,9 @@ impl PlanLimits {
                 max_mitigation_timeout: 3600,
                 rate_limit_fields: Some(PRO_FIELDS),
                 managed_rulesets: ALL_MANAGED,
+                config_rules: 25,
+                cache_rules: 25,
+                custom_lists: 10,
                 ..free
             },
             PlanTier::Business => Self {
@@ -99,6 +115,9 @@ impl PlanLimits {
                 rate_limit_characteristics: Some(IP_AND_NAT),
                 counting_expression: true,
                 managed_rulesets: ALL_MANAGED,
+                config_rules: 50,
+                cache_rules: 50,
+                custom_lists: 10,
                 ..free
             },
             PlanTier::Enterprise => Self {
@@ -112,6 +131,10 @@ impl PlanLimits {
                 rate_limit_characteristics: None,
                 counting_expression: true,
                 managed_rulesets: ALL_MANAGED,
+                config_rules: 125,
+                cache_rules: 300,
+                custom_lists: 1000,
+                list_items: 500_000,
                 ..free
             },
             PlanTier::Free | PlanTier::Unknown(_) => free,
@@ -123,6 +146,8 @@ impl PlanLimits {
         match phase {
             Phase::HttpRequestFirewallCustom => Some(self.custom_rules),
             Phase::HttpRatelimit => Some(self.rate_limit_rules),
+            Phase::HttpConfigSettings => Some(self.config_rules),
+            Phase::HttpRequestCacheSettings => Some(self.cache_rules),
             _ => None,
         }
     }

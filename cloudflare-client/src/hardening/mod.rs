@@ -6,16 +6,24 @@
 //! (too many rules, a 60 s rate-limit period on Free, a Pro bot field on Free, ...) is left out of
 //! the changes and listed in [`Plan::unsupported`] instead of being sent and failing.
 //! [`preset::runbook_baseline`] is the runbook's intent with its errata fixed.
+//!
+//! Beyond settings, rules and bot management, the plan covers configuration and cache rules
+//! (the runbook's page rules, translated), zone-level Authenticated Origin Pulls and account IP
+//! lists. Lists are written before the rules that reference them, and a rule whose list the
+//! account cannot hold is left out and reported.
 
 mod apply;
 pub mod limits;
+mod lists;
 mod plan;
 pub mod preset;
 
 pub use apply::{ApplyReport, apply};
-pub use plan::{Change, Plan, Unsupported, plan, plan_for};
+pub use lists::{CurrentList, diff_lists};
+pub use plan::{Change, Plan, Unsupported, diff_origin_pulls, plan, plan_for};
 
 use crate::resources::bot_management::BotManagement;
+use crate::resources::lists::ListItem;
 use crate::resources::rulesets::{Phase, Rule};
 use crate::resources::settings::ZoneSettings;
 
@@ -54,4 +62,19 @@ pub struct ZoneHardening {
     pub phases: Vec<PhaseRules>,
     /// Bot management fields to enforce.
     pub bot_management: Option<BotManagement>,
+    /// Zone-level Authenticated Origin Pulls (`None`: left alone).
+    pub origin_pulls: Option<bool>,
+    /// Account IP lists the rules use as `$name`; each holds exactly its items after apply.
+    pub ip_lists: Vec<IpList>,
+}
+
+/// A desired account IP list (e.g. the admin and office addresses a rule allows).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IpList {
+    /// List name (`$name` in expressions).
+    pub name: String,
+    /// Description set when the list is created.
+    pub description: String,
+    /// The items the list holds, exactly.
+    pub items: Vec<ListItem>,
 }

@@ -3,10 +3,13 @@
 use std::fmt;
 
 use super::limits::PlanLimits;
+use super::lists::{CurrentList, diff_lists};
 use super::{PhaseRules, ZoneHardening};
 use crate::client::Client;
 use crate::error::Result;
+use crate::expression::lists_used;
 use crate::resources::bot_management::BotManagement;
+use crate::resources::lists::ListItem;
 use crate::resources::rulesets::{Phase, Rule, Ruleset};
 use crate::resources::settings::ZoneSettings;
 use crate::resources::zones::PlanTier;
@@ -59,6 +62,30 @@ pub enum Change {
         /// Fields to set.
         to: BotManagement,
     },
+    /// An account IP list to create and/or fill (its items replaced with one `PUT`).
+    List {
+        /// The account.
+        account_id: String,
+        /// The list's id, `None` when it is created.
+        list_id: Option<String>,
+        /// List name.
+        name: String,
+        /// Description (used when created).
+        description: String,
+        /// Items added.
+        added: Vec<String>,
+        /// Items removed.
+        removed: Vec<String>,
+        /// Every item the list holds afterwards.
+        items: Vec<ListItem>,
+    },
+    /// Zone-level Authenticated Origin Pulls to switch (one `PUT`).
+    OriginPulls {
+        /// Current value.
+        from: bool,
+        /// New value.
+        to: bool,
+    },
 }
 
 impl fmt::Display for Change {
@@ -95,6 +122,23 @@ impl fmt::Display for Change {
                     serde_json::to_string(to).unwrap_or_default()
                 )
             }
+            Change::List {
+                list_id,
+                name,
+                added,
+                removed,
+                ..
+            } => {
+                let verb = if list_id.is_none() {
+                    "create"
+                } else {
+                    "update"
+                };
+                write!(f, "list ${name}: {verb}, add {added:?}, remove {removed:?}")
+            }
+            Change::OriginPulls { from, to } => {
+                write!(f, "authenticated origin pulls: {from} -> {to}")
+            }
         }
     }
 }
@@ -119,11 +163,75 @@ impl Plan {
     }
 }
 
+/// The change that sets Authenticated Origin Pulls to `want`, if it is not already.
+pub fn diff_origin_pulls(want: Option<bool>, have: bool) -> Option<Change> {
+    want.filter(|w| *w != have)
+        .map(|to| Change::OriginPulls { from: have, to })
+}
+
 /// Read the zone's current state (zone plan, settings, the desired phases' entry points, bot
-/// management) and diff it against `desired`.
+/// management, Authenticated Origin Pulls, the account's lists) and diff it against `desired`.
+/// List changes come first, so a rule never references a list that does not exist yet.
 pub async fn plan(client: &Client, zone_id: &str, desired: &ZoneHardening) -> Result<Plan> {
     let zone = client.zones().get(zone_id).await?;
     let tier = zone.plan_tier();
+    let mut extra = Vec::new();
+    let mut unsupported = Vec::new();
+    let mut missing_lists = Vec::new();
+    if !desired.ip_lists.is_empty() {
+        match &zone.account {
+            Some(account) => {
+                let lists_api = client.lists(&account.id);
+                let mut current: Vec<CurrentList> = Vec::new();
+                for list in lists_api.list().await? {
+                    let items = if desired.ip_lists.iter().any(|l| l.name == list.name) {
+                        lists_api.items(&list.id).await?
+                    } else {
+                        Vec::new()
+                    };
+                    current.push((list, items));
+                }
+                let limits = PlanLimits::for_plan(&tier);
+                let (changes, missing) = diff_lists(
+                    &limits,
+                    &account.id,
+                    &desired.ip_lists,
+                    &current,
+                    &mut unsupported,
+                );
+                extra.extend(changes);
+                missing_lists = missing;
+            }
+            None => {
+                unsupported.push(Unsupported {
+                    field: "lists".into(),
+                    reason: "the zone's account is not visible to this token".into(),
+                });
+                missing_lists = desired.ip_lists.iter().map(|l| l.name.clone()).collect();
+            }
+        }
+    }
+    if desired.origin_pulls.is_some() {
+        let have = client.origin_pulls(zone_id).get().await?.enabled;
+        extra.extend(diff_origin_pulls(desired.origin_pulls, have));
+    }
+    let mut desired = desired.clone();
+    for phase in &mut desired.phases {
+        phase.rules.retain(|rule| {
+            let lists = lists_used(&rule.expression).unwrap_or_default();
+            match lists.iter().find(|l| missing_lists.contains(l)) {
+                Some(l) => {
+                    unsupported.push(Unsupported {
+                        field: format!("{}.rules[{}]", phase.phase, rule.rule_ref),
+                        reason: format!("references list ${l}, which the account cannot hold"),
+                    });
+                    false
+                }
+                None => true,
+            }
+        });
+    }
+    let desired = &desired;
     let settings = if desired.settings.is_empty() {
         ZoneSettings::default()
     } else {
@@ -137,14 +245,26 @@ pub async fn plan(client: &Client, zone_id: &str, desired: &ZoneHardening) -> Re
         Some(_) => Some(client.bot_management(zone_id).get().await?),
         None => None,
     };
-    Ok(plan_for(
+    let mut plan = plan_for(
         zone_id,
         &tier,
         desired,
         &settings,
         &current_phases,
         bot.as_ref(),
-    ))
+    );
+    let lists_first: Vec<Change> = extra
+        .iter()
+        .filter(|c| matches!(c, Change::List { .. }))
+        .cloned()
+        .collect();
+    let others = extra
+        .into_iter()
+        .filter(|c| !matches!(c, Change::List { .. }));
+    plan.changes.splice(0..0, lists_first);
+    plan.changes.extend(others);
+    plan.unsupported.extend(unsupported);
+    Ok(plan)
 }
 
 /// The pure diff: `current_phases[i]` is the current entry point of `desired.phases[i]`.
@@ -326,6 +446,7 @@ mod tests {
                 ],
             )],
             bot_management: None,
+            ..Default::default()
         }
     }
 
@@ -352,6 +473,39 @@ mod tests {
         );
         let p = plan_for("z", &PlanTier::Pro, &desired(), &cur, &[None], None);
         assert!(p.unsupported.is_empty());
+    }
+
+    #[test]
+    fn config_and_cache_rules_are_capped_per_plan() {
+        use crate::resources::rulesets::{CacheSettings, ConfigSettings};
+        use crate::resources::settings::SecurityLevel;
+        let level = ConfigSettings {
+            security_level: Some(SecurityLevel::High),
+            ..Default::default()
+        };
+        let config: Vec<Rule> = (0..11)
+            .map(|i| Rule::set_config(format!("c{i}"), "true", &level).unwrap())
+            .collect();
+        let cache: Vec<Rule> = (0..26)
+            .map(|i| {
+                Rule::set_cache_settings(format!("k{i}"), "true", &CacheSettings::bypass()).unwrap()
+            })
+            .collect();
+        let desired = ZoneHardening {
+            phases: vec![
+                PhaseRules::exclusive(Phase::HttpConfigSettings, "c", config),
+                PhaseRules::exclusive(Phase::HttpRequestCacheSettings, "k", cache),
+            ],
+            ..Default::default()
+        };
+        let none = ZoneSettings::default();
+        let free = plan_for("z", &PlanTier::Free, &desired, &none, &[None, None], None);
+        let dropped: Vec<&str> = free.unsupported.iter().map(|u| u.field.as_str()).collect();
+        assert_eq!(dropped.len(), 1 + 16, "{dropped:?}");
+        assert!(dropped.contains(&"http_config_settings.rules[c10]"));
+        let pro = plan_for("z", &PlanTier::Pro, &desired, &none, &[None, None], None);
+        assert_eq!(pro.unsupported.len(), 1, "{:?}", pro.unsupported);
+        assert!(pro.unsupported[0].field.contains("rules[k25]"));
     }
 
     #[test]

@@ -15,16 +15,25 @@
 //! * Settings are `PATCH`ed (bulk edit): SSL strict, TLS 1.3 on, minimum TLS 1.2, always HTTPS,
 //!   automatic HTTPS rewrites, security level medium, challenge TTL 1800 s.
 //! * Bot management sends only the fields of the zone's plan (the runbook's body is valid on no
-//!   single plan). Page Rules are not used (legacy; the settings above cover their intent).
+//!   single plan).
+//! * The section 7.5 Page Rules (legacy) become configuration rules (`set_config`: SSL strict,
+//!   browser integrity check, security level medium everywhere, high on the API) and a cache
+//!   rule (`set_cache_settings`: bypass on the API).
+//! * Origin protection (section 7.8) adds zone-level Authenticated Origin Pulls to the IP
+//!   allow-list, so an origin requiring Cloudflare's client certificate refuses direct traffic.
+//! * Admin and office addresses (opt-in, [`RunbookOptions::admin_ips`]) live in one account
+//!   list, `$admin_ips`, that a custom rule uses to keep admin paths to them.
 //! * The geo challenge is opt-in ([`RunbookOptions::challenge_countries`]), with the current field
 //!   name `ip.src.country`.
 
-use super::{PhaseRules, ZoneHardening};
+use super::{IpList, PhaseRules, ZoneHardening};
 use crate::error::Result;
 use crate::expression::{Expr, field};
 use crate::resources::bot_management::{BotManagement, SbfmAction};
+use crate::resources::lists::ListItem;
 use crate::resources::rulesets::{
-    CategoryOverride, Overrides, Phase, RateLimit, Rule, RuleAction, RuleOverride, managed,
+    CacheSettings, CategoryOverride, ConfigSettings, ConfigSsl, Overrides, Phase, RateLimit, Rule,
+    RuleAction, RuleOverride, managed,
 };
 use crate::resources::settings::{
     ChallengeTtl, MinTlsVersion, OnOff, SecurityLevel, SslMode, Tls13, ZoneSettings,
@@ -65,7 +74,19 @@ pub struct RunbookOptions {
     pub owasp_sensitivity: OwaspSensitivity,
     /// ISO country codes to challenge (default none: the runbook's list is "adjust to your user base").
     pub challenge_countries: Vec<String>,
+    /// Admin and office addresses or CIDRs (default none). When set, they go into the account
+    /// list [`ADMIN_LIST`] and requests to [`RunbookOptions::admin_paths`] from anywhere else are
+    /// blocked.
+    pub admin_ips: Vec<String>,
+    /// Path prefixes only the admin addresses may reach (default `/admin`).
+    pub admin_paths: Vec<String>,
+    /// Switch on zone-level Authenticated Origin Pulls (default on; harmless until the origin
+    /// requires Cloudflare's client certificate, which then refuses direct connections).
+    pub origin_pulls: bool,
 }
+
+/// The account list holding [`RunbookOptions::admin_ips`].
+pub const ADMIN_LIST: &str = "admin_ips";
 
 impl Default for RunbookOptions {
     fn default() -> Self {
@@ -74,6 +95,9 @@ impl Default for RunbookOptions {
             api_mutations_per_minute: 30,
             owasp_sensitivity: OwaspSensitivity::High,
             challenge_countries: Vec::new(),
+            admin_ips: Vec::new(),
+            admin_paths: vec!["/admin".into()],
+            origin_pulls: true,
         }
     }
 }
@@ -83,7 +107,7 @@ impl Default for RunbookOptions {
 /// ```
 /// use cloudflare_client::{PlanTier, hardening::preset};
 /// let z = preset::runbook_baseline(&PlanTier::Free)?;
-/// assert_eq!(z.phases.len(), 3);
+/// assert_eq!(z.phases.len(), 5);
 /// # Ok::<(), cloudflare_client::Error>(())
 /// ```
 pub fn runbook_baseline(tier: &PlanTier) -> Result<ZoneHardening> {
@@ -105,15 +129,74 @@ pub fn runbook_settings() -> Result<ZoneSettings> {
 
 /// The runbook preset for a zone on `tier`.
 pub fn runbook(tier: &PlanTier, options: &RunbookOptions) -> Result<ZoneHardening> {
+    let ip_lists = if options.admin_ips.is_empty() {
+        Vec::new()
+    } else {
+        let items: Result<Vec<ListItem>> = options
+            .admin_ips
+            .iter()
+            .map(|ip| ListItem::ip(ip).map(|i| i.comment("admin")))
+            .collect();
+        vec![IpList {
+            name: ADMIN_LIST.into(),
+            description: "Admin and office addresses".into(),
+            items: items?,
+        }]
+    };
     Ok(ZoneHardening {
         settings: runbook_settings()?,
         phases: vec![
             custom_rules(options)?,
             rate_limit_rules(tier, options)?,
             managed_rules(tier, options),
+            config_rules(options)?,
+            cache_rules(options)?,
         ],
         bot_management: Some(bot_management(tier)),
+        origin_pulls: Some(options.origin_pulls),
+        ip_lists,
     })
+}
+
+/// The runbook's first page rule (section 7.5, every URL of the zone: SSL strict, browser
+/// integrity check, security level medium) and its API page rule's security level high, as
+/// configuration rules. Later rules win, so the API rule comes last. `always_use_https` is the
+/// zone setting; `cache_level aggressive` is the zone's default cache level and needs no rule.
+fn config_rules(options: &RunbookOptions) -> Result<PhaseRules> {
+    let under_api = field("http.request.uri.path").starts_with(&options.api_prefix)?;
+    let zone = ConfigSettings {
+        ssl: Some(ConfigSsl::Strict),
+        security_level: Some(SecurityLevel::Medium),
+        bic: Some(true),
+        ..ConfigSettings::default()
+    };
+    let api = ConfigSettings {
+        security_level: Some(SecurityLevel::High),
+        ..ConfigSettings::default()
+    };
+    Ok(PhaseRules::exclusive(
+        Phase::HttpConfigSettings,
+        "Configuration rules (runbook page rules)",
+        vec![
+            Rule::set_config("zone_security", "true", &zone)?
+                .description("SSL strict, browser integrity check, security level medium"),
+            Rule::set_config("api_security", under_api.build()?, &api)?
+                .description("Security level high on the API"),
+        ],
+    ))
+}
+
+/// The runbook's API page rule's `cache_level bypass`, as a cache rule.
+fn cache_rules(options: &RunbookOptions) -> Result<PhaseRules> {
+    let under_api = field("http.request.uri.path").starts_with(&options.api_prefix)?;
+    Ok(PhaseRules::exclusive(
+        Phase::HttpRequestCacheSettings,
+        "Cache rules (runbook page rules)",
+        vec![
+            Rule::set_cache_settings("api_no_cache", under_api.build()?, &CacheSettings::bypass())?
+                .description("Never cache the API"),
+        ],
+    ))
 }
 
 fn custom_rules(options: &RunbookOptions) -> Result<PhaseRules> {
@@ -143,6 +226,22 @@ fn custom_rules(options: &RunbookOptions) -> Result<PhaseRules> {
         Rule::new("block_vcs", RuleAction::Block, Expr::any_of(vcs?).build()?)
             .description("Block version control exposure"),
     ];
+    if !options.admin_ips.is_empty() {
+        let paths: Result<Vec<Expr>> = options
+            .admin_paths
+            .iter()
+            .map(|p| path.starts_with(p))
+            .collect();
+        let outsider = field("ip.src").in_list(ADMIN_LIST)?.negate();
+        rules.push(
+            Rule::new(
+                "admin_only_from_admin_ips",
+                RuleAction::Block,
+                Expr::any_of(paths?).and(outsider).build()?,
+            )
+            .description("Admin paths only from the admin addresses"),
+        );
+    }
     if !options.challenge_countries.is_empty() {
         let countries = field("ip.src.country").in_strings(&options.challenge_countries)?;
         let expr = countries.and(field("cf.client.bot").is_true()?.negate());
@@ -263,12 +362,7 @@ mod tests {
 
     #[test]
     fn preset_fits_every_plan_and_validates() {
-        for tier in [
-            PlanTier::Free,
-            PlanTier::Pro,
-            PlanTier::Business,
-            PlanTier::Enterprise,
-        ] {
+        for tier in PlanTier::known() {
             let opts = RunbookOptions {
                 challenge_countries: vec!["CN".into(), "RU".into()],
                 ..Default::default()

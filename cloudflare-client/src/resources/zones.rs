@@ -40,6 +40,13 @@ api_enum! {
     }
 }
 
+impl PlanTier {
+    /// The four plans this crate knows, cheapest first.
+    pub fn known() -> [PlanTier; 4] {
+        [Self::Free, Self::Pro, Self::Business, Self::Enterprise]
+    }
+}
+
 /// A zone.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Zone {
@@ -59,6 +66,19 @@ pub struct Zone {
     /// The zone's plan.
     #[serde(default)]
     pub plan: Option<ZonePlan>,
+    /// The account owning the zone (its id scopes lists and account rulesets).
+    #[serde(default)]
+    pub account: Option<ZoneAccount>,
+}
+
+/// The `account` object of a zone.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ZoneAccount {
+    /// Account id.
+    pub id: String,
+    /// Account name.
+    #[serde(default)]
+    pub name: Option<String>,
 }
 
 impl Zone {

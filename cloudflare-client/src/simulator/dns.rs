@@ -296,8 +296,50 @@ fn matches(rec: &DnsRecord, req: &Req<'_>) -> bool {
     }
 }
 
+/// The zone's records as a BIND zone file.
+fn export(zone: &super::state::SimZone) -> String {
+    let mut out = format!(
+        ";;\n;; Domain:     {name}.\n;; Exported by the Cloudflare simulator\n;;\n\n\
+         {name}.\t3600\tIN\tSOA\tada.ns.cloudflare.com. dns.cloudflare.com. 2050000000 10000 2400 604800 3600\n",
+        name = zone.name
+    );
+    let mut recs: Vec<&DnsRecord> = zone.dns.iter().collect();
+    recs.sort_by(|a, b| (&a.name, a.record_type.as_str()).cmp(&(&b.name, b.record_type.as_str())));
+    for r in recs {
+        let ttl = match r.ttl {
+            Ttl::Auto => 1,
+            Ttl::Seconds(s) => s,
+        };
+        let content = match r.record_type {
+            RecordType::Txt => format!("\"{}\"", r.content.replace('"', "\\\"")),
+            RecordType::Cname | RecordType::Ns => format!("{}.", r.content.trim_end_matches('.')),
+            RecordType::Mx => format!(
+                "{} {}.",
+                r.priority.unwrap_or(10),
+                r.content.trim_end_matches('.')
+            ),
+            _ => r.content.clone(),
+        };
+        let proxied = if r.proxied == Some(true) {
+            " ; cf_tags=cf-proxied:true"
+        } else {
+            ""
+        };
+        out.push_str(&format!(
+            "{}.\t{ttl}\tIN\t{}\t{content}{proxied}\n",
+            r.name.trim_end_matches('.'),
+            r.record_type.as_str()
+        ));
+    }
+    out
+}
+
 pub(super) fn route(state: &mut State, zone_id: &str, req: &Req<'_>, rest: &[&str]) -> Reply {
     match (req.method.clone(), rest) {
+        (Method::GET, ["export"]) => match state.zones.get(zone_id) {
+            Some(zone) => super::router::text(export(zone)),
+            None => not_found(),
+        },
         (Method::GET, []) => {
             let Some(zone) = state.zones.get(zone_id) else {
                 return not_found();

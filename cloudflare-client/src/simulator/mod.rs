@@ -20,11 +20,19 @@
 //! # Ok(()) }
 //! ```
 //!
-//! Error codes the simulator uses where the real API's code is documented: 971 (rate limit), 7003
-//! (no route), 10003 (no entry point), 81057 (identical DNS record), 81044 (record not found).
-//! Other validation failures use representative codes (1004 DNS validation, 1007 setting value,
-//! 20002 ruleset validation, 10000 authentication).
+//! Beyond zones, settings, DNS, rulesets and bot management it serves token verification, cache
+//! purge, account lists (item writes answer an operation that reports `running` once, then
+//! `completed`), Origin CA certificates (issued for hostnames of one of its zones), zone-level
+//! Authenticated Origin Pulls, per-rule ruleset calls, ruleset versions and the BIND zone-file
+//! export. Every zone belongs to one account ([`Simulator::account_id`]).
+//!
+//! Error codes the simulator uses where the real API's code is documented or observed: 971
+//! (rate limit), 7003 (no route), 10003 (no entry point), 81057 (identical DNS record), 81044
+//! (record not found), 10019 (no room for another list). Other validation failures use
+//! representative codes (1004 DNS validation, 1007 setting value, 20002 ruleset validation,
+//! 10021 list validation, 1010 certificate request, 1012 purge, 10000 authentication).
 
+mod account;
 mod dns;
 mod faults;
 mod router;
@@ -192,6 +200,57 @@ impl Simulator {
             .and_then(|z| z.rulesets.get(phase.as_str()).cloned())
     }
 
+    /// The id of the account every zone belongs to (`None` before the first zone).
+    pub fn account_id(&self) -> Option<String> {
+        lock(&self.inner.state).account_id.clone()
+    }
+
+    /// Make `user/tokens/verify` report this status (`active`, `disabled`, `expired`).
+    pub fn set_token_status(&self, status: &str) {
+        lock(&self.inner.state).token_status = Some(status.to_owned());
+    }
+
+    /// The IP items (`ip` values, in order) of the account's list `name`, if it exists.
+    pub fn list_items(&self, name: &str) -> Option<Vec<String>> {
+        lock(&self.inner.state)
+            .lists
+            .iter()
+            .find(|l| l.name == name)
+            .map(|l| {
+                l.items
+                    .iter()
+                    .filter_map(|i| i["ip"].as_str().map(str::to_owned))
+                    .collect()
+            })
+    }
+
+    /// Whether zone-level Authenticated Origin Pulls is on.
+    pub fn origin_pulls(&self, zone_id: &str) -> bool {
+        lock(&self.inner.state)
+            .zones
+            .get(zone_id)
+            .is_some_and(|z| z.origin_pulls)
+    }
+
+    /// The purge bodies the zone received, in order.
+    pub fn purges(&self, zone_id: &str) -> Vec<serde_json::Value> {
+        lock(&self.inner.state)
+            .zones
+            .get(zone_id)
+            .map(|z| z.purges.clone())
+            .unwrap_or_default()
+    }
+
+    /// Origin CA certificates issued and not revoked: `(zone id, certificate id)`.
+    pub fn certificates(&self) -> Vec<(String, String)> {
+        lock(&self.inner.state)
+            .certificates
+            .iter()
+            .filter(|(_, c)| c.get("revoked_at").is_none())
+            .map(|(z, c)| (z.clone(), c["id"].as_str().unwrap_or_default().to_owned()))
+            .collect()
+    }
+
     /// Replace the published IP ranges (the etag changes).
     pub fn set_ips(&self, ipv4: Vec<String>, ipv6: Vec<String>) {
         lock(&self.inner.state).set_ips(ipv4, ipv6);
@@ -240,6 +299,19 @@ fn response(status: u16, body: &serde_json::Value, extra: &[(&str, String)]) -> 
         headers,
         body: Bytes::from(body.to_string()),
     }
+}
+
+/// The HTTP answer of a routed reply (JSON envelope, or plain text).
+fn render(reply: &router::Reply, headers: &[(&str, String)]) -> HttpResponse {
+    let mut r = response(reply.status, &reply.body, headers);
+    if let Some(text) = &reply.text {
+        r.headers.insert(
+            "content-type",
+            HeaderValue::from_static("text/plain; charset=utf-8"),
+        );
+        r.body = Bytes::from(text.clone());
+    }
+    r
 }
 
 #[async_trait]
@@ -327,14 +399,14 @@ impl Transport for Simulator {
             )),
             Some(Fault::Slow(d)) => {
                 tokio::time::sleep(d).await;
-                Ok(response(reply.status, &reply.body, &headers))
+                Ok(render(&reply, &headers))
             }
             Some(Fault::MalformedBody) => {
                 let mut r = response(reply.status, &reply.body, &headers);
                 r.body = Bytes::from_static(b"<html><body>502 upstream hiccup</body></html>");
                 Ok(r)
             }
-            _ => Ok(response(reply.status, &reply.body, &headers)),
+            _ => Ok(render(&reply, &headers)),
         }
     }
 }

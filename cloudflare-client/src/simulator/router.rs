@@ -15,6 +15,17 @@ pub(super) const RATE_LIMIT_MESSAGE: &str =
 pub(super) struct Reply {
     pub status: u16,
     pub body: Value,
+    /// A plain-text answer instead of the JSON envelope (the DNS zone-file export).
+    pub text: Option<String>,
+}
+
+/// A 200 answer with a `text/plain` body.
+pub(super) fn text(body: String) -> Reply {
+    Reply {
+        status: 200,
+        body: Value::Null,
+        text: Some(body),
+    }
 }
 
 /// A failure envelope.
@@ -26,6 +37,7 @@ pub(super) fn ok(result: Value) -> Reply {
     Reply {
         status: 200,
         body: json!({"success": true, "errors": [], "messages": [], "result": result}),
+        text: None,
     }
 }
 
@@ -39,6 +51,7 @@ pub(super) fn err(status: u16, code: u32, message: impl Into<String>) -> Reply {
     Reply {
         status,
         body: failure(status, code, &message.into()),
+        text: None,
     }
 }
 
@@ -160,14 +173,23 @@ pub(super) fn route(state: &mut State, request: &HttpRequest) -> Reply {
         }
         (Method::GET, ["zones"]) => {
             let name = req.q("name").map(str::to_ascii_lowercase);
+            let account = state.account_id.clone().unwrap_or_default();
             let zones: Vec<Value> = state
                 .zones
                 .values()
                 .filter(|z| name.as_ref().is_none_or(|n| *n == z.name))
-                .map(zone_json)
+                .map(|z| zone_json(z, &account))
                 .collect();
             page_of(&zones, &req, 20, 50)
         }
+        (Method::GET, ["user", "tokens", "verify"]) => super::account::verify_token(state),
+        (_, ["accounts", account, "rules", "lists", rest @ ..]) => {
+            if state.account_id.as_deref() != Some(*account) {
+                return no_route(path);
+            }
+            super::account::lists(state, &req, rest)
+        }
+        (_, ["certificates", rest @ ..]) => super::account::certificates(state, &req, rest),
         (_, ["zones", zone, rest @ ..]) => {
             let zone = (*zone).to_owned();
             if !state.zones.contains_key(&zone) {
@@ -175,7 +197,16 @@ pub(super) fn route(state: &mut State, request: &HttpRequest) -> Reply {
             }
             match rest {
                 [] if *req.method == Method::GET => {
-                    ok(state.zones.get(&zone).map(zone_json).unwrap_or_default())
+                    let account = state.account_id.clone().unwrap_or_default();
+                    ok(state
+                        .zones
+                        .get(&zone)
+                        .map(|z| zone_json(z, &account))
+                        .unwrap_or_default())
+                }
+                ["purge_cache"] => super::account::purge(state, &zone, &req),
+                ["origin_tls_client_auth", "settings"] => {
+                    super::account::origin_pulls(state, &zone, &req)
                 }
                 ["settings", rest @ ..] => settings(state, &zone, &req, rest),
                 ["dns_records", rest @ ..] => super::dns::route(state, &zone, &req, rest),

@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use super::router::{Reply, Req, err, err_at, ok, ok_info};
 use super::state::State;
 use crate::error::Error;
-use crate::expression::tokenize;
+use crate::expression::{lists_used, tokenize};
 use crate::hardening::limits::PlanLimits;
 use crate::resources::rulesets::{Phase, Rule, RuleAction, Ruleset, RulesetKind, managed};
 
@@ -85,6 +85,31 @@ pub(super) fn route(state: &mut State, zone_id: &str, req: &Req<'_>, rest: &[&st
         (Method::PUT, ["phases", phase, "entrypoint"]) => {
             put_entrypoint(state, zone_id, phase, req)
         }
+        (Method::GET, ["phases", phase, "entrypoint", "versions", version @ ..]) => {
+            let Some(id) = state
+                .zones
+                .get(zone_id)
+                .and_then(|z| z.rulesets.get(*phase))
+                .map(|r| r.id.clone())
+            else {
+                return err(
+                    404,
+                    10003,
+                    format!("could not find entrypoint ruleset in the {phase} phase"),
+                );
+            };
+            match version {
+                [] => versions(state, zone_id, &id, None),
+                [v] => versions(state, zone_id, &id, Some(v)),
+                _ => err(404, 7003, "No route for the URI"),
+            }
+        }
+        (Method::POST, [id, "rules"]) => one_rule(state, zone_id, id, None, req),
+        (Method::PATCH | Method::DELETE, [id, "rules", rule_id]) => {
+            one_rule(state, zone_id, id, Some(rule_id), req)
+        }
+        (Method::GET, [id, "versions"]) => versions(state, zone_id, id, None),
+        (Method::GET, [id, "versions", v]) => versions(state, zone_id, id, Some(v)),
         (Method::GET, [id]) => {
             let Some(zone) = state.zones.get(zone_id) else {
                 return err(404, 7003, "No route for the URI");
@@ -161,9 +186,156 @@ fn put_entrypoint(state: &mut State, zone_id: &str, phase_str: &str, req: &Req<'
         .and_then(Value::as_str)
         .unwrap_or_default()
         .to_owned();
+    replace(state, zone_id, phase_str, rules_json, description)
+}
+
+/// The phase key and current state of the zone ruleset `ruleset_id`.
+fn by_id(state: &State, zone_id: &str, ruleset_id: &str) -> Option<(String, Ruleset)> {
+    state
+        .zones
+        .get(zone_id)?
+        .rulesets
+        .iter()
+        .find(|(_, r)| r.id == ruleset_id)
+        .map(|(p, r)| (p.clone(), r.clone()))
+}
+
+/// `POST /rulesets/{id}/rules`, `PATCH`/`DELETE /rulesets/{id}/rules/{rule_id}`: the new rule
+/// list goes through the same validation and versioning as a full `PUT`.
+fn one_rule(
+    state: &mut State,
+    zone_id: &str,
+    ruleset_id: &str,
+    rule_id: Option<&str>,
+    req: &Req<'_>,
+) -> Reply {
+    let Some((phase, current)) = by_id(state, zone_id, ruleset_id) else {
+        return err(404, 10003, "could not find ruleset");
+    };
+    let mut rules: Vec<Value> = current.rules.iter().map(rule_json).collect();
+    let description = current.description.clone().unwrap_or_default();
+    let index = rule_id.map(|id| rules.iter().position(|r| r["id"] == id));
+    match (req.method.clone(), index) {
+        (Method::POST, None) => {
+            let Some(mut rule) = req.body.clone().filter(Value::is_object) else {
+                return err(400, VALIDATION, "body must be a rule");
+            };
+            let position = rule.as_object_mut().and_then(|o| o.remove("position"));
+            let at = match position {
+                None => rules.len(),
+                Some(p) => {
+                    let find = |id: &Value| rules.iter().position(|r| r["id"] == *id);
+                    if let Some(i) = p.get("index").and_then(Value::as_u64) {
+                        (i.max(1) as usize - 1).min(rules.len())
+                    } else if let Some(b) = p.get("before") {
+                        if b == "" {
+                            0
+                        } else {
+                            match find(b) {
+                                Some(i) => i,
+                                None => {
+                                    return err_at(
+                                        400,
+                                        VALIDATION,
+                                        "unknown rule in position",
+                                        "/position/before",
+                                    );
+                                }
+                            }
+                        }
+                    } else if let Some(a) = p.get("after") {
+                        if a == "" {
+                            rules.len()
+                        } else {
+                            match find(a) {
+                                Some(i) => i + 1,
+                                None => {
+                                    return err_at(
+                                        400,
+                                        VALIDATION,
+                                        "unknown rule in position",
+                                        "/position/after",
+                                    );
+                                }
+                            }
+                        }
+                    } else {
+                        return err_at(
+                            400,
+                            VALIDATION,
+                            "position needs before, after or index",
+                            "/position",
+                        );
+                    }
+                }
+            };
+            if rule
+                .get("ref")
+                .and_then(Value::as_str)
+                .is_some_and(|r| rules.iter().any(|x| x["ref"] == r))
+            {
+                return err_at(
+                    400,
+                    VALIDATION,
+                    "a rule with this ref already exists",
+                    "/ref",
+                );
+            }
+            rules.insert(at, rule);
+        }
+        (Method::PATCH, Some(Some(i))) => {
+            let Some(mut rule) = req.body.clone().filter(Value::is_object) else {
+                return err(400, VALIDATION, "body must be a rule");
+            };
+            if rule.get("ref").is_none() {
+                rule["ref"] = rules[i]["ref"].clone();
+            }
+            rules[i] = rule;
+        }
+        (Method::DELETE, Some(Some(i))) => {
+            rules.remove(i);
+        }
+        (_, Some(None)) => return err(404, 10003, "could not find rule"),
+        _ => return err(405, 7001, "Method not allowed"),
+    }
+    replace(state, zone_id, &phase, rules, description)
+}
+
+fn version_json(r: &Ruleset) -> Value {
+    json!({"id": r.id, "version": r.version, "last_updated": r.last_updated})
+}
+
+/// `…/versions` and `…/versions/{v}` of the zone ruleset `ruleset_id`.
+fn versions(state: &State, zone_id: &str, ruleset_id: &str, version: Option<&str>) -> Reply {
+    let Some(history) = state
+        .zones
+        .get(zone_id)
+        .and_then(|z| z.history.get(ruleset_id))
+    else {
+        return err(404, 10003, "could not find ruleset");
+    };
+    match version {
+        None => ok(Value::Array(history.iter().map(version_json).collect())),
+        Some(v) => match history.iter().find(|r| r.version.as_deref() == Some(v)) {
+            Some(r) => ok(ruleset_json(r, true)),
+            None => err(404, 10003, "could not find ruleset version"),
+        },
+    }
+}
+
+/// Validate, version and store a phase's new rule list.
+fn replace(
+    state: &mut State,
+    zone_id: &str,
+    phase_str: &str,
+    rules_json: Vec<Value>,
+    description: String,
+) -> Reply {
+    let phase = Phase::from(phase_str);
     let new_ids: Vec<String> = rules_json.iter().map(|_| state.new_id()).collect();
     let ruleset_id = state.new_id();
     let now = state.now();
+    let list_names: Vec<String> = state.lists.iter().map(|l| l.name.clone()).collect();
     let Some(zone) = state.zones.get_mut(zone_id) else {
         return err(404, 7003, "No route for the URI");
     };
@@ -200,6 +372,19 @@ fn put_entrypoint(state: &mut State, zone_id: &str, phase_str: &str, req: &Req<'
                 400,
                 VALIDATION,
                 format!("filter parsing error: {e}"),
+                &format!("/rules/{i}/expression"),
+            );
+        }
+        // Like the API, a rule may only reference lists the account has.
+        let unknown = lists_used(&rule.expression)
+            .unwrap_or_default()
+            .into_iter()
+            .find(|l| !list_names.contains(l));
+        if let Some(list) = unknown {
+            return err_at(
+                400,
+                VALIDATION,
+                format!("filter parsing error: unknown list ${list}"),
                 &format!("/rules/{i}/expression"),
             );
         }
@@ -261,5 +446,9 @@ fn put_entrypoint(state: &mut State, zone_id: &str, phase_str: &str, req: &Req<'
         rules,
     };
     zone.rulesets.insert(phase_str.to_owned(), rs.clone());
+    zone.history
+        .entry(rs.id.clone())
+        .or_default()
+        .push(rs.clone());
     ok(ruleset_json(&rs, true))
 }

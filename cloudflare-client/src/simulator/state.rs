@@ -17,7 +17,32 @@ pub(super) struct SimZone {
     pub settings: BTreeMap<String, Value>,
     pub dns: Vec<DnsRecord>,
     pub rulesets: BTreeMap<String, Ruleset>,
+    /// Every version each ruleset had, by ruleset id (oldest first).
+    pub history: BTreeMap<String, Vec<Ruleset>>,
     pub bot: serde_json::Map<String, Value>,
+    /// Zone-level Authenticated Origin Pulls.
+    pub origin_pulls: bool,
+    /// Purge requests received.
+    pub purges: Vec<Value>,
+}
+
+/// A custom list of the account.
+#[derive(Debug, Clone)]
+pub(super) struct SimList {
+    pub id: String,
+    pub name: String,
+    pub kind: String,
+    pub description: Option<String>,
+    pub items: Vec<Value>,
+    pub created_on: String,
+    pub modified_on: String,
+}
+
+/// An asynchronous list operation: answers `running` once, then its final state.
+#[derive(Debug, Clone)]
+pub(super) struct SimOperation {
+    pub polls: u32,
+    pub error: Option<String>,
 }
 
 /// Published IP ranges.
@@ -32,6 +57,14 @@ pub(super) struct Ips {
 #[derive(Debug, Default)]
 pub(super) struct State {
     pub zones: BTreeMap<String, SimZone>,
+    /// The one account every zone belongs to (created with the first zone).
+    pub account_id: Option<String>,
+    pub lists: Vec<SimList>,
+    pub operations: BTreeMap<String, SimOperation>,
+    /// Origin CA certificates, as the API returns them, with the zone each was issued for.
+    pub certificates: Vec<(String, Value)>,
+    /// The status `user/tokens/verify` reports (`active` unless a test changes it).
+    pub token_status: Option<String>,
     next_id: u64,
     ips: Option<Ips>,
     pub clock: u64,
@@ -148,8 +181,14 @@ impl State {
             settings,
             dns: Vec::new(),
             rulesets: BTreeMap::new(),
+            history: BTreeMap::new(),
             bot,
+            origin_pulls: false,
+            purges: Vec::new(),
         };
+        if self.account_id.is_none() {
+            self.account_id = Some(self.new_id());
+        }
         self.zones.insert(id.clone(), zone);
         id
     }
@@ -178,7 +217,7 @@ impl State {
 }
 
 /// The JSON of a zone.
-pub(super) fn zone_json(z: &SimZone) -> Value {
+pub(super) fn zone_json(z: &SimZone, account_id: &str) -> Value {
     let (plan_name, price) = match &z.tier {
         PlanTier::Free => ("Free Website", 0),
         PlanTier::Pro => ("Pro Website", 20),
@@ -195,5 +234,15 @@ pub(super) fn zone_json(z: &SimZone) -> Value {
         "name_servers": ["ada.ns.cloudflare.com", "bob.ns.cloudflare.com"],
         "plan": {"id": format!("{:032x}", plan_name.len()), "name": plan_name, "price": price,
                  "currency": "USD", "legacy_id": z.tier.as_str(), "is_subscribed": true},
+        "account": {"id": account_id, "name": "Simulated account"},
+        "owner": {"id": account_id, "name": "Simulated account", "type": "organization"},
+        "meta": {"phishing_detected": false, "multiple_railguns_allowed": false},
+        "development_mode": 0,
+        "original_name_servers": null,
+        "original_registrar": null,
+        "original_dnshost": null,
+        "created_on": "2026-01-01T00:00:00.000000Z",
+        "modified_on": "2026-01-01T00:00:00.000000Z",
+        "activated_on": "2026-01-01T00:00:00.000000Z",
     })
 }

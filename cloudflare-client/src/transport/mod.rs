@@ -16,6 +16,8 @@ pub mod reqwest_transport;
 pub mod retry;
 pub(crate) mod send;
 
+pub use send::Response;
+
 /// A fully built HTTP request, as handed to a [`Transport`].
 #[derive(Clone)]
 pub struct HttpRequest {

@@ -16,12 +16,18 @@ use crate::envelope::{Envelope, EnvelopeHead};
 use crate::error::{ApiError, ApiMessage, Error, Result};
 use crate::pagination::ResultInfo;
 
-/// A decoded successful response.
-#[derive(Debug)]
-pub(crate) struct Response<T> {
+/// A decoded successful response: the envelope's `result`, its `result_info` and `messages`.
+#[derive(Debug, Clone)]
+pub struct Response<T> {
+    /// The envelope's `result`.
     pub result: T,
+    /// The envelope's `result_info` (list endpoints).
     pub info: Option<ResultInfo>,
+    /// The envelope's `messages` (warnings the API attached to a success).
+    pub messages: Vec<ApiMessage>,
 }
+
+type Decoder<R> = fn(HttpResponse) -> Result<R, Failure>;
 
 enum Failure {
     Api(Box<ApiError>, Option<std::time::Duration>),
@@ -37,7 +43,14 @@ impl Client {
     ) -> Result<Response<T>> {
         let span =
             tracing::debug_span!("cloudflare.request", method = %spec.method, path = %spec.path);
-        self.send_inner(spec).instrument(span).await
+        self.send_with(spec, decode::<T>).instrument(span).await
+    }
+
+    /// Send `spec` and return the successful response as received (any body, JSON or not).
+    pub(crate) async fn send_raw(&self, spec: &RequestSpec) -> Result<HttpResponse> {
+        let span =
+            tracing::debug_span!("cloudflare.request", method = %spec.method, path = %spec.path);
+        self.send_with(spec, decode_raw).instrument(span).await
     }
 
     fn build(&self, spec: &RequestSpec) -> Result<HttpRequest> {
@@ -85,7 +98,7 @@ impl Client {
         })
     }
 
-    async fn send_inner<T: DeserializeOwned>(&self, spec: &RequestSpec) -> Result<Response<T>> {
+    async fn send_with<R>(&self, spec: &RequestSpec, decode: Decoder<R>) -> Result<R> {
         let inner = &self.inner;
         let request = self.build(spec)?;
         let cfg = inner.retry;
@@ -113,7 +126,7 @@ impl Client {
             let failure = match outcome {
                 Ok(resp) => {
                     self.observe(&resp);
-                    match decode::<T>(resp) {
+                    match decode(resp) {
                         Ok(ok) => return Ok(ok),
                         Err(f) => f,
                     }
@@ -254,5 +267,25 @@ fn decode<T: DeserializeOwned>(resp: HttpResponse) -> Result<Response<T>, Failur
     Ok(Response {
         result,
         info: env.result_info,
+        messages: env.messages,
     })
+}
+
+/// A 2xx answer is returned as is, unless it is a JSON envelope saying `success: false`;
+/// anything else is decoded as an API error exactly like a typed call.
+fn decode_raw(resp: HttpResponse) -> Result<HttpResponse, Failure> {
+    let failed = resp.status.is_success()
+        && serde_json::from_slice::<EnvelopeHead>(&resp.body)
+            .is_ok_and(|h| h.success == Some(false));
+    if resp.status.is_success() && !failed {
+        return Ok(resp);
+    }
+    // `decode` reads the failure exactly as for a typed call; it cannot succeed here (the
+    // answer is a non-2xx or says `success: false`).
+    match decode::<serde::de::IgnoredAny>(resp) {
+        Err(f) => Err(f),
+        Ok(_) => Err(Failure::Fatal(Error::Config(
+            "the answer was neither a success nor an error envelope".into(),
+        ))),
+    }
 }

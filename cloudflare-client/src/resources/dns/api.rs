@@ -58,6 +58,11 @@ pub fn batch_request(zone_id: &str, batch: &DnsBatch) -> Result<RequestSpec> {
     RequestSpec::new(Method::POST, format!("{}/batch", base(zone_id)?)).json(batch)
 }
 
+/// `GET /zones/{zone}/dns_records/export` (the answer is a BIND zone file, not JSON).
+pub fn export_request(zone_id: &str) -> Result<RequestSpec> {
+    Ok(RequestSpec::get(format!("{}/export", base(zone_id)?)))
+}
+
 /// Whether a failed `POST` may have been applied by the server.
 fn maybe_applied(e: &Error) -> bool {
     match e {
@@ -242,6 +247,26 @@ impl<'a> DnsApi<'a> {
             .await?
             .result
             .id)
+    }
+
+    /// The zone's records as a BIND zone file (`dns_records/export`), e.g. for a backup before
+    /// a change. The answer is plain text; errors are decoded like every other call.
+    ///
+    /// ```no_run
+    /// # async fn run(client: cloudflare_client::Client) -> cloudflare_client::Result<()> {
+    /// let zone_file = client.dns("023e105f4ecef8ad9ca31a8372d0c353").export().await?;
+    /// assert!(zone_file.contains("SOA") || zone_file.is_empty());
+    /// # Ok(()) }
+    /// ```
+    pub async fn export(&self) -> Result<String> {
+        let answer = self
+            .client
+            .send_raw(&export_request(&self.zone_id)?)
+            .await?;
+        String::from_utf8(answer.body.to_vec()).map_err(|_| Error::Decode {
+            path: "dns_records/export".into(),
+            source: serde::de::Error::custom("the zone file is not UTF-8"),
+        })
     }
 
     /// Apply a batch atomically (one request against the budget). Not replayed after an

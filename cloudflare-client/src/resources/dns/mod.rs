@@ -1,5 +1,5 @@
 //! DNS records: create (reconciling after an ambiguous failure), list with filters and pages,
-//! get, patch, delete and the batch endpoint. Edits use `PATCH` (a `PUT` without `comment`/`tags`
+//! get, patch, delete, the batch endpoint and the BIND zone-file export. Edits use `PATCH` (a `PUT` without `comment`/`tags`
 //! would wipe them).
 
 mod api;
@@ -7,7 +7,8 @@ mod model;
 mod validate;
 
 pub use api::{
-    DnsApi, batch_request, create_request, delete_request, get_request, list_request, patch_request,
+    DnsApi, batch_request, create_request, delete_request, export_request, get_request,
+    list_request, patch_request,
 };
 pub use model::{
     BatchPatch, DnsBatch, DnsBatchResult, DnsFilter, DnsRecord, DnsRecordPatch, NewDnsRecord,

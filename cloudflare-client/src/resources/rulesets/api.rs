@@ -10,7 +10,7 @@ use crate::error::{Error, Result};
 use crate::pagination::Page;
 use crate::transport::request::{RequestSpec, check_id};
 
-fn entrypoint_path(zone_id: &str, phase: &Phase) -> Result<String> {
+pub(super) fn entrypoint_path(zone_id: &str, phase: &Phase) -> Result<String> {
     check_id("zone_id", zone_id)?;
     check_id("phase", phase.as_str())?;
     Ok(format!(
@@ -73,8 +73,8 @@ pub fn list_request(zone_id: &str, cursor: Option<&str>, per_page: u32) -> Resul
 /// Ruleset calls for one zone; from [`Client::rulesets`].
 #[derive(Debug, Clone)]
 pub struct RulesetsApi<'a> {
-    client: &'a Client,
-    zone_id: String,
+    pub(super) client: &'a Client,
+    pub(super) zone_id: String,
 }
 
 impl<'a> RulesetsApi<'a> {

@@ -60,6 +60,10 @@ api_enum! {
         Skip => "skip",
         /// Execute a managed ruleset.
         Execute => "execute",
+        /// Configuration rule: change settings for matching requests.
+        SetConfig => "set_config",
+        /// Cache rule: change cache settings for matching requests.
+        SetCacheSettings => "set_cache_settings",
     }
 }
 
@@ -228,6 +232,31 @@ pub struct Rule {
     pub last_updated: Option<String>,
 }
 
+/// Where [`crate::resources::rulesets::RulesetsApi::add_rule`] puts a new rule.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Position {
+    /// Before the rule with this id (empty: first).
+    Before(String),
+    /// After the rule with this id (empty: last).
+    After(String),
+    /// At this 1-based index.
+    Index(u32),
+}
+
+/// One version of a ruleset, as listed by the versions endpoints (without rules).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RulesetVersion {
+    /// Ruleset id.
+    #[serde(default)]
+    pub id: String,
+    /// Version.
+    pub version: String,
+    /// When this version was written.
+    #[serde(default)]
+    pub last_updated: Option<String>,
+}
+
 fn yes() -> bool {
     true
 }
@@ -336,6 +365,30 @@ impl Rule {
             return Err(Error::invalid(
                 "action_parameters.response.status_code",
                 "must be 400 to 499",
+            ));
+        }
+        let needs_phase = match self.action {
+            RuleAction::SetConfig => Some(Phase::HttpConfigSettings),
+            RuleAction::SetCacheSettings => Some(Phase::HttpRequestCacheSettings),
+            _ => None,
+        };
+        if let Some(needed) = &needs_phase
+            && needed != phase
+        {
+            return Err(Error::invalid(
+                "action",
+                format!("{} rules belong in phase {needed}", self.action),
+            ));
+        }
+        if needs_phase.is_some()
+            && self
+                .action_parameters
+                .as_ref()
+                .is_none_or(|p| p.extra.is_empty())
+        {
+            return Err(Error::invalid(
+                "action_parameters",
+                "set at least one setting",
             ));
         }
         match (phase, &self.ratelimit) {
