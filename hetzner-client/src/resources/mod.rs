@@ -1,9 +1,12 @@
 //! Resource handles (`client.servers()`, ...) and the pure request builders behind them.
 
 pub mod actions;
+pub mod common;
 pub mod firewalls;
 pub mod images;
 pub mod locations;
+pub mod placement_groups;
+pub mod primary_ips;
 pub mod server_types;
 pub mod servers;
 pub mod ssh_keys;
@@ -111,6 +114,24 @@ impl Client {
     /// Locations (read only).
     pub fn locations(&self) -> locations::Locations<'_> {
         locations::Locations { client: self }
+    }
+
+    /// Primary IPs.
+    pub fn primary_ips(&self) -> primary_ips::PrimaryIps<'_> {
+        common::Handle::new(self)
+    }
+
+    /// Placement groups.
+    pub fn placement_groups(&self) -> placement_groups::PlacementGroups<'_> {
+        common::Handle::new(self)
+    }
+}
+
+/// A reference the API takes as a name or an id: digits are sent as a JSON number.
+pub(crate) fn id_or_name(reference: &str) -> serde_json::Value {
+    match reference.parse::<u64>() {
+        Ok(id) => serde_json::json!(id),
+        Err(_) => serde_json::json!(reference),
     }
 }
 

@@ -347,14 +347,19 @@ impl Simulator {
     /// Assigns a floating IP to a server.
     pub fn assign_floating_ip(&self, server_id: u64, floating_ip_id: u64) {
         if let Some(s) = self.world().state.servers.get_mut(&server_id) {
-            s.server.public_net.floating_ips.push(floating_ip_id);
+            s.server
+                .public_net
+                .floating_ips
+                .push(i64::try_from(floating_ip_id).unwrap_or(i64::MAX));
         }
     }
 
     /// Makes a server a load balancer target.
     pub fn add_load_balancer_target(&self, server_id: u64, load_balancer_id: u64) {
         if let Some(s) = self.world().state.servers.get_mut(&server_id) {
-            s.server.load_balancers.push(load_balancer_id);
+            s.server
+                .load_balancers
+                .push(i64::try_from(load_balancer_id).unwrap_or(i64::MAX));
         }
     }
 

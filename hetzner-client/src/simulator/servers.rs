@@ -211,7 +211,7 @@ fn create(state: &mut State, body: &Value) -> Reply {
         labels,
         volumes: Vec::new(),
         load_balancers: Vec::new(),
-        primary_disk_size: 40,
+        primary_disk_size: 40.0,
         placement_group: None,
     };
     for fw in &firewalls {

@@ -157,18 +157,10 @@ impl State {
             });
         }
         for (id, name, cores, memory, disk, cpu, arch) in [
-            (1, "cx22", 2, 4.0, 40, CpuType::Shared, Architecture::X86),
-            (2, "cx32", 4, 8.0, 80, CpuType::Shared, Architecture::X86),
-            (3, "cax11", 2, 4.0, 40, CpuType::Shared, Architecture::Arm),
-            (
-                4,
-                "ccx13",
-                2,
-                8.0,
-                80,
-                CpuType::Dedicated,
-                Architecture::X86,
-            ),
+            (1, "cx22", 2.0, 4.0, 40.0, CpuType::Shared, Architecture::X86),
+            (2, "cx32", 4.0, 8.0, 80.0, CpuType::Shared, Architecture::X86),
+            (3, "cax11", 2.0, 4.0, 40.0, CpuType::Shared, Architecture::Arm),
+            (4, "ccx13", 2.0, 8.0, 80.0, CpuType::Dedicated, Architecture::X86),
         ] {
             self.server_types.push(ServerType {
                 id,
@@ -291,7 +283,7 @@ impl State {
                 let total = self.action_duration.as_secs_f64().max(f64::EPSILON);
                 let left = sim.done_at.saturating_duration_since(now).as_secs_f64();
                 #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-                let progress = (((total - left) / total) * 100.0).clamp(0.0, 99.0) as u32;
+                let progress = (((total - left) / total) * 100.0).clamp(0.0, 99.0) as i32;
                 sim.action.progress = progress;
             }
         }
