@@ -23,10 +23,19 @@
 //! # Ok(()) }
 //! ```
 
+mod certificates;
 mod firewalls;
+mod floating_ips;
+mod generic;
+mod load_balancers;
+mod networks;
 mod others;
+mod placement_groups;
+mod primary_ips;
+mod server_actions;
 mod servers;
 mod state;
+mod volumes;
 mod wire;
 
 use std::fmt;
@@ -39,6 +48,7 @@ use http::{HeaderMap, HeaderValue, Method};
 use serde_json::Value;
 use tokio::time::Instant;
 
+pub use self::state::NO_ROUTE;
 use self::state::{Query, Reply, State};
 use crate::client::{Client, ClientBuilder};
 use crate::error::Result;
@@ -586,13 +596,50 @@ fn route(state: &mut State, method: &Method, path: &str, query: &Query, body: &V
         ["ssh_keys", rest @ ..] => others::ssh_keys(state, method, rest, query, body),
         ["images", rest @ ..] => others::images(state, method, rest, query, body),
         ["actions", rest @ ..] => others::actions(state, method, rest, query),
-        [kind @ ("server_types" | "locations"), rest @ ..] => {
-            others::catalog(state, kind, method, rest, query)
+        [
+            kind @ ("server_types" | "locations" | "datacenters" | "isos" | "load_balancer_types"),
+            rest @ ..,
+        ] => others::catalog(state, kind, method, rest, query),
+        ["pricing"] if method == Method::GET => others::pricing(state),
+        ["load_balancers", id, "metrics"]
+            if method == Method::GET
+                && id
+                    .parse::<u64>()
+                    .is_ok_and(|id| state.store("load_balancers").contains_key(&id)) =>
+        {
+            load_balancers::metrics(
+                query,
+                &[
+                    "open_connections",
+                    "connections_per_second",
+                    "requests_per_second",
+                    "bandwidth",
+                ],
+            )
         }
-        _ => Reply::not_found(),
+        [plural, rest @ ..] => match kind_of(plural) {
+            Some(kind) => generic::route(state, kind, method, rest, query, body),
+            None => Reply::no_route(),
+        },
+        [] => Reply::no_route(),
     };
     state.tick();
     reply
+}
+
+/// The kinds stored as JSON, by path segment.
+fn kind_of(plural: &str) -> Option<&'static generic::Kind> {
+    [
+        &primary_ips::KIND,
+        &placement_groups::KIND,
+        &floating_ips::KIND,
+        &volumes::KIND,
+        &networks::KIND,
+        &load_balancers::KIND,
+        &certificates::KIND,
+    ]
+    .into_iter()
+    .find(|k| k.plural == plural)
 }
 
 /// The simulator behind the [`Transport`] trait.
