@@ -12,6 +12,7 @@ pub mod iso;
 pub mod lenient;
 pub mod load_balancer;
 pub mod location;
+pub mod metrics;
 pub mod network;
 pub mod placement_group;
 pub mod pricing;

@@ -181,6 +181,73 @@ impl<'a, R: Resource> Handle<'a, R> {
     }
 }
 
+/// Read-only catalogs (ISOs, datacenters, load balancer types): get, list, stream, by name.
+pub struct Catalog<'a, R> {
+    pub(crate) client: &'a Client,
+    kind: PhantomData<fn() -> R>,
+}
+
+impl<R> Clone for Catalog<'_, R> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<R> Copy for Catalog<'_, R> {}
+
+impl<R> std::fmt::Debug for Catalog<'_, R> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Catalog")
+            .field("kind", &std::any::type_name::<R>())
+            .finish_non_exhaustive()
+    }
+}
+
+impl<'a, R: Resource> Catalog<'a, R> {
+    pub(crate) fn new(client: &'a Client) -> Self {
+        Self {
+            client,
+            kind: PhantomData,
+        }
+    }
+
+    fn handle(&self) -> Handle<'a, R> {
+        Handle::new(self.client)
+    }
+
+    /// Gets one entry by id.
+    ///
+    /// # Errors
+    /// `not_found`, or the API's error.
+    pub async fn get(&self, id: u64) -> Result<R::Model> {
+        self.handle().get(id).await
+    }
+
+    /// One page of entries (only `name` and paging apply to catalogs).
+    ///
+    /// # Errors
+    /// The API's error.
+    pub async fn list(&self, params: &ListParams) -> Result<Page<R::Model>> {
+        self.handle().list(params).await
+    }
+
+    /// Every entry, lazily.
+    ///
+    /// # Errors
+    /// An invalid filter (nothing sent).
+    pub fn stream(&self, params: &ListParams) -> Result<BoxStream<'static, Result<R::Model>>> {
+        self.handle().stream(params)
+    }
+
+    /// Finds an entry by its exact name.
+    ///
+    /// # Errors
+    /// The API's error.
+    pub async fn get_by_name(&self, name: &str) -> Result<Option<R::Model>> {
+        self.handle().get_by_name(name).await
+    }
+}
+
 /// A created entry with the actions that finish creating it.
 #[derive(Debug, Clone)]
 pub struct Created<T> {
