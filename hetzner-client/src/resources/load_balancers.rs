@@ -43,23 +43,47 @@ pub struct Service {
     /// Sends the PROXY protocol header.
     #[serde(default)]
     pub proxyprotocol: bool,
-    /// Health check (JSON, as the API takes it); the API fills a default when absent.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub health_check: Option<Value>,
+    /// Health check.
+    pub health_check: HealthCheck,
     /// HTTP settings (JSON: `certificates`, `redirect_http`, `sticky_sessions`, ...).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub http: Option<Value>,
 }
 
+/// How a service checks its targets.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HealthCheck {
+    /// `tcp` or `http`.
+    pub protocol: String,
+    /// Port to check.
+    pub port: u16,
+    /// Seconds between checks (3 to 60).
+    pub interval: u32,
+    /// Seconds to wait (1 to 60).
+    pub timeout: u32,
+    /// Failures before a target is unhealthy (1 to 5).
+    pub retries: u32,
+    /// HTTP settings of `http` checks (JSON: `domain`, `path`, `status_codes`, ...).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub http: Option<Value>,
+}
+
 impl Service {
-    /// A TCP service.
+    /// A TCP service, health-checked over TCP on the destination port every 15 s.
     pub fn tcp(listen_port: u16, destination_port: u16) -> Self {
         Self {
             protocol: "tcp".into(),
             listen_port,
             destination_port,
             proxyprotocol: false,
-            health_check: None,
+            health_check: HealthCheck {
+                protocol: "tcp".into(),
+                port: destination_port,
+                interval: 15,
+                timeout: 10,
+                retries: 3,
+                http: None,
+            },
             http: None,
         }
     }
