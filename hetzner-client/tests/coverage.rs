@@ -30,7 +30,7 @@ use hetzner_client::{Client, Labels, ListParams};
 use serde_json::json;
 
 mod support;
-use support::{check_request, operations, spec, template};
+use support::{check_request, operations, response_problems, spec, template};
 
 const KEY: &str =
     "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl admin";
@@ -445,6 +445,7 @@ async fn every_operation_of_the_official_document_has_a_client_method_and_a_simu
     ordered.sort_by_key(|(m, _)| m == "DELETE"); // deletes last
     let mut by_simulator = BTreeSet::new();
     let mut missing_routes = Vec::new();
+    let mut shape_problems = Vec::new();
     for (method, t) in &ordered {
         let mut path = fill(t, &ids, &action_of);
         if t.ends_with("/metrics") {
@@ -475,7 +476,12 @@ async fn every_operation_of_the_official_document_has_a_client_method_and_a_simu
         } else {
             by_simulator.insert((method.clone(), t.clone()));
         }
+        if method == "GET" && response.status == 200 {
+            let body: serde_json::Value = serde_json::from_slice(&response.body).unwrap();
+            shape_problems.extend(response_problems(&spec, t, "get", 200, &body));
+        }
     }
+    assert!(shape_problems.is_empty(), "{shape_problems:#?}");
 
     let not_yet = |t: &str| NOT_YET.iter().any(|p| t.starts_with(p));
     let mut problems = Vec::new();

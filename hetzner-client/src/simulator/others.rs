@@ -310,13 +310,22 @@ pub(crate) fn catalog(
         ),
     };
     match rest {
-        [] => list(
-            kind,
-            items,
-            query,
-            |_| None,
-            |v| v.get("name").and_then(Value::as_str),
-        ),
+        [] => {
+            let recommended = items.first().and_then(|v| v.get("id")).cloned();
+            let mut reply = list(
+                kind,
+                items,
+                query,
+                |_| None,
+                |v| v.get("name").and_then(Value::as_str),
+            );
+            if kind == "datacenters"
+                && let Some(body) = reply.body.as_mut()
+            {
+                body["recommendation"] = recommended.unwrap_or(Value::Null);
+            }
+            reply
+        }
         [id] => match items
             .into_iter()
             .find(|v| v.get("id").map(ToString::to_string).as_deref() == Some(id))

@@ -219,3 +219,48 @@ pub fn operations(spec: &Value) -> Vec<(String, String)> {
     }
     ops
 }
+
+/// Inlines `#/...` references and turns OpenAPI 3.0 `nullable` into JSON Schema's null type.
+pub fn to_json_schema(spec: &Value, schema: &Value) -> Value {
+    match schema {
+        Value::Object(map) => {
+            if let Some(Value::String(r)) = map.get("$ref") {
+                let target = spec.pointer(r.trim_start_matches('#')).unwrap();
+                return to_json_schema(spec, target);
+            }
+            let mut out: Map<String, Value> = map
+                .iter()
+                .map(|(k, v)| (k.clone(), to_json_schema(spec, v)))
+                .collect();
+            if map.get("nullable") == Some(&Value::Bool(true)) {
+                out.remove("nullable");
+                return json!({ "anyOf": [Value::Object(out), { "type": "null" }] });
+            }
+            Value::Object(out)
+        }
+        Value::Array(items) => Value::Array(items.iter().map(|v| to_json_schema(spec, v)).collect()),
+        other => other.clone(),
+    }
+}
+
+/// What the response schema of `method template status` finds wrong with `body` (a missing
+/// status or schema is a problem too).
+pub fn response_problems(
+    spec: &Value,
+    template: &str,
+    method: &str,
+    status: u16,
+    body: &Value,
+) -> Vec<String> {
+    let media = &spec["paths"][template][method]["responses"][status.to_string()]["content"]
+        ["application/json"];
+    let Some(schema) = media.get("schema") else {
+        return vec![format!("{method} {template}: the spec has no {status} JSON response")];
+    };
+    let schema = to_json_schema(spec, schema);
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    validator
+        .iter_errors(body)
+        .map(|e| format!("{method} {template} {status}: {e} at {}", e.instance_path()))
+        .collect()
+}
