@@ -339,6 +339,65 @@ fn models_decode_the_spec_examples() {
     );
     let _: Vec<ServerType> = decode(&list("/server_types", "server_types"), "GET /server_types");
     let _: Vec<Location> = decode(&list("/locations", "locations"), "GET /locations");
+    decode_newer_kinds(&spec);
+}
+
+/// The models of the kinds behind the shared resource handle decode the spec's examples of
+/// their list, get, create and update responses, and their action responses decode as actions.
+fn decode_newer_kinds(spec: &Value) {
+    use hetzner_client::models::{
+        certificate::Certificate, datacenter::Datacenter, floating_ip::FloatingIp, iso::Iso,
+        load_balancer::{LoadBalancer, LoadBalancerType}, metrics::Metrics, network::Network,
+        placement_group::PlacementGroup, pricing::Pricing, primary_ip::PrimaryIp, volume::Volume,
+    };
+    fn kind<T: DeserializeOwned>(spec: &Value, plural: &str, one: &str, writable: bool) {
+        let list = example(spec, &format!("/{plural}"), "get", "200");
+        let _: Vec<T> = decode(&list[plural], &format!("GET /{plural}"));
+        let item = format!("/{plural}/{{id}}");
+        let _: T = decode(&example(spec, &item, "get", "200")[one], &format!("GET {item}"));
+        if writable {
+            let _: T = decode(&example(spec, &item, "put", "200")[one], &format!("PUT {item}"));
+            let created = example(spec, &format!("/{plural}"), "post", "201");
+            let _: T = decode(&created[one], &format!("POST /{plural}"));
+        }
+        let paths: Vec<String> = spec["paths"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .filter(|p| p.starts_with(&format!("{item}/actions/")) && !p.ends_with("{action_id}"))
+            .cloned()
+            .collect();
+        for path in paths {
+            let response = example(spec, &path, "post", "201");
+            let _: Action = decode(&response["action"], &path);
+        }
+    }
+    kind::<PrimaryIp>(spec, "primary_ips", "primary_ip", true);
+    kind::<FloatingIp>(spec, "floating_ips", "floating_ip", true);
+    kind::<Volume>(spec, "volumes", "volume", true);
+    kind::<Network>(spec, "networks", "network", true);
+    kind::<PlacementGroup>(spec, "placement_groups", "placement_group", true);
+    kind::<LoadBalancer>(spec, "load_balancers", "load_balancer", true);
+    kind::<Certificate>(spec, "certificates", "certificate", true);
+    kind::<Iso>(spec, "isos", "iso", false);
+    kind::<Datacenter>(spec, "datacenters", "datacenter", false);
+    kind::<LoadBalancerType>(spec, "load_balancer_types", "load_balancer_type", false);
+    for prefix in ["/servers/{id}/actions/", "/images/{id}/actions/"] {
+        let paths: Vec<String> = spec["paths"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .filter(|p| p.starts_with(prefix) && !p.ends_with("{action_id}"))
+            .cloned()
+            .collect();
+        for path in paths {
+            let _: Action = decode(&example(spec, &path, "post", "201")["action"], &path);
+        }
+    }
+    let _: Pricing = decode(&example(spec, "/pricing", "get", "200")["pricing"], "GET /pricing");
+    for path in ["/servers/{id}/metrics", "/load_balancers/{id}/metrics"] {
+        let _: Metrics = decode(&example(spec, path, "get", "200")["metrics"], path);
+    }
 }
 
 #[test]
