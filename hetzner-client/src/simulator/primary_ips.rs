@@ -74,7 +74,11 @@ fn create(state: &mut State, body: &Value) -> Reply {
         Some(k @ ("ipv4" | "ipv6")) => k,
         _ => return Reply::invalid("type", "must be ipv4 or ipv6"),
     };
-    if body.get("assignee_type").and_then(Value::as_str) != Some("server") {
+    // the spec marks it required, but the official clients leave it out without an assignee
+    if body
+        .get("assignee_type")
+        .is_some_and(|t| t.as_str() != Some("server"))
+    {
         return Reply::invalid("assignee_type", "must be server");
     }
     let labels = match check_labels(body) {
