@@ -42,12 +42,21 @@ async fn main() -> ExitCode {
     let server = match examples::loopback::serve_on(&hetzner, Some(&cloudflare), args.port).await {
         Ok(server) => server,
         Err(e) => {
-            eprintln!("serve-simulator: cannot listen on 127.0.0.1:{}: {e}", args.port);
+            eprintln!(
+                "serve-simulator: cannot listen on 127.0.0.1:{}: {e}",
+                args.port
+            );
             return ExitCode::FAILURE;
         }
     };
-    println!("hetzner:    HCLOUD_ENDPOINT={} HCLOUD_TOKEN={SIMULATOR_TOKEN}", server.endpoint());
-    println!("cloudflare: {} (token {CLOUDFLARE_TOKEN})", server.cloudflare_endpoint());
+    println!(
+        "hetzner:    HCLOUD_ENDPOINT={} HCLOUD_TOKEN={SIMULATOR_TOKEN}",
+        server.endpoint()
+    );
+    println!(
+        "cloudflare: {} (token {CLOUDFLARE_TOKEN})",
+        server.cloudflare_endpoint()
+    );
     match args.seconds {
         Some(seconds) => tokio::time::sleep(Duration::from_secs(seconds)).await,
         None => std::future::pending::<()>().await,

@@ -42,7 +42,9 @@ async fn hetzners_python_library_works_against_the_served_simulator() {
     let sim = Simulator::new();
     sim.set_action_duration(Duration::from_millis(200));
     let cloudflare = cloudflare_client::simulator::Simulator::new();
-    let server = loopback::serve_on(&sim, Some(&cloudflare), 0).await.unwrap();
+    let server = loopback::serve_on(&sim, Some(&cloudflare), 0)
+        .await
+        .unwrap();
     let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/python/hcloud_session.py");
     let endpoint = server.endpoint();
     let output = tokio::task::spawn_blocking(move || {
@@ -74,7 +76,9 @@ async fn one_port_serves_both_apis_to_a_plain_http_client() {
     let sim = Simulator::new();
     let cloudflare = cloudflare_client::simulator::Simulator::new();
     let zone = cloudflare.add_zone("example.com", cloudflare_client::PlanTier::Free);
-    let server = loopback::serve_on(&sim, Some(&cloudflare), 0).await.unwrap();
+    let server = loopback::serve_on(&sim, Some(&cloudflare), 0)
+        .await
+        .unwrap();
     let http = reqwest::Client::new();
     let hetzner: serde_json::Value = http
         .get(format!("{}/locations?name=fsn1", server.endpoint()))

@@ -346,17 +346,31 @@ fn models_decode_the_spec_examples() {
 /// their list, get, create and update responses, and their action responses decode as actions.
 fn decode_newer_kinds(spec: &Value) {
     use hetzner_client::models::{
-        certificate::Certificate, datacenter::Datacenter, floating_ip::FloatingIp, iso::Iso,
-        load_balancer::{LoadBalancer, LoadBalancerType}, metrics::Metrics, network::Network,
-        placement_group::PlacementGroup, pricing::Pricing, primary_ip::PrimaryIp, volume::Volume,
+        certificate::Certificate,
+        datacenter::Datacenter,
+        floating_ip::FloatingIp,
+        iso::Iso,
+        load_balancer::{LoadBalancer, LoadBalancerType},
+        metrics::Metrics,
+        network::Network,
+        placement_group::PlacementGroup,
+        pricing::Pricing,
+        primary_ip::PrimaryIp,
+        volume::Volume,
     };
     fn kind<T: DeserializeOwned>(spec: &Value, plural: &str, one: &str, writable: bool) {
         let list = example(spec, &format!("/{plural}"), "get", "200");
         let _: Vec<T> = decode(&list[plural], &format!("GET /{plural}"));
         let item = format!("/{plural}/{{id}}");
-        let _: T = decode(&example(spec, &item, "get", "200")[one], &format!("GET {item}"));
+        let _: T = decode(
+            &example(spec, &item, "get", "200")[one],
+            &format!("GET {item}"),
+        );
         if writable {
-            let _: T = decode(&example(spec, &item, "put", "200")[one], &format!("PUT {item}"));
+            let _: T = decode(
+                &example(spec, &item, "put", "200")[one],
+                &format!("PUT {item}"),
+            );
             let created = example(spec, &format!("/{plural}"), "post", "201");
             let _: T = decode(&created[one], &format!("POST /{plural}"));
         }
@@ -394,7 +408,10 @@ fn decode_newer_kinds(spec: &Value) {
             let _: Action = decode(&example(spec, &path, "post", "201")["action"], &path);
         }
     }
-    let _: Pricing = decode(&example(spec, "/pricing", "get", "200")["pricing"], "GET /pricing");
+    let _: Pricing = decode(
+        &example(spec, "/pricing", "get", "200")["pricing"],
+        "GET /pricing",
+    );
     for path in ["/servers/{id}/metrics", "/load_balancers/{id}/metrics"] {
         let _: Metrics = decode(&example(spec, path, "get", "200")["metrics"], path);
     }

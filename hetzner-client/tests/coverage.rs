@@ -90,11 +90,7 @@ async fn seed(client: &Client) -> Ids {
         )
         .await
         .unwrap();
-    client
-        .actions()
-        .wait_for(&server.actions())
-        .await
-        .unwrap();
+    client.actions().wait_for(&server.actions()).await.unwrap();
     let id = server.server.id;
     let (snapshot, action) = client
         .servers()
@@ -169,7 +165,9 @@ async fn drive_client(c: &Client, ids: &Ids) {
     let servers = c.servers();
     let _ = servers.list(&list.clone().into()).await;
     let _ = servers.get(s).await;
-    let _ = servers.update(s, &Update::default().labels(Labels::new())).await;
+    let _ = servers
+        .update(s, &Update::default().labels(Labels::new()))
+        .await;
     let _ = servers.metrics(s, &["cpu"], now, hour, None).await;
     let _ = servers.actions().list(&acts).await;
     let _ = servers.actions().get(any).await;
@@ -208,12 +206,19 @@ async fn drive_client(c: &Client, ids: &Ids) {
     let _ = firewalls.actions().list_for(fw, &acts).await;
     let _ = firewalls.actions().get_for(fw, any).await;
     let _ = firewalls.set_rules(fw, &[]).await;
-    let _ = firewalls.apply_to_resources(fw, &[ApplyTo::server(s)]).await;
-    let _ = firewalls.remove_from_resources(fw, &[ApplyTo::server(s)]).await;
+    let _ = firewalls
+        .apply_to_resources(fw, &[ApplyTo::server(s)])
+        .await;
+    let _ = firewalls
+        .remove_from_resources(fw, &[ApplyTo::server(s)])
+        .await;
     // ssh keys, images, catalogs, pricing
     let _ = c.ssh_keys().list(&ListSshKeys::default()).await;
     let _ = c.ssh_keys().get(ids.ssh_key).await;
-    let _ = c.ssh_keys().update_labels(ids.ssh_key, &Labels::new()).await;
+    let _ = c
+        .ssh_keys()
+        .update_labels(ids.ssh_key, &Labels::new())
+        .await;
     let images = c.images();
     let _ = images.list(&ListImages::default()).await;
     let _ = images.get(ids.snapshot).await;
@@ -238,7 +243,9 @@ async fn drive_client(c: &Client, ids: &Ids) {
     let p = c.primary_ips();
     let _ = p.list(&list).await;
     let _ = p.get(pip).await;
-    let _ = p.update(pip, &Update::default().field("auto_delete", json!(false))).await;
+    let _ = p
+        .update(pip, &Update::default().field("auto_delete", json!(false)))
+        .await;
     let _ = p.actions().list(&acts).await;
     let _ = p.actions().get(any).await;
     let _ = p.actions().list_for(pip, &acts).await;
@@ -303,7 +310,9 @@ async fn drive_client(c: &Client, ids: &Ids) {
     let g = c.placement_groups();
     let _ = g.list(&list).await;
     let _ = g.get(ids.placement_group).await;
-    let _ = g.update(ids.placement_group, &Update::default().name("web")).await;
+    let _ = g
+        .update(ids.placement_group, &Update::default().name("web"))
+        .await;
     // load balancers
     let l = c.load_balancers();
     let target = Target::Server {
@@ -416,24 +425,59 @@ async fn every_operation_of_the_official_document_has_a_client_method_and_a_simu
     let client = Client::simulated(&sim).unwrap();
     let ids = seed(&client).await;
     let _ = client.certificates().retry(ids.certificate).await;
-    let _ = client.networks().change_protection(ids.network, false).await;
+    let _ = client
+        .networks()
+        .change_protection(ids.network, false)
+        .await;
     let _ = client.images().change_protection(ids.snapshot, false).await;
     let _ = client.firewalls().set_rules(ids.firewall, &[]).await;
-    let _ = client.primary_ips().change_protection(ids.primary_ip, false).await;
+    let _ = client
+        .primary_ips()
+        .change_protection(ids.primary_ip, false)
+        .await;
     let _ = client.ssh_keys().get(ids.ssh_key).await;
     let transport: Arc<dyn Transport> = sim.transport();
     let acts = ListActions::default();
     let mut first_action = std::collections::BTreeMap::new();
     for (kind, page) in [
-        ("server", client.servers().actions().list_for(ids.server, &acts).await),
-        ("firewall", client.firewalls().actions().list_for(ids.firewall, &acts).await),
-        ("image", client.images().actions().list_for(ids.snapshot, &acts).await),
-        ("primary_ip", client.primary_ips().actions().list(&acts).await),
-        ("floating_ip", client.floating_ips().actions().list(&acts).await),
+        (
+            "server",
+            client.servers().actions().list_for(ids.server, &acts).await,
+        ),
+        (
+            "firewall",
+            client
+                .firewalls()
+                .actions()
+                .list_for(ids.firewall, &acts)
+                .await,
+        ),
+        (
+            "image",
+            client
+                .images()
+                .actions()
+                .list_for(ids.snapshot, &acts)
+                .await,
+        ),
+        (
+            "primary_ip",
+            client.primary_ips().actions().list(&acts).await,
+        ),
+        (
+            "floating_ip",
+            client.floating_ips().actions().list(&acts).await,
+        ),
         ("volume", client.volumes().actions().list(&acts).await),
         ("network", client.networks().actions().list(&acts).await),
-        ("load_balancer", client.load_balancers().actions().list(&acts).await),
-        ("certificate", client.certificates().actions().list(&acts).await),
+        (
+            "load_balancer",
+            client.load_balancers().actions().list(&acts).await,
+        ),
+        (
+            "certificate",
+            client.certificates().actions().list(&acts).await,
+        ),
     ] {
         if let Some(action) = page.unwrap().items.first() {
             first_action.insert(kind, action.id);
@@ -471,7 +515,11 @@ async fn every_operation_of_the_official_document_has_a_client_method_and_a_simu
             .unwrap();
         let text = String::from_utf8_lossy(&response.body);
         if response.status == 404 {
-            let why = if text.contains(NO_ROUTE) { "no route" } else { "404 for an existing resource" };
+            let why = if text.contains(NO_ROUTE) {
+                "no route"
+            } else {
+                "404 for an existing resource"
+            };
             missing_routes.push(format!("{method} {t} ({why})"));
         } else {
             by_simulator.insert((method.clone(), t.clone()));
@@ -490,10 +538,9 @@ async fn every_operation_of_the_official_document_has_a_client_method_and_a_simu
         match (not_yet(&op.1), client_has, sim_has) {
             (false, false, _) => problems.push(format!("no client method: {} {}", op.0, op.1)),
             (false, _, false) => problems.push(format!("no simulator route: {} {}", op.0, op.1)),
-            (true, true, _) | (true, _, true) => problems.push(format!(
-                "{} {} is covered now: shorten NOT_YET",
-                op.0, op.1
-            )),
+            (true, true, _) | (true, _, true) => {
+                problems.push(format!("{} {} is covered now: shorten NOT_YET", op.0, op.1))
+            }
             _ => {}
         }
     }

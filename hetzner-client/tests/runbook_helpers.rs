@@ -90,10 +90,20 @@ async fn reverse_dns_points_both_addresses_at_the_host_and_resets() {
         after.public_net.ipv4.as_ref().unwrap().dns_ptr.as_deref(),
         Some("web-1.example.com")
     );
-    let v6 = after.public_net.ipv6.as_ref().unwrap().dns_ptr.clone().unwrap();
+    let v6 = after
+        .public_net
+        .ipv6
+        .as_ref()
+        .unwrap()
+        .dns_ptr
+        .clone()
+        .unwrap();
     assert_eq!(v6[0]["dns_ptr"], "web-1.example.com");
     sim.clear_requests();
-    let err = client.set_reverse_dns(id, Some("bad host")).await.unwrap_err();
+    let err = client
+        .set_reverse_dns(id, Some("bad host"))
+        .await
+        .unwrap_err();
     assert!(err.to_string().contains("dns_ptr"));
     assert!(
         sim.requests().iter().all(|r| r.method == http::Method::GET),
@@ -135,12 +145,32 @@ async fn a_reprovisioned_host_keeps_its_primary_ips() {
     assert_eq!(kept.assignee_id, Some(new.id));
     // without keeping them, a deleted server's primary IPs go with it
     let plain = server(&client, "web-2", fleet()).await;
-    let ip = client.servers().get(plain).await.unwrap().public_net.ipv4.unwrap().id.unwrap();
+    let ip = client
+        .servers()
+        .get(plain)
+        .await
+        .unwrap()
+        .public_net
+        .ipv4
+        .unwrap()
+        .id
+        .unwrap();
     let action = client.servers().delete(plain).await.unwrap();
     client.actions().wait_for(&[action]).await.unwrap();
-    assert!(client.primary_ips().get(ip).await.unwrap_err().is_not_found());
+    assert!(
+        client
+            .primary_ips()
+            .get(ip)
+            .await
+            .unwrap_err()
+            .is_not_found()
+    );
     // a protected server is not reprovisioned
-    client.servers().change_protection(new.id, true).await.unwrap();
+    client
+        .servers()
+        .change_protection(new.id, true)
+        .await
+        .unwrap();
     let err = client
         .reprovision_keeping_ips(new.id, &CreateServer::new("web-1c", "cx22", "ubuntu-24.04"))
         .await
@@ -173,7 +203,11 @@ async fn spread_groups_roll_over_after_ten_servers() {
         );
         groups.push(group.name);
     }
-    assert!(groups[..MAX_SPREAD_GROUP_SERVERS].iter().all(|g| g == "acme-web"));
+    assert!(
+        groups[..MAX_SPREAD_GROUP_SERVERS]
+            .iter()
+            .all(|g| g == "acme-web")
+    );
     assert_eq!(groups[MAX_SPREAD_GROUP_SERVERS], "acme-web-2");
     let first = client
         .placement_groups()

@@ -20,7 +20,10 @@ pub struct IsolationReport {
 
 /// Ids as the API's ids (the spec types these lists as plain int64).
 fn ids(values: &[i64]) -> Vec<u64> {
-    values.iter().filter_map(|v| u64::try_from(*v).ok()).collect()
+    values
+        .iter()
+        .filter_map(|v| u64::try_from(*v).ok())
+        .collect()
 }
 
 impl IsolationReport {

@@ -37,7 +37,11 @@ impl Client {
     ///
     /// # Errors
     /// The API's error.
-    pub async fn spread_group_with_room(&self, base: &str, labels: &Labels) -> Result<PlacementGroup> {
+    pub async fn spread_group_with_room(
+        &self,
+        base: &str,
+        labels: &Labels,
+    ) -> Result<PlacementGroup> {
         let mut n = 1;
         loop {
             let name = spread_group_name(base, n);

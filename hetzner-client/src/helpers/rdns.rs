@@ -28,15 +28,26 @@ impl Client {
     /// # Errors
     /// [`Error::Invalid`] for a hostname that is not one (nothing sent), the API's error, or a
     /// failed action.
-    pub async fn set_reverse_dns(&self, server_id: u64, hostname: Option<&str>) -> Result<Vec<Action>> {
+    pub async fn set_reverse_dns(
+        &self,
+        server_id: u64,
+        hostname: Option<&str>,
+    ) -> Result<Vec<Action>> {
         let server = self.servers().get(server_id).await?;
         let targets = reverse_dns_targets(&server);
         if targets.is_empty() {
-            return Err(Error::invalid("server_id", "the server has no public address"));
+            return Err(Error::invalid(
+                "server_id",
+                "the server has no public address",
+            ));
         }
         let mut actions = Vec::new();
         for ip in &targets {
-            actions.push(self.servers().change_dns_ptr(server_id, ip, hostname).await?);
+            actions.push(
+                self.servers()
+                    .change_dns_ptr(server_id, ip, hostname)
+                    .await?,
+            );
         }
         self.actions().wait_for(&actions).await
     }

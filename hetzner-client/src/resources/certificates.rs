@@ -51,9 +51,10 @@ impl fmt::Debug for CertificateSource {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Uploaded { .. } => f.write_str("Uploaded { private_key: [redacted], .. }"),
-            Self::Managed { domain_names } => {
-                f.debug_struct("Managed").field("domain_names", domain_names).finish()
-            }
+            Self::Managed { domain_names } => f
+                .debug_struct("Managed")
+                .field("domain_names", domain_names)
+                .finish(),
         }
     }
 }

@@ -84,7 +84,12 @@ impl<'a, R: Resource> Handle<'a, R> {
     /// # Errors
     /// `not_found` when it does not exist, or the API's error.
     pub async fn get(&self, id: u64) -> Result<R::Model> {
-        send_key(self.client, &RequestSpec::get(format!("{}/{id}", R::PATH)), R::ONE).await
+        send_key(
+            self.client,
+            &RequestSpec::get(format!("{}/{id}", R::PATH)),
+            R::ONE,
+        )
+        .await
     }
 
     /// One page of entries.
@@ -92,7 +97,12 @@ impl<'a, R: Resource> Handle<'a, R> {
     /// # Errors
     /// An invalid filter (nothing sent) or the API's error.
     pub async fn list(&self, params: &ListParams) -> Result<Page<R::Model>> {
-        fetch_page(self.client, &params.apply(RequestSpec::get(R::PATH))?, R::MANY).await
+        fetch_page(
+            self.client,
+            &params.apply(RequestSpec::get(R::PATH))?,
+            R::MANY,
+        )
+        .await
     }
 
     /// Every entry matching `params`, fetched lazily 50 at a time.
@@ -113,10 +123,7 @@ impl<'a, R: Resource> Handle<'a, R> {
     /// The API's error.
     pub async fn get_by_name(&self, name: &str) -> Result<Option<R::Model>> {
         let page = self.list(&ListParams::default().name(name)).await?;
-        Ok(page
-            .items
-            .into_iter()
-            .find(|m| R::name_of(m) == Some(name)))
+        Ok(page.items.into_iter().find(|m| R::name_of(m) == Some(name)))
     }
 
     /// Changes the name and/or labels (and, for some kinds, the fields in `update.extra`).

@@ -82,7 +82,10 @@ pub fn create_request(req: &CreateFloatingIp) -> Result<RequestSpec> {
         return Err(Error::invalid("name", "must not be empty"));
     }
     if req.home_location.is_none() && req.server.is_none() {
-        return Err(Error::invalid("home_location", "give a home_location or a server"));
+        return Err(Error::invalid(
+            "home_location",
+            "give a home_location or a server",
+        ));
     }
     if let Some(d) = &req.description
         && d.chars().count() > 255

@@ -142,7 +142,11 @@ impl Images<'_> {
     ///
     /// # Errors
     /// The API's error.
-    pub async fn change_protection(&self, id: u64, delete: bool) -> Result<crate::models::action::Action> {
+    pub async fn change_protection(
+        &self,
+        id: u64,
+        delete: bool,
+    ) -> Result<crate::models::action::Action> {
         let spec = RequestSpec::post(
             format!("/images/{id}/actions/change_protection"),
             json!({ "delete": delete }),

@@ -253,7 +253,8 @@ impl Handle<'_, Kind> {
     /// # Errors
     /// The API's error.
     pub async fn update_service(&self, id: u64, service: &Service) -> Result<Action> {
-        self.action(id, "update_service", Some(json!(service))).await
+        self.action(id, "update_service", Some(json!(service)))
+            .await
     }
 
     /// Deletes the service listening on `listen_port`.
@@ -287,7 +288,12 @@ impl Handle<'_, Kind> {
     ///
     /// # Errors
     /// The API's error.
-    pub async fn attach_to_network(&self, id: u64, network: u64, ip: Option<&str>) -> Result<Action> {
+    pub async fn attach_to_network(
+        &self,
+        id: u64,
+        network: u64,
+        ip: Option<&str>,
+    ) -> Result<Action> {
         let mut body = json!({ "network": network });
         if let Some(ip) = ip {
             body["ip"] = json!(ip);
@@ -300,8 +306,12 @@ impl Handle<'_, Kind> {
     /// # Errors
     /// The API's error.
     pub async fn detach_from_network(&self, id: u64, network: u64) -> Result<Action> {
-        self.action(id, "detach_from_network", Some(json!({ "network": network })))
-            .await
+        self.action(
+            id,
+            "detach_from_network",
+            Some(json!({ "network": network })),
+        )
+        .await
     }
 
     /// Changes the algorithm.

@@ -64,13 +64,17 @@ impl CreateNetwork {
 
 fn check_range(field: &str, range: &str) -> Result<()> {
     let ok = range.split_once('/').is_some_and(|(ip, bits)| {
-        ip.parse::<std::net::Ipv4Addr>().is_ok_and(|ip| ip.is_private())
+        ip.parse::<std::net::Ipv4Addr>()
+            .is_ok_and(|ip| ip.is_private())
             && bits.parse::<u8>().is_ok_and(|b| b <= 32)
     });
     if ok {
         Ok(())
     } else {
-        Err(Error::invalid(field, "must be a private IPv4 range like 10.0.0.0/16"))
+        Err(Error::invalid(
+            field,
+            "must be a private IPv4 range like 10.0.0.0/16",
+        ))
     }
 }
 

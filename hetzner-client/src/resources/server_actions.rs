@@ -93,7 +93,12 @@ struct ConsoleEnvelope {
 
 impl Servers<'_> {
     async fn post(&self, id: u64, name: &str, body: Option<Value>) -> Result<Action> {
-        send_key(self.client, &server_action_request(id, name, body), "action").await
+        send_key(
+            self.client,
+            &server_action_request(id, name, body),
+            "action",
+        )
+        .await
     }
 
     /// Renames and/or relabels a server.
@@ -235,7 +240,12 @@ impl Servers<'_> {
     ///
     /// # Errors
     /// [`Error::Invalid`] for an empty type (nothing sent), or the API's error.
-    pub async fn change_type(&self, id: u64, server_type: &str, upgrade_disk: bool) -> Result<Action> {
+    pub async fn change_type(
+        &self,
+        id: u64,
+        server_type: &str,
+        upgrade_disk: bool,
+    ) -> Result<Action> {
         if server_type.trim().is_empty() {
             return Err(Error::invalid("server_type", "must not be empty"));
         }
@@ -251,7 +261,8 @@ impl Servers<'_> {
         if iso.trim().is_empty() {
             return Err(Error::invalid("iso", "must not be empty"));
         }
-        self.post(id, "attach_iso", Some(json!({ "iso": iso }))).await
+        self.post(id, "attach_iso", Some(json!({ "iso": iso })))
+            .await
     }
 
     /// Ejects the ISO.
@@ -309,15 +320,24 @@ impl Servers<'_> {
     /// # Errors
     /// The API's error.
     pub async fn detach_from_network(&self, id: u64, network: u64) -> Result<Action> {
-        self.post(id, "detach_from_network", Some(json!({ "network": network })))
-            .await
+        self.post(
+            id,
+            "detach_from_network",
+            Some(json!({ "network": network })),
+        )
+        .await
     }
 
     /// Replaces the alias IPs of the server in a network.
     ///
     /// # Errors
     /// [`Error::Invalid`] for a malformed IP (nothing sent), or the API's error.
-    pub async fn change_alias_ips(&self, id: u64, network: u64, alias_ips: &[&str]) -> Result<Action> {
+    pub async fn change_alias_ips(
+        &self,
+        id: u64,
+        network: u64,
+        alias_ips: &[&str],
+    ) -> Result<Action> {
         for alias in alias_ips {
             check_ip("alias_ips", alias)?;
         }

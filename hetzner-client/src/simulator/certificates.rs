@@ -29,7 +29,10 @@ fn create(state: &mut State, body: &Value) -> Reply {
         Ok(labels) => labels,
         Err(reply) => return reply,
     };
-    let kind = body.get("type").and_then(Value::as_str).unwrap_or("uploaded");
+    let kind = body
+        .get("type")
+        .and_then(Value::as_str)
+        .unwrap_or("uploaded");
     let domains: Vec<String> = body
         .get("domain_names")
         .and_then(Value::as_array)

@@ -49,7 +49,11 @@ pub(crate) fn route(
                     | (&Method::GET, [_, "actions"] | [_, "actions", _])
                     | (
                         &Method::POST,
-                        [_, "actions", "set_rules" | "apply_to_resources" | "remove_from_resources"]
+                        [
+                            _,
+                            "actions",
+                            "set_rules" | "apply_to_resources" | "remove_from_resources"
+                        ]
                     )
             );
             if known {
@@ -153,7 +157,11 @@ fn update(state: &mut State, id: u64, body: &Value) -> Reply {
         if name.is_empty() || name.chars().count() > MAX_FIREWALL_NAME_LEN {
             return Reply::invalid("name", "is invalid");
         }
-        if state.firewalls.values().any(|f| f.name == name && f.id != id) {
+        if state
+            .firewalls
+            .values()
+            .any(|f| f.name == name && f.id != id)
+        {
             return Reply::not_unique_named("firewall", "name");
         }
     }
@@ -187,7 +195,12 @@ fn over_limit(state: &State, id: u64, targets: &[ApplyTo]) -> Option<Reply> {
         let by_selector = selectors.iter().any(|sel| sel.matches(&s.server.labels));
         let has = s.server.public_net.firewalls.iter().any(|f| f.id == id)
             || s.direct_firewalls.contains(&id);
-        let count = s.server.public_net.firewalls.len().max(s.direct_firewalls.len());
+        let count = s
+            .server
+            .public_net
+            .firewalls
+            .len()
+            .max(s.direct_firewalls.len());
         (direct || by_selector) && !has && count >= limit
     });
     too_many.then(|| {

@@ -34,33 +34,44 @@ pub(crate) const KIND: Kind = Kind {
 
 /// The load balancer types the simulator offers.
 pub(crate) fn types(state: &State) -> Vec<Value> {
-    let price = |net: f64| json!({ "net": format!("{net:.4}"), "gross": format!("{:.4}", net * 1.19) });
-    [(1, "lb11", 10_000, 5, 25, 10, 5.39), (2, "lb21", 20_000, 15, 75, 25, 16.40)]
-        .iter()
-        .map(|(id, name, conns, services, targets, certs, monthly)| {
-            let prices: Vec<Value> = state
-                .locations
-                .iter()
-                .map(|l| json!({
+    let price =
+        |net: f64| json!({ "net": format!("{net:.4}"), "gross": format!("{:.4}", net * 1.19) });
+    [
+        (1, "lb11", 10_000, 5, 25, 10, 5.39),
+        (2, "lb21", 20_000, 15, 75, 25, 16.40),
+    ]
+    .iter()
+    .map(|(id, name, conns, services, targets, certs, monthly)| {
+        let prices: Vec<Value> = state
+            .locations
+            .iter()
+            .map(|l| {
+                json!({
                     "location": l.name, "price_hourly": price(monthly / 730.0),
                     "price_monthly": price(*monthly), "included_traffic": 20_u64 << 40,
                     "price_per_tb_traffic": price(1.0),
-                }))
-                .collect();
-            json!({
-                "id": id, "name": name, "description": name.to_uppercase(),
-                "max_connections": conns, "max_services": services, "max_targets": targets,
-                "max_assigned_certificates": certs, "deprecated": null, "prices": prices,
+                })
             })
+            .collect();
+        json!({
+            "id": id, "name": name, "description": name.to_uppercase(),
+            "max_connections": conns, "max_services": services, "max_targets": targets,
+            "max_assigned_certificates": certs, "deprecated": null, "prices": prices,
         })
-        .collect()
+    })
+    .collect()
 }
 
 fn find_type(state: &State, reference: Option<&Value>) -> Result<Value, Reply> {
     let all = types(state);
     let pairs: Vec<(u64, String)> = all
         .iter()
-        .map(|t| (t["id"].as_u64().unwrap_or(0), t["name"].as_str().unwrap_or("").to_owned()))
+        .map(|t| {
+            (
+                t["id"].as_u64().unwrap_or(0),
+                t["name"].as_str().unwrap_or("").to_owned(),
+            )
+        })
         .collect();
     let Some(id) = resolve(
         "load_balancer_type",
@@ -103,7 +114,10 @@ fn create(state: &mut State, body: &Value) -> Reply {
         names.iter().map(|(i, n)| (*i, n.as_str())),
     ) {
         Ok(Some(id)) => location_json(state, &id.to_string()),
-        Ok(None) => state.locations.first().and_then(|l| serde_json::to_value(l).ok()),
+        Ok(None) => state
+            .locations
+            .first()
+            .and_then(|l| serde_json::to_value(l).ok()),
         Err(reply) => return reply,
     };
     if name_taken(state, "load_balancers", name, None) {
@@ -128,10 +142,20 @@ fn create(state: &mut State, body: &Value) -> Reply {
         "outgoing_traffic": null, "ingoing_traffic": null, "included_traffic": 20_u64 << 40,
     });
     state.store_mut("load_balancers").insert(id, value.clone());
-    for service in body.get("services").and_then(Value::as_array).into_iter().flatten() {
+    for service in body
+        .get("services")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
         push(state, id, "services", service_with_defaults(service));
     }
-    for target in body.get("targets").and_then(Value::as_array).into_iter().flatten() {
+    for target in body
+        .get("targets")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
         push(state, id, "targets", target_with_defaults(target));
     }
     let value = state.store("load_balancers").get(&id).cloned();
@@ -146,12 +170,22 @@ fn service_with_defaults(service: &Value) -> Value {
     let protocol = service["protocol"].as_str().unwrap_or("tcp").to_owned();
     for (key, default) in [
         ("proxyprotocol", json!(false)),
-        ("destination_port", if destination.is_null() { port.clone() } else { destination.clone() }),
-        ("health_check", json!({
-            "protocol": if protocol == "tcp" { "tcp" } else { "http" },
-            "port": if destination.is_null() { port } else { destination },
-            "interval": 15, "timeout": 10, "retries": 3,
-        })),
+        (
+            "destination_port",
+            if destination.is_null() {
+                port.clone()
+            } else {
+                destination.clone()
+            },
+        ),
+        (
+            "health_check",
+            json!({
+                "protocol": if protocol == "tcp" { "tcp" } else { "http" },
+                "port": if destination.is_null() { port } else { destination },
+                "interval": 15, "timeout": 10, "retries": 3,
+            }),
+        ),
     ] {
         if service.get(key).is_none_or(Value::is_null) {
             service[key] = default;
@@ -163,7 +197,10 @@ fn service_with_defaults(service: &Value) -> Value {
 fn target_with_defaults(target: &Value) -> Value {
     let mut target = target.clone();
     if target["type"] != "ip" {
-        target["use_private_ip"] = target.get("use_private_ip").cloned().unwrap_or(json!(false));
+        target["use_private_ip"] = target
+            .get("use_private_ip")
+            .cloned()
+            .unwrap_or(json!(false));
     }
     if target["type"] == "server" {
         target["health_status"] = json!([]);
@@ -209,7 +246,12 @@ fn act(state: &mut State, id: u64, name: &str, body: &Value) -> Reply {
             let exists = services.iter().any(same_port);
             match (name, exists) {
                 ("add_service", true) => {
-                    return Reply::error(422, "source_port_already_used", "listen_port is already used", Value::Null);
+                    return Reply::error(
+                        422,
+                        "source_port_already_used",
+                        "listen_port is already used",
+                        Value::Null,
+                    );
                 }
                 ("add_service", false) => services.push(service_with_defaults(body)),
                 (_, false) => return Reply::invalid("listen_port", "no service listens there"),
@@ -224,13 +266,23 @@ fn act(state: &mut State, id: u64, name: &str, body: &Value) -> Reply {
             }
         }
         "add_target" => {
-            if !matches!(body["type"].as_str(), Some("server" | "label_selector" | "ip")) {
+            if !matches!(
+                body["type"].as_str(),
+                Some("server" | "label_selector" | "ip")
+            ) {
                 return Reply::invalid("type", "must be server, label_selector or ip");
             }
-            let mut key = body.clone();
-            key.as_object_mut().map(|k| k.remove("use_private_ip"));
-            if targets.iter().any(|t| t["type"] == body["type"] && t[body["type"].as_str().unwrap_or("")] == body[body["type"].as_str().unwrap_or("")]) {
-                return Reply::error(422, "target_already_defined", "the target is already defined", Value::Null);
+            let kind = body["type"].as_str().unwrap_or("");
+            if targets
+                .iter()
+                .any(|t| t["type"] == body["type"] && t[kind] == body[kind])
+            {
+                return Reply::error(
+                    422,
+                    "target_already_defined",
+                    "the target is already defined",
+                    Value::Null,
+                );
             }
             targets.push(target_with_defaults(body));
         }
@@ -239,14 +291,17 @@ fn act(state: &mut State, id: u64, name: &str, body: &Value) -> Reply {
             targets.retain(|t| !(t["type"] == body["type"] && t[kind] == body[kind]));
         }
         "change_algorithm" => match body["type"].as_str() {
-            Some("round_robin" | "least_connections") => lb["algorithm"] = json!({ "type": body["type"] }),
+            Some("round_robin" | "least_connections") => {
+                lb["algorithm"] = json!({ "type": body["type"] })
+            }
             _ => return Reply::invalid("type", "must be round_robin or least_connections"),
         },
         "change_dns_ptr" => {
             let ip = body["ip"].as_str().unwrap_or_default();
             for family in ["ipv4", "ipv6"] {
                 if lb["public_net"][family]["ip"] == ip {
-                    lb["public_net"][family]["dns_ptr"] = body.get("dns_ptr").cloned().unwrap_or(Value::Null);
+                    lb["public_net"][family]["dns_ptr"] =
+                        body.get("dns_ptr").cloned().unwrap_or(Value::Null);
                 }
             }
         }

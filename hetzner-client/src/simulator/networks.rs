@@ -68,7 +68,10 @@ fn route(body: &Value) -> Result<Value, Reply> {
         (Some(d), Some(g)) if parse_range(d).is_some() && g.parse::<Ipv4Addr>().is_ok() => {
             Ok(json!({ "destination": d, "gateway": g }))
         }
-        _ => Err(Reply::invalid("destination", "needs a private range and a gateway")),
+        _ => Err(Reply::invalid(
+            "destination",
+            "needs a private range and a gateway",
+        )),
     }
 }
 
@@ -92,14 +95,24 @@ fn create(state: &mut State, body: &Value) -> Reply {
         Err(reply) => return reply,
     };
     let mut subnets = Vec::new();
-    for s in body.get("subnets").and_then(Value::as_array).into_iter().flatten() {
+    for s in body
+        .get("subnets")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
         match subnet(s) {
             Ok(s) => subnets.push(s),
             Err(reply) => return reply,
         }
     }
     let mut routes = Vec::new();
-    for r in body.get("routes").and_then(Value::as_array).into_iter().flatten() {
+    for r in body
+        .get("routes")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
         match route(r) {
             Ok(r) => routes.push(r),
             Err(reply) => return reply,

@@ -354,7 +354,8 @@ pub(crate) fn isos() -> Vec<Value> {
 
 /// `GET /pricing`.
 pub(crate) fn pricing(state: &State) -> Reply {
-    let price = |net: f64| json!({ "net": format!("{net:.4}"), "gross": format!("{:.4}", net * 1.19) });
+    let price =
+        |net: f64| json!({ "net": format!("{net:.4}"), "gross": format!("{:.4}", net * 1.19) });
     let per_location = |monthly: f64| -> Vec<Value> {
         state
             .locations

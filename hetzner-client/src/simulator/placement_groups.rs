@@ -40,7 +40,9 @@ fn create(state: &mut State, body: &Value) -> Reply {
         "id": id, "name": name, "labels": labels, "type": "spread",
         "created": state.now_wall(), "servers": [],
     });
-    state.store_mut("placement_groups").insert(id, value.clone());
+    state
+        .store_mut("placement_groups")
+        .insert(id, value.clone());
     Reply::json(201, json!({ "placement_group": value, "action": null }))
 }
 

@@ -128,7 +128,11 @@ fn create(state: &mut State, body: &Value) -> Reply {
         (None, None) => None,
     };
     let Some(location) = location else {
-        let field = if reference.is_some() { "location" } else { "assignee_id" };
+        let field = if reference.is_some() {
+            "location"
+        } else {
+            "assignee_id"
+        };
         return Reply::invalid(field, "give a location or an assignee_id");
     };
     if generic::name_taken(state, "primary_ips", name, None) {
@@ -236,7 +240,11 @@ pub(crate) fn detach(state: &mut State, id: u64) {
 }
 
 fn act(state: &mut State, id: u64, name: &str, body: &Value) -> Reply {
-    let entry = state.store("primary_ips").get(&id).cloned().unwrap_or_default();
+    let entry = state
+        .store("primary_ips")
+        .get(&id)
+        .cloned()
+        .unwrap_or_default();
     match name {
         "assign" => {
             if body.get("assignee_type").and_then(Value::as_str) != Some("server") {

@@ -79,7 +79,10 @@ pub(crate) fn server_action(state: &mut State, id: u64, name: &str, body: &Value
         "change_protection" => change_protection(state, id, body),
         "change_dns_ptr" => change_dns_ptr(state, id, body),
         "enable_rescue" => {
-            let kind = body.get("type").and_then(Value::as_str).unwrap_or("linux64");
+            let kind = body
+                .get("type")
+                .and_then(Value::as_str)
+                .unwrap_or("linux64");
             if kind != "linux64" {
                 return Reply::invalid("type", "must be linux64");
             }
@@ -89,7 +92,10 @@ pub(crate) fn server_action(state: &mut State, id: u64, name: &str, body: &Value
                 .into_iter()
                 .flatten()
             {
-                if !key.as_u64().is_some_and(|k| state.ssh_keys.contains_key(&k)) {
+                if !key
+                    .as_u64()
+                    .is_some_and(|k| state.ssh_keys.contains_key(&k))
+                {
                     return Reply::invalid("ssh_keys", "ssh key not found");
                 }
             }
@@ -98,7 +104,9 @@ pub(crate) fn server_action(state: &mut State, id: u64, name: &str, body: &Value
                 s.server.rescue_enabled = true;
             }
             let action = state.start_action("enable_rescue", &resource, None);
-            let password = keys.is_none_or(Vec::is_empty).then(|| format!("rescue-{id:x}"));
+            let password = keys
+                .is_none_or(Vec::is_empty)
+                .then(|| format!("rescue-{id:x}"));
             Reply::json(201, json!({ "action": action, "root_password": password }))
         }
         "disable_rescue" => {
@@ -163,7 +171,12 @@ pub(crate) fn server_action(state: &mut State, id: u64, name: &str, body: &Value
         "attach_iso" => {
             let names: Vec<(u64, String)> = super::others::isos()
                 .iter()
-                .map(|i| (i["id"].as_u64().unwrap_or(0), i["name"].as_str().unwrap_or("").to_owned()))
+                .map(|i| {
+                    (
+                        i["id"].as_u64().unwrap_or(0),
+                        i["name"].as_str().unwrap_or("").to_owned(),
+                    )
+                })
                 .collect();
             let iso = match resolve(
                 "iso",
@@ -199,7 +212,11 @@ pub(crate) fn server_action(state: &mut State, id: u64, name: &str, body: &Value
             if !off {
                 return not_stopped();
             }
-            if state.servers.get(&id).is_some_and(|s| s.server.placement_group.is_some()) {
+            if state
+                .servers
+                .get(&id)
+                .is_some_and(|s| s.server.placement_group.is_some())
+            {
                 return Reply::error(
                     422,
                     "server_already_in_placement_group",

@@ -48,7 +48,11 @@ fn update(state: &mut State, id: &str, body: &Value) -> Reply {
         if validate_hostname("name", name).is_err() {
             return Reply::invalid("name", "is not a valid hostname");
         }
-        if state.servers.values().any(|s| s.server.name == name && s.server.id != id) {
+        if state
+            .servers
+            .values()
+            .any(|s| s.server.name == name && s.server.id != id)
+        {
             return Reply::not_unique_named("server", "name");
         }
     }
@@ -136,7 +140,7 @@ pub(crate) fn metrics_reply(query: &Query, known: &[&str]) -> Reply {
         .iter()
         .map(|k| {
             (
-                format!("{k}"),
+                (*k).to_owned(),
                 json!({ "values": [[start.timestamp(), "0"], [end.timestamp(), "0"]] }),
             )
         })
@@ -206,7 +210,11 @@ pub(crate) fn route(
             let Some(id) = find(state, id).map(|s| s.server.id) else {
                 return Reply::not_found();
             };
-            if state.servers.get(&id).is_some_and(|s| s.server.protection.delete) {
+            if state
+                .servers
+                .get(&id)
+                .is_some_and(|s| s.server.protection.delete)
+            {
                 return Reply::protected();
             }
             release(state, id);
@@ -398,7 +406,9 @@ fn create_checked(state: &mut State, body: &Value) -> Result<Reply, Reply> {
     };
     let mut given = Vec::new();
     for family in ["ipv4", "ipv6"] {
-        let Some(reference) = public_net.and_then(|p| p.get(family)).filter(|v| !v.is_null())
+        let Some(reference) = public_net
+            .and_then(|p| p.get(family))
+            .filter(|v| !v.is_null())
         else {
             continue;
         };
@@ -493,11 +503,18 @@ fn create_checked(state: &mut State, body: &Value) -> Result<Reply, Reply> {
             v["server"] = json!(id);
         }
         if let Some(s) = state.servers.get_mut(&id) {
-            s.server.volumes.push(i64::try_from(*volume).unwrap_or(i64::MAX));
+            s.server
+                .volumes
+                .push(i64::try_from(*volume).unwrap_or(i64::MAX));
         }
     }
     for network in &networks {
-        server_action(state, id, "attach_to_network", &json!({ "network": network }));
+        server_action(
+            state,
+            id,
+            "attach_to_network",
+            &json!({ "network": network }),
+        );
     }
     let start = body
         .get("start_after_create")

@@ -193,10 +193,42 @@ impl State {
             });
         }
         for (id, name, cores, memory, disk, cpu, arch) in [
-            (1, "cx22", 2.0, 4.0, 40.0, CpuType::Shared, Architecture::X86),
-            (2, "cx32", 4.0, 8.0, 80.0, CpuType::Shared, Architecture::X86),
-            (3, "cax11", 2.0, 4.0, 40.0, CpuType::Shared, Architecture::Arm),
-            (4, "ccx13", 2.0, 8.0, 80.0, CpuType::Dedicated, Architecture::X86),
+            (
+                1,
+                "cx22",
+                2.0,
+                4.0,
+                40.0,
+                CpuType::Shared,
+                Architecture::X86,
+            ),
+            (
+                2,
+                "cx32",
+                4.0,
+                8.0,
+                80.0,
+                CpuType::Shared,
+                Architecture::X86,
+            ),
+            (
+                3,
+                "cax11",
+                2.0,
+                4.0,
+                40.0,
+                CpuType::Shared,
+                Architecture::Arm,
+            ),
+            (
+                4,
+                "ccx13",
+                2.0,
+                8.0,
+                80.0,
+                CpuType::Dedicated,
+                Architecture::X86,
+            ),
         ] {
             self.server_types.push(ServerType {
                 id,
@@ -470,8 +502,7 @@ pub(crate) fn list<T: Serialize>(
         let (field, order) = sort.split_once(':').unwrap_or((sort, "asc"));
         if !matches!(
             field,
-            "id"
-                | "name"
+            "id" | "name"
                 | "created"
                 | "status"
                 | "command"

@@ -50,8 +50,11 @@ pub fn strict(schema: &Value) -> Value {
                                 .iter()
                                 .map(|p| match strict(p) {
                                     Value::Object(mut m) => {
-                                        if m.get("additionalProperties") == Some(&Value::Bool(false))
-                                            && !p.as_object().is_some_and(|o| o.contains_key("additionalProperties"))
+                                        if m.get("additionalProperties")
+                                            == Some(&Value::Bool(false))
+                                            && !p.as_object().is_some_and(|o| {
+                                                o.contains_key("additionalProperties")
+                                            })
                                         {
                                             m.remove("additionalProperties");
                                         }
@@ -206,7 +209,6 @@ pub fn check_request(
     }
 }
 
-
 /// Every operation of the document as `(METHOD, template)`, in document order.
 pub fn operations(spec: &Value) -> Vec<(String, String)> {
     let mut ops = Vec::new();
@@ -238,7 +240,9 @@ pub fn to_json_schema(spec: &Value, schema: &Value) -> Value {
             }
             Value::Object(out)
         }
-        Value::Array(items) => Value::Array(items.iter().map(|v| to_json_schema(spec, v)).collect()),
+        Value::Array(items) => {
+            Value::Array(items.iter().map(|v| to_json_schema(spec, v)).collect())
+        }
         other => other.clone(),
     }
 }
@@ -252,10 +256,11 @@ pub fn response_problems(
     status: u16,
     body: &Value,
 ) -> Vec<String> {
-    let media = &spec["paths"][template][method]["responses"][status.to_string()]["content"]
-        ["application/json"];
+    let media = &spec["paths"][template][method]["responses"][status.to_string()]["content"]["application/json"];
     let Some(schema) = media.get("schema") else {
-        return vec![format!("{method} {template}: the spec has no {status} JSON response")];
+        return vec![format!(
+            "{method} {template}: the spec has no {status} JSON response"
+        )];
     };
     let schema = to_json_schema(spec, schema);
     let validator = jsonschema::validator_for(&schema).unwrap();
