@@ -21,6 +21,7 @@ pub mod server;
 pub mod server_type;
 pub mod ssh_key;
 pub mod volume;
+pub mod zone;
 
 /// Timestamps as the API sends them (RFC 3339), in UTC.
 pub type Timestamp = chrono::DateTime<chrono::Utc>;

@@ -20,6 +20,7 @@ pub mod server_types;
 pub mod servers;
 pub mod ssh_keys;
 pub mod volumes;
+pub mod zones;
 
 use crate::client::Client;
 use crate::error::Result;
@@ -159,6 +160,11 @@ impl Client {
     /// Certificates.
     pub fn certificates(&self) -> certificates::Certificates<'_> {
         common::Handle::new(self)
+    }
+
+    /// DNS zones and their RRSets.
+    pub fn zones(&self) -> zones::Zones<'_> {
+        zones::Zones { client: self }
     }
 
     /// ISO images (read only).

@@ -37,6 +37,7 @@ mod servers;
 mod state;
 mod volumes;
 mod wire;
+mod zones;
 
 use std::fmt;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -601,6 +602,7 @@ fn route(state: &mut State, method: &Method, path: &str, query: &Query, body: &V
             rest @ ..,
         ] => others::catalog(state, kind, method, rest, query),
         ["pricing"] if method == Method::GET => others::pricing(state),
+        ["zones", rest @ ..] => zones::route(state, method, rest, query, body),
         ["load_balancers", id, "metrics"]
             if method == Method::GET
                 && id
