@@ -408,6 +408,12 @@ fn decode_newer_kinds(spec: &Value) {
             let _: Action = decode(&example(spec, &path, "post", "201")["action"], &path);
         }
     }
+    let zone = example(spec, "/zones/{id_or_name}", "get", "200");
+    let _: hetzner_client::models::zone::Zone = decode(&zone["zone"], "GET /zones/{id_or_name}");
+    let zones = example(spec, "/zones", "get", "200");
+    let _: Vec<hetzner_client::models::zone::Zone> = decode(&zones["zones"], "GET /zones");
+    let rrsets = example(spec, "/zones/{id_or_name}/rrsets", "get", "200");
+    let _: Vec<hetzner_client::models::zone::RrSet> = decode(&rrsets["rrsets"], "GET rrsets");
     let _: Pricing = decode(
         &example(spec, "/pricing", "get", "200")["pricing"],
         "GET /pricing",
