@@ -388,10 +388,10 @@ fn zone_route(
                 Ok(labels) => labels,
                 Err(reply) => return reply,
             };
-            if let Some(z) = state.store_mut(ZONES).get_mut(&id) {
-                if body.get("labels").is_some() {
-                    z["labels"] = json!(labels);
-                }
+            if let Some(z) = state.store_mut(ZONES).get_mut(&id)
+                && body.get("labels").is_some()
+            {
+                z["labels"] = json!(labels);
             }
             Reply::json(200, json!({ "zone": state.store(ZONES).get(&id) }))
         }
