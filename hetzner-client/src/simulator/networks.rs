@@ -40,7 +40,9 @@ fn gateway(range: &str) -> String {
     })
 }
 
-fn subnet(body: &Value) -> Result<Value, Reply> {
+/// A subnet from its request; the gateway is the first address of the network's range, as
+/// the API sets it.
+fn subnet(body: &Value, network_range: &str) -> Result<Value, Reply> {
     let kind = match body.get("type").and_then(Value::as_str) {
         Some(k @ ("cloud" | "server" | "vswitch")) => k,
         _ => return Err(Reply::invalid("type", "must be cloud, server or vswitch")),
@@ -53,7 +55,7 @@ fn subnet(body: &Value) -> Result<Value, Reply> {
         Some(_) => return Err(Reply::invalid("ip_range", "must be a private IPv4 range")),
         None => "10.0.1.0/24".to_owned(),
     };
-    let mut value = json!({ "type": kind, "ip_range": range, "network_zone": zone, "gateway": gateway(&range) });
+    let mut value = json!({ "type": kind, "ip_range": range, "network_zone": zone, "gateway": gateway(network_range) });
     if kind == "vswitch" {
         value["vswitch_id"] = body.get("vswitch_id").cloned().unwrap_or(Value::Null);
     }
@@ -101,7 +103,7 @@ fn create(state: &mut State, body: &Value) -> Reply {
         .into_iter()
         .flatten()
     {
-        match subnet(s) {
+        match subnet(s, range) {
             Ok(s) => subnets.push(s),
             Err(reply) => return reply,
         }
@@ -133,8 +135,14 @@ fn create(state: &mut State, body: &Value) -> Reply {
 }
 
 fn act(state: &mut State, id: u64, name: &str, body: &Value) -> Reply {
+    let network_range = state
+        .store("networks")
+        .get(&id)
+        .and_then(|n| n["ip_range"].as_str())
+        .unwrap_or_default()
+        .to_owned();
     let item = match name {
-        "add_subnet" => subnet(body),
+        "add_subnet" => subnet(body, &network_range),
         "add_route" | "delete_route" => route(body),
         "change_ip_range" => match body.get("ip_range").and_then(Value::as_str) {
             Some(r) if parse_range(r).is_some() => Ok(json!(r)),
