@@ -32,6 +32,8 @@ mod networks;
 mod others;
 mod placement_groups;
 mod primary_ips;
+mod routes;
+mod rrsets;
 mod server_actions;
 mod servers;
 mod state;
@@ -49,6 +51,7 @@ use http::{HeaderMap, HeaderValue, Method};
 use serde_json::Value;
 use tokio::time::Instant;
 
+use self::routes::route;
 pub use self::state::NO_ROUTE;
 use self::state::{Query, Reply, State};
 use crate::client::{Client, ClientBuilder};
@@ -586,62 +589,6 @@ fn split_url(url: &str) -> (String, Query) {
         })
         .collect();
     (path.to_owned(), Query(pairs))
-}
-
-fn route(state: &mut State, method: &Method, path: &str, query: &Query, body: &Value) -> Reply {
-    state.tick();
-    let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
-    let reply = match segments.as_slice() {
-        ["servers", rest @ ..] => servers::route(state, method, rest, query, body),
-        ["firewalls", rest @ ..] => firewalls::route(state, method, rest, query, body),
-        ["ssh_keys", rest @ ..] => others::ssh_keys(state, method, rest, query, body),
-        ["images", rest @ ..] => others::images(state, method, rest, query, body),
-        ["actions", rest @ ..] => others::actions(state, method, rest, query),
-        [
-            kind @ ("server_types" | "locations" | "datacenters" | "isos" | "load_balancer_types"),
-            rest @ ..,
-        ] => others::catalog(state, kind, method, rest, query),
-        ["pricing"] if method == Method::GET => others::pricing(state),
-        ["zones", rest @ ..] => zones::route(state, method, rest, query, body),
-        ["load_balancers", id, "metrics"]
-            if method == Method::GET
-                && id
-                    .parse::<u64>()
-                    .is_ok_and(|id| state.store("load_balancers").contains_key(&id)) =>
-        {
-            load_balancers::metrics(
-                query,
-                &[
-                    "open_connections",
-                    "connections_per_second",
-                    "requests_per_second",
-                    "bandwidth",
-                ],
-            )
-        }
-        [plural, rest @ ..] => match kind_of(plural) {
-            Some(kind) => generic::route(state, kind, method, rest, query, body),
-            None => Reply::no_route(),
-        },
-        [] => Reply::no_route(),
-    };
-    state.tick();
-    reply
-}
-
-/// The kinds stored as JSON, by path segment.
-fn kind_of(plural: &str) -> Option<&'static generic::Kind> {
-    [
-        &primary_ips::KIND,
-        &placement_groups::KIND,
-        &floating_ips::KIND,
-        &volumes::KIND,
-        &networks::KIND,
-        &load_balancers::KIND,
-        &certificates::KIND,
-    ]
-    .into_iter()
-    .find(|k| k.plural == plural)
 }
 
 /// The simulator behind the [`Transport`] trait.
