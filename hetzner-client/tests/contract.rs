@@ -434,3 +434,32 @@ fn unknown_enum_values_and_fields_never_fail_a_response() {
     assert_eq!(decoded.status.as_str(), "hibernating");
     assert_eq!(decoded.image.unwrap().kind.as_str(), "golden");
 }
+
+#[test]
+fn spec_valid_values_of_unusual_shape_decode_and_never_fail_a_page() {
+    let spec = spec();
+    let mut server = example(&spec, "/servers", "post", "201")["server"].clone();
+    server["server_type"]["cores"] = json!(2.5); // `number` in the spec
+    server["server_type"]["disk"] = json!(80.5);
+    server["primary_disk_size"] = json!(40.5);
+    server["image"]["deleted"] = json!("2026-02-30 (not a timestamp)"); // a plain string
+    server["volumes"] = json!([1, "odd", -4]); // int64 items; an odd one is skipped
+    server["load_balancers"] = json!([2, 3.5]);
+    server["placement_group"] = json!({ "unexpected": true });
+    let decoded: Server = decode(&server, "server with unusual values");
+    assert_eq!(decoded.server_type.cores, 2.5);
+    assert_eq!(decoded.volumes, vec![1, -4]);
+    assert_eq!(decoded.load_balancers, vec![2]);
+    let mut action = example(&spec, "/actions/{id}", "get", "200")["action"].clone();
+    action["progress"] = json!(-1); // int32
+    let action: Action = decode(&action, "action");
+    assert_eq!(action.progress, -1);
+    let mut page = example(&spec, "/servers", "get", "200");
+    page["meta"]["pagination"]["total_entries"] = json!(-1);
+    page["servers"][0]["image"]["os_version"] = json!(24.04); // wrong type, informational
+    let meta: Pagination = decode(&page["meta"]["pagination"], "pagination");
+    assert_eq!(meta.total_entries, Some(-1));
+    let servers: Vec<Server> = decode(&page["servers"], "a page with one odd server");
+    assert_eq!(servers.len(), page["servers"].as_array().unwrap().len());
+    assert_eq!(servers[0].image.as_ref().unwrap().os_version, None);
+}

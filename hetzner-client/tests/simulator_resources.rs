@@ -328,3 +328,32 @@ async fn zones_keep_records_and_a_lost_create_is_reconciled() {
         Some(423)
     );
 }
+
+#[tokio::test(start_paused = true)]
+async fn servers_carry_primary_ip_ids_and_snapshots_their_architecture() {
+    let (_sim, client, server) = setup().await;
+    let got = client.servers().get(server).await.unwrap();
+    let v4 = got.public_net.ipv4.unwrap();
+    let v6 = got.public_net.ipv6.unwrap();
+    let primary = client.primary_ips().get(v4.id.unwrap()).await.unwrap();
+    assert_eq!((primary.ip, primary.assignee_id), (v4.ip, Some(server)));
+    assert!(
+        primary.auto_delete,
+        "created with the server, deleted with it"
+    );
+    assert_eq!(
+        client.primary_ips().get(v6.id.unwrap()).await.unwrap().ip,
+        v6.ip
+    );
+    let arm = client
+        .servers()
+        .create(&CreateServer::new("arm-1", "cax11", "ubuntu-24.04"))
+        .await
+        .unwrap();
+    let (image, _) = client
+        .servers()
+        .create_image(arm.server.id, &Default::default())
+        .await
+        .unwrap();
+    assert_eq!(image.architecture.unwrap().as_str(), "arm");
+}
