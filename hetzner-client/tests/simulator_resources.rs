@@ -313,6 +313,11 @@ async fn zones_keep_records_and_a_lost_create_is_reconciled() {
     let listed = rr.list(&ListParams::default(), &["A"]).await.unwrap();
     let names: Vec<_> = listed.items.iter().map(|r| r.name.as_str()).collect();
     assert_eq!(names, vec!["www", "mail"]);
+    let every: Vec<_> =
+        futures::TryStreamExt::try_collect(rr.stream(&ListParams::default(), &[]).unwrap())
+            .await
+            .unwrap();
+    assert_eq!(every.len(), 4, "SOA, NS, www, mail");
     client
         .zones()
         .change_protection("example.com", true)
@@ -356,4 +361,53 @@ async fn servers_carry_primary_ip_ids_and_snapshots_their_architecture() {
         .await
         .unwrap();
     assert_eq!(image.architecture.unwrap().as_str(), "arm");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_server_takes_at_most_five_firewalls() {
+    use hetzner_client::models::firewall::ApplyTo;
+    use hetzner_client::resources::firewalls::CreateFirewall;
+    let (_sim, client, server) = setup().await;
+    let mut ids = Vec::new();
+    for i in 0..6 {
+        let fw = client
+            .firewalls()
+            .create(&CreateFirewall::new(format!("fw-{i}")))
+            .await
+            .unwrap();
+        ids.push(fw.firewall.id);
+    }
+    for id in &ids[..5] {
+        let actions = client
+            .firewalls()
+            .apply_to_resources(*id, &[ApplyTo::server(server)])
+            .await
+            .unwrap();
+        client.actions().wait_for(&actions).await.unwrap();
+    }
+    let err = client
+        .firewalls()
+        .apply_to_resources(ids[5], &[ApplyTo::server(server)])
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), Some(403), "{err}");
+    assert_eq!(
+        client
+            .servers()
+            .get(server)
+            .await
+            .unwrap()
+            .public_net
+            .firewalls
+            .len(),
+        5
+    );
+    let mut create = CreateServer::new("web-9", "cx22", "ubuntu-24.04");
+    for id in &ids {
+        create = create.firewall(*id);
+    }
+    assert_eq!(
+        client.servers().create(&create).await.unwrap_err().status(),
+        Some(403)
+    );
 }

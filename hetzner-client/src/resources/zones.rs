@@ -304,6 +304,22 @@ impl RrSets<'_> {
         fetch_page(self.client, &spec, "rrsets").await
     }
 
+    /// Every RRSet of the zone (optionally of `kinds`), lazily.
+    ///
+    /// # Errors
+    /// An invalid filter (nothing sent).
+    pub fn stream(
+        &self,
+        params: &ListParams,
+        kinds: &[&str],
+    ) -> Result<BoxStream<'static, Result<RrSet>>> {
+        let mut spec = params.apply(RequestSpec::get(self.base()))?;
+        for kind in kinds {
+            spec = spec.with_query("type", *kind);
+        }
+        Ok(stream_all(self.client, spec, "rrsets"))
+    }
+
     /// Gets the RRSet of `name` and `kind`.
     ///
     /// # Errors
