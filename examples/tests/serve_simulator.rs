@@ -1,6 +1,7 @@
 //! The served simulators work for clients we did not write: Hetzner's official Python library
-//! (`hcloud`, pinned in `.ci/install-validators`) creates, reads and lists servers, firewalls,
-//! primary IPs and placement groups over real HTTP, and curl-like raw requests reach the
+//! (`hcloud`, pinned in `.ci/install-validators`) creates, reads, lists, changes and deletes
+//! servers, SSH keys, firewalls, primary and floating IPs, placement groups, volumes,
+//! networks, a load balancer and a DNS zone over real HTTP, and plain HTTP requests reach the
 //! Cloudflare simulator on the same port. Skips with a reason when the library is missing
 //! locally; fails when `CI` is set.
 #![allow(clippy::unwrap_used, clippy::print_stdout)] // tests: a failed unwrap is a failed test

@@ -14,6 +14,10 @@ from hcloud.locations import Location
 from hcloud.placement_groups import PlacementGroup
 from hcloud.servers import ServerCreatePublicNetwork
 from hcloud.server_types import ServerType
+from hcloud.load_balancer_types import LoadBalancerType
+from hcloud.load_balancers import LoadBalancerService, LoadBalancerTarget
+from hcloud.networks import NetworkSubnet
+from hcloud.zones import ZoneRecord
 
 KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl admin"
 
@@ -97,6 +101,8 @@ def main():
     step("snapshot", (image.id, image.type, image.architecture))
     assert image.architecture == "x86"
 
+    others(client, server, fsn1)
+
     for action in client.servers.get_actions(server):
         assert action.status in ("running", "success"), action.status
     client.servers.delete(server).wait_until_finished(200)
@@ -104,6 +110,59 @@ def main():
     step("primary_ip after delete", (survivor.id, survivor.assignee_id))
     assert survivor.assignee_id is None
     print("hcloud-session: ok")
+
+
+def others(client, server, fsn1):
+    """Volumes, networks, floating IPs, a load balancer and a DNS zone, through the library."""
+    volume = client.volumes.create(size=10, name="data", location=fsn1, format="ext4")
+    volume.action.wait_until_finished(200)
+    client.volumes.attach(volume.volume, server, automount=False).wait_until_finished(200)
+    attached = client.volumes.get_by_id(volume.volume.id)
+    step("volume", (attached.id, attached.server.id, attached.linux_device))
+    assert attached.server.id == server.id
+    client.volumes.detach(attached).wait_until_finished(200)
+
+    network = client.networks.create(name="backend", ip_range="10.0.0.0/16", subnets=[
+        NetworkSubnet(type="cloud", ip_range="10.0.1.0/24", network_zone="eu-central")])
+    client.servers.attach_to_network(server, network, ip="10.0.1.5").wait_until_finished(200)
+    net = client.networks.get_by_id(network.id)
+    step("network", (net.id, [s.ip_range for s in net.subnets], [s.id for s in net.servers]))
+    assert [s.id for s in net.servers] == [server.id]
+    client.servers.detach_from_network(server, network).wait_until_finished(200)
+
+    vip = client.floating_ips.create(type="ipv4", home_location=fsn1, name="vip")
+    client.floating_ips.assign(vip.floating_ip, server).wait_until_finished(200)
+    step("floating_ip", client.floating_ips.get_by_id(vip.floating_ip.id).server.id)
+    client.floating_ips.unassign(vip.floating_ip).wait_until_finished(200)
+    client.floating_ips.delete(vip.floating_ip)
+
+    lb = client.load_balancers.create(
+        name="lb", load_balancer_type=LoadBalancerType(name="lb11"), location=fsn1,
+        services=[LoadBalancerService(protocol="tcp", listen_port=443, destination_port=8443,
+                                      proxyprotocol=False)],
+        targets=[LoadBalancerTarget(type="server", server=server, use_private_ip=False)])
+    lb.action.wait_until_finished(200)
+    got = client.load_balancers.get_by_id(lb.load_balancer.id)
+    step("load_balancer", (got.id, [s.listen_port for s in got.services],
+                           [t.server.id for t in got.targets]))
+    assert [t.server.id for t in got.targets] == [server.id]
+    client.load_balancers.delete(got).action.wait_until_finished(200)
+
+    zone = client.zones.create(name="example.com", mode="primary")
+    zone.action.wait_until_finished(200)
+    rrset = client.zones.create_rrset(zone.zone, name="www", type="A", ttl=300,
+                                      records=[ZoneRecord(value="198.51.100.7")])
+    rrset.action.wait_until_finished(200)
+    client.zones.add_rrset_records(rrset.rrset, records=[ZoneRecord(value="198.51.100.8")]
+                                   ).wait_until_finished(200)
+    got = client.zones.get_rrset(zone.zone, name="www", type="A")
+    step("rrset", [r.value for r in got.records])
+    assert [r.value for r in got.records] == ["198.51.100.7", "198.51.100.8"]
+    exported = client.zones.export_zonefile(zone.zone)
+    assert "198.51.100.8" in exported.zonefile
+    client.zones.delete(zone.zone).action.wait_until_finished(200)
+    client.volumes.delete(attached)
+    client.networks.delete(network)
 
 
 if __name__ == "__main__":

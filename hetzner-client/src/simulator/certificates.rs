@@ -15,6 +15,7 @@ pub(crate) const KIND: Kind = Kind {
     create,
     act: |state, id, _, _| action_reply(state, "issue_certificate", &[(id, "certificate")]),
     refuse_delete: |_, _| None,
+    delete_action: None,
 };
 
 fn create(state: &mut State, body: &Value) -> Reply {

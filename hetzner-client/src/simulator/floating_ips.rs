@@ -17,6 +17,7 @@ pub(crate) const KIND: Kind = Kind {
     create,
     act,
     refuse_delete: |_, _| None,
+    delete_action: None,
 };
 
 fn create(state: &mut State, body: &Value) -> Reply {

@@ -31,6 +31,9 @@ pub(crate) struct Kind {
     pub(crate) act: fn(&mut State, u64, &str, &Value) -> Reply,
     /// Refuses a delete (for example while attached), before protection is checked.
     pub(crate) refuse_delete: fn(&State, u64) -> Option<Reply>,
+    /// The action a delete answers with, for kinds whose delete is asynchronous (`None`:
+    /// 204 without a body).
+    pub(crate) delete_action: Option<&'static str>,
 }
 
 /// An entry with its labels parsed, for the shared list filter.
@@ -106,7 +109,13 @@ pub(crate) fn route(
                 return Reply::protected();
             }
             state.store_mut(kind.plural).remove(&id);
-            Reply::empty()
+            match kind.delete_action {
+                Some(command) => {
+                    let action = state.start_action(command, &[(id, kind.action_type)], None);
+                    Reply::json(200, json!({ "action": action }))
+                }
+                None => Reply::empty(),
+            }
         }
         (&Method::GET, [id, "actions", ..]) if kind.has_actions => {
             actions_route(state, kind.action_type, Some(parse(id)), &rest[2..], query)

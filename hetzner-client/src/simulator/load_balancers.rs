@@ -30,6 +30,9 @@ pub(crate) const KIND: Kind = Kind {
     create,
     act,
     refuse_delete: |_, _| None,
+    // The pinned document says 204, but the API now answers with the delete action, and
+    // Hetzner's own clients (hcloud-python 2.27) read it.
+    delete_action: Some("delete_load_balancer"),
 };
 
 /// The load balancer types the simulator offers.

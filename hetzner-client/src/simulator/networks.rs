@@ -23,6 +23,7 @@ pub(crate) const KIND: Kind = Kind {
     create,
     act,
     refuse_delete: |_, _| None,
+    delete_action: None,
 };
 
 /// `a.b.c.d/n` with a private IPv4 base, as the API requires of network ranges.

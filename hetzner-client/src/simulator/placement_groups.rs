@@ -15,6 +15,7 @@ pub(crate) const KIND: Kind = Kind {
     create,
     act: |_, _, _, _| Reply::no_route(),
     refuse_delete: |_, _| None,
+    delete_action: None,
 };
 
 fn create(state: &mut State, body: &Value) -> Reply {

@@ -18,6 +18,7 @@ pub(crate) const KIND: Kind = Kind {
     create,
     act,
     refuse_delete,
+    delete_action: None,
 };
 
 /// Creates a primary IP of `kind` (`ipv4`/`ipv6`) in `location`; returns its id and address.

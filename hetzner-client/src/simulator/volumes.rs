@@ -16,6 +16,7 @@ pub(crate) const KIND: Kind = Kind {
     create,
     act,
     refuse_delete,
+    delete_action: None,
 };
 
 fn create(state: &mut State, body: &Value) -> Reply {
