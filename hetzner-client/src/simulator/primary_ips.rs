@@ -155,13 +155,9 @@ fn create(state: &mut State, body: &Value) -> Reply {
     if let Some(server) = assignee {
         attach_to_server(state, id, server);
     }
-    let action = assignee.map(|server| {
-        state.start_action(
-            "create_primary_ip",
-            &[(id, "primary_ip"), (server, "server")],
-            None,
-        )
-    });
+    let mut resources = vec![(id, "primary_ip")];
+    resources.extend(assignee.map(|server| (server, "server")));
+    let action = state.start_action("create_primary_ip", &resources, None);
     let value = state.store("primary_ips").get(&id).cloned();
     Reply::json(201, json!({ "primary_ip": value, "action": action }))
 }

@@ -131,11 +131,15 @@ pub(super) fn rrset_route(
                 state.store_mut(RRSETS).remove(&key);
             }
             recount(state, zone);
-            action_reply(
+            let mut reply = action_reply(
                 state,
                 &format!("{name}_rrset").replace("_records_rrset", "_records"),
                 &[(zone, "zone")],
-            )
+            );
+            if *name == "update_records" {
+                reply.status = 200; // the one RRSet action the spec answers with 200
+            }
+            reply
         }
         _ => Reply::no_route(),
     }
