@@ -67,6 +67,18 @@
 //!   lazily, 50 at a time. `actions().wait_for` polls running actions in batches of 25 with
 //!   backoff and a deadline, and returns the action's own error on failure.
 //!
+//! # What it covers
+//!
+//! Every operation of the official OpenAPI document (189), each resource in its own module:
+//! servers and their 23 actions, firewalls, SSH keys, images, primary and floating IPs,
+//! volumes, networks, placement groups, load balancers, certificates, DNS zones and RRSets,
+//! ISOs, datacenters, server and load balancer types, locations, pricing. The newer kinds
+//! share one pattern ([`resources::common::Handle`]: get, list, stream, by name, update,
+//! delete, actions, and reconciled creates); `tests/coverage.rs` fails when an operation has
+//! no client method or no simulator route. Runbook helpers on [`Client`]: quarantine, rescue
+//! for forensics, protection, reverse DNS, reprovisioning on kept primary IPs, spread
+//! placement groups, admin keys with expiry, snapshot cleanup (module [`helpers`]).
+//!
 //! # Features
 //!
 //! - `hardening-model` (default): [`policy::rules_from_policy`] turns

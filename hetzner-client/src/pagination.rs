@@ -18,17 +18,17 @@ pub const MAX_PER_PAGE: u32 = 50;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Pagination {
     /// Current page (1-based).
-    pub page: u64,
+    pub page: i64,
     /// Entries per page.
-    pub per_page: u64,
+    pub per_page: i64,
     /// Previous page, if any.
-    pub previous_page: Option<u64>,
+    pub previous_page: Option<i64>,
     /// Next page, if any.
-    pub next_page: Option<u64>,
+    pub next_page: Option<i64>,
     /// Last page, when known.
-    pub last_page: Option<u64>,
+    pub last_page: Option<i64>,
     /// Total entries, when known.
-    pub total_entries: Option<u64>,
+    pub total_entries: Option<i64>,
 }
 
 /// One page of a list call.
@@ -89,7 +89,7 @@ struct Walk<T> {
     client: Client,
     spec: RequestSpec,
     key: &'static str,
-    next: Option<u64>,
+    next: Option<i64>,
     buffer: VecDeque<T>,
 }
 

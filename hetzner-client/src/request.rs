@@ -13,7 +13,7 @@ use serde_json::Value;
 /// let spec = RequestSpec::get("/servers").with_query("name", "rc-fsn1-a3f2c1");
 /// assert_eq!(spec.path_and_query(), "/servers?name=rc-fsn1-a3f2c1");
 /// ```
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Clone, PartialEq)]
 pub struct RequestSpec {
     /// HTTP method.
     pub method: Method,
@@ -23,6 +23,18 @@ pub struct RequestSpec {
     pub query: Vec<(String, String)>,
     /// JSON body, if any.
     pub body: Option<Value>,
+}
+
+/// Leaves the body out: it may carry user data or a private key.
+impl std::fmt::Debug for RequestSpec {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RequestSpec")
+            .field("method", &self.method)
+            .field("path", &self.path)
+            .field("query", &self.query)
+            .field("has_body", &self.body.is_some())
+            .finish()
+    }
 }
 
 impl RequestSpec {

@@ -18,174 +18,13 @@ use hetzner_client::resources::{firewalls, images, servers, ssh_keys};
 use hetzner_client::simulator::{Fault, Simulator};
 use hetzner_client::{Client, LabelSelector, Labels, ListParams, Pagination, RequestSpec};
 use serde::de::DeserializeOwned;
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
+
+mod support;
+use support::{check_request, resolve, spec, synth};
 
 const KEY: &str =
     "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl admin";
-
-fn spec() -> Value {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/spec/hetzner-cloud.openapi.json"
-    );
-    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
-}
-
-/// Inlines `#/components/...` references.
-fn resolve(spec: &Value, schema: &Value) -> Value {
-    match schema {
-        Value::Object(map) => {
-            if let Some(Value::String(r)) = map.get("$ref") {
-                let pointer = r.trim_start_matches('#');
-                return resolve(
-                    spec,
-                    spec.pointer(pointer)
-                        .unwrap_or_else(|| panic!("unresolved {r}")),
-                );
-            }
-            Value::Object(
-                map.iter()
-                    .map(|(k, v)| (k.clone(), resolve(spec, v)))
-                    .collect(),
-            )
-        }
-        Value::Array(items) => Value::Array(items.iter().map(|v| resolve(spec, v)).collect()),
-        other => other.clone(),
-    }
-}
-
-/// Forbids properties the schema does not declare, so a misspelt field fails the test.
-fn strict(schema: &Value) -> Value {
-    match schema {
-        Value::Object(map) => {
-            let mut out: Map<String, Value> =
-                map.iter().map(|(k, v)| (k.clone(), strict(v))).collect();
-            let combined = ["allOf", "oneOf", "anyOf"]
-                .iter()
-                .any(|k| map.contains_key(*k));
-            if map.contains_key("properties")
-                && !map.contains_key("additionalProperties")
-                && !combined
-            {
-                out.insert("additionalProperties".into(), Value::Bool(false));
-            }
-            Value::Object(out)
-        }
-        Value::Array(items) => Value::Array(items.iter().map(strict).collect()),
-        other => other.clone(),
-    }
-}
-
-/// Builds an example value from a schema's own examples.
-fn synth(schema: &Value) -> Value {
-    if let Some(example) = schema.get("example") {
-        return example.clone();
-    }
-    if let Some(all) = schema.get("allOf").and_then(Value::as_array) {
-        let mut merged = Map::new();
-        for part in all {
-            if let Value::Object(m) = synth(part) {
-                merged.extend(m);
-            }
-        }
-        return Value::Object(merged);
-    }
-    if let Some(first) = schema
-        .get("oneOf")
-        .or_else(|| schema.get("anyOf"))
-        .and_then(|v| v.get(0))
-    {
-        return synth(first);
-    }
-    if let Some(first) = schema.get("enum").and_then(|v| v.get(0)) {
-        return first.clone();
-    }
-    match schema.get("type").and_then(Value::as_str) {
-        Some("array") => json!([synth(schema.get("items").unwrap_or(&Value::Null))]),
-        Some("string") => json!("x"),
-        Some("integer") => json!(1),
-        Some("number") => json!(1.5),
-        Some("boolean") => json!(false),
-        _ => match schema.get("properties").and_then(Value::as_object) {
-            Some(props) => {
-                Value::Object(props.iter().map(|(k, v)| (k.clone(), synth(v))).collect())
-            }
-            None => json!({}),
-        },
-    }
-}
-
-/// Finds the spec path template for a concrete path (`/servers/42` -> `/servers/{id}`).
-fn template<'a>(spec: &'a Value, path: &str) -> Option<&'a str> {
-    let concrete: Vec<&str> = path.trim_matches('/').split('/').collect();
-    spec["paths"]
-        .as_object()?
-        .keys()
-        .map(String::as_str)
-        .find(|t| {
-            let parts: Vec<&str> = t.trim_matches('/').split('/').collect();
-            parts.len() == concrete.len()
-                && parts
-                    .iter()
-                    .zip(&concrete)
-                    .all(|(t, c)| t == c || (t.starts_with('{') && c.parse::<u64>().is_ok()))
-        })
-}
-
-/// Checks one request against the spec; returns a description of the problem, if any.
-fn check_request(
-    spec: &Value,
-    method: &str,
-    path: &str,
-    query: &[(String, String)],
-    body: Option<&Value>,
-) -> Result<(), String> {
-    let template =
-        template(spec, path).ok_or_else(|| format!("{method} {path}: no such path in the spec"))?;
-    let op = spec["paths"][template]
-        .get(method)
-        .ok_or_else(|| format!("{method} {template}: no such operation"))?;
-    let declared: Vec<String> = op
-        .get("parameters")
-        .and_then(Value::as_array)
-        .map(|ps| {
-            ps.iter()
-                .map(|p| resolve(spec, p)["name"].as_str().unwrap_or("").to_owned())
-                .collect()
-        })
-        .unwrap_or_default();
-    for (name, _) in query {
-        if !declared.contains(name) {
-            return Err(format!(
-                "{method} {template}: undeclared query parameter {name}"
-            ));
-        }
-    }
-    let schema = op.pointer("/requestBody/content/application~1json/schema");
-    match (schema, body) {
-        (Some(schema), Some(body)) => {
-            let schema = strict(&resolve(spec, schema));
-            let validator = jsonschema::validator_for(&schema)
-                .map_err(|e| format!("{template}: bad schema: {e}"))?;
-            let errors: Vec<String> = validator
-                .iter_errors(body)
-                .map(|e| format!("{} at {}", e, e.instance_path()))
-                .collect();
-            if errors.is_empty() {
-                Ok(())
-            } else {
-                Err(format!("{method} {template}: {errors:?}"))
-            }
-        }
-        (None, Some(body)) if body.as_object().is_some_and(Map::is_empty) || body.is_null() => {
-            Ok(())
-        }
-        (None, Some(_)) => Err(format!(
-            "{method} {template}: body sent but the spec has none"
-        )),
-        (_, None) => Ok(()),
-    }
-}
 
 fn check_spec(spec: &Value, request: &RequestSpec) {
     let method = request.method.as_str().to_ascii_lowercase();
@@ -500,6 +339,88 @@ fn models_decode_the_spec_examples() {
     );
     let _: Vec<ServerType> = decode(&list("/server_types", "server_types"), "GET /server_types");
     let _: Vec<Location> = decode(&list("/locations", "locations"), "GET /locations");
+    decode_newer_kinds(&spec);
+}
+
+/// The models of the kinds behind the shared resource handle decode the spec's examples of
+/// their list, get, create and update responses, and their action responses decode as actions.
+fn decode_newer_kinds(spec: &Value) {
+    use hetzner_client::models::{
+        certificate::Certificate,
+        datacenter::Datacenter,
+        floating_ip::FloatingIp,
+        iso::Iso,
+        load_balancer::{LoadBalancer, LoadBalancerType},
+        metrics::Metrics,
+        network::Network,
+        placement_group::PlacementGroup,
+        pricing::Pricing,
+        primary_ip::PrimaryIp,
+        volume::Volume,
+    };
+    fn kind<T: DeserializeOwned>(spec: &Value, plural: &str, one: &str, writable: bool) {
+        let list = example(spec, &format!("/{plural}"), "get", "200");
+        let _: Vec<T> = decode(&list[plural], &format!("GET /{plural}"));
+        let item = format!("/{plural}/{{id}}");
+        let _: T = decode(
+            &example(spec, &item, "get", "200")[one],
+            &format!("GET {item}"),
+        );
+        if writable {
+            let _: T = decode(
+                &example(spec, &item, "put", "200")[one],
+                &format!("PUT {item}"),
+            );
+            let created = example(spec, &format!("/{plural}"), "post", "201");
+            let _: T = decode(&created[one], &format!("POST /{plural}"));
+        }
+        let paths: Vec<String> = spec["paths"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .filter(|p| p.starts_with(&format!("{item}/actions/")) && !p.ends_with("{action_id}"))
+            .cloned()
+            .collect();
+        for path in paths {
+            let response = example(spec, &path, "post", "201");
+            let _: Action = decode(&response["action"], &path);
+        }
+    }
+    kind::<PrimaryIp>(spec, "primary_ips", "primary_ip", true);
+    kind::<FloatingIp>(spec, "floating_ips", "floating_ip", true);
+    kind::<Volume>(spec, "volumes", "volume", true);
+    kind::<Network>(spec, "networks", "network", true);
+    kind::<PlacementGroup>(spec, "placement_groups", "placement_group", true);
+    kind::<LoadBalancer>(spec, "load_balancers", "load_balancer", true);
+    kind::<Certificate>(spec, "certificates", "certificate", true);
+    kind::<Iso>(spec, "isos", "iso", false);
+    kind::<Datacenter>(spec, "datacenters", "datacenter", false);
+    kind::<LoadBalancerType>(spec, "load_balancer_types", "load_balancer_type", false);
+    for prefix in ["/servers/{id}/actions/", "/images/{id}/actions/"] {
+        let paths: Vec<String> = spec["paths"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .filter(|p| p.starts_with(prefix) && !p.ends_with("{action_id}"))
+            .cloned()
+            .collect();
+        for path in paths {
+            let _: Action = decode(&example(spec, &path, "post", "201")["action"], &path);
+        }
+    }
+    let zone = example(spec, "/zones/{id_or_name}", "get", "200");
+    let _: hetzner_client::models::zone::Zone = decode(&zone["zone"], "GET /zones/{id_or_name}");
+    let zones = example(spec, "/zones", "get", "200");
+    let _: Vec<hetzner_client::models::zone::Zone> = decode(&zones["zones"], "GET /zones");
+    let rrsets = example(spec, "/zones/{id_or_name}/rrsets", "get", "200");
+    let _: Vec<hetzner_client::models::zone::RrSet> = decode(&rrsets["rrsets"], "GET rrsets");
+    let _: Pricing = decode(
+        &example(spec, "/pricing", "get", "200")["pricing"],
+        "GET /pricing",
+    );
+    for path in ["/servers/{id}/metrics", "/load_balancers/{id}/metrics"] {
+        let _: Metrics = decode(&example(spec, path, "get", "200")["metrics"], path);
+    }
 }
 
 #[test]
@@ -512,4 +433,33 @@ fn unknown_enum_values_and_fields_never_fail_a_response() {
     let decoded: Server = decode(&server, "future server");
     assert_eq!(decoded.status.as_str(), "hibernating");
     assert_eq!(decoded.image.unwrap().kind.as_str(), "golden");
+}
+
+#[test]
+fn spec_valid_values_of_unusual_shape_decode_and_never_fail_a_page() {
+    let spec = spec();
+    let mut server = example(&spec, "/servers", "post", "201")["server"].clone();
+    server["server_type"]["cores"] = json!(2.5); // `number` in the spec
+    server["server_type"]["disk"] = json!(80.5);
+    server["primary_disk_size"] = json!(40.5);
+    server["image"]["deleted"] = json!("2026-02-30 (not a timestamp)"); // a plain string
+    server["volumes"] = json!([1, "odd", -4]); // int64 items; an odd one is skipped
+    server["load_balancers"] = json!([2, 3.5]);
+    server["placement_group"] = json!({ "unexpected": true });
+    let decoded: Server = decode(&server, "server with unusual values");
+    assert_eq!(decoded.server_type.cores, 2.5);
+    assert_eq!(decoded.volumes, vec![1, -4]);
+    assert_eq!(decoded.load_balancers, vec![2]);
+    let mut action = example(&spec, "/actions/{id}", "get", "200")["action"].clone();
+    action["progress"] = json!(-1); // int32
+    let action: Action = decode(&action, "action");
+    assert_eq!(action.progress, -1);
+    let mut page = example(&spec, "/servers", "get", "200");
+    page["meta"]["pagination"]["total_entries"] = json!(-1);
+    page["servers"][0]["image"]["os_version"] = json!(24.04); // wrong type, informational
+    let meta: Pagination = decode(&page["meta"]["pagination"], "pagination");
+    assert_eq!(meta.total_entries, Some(-1));
+    let servers: Vec<Server> = decode(&page["servers"], "a page with one odd server");
+    assert_eq!(servers.len(), page["servers"].as_array().unwrap().len());
+    assert_eq!(servers[0].image.as_ref().unwrap().os_version, None);
 }

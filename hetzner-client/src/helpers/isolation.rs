@@ -18,14 +18,22 @@ pub struct IsolationReport {
     pub load_balancers: Vec<u64>,
 }
 
+/// Ids as the API's ids (the spec types these lists as plain int64).
+fn ids(values: &[i64]) -> Vec<u64> {
+    values
+        .iter()
+        .filter_map(|v| u64::try_from(*v).ok())
+        .collect()
+}
+
 impl IsolationReport {
     /// Checks a server (pure).
     pub fn of(server: &Server) -> Self {
         Self {
             server_id: server.id,
             private_networks: server.private_net.iter().map(|n| n.network).collect(),
-            floating_ips: server.public_net.floating_ips.clone(),
-            load_balancers: server.load_balancers.clone(),
+            floating_ips: ids(&server.public_net.floating_ips),
+            load_balancers: ids(&server.load_balancers),
         }
     }
 

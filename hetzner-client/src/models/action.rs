@@ -27,8 +27,8 @@ pub struct Action {
     /// Status.
     pub status: ActionStatus,
     /// Progress in percent.
-    #[serde(default)]
-    pub progress: u32,
+    #[serde(default, deserialize_with = "super::lenient::or_default")]
+    pub progress: i32,
     /// When it started.
     pub started: Timestamp,
     /// When it finished (null while running).

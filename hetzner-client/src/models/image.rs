@@ -68,7 +68,7 @@ pub struct Image {
     #[serde(default)]
     pub description: String,
     /// Size in GB (snapshots are billed by it).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::lenient::opt")]
     pub image_size: Option<f64>,
     /// Disk size in GB.
     #[serde(default)]
@@ -76,30 +76,30 @@ pub struct Image {
     /// Creation time.
     pub created: super::Timestamp,
     /// Source server.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::lenient::opt")]
     pub created_from: Option<CreatedFrom>,
     /// Server a backup is bound to.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::lenient::opt")]
     pub bound_to: Option<u64>,
     /// OS flavor (`ubuntu`, ...).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::lenient::opt")]
     pub os_flavor: Option<String>,
     /// OS version.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::lenient::opt")]
     pub os_version: Option<String>,
     /// Protection.
     #[serde(default)]
     pub protection: ImageProtection,
     /// When it was deprecated.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::lenient::opt")]
     pub deprecated: Option<Timestamp>,
     /// When it was deleted.
-    #[serde(default)]
-    pub deleted: Option<Timestamp>,
+    #[serde(default, deserialize_with = "super::lenient::opt")]
+    pub deleted: Option<String>,
     /// Labels.
     #[serde(default)]
     pub labels: Labels,
     /// Architecture.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::lenient::opt")]
     pub architecture: Option<Architecture>,
 }

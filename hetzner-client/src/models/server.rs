@@ -47,14 +47,14 @@ pub struct Server {
     /// Public network configuration.
     pub public_net: PublicNet,
     /// Private networks the server is attached to.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::lenient::vec")]
     pub private_net: Vec<PrivateNet>,
     /// Server type.
     pub server_type: ServerType,
     /// Location.
     pub location: Location,
     /// Image it was created from (null when deleted or from an ISO).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::lenient::opt")]
     pub image: Option<Image>,
     /// Rescue mode enabled.
     #[serde(default)]
@@ -63,7 +63,7 @@ pub struct Server {
     #[serde(default)]
     pub locked: bool,
     /// Backup window, when backups are enabled.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::lenient::opt")]
     pub backup_window: Option<String>,
     /// Protection flags.
     #[serde(default)]
@@ -72,16 +72,16 @@ pub struct Server {
     #[serde(default)]
     pub labels: Labels,
     /// Volume ids.
-    #[serde(default)]
-    pub volumes: Vec<u64>,
+    #[serde(default, deserialize_with = "super::lenient::vec")]
+    pub volumes: Vec<i64>,
     /// Load balancer ids targeting this server.
-    #[serde(default)]
-    pub load_balancers: Vec<u64>,
+    #[serde(default, deserialize_with = "super::lenient::vec")]
+    pub load_balancers: Vec<i64>,
     /// Primary disk size in GB.
-    #[serde(default)]
-    pub primary_disk_size: u64,
+    #[serde(default, deserialize_with = "super::lenient::or_default")]
+    pub primary_disk_size: f64,
     /// Placement group (kept as raw JSON).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::lenient::opt")]
     pub placement_group: Option<serde_json::Value>,
 }
 
@@ -104,10 +104,10 @@ pub struct PublicNet {
     #[serde(default)]
     pub ipv6: Option<Ipv6>,
     /// Floating IP ids assigned to the server.
-    #[serde(default)]
-    pub floating_ips: Vec<u64>,
+    #[serde(default, deserialize_with = "super::lenient::vec")]
+    pub floating_ips: Vec<i64>,
     /// Firewalls applied to the public interface.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::lenient::vec")]
     pub firewalls: Vec<ServerFirewall>,
 }
 
@@ -123,7 +123,7 @@ pub struct Ipv4 {
     #[serde(default)]
     pub blocked: bool,
     /// Reverse DNS.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::lenient::opt")]
     pub dns_ptr: Option<String>,
 }
 
@@ -139,7 +139,7 @@ pub struct Ipv6 {
     #[serde(default)]
     pub blocked: bool,
     /// Reverse DNS entries (kept as raw JSON).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::lenient::opt")]
     pub dns_ptr: Option<serde_json::Value>,
 }
 

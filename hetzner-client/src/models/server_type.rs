@@ -36,23 +36,23 @@ pub struct ServerType {
     pub description: String,
     /// vCPUs.
     #[serde(default)]
-    pub cores: u32,
+    pub cores: f64,
     /// Memory in GB.
     #[serde(default)]
     pub memory: f64,
     /// Disk in GB.
     #[serde(default)]
-    pub disk: u64,
+    pub disk: f64,
     /// CPU kind.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::lenient::opt")]
     pub cpu_type: Option<CpuType>,
     /// Architecture.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::lenient::opt")]
     pub architecture: Option<Architecture>,
     /// Storage kind (`local` or `network`).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::lenient::opt")]
     pub storage_type: Option<String>,
     /// Deprecated flag (null or absent when not deprecated).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::lenient::opt")]
     pub deprecated: Option<bool>,
 }

@@ -246,6 +246,28 @@ impl Firewalls<'_> {
         })
     }
 
+    /// Renames and/or relabels a firewall.
+    ///
+    /// # Errors
+    /// Invalid name or labels (nothing sent) or the API's error.
+    pub async fn update(&self, id: u64, update: &super::common::Update) -> Result<Firewall> {
+        if let Some(name) = &update.name
+            && name.chars().count() > crate::models::firewall::MAX_FIREWALL_NAME_LEN
+        {
+            return Err(crate::Error::invalid("name", "too long"));
+        }
+        let spec = update.request(&format!("/firewalls/{id}"))?;
+        super::common::send_key(self.client, &spec, "firewall").await
+    }
+
+    /// The actions of firewalls (`GET /firewalls/actions`, `GET /firewalls/{id}/actions`, ...).
+    pub fn actions(&self) -> super::common::ResourceActions<'_> {
+        super::common::ResourceActions {
+            client: self.client,
+            base: "/firewalls",
+        }
+    }
+
     /// Gets a firewall by id.
     ///
     /// # Errors

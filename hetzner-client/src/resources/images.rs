@@ -138,6 +138,30 @@ impl Images<'_> {
         Ok(envelope.image)
     }
 
+    /// Turns delete protection of a snapshot or backup on or off.
+    ///
+    /// # Errors
+    /// The API's error.
+    pub async fn change_protection(
+        &self,
+        id: u64,
+        delete: bool,
+    ) -> Result<crate::models::action::Action> {
+        let spec = RequestSpec::post(
+            format!("/images/{id}/actions/change_protection"),
+            json!({ "delete": delete }),
+        );
+        super::common::send_key(self.client, &spec, "action").await
+    }
+
+    /// The actions of images (`GET /images/actions`, `GET /images/{id}/actions`, ...).
+    pub fn actions(&self) -> super::common::ResourceActions<'_> {
+        super::common::ResourceActions {
+            client: self.client,
+            base: "/images",
+        }
+    }
+
     /// Deletes a snapshot or backup (system images cannot be deleted).
     ///
     /// # Errors

@@ -1,12 +1,26 @@
 //! Resource handles (`client.servers()`, ...) and the pure request builders behind them.
 
 pub mod actions;
+pub mod certificates;
+pub mod common;
+pub mod datacenters;
 pub mod firewalls;
+pub mod floating_ips;
 pub mod images;
+pub mod isos;
+pub mod load_balancer_types;
+pub mod load_balancers;
 pub mod locations;
+pub mod networks;
+pub mod placement_groups;
+pub mod pricing;
+pub mod primary_ips;
+pub mod server_actions;
 pub mod server_types;
 pub mod servers;
 pub mod ssh_keys;
+pub mod volumes;
+pub mod zones;
 
 use crate::client::Client;
 use crate::error::Result;
@@ -111,6 +125,69 @@ impl Client {
     /// Locations (read only).
     pub fn locations(&self) -> locations::Locations<'_> {
         locations::Locations { client: self }
+    }
+
+    /// Primary IPs.
+    pub fn primary_ips(&self) -> primary_ips::PrimaryIps<'_> {
+        common::Handle::new(self)
+    }
+
+    /// Placement groups.
+    pub fn placement_groups(&self) -> placement_groups::PlacementGroups<'_> {
+        common::Handle::new(self)
+    }
+
+    /// Floating IPs.
+    pub fn floating_ips(&self) -> floating_ips::FloatingIps<'_> {
+        common::Handle::new(self)
+    }
+
+    /// Volumes.
+    pub fn volumes(&self) -> volumes::Volumes<'_> {
+        common::Handle::new(self)
+    }
+
+    /// Private networks.
+    pub fn networks(&self) -> networks::Networks<'_> {
+        common::Handle::new(self)
+    }
+
+    /// Load balancers.
+    pub fn load_balancers(&self) -> load_balancers::LoadBalancers<'_> {
+        common::Handle::new(self)
+    }
+
+    /// Certificates.
+    pub fn certificates(&self) -> certificates::Certificates<'_> {
+        common::Handle::new(self)
+    }
+
+    /// DNS zones and their RRSets.
+    pub fn zones(&self) -> zones::Zones<'_> {
+        zones::Zones { client: self }
+    }
+
+    /// ISO images (read only).
+    pub fn isos(&self) -> isos::Isos<'_> {
+        common::Catalog::new(self)
+    }
+
+    /// Datacenters (read only).
+    pub fn datacenters(&self) -> datacenters::Datacenters<'_> {
+        common::Catalog::new(self)
+    }
+
+    /// Load balancer types (read only).
+    pub fn load_balancer_types(&self) -> load_balancer_types::LoadBalancerTypes<'_> {
+        common::Catalog::new(self)
+    }
+}
+
+/// A reference the API takes as a name or an id: digits are sent as a JSON number.
+pub(crate) fn id_or_name(reference: &str) -> serde_json::Value {
+    match reference.parse::<u64>() {
+        Ok(id) => serde_json::json!(id),
+        Err(_) => serde_json::json!(reference),
     }
 }
 

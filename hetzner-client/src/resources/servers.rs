@@ -59,6 +59,14 @@ pub struct CreateServer {
     pub start_after_create: Option<bool>,
     /// Public IPv4 / IPv6 switches (API default: both on).
     pub public_net: Option<(bool, bool)>,
+    /// Existing primary IPv4 to use (kept across reprovisioning) instead of a new one.
+    pub primary_ipv4: Option<u64>,
+    /// Existing primary IPv6 to use instead of a new one.
+    pub primary_ipv6: Option<u64>,
+    /// Placement group to join.
+    pub placement_group: Option<u64>,
+    /// Volume ids to attach.
+    pub volumes: Vec<u64>,
 }
 
 impl fmt::Debug for CreateServer {
@@ -72,6 +80,8 @@ impl fmt::Debug for CreateServer {
             .field("firewalls", &self.firewalls)
             .field("user_data_bytes", &self.user_data.as_ref().map(String::len))
             .field("labels", &self.labels)
+            .field("primary_ips", &(self.primary_ipv4, self.primary_ipv6))
+            .field("placement_group", &self.placement_group)
             .finish_non_exhaustive()
     }
 }
@@ -95,7 +105,40 @@ impl CreateServer {
             labels: Labels::new(),
             start_after_create: None,
             public_net: None,
+            primary_ipv4: None,
+            primary_ipv6: None,
+            placement_group: None,
+            volumes: Vec::new(),
         }
+    }
+
+    /// Uses existing primary IPs (ids) instead of new ones; `None` keeps the default.
+    #[must_use]
+    pub fn primary_ips(mut self, ipv4: Option<u64>, ipv6: Option<u64>) -> Self {
+        self.primary_ipv4 = ipv4;
+        self.primary_ipv6 = ipv6;
+        self
+    }
+
+    /// Joins a placement group.
+    #[must_use]
+    pub fn placement_group(mut self, id: u64) -> Self {
+        self.placement_group = Some(id);
+        self
+    }
+
+    /// Attaches a volume.
+    #[must_use]
+    pub fn volume(mut self, id: u64) -> Self {
+        self.volumes.push(id);
+        self
+    }
+
+    /// Attaches a private network.
+    #[must_use]
+    pub fn network(mut self, id: u64) -> Self {
+        self.networks.push(id);
+        self
     }
 
     /// Location name, e.g. `fsn1`.
@@ -210,11 +253,22 @@ pub fn create_request(req: &CreateServer) -> Result<RequestSpec> {
     if let Some(start) = req.start_after_create {
         body.insert("start_after_create".into(), json!(start));
     }
-    if let Some((ipv4, ipv6)) = req.public_net {
-        body.insert(
-            "public_net".into(),
-            json!({ "enable_ipv4": ipv4, "enable_ipv6": ipv6 }),
-        );
+    if req.public_net.is_some() || req.primary_ipv4.is_some() || req.primary_ipv6.is_some() {
+        let (ipv4, ipv6) = req.public_net.unwrap_or((true, true));
+        let mut net = json!({ "enable_ipv4": ipv4 || req.primary_ipv4.is_some(), "enable_ipv6": ipv6 || req.primary_ipv6.is_some() });
+        if let Some(id) = req.primary_ipv4 {
+            net["ipv4"] = json!(id);
+        }
+        if let Some(id) = req.primary_ipv6 {
+            net["ipv6"] = json!(id);
+        }
+        body.insert("public_net".into(), net);
+    }
+    if let Some(group) = req.placement_group {
+        body.insert("placement_group".into(), json!(group));
+    }
+    if !req.volumes.is_empty() {
+        body.insert("volumes".into(), json!(req.volumes));
     }
     Ok(RequestSpec::post("/servers", Value::Object(body)))
 }

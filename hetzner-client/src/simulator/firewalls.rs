@@ -39,6 +39,33 @@ pub(crate) fn route(
             reply
         }
         (&Method::POST, []) => create(state, body),
+        (&Method::GET, ["actions", rest @ ..]) => {
+            super::generic::actions_route(state, "firewall", None, rest, query)
+        }
+        (_, [id, ..]) if !exists(state, id) => {
+            let known = matches!(
+                (method, rest),
+                (&Method::GET | &Method::PUT | &Method::DELETE, [_])
+                    | (&Method::GET, [_, "actions"] | [_, "actions", _])
+                    | (
+                        &Method::POST,
+                        [
+                            _,
+                            "actions",
+                            "set_rules" | "apply_to_resources" | "remove_from_resources"
+                        ]
+                    )
+            );
+            if known {
+                Reply::not_found()
+            } else {
+                Reply::no_route()
+            }
+        }
+        (&Method::GET, [id, "actions", rest @ ..]) => {
+            super::generic::actions_route(state, "firewall", id.parse().ok(), rest, query)
+        }
+        (&Method::PUT, [id]) => update(state, id.parse().unwrap_or_default(), body),
         (&Method::GET, [id]) => match id
             .parse::<u64>()
             .ok()
@@ -102,11 +129,88 @@ pub(crate) fn route(
                 }
                 "apply_to_resources" => targets(state, id, body, "apply_to", true),
                 "remove_from_resources" => targets(state, id, body, "remove_from", false),
-                _ => Reply::not_found(),
+                _ => Reply::no_route(),
             }
         }
-        _ => Reply::not_found(),
+        _ => Reply::no_route(),
     }
+}
+
+fn exists(state: &State, id: &str) -> bool {
+    id.parse::<u64>()
+        .is_ok_and(|id| state.firewalls.contains_key(&id))
+}
+
+/// `PUT /firewalls/{id}`: name and labels.
+fn update(state: &mut State, id: u64, body: &Value) -> Reply {
+    for key in body.as_object().into_iter().flatten().map(|(k, _)| k) {
+        if key != "name" && key != "labels" {
+            return Reply::invalid(key, "cannot be updated");
+        }
+    }
+    let labels = match check_labels(body) {
+        Ok(labels) => labels,
+        Err(reply) => return reply,
+    };
+    let name = body.get("name").and_then(Value::as_str);
+    if let Some(name) = name {
+        if name.is_empty() || name.chars().count() > MAX_FIREWALL_NAME_LEN {
+            return Reply::invalid("name", "is invalid");
+        }
+        if state
+            .firewalls
+            .values()
+            .any(|f| f.name == name && f.id != id)
+        {
+            return Reply::not_unique_named("firewall", "name");
+        }
+    }
+    let Some(fw) = state.firewalls.get_mut(&id) else {
+        return Reply::not_found();
+    };
+    if let Some(name) = name {
+        fw.name = name.to_owned();
+    }
+    if body.get("labels").is_some() {
+        fw.labels = labels;
+    }
+    let fw = fw.clone();
+    state.tick();
+    let fw = state.firewalls.get(&fw.id).map(firewall_json);
+    Reply::json(200, json!({ "firewall": fw }))
+}
+
+/// Refuses targets that would leave a server with more than 5 firewalls.
+fn over_limit(state: &State, id: u64, targets: &[ApplyTo]) -> Option<Reply> {
+    let limit = super::servers::MAX_FIREWALLS_PER_SERVER;
+    let selectors: Vec<LabelSelector> = targets
+        .iter()
+        .filter_map(|t| t.label_selector.as_ref())
+        .filter_map(|s| LabelSelector::parse(&s.selector).ok())
+        .collect();
+    let too_many = state.servers.values().any(|s| {
+        let direct = targets
+            .iter()
+            .any(|t| t.server.is_some_and(|r| r.id == s.server.id));
+        let by_selector = selectors.iter().any(|sel| sel.matches(&s.server.labels));
+        let has = s.server.public_net.firewalls.iter().any(|f| f.id == id)
+            || s.direct_firewalls.contains(&id);
+        let count = s
+            .server
+            .public_net
+            .firewalls
+            .len()
+            .max(s.direct_firewalls.len());
+        (direct || by_selector) && !has && count >= limit
+    });
+    too_many.then(|| {
+        Reply::error(
+            403,
+            "resource_limit_exceeded",
+            "a server can be applied to at most 5 firewalls",
+            Value::Null,
+        )
+    })
 }
 
 fn parse_rules(rules: &Value) -> Result<Vec<FirewallRule>, Reply> {
@@ -296,6 +400,9 @@ fn targets(state: &mut State, id: u64, body: &Value, field: &str, apply: bool) -
         } else if target.kind != ApplyToType::LabelSelector || target.label_selector.is_none() {
             return Reply::invalid(field, "invalid target");
         }
+    }
+    if apply && let Some(refusal) = over_limit(state, id, &targets) {
+        return refusal;
     }
     let actions = if apply {
         apply_targets(state, id, &targets)

@@ -23,11 +23,23 @@
 //! # Ok(()) }
 //! ```
 
+mod certificates;
 mod firewalls;
+mod floating_ips;
+mod generic;
+mod load_balancers;
+mod networks;
 mod others;
+mod placement_groups;
+mod primary_ips;
+mod routes;
+mod rrsets;
+mod server_actions;
 mod servers;
 mod state;
+mod volumes;
 mod wire;
+mod zones;
 
 use std::fmt;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -39,6 +51,8 @@ use http::{HeaderMap, HeaderValue, Method};
 use serde_json::Value;
 use tokio::time::Instant;
 
+use self::routes::route;
+pub use self::state::NO_ROUTE;
 use self::state::{Query, Reply, State};
 use crate::client::{Client, ClientBuilder};
 use crate::error::Result;
@@ -347,14 +361,19 @@ impl Simulator {
     /// Assigns a floating IP to a server.
     pub fn assign_floating_ip(&self, server_id: u64, floating_ip_id: u64) {
         if let Some(s) = self.world().state.servers.get_mut(&server_id) {
-            s.server.public_net.floating_ips.push(floating_ip_id);
+            s.server
+                .public_net
+                .floating_ips
+                .push(i64::try_from(floating_ip_id).unwrap_or(i64::MAX));
         }
     }
 
     /// Makes a server a load balancer target.
     pub fn add_load_balancer_target(&self, server_id: u64, load_balancer_id: u64) {
         if let Some(s) = self.world().state.servers.get_mut(&server_id) {
-            s.server.load_balancers.push(load_balancer_id);
+            s.server
+                .load_balancers
+                .push(i64::try_from(load_balancer_id).unwrap_or(i64::MAX));
         }
     }
 
@@ -570,24 +589,6 @@ fn split_url(url: &str) -> (String, Query) {
         })
         .collect();
     (path.to_owned(), Query(pairs))
-}
-
-fn route(state: &mut State, method: &Method, path: &str, query: &Query, body: &Value) -> Reply {
-    state.tick();
-    let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
-    let reply = match segments.as_slice() {
-        ["servers", rest @ ..] => servers::route(state, method, rest, query, body),
-        ["firewalls", rest @ ..] => firewalls::route(state, method, rest, query, body),
-        ["ssh_keys", rest @ ..] => others::ssh_keys(state, method, rest, query, body),
-        ["images", rest @ ..] => others::images(state, method, rest, query, body),
-        ["actions", rest @ ..] => others::actions(state, method, rest, query),
-        [kind @ ("server_types" | "locations"), rest @ ..] => {
-            others::catalog(state, kind, method, rest, query)
-        }
-        _ => Reply::not_found(),
-    };
-    state.tick();
-    reply
 }
 
 /// The simulator behind the [`Transport`] trait.

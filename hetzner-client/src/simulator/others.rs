@@ -110,7 +110,8 @@ pub(crate) fn ssh_keys(
             }
             None => Reply::not_found(),
         },
-        _ => Reply::not_found(),
+        (_, [_]) => Reply::not_found(),
+        _ => Reply::no_route(),
     }
 }
 
@@ -163,6 +164,30 @@ pub(crate) fn images(
                 |i| i.name.as_deref(),
             )
         }
+        (&Method::GET, ["actions", rest @ ..]) => {
+            super::generic::actions_route(state, "image", None, rest, query)
+        }
+        (&Method::GET, [id, "actions", rest @ ..]) if find(state, id).is_some() => {
+            super::generic::actions_route(state, "image", find(state, id), rest, query)
+        }
+        (&Method::POST, [id, "actions", "change_protection"]) if find(state, id).is_some() => {
+            let Some(delete) = body.get("delete").and_then(Value::as_bool) else {
+                return Reply::invalid("delete", "must be a boolean");
+            };
+            let id = find(state, id).unwrap_or_default();
+            if let Some(image) = state.images.get_mut(&id) {
+                if !matches!(image.kind, ImageType::Snapshot | ImageType::Backup) {
+                    return Reply::error(
+                        422,
+                        "unsupported_error",
+                        "only snapshots and backups can be protected",
+                        Value::Null,
+                    );
+                }
+                image.protection.delete = delete;
+            }
+            super::generic::action_reply(state, "change_protection", &[(id, "image")])
+        }
         (&Method::GET, [id]) => match find(state, id).and_then(|id| state.images.get(&id)) {
             Some(i) => Reply::json(200, json!({ "image": i })),
             None => Reply::not_found(),
@@ -202,10 +227,14 @@ pub(crate) fn images(
                     Value::Null,
                 );
             }
+            if super::server_actions::image_protected(state, id) {
+                return Reply::protected();
+            }
             state.images.remove(&id);
             Reply::empty()
         }
-        _ => Reply::not_found(),
+        (_, [_] | [_, "actions"] | [_, "actions", _]) => Reply::not_found(),
+        _ => Reply::no_route(),
     }
 }
 
@@ -233,7 +262,7 @@ pub(crate) fn actions(state: &mut State, method: &Method, rest: &[&str], query: 
                 None => Reply::not_found(),
             }
         }
-        _ => Reply::not_found(),
+        _ => Reply::no_route(),
     }
 }
 
@@ -260,6 +289,17 @@ pub(crate) fn catalog(
                 .collect(),
             "server_type",
         ),
+        "datacenters" => (
+            state
+                .locations
+                .iter()
+                .filter_map(|l| serde_json::to_value(l).ok())
+                .map(|l| super::wire::datacenter_json(state, &l))
+                .collect(),
+            "datacenter",
+        ),
+        "isos" => (isos(), "iso"),
+        "load_balancer_types" => (super::load_balancers::types(state), "load_balancer_type"),
         _ => (
             state
                 .locations
@@ -270,13 +310,22 @@ pub(crate) fn catalog(
         ),
     };
     match rest {
-        [] => list(
-            kind,
-            items,
-            query,
-            |_| None,
-            |v| v.get("name").and_then(Value::as_str),
-        ),
+        [] => {
+            let recommended = items.first().and_then(|v| v.get("id")).cloned();
+            let mut reply = list(
+                kind,
+                items,
+                query,
+                |_| None,
+                |v| v.get("name").and_then(Value::as_str),
+            );
+            if kind == "datacenters"
+                && let Some(body) = reply.body.as_mut()
+            {
+                body["recommendation"] = recommended.unwrap_or(Value::Null);
+            }
+            reply
+        }
         [id] => match items
             .into_iter()
             .find(|v| v.get("id").map(ToString::to_string).as_deref() == Some(id))
@@ -284,6 +333,72 @@ pub(crate) fn catalog(
             Some(item) => Reply::json(200, json!({ single: item })),
             None => Reply::not_found(),
         },
-        _ => Reply::not_found(),
+        _ => Reply::no_route(),
     }
+}
+
+/// The ISO images the simulator offers.
+pub(crate) fn isos() -> Vec<Value> {
+    [
+        (1, "ubuntu-24.04.1-live-server-amd64.iso", "x86"),
+        (2, "ubuntu-24.04.1-live-server-arm64.iso", "arm"),
+        (3, "virtio-win-0.1.262.iso", "x86"),
+    ]
+    .iter()
+    .map(|(id, name, arch)| {
+        json!({ "id": id, "name": name, "description": name.trim_end_matches(".iso"),
+                "type": "public", "deprecation": null, "architecture": arch })
+    })
+    .collect()
+}
+
+/// `GET /pricing`.
+pub(crate) fn pricing(state: &State) -> Reply {
+    let price =
+        |net: f64| json!({ "net": format!("{net:.4}"), "gross": format!("{:.4}", net * 1.19) });
+    let per_location = |monthly: f64| -> Vec<Value> {
+        state
+            .locations
+            .iter()
+            .map(|l| json!({ "location": l.name, "price_hourly": price(monthly / 730.0), "price_monthly": price(monthly) }))
+            .collect()
+    };
+    let server_types: Vec<Value> = state
+        .server_types
+        .iter()
+        .filter_map(|t| serde_json::to_value(t).ok())
+        .map(|mut t| {
+            super::wire::complete_server_type(state, &mut t);
+            json!({ "id": t["id"], "name": t["name"], "prices": t["prices"] })
+        })
+        .collect();
+    let lb_types: Vec<Value> = super::load_balancers::types(state)
+        .into_iter()
+        .map(|t| json!({ "id": t["id"], "name": t["name"], "prices": t["prices"] }))
+        .collect();
+    let floating: Vec<Value> = state
+        .locations
+        .iter()
+        .map(|l| json!({ "location": l.name, "price_monthly": price(3.0) }))
+        .collect();
+    Reply::json(
+        200,
+        json!({ "pricing": {
+            "currency": "EUR", "vat_rate": "19.00",
+            "primary_ips": [
+                { "type": "ipv4", "prices": per_location(0.5) },
+                { "type": "ipv6", "prices": per_location(0.0) },
+            ],
+            "floating_ips": [
+                { "type": "ipv4", "prices": floating },
+                { "type": "ipv6", "prices": floating },
+            ],
+            "image": { "price_per_gb_month": price(0.011) },
+            "volume": { "price_per_gb_month": price(0.044) },
+            "server_backup": { "percentage": "20.00" },
+            "server_types": server_types,
+            "load_balancer_types": lb_types,
+            "floating_ip": { "price_monthly": price(3.0) },
+        } }),
+    )
 }

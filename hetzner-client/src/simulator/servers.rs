@@ -5,14 +5,151 @@ use std::collections::BTreeMap;
 use http::Method;
 use serde_json::{Value, json};
 
+use super::generic::{self, resolve};
+use super::primary_ips::{attach_to_server, detach, new_primary_ip};
+use super::server_actions::{ACTIONS, join_group, server_action};
 use super::state::{Effect, Query, Reply, SimServer, State, check_labels, list};
 use super::wire::{complete, server_json};
 use crate::models::IdRef;
 use crate::models::firewall::{AppliedTo, ApplyToType};
-use crate::models::image::{Image, ImageProtection, ImageStatus, ImageType};
-use crate::models::server::{Ipv4, Ipv6, PublicNet, Server, ServerProtection, ServerStatus};
+use crate::models::server::{PublicNet, Server, ServerProtection, ServerStatus};
 use crate::names::validate_hostname;
 use crate::resources::servers::MAX_USER_DATA_BYTES;
+
+/// A server can be applied to at most this many firewalls (direct and by label selector).
+pub(crate) const MAX_FIREWALLS_PER_SERVER: usize = 5;
+
+/// True when `method rest` is a server route (so a missing id is a 404 of the resource).
+fn is_route(method: &Method, rest: &[&str]) -> bool {
+    match (method, rest) {
+        (&Method::GET | &Method::PUT | &Method::DELETE, [_]) => true,
+        (&Method::GET, [_, "actions" | "metrics"] | [_, "actions", _]) => true,
+        (&Method::POST, [_, "actions", name]) => ACTIONS.contains(name),
+        _ => false,
+    }
+}
+
+/// `PUT /servers/{id}`: name and labels.
+fn update(state: &mut State, id: &str, body: &Value) -> Reply {
+    let Some(id) = id.parse::<u64>().ok() else {
+        return Reply::not_found();
+    };
+    for key in body.as_object().into_iter().flatten().map(|(k, _)| k) {
+        if key != "name" && key != "labels" {
+            return Reply::invalid(key, "cannot be updated");
+        }
+    }
+    let labels = match check_labels(body) {
+        Ok(labels) => labels,
+        Err(reply) => return reply,
+    };
+    let name = body.get("name").and_then(Value::as_str);
+    if let Some(name) = name {
+        if validate_hostname("name", name).is_err() {
+            return Reply::invalid("name", "is not a valid hostname");
+        }
+        if state
+            .servers
+            .values()
+            .any(|s| s.server.name == name && s.server.id != id)
+        {
+            return Reply::not_unique_named("server", "name");
+        }
+    }
+    let Some(sim) = state.servers.get_mut(&id) else {
+        return Reply::not_found();
+    };
+    if let Some(name) = name {
+        sim.server.name = name.to_owned();
+    }
+    if body.get("labels").is_some() {
+        sim.server.labels = labels;
+    }
+    let server = sim.server.clone();
+    state.tick();
+    Reply::json(200, json!({ "server": server_json(state, &server) }))
+}
+
+/// What a deleted server lets go: primary IPs (deleted when `auto_delete`, else kept
+/// unassigned), volumes, floating IPs, its placement group and networks.
+fn release(state: &mut State, id: u64) {
+    let Some(sim) = state.servers.get(&id) else {
+        return;
+    };
+    let primaries: Vec<u64> = [
+        sim.server.public_net.ipv4.as_ref().and_then(|i| i.id),
+        sim.server.public_net.ipv6.as_ref().and_then(|i| i.id),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    let group = sim
+        .server
+        .placement_group
+        .as_ref()
+        .and_then(|g| g["id"].as_u64());
+    for primary in primaries {
+        detach(state, primary);
+        let auto = state
+            .store("primary_ips")
+            .get(&primary)
+            .is_some_and(|p| p["auto_delete"] == true);
+        if auto {
+            state.store_mut("primary_ips").remove(&primary);
+        }
+    }
+    if let Some(group) = group {
+        super::placement_groups::set_member(state, group, id, false);
+    }
+    super::volumes::forget_server(state, id);
+    for ip in state.store_mut("floating_ips").values_mut() {
+        if ip["server"].as_u64() == Some(id) {
+            ip["server"] = Value::Null;
+        }
+    }
+    for network in state.store_mut("networks").values_mut() {
+        if let Some(servers) = network["servers"].as_array_mut() {
+            servers.retain(|s| s.as_u64() != Some(id));
+        }
+    }
+}
+
+/// Zero-filled metrics for the requested `type`s between `start` and `end`.
+pub(crate) fn metrics_reply(query: &Query, known: &[&str]) -> Reply {
+    let kinds = query.all("type");
+    if kinds.is_empty() || kinds.iter().any(|k| !known.contains(k)) {
+        return Reply::invalid("type", "unknown metrics type");
+    }
+    let parse = |key: &str| {
+        query
+            .get(key)
+            .and_then(|v| chrono::DateTime::parse_from_rfc3339(v).ok())
+    };
+    let (Some(start), Some(end)) = (parse("start"), parse("end")) else {
+        return Reply::invalid("start", "start and end must be RFC 3339 times");
+    };
+    if end < start {
+        return Reply::invalid("end", "must not be before start");
+    }
+    let step = query
+        .get("step")
+        .and_then(|s| s.parse::<f64>().ok())
+        .unwrap_or(60.0)
+        .max(1.0);
+    let series: serde_json::Map<String, Value> = kinds
+        .iter()
+        .map(|k| {
+            (
+                (*k).to_owned(),
+                json!({ "values": [[start.timestamp(), "0"], [end.timestamp(), "0"]] }),
+            )
+        })
+        .collect();
+    Reply::json(
+        200,
+        json!({ "metrics": { "start": start.to_rfc3339(), "end": end.to_rfc3339(), "step": step, "time_series": series } }),
+    )
+}
 
 pub(crate) fn route(
     state: &mut State,
@@ -50,6 +187,21 @@ pub(crate) fn route(
             reply
         }
         (&Method::POST, []) => create(state, body),
+        (&Method::GET, ["actions", rest @ ..]) => {
+            generic::actions_route(state, "server", None, rest, query)
+        }
+        (_, [id, ..]) if find(state, id).is_none() => {
+            if is_route(method, rest) {
+                Reply::not_found()
+            } else {
+                Reply::no_route()
+            }
+        }
+        (&Method::GET, [id, "actions", rest @ ..]) => {
+            generic::actions_route(state, "server", id.parse().ok(), rest, query)
+        }
+        (&Method::GET, [_, "metrics"]) => metrics_reply(query, &["cpu", "disk", "network"]),
+        (&Method::PUT, [id]) => update(state, id, body),
         (&Method::GET, [id]) => match find(state, id) {
             Some(s) => Reply::json(200, json!({ "server": server_json(state, &s.server) })),
             None => Reply::not_found(),
@@ -58,6 +210,14 @@ pub(crate) fn route(
             let Some(id) = find(state, id).map(|s| s.server.id) else {
                 return Reply::not_found();
             };
+            if state
+                .servers
+                .get(&id)
+                .is_some_and(|s| s.server.protection.delete)
+            {
+                return Reply::protected();
+            }
+            release(state, id);
             state.servers.remove(&id);
             for firewall in state.firewalls.values_mut() {
                 firewall
@@ -67,8 +227,11 @@ pub(crate) fn route(
             let action = state.start_action("delete_server", &[(id, "server")], None);
             Reply::json(200, json!({ "action": action }))
         }
-        (&Method::POST, [id, "actions", name]) => server_action(state, id, name, body),
-        _ => Reply::not_found(),
+        (&Method::POST, [id, "actions", name]) if ACTIONS.contains(name) => {
+            let id = id.parse().unwrap_or_default();
+            server_action(state, id, name, body)
+        }
+        _ => Reply::no_route(),
     }
 }
 
@@ -77,72 +240,111 @@ fn find<'a>(state: &'a State, id: &str) -> Option<&'a SimServer> {
 }
 
 fn create(state: &mut State, body: &Value) -> Reply {
+    match create_checked(state, body) {
+        Ok(reply) | Err(reply) => reply,
+    }
+}
+
+/// Resolves a name-or-id reference against a catalog; `Err` names `field`.
+fn pick<'a>(
+    field: &str,
+    body: &Value,
+    pairs: impl IntoIterator<Item = (u64, &'a str)>,
+) -> Result<Option<u64>, Reply> {
+    resolve(field, body.get(field), pairs)
+}
+
+fn create_checked(state: &mut State, body: &Value) -> Result<Reply, Reply> {
     let text = |field: &str| body.get(field).and_then(Value::as_str);
     let Some(name) = text("name") else {
-        return Reply::invalid("name", "is required");
+        return Err(Reply::invalid("name", "is required"));
     };
     if validate_hostname("name", name).is_err() {
-        return Reply::invalid("name", "is not a valid hostname");
+        return Err(Reply::invalid("name", "is not a valid hostname"));
     }
-    let Some(server_type) = text("server_type")
-        .and_then(|t| {
-            state
-                .server_types
-                .iter()
-                .find(|s| s.name == t || s.id.to_string() == t)
-        })
+    let type_names: Vec<(u64, String)> = state
+        .server_types
+        .iter()
+        .map(|t| (t.id, t.name.clone()))
+        .collect();
+    let type_id = pick(
+        "server_type",
+        body,
+        type_names.iter().map(|(i, n)| (*i, n.as_str())),
+    )?
+    .ok_or_else(|| Reply::invalid("server_type", "is required"))?;
+    let server_type = state
+        .server_types
+        .iter()
+        .find(|t| t.id == type_id)
         .cloned()
-    else {
-        return Reply::invalid("server_type", "server type not found");
+        .ok_or_else(|| Reply::invalid("server_type", "server type not found"))?;
+    let image_names: Vec<(u64, String)> = state
+        .images
+        .values()
+        .map(|i| (i.id, i.name.clone().unwrap_or_else(|| i.id.to_string())))
+        .collect();
+    let image_id = pick(
+        "image",
+        body,
+        image_names.iter().map(|(i, n)| (*i, n.as_str())),
+    )?
+    .ok_or_else(|| Reply::invalid("image", "is required"))?;
+    let image = state.images.get(&image_id).cloned();
+    let location_names: Vec<(u64, String)> = state
+        .locations
+        .iter()
+        .map(|l| (l.id, l.name.clone()))
+        .collect();
+    let dc_names: Vec<(u64, String)> = location_names
+        .iter()
+        .map(|(i, n)| (*i, format!("{n}-dc14")))
+        .collect();
+    let location_id = match (body.get("location"), body.get("datacenter")) {
+        (Some(_), Some(_)) => {
+            return Err(Reply::invalid(
+                "location",
+                "give either location or datacenter",
+            ));
+        }
+        (Some(_), None) => pick(
+            "location",
+            body,
+            location_names.iter().map(|(i, n)| (*i, n.as_str())),
+        )?,
+        (None, Some(_)) => pick(
+            "datacenter",
+            body,
+            dc_names.iter().map(|(i, n)| (*i, n.as_str())),
+        )?,
+        (None, None) => None,
     };
-    let Some(image) = text("image")
-        .and_then(|i| {
-            state
-                .images
-                .values()
-                .find(|x| x.name.as_deref() == Some(i) || x.id.to_string() == i)
-        })
-        .cloned()
-    else {
-        return Reply::invalid("image", "image not found");
-    };
-    let location = match text("location") {
-        Some(l) => match state
-            .locations
-            .iter()
-            .find(|x| x.name == l || x.id.to_string() == l)
-        {
-            Some(location) => location.clone(),
-            None => return Reply::invalid("location", "location not found"),
-        },
-        None => match state.locations.first() {
-            Some(l) => l.clone(),
-            None => return Reply::invalid("location", "no location available"),
-        },
-    };
+    let location = match location_id {
+        Some(id) => state.locations.iter().find(|l| l.id == id).cloned(),
+        None => state.locations.first().cloned(),
+    }
+    .ok_or_else(|| Reply::invalid("location", "no location available"))?;
     if let Some(user_data) = text("user_data")
         && user_data.len() > MAX_USER_DATA_BYTES
     {
-        return Reply::invalid("user_data", "is too long");
+        return Err(Reply::invalid("user_data", "is too long"));
     }
+    let key_names: Vec<(u64, String)> = state
+        .ssh_keys
+        .values()
+        .map(|k| (k.id, k.name.clone()))
+        .collect();
     for key in body
         .get("ssh_keys")
         .and_then(Value::as_array)
         .into_iter()
         .flatten()
     {
-        let key = key
-            .as_str()
-            .map(str::to_owned)
-            .or_else(|| key.as_u64().map(|n| n.to_string()))
-            .unwrap_or_default();
-        if !state
-            .ssh_keys
-            .values()
-            .any(|k| k.name == key || k.id.to_string() == key)
-        {
-            return Reply::invalid("ssh_keys", "ssh key not found");
-        }
+        resolve(
+            "ssh_keys",
+            Some(key),
+            key_names.iter().map(|(i, n)| (*i, n.as_str())),
+        )?;
     }
     let mut firewalls = Vec::new();
     for fw in body
@@ -153,57 +355,99 @@ fn create(state: &mut State, body: &Value) -> Reply {
     {
         match fw.get("firewall").and_then(Value::as_u64) {
             Some(id) if state.firewalls.contains_key(&id) => firewalls.push(id),
-            _ => return Reply::invalid("firewalls", "firewall not found"),
+            _ => return Err(Reply::invalid("firewalls", "firewall not found")),
         }
     }
-    let labels = match check_labels(body) {
-        Ok(labels) => labels,
-        Err(reply) => return reply,
+    if firewalls.len() > MAX_FIREWALLS_PER_SERVER {
+        return Err(Reply::error(
+            403,
+            "resource_limit_exceeded",
+            "a server can be applied to at most 5 firewalls",
+            Value::Null,
+        ));
+    }
+    let group = match body.get("placement_group") {
+        None | Some(Value::Null) => None,
+        Some(g) => Some(
+            g.as_u64()
+                .filter(|g| state.store("placement_groups").contains_key(g))
+                .ok_or_else(|| Reply::invalid("placement_group", "placement group not found"))?,
+        ),
     };
+    let ids_in = |field: &str, plural: &str| -> Result<Vec<u64>, Reply> {
+        body.get(field)
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .map(|v| {
+                v.as_u64()
+                    .filter(|id| state.store(plural).contains_key(id))
+                    .ok_or_else(|| Reply::invalid(field, &format!("{field} entry not found")))
+            })
+            .collect()
+    };
+    let volumes = ids_in("volumes", "volumes")?;
+    let networks = ids_in("networks", "networks")?;
+    let labels = check_labels(body)?;
     if state.servers.values().any(|s| s.server.name == name) {
-        return Reply::error(
+        return Err(Reply::error(
             409,
             "uniqueness_error",
             "server name is already used",
             json!({ "fields": [ { "name": "name" } ] }),
-        );
+        ));
+    }
+    let public_net = body.get("public_net");
+    let enabled = |family: &str| {
+        public_net
+            .and_then(|p| p.get(format!("enable_{family}")))
+            .and_then(Value::as_bool)
+            .unwrap_or(true)
+    };
+    let mut given = Vec::new();
+    for family in ["ipv4", "ipv6"] {
+        let Some(reference) = public_net
+            .and_then(|p| p.get(family))
+            .filter(|v| !v.is_null())
+        else {
+            continue;
+        };
+        let Some(primary) = reference
+            .as_u64()
+            .and_then(|id| state.store("primary_ips").get(&id).map(|p| (id, p)))
+        else {
+            return Err(Reply::invalid(
+                &format!("public_net.{family}"),
+                "primary IP not found",
+            ));
+        };
+        if primary.1["type"] != family || !primary.1["assignee_id"].is_null() {
+            return Err(Reply::invalid(
+                &format!("public_net.{family}"),
+                "primary IP is of the other family or already assigned",
+            ));
+        }
+        if primary.1["location"]["id"].as_u64() != Some(location.id) {
+            return Err(Reply::error(
+                422,
+                "primary_ip_datacenter_mismatch",
+                "the primary IP is in another location",
+                Value::Null,
+            ));
+        }
+        given.push((family, primary.0));
     }
     let id = state.id();
-    let (ipv4_on, ipv6_on) = body
-        .get("public_net")
-        .map(|p| {
-            (
-                p["enable_ipv4"].as_bool().unwrap_or(true),
-                p["enable_ipv6"].as_bool().unwrap_or(true),
-            )
-        })
-        .unwrap_or((true, true));
-    let octets = id.to_be_bytes();
     let server = Server {
         id,
         name: name.to_owned(),
         status: ServerStatus::Initializing,
         created: state.now_wall(),
-        public_net: PublicNet {
-            ipv4: ipv4_on.then(|| Ipv4 {
-                id: None,
-                ip: format!("203.0.{}.{}", octets[6], octets[7]),
-                blocked: false,
-                dns_ptr: None,
-            }),
-            ipv6: ipv6_on.then(|| Ipv6 {
-                id: None,
-                ip: format!("2001:db8:{:x}::/64", id),
-                blocked: false,
-                dns_ptr: None,
-            }),
-            floating_ips: Vec::new(),
-            firewalls: Vec::new(),
-        },
+        public_net: PublicNet::default(),
         private_net: Vec::new(),
         server_type,
-        location,
-        image: Some(image),
+        location: location.clone(),
+        image,
         rescue_enabled: false,
         locked: false,
         backup_window: None,
@@ -211,7 +455,7 @@ fn create(state: &mut State, body: &Value) -> Reply {
         labels,
         volumes: Vec::new(),
         load_balancers: Vec::new(),
-        primary_disk_size: 40,
+        primary_disk_size: 40.0,
         placement_group: None,
     };
     for fw in &firewalls {
@@ -231,8 +475,47 @@ fn create(state: &mut State, body: &Value) -> Reply {
             user_data: text("user_data").map(str::to_owned),
             direct_firewalls: firewalls.clone(),
             firewall_actions: BTreeMap::new(),
+            extra: serde_json::Map::new(),
         },
     );
+    let location_value = serde_json::to_value(&location).unwrap_or_default();
+    for family in ["ipv4", "ipv6"] {
+        let primary = match given.iter().find(|(f, _)| *f == family) {
+            Some((_, primary)) => *primary,
+            None if enabled(family) => {
+                new_primary_ip(state, None, family, &location_value, None, true).0
+            }
+            None => continue,
+        };
+        if let Some(p) = state.store_mut("primary_ips").get_mut(&primary) {
+            p["assignee_id"] = json!(id);
+        }
+        attach_to_server(state, primary, id);
+    }
+    if let Some(group) = group
+        && let Some(refusal) = join_group(state, id, group)
+    {
+        state.servers.remove(&id);
+        return Err(refusal);
+    }
+    for volume in &volumes {
+        if let Some(v) = state.store_mut("volumes").get_mut(volume) {
+            v["server"] = json!(id);
+        }
+        if let Some(s) = state.servers.get_mut(&id) {
+            s.server
+                .volumes
+                .push(i64::try_from(*volume).unwrap_or(i64::MAX));
+        }
+    }
+    for network in &networks {
+        server_action(
+            state,
+            id,
+            "attach_to_network",
+            &json!({ "network": network }),
+        );
+    }
     let start = body
         .get("start_after_create")
         .and_then(Value::as_bool)
@@ -267,125 +550,8 @@ fn create(state: &mut State, body: &Value) -> Reply {
     };
     state.tick();
     let server = state.servers.get(&id).map_or(server, |s| s.server.clone());
-    Reply::json(
+    Ok(Reply::json(
         201,
         json!({ "server": server_json(state, &server), "action": action, "next_actions": next_actions, "root_password": root_password }),
-    )
-}
-
-fn server_action(state: &mut State, id: &str, name: &str, body: &Value) -> Reply {
-    let Some(id) = find(state, id).map(|s| s.server.id) else {
-        return Reply::not_found();
-    };
-    let resource = [(id, "server")];
-    match name {
-        "reboot" | "reset" => Reply::json(
-            201,
-            json!({ "action": state.start_action(&format!("{name}_server"), &resource, None) }),
-        ),
-        "poweroff" | "shutdown" => {
-            let action = state.start_action(
-                if name == "poweroff" {
-                    "stop_server"
-                } else {
-                    "shutdown_server"
-                },
-                &resource,
-                Some(Effect::ServerStatus(id, ServerStatus::Off)),
-            );
-            Reply::json(201, json!({ "action": action }))
-        }
-        "poweron" => {
-            let action = state.start_action(
-                "start_server",
-                &resource,
-                Some(Effect::ServerStatus(id, ServerStatus::Running)),
-            );
-            Reply::json(201, json!({ "action": action }))
-        }
-        "create_image" => {
-            let kind = match body
-                .get("type")
-                .and_then(Value::as_str)
-                .unwrap_or("snapshot")
-            {
-                "snapshot" => ImageType::Snapshot,
-                "backup" => ImageType::Backup,
-                _ => return Reply::invalid("type", "must be snapshot or backup"),
-            };
-            let labels = match check_labels(body) {
-                Ok(labels) => labels,
-                Err(reply) => return reply,
-            };
-            let description = body
-                .get("description")
-                .and_then(Value::as_str)
-                .unwrap_or_default();
-            if description.chars().count() > 255 {
-                return Reply::invalid("description", "is too long");
-            }
-            let image_id = state.id();
-            let server_name = state
-                .servers
-                .get(&id)
-                .map(|s| s.server.name.clone())
-                .unwrap_or_default();
-            let image = Image {
-                id: image_id,
-                kind: kind.clone(),
-                status: ImageStatus::Creating,
-                name: None,
-                description: description.to_owned(),
-                image_size: None,
-                disk_size: 40.0,
-                created: state.now_wall(),
-                created_from: Some(crate::models::image::CreatedFrom {
-                    id,
-                    name: server_name,
-                }),
-                bound_to: (kind == ImageType::Backup).then_some(id),
-                os_flavor: Some("ubuntu".into()),
-                os_version: Some("24.04".into()),
-                protection: ImageProtection::default(),
-                deprecated: None,
-                deleted: None,
-                labels,
-                architecture: None,
-            };
-            state.images.insert(image_id, image.clone());
-            let action = state.start_action(
-                "create_image",
-                &[(id, "server"), (image_id, "image")],
-                Some(Effect::ImageAvailable(image_id)),
-            );
-            Reply::json(201, json!({ "image": image, "action": action }))
-        }
-        "rebuild" => {
-            let Some(image) = body.get("image").and_then(Value::as_str) else {
-                return Reply::invalid("image", "is required");
-            };
-            if !state
-                .images
-                .values()
-                .any(|i| i.name.as_deref() == Some(image) || i.id.to_string() == image)
-            {
-                return Reply::invalid("image", "image not found");
-            }
-            if let Some(user_data) = body.get("user_data").and_then(Value::as_str) {
-                if user_data.len() > MAX_USER_DATA_BYTES {
-                    return Reply::invalid("user_data", "is too long");
-                }
-                if let Some(s) = state.servers.get_mut(&id) {
-                    s.user_data = Some(user_data.to_owned());
-                }
-            }
-            let action = state.start_action(
-                "rebuild_server",
-                &resource,
-                Some(Effect::ServerStatus(id, ServerStatus::Running)),
-            );
-            Reply::json(201, json!({ "action": action, "root_password": null }))
-        }
-        _ => Reply::not_found(),
-    }
+    ))
 }

@@ -18,6 +18,12 @@ use crate::models::server::{Server, ServerFirewall, ServerStatus};
 use crate::models::server_type::{Architecture, CpuType, ServerType};
 use crate::models::ssh_key::SshKey;
 
+/// The message of the 404 for paths the API does not have.
+pub const NO_ROUTE: &str = "no such route in the Hetzner Cloud API";
+
+/// No entries (what an unused kind's store reads as).
+static EMPTY: BTreeMap<u64, Value> = BTreeMap::new();
+
 /// What a route answers.
 #[derive(Debug, Clone)]
 pub(crate) struct Reply {
@@ -52,6 +58,31 @@ impl Reply {
         Self::error(404, "not_found", "resource not found", Value::Null)
     }
 
+    /// 404 for a path the API does not have (as opposed to a missing resource).
+    pub(crate) fn no_route() -> Self {
+        Self::error(404, "not_found", NO_ROUTE, Value::Null)
+    }
+
+    /// 423 `protected`: the resource's protection forbids the action.
+    pub(crate) fn protected() -> Self {
+        Self::error(
+            423,
+            "protected",
+            "the action is protected for this resource",
+            Value::Null,
+        )
+    }
+
+    /// `uniqueness_error` naming one field of a `what`.
+    pub(crate) fn not_unique_named(what: &str, field: &str) -> Self {
+        Self::error(
+            409,
+            "uniqueness_error",
+            &format!("{what} with the same {field} already exists"),
+            json!({ "fields": [ { "name": field } ] }),
+        )
+    }
+
     /// `invalid_input` naming one field, as the API does.
     pub(crate) fn invalid(field: &str, message: &str) -> Self {
         Self::error(
@@ -82,6 +113,8 @@ pub(crate) struct SimServer {
     /// Firewall id -> the action that applies it; the server reports the firewall as
     /// `pending` until that action has finished.
     pub(crate) firewall_actions: BTreeMap<u64, u64>,
+    /// Fields answered as stored, over the model's (`iso`).
+    pub(crate) extra: serde_json::Map<String, Value>,
 }
 
 /// What happens when an action completes.
@@ -110,6 +143,8 @@ pub(crate) struct State {
     pub(crate) firewalls: BTreeMap<u64, Firewall>,
     pub(crate) ssh_keys: BTreeMap<u64, SshKey>,
     pub(crate) images: BTreeMap<u64, Image>,
+    /// Kinds stored as the API's JSON (primary IPs, volumes, ...), by path segment.
+    pub(crate) objects: BTreeMap<&'static str, BTreeMap<u64, Value>>,
     pub(crate) actions: BTreeMap<u64, SimAction>,
     pub(crate) server_types: Vec<ServerType>,
     pub(crate) locations: Vec<Location>,
@@ -127,6 +162,7 @@ impl State {
             firewalls: BTreeMap::new(),
             ssh_keys: BTreeMap::new(),
             images: BTreeMap::new(),
+            objects: BTreeMap::new(),
             actions: BTreeMap::new(),
             server_types: Vec::new(),
             locations: Vec::new(),
@@ -157,15 +193,39 @@ impl State {
             });
         }
         for (id, name, cores, memory, disk, cpu, arch) in [
-            (1, "cx22", 2, 4.0, 40, CpuType::Shared, Architecture::X86),
-            (2, "cx32", 4, 8.0, 80, CpuType::Shared, Architecture::X86),
-            (3, "cax11", 2, 4.0, 40, CpuType::Shared, Architecture::Arm),
+            (
+                1,
+                "cx22",
+                2.0,
+                4.0,
+                40.0,
+                CpuType::Shared,
+                Architecture::X86,
+            ),
+            (
+                2,
+                "cx32",
+                4.0,
+                8.0,
+                80.0,
+                CpuType::Shared,
+                Architecture::X86,
+            ),
+            (
+                3,
+                "cax11",
+                2.0,
+                4.0,
+                40.0,
+                CpuType::Shared,
+                Architecture::Arm,
+            ),
             (
                 4,
                 "ccx13",
-                2,
+                2.0,
                 8.0,
-                80,
+                80.0,
                 CpuType::Dedicated,
                 Architecture::X86,
             ),
@@ -212,6 +272,16 @@ impl State {
                 },
             );
         }
+    }
+
+    /// The entries of a kind stored as JSON.
+    pub(crate) fn store(&self, plural: &str) -> &BTreeMap<u64, Value> {
+        self.objects.get(plural).unwrap_or(&EMPTY)
+    }
+
+    /// The entries of a kind stored as JSON, for changing.
+    pub(crate) fn store_mut(&mut self, plural: &'static str) -> &mut BTreeMap<u64, Value> {
+        self.objects.entry(plural).or_default()
     }
 
     pub(crate) fn id(&mut self) -> u64 {
@@ -291,7 +361,7 @@ impl State {
                 let total = self.action_duration.as_secs_f64().max(f64::EPSILON);
                 let left = sim.done_at.saturating_duration_since(now).as_secs_f64();
                 #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-                let progress = (((total - left) / total) * 100.0).clamp(0.0, 99.0) as u32;
+                let progress = (((total - left) / total) * 100.0).clamp(0.0, 99.0) as i32;
                 sim.action.progress = progress;
             }
         }
@@ -432,7 +502,15 @@ pub(crate) fn list<T: Serialize>(
         let (field, order) = sort.split_once(':').unwrap_or((sort, "asc"));
         if !matches!(
             field,
-            "id" | "name" | "created" | "status" | "command" | "description"
+            "id" | "name"
+                | "created"
+                | "status"
+                | "command"
+                | "description"
+                | "started"
+                | "finished"
+                | "type"
+                | "size"
         ) || !matches!(order, "asc" | "desc")
         {
             return Reply::invalid("sort", "invalid sort field or order");

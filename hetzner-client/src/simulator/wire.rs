@@ -23,21 +23,15 @@ pub(crate) fn complete(state: &State, value: &mut Value) {
     let Some(map) = value.as_object_mut() else {
         return;
     };
+    let stored = map
+        .get("id")
+        .and_then(Value::as_u64)
+        .and_then(|id| state.servers.get(&id));
+    for (key, value) in stored.map(|s| s.extra.clone()).unwrap_or_default() {
+        map.insert(key, value);
+    }
     let location = map.get("location").cloned().unwrap_or(Value::Null);
-    let name = location.get("name").and_then(Value::as_str).unwrap_or("dc");
-    let city = location.get("city").and_then(Value::as_str).unwrap_or("");
-    let type_ids: Vec<u64> = state.server_types.iter().map(|t| t.id).collect();
-    let datacenter = json!({
-        "id": location.get("id").and_then(Value::as_u64).unwrap_or(1),
-        "name": format!("{name}-dc14"),
-        "description": format!("{city} 1 virtual DC 14"),
-        "location": location,
-        "server_types": {
-            "supported": type_ids,
-            "available": type_ids,
-            "available_for_migration": type_ids,
-        },
-    });
+    let datacenter = datacenter_json(state, &location);
     for (key, default) in [
         ("datacenter", datacenter),
         ("iso", Value::Null),
@@ -53,23 +47,57 @@ pub(crate) fn complete(state: &State, value: &mut Value) {
     let Some(public_net) = map.get_mut("public_net").and_then(Value::as_object_mut) else {
         return;
     };
-    if let Some(ipv4) = public_net.get_mut("ipv4").and_then(Value::as_object_mut) {
-        let reverse = ipv4
-            .get("ip")
-            .and_then(Value::as_str)
-            .map(|ip| ip.rsplit('.').collect::<Vec<_>>().join("."))
+    for family in ["ipv4", "ipv6"] {
+        let Some(ip) = public_net.get_mut(family).and_then(Value::as_object_mut) else {
+            continue;
+        };
+        // the reverse DNS lives on the primary IP
+        let entries = ip
+            .get("id")
+            .and_then(Value::as_u64)
+            .and_then(|id| state.store("primary_ips").get(&id))
+            .and_then(|p| p["dns_ptr"].as_array().cloned())
             .unwrap_or_default();
-        fill(
-            ipv4,
-            "dns_ptr",
-            json!(format!("static.{reverse}.clients.your-server.de")),
-        );
-        drop_null(ipv4, "id");
+        if family == "ipv4" {
+            let own = ip.get("ip").cloned().unwrap_or(Value::Null);
+            let ptr = entries
+                .iter()
+                .find(|e| e["ip"] == own)
+                .map_or(Value::Null, |e| e["dns_ptr"].clone());
+            ip.insert("dns_ptr".into(), ptr);
+            fill(ip, "dns_ptr", json!("static.clients.your-server.de"));
+        } else {
+            ip.insert("dns_ptr".into(), Value::Array(entries));
+        }
+        drop_null(ip, "id");
     }
-    if let Some(ipv6) = public_net.get_mut("ipv6").and_then(Value::as_object_mut) {
-        fill(ipv6, "dns_ptr", json!([]));
-        drop_null(ipv6, "id");
-    }
+}
+
+/// The datacenter of a location (one per location in the simulator).
+pub(crate) fn datacenter_json(state: &State, location: &Value) -> Value {
+    let name = location.get("name").and_then(Value::as_str).unwrap_or("dc");
+    let city = location.get("city").and_then(Value::as_str).unwrap_or("");
+    let type_ids: Vec<u64> = state.server_types.iter().map(|t| t.id).collect();
+    json!({
+        "id": location.get("id").and_then(Value::as_u64).unwrap_or(1),
+        "name": format!("{name}-dc14"),
+        "description": format!("{city} 1 virtual DC 14"),
+        "location": location,
+        "server_types": {
+            "supported": type_ids,
+            "available": type_ids,
+            "available_for_migration": type_ids,
+        },
+    })
+}
+
+/// A location as the API answers it, by id or name (`None` when unknown).
+pub(crate) fn location_json(state: &State, reference: &str) -> Option<Value> {
+    state
+        .locations
+        .iter()
+        .find(|l| l.name == reference || l.id.to_string() == reference)
+        .and_then(|l| serde_json::to_value(l).ok())
 }
 
 /// Adds `prices` and `locations` to a serialized server type.
