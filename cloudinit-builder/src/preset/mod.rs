@@ -29,7 +29,7 @@ pub use backup::{BACKUP_ENV, BACKUP_SCRIPT, Backups, VERIFY_SCRIPT};
 pub use docker::{DOCKER_PACKAGES, DockerEngine};
 pub use falco::{FALCO_RULES, Falco, FalcoDriver};
 pub use firewall::Firewall;
-pub use integrity::{Integrity, WAZUH_STAGED_CONFIG};
+pub use integrity::{AIDE_TIMER, Integrity, WAZUH_CONFIG, WAZUH_MERGE_MARKER, WAZUH_STAGED_CONFIG};
 pub use part::{Contribution, Part, Slot, Stage};
 pub use promtail::{PROMTAIL_CONFIG, PROMTAIL_PASSWORD, Promtail};
 pub use ready::{FAILED_MARKER, READY_ENV, READY_SCRIPT, ReadyCallback};

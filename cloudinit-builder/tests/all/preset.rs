@@ -331,3 +331,48 @@ fn debug_output_never_shows_secrets() {
         }
     }
 }
+
+#[test]
+fn monitoring_errata_are_honoured() {
+    // Falco: /etc/passwd reads are routine name-service lookups, never CRITICAL.
+    let rules: serde_json::Value = serde_saphyr::from_str(
+        &Falco::new(FalcoDriver::ModernBpf, "stack-app", crate::support::FALCO_KEY)
+            .unwrap()
+            .rules()
+            .unwrap(),
+    )
+    .unwrap();
+    let rules = rules.as_array().unwrap();
+    for rule in rules {
+        let condition = rule["condition"].as_str().unwrap();
+        if condition.contains("/etc/passwd") {
+            assert_eq!(rule["priority"], "NOTICE", "{rule}");
+        }
+    }
+    assert!(rules.iter().any(|r| r["priority"] == "CRITICAL"
+        && r["condition"].as_str().unwrap().contains("/etc/shadow")));
+
+    // Wazuh: the staged block is appended once to the packaged ossec.conf, never copied over it.
+    let out = fixtures::host(FULL).render().unwrap();
+    let cmds = runcmd(out.as_str());
+    let wazuh = &cmds[position(&cmds, "wazuh-agent")];
+    assert!(wazuh.contains(WAZUH_MERGE_MARKER), "{wazuh}");
+    assert!(
+        wazuh.contains(&format!(
+            " {WAZUH_CONFIG} || cat {WAZUH_STAGED_CONFIG} >> {WAZUH_CONFIG}'"
+        )),
+        "{wazuh}"
+    );
+    assert!(!wazuh.contains("install -m"), "{wazuh}");
+    let staged = &extract_files(out.as_str())[WAZUH_STAGED_CONFIG];
+    assert!(staged.text().starts_with(WAZUH_MERGE_MARKER));
+
+    // AIDE: the packaged dailyaidecheck.timer runs the check; no timer of our own.
+    let aide = fixtures::host(FULL).set(Integrity::Aide).render().unwrap();
+    let files = extract_files(aide.as_str());
+    assert!(!files.keys().any(|p| p.contains("aide")), "{:?}", files.keys());
+    let cmds = runcmd(aide.as_str());
+    let init = &cmds[position(&cmds, "aideinit")];
+    assert!(init.starts_with(&format!("systemctl disable --now {AIDE_TIMER} && ")), "{init}");
+    assert!(init.contains(&format!("systemctl enable --now {AIDE_TIMER}")), "{init}");
+}
