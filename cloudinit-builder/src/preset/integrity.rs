@@ -140,7 +140,6 @@ impl Integrity {
     }
 }
 
-
 impl Part for Integrity {
     fn slot(&self) -> Slot {
         Slot::Integrity

@@ -154,8 +154,24 @@ impl HardenedHost {
         Ok(cfg)
     }
 
-    /// Renders within the budget, compressing the largest files if needed.
+    /// Renders within the budget: the plain `#cloud-config` when it fits, otherwise the whole
+    /// document as one gzip MIME part ([`CloudConfig::render_gzip`]), which cloud-init
+    /// decompresses. [`Error::TooLarge`] when even that does not fit. The same host always
+    /// renders the same bytes.
     pub fn render(&self) -> Result<UserData> {
-        self.cloud_config()?.render_within(self.budget)
+        let cfg = self.cloud_config()?;
+        let plain = cfg.render()?;
+        if plain.len() <= self.budget {
+            return Ok(plain);
+        }
+        let wrapped = cfg.render_gzip()?;
+        if wrapped.len() <= self.budget {
+            return Ok(wrapped);
+        }
+        Err(Error::TooLarge(Box::new(crate::Overflow {
+            size: wrapped.len(),
+            limit: self.budget,
+            largest: cfg.largest_parts(plain.as_str(), 5),
+        })))
     }
 }
