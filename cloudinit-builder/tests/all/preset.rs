@@ -386,3 +386,43 @@ fn monitoring_errata_are_honoured() {
         "{init}"
     );
 }
+
+/// App secrets reach the container through a root-only env file: the compose file names the
+/// path only, and the real `docker compose config` resolves the value from the file.
+#[test]
+fn app_secrets_stay_out_of_the_compose_file() {
+    const DB_URL: &str = "postgres://app:Zq9-wR4tY7uI1oP3@db.internal:5432/app";
+    let inputs = fixtures::inputs(FULL).app_secret("DATABASE_URL", Secret::new(DB_URL).unwrap());
+    let out = HardenedHost::runbook(&inputs).unwrap().render().unwrap();
+    let files = extract_files(out.as_str());
+    let compose = files[stack::COMPOSE_PATH].text();
+    assert!(!compose.contains(DB_URL));
+    assert!(
+        compose.contains(&format!("env_file:\n    - {APP_SECRETS_ENV}\n")),
+        "{compose}"
+    );
+    let env = &files[APP_SECRETS_ENV];
+    assert_eq!(
+        (env.permissions.as_str(), env.owner.as_str()),
+        ("0600", "root:root")
+    );
+    assert_eq!(env.text(), format!("DATABASE_URL='{DB_URL}'\n"));
+    // A value that cannot be written literally is refused, naming the field.
+    let bad =
+        fixtures::inputs(FULL).app_secret("DATABASE_URL", Secret::new("it's-a-secret").unwrap());
+    let err = HardenedHost::runbook(&bad).unwrap_err();
+    assert_eq!(err.field(), Some("app_secrets.env[0].value"), "{err}");
+
+    let Some(real) = hardening_validators::compose() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let env_path = dir.path().join("app.env");
+    std::fs::write(&env_path, env.text()).unwrap();
+    let yaml = compose.replace(APP_SECRETS_ENV, env_path.to_str().unwrap());
+    let resolved = real.config(&yaml).unwrap();
+    assert!(
+        resolved.contains(&format!("DATABASE_URL: {DB_URL}")),
+        "{resolved}"
+    );
+}
