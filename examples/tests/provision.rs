@@ -8,6 +8,7 @@ use std::net::{IpAddr, Ipv4Addr};
 
 use base64::Engine as _;
 use cloudflare_client::PlanTier;
+use cloudflare_client::resources::dns::RecordType;
 use cloudflare_client::simulator::{Fault as CfFault, FaultRule};
 use cloudinit_builder::preset::{BACKUP_ENV, HardenedHost, READY_ENV, RunbookInputs};
 use cloudinit_builder::{Secret, SshPublicKey, User};
@@ -191,8 +192,21 @@ async fn one_server_one_firewall_one_record_and_a_rerun_creates_nothing() {
     let servers = w.hetzner.servers();
     let firewalls = w.hetzner.firewalls();
     let records = w.cloudflare.dns_records(&w.zone_id);
-    assert_eq!((servers.len(), firewalls.len(), records.len()), (1, 1, 1));
-    let (server, firewall, record) = (&servers[0], &firewalls[0], &records[0]);
+    // One A and one AAAA record.
+    assert_eq!((servers.len(), firewalls.len(), records.len()), (1, 1, 2));
+    let (server, firewall) = (&servers[0], &firewalls[0]);
+    let record = records
+        .iter()
+        .find(|r| r.record_type == RecordType::A)
+        .unwrap();
+    let aaaa = records
+        .iter()
+        .find(|r| r.record_type == RecordType::Aaaa)
+        .unwrap();
+    assert_eq!(Some(aaaa), first.record_v6.as_ref());
+    assert_eq!(aaaa.proxied, Some(true));
+    let v6: ipnet::Ipv6Net = server.public_net.ipv6.as_ref().unwrap().ip.parse().unwrap();
+    assert!(v6.contains(&aaaa.content.parse::<std::net::Ipv6Addr>().unwrap()));
     assert_eq!(server.id, first.server_id);
     assert!(
         server.name.starts_with("rc-fsn1-"),
@@ -316,7 +330,7 @@ async fn one_server_one_firewall_one_record_and_a_rerun_creates_nothing() {
     assert_eq!(w.cloudflare.stats().writes, writes_before);
     assert_eq!(w.hetzner.servers().len(), 1);
     assert_eq!(w.hetzner.firewalls().len(), 1);
-    assert_eq!(w.cloudflare.dns_records(&w.zone_id).len(), 1);
+    assert_eq!(w.cloudflare.dns_records(&w.zone_id).len(), 2);
 }
 
 #[tokio::test(start_paused = true)]
@@ -348,7 +362,8 @@ async fn faults_during_create_still_end_with_exactly_one_server_and_no_error() {
     assert_eq!(servers.len(), 1, "{servers:?}");
     assert_eq!(servers[0].id, summary.server_id);
     assert_eq!(w.hetzner.firewalls().len(), 1);
-    assert_eq!(w.cloudflare.dns_records(&w.zone_id).len(), 1);
+    // A and AAAA, each created once although a create's connection dropped.
+    assert_eq!(w.cloudflare.dns_records(&w.zone_id).len(), 2);
     // The faults really happened: a 500, a 429 and a dropped create were answered.
     let creates: Vec<u16> = w
         .hetzner
