@@ -426,3 +426,71 @@ fn app_secrets_stay_out_of_the_compose_file() {
         "{resolved}"
     );
 }
+
+/// After first boot nothing needs the metadata service for a secret: each secret's consumer
+/// reads its root-only `0600` file, nothing on the host asks the metadata service or cloud-init
+/// for user-data, and the firewall keeps containers (and non-root host processes) away from it.
+#[test]
+fn after_first_boot_secrets_come_from_their_files_not_the_metadata_service() {
+    let host = fixtures::host(FULL);
+    let out = host.render().unwrap();
+    let files = extract_files(out.as_str());
+    let text_of = |path: &str| files[path].text().to_owned();
+    // Who reads which secret file.
+    for (secret, home, reader, how) in [
+        (
+            fixtures::CALLBACK_SECRET,
+            READY_ENV,
+            READY_SCRIPT,
+            format!(". {READY_ENV}"),
+        ),
+        (
+            fixtures::BACKUP_IDENTITY,
+            BACKUP_ENV,
+            "/etc/systemd/system/hardened-backup.service",
+            format!("EnvironmentFile={BACKUP_ENV}"),
+        ),
+        (
+            fixtures::LOKI_PASSWORD,
+            PROMTAIL_PASSWORD,
+            "/etc/systemd/system/promtail.service.d/10-hardened-host.conf",
+            format!("LoadCredential=loki-password:{PROMTAIL_PASSWORD}"),
+        ),
+    ] {
+        assert!(text_of(home).contains(secret), "{home}");
+        assert_eq!(files[home].permissions, "0600", "{home}");
+        assert!(
+            text_of(reader).contains(&how),
+            "{reader} does not read {home}: {how}"
+        );
+    }
+    // Nothing asks for user-data again.
+    let cmds = runcmd(out.as_str());
+    for (path, f) in &files {
+        let Ok(text) = std::str::from_utf8(&f.content) else {
+            continue;
+        };
+        let firewall = path.contains("nftables") || path.contains("docker-user");
+        for needle in [
+            "169.254.169.254",
+            "cloud-init query",
+            "/var/lib/cloud/instance",
+        ] {
+            assert!(
+                firewall || !text.contains(needle),
+                "{path} mentions {needle}"
+            );
+        }
+    }
+    assert!(
+        cmds.iter()
+            .all(|c| !c.contains("169.254.169.254") && !c.contains("cloud-init query"))
+    );
+    // And the firewall the preset installs holds the metadata guard.
+    let nft = text_of("/etc/nftables.conf");
+    assert!(nft.contains("ip daddr 169.254.0.0/16 counter drop"));
+    assert!(nft.contains("ip daddr 169.254.169.254 meta skuid != 0 counter drop"));
+    let docker_user = text_of("/usr/local/sbin/hardening-docker-user.sh");
+    assert!(docker_user.contains("iptables -w -A DOCKER-USER -d 169.254.0.0/16 -j DROP"));
+    assert!(docker_user.contains("ip6tables -w -A DOCKER-USER -d fe80::/10 -j DROP"));
+}
