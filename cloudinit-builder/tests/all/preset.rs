@@ -366,6 +366,30 @@ fn monitoring_errata_are_honoured() {
     assert!(!wazuh.contains("install -m"), "{wazuh}");
     let staged = &extract_files(out.as_str())[WAZUH_STAGED_CONFIG];
     assert!(staged.text().starts_with(WAZUH_MERGE_MARKER));
+    // The merge step itself, run twice by a real shell over a packaged config: the defaults
+    // stay, the block is appended once.
+    let dir = tempfile::tempdir().unwrap();
+    let (packaged, ours) = (
+        dir.path().join("ossec.conf"),
+        dir.path().join("staged.conf"),
+    );
+    let defaults = "<ossec_config>\n  <client_buffer><disabled>no</disabled></client_buffer>\n</ossec_config>\n";
+    std::fs::write(&packaged, defaults).unwrap();
+    std::fs::write(&ours, staged.text()).unwrap();
+    let merge = wazuh
+        .replace(WAZUH_CONFIG, packaged.to_str().unwrap())
+        .replace(WAZUH_STAGED_CONFIG, ours.to_str().unwrap());
+    let start = merge.find("sh -c ").unwrap();
+    let end = merge.find(" && systemctl daemon-reload").unwrap();
+    for _ in 0..2 {
+        let status = std::process::Command::new("sh")
+            .args(["-c", &merge[start..end]])
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+    let merged = std::fs::read_to_string(&packaged).unwrap();
+    assert_eq!(merged, format!("{defaults}{}", staged.text()));
 
     // AIDE: the packaged dailyaidecheck.timer runs the check; no timer of our own.
     let aide = fixtures::host(FULL).set(Integrity::Aide).render().unwrap();
