@@ -12,6 +12,8 @@
 //!   document fits, or says by how much it does not ([`Error::TooLarge`]).
 //! - [`Secret`] values only go into root-owned `0600` files; rendering refuses a secret found
 //!   anywhere else.
+//! - [`CloudConfig::render_gzip`] sends the whole document as one gzip MIME part, which
+//!   cloud-init decompresses (what fits the full preset within Hetzner's limit with room to spare).
 //! - [`MultiPart`] combines a cloud-config with shell scripts.
 //! - [`preset::HardenedHost`] assembles a hardened first boot from switchable, replaceable
 //!   parts (firewall, sshd, Docker, the Compose stack, monitoring, backups, the ready callback)
@@ -58,7 +60,7 @@ pub use apt::AptSource;
 pub use command::Command;
 pub use config::{CloudConfig, SshKeyType, TYPED_KEYS};
 pub use error::{Error, Overflow, PartSize, Result};
-pub use mime::MultiPart;
+pub use mime::{GZIP_CONTENT_TYPE, MultiPart, cloud_config_of};
 pub use mounts::Mount;
 pub use ntp::Ntp;
 pub use phone_home::{PhoneHome, PhoneHomeField};

@@ -24,16 +24,42 @@ pub const HEADER: &str = "#cloud-config\n";
 pub struct UserData {
     text: String,
     compressed: Vec<String>,
+    /// The cloud-config inside, when `text` wraps it (gzip MIME part).
+    inner: Option<Box<UserData>>,
 }
 
 impl UserData {
     pub(crate) fn new(text: String, compressed: Vec<String>) -> Self {
-        Self { text, compressed }
+        Self {
+            text,
+            compressed,
+            inner: None,
+        }
     }
 
-    /// The document.
+    pub(crate) fn wrapping(text: String, inner: Option<UserData>) -> Self {
+        Self {
+            text,
+            compressed: Vec::new(),
+            inner: inner.map(Box::new),
+        }
+    }
+
+    /// The document: the exact bytes to send.
     pub fn as_str(&self) -> &str {
         &self.text
+    }
+
+    /// The `#cloud-config` document cloud-init reads: [`as_str`](Self::as_str) itself, or,
+    /// for a document made by [`CloudConfig::render_gzip`], the compressed part's content.
+    pub fn cloud_config(&self) -> &str {
+        self.inner.as_ref().map_or(&self.text, |i| i.cloud_config())
+    }
+
+    /// Whether the cloud-config travels gzip-compressed in a MIME part
+    /// ([`CloudConfig::render_gzip`]).
+    pub fn is_gzip_wrapped(&self) -> bool {
+        self.inner.is_some()
     }
 
     /// Its size in bytes (what Hetzner counts).
@@ -49,7 +75,9 @@ impl UserData {
     /// Paths of the files stored as `gz+b64`: those marked [`WriteFile::gzip`](crate::WriteFile::gzip),
     /// then those the budget chose, in the order it chose them.
     pub fn compressed_files(&self) -> &[String] {
-        &self.compressed
+        self.inner
+            .as_ref()
+            .map_or(&self.compressed, |i| i.compressed_files())
     }
 
     /// The document, consumed.
@@ -62,7 +90,8 @@ impl fmt::Debug for UserData {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("UserData")
             .field("bytes", &self.text.len())
-            .field("compressed_files", &self.compressed.len())
+            .field("compressed_files", &self.compressed_files().len())
+            .field("gzip_wrapped", &self.is_gzip_wrapped())
             .finish_non_exhaustive()
     }
 }
@@ -77,13 +106,17 @@ fn to_yaml(doc: &Doc<'_>) -> Result<String> {
     Ok(out)
 }
 
-/// gzip (best, no name, mtime 0: deterministic) then base64.
-pub(crate) fn gz_b64(bytes: &[u8]) -> Result<String> {
+/// gzip (best, no name, mtime 0: deterministic).
+pub(crate) fn gzip(bytes: &[u8]) -> Result<Vec<u8>> {
     let mut enc = GzEncoder::new(Vec::new(), Compression::best());
     enc.write_all(bytes)
         .map_err(|e| Error::Serialize(e.to_string()))?;
-    let gz = enc.finish().map_err(|e| Error::Serialize(e.to_string()))?;
-    Ok(base64::engine::general_purpose::STANDARD.encode(gz))
+    enc.finish().map_err(|e| Error::Serialize(e.to_string()))
+}
+
+/// [`gzip`] then base64.
+pub(crate) fn gz_b64(bytes: &[u8]) -> Result<String> {
+    Ok(base64::engine::general_purpose::STANDARD.encode(gzip(bytes)?))
 }
 
 impl CloudConfig {
@@ -97,6 +130,28 @@ impl CloudConfig {
         let (forced, paths) = self.forced_gzip()?;
         let text = to_yaml(&Doc::new(self, &forced))?;
         Ok(UserData::new(text, paths))
+    }
+
+    /// Renders the whole document, gzip-compressed, as the one `application/gzip` part of a
+    /// MIME multipart (base64 inside, 76-character lines). cloud-init decompresses such a part
+    /// before reading it, so the host gets exactly the document [`render`](Self::render) makes;
+    /// one compression over all files and keys beats compressing files one by one (which
+    /// cannot share anything between them). [`UserData::cloud_config`] gives the document back.
+    ///
+    /// ```
+    /// use cloudinit_builder::{CloudConfig, WriteFile};
+    /// let big = "allow 10.0.0.0/8\n".repeat(4000);
+    /// let cfg = CloudConfig::new().write_file(WriteFile::new("/etc/big.conf", big)?);
+    /// let out = cfg.render_gzip()?;
+    /// assert!(out.as_str().starts_with("Content-Type: multipart/mixed"));
+    /// assert!(out.as_str().contains("Content-Type: application/gzip\n"));
+    /// assert!(out.len() < 2000);
+    /// assert_eq!(out.cloud_config(), cfg.render()?.as_str());
+    /// # Ok::<(), cloudinit_builder::Error>(())
+    /// ```
+    pub fn render_gzip(&self) -> Result<UserData> {
+        let plain = self.render()?;
+        crate::MultiPart::new().gzip_cloud_config(&plain)?.render()
     }
 
     /// Renders within `limit` bytes: while the document is too large, the largest file not yet

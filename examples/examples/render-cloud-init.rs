@@ -1,5 +1,8 @@
 //! Renders the full hardened first-boot document (the runbook's Appendix A with its errata
-//! fixed) and prints its size against Hetzner's 32 KiB `user_data` budget.
+//! fixed) and prints its size against Hetzner's 32 KiB `user_data` budget. When the plain
+//! `#cloud-config` is too large it is sent as one gzip MIME part, which cloud-init decompresses;
+//! `--cloud-config-out` writes the decompressed document too. The last line is
+//! `bytes=N spare=M` (spare: bytes left below the budget).
 //!
 //! ```sh
 //! cargo run --example render-cloud-init -- --out user-data.yaml
@@ -28,9 +31,13 @@ const PLACEHOLDER_KEY: &str = "-----BEGIN PGP PUBLIC KEY BLOCK-----\n\nreplace-w
 #[derive(Parser)]
 #[command(about = "Render the hardened cloud-init user-data and report its size")]
 struct Args {
-    /// Where to write the user-data.
+    /// Where to write the user-data (the exact bytes to send).
     #[arg(long, default_value = "user-data.yaml")]
     out: PathBuf,
+    /// Also write the `#cloud-config` cloud-init reads (decompressed when the user-data is a
+    /// gzip MIME part).
+    #[arg(long)]
+    cloud_config_out: Option<PathBuf>,
     /// The one SSH port (sshd, ssh.socket, ufw, nftables, DOCKER-USER, Hetzner).
     #[arg(long, default_value_t = 42022)]
     ssh_port: u16,
@@ -109,14 +116,29 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let host = HardenedHost::runbook(&inputs)?;
     let user_data = host.render()?;
     std::fs::write(&args.out, user_data.as_str())?;
+    if let Some(path) = &args.cloud_config_out {
+        std::fs::write(path, user_data.cloud_config())?;
+    }
     let budget = host.budget_bytes();
+    let form = if user_data.is_gzip_wrapped() {
+        format!(
+            "one gzip MIME part ({} bytes of #cloud-config inside)",
+            user_data.cloud_config().len()
+        )
+    } else {
+        format!(
+            "plain #cloud-config, {} files stored as gz+b64",
+            user_data.compressed_files().len()
+        )
+    };
     println!(
-        "wrote {}: {} bytes, budget {} bytes ({} spare); {} files stored as gz+b64",
-        args.out.display(),
+        "wrote {}: {form}, budget {budget} bytes",
+        args.out.display()
+    );
+    println!(
+        "bytes={} spare={}",
         user_data.len(),
-        budget,
-        budget - user_data.len(),
-        user_data.compressed_files().len()
+        budget.saturating_sub(user_data.len())
     );
     Ok(())
 }

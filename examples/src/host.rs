@@ -120,8 +120,9 @@ impl HostPolicy {
         Ok(HardenedHost::runbook(&self.runbook_inputs()?)?)
     }
 
-    /// The rendered `#cloud-config`, within Hetzner's 32 KiB user_data limit (the preset's
-    /// budget compresses the largest files when needed).
+    /// The rendered user-data, within Hetzner's 32 KiB user_data limit: the `#cloud-config`
+    /// itself when it fits, otherwise one gzip MIME part that cloud-init decompresses
+    /// ([`UserData::cloud_config`] gives the document back).
     ///
     /// # Errors
     /// A rejected value, or a document that cannot fit even compressed.

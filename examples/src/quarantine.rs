@@ -1,9 +1,10 @@
 //! `quarantine`: the compromised-host steps the SDK can take, and their reversal.
 //!
-//! Quarantine: remove the instance's DNS record (traffic stops reaching it), take a snapshot
+//! Quarantine: remove the instance's DNS records, `A` and `AAAA` (traffic stops reaching it over
+//! IPv4 and IPv6), take a snapshot
 //! for forensics (labelled `forensics=true`, kept on release), and replace its firewalls with
 //! the deny-all firewall. Release: put the instance's own firewall back, detach the deny-all
-//! firewall and re-create the proxied DNS record. Rotating credentials and rebuilding the host
+//! firewall and re-create the proxied DNS records. Rotating credentials and rebuilding the host
 //! remain manual, as in the runbook.
 
 use cloudflare_client::resources::dns::{DnsFilter, RecordType};
@@ -15,7 +16,9 @@ use hetzner_client::resources::servers::CreateImage;
 use crate::backends::Backends;
 use crate::error::{Error, Result};
 use crate::progress::Progress;
-use crate::provision::{INSTANCE_LABEL, ProvisionRequest, ensure_record, find_server};
+use crate::provision::{
+    INSTANCE_LABEL, ProvisionRequest, ensure_record, find_server, server_ipv6_address,
+};
 
 /// What a quarantine or release did, one line per step.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -57,17 +60,19 @@ pub async fn quarantine(
     let dns = backends.cloudflare.dns(&zone_id);
     let fqdn = request.fqdn();
     progress.step(format!("removing DNS records for {fqdn}"));
-    let filter = DnsFilter {
-        record_type: Some(RecordType::A),
-        name: Some(fqdn.clone()),
-        ..DnsFilter::default()
-    };
-    for record in dns.list_all(&filter).await? {
-        dns.delete(&record.id).await?;
-        steps.push(format!(
-            "removed DNS record {} {} -> {}",
-            record.id, record.name, record.content
-        ));
+    for record_type in [RecordType::A, RecordType::Aaaa] {
+        let filter = DnsFilter {
+            record_type: Some(record_type),
+            name: Some(fqdn.clone()),
+            ..DnsFilter::default()
+        };
+        for record in dns.list_all(&filter).await? {
+            dns.delete(&record.id).await?;
+            steps.push(format!(
+                "removed DNS record {} {} -> {}",
+                record.id, record.name, record.content
+            ));
+        }
     }
 
     progress.step(format!("snapshotting server {} for forensics", server.id));
@@ -193,19 +198,26 @@ pub async fn release(
         .as_ref()
         .map(|ip| ip.ip.clone())
         .ok_or_else(|| Error::State(format!("server {} has no public IPv4", server.id)))?;
-    let (record, created, _) = ensure_record(
-        backends,
-        &zone_id,
-        &request.fqdn(),
-        &address,
-        &request.instance_id,
-    )
-    .await?;
-    if created {
-        steps.push(format!(
-            "DNS record {} {} -> {} re-created",
-            record.id, record.name, record.content
-        ));
+    let mut records = vec![(RecordType::A, address)];
+    if let Some(v6) = server_ipv6_address(&server)? {
+        records.push((RecordType::Aaaa, v6));
+    }
+    for (record_type, address) in records {
+        let (record, created, _) = ensure_record(
+            backends,
+            &zone_id,
+            &request.fqdn(),
+            record_type,
+            &address,
+            &request.instance_id,
+        )
+        .await?;
+        if created {
+            steps.push(format!(
+                "DNS record {} {} -> {} re-created",
+                record.id, record.name, record.content
+            ));
+        }
     }
     if steps.is_empty() {
         steps.push("nothing to release: the instance is not quarantined".to_owned());

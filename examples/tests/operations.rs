@@ -32,12 +32,28 @@ async fn quarantine_cuts_the_host_off_and_release_restores_it() {
     let p = Progress::silent();
     let req = ProvisionRequest::new("inst-0007", "shop", ZONE);
     let summary = provision(&b, &req, &p).await.unwrap();
-    assert_eq!(c.dns_records(&zone).len(), 1);
+    // A for the IPv4, AAAA for the server's IPv6 address.
+    let types = |c: &cloudflare_client::simulator::Simulator| {
+        let mut t: Vec<String> = c
+            .dns_records(&zone)
+            .iter()
+            .map(|r| format!("{:?}", r.record_type))
+            .collect();
+        t.sort();
+        t
+    };
+    assert_eq!(types(&c), ["A", "Aaaa"]);
+    let v6 = summary.record_v6.as_ref().unwrap();
+    let net: ipnet::Ipv6Net = summary.ipv6.as_deref().unwrap().parse().unwrap();
+    assert_eq!(
+        v6.content,
+        std::net::Ipv6Addr::from(u128::from(net.network()) | 1).to_string()
+    );
 
     examples::quarantine::quarantine(&b, &req, &p)
         .await
         .unwrap();
-    assert!(c.dns_records(&zone).is_empty(), "record removed");
+    assert!(c.dns_records(&zone).is_empty(), "A and AAAA removed");
     let deny = h
         .firewalls()
         .into_iter()
@@ -71,10 +87,12 @@ async fn quarantine_cuts_the_host_off_and_release_restores_it() {
         .unwrap();
     let applied: Vec<u64> = server.public_net.firewalls.iter().map(|f| f.id).collect();
     assert_eq!(applied, [summary.firewall_id]);
+    assert_eq!(types(&c), ["A", "Aaaa"]);
     let records = c.dns_records(&zone);
-    assert_eq!(records.len(), 1);
-    assert_eq!(records[0].proxied, Some(true));
-    assert_eq!(Some(records[0].content.clone()), summary.ipv4);
+    assert!(records.iter().all(|r| r.proxied == Some(true)));
+    let contents: Vec<String> = records.iter().map(|r| r.content.clone()).collect();
+    assert!(contents.contains(summary.ipv4.as_ref().unwrap()));
+    assert!(contents.contains(&v6.content));
     // The forensic snapshot stays; a second release changes nothing.
     assert_eq!(
         h.images()

@@ -8,6 +8,7 @@ use std::net::{IpAddr, Ipv4Addr};
 
 use base64::Engine as _;
 use cloudflare_client::PlanTier;
+use cloudflare_client::resources::dns::RecordType;
 use cloudflare_client::simulator::{Fault as CfFault, FaultRule};
 use cloudinit_builder::preset::{BACKUP_ENV, HardenedHost, READY_ENV, RunbookInputs};
 use cloudinit_builder::{Secret, SshPublicKey, User};
@@ -104,7 +105,8 @@ struct Entry {
 
 /// Every `write_files` entry of user-data, decoded (plain, `b64`, `gz+b64`).
 fn entries(user_data: &str) -> BTreeMap<String, Entry> {
-    let doc: serde_json::Value = serde_saphyr::from_str(user_data).unwrap();
+    let text = cloudinit_builder::cloud_config_of(user_data).unwrap();
+    let doc: serde_json::Value = serde_saphyr::from_str(&text).unwrap();
     let mut out = BTreeMap::new();
     for f in doc["write_files"].as_array().unwrap() {
         let content = f["content"].as_str().unwrap_or_default();
@@ -158,7 +160,8 @@ fn assert_secrets_confined(user_data: &str, secrets: &[(&str, &str)]) {
         // cloud-init's default owner is root:root; the renderer may leave it implicit.
         assert!(matches!(e.owner.as_str(), "" | "root:root"), "{}", e.owner);
     }
-    let mut doc: serde_json::Value = serde_saphyr::from_str(user_data).unwrap();
+    let text = cloudinit_builder::cloud_config_of(user_data).unwrap();
+    let mut doc: serde_json::Value = serde_saphyr::from_str(&text).unwrap();
     let files = doc["write_files"].as_array_mut().unwrap();
     let before = files.len();
     files.retain(|f| f["permissions"].as_str() != Some("0600"));
@@ -167,9 +170,9 @@ fn assert_secrets_confined(user_data: &str, secrets: &[(&str, &str)]) {
     for (secret, _) in secrets {
         assert!(!rest.contains(secret), "a secret outside its 0600 file");
     }
-    // The raw text holds each at most once (in its file, when that file is not compressed).
+    // The document holds each at most once (in its file, when that file is not compressed).
     for (secret, _) in secrets {
-        assert!(user_data.matches(secret).count() <= 1);
+        assert!(text.matches(secret).count() <= 1);
     }
 }
 
@@ -189,8 +192,21 @@ async fn one_server_one_firewall_one_record_and_a_rerun_creates_nothing() {
     let servers = w.hetzner.servers();
     let firewalls = w.hetzner.firewalls();
     let records = w.cloudflare.dns_records(&w.zone_id);
-    assert_eq!((servers.len(), firewalls.len(), records.len()), (1, 1, 1));
-    let (server, firewall, record) = (&servers[0], &firewalls[0], &records[0]);
+    // One A and one AAAA record.
+    assert_eq!((servers.len(), firewalls.len(), records.len()), (1, 1, 2));
+    let (server, firewall) = (&servers[0], &firewalls[0]);
+    let record = records
+        .iter()
+        .find(|r| r.record_type == RecordType::A)
+        .unwrap();
+    let aaaa = records
+        .iter()
+        .find(|r| r.record_type == RecordType::Aaaa)
+        .unwrap();
+    assert_eq!(Some(aaaa), first.record_v6.as_ref());
+    assert_eq!(aaaa.proxied, Some(true));
+    let v6: ipnet::Ipv6Net = server.public_net.ipv6.as_ref().unwrap().ip.parse().unwrap();
+    assert!(v6.contains(&aaaa.content.parse::<std::net::Ipv6Addr>().unwrap()));
     assert_eq!(server.id, first.server_id);
     assert!(
         server.name.starts_with("rc-fsn1-"),
@@ -208,10 +224,16 @@ async fn one_server_one_firewall_one_record_and_a_rerun_creates_nothing() {
             .any(|f| f.id == firewall.id)
     );
 
-    // The user_data the simulator received is the rendered preset, under 32 KiB.
+    // The user_data the simulator received is the rendered preset (one gzip MIME part),
+    // with 8 KiB of the 32 KiB limit to spare.
     let user_data = w.hetzner.user_data(server.id).unwrap();
-    assert!(user_data.starts_with("#cloud-config\n"));
-    assert!(user_data.len() < 32 * 1024, "{} bytes", user_data.len());
+    assert!(user_data.contains("\nContent-Type: application/gzip\n"));
+    assert!(
+        cloudinit_builder::cloud_config_of(&user_data)
+            .unwrap()
+            .starts_with("#cloud-config\n")
+    );
+    assert!(user_data.len() <= 24 * 1024, "{} bytes", user_data.len());
     assert_eq!(
         user_data,
         expected_user_data(&w, &req, first.ssh_port).await
@@ -239,7 +261,8 @@ async fn one_server_one_firewall_one_record_and_a_rerun_creates_nothing() {
     let secret = req.callback_secret.as_ref().unwrap().expose();
     let identity = req.backup_identity.as_ref().unwrap().expose();
     assert_secrets_confined(&user_data, &[(secret, READY_ENV), (identity, BACKUP_ENV)]);
-    let doc: serde_json::Value = serde_saphyr::from_str(&user_data).unwrap();
+    let doc: serde_json::Value =
+        serde_saphyr::from_str(&cloudinit_builder::cloud_config_of(&user_data).unwrap()).unwrap();
     let runcmd = doc["runcmd"].to_string();
     assert!(runcmd.contains("systemd-modules-load.service"), "{runcmd}");
     // No secret in labels, names, the DNS record or the summary.
@@ -307,7 +330,7 @@ async fn one_server_one_firewall_one_record_and_a_rerun_creates_nothing() {
     assert_eq!(w.cloudflare.stats().writes, writes_before);
     assert_eq!(w.hetzner.servers().len(), 1);
     assert_eq!(w.hetzner.firewalls().len(), 1);
-    assert_eq!(w.cloudflare.dns_records(&w.zone_id).len(), 1);
+    assert_eq!(w.cloudflare.dns_records(&w.zone_id).len(), 2);
 }
 
 #[tokio::test(start_paused = true)]
@@ -339,7 +362,8 @@ async fn faults_during_create_still_end_with_exactly_one_server_and_no_error() {
     assert_eq!(servers.len(), 1, "{servers:?}");
     assert_eq!(servers[0].id, summary.server_id);
     assert_eq!(w.hetzner.firewalls().len(), 1);
-    assert_eq!(w.cloudflare.dns_records(&w.zone_id).len(), 1);
+    // A and AAAA, each created once although a create's connection dropped.
+    assert_eq!(w.cloudflare.dns_records(&w.zone_id).len(), 2);
     // The faults really happened: a 500, a 429 and a dropped create were answered.
     let creates: Vec<u16> = w
         .hetzner
@@ -472,7 +496,7 @@ async fn the_host_firewall_in_user_data_is_the_policy_the_hetzner_rules_come_fro
     let summary = run(&w, &req).await;
     let user_data = w.hetzner.user_data(summary.server_id).unwrap();
     // The budget had to compress files to fit: decoding them is part of what is tested.
-    assert!(user_data.contains("encoding: gz+b64"));
+    assert!(user_data.contains("\nContent-Type: application/gzip\n"));
     let files = files(&user_data);
 
     let ranges = w.backends.cloudflare.ips().get().await.unwrap().to_model();

@@ -15,12 +15,16 @@ async fn provisioned_user_data() -> String {
     )
     .await
     .unwrap();
-    backends
+    let sent = backends
         .hetzner_sim
         .as_ref()
         .unwrap()
         .user_data(summary.server_id)
+        .unwrap();
+    // The validators read the cloud-config cloud-init gets out of the gzip MIME part.
+    cloudinit_builder::cloud_config_of(&sent)
         .unwrap()
+        .into_owned()
 }
 
 #[tokio::test(start_paused = true)]

@@ -5,7 +5,9 @@
 //! enables nothing; the driver is chosen non-interactively at install time. The shell-spawn rule
 //! no longer exempts `node`/`npm` as parent: a shell spawned by the Node.js app is exactly what a
 //! remote code execution looks like. The outbound rule keeps `fd.sport` (for an outbound
-//! connection Falco's server port is the remote port, so this is correct usage).
+//! connection Falco's server port is the remote port, so this is correct usage). Reading
+//! `/etc/passwd` is what every libc name-service lookup does (Node's `os.userInfo()`, `getpwuid`),
+//! so it has its own rule at `NOTICE`; only `/etc/shadow` and `/proc/1/environ` are `CRITICAL`.
 
 use hardening_model::values::check_token;
 
@@ -94,10 +96,18 @@ impl Falco {
             {
                 "rule": "Sensitive file read in app container",
                 "desc": "Credential file read in an app container",
-                "condition": format!("open_read and {scope} and (fd.name startswith /etc/shadow or fd.name startswith /etc/passwd or fd.name startswith /proc/1/environ)"),
+                "condition": format!("open_read and {scope} and (fd.name startswith /etc/shadow or fd.name startswith /proc/1/environ)"),
                 "output": "Sensitive file read in app container (user=%user.name command=%proc.cmdline file=%fd.name container=%container.name)",
                 "priority": "CRITICAL",
                 "tags": ["container", "filesystem", "mitre_credential_access"],
+            },
+            {
+                "rule": "Account database read in app container",
+                "desc": "/etc/passwd read in an app container: every name-service lookup does this, so it is a hint, not an alarm",
+                "condition": format!("open_read and {scope} and fd.name = /etc/passwd"),
+                "output": "/etc/passwd read in app container (user=%user.name command=%proc.cmdline container=%container.name)",
+                "priority": "NOTICE",
+                "tags": ["container", "filesystem", "mitre_discovery"],
             },
         ]);
         yaml(&rules)

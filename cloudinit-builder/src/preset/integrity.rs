@@ -1,20 +1,32 @@
 //! Host intrusion detection: the Wazuh agent, or AIDE on its own (runbook sections 8.3 and 8.4).
 //!
 //! Departures from the runbook: the Wazuh repository key is pinned with `signed-by` through
-//! cloud-init's apt module instead of `curl | gpg` at boot; the agent configuration is written
-//! after the package (which would otherwise replace it); the AIDE baseline is taken after every
-//! other change (stage [`Stage::Baseline`]) and in the background, so first boot is not held up
-//! for minutes and the baseline does not record the hardening itself as a change; the daily check
-//! is a systemd timer that alerts through syslog at `security.alert`. The egress rules the agent
-//! needs (1514/1515 to the manager) belong to the firewall policy (erratum 7).
+//! cloud-init's apt module instead of `curl | gpg` at boot; the agent configuration is **merged**
+//! into the packaged `ossec.conf` (appended once as a second `<ossec_config>` block, which Wazuh
+//! reads after the package's own, so the package defaults stay and ours win where both set an
+//! option) instead of replacing it wholesale; the AIDE baseline is taken after every other change
+//! (stage [`Stage::Baseline`]) and in the background, so first boot is not held up for minutes and
+//! the baseline does not record the hardening itself as a change; the daily check is the
+//! packaged `dailyaidecheck.timer` (CIS 6.3.2), started once the baseline exists, not a second
+//! timer of our own. The egress rules the agent needs (1514/1515 to the manager) belong to the
+//! firewall policy (erratum 7).
 
 use hardening_model::values::{Domain, check_token};
 
 use super::{Contribution, Part, Slot, Stage};
 use crate::{AptSource, Command, Error, Result, WriteFile};
 
-/// Wazuh's agent configuration as the part stages it before the package is installed.
+/// Wazuh's agent configuration block as the part stages it before the package is installed.
 pub const WAZUH_STAGED_CONFIG: &str = "/var/lib/hardened-host/wazuh/ossec.conf";
+
+/// The packaged agent configuration the staged block is merged into.
+pub const WAZUH_CONFIG: &str = "/var/ossec/etc/ossec.conf";
+
+/// The first line of the staged block: marks `ossec.conf` as merged, so a re-run appends nothing.
+pub const WAZUH_MERGE_MARKER: &str = "<!-- hardened-host: merged after the package defaults -->";
+
+/// The packaged AIDE timer (aide-common) that runs the daily check.
+pub const AIDE_TIMER: &str = "dailyaidecheck.timer";
 
 /// File integrity and intrusion detection.
 #[derive(Debug, Clone)]
@@ -64,7 +76,8 @@ impl Integrity {
         })
     }
 
-    /// The agent configuration (Wazuh only).
+    /// The agent configuration block merged into the packaged `ossec.conf` (Wazuh only),
+    /// starting with [`WAZUH_MERGE_MARKER`].
     pub fn wazuh_config(&self) -> Option<String> {
         let Self::Wazuh {
             manager,
@@ -82,7 +95,8 @@ impl Integrity {
             })
             .collect();
         Some(format!(
-            "<ossec_config>
+            "{WAZUH_MERGE_MARKER}
+<ossec_config>
   <client>
     <server>
       <address>{manager}</address>
@@ -126,15 +140,6 @@ impl Integrity {
     }
 }
 
-const AIDE_CHECK: &str = "#!/bin/sh
-# Daily AIDE check; changes are reported through syslog at security.alert.
-mkdir -p /var/log/aide
-if ! aide --check --config /etc/aide/aide.conf > \"/var/log/aide/check-$(date -u +%Y%m%d).log\" 2>&1; then
-  logger -t aide-alert -p security.alert \"AIDE detected filesystem changes on $(hostname)\"
-  exit 1
-fi
-";
-
 impl Part for Integrity {
     fn slot(&self) -> Slot {
         Slot::Integrity
@@ -144,29 +149,19 @@ impl Part for Integrity {
         match self {
             Self::Aide => {
                 out.package("aide");
-                out.file(
-                    WriteFile::new("/usr/local/sbin/aide-check", AIDE_CHECK)?.permissions(0o700)?,
-                );
-                out.file(WriteFile::new(
-                    "/etc/systemd/system/aide-check.service",
-                    "[Unit]\nDescription=AIDE file integrity check\n\n[Service]\nType=oneshot\nExecStart=/usr/local/sbin/aide-check\nNice=19\nIOSchedulingClass=idle\n",
-                )?);
-                out.file(WriteFile::new(
-                    "/etc/systemd/system/aide-check.timer",
-                    "[Unit]\nDescription=Daily AIDE check\n\n[Timer]\nOnCalendar=*-*-* 05:00:00 UTC\nPersistent=true\nRandomizedDelaySec=30m\n\n[Install]\nWantedBy=timers.target\n",
-                )?);
                 out.command(
                     Stage::Baseline,
                     Command::chain([
-                        Command::argv(["systemctl", "daemon-reload"])?,
-                        Command::argv(["systemctl", "enable", "aide-check.timer"])?,
+                        Command::argv(["systemctl", "disable", "--now", AIDE_TIMER])?,
                         Command::argv([
                             "systemd-run",
                             "--unit=aide-baseline",
                             "--nice=19",
                             "sh",
                             "-c",
-                            "aideinit -y -f && cp /var/lib/aide/aide.db.new /var/lib/aide/aide.db && systemctl start aide-check.timer",
+                            &format!(
+                                "aideinit -y -f && cp /var/lib/aide/aide.db.new /var/lib/aide/aide.db && systemctl enable --now {AIDE_TIMER}"
+                            ),
                         ])?,
                     ])?,
                 );
@@ -189,15 +184,11 @@ impl Part for Integrity {
                             "wazuh-agent",
                         ])?,
                         Command::argv([
-                            "install",
-                            "-m",
-                            "0640",
-                            "-o",
-                            "root",
-                            "-g",
-                            "wazuh",
-                            WAZUH_STAGED_CONFIG,
-                            "/var/ossec/etc/ossec.conf",
+                            "sh",
+                            "-c",
+                            &format!(
+                                "grep -qF '{WAZUH_MERGE_MARKER}' {WAZUH_CONFIG} || cat {WAZUH_STAGED_CONFIG} >> {WAZUH_CONFIG}"
+                            ),
                         ])?,
                         Command::argv(["systemctl", "daemon-reload"])?,
                         Command::argv(["systemctl", "enable", "--now", "wazuh-agent"])?,

@@ -29,12 +29,12 @@ pub use backup::{BACKUP_ENV, BACKUP_SCRIPT, Backups, VERIFY_SCRIPT};
 pub use docker::{DOCKER_PACKAGES, DockerEngine};
 pub use falco::{FALCO_RULES, Falco, FalcoDriver};
 pub use firewall::Firewall;
-pub use integrity::{Integrity, WAZUH_STAGED_CONFIG};
+pub use integrity::{AIDE_TIMER, Integrity, WAZUH_CONFIG, WAZUH_MERGE_MARKER, WAZUH_STAGED_CONFIG};
 pub use part::{Contribution, Part, Slot, Stage};
 pub use promtail::{PROMTAIL_CONFIG, PROMTAIL_PASSWORD, Promtail};
 pub use ready::{FAILED_MARKER, READY_ENV, READY_SCRIPT, ReadyCallback};
 pub use rendered::RenderedPart;
-pub use runbook::{APP_DATA_VOLUME, APT_TEMPLATES_DIR, RunbookInputs, STACK_DIR};
+pub use runbook::{APP_DATA_VOLUME, APP_SECRETS_ENV, APT_TEMPLATES_DIR, RunbookInputs, STACK_DIR};
 pub use sshd::{SSHD_APPLY_SCRIPT, STAGING_DIR, Sshd};
 pub use stack::ComposeStack;
 
@@ -154,8 +154,24 @@ impl HardenedHost {
         Ok(cfg)
     }
 
-    /// Renders within the budget, compressing the largest files if needed.
+    /// Renders within the budget: the plain `#cloud-config` when it fits, otherwise the whole
+    /// document as one gzip MIME part ([`CloudConfig::render_gzip`]), which cloud-init
+    /// decompresses. [`Error::TooLarge`] when even that does not fit. The same host always
+    /// renders the same bytes.
     pub fn render(&self) -> Result<UserData> {
-        self.cloud_config()?.render_within(self.budget)
+        let cfg = self.cloud_config()?;
+        let plain = cfg.render()?;
+        if plain.len() <= self.budget {
+            return Ok(plain);
+        }
+        let wrapped = cfg.render_gzip()?;
+        if wrapped.len() <= self.budget {
+            return Ok(wrapped);
+        }
+        Err(Error::TooLarge(Box::new(crate::Overflow {
+            size: wrapped.len(),
+            limit: self.budget,
+            largest: cfg.largest_parts(plain.as_str(), 5),
+        })))
     }
 }

@@ -19,6 +19,9 @@ use crate::{Error, Result, Secret, User};
 pub const STACK_DIR: &str = "/opt/stack";
 /// The app's data volume as Docker names it (`<project>_<volume>`).
 pub const APP_DATA_VOLUME: &str = "stack_app_data";
+/// The app's secret environment (compose `env_file`, root-owned, `0600`), written when
+/// [`RunbookInputs::app_secret`] gave any.
+pub const APP_SECRETS_ENV: &str = "/etc/hardened-host/app.env";
 /// Where apt extracts debconf templates, since `/tmp` and `/var/tmp` are mounted `noexec`.
 pub const APT_TEMPLATES_DIR: &str = "/var/cache/apt/extract-templates";
 
@@ -40,6 +43,7 @@ pub struct RunbookInputs {
     integrity: Option<Integrity>,
     wazuh_managers: Option<Vec<IpNet>>,
     falco: Option<Falco>,
+    app_secrets: Vec<(String, Secret)>,
 }
 
 impl RunbookInputs {
@@ -76,7 +80,19 @@ impl RunbookInputs {
             integrity: None,
             wazuh_managers: None,
             falco: None,
+            app_secrets: Vec::new(),
         }
+    }
+
+    /// A secret environment variable for the app: it reaches the container through
+    /// [`APP_SECRETS_ENV`] (compose `env_file`, root-owned `0600`), never through
+    /// `docker-compose.yml`. Names are `[A-Z_][A-Z0-9_]*`; values must not contain a single
+    /// quote or a control character (checked by [`HardenedHost::runbook`], naming
+    /// `app_secrets.env[i]`).
+    #[must_use]
+    pub fn app_secret(mut self, name: &str, value: Secret) -> Self {
+        self.app_secrets.push((name.to_owned(), value));
+        self
     }
 
     /// Addresses SSH is accepted from (anywhere when empty).
@@ -248,13 +264,28 @@ impl HardenedHost {
 
         let docker = DockerEngine::new([stack::daemon_config().render().map_err(m)?]);
 
-        let compose = stack::compose_stack(
+        let mut compose = stack::compose_stack(
             inputs.images.caddy.clone(),
             inputs.images.app.clone(),
             inputs.app_port,
             inputs.bind_ip,
         )
         .map_err(m)?;
+        let app_env = if inputs.app_secrets.is_empty() {
+            None
+        } else {
+            let path = hardening_model::values::AbsPath::new(APP_SECRETS_ENV).map_err(m)?;
+            compose = compose
+                .map_service(stack::APP_SERVICE, |s| s.with_env_file(path))
+                .map_err(m)?;
+            Some(
+                crate::WriteFile::secret_env(
+                    APP_SECRETS_ENV,
+                    inputs.app_secrets.iter().map(|(k, v)| (k.as_str(), v)),
+                )
+                .map_err(|e| e.within("app_secrets"))?,
+            )
+        };
         let app = compose
             .service(stack::APP_SERVICE)
             .ok_or_else(|| Error::invalid("stack.services", "the app service is missing"))?;
@@ -277,11 +308,14 @@ impl HardenedHost {
             .map_err(m)?
             .render_at(stack::CADDYFILE_HOST_PATH)
             .map_err(m)?;
-        let stack_part = ComposeStack::new(
+        let mut stack_part = ComposeStack::new(
             STACK_DIR,
             compose.render_at(stack::COMPOSE_PATH).map_err(m)?,
             [caddyfile],
         )?;
+        if let Some(env) = app_env {
+            stack_part = stack_part.with_secret_env(env)?;
+        }
 
         let monitoring_dir = "/opt/monitoring";
         let node_exporter = RenderedPart::new(Slot::NodeExporter)

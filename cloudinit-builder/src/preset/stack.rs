@@ -13,6 +13,7 @@ pub struct ComposeStack {
     dir: AbsPath,
     compose_file: String,
     files: Vec<RenderedFile>,
+    secret_files: Vec<WriteFile>,
     apparmor_profiles: Vec<String>,
 }
 
@@ -38,6 +39,7 @@ impl ComposeStack {
             dir,
             compose_file: compose_path.as_str().to_owned(),
             files: all,
+            secret_files: Vec::new(),
             apparmor_profiles: Vec::new(),
         })
     }
@@ -56,6 +58,19 @@ impl ComposeStack {
         Ok(self)
     }
 
+    /// Adds a secret env file (from [`WriteFile::secret_env`]: root-owned, `0600`) that a
+    /// service reads with compose `env_file`; refused when it is not a secret file.
+    pub fn with_secret_env(mut self, file: WriteFile) -> Result<Self> {
+        if !file.is_secret() || file.mode() != crate::SECRET_MODE {
+            return Err(Error::invalid(
+                "stack.secret_env",
+                "must be a WriteFile::secret_env file (root-owned, 0600)",
+            ));
+        }
+        self.secret_files.push(file);
+        Ok(self)
+    }
+
     /// The files (compose first).
     pub fn files(&self) -> &[RenderedFile] {
         &self.files
@@ -70,6 +85,9 @@ impl Part for ComposeStack {
     fn contribute(&self, out: &mut Contribution) -> Result<()> {
         for f in &self.files {
             out.file(WriteFile::from(f.clone()));
+        }
+        for f in &self.secret_files {
+            out.file(f.clone());
         }
         for profile in &self.apparmor_profiles {
             out.command(

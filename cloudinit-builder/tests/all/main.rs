@@ -9,6 +9,7 @@ mod fixtures;
 mod mime;
 mod preset;
 mod properties;
+mod realistic;
 mod render;
 mod schema;
 mod secrets;

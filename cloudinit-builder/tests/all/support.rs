@@ -27,9 +27,44 @@ fn validator() -> &'static jsonschema::Validator {
     })
 }
 
-/// Parses rendered user-data back (after checking the header).
+/// The cloud-config inside user-data: the text itself, or the content of the one
+/// `application/gzip` part of a MIME document (base64 decoded, gunzipped), decoded here
+/// independently of the crate.
+pub fn cloud_config_of(user_data: &str) -> String {
+    use base64::Engine as _;
+    use std::io::Read as _;
+    let Some(rest) = user_data.strip_prefix("Content-Type: multipart/mixed; boundary=\"") else {
+        return user_data.to_owned();
+    };
+    let boundary = format!("--{}", &rest[..rest.find('"').unwrap()]);
+    let parts: Vec<&str> = user_data.split(boundary.as_str()).collect();
+    // Preamble, one part, closing "--".
+    assert_eq!(parts.len(), 3, "one part expected");
+    let (headers, body) = parts[1].split_once("\n\n").unwrap();
+    assert!(
+        headers.contains("\nContent-Type: application/gzip\n"),
+        "{headers}"
+    );
+    assert!(
+        headers.contains("\nContent-Transfer-Encoding: base64\n"),
+        "{headers}"
+    );
+    assert!(body.lines().all(|l| l.len() <= 76));
+    let b64: String = body.lines().collect();
+    let gz = base64::engine::general_purpose::STANDARD
+        .decode(b64)
+        .unwrap();
+    let mut text = String::new();
+    flate2::read::GzDecoder::new(&gz[..])
+        .read_to_string(&mut text)
+        .unwrap();
+    text
+}
+
+/// Parses rendered user-data back (after unwrapping and checking the header).
 pub fn parse(user_data: &str) -> Value {
-    let body = user_data
+    let text = cloud_config_of(user_data);
+    let body = text
         .strip_prefix("#cloud-config\n")
         .expect("header on the first line");
     serde_saphyr::from_str(body).unwrap()
@@ -47,8 +82,9 @@ pub fn assert_schema_in_process(user_data: &str) {
 
 /// Every check: in-process schema, check-jsonschema with the 26.1 schema, `cloud-init schema`.
 pub fn assert_valid(user_data: &str) {
-    assert_schema_in_process(user_data);
-    external_checks(user_data);
+    let text = cloud_config_of(user_data);
+    assert_schema_in_process(&text);
+    external_checks(&text);
 }
 
 /// check-jsonschema with the vendored 26.1 schema and Debian's `cloud-init schema -c`, through

@@ -2,7 +2,8 @@
 //!
 //! Policy values → hardened cloud-init → Hetzner firewall (SSH port and Cloudflare ranges from
 //! the same values) → server with an opaque name and safe labels → wait for its actions →
-//! proxied Cloudflare DNS record for the customer subdomain → [`Summary`].
+//! proxied Cloudflare DNS records for the customer subdomain (`A` for the IPv4, `AAAA` for the
+//! server's IPv6 address `<network>::1`) → [`Summary`].
 //!
 //! Idempotent by instance id: the server carries the label `instance=<id>` and the firewall is
 //! named `fw-<id>`, so a second run finds both (and the DNS record by name) and creates
@@ -238,12 +239,38 @@ pub async fn provision(
             server.id
         ))
     })?;
-    let (record, record_created, record_updated) =
-        ensure_record(backends, &zone.id, &fqdn, &address, &request.instance_id).await?;
+    let (record, record_created, record_updated) = ensure_record(
+        backends,
+        &zone.id,
+        &fqdn,
+        RecordType::A,
+        &address,
+        &request.instance_id,
+    )
+    .await?;
     created.record = record_created;
     if record_updated {
         updated.push(format!("dns record {} now points to {address}", record.id));
     }
+    let record_v6 = match server_ipv6_address(&server)? {
+        Some(v6) => {
+            let (rec, was_created, was_updated) = ensure_record(
+                backends,
+                &zone.id,
+                &fqdn,
+                RecordType::Aaaa,
+                &v6,
+                &request.instance_id,
+            )
+            .await?;
+            created.record |= was_created;
+            if was_updated {
+                updated.push(format!("dns record {} now points to {v6}", rec.id));
+            }
+            Some(rec)
+        }
+        None => None,
+    };
 
     Ok(Summary {
         instance_id: request.instance_id.clone(),
@@ -255,6 +282,7 @@ pub async fn provision(
         firewall_id: firewall.id,
         firewall_name: firewall.name,
         record,
+        record_v6,
         user_data_bytes: user_data.len(),
         callback_url: request.callback_url.clone(),
         created,
@@ -346,19 +374,20 @@ pub(crate) async fn ensure_record(
     backends: &Backends,
     zone_id: &str,
     fqdn: &str,
+    record_type: RecordType,
     address: &str,
     instance_id: &str,
 ) -> Result<(DnsRecord, bool, bool)> {
     let dns = backends.cloudflare.dns(zone_id);
     let filter = DnsFilter {
-        record_type: Some(RecordType::A),
+        record_type: Some(record_type.clone()),
         name: Some(fqdn.to_owned()),
         ..DnsFilter::default()
     };
     let mut found = dns.list_all(&filter).await?;
     if found.len() > 1 {
         return Err(Error::State(format!(
-            "{} A records exist for {fqdn}; resolve that by hand first",
+            "{} {record_type:?} records exist for {fqdn}; resolve that by hand first",
             found.len()
         )));
     }
@@ -373,8 +402,27 @@ pub(crate) async fn ensure_record(
         };
         return Ok((dns.patch(&record.id, &patch).await?, false, true));
     }
-    let new = NewDnsRecord::new(RecordType::A, fqdn, address)
+    let new = NewDnsRecord::new(record_type, fqdn, address)
         .proxied(true)
         .comment(format!("{MANAGED_BY} instance {instance_id}"));
     Ok((dns.create(&new).await?, true, false))
+}
+
+/// The server's IPv6 address for its `AAAA` record: Hetzner assigns a /64 network and the
+/// server's own address is its first host, `<network>::1`. `None` without IPv6.
+///
+/// # Errors
+/// [`Error::State`] when the API's `public_net.ipv6.ip` is not an IPv6 network.
+pub(crate) fn server_ipv6_address(server: &Server) -> Result<Option<String>> {
+    let Some(v6) = server.public_net.ipv6.as_ref() else {
+        return Ok(None);
+    };
+    let net: ipnet::Ipv6Net = v6.ip.parse().map_err(|_| {
+        Error::State(format!(
+            "server {} reports IPv6 {:?}, not a network",
+            server.id, v6.ip
+        ))
+    })?;
+    let first = std::net::Ipv6Addr::from(u128::from(net.network()) | 1);
+    Ok(Some(first.to_string()))
 }

@@ -11,7 +11,7 @@ pub struct Created {
     pub server: bool,
     /// The firewall was created.
     pub firewall: bool,
-    /// The DNS record was created.
+    /// A DNS record (`A` or `AAAA`) was created.
     pub record: bool,
 }
 
@@ -41,8 +41,11 @@ pub struct Summary {
     pub firewall_id: u64,
     /// Firewall name.
     pub firewall_name: String,
-    /// The proxied DNS record.
+    /// The proxied DNS `A` record (the server's IPv4).
     pub record: DnsRecord,
+    /// The proxied DNS `AAAA` record (the server's IPv6 address, `<network>::1`), when the
+    /// server has IPv6.
+    pub record_v6: Option<DnsRecord>,
     /// Size of the rendered user_data in bytes (sent only when the server was created).
     pub user_data_bytes: usize,
     /// Where the host reports ready (its secret is never part of the summary).
@@ -83,6 +86,16 @@ impl fmt::Display for Summary {
             self.record.proxied.unwrap_or(false),
             state(self.created.record)
         )?;
+        if let Some(v6) = &self.record_v6 {
+            writeln!(
+                f,
+                "dns record   {} {} AAAA -> {} (proxied: {})",
+                v6.id,
+                v6.name,
+                v6.content,
+                v6.proxied.unwrap_or(false)
+            )?;
+        }
         writeln!(f, "ready url    {}", self.callback_url)?;
         write!(f, "user_data    {} bytes", self.user_data_bytes)?;
         for u in &self.updated {

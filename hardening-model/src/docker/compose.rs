@@ -133,6 +133,23 @@ impl ComposeFile {
         &self.services
     }
 
+    /// Replaces the service named `name` with `change(service)`; the error names the field
+    /// when no service has that name.
+    pub fn map_service(
+        mut self,
+        name: &str,
+        change: impl FnOnce(Service) -> Service,
+    ) -> Result<Self> {
+        let at = self
+            .services
+            .iter()
+            .position(|s| s.name().as_str() == name)
+            .ok_or_else(|| Error::invalid("services", format!("no service named {name}")))?;
+        let service = self.services.remove(at);
+        self.services.insert(at, change(service));
+        Ok(self)
+    }
+
     /// Looks a service up by name.
     pub fn service(&self, name: &str) -> Option<&Service> {
         self.services.iter().find(|s| s.name().as_str() == name)

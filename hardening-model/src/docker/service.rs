@@ -92,6 +92,7 @@ pub struct Service {
     volumes: Vec<Mount>,
     healthcheck: Option<Healthcheck>,
     environment: BTreeMap<EnvName, EnvValue>,
+    env_files: Vec<AbsPath>,
     command: Vec<String>,
     ports: Vec<PortBinding>,
     pid_host: bool,
@@ -140,6 +141,7 @@ impl Service {
             volumes: Vec::new(),
             healthcheck: None,
             environment: BTreeMap::new(),
+            env_files: Vec::new(),
             command: Vec::new(),
             ports: Vec::new(),
             pid_host: false,
@@ -246,7 +248,9 @@ impl Service {
         self
     }
 
-    /// Sets an environment variable. The value reaches the container literally (`$` is
+    /// Sets an environment variable. Never a secret: the value is written into
+    /// `docker-compose.yml`, which is world-readable; secrets go through
+    /// [`with_env_file`](Self::with_env_file). The value reaches the container literally (`$` is
     /// escaped for compose interpolation); NUL and control characters other than tab and
     /// line feed are refused. Values never appear in `Debug` output.
     pub fn with_env(mut self, name: &str, value: &str) -> Result<Self> {
@@ -333,6 +337,34 @@ impl Service {
     /// Services this one depends on.
     pub fn dependencies(&self) -> &[ServiceName] {
         &self.depends_on
+    }
+
+    /// Reads environment variables from `path` (compose `env_file`), the way secrets reach a
+    /// service: the compose file names only the path, and the file (root-owned, mode `0600`,
+    /// `NAME='value'` lines) is read by the compose CLI, which runs as root, when the container
+    /// is created. Unlike compose `secrets:` files, which are bind-mounted as they are, this
+    /// works for a container user that cannot read a root-only file (and under `userns-remap`).
+    ///
+    /// ```
+    /// use hardening_model::docker::{ImageRef, Service};
+    /// use hardening_model::docker::names::ServiceName;
+    /// use hardening_model::values::AbsPath;
+    /// let image = ImageRef::parse(&format!("app@sha256:{}", "ab".repeat(32))).unwrap();
+    /// let app = Service::new(ServiceName::new("app").unwrap(), image)
+    ///     .with_env_file(AbsPath::new("/opt/stack/app.env").unwrap());
+    /// assert_eq!(app.env_files()[0].as_str(), "/opt/stack/app.env");
+    /// ```
+    #[must_use]
+    pub fn with_env_file(mut self, path: AbsPath) -> Self {
+        if !self.env_files.contains(&path) {
+            self.env_files.push(path);
+        }
+        self
+    }
+
+    /// The env files the service reads ([`with_env_file`](Self::with_env_file)).
+    pub fn env_files(&self) -> &[AbsPath] {
+        &self.env_files
     }
 
     /// Names of the environment variables (never their values).
@@ -468,6 +500,12 @@ impl Service {
         }
         if let Some(h) = &self.healthcheck {
             m.insert("healthcheck".into(), h.render());
+        }
+        if !self.env_files.is_empty() {
+            m.insert(
+                "env_file".into(),
+                self.env_files.iter().map(|p| json!(p.as_str())).collect(),
+            );
         }
         if !self.environment.is_empty() {
             let env: Map<String, Value> = self

@@ -5,13 +5,16 @@
 //! to the `DOCKER-USER` chain before its own rules; this rendering fills it (IPv4 with
 //! `iptables`, IPv6 with `ip6tables`):
 //!
-//! 1. established/related traffic returns to Docker's chains;
-//! 2. new connections arriving on the public interface are matched on their **original**
+//! 1. with [`MetadataProtection`](super::MetadataProtection) (the default), container packets
+//!    to link-local addresses (`169.254.0.0/16`, where the metadata service lives, and
+//!    `fe80::/10`) are dropped before anything else;
+//! 2. established/related traffic returns to Docker's chains;
+//! 3. new connections arriving on the public interface are matched on their **original**
 //!    destination port (`-m conntrack --ctorigdstport`, the port before Docker's DNAT, so a
 //!    changed container port mapping cannot open or close anything), rate-limited per source
 //!    with `hashlimit --hashlimit-mode srcip` (IPv6 per /64) where the rule says so, and returned to Docker's
 //!    chains when the policy allows them; everything else from the public interface is dropped;
-//! 3. with an egress allow-list, new connections leaving through the public interface are
+//! 4. with an egress allow-list, new connections leaving through the public interface are
 //!    returned when allowed and dropped otherwise (this is what stops a compromised container
 //!    from calling out, which ufw's egress rules cannot do).
 //!
@@ -131,6 +134,10 @@ impl FirewallPolicy {
                     .map(str::to_owned)
                     .to_vec(),
             );
+            if let Some(guard) = self.metadata() {
+                let net = guard.docker_user_blocked(family == Family::V6).to_string();
+                cmds.push(base(&["-d", &net, "-j", "DROP"]));
+            }
             cmds.push(base(&[
                 "-m",
                 "conntrack",

@@ -10,6 +10,7 @@
 //! | `/etc/nftables.conf` | [`FirewallPolicy::nftables_conf`] | [`nftables`]: own table, per-source meters, Docker's FORWARD path, loaded at boot |
 //! | DOCKER-USER | [`FirewallPolicy::docker_user_script`] | [`docker_user`]: published ports and container egress |
 //! | Hetzner Cloud firewall | [`FirewallPolicy::hetzner_rules`] | [`hetzner`]: 50 rules, 100 CIDRs per rule, 255-character descriptions |
+//! | metadata service guard | [`FirewallPolicy::metadata`] | [`metadata`]: containers never, host root only (nftables and DOCKER-USER) |
 //! | packages, files, commands for cloud-init | [`FirewallPolicy::host_firewall`] | [`host`]: the host layers together |
 //!
 //! Why several layers: the Hetzner firewall filters before traffic reaches the host; ufw (or
@@ -25,11 +26,13 @@
 pub mod docker_user;
 pub mod hetzner;
 pub mod host;
+pub mod metadata;
 pub mod nftables;
 mod policy;
 mod rule;
 pub mod ufw;
 
 pub use hetzner::{HetznerDirection, HetznerProtocol, HetznerRule};
+pub use metadata::MetadataProtection;
 pub use policy::{FirewallPolicy, FirewallPolicyBuilder, SSH_DESCRIPTION, SshAccess};
 pub use rule::{MAX_DESCRIPTION_LEN, MAX_PEERS, Protocol, RateLimit, Rule, check_description};

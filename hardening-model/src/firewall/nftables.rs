@@ -21,6 +21,9 @@
 //!   `outbound` chain and drop the rest (erratum 7: host-only egress rules do not cover
 //!   containers). Traffic to other interfaces (loopback, Docker bridges, private networks) is
 //!   not filtered by the egress list.
+//! - **Metadata service** ([`MetadataProtection`](super::MetadataProtection)): the `forward`
+//!   chain first drops every container packet to a link-local address (IPv4 and IPv6), and
+//!   the `output` chain first drops packets to `169.254.169.254` whose socket is not root's.
 //! - Always allowed so the host keeps working: loopback, established/related traffic, IPv6
 //!   neighbour discovery and ICMPv6 errors, DHCP replies (v4 and v6).
 //! - Drops are logged at most 5 times a minute, by the last rule before the drop only (the
@@ -158,11 +161,13 @@ impl FirewallPolicy {
              \t}}\n\n\
              \tchain forward {{\n\
              \t\ttype filter hook forward priority filter + 10; policy accept;\n\
+             {metadata_forward}\
              \t\tct state established,related accept\n\
              \t\tiifname \"{iface}\" ct state invalid drop\n\
              \t\tiifname \"{iface}\" ct state new ct status dnat jump inbound\n\
              \t\tiifname \"{iface}\" limit rate 5/minute burst 10 packets log prefix \"hardening-drop-fwd: \" level warn\n\
-             \t\tiifname \"{iface}\" drop\n"
+             \t\tiifname \"{iface}\" drop\n",
+            metadata_forward = self.metadata().map(|m| m.nft_forward()).unwrap_or_default(),
         );
         if self.egress_restricted() {
             let _ = write!(
@@ -173,11 +178,24 @@ impl FirewallPolicy {
             );
         }
         out.push_str("\t}\n");
+        let metadata_output = self.metadata().and_then(|m| m.nft_output());
+        if !self.egress_restricted()
+            && let Some(rule) = &metadata_output
+        {
+            let _ = write!(
+                out,
+                "\n\tchain output {{\n\
+                 \t\ttype filter hook output priority filter + 10; policy accept;\n\
+                 {rule}\
+                 \t}}\n"
+            );
+        }
         if self.egress_restricted() {
             let _ = write!(
                 out,
                 "\n\tchain output {{\n\
                  \t\ttype filter hook output priority filter + 10; policy accept;\n\
+                 {}\
                  \t\toifname != \"{iface}\" accept\n\
                  \t\tct state established,related accept\n\
                  \t\ticmpv6 type {{ destination-unreachable, packet-too-big, time-exceeded, parameter-problem, nd-router-solicit, nd-neighbor-solicit, nd-neighbor-advert }} accept\n\
@@ -186,7 +204,8 @@ impl FirewallPolicy {
                  \t\tct state new jump outbound\n\
                  \t\tlimit rate 5/minute burst 10 packets log prefix \"hardening-drop-out: \" level warn\n\
                  \t\tdrop\n\
-                 \t}}\n"
+                 \t}}\n",
+                metadata_output.as_deref().unwrap_or_default()
             );
         }
         out.push_str("}\n");
@@ -376,7 +395,8 @@ mod tests {
             .unwrap()
             .nftables_conf()
             .content;
-        assert!(!open.contains("chain output"));
+        // The output chain holds only the metadata rule then.
+        assert!(open.contains("\tchain output {\n\t\ttype filter hook output priority filter + 10; policy accept;\n\t\tip daddr 169.254.169.254 meta skuid != 0 counter drop"));
         assert!(!open.contains("jump outbound"));
     }
 

@@ -2,6 +2,7 @@
 
 use ipnet::IpNet;
 
+use super::metadata::MetadataProtection;
 use super::rule::{RateLimit, Rule, check_peers};
 use crate::values::{Port, check_chars, check_max_len, check_non_empty};
 use crate::{Error, Problem, Result};
@@ -83,6 +84,8 @@ impl SshAccess {
 ///   dropped (host traffic and, through the forward path, container traffic).
 /// - `public_interface`: the interface facing the internet (`eth0` on Hetzner Cloud). The
 ///   container rules (nftables forward chain, DOCKER-USER) and the egress filter apply to it.
+/// - Metadata service: on by default, containers never reach `169.254.169.254` (nor any
+///   link-local address) and on the host only root does; see [`MetadataProtection`].
 ///
 /// Renderings: [`ufw_commands`](Self::ufw_commands), [`ufw_script`](Self::ufw_script),
 /// [`nftables_conf`](Self::nftables_conf), [`docker_user_script`](Self::docker_user_script)
@@ -111,6 +114,7 @@ pub struct FirewallPolicy {
     inbound: Vec<Rule>,
     outbound: Vec<Rule>,
     public_interface: String,
+    metadata: Option<MetadataProtection>,
 }
 
 /// Builds a [`FirewallPolicy`]; [`build`](Self::build) validates everything.
@@ -128,6 +132,7 @@ impl FirewallPolicy {
                 inbound: Vec::new(),
                 outbound: Vec::new(),
                 public_interface: "eth0".to_owned(),
+                metadata: Some(MetadataProtection::default()),
             },
         }
     }
@@ -162,6 +167,11 @@ impl FirewallPolicy {
         &self.public_interface
     }
 
+    /// Who may reach the cloud metadata service (`None`: no rule, for hosts without one).
+    pub fn metadata(&self) -> Option<&MetadataProtection> {
+        self.metadata.as_ref()
+    }
+
     /// The SSH entry followed by the inbound rules, as renderers walk them.
     pub(crate) fn inbound_with_ssh(&self) -> Vec<Rule> {
         std::iter::once(self.ssh.as_rule())
@@ -189,6 +199,14 @@ impl FirewallPolicyBuilder {
     #[must_use]
     pub fn public_interface(mut self, name: impl Into<String>) -> Self {
         self.policy.public_interface = name.into();
+        self
+    }
+
+    /// Replaces the metadata protection (default: [`MetadataProtection::default`], root only
+    /// on the host, never from containers); `None` renders no metadata rule at all.
+    #[must_use]
+    pub fn metadata(mut self, protection: Option<MetadataProtection>) -> Self {
+        self.policy.metadata = protection;
         self
     }
 

@@ -31,6 +31,17 @@ impl Compose {
     /// default project name); `HOME` and `DOCKER_CONFIG` point into the temp directory and
     /// `COMPOSE_*`/`DOCKER_*` variables from the caller's environment are dropped.
     pub fn check(&self, yaml: &str) -> Result<(), Rejection> {
+        self.run(yaml, &["config", "-q"]).map(|_| ())
+    }
+
+    /// Runs `docker-compose -f FILE config` (same environment as [`check`](Self::check)) and
+    /// returns the resolved model it prints: `env_file` contents merged into `environment`,
+    /// variables interpolated.
+    pub fn config(&self, yaml: &str) -> Result<String, Rejection> {
+        self.run(yaml, &["config"])
+    }
+
+    fn run(&self, yaml: &str, args: &[&str]) -> Result<String, Rejection> {
         let dir = Workdir::new("docker-compose")?;
         let file = dir.write("project/docker-compose.yml", yaml)?;
         let mut cmd = Command::new(&self.compose);
@@ -43,11 +54,11 @@ impl Compose {
         exec::run(
             cmd.arg("-f")
                 .arg(&file)
-                .args(["config", "-q"])
+                .args(args)
                 .env("HOME", dir.path())
                 .env("DOCKER_CONFIG", dir.path().join("docker-config"))
                 .current_dir(dir.path().join("project")),
         )
-        .map(|_| ())
+        .map(|out| String::from_utf8_lossy(&out.stdout).into_owned())
     }
 }

@@ -36,11 +36,11 @@ mod sshd;
 mod ufw;
 
 pub use caddy::{Caddy, caddy};
-pub use cloud_init::{CloudInit, cloud_init};
+pub use cloud_init::{CloudInit, DecodedPart, cloud_init};
 pub use compose::{Compose, compose};
 pub use jsonschema::{CheckJsonschema, check_jsonschema, cloud_init_26_1_schema};
 pub use locate::{ci_mode, workspace_root};
-pub use nft::{Nft, nft};
+pub use nft::{Nft, NftNetns, nft, nft_netns};
 pub use promtool::{Promtool, promtool};
 pub use rejection::Rejection;
 pub use seccomp::{ScmpResolver, scmp_sys_resolver};

@@ -53,3 +53,51 @@ impl Nft {
         exec::run(cmd.arg("-c").arg("-f").arg(&file)).map(|_| ())
     }
 }
+
+/// A ruleset loaded for real into a private network namespace, where a probe can send
+/// packets through it. Needs root (a user namespace cannot switch to another uid).
+#[derive(Debug, Clone)]
+pub struct NftNetns {
+    nft: PathBuf,
+    unshare: PathBuf,
+}
+
+/// Finds `nft` and `unshare` for [`NftNetns`]; `None` (after printing why) when either is
+/// missing or the tests do not run as root.
+///
+/// # Panics
+/// When `CI` is set and a tool or root is missing.
+pub fn nft_netns() -> Option<NftNetns> {
+    let nft = require("nft", "apt-get install nftables")?;
+    let unshare = require("unshare", "apt-get install util-linux")?;
+    if !is_root() {
+        return crate::locate::skip(
+            "loading a ruleset into a network namespace needs root",
+            "run the tests as root",
+        );
+    }
+    Some(NftNetns { nft, unshare })
+}
+
+impl NftNetns {
+    /// In a fresh network namespace (`unshare -n`, so the host is untouched): brings `lo` up,
+    /// loads `ruleset` with `nft -f`, then runs `probe` with `sh -eu`, which sees the nft
+    /// binary as `$NFT`. Returns the probe's stdout; a failing step is a [`Rejection`].
+    pub fn run(&self, ruleset: &str, probe: &str) -> Result<String, Rejection> {
+        let dir = Workdir::new("nft")?;
+        let file = dir.write("nftables.conf", ruleset)?;
+        let script = dir.write("probe.sh", probe)?;
+        let out = exec::run(
+            Command::new(&self.unshare)
+                .arg("-n")
+                .arg("sh")
+                .arg("-euc")
+                .arg("ip link set lo up && \"$NFT\" -f \"$1\" && sh -eu \"$2\"")
+                .arg("sh")
+                .arg(&file)
+                .arg(&script)
+                .env("NFT", &self.nft),
+        )?;
+        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+    }
+}

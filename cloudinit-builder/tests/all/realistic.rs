@@ -1,0 +1,191 @@
+//! The full preset with everything on, compressed as one gzip MIME part: it must render the
+//! same bytes every time, pass cloud-init's own decoder and schema check and check-jsonschema
+//! with the 26.1 schema, and decode back to every file's exact content and mode.
+//!
+//! Two inputs: the test fixture (short placeholder repository keys), which must leave 8 KiB of
+//! Hetzner's 32 KiB unused, and realistic inputs: three admin keys (Ed25519, ECDSA P-521 and
+//! P-384; the preset refuses RSA), three real-size armored repository keys (RSA 4096/3072 with
+//! subkeys, in `tests/fixtures/`), a long domain and IPv6 admin ranges. The realistic document
+//! is measured (printed) and checked for correctness with a raised budget: its three repository
+//! keys alone are about 8.7 KB of incompressible key material.
+
+use cloudinit_builder::preset::*;
+use cloudinit_builder::*;
+use hardening_model::docker::ImageRef;
+use hardening_model::presets::firewall::cloudflare_fallback_ranges;
+use hardening_model::presets::stack::StackImages;
+use hardening_model::values::{Domain, Port};
+
+use crate::fixtures::extract_files;
+use crate::support;
+
+/// 8 KiB below Hetzner's limit.
+const TARGET: usize = HETZNER_USER_DATA_LIMIT - 8 * 1024;
+
+/// The budget the realistic document is measured with.
+const MEASURE: usize = 48 * 1024;
+
+const FALCO_KEY: &str = include_str!("../fixtures/falco.asc");
+const GRAFANA_KEY: &str = include_str!("../fixtures/grafana.asc");
+const WAZUH_KEY: &str = include_str!("../fixtures/wazuh.asc");
+const ADMIN_KEYS: &str = include_str!("../fixtures/admin_keys.pub");
+
+fn image(name: &str, fill: char) -> ImageRef {
+    ImageRef::parse(&format!("{name}@sha256:{}", fill.to_string().repeat(64))).unwrap()
+}
+
+pub fn realistic_host() -> HardenedHost {
+    let mut admin = User::new("operations")
+        .unwrap()
+        .groups(["sudo"])
+        .unwrap()
+        .shell("/bin/bash")
+        .unwrap()
+        .sudo("ALL=(ALL) NOPASSWD:ALL")
+        .unwrap();
+    for line in ADMIN_KEYS.lines() {
+        admin = admin.ssh_key(SshPublicKey::new(line).unwrap());
+    }
+    let inputs = RunbookInputs::new(
+        admin,
+        Port::new(47813).unwrap(),
+        cloudflare_fallback_ranges(),
+        Domain::new("customer-portal-production.eu-central.platform.example-company.com").unwrap(),
+        StackImages {
+            caddy: image("docker.io/library/caddy:2.8.4-alpine", 'a'),
+            app: image(
+                "registry.example-company.com/platform/customer-portal:2024.11.3",
+                'b',
+            ),
+            node_exporter: image("quay.io/prometheus/node-exporter:v1.8.2", 'c'),
+        },
+        Port::new(3000).unwrap(),
+        "0.0.0.0".parse().unwrap(),
+        "https://control-plane.example-company.com/api/v1/instances/ready",
+        Secret::new("cb-7Q2xV9mKpL4sN8rT1wZ6yB3dF5hJ0cG").unwrap(),
+        Secret::new("AGE-SECRET-KEY-1QXN5Z8Y3K7W2M9P4R6T8V0X2Z4B6D8F0H2J4L6N8P0R2T4V6X8Z0B2D4")
+            .unwrap(),
+    )
+    .admin_sources([
+        "203.0.113.0/24".parse().unwrap(),
+        "198.51.100.17/32".parse().unwrap(),
+        "2001:db8:4f00::/48".parse().unwrap(),
+        "2a01:4f8:c17:1234::/64".parse().unwrap(),
+    ])
+    .promtail(
+        Promtail::new(
+            "https://logs-prod-eu-west-0.grafana.net/loki/api/v1/push",
+            "customer-portal-production",
+            Secret::new("glc_eyJvIjoiMTIzNDU2NyIsIm4iOiJzdGFjay1sb2dzIn0").unwrap(),
+            GRAFANA_KEY,
+        )
+        .unwrap(),
+    )
+    .integrity(
+        Integrity::wazuh(
+            "wazuh-manager.security.example-company.com",
+            "customer-portal",
+            WAZUH_KEY,
+            STACK_DIR,
+        )
+        .unwrap(),
+        [
+            "198.51.100.10/32".parse().unwrap(),
+            "2001:db8:4f00::10/128".parse().unwrap(),
+        ],
+    )
+    .falco(Falco::new(FalcoDriver::ModernBpf, "stack-app", FALCO_KEY).unwrap());
+    HardenedHost::runbook(&inputs).unwrap().budget(MEASURE)
+}
+
+#[test]
+fn the_fixture_keys_are_real_size() {
+    for key in [FALCO_KEY, GRAFANA_KEY, WAZUH_KEY] {
+        assert!(key.starts_with("-----BEGIN PGP PUBLIC KEY BLOCK-----\n"));
+        assert!(key.len() > 2400, "{} bytes", key.len());
+    }
+    assert_eq!(ADMIN_KEYS.lines().count(), 3);
+}
+
+#[test]
+fn full_preset_leaves_8_kib_spare_and_is_deterministic() {
+    let out = crate::fixtures::host(crate::fixtures::FULL)
+        .render()
+        .unwrap();
+    eprintln!(
+        "full preset: {} bytes, {} spare below {TARGET}",
+        out.len(),
+        TARGET - out.len()
+    );
+    assert!(out.len() <= TARGET, "{} bytes > {TARGET}", out.len());
+    assert!(out.is_gzip_wrapped());
+    let again = crate::fixtures::host(crate::fixtures::FULL)
+        .render()
+        .unwrap();
+    assert_eq!(again.as_str(), out.as_str());
+    support::assert_valid(out.as_str());
+}
+
+#[test]
+fn realistic_full_preset_is_measured_and_deterministic() {
+    let out = realistic_host().render().unwrap();
+    eprintln!(
+        "realistic full preset: {} bytes (Hetzner limit {HETZNER_USER_DATA_LIMIT}, target {TARGET})",
+        out.len()
+    );
+    assert!(out.is_gzip_wrapped());
+    // One compression over the whole document beats compressing files one by one.
+    let per_file = realistic_host().cloud_config().unwrap().render_within(0);
+    if let Err(Error::TooLarge(o)) = per_file {
+        assert!(
+            out.len() < o.size,
+            "{} vs per-file floor {}",
+            out.len(),
+            o.size
+        );
+    }
+    assert_eq!(realistic_host().render().unwrap().as_str(), out.as_str());
+}
+
+#[test]
+fn realistic_full_preset_passes_the_schema_checks() {
+    let out = realistic_host().render().unwrap();
+    support::assert_valid(out.as_str());
+}
+
+#[test]
+fn cloud_init_decodes_the_document_to_the_exact_cloud_config() {
+    let out = realistic_host().render().unwrap();
+    let Some(ci) = hardening_validators::cloud_init() else {
+        return;
+    };
+    let parts = ci.decode(out.as_str()).unwrap();
+    assert_eq!(parts.len(), 1, "{parts:?}");
+    assert_eq!(parts[0].content_type, "text/cloud-config");
+    assert_eq!(parts[0].payload, out.cloud_config());
+    assert_eq!(support::cloud_config_of(out.as_str()), out.cloud_config());
+}
+
+#[test]
+fn every_file_decodes_to_its_exact_content_and_mode() {
+    let host = realistic_host();
+    let out = host.render().unwrap();
+    let decoded = extract_files(out.as_str());
+    let cfg = host.cloud_config().unwrap();
+    assert_eq!(decoded.len(), cfg.files().len());
+    for file in cfg.files() {
+        let got = &decoded[file.path()];
+        assert_eq!(
+            got.permissions,
+            format!("{:04o}", file.mode()),
+            "{}",
+            file.path()
+        );
+        assert_eq!(got.owner, file.owner_name(), "{}", file.path());
+        match file.text() {
+            Some(text) => assert_eq!(got.text(), text, "{}", file.path()),
+            // Secrets: exact content is checked by the secrets tests; here the mode is.
+            None => assert_eq!(got.permissions, "0600", "{}", file.path()),
+        }
+    }
+}
