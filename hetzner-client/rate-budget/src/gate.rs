@@ -8,7 +8,6 @@ use crate::store::{Budget, RateLimitStore, Reservation, ServerReport, Ticket};
 
 /// Why [`Gate::acquire`] let no request through.
 #[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
 pub enum GateError {
     /// The budget's next slot is further away than the gate may wait (fail-fast).
     #[error("rate limit budget exhausted; a request would be allowed in {retry_after:?}")]
