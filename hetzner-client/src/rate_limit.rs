@@ -75,6 +75,7 @@ pub struct RateLimitPolicy {
     separate_actions: bool,
     limit: u32,
     refill_period: Duration,
+    headroom: u32,
     state: Option<Arc<dyn RateLimitStore>>,
 }
 
@@ -86,6 +87,7 @@ impl fmt::Debug for RateLimitPolicy {
             .field("separate_actions", &self.separate_actions)
             .field("limit", &self.limit)
             .field("refill_period", &self.refill_period)
+            .field("headroom", &self.headroom)
             .field("shared_state", &self.state.is_some())
             .finish()
     }
@@ -99,6 +101,7 @@ impl Default for RateLimitPolicy {
             separate_actions: false,
             limit: DEFAULT_LIMIT,
             refill_period: DEFAULT_REFILL_PERIOD,
+            headroom: 0,
             state: None,
         }
     }
@@ -150,10 +153,18 @@ impl RateLimitPolicy {
         self
     }
 
-    /// The bucket's numbers (limit and refill period), for building a shared store with the
-    /// same numbers as the policy.
+    /// Holds `tokens` of the burst back (default 0): a full server bucket wastes its refill,
+    /// so a burst delayed on the way may find it short; see [`TokenBucket::with_headroom`].
+    #[must_use]
+    pub fn headroom(mut self, tokens: u32) -> Self {
+        self.headroom = tokens;
+        self
+    }
+
+    /// The bucket's numbers (limit, refill period, headroom), for building a shared store with
+    /// the same numbers as the policy.
     pub fn bucket(&self) -> TokenBucket {
-        TokenBucket::new(self.limit, self.refill_period)
+        TokenBucket::new(self.limit, self.refill_period).with_headroom(self.headroom)
     }
 
     /// Uses `state` for the bucket, so several clients or replicas share one budget (for

@@ -3,9 +3,9 @@
 //! The bucket holds up to `capacity` tokens and refills the whole capacity over
 //! `refill_period` (Hetzner: 3600 per hour, so +1 per second). A reservation takes one token;
 //! when none is left it is granted with the wait until its token has refilled (the bucket goes
-//! negative while requests queue). A server report lowers the estimate when the server saw
-//! less budget than expected, for example because a process outside the store spends the same
-//! account; a 429 empties the bucket and halves the share of the refill the store takes (it is
+//! negative while requests queue). A server report lowers the estimate when the server holds
+//! at least one whole token less than the store's unqueued tokens, for example because a
+//! process outside the store spends the same account; a 429 empties the bucket and halves the share of the refill the store takes (it is
 //! regrown while the server reports spare budget), so unsynchronised clients settle on
 //! splitting the account instead of starving one another.
 
@@ -39,6 +39,7 @@ pub(crate) const SHARE_STEP: f64 = 0.05;
 pub struct TokenBucket {
     capacity: u32,
     refill_period: Duration,
+    headroom: u32,
 }
 
 impl TokenBucket {
@@ -48,7 +49,29 @@ impl TokenBucket {
         Self {
             capacity: capacity.max(1),
             refill_period: refill_period.max(Duration::from_micros(1)),
+            headroom: 0,
         }
+    }
+
+    /// Holds `tokens` of the burst back (the bucket fills to `capacity - tokens`, at least 1).
+    ///
+    /// A server's bucket that is full wastes its refill, so a burst whose requests are delayed
+    /// on the way (a loaded machine, new connections) can find it a token short; `n` tokens of
+    /// headroom absorb delays up to `n / per_second`. Default 0.
+    #[must_use]
+    pub fn with_headroom(mut self, tokens: u32) -> Self {
+        self.headroom = tokens;
+        self
+    }
+
+    /// Tokens of burst held back.
+    pub fn headroom(&self) -> u32 {
+        self.headroom
+    }
+
+    /// The most tokens the bucket holds: capacity less headroom, at least 1.
+    pub fn ceiling(&self) -> u32 {
+        self.capacity.saturating_sub(self.headroom).max(1)
     }
 
     /// `limit` requests per hour (Hetzner's form: `RateLimit-Limit` per hour).
@@ -74,7 +97,7 @@ impl TokenBucket {
     /// The same refill period with another capacity (a server's `RateLimit-Limit`).
     #[must_use]
     pub fn with_capacity(self, capacity: u32) -> Self {
-        Self::new(capacity, self.refill_period)
+        Self::new(capacity, self.refill_period).with_headroom(self.headroom)
     }
 }
 
@@ -91,7 +114,7 @@ impl Bucket {
     fn new(params: TokenBucket, now: Duration) -> Self {
         Self {
             params,
-            tokens: f64::from(params.capacity),
+            tokens: f64::from(params.ceiling()),
             updated: now,
             next_ticket: 0,
             share: 1.0,
@@ -100,8 +123,8 @@ impl Bucket {
 
     fn refill(&mut self, now: Duration) {
         let elapsed = now.saturating_sub(self.updated).as_secs_f64();
-        let capacity = f64::from(self.params.capacity);
-        self.tokens = (self.tokens + elapsed * self.params.per_second() * self.share).min(capacity);
+        let ceiling = f64::from(self.params.ceiling());
+        self.tokens = (self.tokens + elapsed * self.params.per_second() * self.share).min(ceiling);
         self.updated = self.updated.max(now);
     }
 
@@ -184,7 +207,7 @@ impl RateLimitStore for LocalTokenBucket {
     async fn observe(
         &self,
         budget: Budget,
-        ticket: Ticket,
+        _ticket: Ticket,
         report: ServerReport,
     ) -> Result<(), StoreError> {
         self.with_bucket(budget, |bucket| {
@@ -192,19 +215,23 @@ impl RateLimitStore for LocalTokenBucket {
                 && limit != bucket.params.capacity
             {
                 bucket.params = bucket.params.with_capacity(limit);
-                bucket.tokens = bucket.tokens.min(f64::from(limit));
+                bucket.tokens = bucket.tokens.min(f64::from(bucket.params.ceiling()));
             }
             if let Some(remaining) = report.remaining {
-                // The server counted every request up to this one; ours reserved after it are
-                // not in its figure yet.
-                let reserved_after = bucket.next_ticket.saturating_sub(ticket.saturating_add(1));
+                // Reservations still waiting for their token cannot be in the server's figure;
+                // those already sent may or may not be, so they are given the benefit of the
+                // doubt (the next response catches up).
                 #[allow(clippy::cast_precision_loss)]
-                let estimate = remaining as f64 - reserved_after as f64;
+                let estimate = remaining as f64 - queued(bucket.tokens);
                 if estimate >= 1.0 && bucket.share < 1.0 {
                     // The server holds budget beyond what we have queued: take more of the refill.
                     bucket.share = (bucket.share + SHARE_STEP).min(1.0);
                 }
-                bucket.tokens = bucket.tokens.min(estimate);
+                // The server reports whole tokens: a gap under one is the fraction it rounded
+                // away (or refilled while the answer travelled), not budget spent elsewhere.
+                if bucket.tokens - estimate >= 1.0 {
+                    bucket.tokens = estimate;
+                }
             }
         });
         Ok(())
@@ -221,6 +248,11 @@ impl RateLimitStore for LocalTokenBucket {
         });
         Ok(())
     }
+}
+
+/// How many reservations are waiting for a token when the bucket holds `tokens`.
+fn queued(tokens: f64) -> f64 {
+    (-tokens).ceil().max(0.0)
 }
 
 #[cfg(test)]
@@ -256,6 +288,21 @@ mod tests {
             Reservation::Granted { wait, .. } => assert_eq!(wait, Duration::from_secs(2)),
             other => panic!("expected a wait, got {other:?}"),
         }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn headroom_holds_back_part_of_the_burst() {
+        let params = TokenBucket::new(10, Duration::from_secs(10)).with_headroom(2);
+        assert_eq!(params.ceiling(), 8);
+        let bucket = LocalTokenBucket::new(params);
+        let mut granted = 0;
+        while let Reservation::Granted { .. } = reserve(&bucket, Some(Duration::ZERO)).await {
+            granted += 1;
+        }
+        assert_eq!(granted, 8);
+        // Idle for long, it still fills to the ceiling only.
+        tokio::time::advance(Duration::from_secs(60)).await;
+        assert!((bucket.tokens(GENERAL) - 8.0).abs() < 1e-9);
     }
 
     #[tokio::test(start_paused = true)]

@@ -30,8 +30,9 @@ async fn wait(
 }
 
 fn near(actual: Duration, expected: Duration) -> bool {
-    // Real time passes between calls (Redis TIME): allow 50 ms of drift, never more wait.
-    actual <= expected && expected - actual < Duration::from_millis(50)
+    // Real time passes between calls (Redis TIME): allow 500 ms of drift (the waits compared
+    // are 100 s apart), never more wait.
+    actual <= expected && expected - actual < Duration::from_millis(500)
 }
 
 /// The same script of calls gives the same answers in memory and in Redis.

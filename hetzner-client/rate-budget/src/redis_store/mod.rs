@@ -211,7 +211,8 @@ impl RedisTokenBucket {
             .key(self.redis.key(budget, "bucket"))
             .arg(op)
             .arg(self.params.capacity())
-            .arg(micros(self.params.refill_period()).max(1));
+            .arg(micros(self.params.refill_period()).max(1))
+            .arg(self.params.headroom());
         invocation
     }
 }

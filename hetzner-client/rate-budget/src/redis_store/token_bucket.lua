@@ -1,8 +1,9 @@
 -- Token bucket in one atomic step, on Redis TIME (microseconds).
 -- KEYS[1]: the bucket hash (tokens, updated, capacity, period, seq, share).
 -- ARGV[1]: operation (reserve | observe | exhausted); ARGV[2]: capacity; ARGV[3]: refill
--- period in microseconds; then reserve: ARGV[4] max wait in microseconds (-1: none);
--- observe: ARGV[4] ticket, ARGV[5] limit (0: none), ARGV[6] remaining (-1: none).
+-- period in microseconds; ARGV[4]: headroom (tokens of burst held back); then reserve:
+-- ARGV[5] max wait in microseconds (-1: none); observe: ARGV[5] ticket (unused), ARGV[6]
+-- limit (0: none), ARGV[7] remaining (-1: none).
 -- Returns {1, wait_us, ticket} (granted), {0, wait_us} (refused) or {2} (recorded).
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
@@ -14,9 +15,16 @@ local tokens = tonumber(h[1]) or capacity
 local updated = tonumber(h[2]) or now
 local seq = tonumber(h[5]) or 0
 local share = tonumber(h[6]) or 1
+local headroom = tonumber(ARGV[4])
+local function ceiling(c)
+  return math.max(1, c - headroom)
+end
+if not h[1] then
+  tokens = ceiling(capacity)
+end
 local rate = capacity / period * share
 if now > updated then
-  tokens = math.min(capacity, tokens + (now - updated) * rate)
+  tokens = math.min(ceiling(capacity), tokens + (now - updated) * rate)
   updated = now
 end
 local result = {2}
@@ -25,7 +33,7 @@ if op == 'reserve' then
   if tokens < 1 then
     wait = math.ceil((1 - tokens) / rate)
   end
-  local max_wait = tonumber(ARGV[4])
+  local max_wait = tonumber(ARGV[5])
   if max_wait >= 0 and wait > max_wait then
     return {0, wait}
   end
@@ -33,21 +41,22 @@ if op == 'reserve' then
   result = {1, wait, seq}
   seq = seq + 1
 elseif op == 'observe' then
-  local ticket = tonumber(ARGV[4])
-  local limit = tonumber(ARGV[5])
-  local remaining = tonumber(ARGV[6])
+  local limit = tonumber(ARGV[6])
+  local remaining = tonumber(ARGV[7])
   if limit > 0 and limit ~= capacity then
     capacity = limit
-    tokens = math.min(tokens, capacity)
+    tokens = math.min(tokens, ceiling(capacity))
   end
   if remaining >= 0 then
-    -- The server counted every request up to this one; those reserved after it are not in
-    -- its figure yet.
-    local estimate = remaining - math.max(0, seq - ticket - 1)
+    -- Reservations still waiting for their token cannot be in the server's figure.
+    local estimate = remaining - math.max(0, math.ceil(-tokens))
     if estimate >= 1 and share < 1 then
       share = math.min(1, share + 0.05)
     end
-    tokens = math.min(tokens, estimate)
+    -- Whole tokens are reported: a gap under one is rounding, not budget spent elsewhere.
+    if tokens - estimate >= 1 then
+      tokens = estimate
+    end
   end
 elseif op == 'exhausted' then
   tokens = math.min(tokens, 0)
