@@ -1,6 +1,8 @@
 //! Two clients sharing one user's window through a real `redis-server` on 127.0.0.1 (skipped
 //! with a printed reason when it is not installed; failing when `CI` is set).
 
+#![allow(clippy::unwrap_used)] // tests may unwrap
+
 use std::sync::Arc;
 use std::time::Duration;
 

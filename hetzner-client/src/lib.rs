@@ -75,7 +75,7 @@
 //!   `hardening_model::firewall::hetzner::HetznerRule` values into firewall rules, so the SSH
 //!   port and allowed ranges come from the same values as the host configuration.
 //! - `simulator`: the in-process fake API (module `simulator`), with fault injection.
-//! - `redis`: the rate budget in Redis ([`rate_limit::redis_store`]), one Lua script per
+//! - `redis`: the rate budget in Redis (`rate_limit::redis_store`), one Lua script per
 //!   request on Redis `TIME`, so many replicas share one project's budget.
 #![forbid(unsafe_code)]
 #![warn(clippy::print_stdout, clippy::print_stderr)]

@@ -9,7 +9,7 @@
 //!
 //! The bucket lives behind [`RateLimitStore`] (from the `rate-budget` crate, shared with
 //! cloudflare-client): in memory by default ([`LocalTokenBucket`], on tokio's clock), or, with
-//! the feature `redis`, in Redis ([`redis_store`]), so every replica of a control plane spends
+//! the feature `redis`, in Redis (`redis_store`), so every replica of a control plane spends
 //! one project's budget:
 //!
 //! ```no_run
@@ -168,7 +168,7 @@ impl RateLimitPolicy {
     }
 
     /// Uses `state` for the bucket, so several clients or replicas share one budget (for
-    /// example a [`redis_store::RedisTokenBucket`] with feature `redis`).
+    /// example a `redis_store::RedisTokenBucket` with feature `redis`).
     #[must_use]
     pub fn shared_state(mut self, state: Arc<dyn RateLimitStore>) -> Self {
         self.state = Some(state);

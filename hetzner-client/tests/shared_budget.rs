@@ -2,6 +2,8 @@
 //! with a printed reason when it is not installed; failing when `CI` is set). Real time: the
 //! simulator's bucket is scaled down to 10 requests refilled every 100 ms.
 
+#![allow(clippy::unwrap_used)] // tests may unwrap
+
 use std::sync::Arc;
 use std::time::Duration;
 

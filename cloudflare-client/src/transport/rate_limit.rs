@@ -7,7 +7,7 @@
 //! `1 / per_second` to the previous one (the per-IP limit is 200 per second). Its state sits
 //! behind [`RateLimitStore`] (from the `rate-budget` crate, shared with hetzner-client): in
 //! memory by default ([`SlidingWindow`], on tokio's clock), or, with the feature `redis`, in
-//! Redis ([`redis_store`]), so several replicas share one user's budget:
+//! Redis (`redis_store`), so several replicas share one user's budget:
 //!
 //! ```no_run
 //! # #[cfg(feature = "redis")]

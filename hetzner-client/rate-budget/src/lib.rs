@@ -37,7 +37,7 @@
 //!
 //! # Sharing one budget between replicas
 //!
-//! With the `redis` feature, [`redis_store::RedisBudget`] connects once and builds stores that
+//! With the `redis` feature, `redis_store::RedisBudget` connects once and builds stores that
 //! every replica points at the same key:
 //!
 //! ```no_run
@@ -52,7 +52,7 @@
 //! # let _ = store; Ok(()) }
 //! ```
 //!
-//! When Redis is slow or down, every call ends within [`redis_store::RedisConfig::timeout`]
+//! When Redis is slow or down, every call ends within `redis_store::RedisConfig::timeout`
 //! with [`StoreError`]: no request is sent on a budget nobody can vouch for, so an outage never
 //! turns into a burst past the budget.
 #![forbid(unsafe_code)]

@@ -1,6 +1,8 @@
 //! The Redis stores against a real `redis-server` started on 127.0.0.1 (skipped with a printed
 //! reason when it is not installed; failing when `CI` is set).
 
+#![allow(clippy::unwrap_used)] // tests may unwrap
+
 use std::net::TcpListener;
 use std::sync::Arc;
 use std::time::Duration;
