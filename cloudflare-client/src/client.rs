@@ -52,10 +52,10 @@ pub(crate) struct Inner {
     pub base_url: Url,
     pub token: Option<SecretString>,
     pub user_agent: String,
-    pub gate: Arc<dyn RateLimitStore>,
+    /// The rate gate over its store (its wait limit is `max_gate_wait`).
+    pub gate: rate_budget::Gate,
     pub retry: RetryConfig,
     pub request_timeout: Duration,
-    pub max_gate_wait: Option<Duration>,
     /// One in-flight write per ruleset entry point (the Rulesets API rejects concurrent updates).
     pub ruleset_locks:
         std::sync::Mutex<std::collections::HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
@@ -277,7 +277,8 @@ impl ClientBuilder {
         self
     }
 
-    /// Share a gate store across clients (same token) or replace it (e.g. [`crate::transport::rate_limit::NoGate`]).
+    /// Share a gate store across clients (same token), across replicas (a Redis store with the
+    /// feature `redis`), or replace it (e.g. [`crate::transport::rate_limit::NoGate`]).
     pub fn rate_limit_store(mut self, store: Arc<dyn RateLimitStore>) -> Self {
         self.gate = Some(store);
         self
@@ -334,9 +335,10 @@ impl ClientBuilder {
                 Url::parse(DEFAULT_BASE_URL).map_err(|e| Error::Config(e.to_string()))?
             }
         };
-        let gate = self
+        let store = self
             .gate
             .unwrap_or_else(|| Arc::new(SlidingWindow::new(self.rate_limit.unwrap_or_default())));
+        let gate = rate_budget::Gate::new(store, self.max_gate_wait);
         Ok(Client {
             inner: Arc::new(Inner {
                 transport,
@@ -348,7 +350,6 @@ impl ClientBuilder {
                 gate,
                 retry: self.retry.unwrap_or_default(),
                 request_timeout,
-                max_gate_wait: self.max_gate_wait,
                 ruleset_locks: std::sync::Mutex::default(),
             }),
         })

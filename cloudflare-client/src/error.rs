@@ -149,6 +149,9 @@ pub enum Error {
         /// How long until a request may be sent.
         retry_after: Duration,
     },
+    /// The shared rate budget (for example Redis) could not be consulted, so nothing was sent.
+    #[error("the shared rate budget could not be consulted; nothing was sent")]
+    RateBudget(#[source] rate_budget::StoreError),
     /// The response body did not match the expected shape.
     #[error("could not decode response at `{path}`")]
     Decode {
@@ -250,7 +253,7 @@ impl Error {
     /// decides that itself.
     pub fn is_retryable(&self) -> bool {
         match self {
-            Self::Transport { .. } | Self::RateLimited { .. } => true,
+            Self::Transport { .. } | Self::RateLimited { .. } | Self::RateBudget(_) => true,
             Self::Api(e) => {
                 self.is_rate_limited()
                     || e.status.is_server_error()

@@ -11,6 +11,7 @@
 //! - [`secrets`]: the callback secret and backup identity, generated or read from `0600` files.
 //! - [`provision`]: the end-to-end provisioning flow (cloud-init, firewall, server, DNS).
 //! - [`zone`], [`snapshots`], [`ssh_keys`], [`quarantine`]: the other examples' operations.
+//! - [`shared_budget`]: replicas sharing one Hetzner budget through Redis (`bench-shared-budget`).
 #![forbid(unsafe_code)]
 
 pub mod backends;
@@ -29,6 +30,7 @@ pub mod loopback;
 pub mod quarantine;
 #[cfg(doctest)]
 pub mod readme;
+pub mod shared_budget;
 pub mod snapshots;
 pub mod ssh_keys;
 pub mod zone;

@@ -12,7 +12,7 @@ use serde::de::DeserializeOwned;
 use tracing::Instrument;
 
 use crate::error::{ApiError, Error, Result};
-use crate::rate_limit::{Observation, RateGate, RateLimitPolicy};
+use crate::rate_limit::{RateGate, RateLimitPolicy, ServerReport};
 use crate::request::RequestSpec;
 use crate::resources::actions::PollPolicy;
 use crate::retry::{Decision, Failure, RetryPolicy};
@@ -328,11 +328,7 @@ impl Client {
         let mut attempt: u32 = 1;
         let mut budget_waits: u32 = 0;
         loop {
-            let ticket = inner
-                .gate
-                .acquire(budget)
-                .await
-                .map_err(|retry_after| Error::RateLimited { retry_after })?;
+            let ticket = inner.gate.acquire(budget).await?;
             let request = HttpRequest {
                 method: spec.method.clone(),
                 url: url.clone(),
@@ -343,7 +339,7 @@ impl Client {
             let outcome = inner.transport.send(request).instrument(span).await;
             let (error, retry_after) = match outcome {
                 Ok(response) => {
-                    inner.gate.observe(budget, ticket, observation(&response));
+                    inner.gate.observe(budget, ticket, report(&response)).await;
                     if (200..300).contains(&response.status) {
                         return Ok(response);
                     }
@@ -387,7 +383,7 @@ impl Client {
                         return Err(error);
                     }
                     budget_waits += 1;
-                    inner.gate.exhausted(budget);
+                    inner.gate.exhausted(budget).await;
                     // Without a gate nothing else paces the retry: back off instead.
                     let wait = if inner.gate.is_enabled() {
                         // Jitter, so that clients sharing a project do not stay in lock-step
@@ -418,15 +414,17 @@ impl Inner {
     }
 }
 
-fn observation(response: &HttpResponse) -> Observation {
+/// What the `RateLimit-*` headers say about the project's budget.
+fn report(response: &HttpResponse) -> ServerReport {
     let number = |name: &str| {
         response
             .header(name)
             .and_then(|v| v.trim().parse::<u32>().ok())
     };
-    Observation {
+    ServerReport {
         limit: number("ratelimit-limit"),
-        remaining: number("ratelimit-remaining"),
+        remaining: number("ratelimit-remaining").map(u64::from),
+        reset: None,
     }
 }
 

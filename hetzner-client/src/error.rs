@@ -46,6 +46,9 @@ pub enum Error {
         /// When one request will be allowed again.
         retry_after: Duration,
     },
+    /// The shared rate budget (for example Redis) could not be consulted, so nothing was sent.
+    #[error("the shared rate budget could not be consulted; nothing was sent")]
+    RateBudget(#[source] rate_budget::StoreError),
     /// A successful response did not match the expected shape.
     #[error("could not decode the response at `{path}`")]
     Decode {
@@ -151,7 +154,7 @@ impl Error {
     /// `rate_limit_exceeded`, `bad_gateway`, `timeout`.
     pub fn is_retryable(&self) -> bool {
         match self {
-            Self::Transport(_) | Self::RateLimited { .. } => true,
+            Self::Transport(_) | Self::RateLimited { .. } | Self::RateBudget(_) => true,
             Self::Api(api) => {
                 matches!(
                     api.code,

@@ -52,7 +52,9 @@
 //! - **Rate gate.** A local token bucket like the server's (3600 per hour, +1 per second)
 //!   paces requests before they leave, lowers its estimate from `RateLimit-Remaining`, and
 //!   waits by default ([`RateLimitPolicy::fail_fast`] returns [`Error::RateLimited`] instead).
-//!   Its state sits behind [`rate_limit::RateLimitState`], so replicas can share one budget.
+//!   Its state sits behind [`rate_limit::RateLimitStore`] (shared with cloudflare-client
+//!   through the `rate-budget` crate), so replicas can share one budget; feature `redis`
+//!   keeps it in Redis.
 //! - **Retries.** [`RetryPolicy::decide`] is a pure function: idempotent requests retry on
 //!   timeouts, lost connections, 408/429/5xx and the codes `conflict`, `rate_limit_exceeded`,
 //!   `bad_gateway`, `timeout`, with full-jitter exponential backoff and a capped `Retry-After`.
@@ -85,6 +87,8 @@
 //!   `hardening_model::firewall::hetzner::HetznerRule` values into firewall rules, so the SSH
 //!   port and allowed ranges come from the same values as the host configuration.
 //! - `simulator`: the in-process fake API (module `simulator`), with fault injection.
+//! - `redis`: the rate budget in Redis (`rate_limit::redis_store`), one Lua script per
+//!   request on Redis `TIME`, so many replicas share one project's budget.
 #![forbid(unsafe_code)]
 #![warn(clippy::print_stdout, clippy::print_stderr)]
 

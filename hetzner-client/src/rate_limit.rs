@@ -3,204 +3,62 @@
 //! Hetzner's limit is a token bucket per project: `RateLimit-Limit` requests per hour of
 //! capacity, refilled at `Limit / 3600` per second, reported on every response with
 //! `RateLimit-Remaining` (and `RateLimit-Reset`, when the bucket will be full again). The gate
-//! keeps the same bucket locally, takes a token before each request (waiting when there is
-//! none), and lowers its estimate from the headers whenever the server reports less than it
-//! expected, for example because another process spends the same project's budget.
+//! keeps the same bucket, takes a token before each request (waiting when there is none), and
+//! lowers its estimate from the headers whenever the server reports less than it expected, for
+//! example because another process spends the same project's budget.
+//!
+//! The bucket lives behind [`RateLimitStore`] (from the `rate-budget` crate, shared with
+//! cloudflare-client): in memory by default ([`LocalTokenBucket`], on tokio's clock), or, with
+//! the feature `redis`, in Redis (`redis_store`), so every replica of a control plane spends
+//! one project's budget:
+//!
+//! ```no_run
+//! # #[cfg(feature = "redis")]
+//! # async fn run() -> hetzner_client::Result<()> {
+//! use std::sync::Arc;
+//! use hetzner_client::rate_limit::redis_store::{RedisBudget, RedisConfig};
+//! use hetzner_client::{Client, RateLimitPolicy};
+//!
+//! let policy = RateLimitPolicy::default();
+//! let redis = RedisBudget::connect(RedisConfig::new("redis://127.0.0.1:6379/", "fleet:hetzner:project-42"))
+//!     .map_err(hetzner_client::Error::RateBudget)?;
+//! let client = Client::builder()
+//!     .token(std::env::var("HCLOUD_TOKEN").unwrap_or_default())
+//!     .rate_limit(policy.clone().shared_state(Arc::new(redis.token_bucket(policy.bucket()))))
+//!     .build()?;
+//! # let _ = client; Ok(()) }
+//! ```
 
 use std::fmt;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::time::Instant;
+pub use rate_budget::{
+    Budget, Clock, LocalTokenBucket, ManualClock, RateLimitStore, Reservation, ServerReport,
+    StoreError, Ticket, TokenBucket, TokioClock, Unlimited,
+};
+use rate_budget::{Gate, GateError};
+
+/// The former name of [`RateLimitStore`], the trait the bucket lives behind.
+pub use rate_budget::RateLimitStore as RateLimitState;
+
+#[cfg(feature = "redis")]
+pub use rate_budget::redis_store;
+
+use crate::error::Error;
 
 /// Hetzner's documented default: 3600 requests per hour and project.
 pub const DEFAULT_LIMIT: u32 = 3600;
 
-/// The smallest share of the refill a client backs off to after repeated 429s.
-const MIN_SHARE: f64 = 1.0 / 32.0;
+/// Hetzner's refill period: an empty bucket is full again after one hour.
+pub const DEFAULT_REFILL_PERIOD: Duration = Duration::from_secs(3600);
 
-/// Which budget a request draws from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Budget {
-    /// Everything except action polling (or everything, when action polling is not separate).
-    General,
-    /// `GET /actions...` polling, when configured as a separate budget.
-    Actions,
-}
+/// The budget of everything except separately limited action polling.
+pub const GENERAL: Budget = Budget::DEFAULT;
 
-/// The outcome of asking the state for one request's token.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Reservation {
-    /// A token was taken; send now.
-    Now {
-        /// Sequence number of the reservation, handed back with the response's headers.
-        ticket: u64,
-    },
-    /// A token was reserved; send after waiting this long.
-    After {
-        /// How long to wait.
-        wait: Duration,
-        /// Sequence number of the reservation.
-        ticket: u64,
-    },
-    /// No token was taken (the caller would not wait); one is available after this long.
-    Refused {
-        /// When a token will be available.
-        retry_after: Duration,
-    },
-}
-
-/// What a response's `RateLimit-*` headers said.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Observation {
-    /// `RateLimit-Limit`: bucket capacity (requests per hour).
-    pub limit: Option<u32>,
-    /// `RateLimit-Remaining`: tokens left when the server handled the request.
-    pub remaining: Option<u32>,
-}
-
-/// Where the bucket lives. The default [`LocalBucket`] keeps it in memory; an implementation
-/// backed by a shared store lets several replicas spend one budget.
-pub trait RateLimitState: Send + Sync + fmt::Debug {
-    /// Takes (or, when `may_wait`, reserves) one token of `budget` at `now`.
-    fn reserve(&self, budget: Budget, now: Instant, may_wait: bool) -> Reservation;
-    /// Re-syncs from the headers of the response to reservation `ticket`.
-    fn observe(&self, budget: Budget, now: Instant, ticket: u64, observation: Observation);
-    /// The server answered 429: the bucket is empty now.
-    fn exhausted(&self, budget: Budget, now: Instant);
-}
-
-#[derive(Debug, Clone, Copy)]
-struct Bucket {
-    capacity: f64,
-    per_second: f64,
-    tokens: f64,
-    updated: Instant,
-    next_ticket: u64,
-    /// Share of the refill this client takes (1 alone; halved on every 429, so clients that
-    /// unknowingly share a project settle on splitting it; regrown while the server reports
-    /// spare budget).
-    share: f64,
-}
-
-impl Bucket {
-    fn new(limit: u32, now: Instant) -> Self {
-        let capacity = f64::from(limit.max(1));
-        Self {
-            capacity,
-            per_second: capacity / 3600.0,
-            tokens: capacity,
-            updated: now,
-            next_ticket: 0,
-            share: 1.0,
-        }
-    }
-
-    fn refill(&mut self, now: Instant) {
-        let elapsed = now.saturating_duration_since(self.updated).as_secs_f64();
-        self.tokens = (self.tokens + elapsed * self.per_second * self.share).min(self.capacity);
-        self.updated = now;
-    }
-
-    fn wait_for_one(&self) -> Duration {
-        Duration::from_secs_f64(((1.0 - self.tokens) / (self.per_second * self.share)).max(0.0))
-    }
-}
-
-/// The in-memory token bucket (one per budget), behind a mutex that is never held across an
-/// await.
-pub struct LocalBucket {
-    buckets: Mutex<[Bucket; 2]>,
-}
-
-impl fmt::Debug for LocalBucket {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let buckets = *self.buckets.lock().unwrap_or_else(PoisonError::into_inner);
-        f.debug_struct("LocalBucket")
-            .field("general_tokens", &buckets[0].tokens)
-            .field("actions_tokens", &buckets[1].tokens)
-            .finish()
-    }
-}
-
-impl LocalBucket {
-    /// A full bucket of `limit` requests per hour for each budget.
-    pub fn new(limit: u32) -> Self {
-        let now = Instant::now();
-        Self {
-            buckets: Mutex::new([Bucket::new(limit, now), Bucket::new(limit, now)]),
-        }
-    }
-
-    /// Tokens currently available in `budget` (negative while requests queue for tokens).
-    pub fn tokens(&self, budget: Budget) -> f64 {
-        let mut buckets = self.buckets.lock().unwrap_or_else(PoisonError::into_inner);
-        let bucket = &mut buckets[index(budget)];
-        bucket.refill(Instant::now());
-        bucket.tokens
-    }
-}
-
-fn index(budget: Budget) -> usize {
-    match budget {
-        Budget::General => 0,
-        Budget::Actions => 1,
-    }
-}
-
-impl RateLimitState for LocalBucket {
-    fn reserve(&self, budget: Budget, now: Instant, may_wait: bool) -> Reservation {
-        let mut buckets = self.buckets.lock().unwrap_or_else(PoisonError::into_inner);
-        let bucket = &mut buckets[index(budget)];
-        bucket.refill(now);
-        let wait = bucket.wait_for_one();
-        if !wait.is_zero() && !may_wait {
-            return Reservation::Refused { retry_after: wait };
-        }
-        bucket.tokens -= 1.0;
-        let ticket = bucket.next_ticket;
-        bucket.next_ticket += 1;
-        if wait.is_zero() {
-            Reservation::Now { ticket }
-        } else {
-            Reservation::After { wait, ticket }
-        }
-    }
-
-    fn observe(&self, budget: Budget, now: Instant, ticket: u64, observation: Observation) {
-        let mut buckets = self.buckets.lock().unwrap_or_else(PoisonError::into_inner);
-        let bucket = &mut buckets[index(budget)];
-        bucket.refill(now);
-        if let Some(limit) = observation.limit.filter(|l| *l > 0) {
-            let capacity = f64::from(limit);
-            if (capacity - bucket.capacity).abs() > f64::EPSILON {
-                bucket.capacity = capacity;
-                bucket.per_second = capacity / 3600.0;
-                bucket.tokens = bucket.tokens.min(capacity);
-            }
-        }
-        if let Some(remaining) = observation.remaining {
-            // The server counted every request up to this one; ours reserved after it are
-            // not in its figure yet.
-            let reserved_after = bucket.next_ticket.saturating_sub(ticket + 1);
-            #[allow(clippy::cast_precision_loss)]
-            let estimate = f64::from(remaining) - reserved_after as f64;
-            if estimate >= 1.0 && bucket.share < 1.0 {
-                // The server holds budget beyond what we have queued: take more of the refill.
-                bucket.share = (bucket.share + 0.05).min(1.0);
-            }
-            bucket.tokens = bucket.tokens.min(estimate);
-        }
-    }
-
-    fn exhausted(&self, budget: Budget, now: Instant) {
-        let mut buckets = self.buckets.lock().unwrap_or_else(PoisonError::into_inner);
-        let bucket = &mut buckets[index(budget)];
-        bucket.refill(now);
-        bucket.tokens = bucket.tokens.min(0.0);
-        bucket.share = (bucket.share * 0.5).max(MIN_SHARE);
-    }
-}
+/// The budget of `GET /actions...` polling, when configured as separate
+/// ([`RateLimitPolicy::separate_actions_budget`]).
+pub const ACTIONS: Budget = Budget::named("actions");
 
 /// How the client paces itself.
 ///
@@ -208,6 +66,7 @@ impl RateLimitState for LocalBucket {
 /// use hetzner_client::RateLimitPolicy;
 /// let policy = RateLimitPolicy::default().fail_fast(true).separate_actions_budget(true);
 /// assert!(policy.is_fail_fast());
+/// assert_eq!(policy.bucket().per_second(), 1.0);
 /// ```
 #[derive(Clone)]
 pub struct RateLimitPolicy {
@@ -215,7 +74,9 @@ pub struct RateLimitPolicy {
     fail_fast: bool,
     separate_actions: bool,
     limit: u32,
-    state: Option<Arc<dyn RateLimitState>>,
+    refill_period: Duration,
+    headroom: u32,
+    state: Option<Arc<dyn RateLimitStore>>,
 }
 
 impl fmt::Debug for RateLimitPolicy {
@@ -225,6 +86,8 @@ impl fmt::Debug for RateLimitPolicy {
             .field("fail_fast", &self.fail_fast)
             .field("separate_actions", &self.separate_actions)
             .field("limit", &self.limit)
+            .field("refill_period", &self.refill_period)
+            .field("headroom", &self.headroom)
             .field("shared_state", &self.state.is_some())
             .finish()
     }
@@ -237,6 +100,8 @@ impl Default for RateLimitPolicy {
             fail_fast: false,
             separate_actions: false,
             limit: DEFAULT_LIMIT,
+            refill_period: DEFAULT_REFILL_PERIOD,
+            headroom: 0,
             state: None,
         }
     }
@@ -278,9 +143,34 @@ impl RateLimitPolicy {
         self
     }
 
-    /// Uses `state` for the bucket, so several clients or replicas share one budget.
+    /// How long an empty bucket takes to refill (default one hour, as Hetzner's does; a
+    /// `RateLimit-Limit` header changes the capacity and keeps this period). Shorter periods
+    /// serve scaled-down test servers such as the simulator's
+    /// `Simulator::with_bucket`.
     #[must_use]
-    pub fn shared_state(mut self, state: Arc<dyn RateLimitState>) -> Self {
+    pub fn refill_period(mut self, period: Duration) -> Self {
+        self.refill_period = period.max(Duration::from_millis(1));
+        self
+    }
+
+    /// Holds `tokens` of the burst back (default 0): a full server bucket wastes its refill,
+    /// so a burst delayed on the way may find it short; see [`TokenBucket::with_headroom`].
+    #[must_use]
+    pub fn headroom(mut self, tokens: u32) -> Self {
+        self.headroom = tokens;
+        self
+    }
+
+    /// The bucket's numbers (limit, refill period, headroom), for building a shared store with
+    /// the same numbers as the policy.
+    pub fn bucket(&self) -> TokenBucket {
+        TokenBucket::new(self.limit, self.refill_period).with_headroom(self.headroom)
+    }
+
+    /// Uses `state` for the bucket, so several clients or replicas share one budget (for
+    /// example a `redis_store::RedisTokenBucket` with feature `redis`).
+    #[must_use]
+    pub fn shared_state(mut self, state: Arc<dyn RateLimitStore>) -> Self {
         self.state = Some(state);
         self
     }
@@ -289,28 +179,29 @@ impl RateLimitPolicy {
 /// The gate every request passes through before it is sent.
 #[derive(Debug, Clone)]
 pub(crate) struct RateGate {
-    state: Option<Arc<dyn RateLimitState>>,
+    gate: Option<Gate>,
     fail_fast: bool,
     separate_actions: bool,
 }
 
 impl RateGate {
     pub(crate) fn new(policy: &RateLimitPolicy) -> Self {
-        let state = policy.enabled.then(|| {
-            policy
+        let gate = policy.enabled.then(|| {
+            let store = policy
                 .state
                 .clone()
-                .unwrap_or_else(|| Arc::new(LocalBucket::new(policy.limit)))
+                .unwrap_or_else(|| Arc::new(LocalTokenBucket::new(policy.bucket())));
+            Gate::new(store, policy.fail_fast.then_some(Duration::ZERO))
         });
         Self {
-            state,
+            gate,
             fail_fast: policy.fail_fast,
             separate_actions: policy.separate_actions,
         }
     }
 
     pub(crate) fn is_enabled(&self) -> bool {
-        self.state.is_some()
+        self.gate.is_some()
     }
 
     pub(crate) fn fails_fast(&self) -> bool {
@@ -319,37 +210,36 @@ impl RateGate {
 
     pub(crate) fn budget_for(&self, path: &str) -> Budget {
         if self.separate_actions && path.starts_with("/actions") {
-            Budget::Actions
+            ACTIONS
         } else {
-            Budget::General
+            GENERAL
         }
     }
 
-    /// Waits for a token; `Err(retry_after)` when failing fast.
-    pub(crate) async fn acquire(&self, budget: Budget) -> Result<u64, Duration> {
-        let Some(state) = &self.state else {
+    /// Waits for a token.
+    ///
+    /// # Errors
+    /// [`Error::RateLimited`] when failing fast, [`Error::RateBudget`] when a shared store
+    /// could not be consulted (nothing may be sent then).
+    pub(crate) async fn acquire(&self, budget: Budget) -> Result<Ticket, Error> {
+        let Some(gate) = &self.gate else {
             return Ok(0);
         };
-        match state.reserve(budget, Instant::now(), !self.fail_fast) {
-            Reservation::Now { ticket } => Ok(ticket),
-            Reservation::After { wait, ticket } => {
-                tracing::debug!(?wait, "rate gate: waiting for budget");
-                tokio::time::sleep(wait).await;
-                Ok(ticket)
-            }
-            Reservation::Refused { retry_after } => Err(retry_after),
+        gate.acquire(budget).await.map_err(|e| match e {
+            GateError::RateLimited { retry_after } => Error::RateLimited { retry_after },
+            GateError::Store(store) => Error::RateBudget(store),
+        })
+    }
+
+    pub(crate) async fn observe(&self, budget: Budget, ticket: Ticket, report: ServerReport) {
+        if let Some(gate) = &self.gate {
+            gate.observe(budget, ticket, report).await;
         }
     }
 
-    pub(crate) fn observe(&self, budget: Budget, ticket: u64, observation: Observation) {
-        if let Some(state) = &self.state {
-            state.observe(budget, Instant::now(), ticket, observation);
-        }
-    }
-
-    pub(crate) fn exhausted(&self, budget: Budget) {
-        if let Some(state) = &self.state {
-            state.exhausted(budget, Instant::now());
+    pub(crate) async fn exhausted(&self, budget: Budget) {
+        if let Some(gate) = &self.gate {
+            gate.exhausted(budget, None).await;
         }
     }
 }
@@ -358,63 +248,32 @@ impl RateGate {
 mod tests {
     use super::*;
 
-    #[tokio::test(start_paused = true)]
-    async fn bucket_paces_after_the_burst() {
-        let bucket = LocalBucket::new(3600);
-        let now = Instant::now();
-        for _ in 0..3600 {
-            assert!(matches!(
-                bucket.reserve(Budget::General, now, true),
-                Reservation::Now { .. }
-            ));
-        }
-        match bucket.reserve(Budget::General, now, true) {
-            Reservation::After { wait, .. } => assert_eq!(wait, Duration::from_secs(1)),
-            other => panic!("expected a wait, got {other:?}"),
-        }
-        match bucket.reserve(Budget::General, now, false) {
-            Reservation::Refused { retry_after } => assert_eq!(retry_after, Duration::from_secs(2)),
-            other => panic!("expected a refusal, got {other:?}"),
-        }
+    #[test]
+    fn the_policy_names_the_bucket_it_builds() {
+        let policy = RateLimitPolicy::default()
+            .limit(50)
+            .refill_period(Duration::from_millis(250));
+        assert_eq!(policy.bucket().capacity(), 50);
+        assert!((policy.bucket().per_second() - 200.0).abs() < 1e-9);
+        let gate = RateGate::new(&policy.clone().separate_actions_budget(true));
+        assert_eq!(gate.budget_for("/actions?id=1"), ACTIONS);
+        assert_eq!(gate.budget_for("/servers"), GENERAL);
+        assert!(!RateGate::new(&RateLimitPolicy::disabled()).is_enabled());
     }
 
     #[tokio::test(start_paused = true)]
-    async fn headers_lower_the_estimate_but_never_raise_it() {
-        let bucket = LocalBucket::new(3600);
-        let now = Instant::now();
-        let Reservation::Now { ticket } = bucket.reserve(Budget::General, now, true) else {
-            panic!("full bucket must grant");
-        };
-        let observation = Observation {
-            limit: Some(3600),
-            remaining: Some(10),
-        };
-        bucket.observe(Budget::General, now, ticket, observation);
-        assert!((bucket.tokens(Budget::General) - 10.0).abs() < 1e-9);
-        let higher = Observation {
-            limit: None,
-            remaining: Some(3000),
-        };
-        bucket.observe(Budget::General, now, ticket, higher);
-        assert!((bucket.tokens(Budget::General) - 10.0).abs() < 1e-9);
-        bucket.exhausted(Budget::General, now);
-        assert!(bucket.tokens(Budget::General) <= 0.0);
-    }
-
-    #[tokio::test(start_paused = true)]
-    async fn a_new_limit_changes_capacity_and_rate() {
-        let bucket = LocalBucket::new(3600);
-        let now = Instant::now();
-        bucket.observe(
-            Budget::Actions,
-            now,
-            0,
-            Observation {
-                limit: Some(7200),
-                remaining: Some(0),
-            },
-        );
-        tokio::time::advance(Duration::from_secs(1)).await;
-        assert!((bucket.tokens(Budget::Actions) - 2.0).abs() < 1e-6);
+    async fn the_local_gate_waits_on_the_paused_clock() {
+        let gate = RateGate::new(&RateLimitPolicy::default().limit(2));
+        let start = tokio::time::Instant::now();
+        for _ in 0..3 {
+            gate.acquire(GENERAL).await.unwrap();
+        }
+        assert_eq!(start.elapsed(), Duration::from_secs(1800));
+        let fast = RateGate::new(&RateLimitPolicy::default().limit(1).fail_fast(true));
+        fast.acquire(GENERAL).await.unwrap();
+        assert!(matches!(
+            fast.acquire(GENERAL).await,
+            Err(Error::RateLimited { retry_after }) if retry_after == Duration::from_secs(3600)
+        ));
     }
 }

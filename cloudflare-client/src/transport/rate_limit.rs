@@ -5,15 +5,43 @@
 //! The gate keeps a sliding-window log of reserved send times: the next request may go when the
 //! request `limit` places earlier is at least `window + margin` old, and never closer than
 //! `1 / per_second` to the previous one (the per-IP limit is 200 per second). Its state sits
-//! behind [`RateLimitStore`] so several clients (or processes) can share one budget.
+//! behind [`RateLimitStore`] (from the `rate-budget` crate, shared with hetzner-client): in
+//! memory by default ([`SlidingWindow`], on tokio's clock), or, with the feature `redis`, in
+//! Redis (`redis_store`), so several replicas share one user's budget:
+//!
+//! ```no_run
+//! # #[cfg(feature = "redis")]
+//! # async fn run() -> cloudflare_client::Result<()> {
+//! use std::sync::Arc;
+//! use cloudflare_client::transport::rate_limit::RateLimitConfig;
+//! use cloudflare_client::transport::rate_limit::redis_store::{RedisBudget, RedisConfig};
+//!
+//! let redis = RedisBudget::connect(RedisConfig::new("redis://127.0.0.1:6379/", "fleet:cloudflare:ops-user"))
+//!     .map_err(cloudflare_client::Error::RateBudget)?;
+//! let client = cloudflare_client::Client::builder()
+//!     .token(std::env::var("CLOUDFLARE_API_TOKEN").unwrap_or_default())
+//!     .rate_limit_store(Arc::new(redis.window(RateLimitConfig::default())))
+//!     .build()?;
+//! # let _ = client; Ok(()) }
+//! ```
 
-use std::collections::VecDeque;
-use std::fmt::Debug;
-use std::sync::Mutex;
 use std::time::Duration;
 
 use http::HeaderMap;
-use tokio::time::Instant;
+pub use rate_budget::{
+    Budget, Clock, ManualClock, RateLimitStore, Reservation, ServerReport, StoreError, Ticket,
+    TokioClock,
+};
+
+/// The in-memory sliding window: `SlidingWindow::new(RateLimitConfig)`.
+pub use rate_budget::LocalWindow as SlidingWindow;
+
+/// A gate that never waits (for comparisons and for callers with their own limiter). A 429
+/// block is still not hammered: retries wait for `Retry-After` in the retry policy.
+pub use rate_budget::Unlimited as NoGate;
+
+#[cfg(feature = "redis")]
+pub use rate_budget::redis_store;
 
 /// Numbers of the gate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,99 +67,12 @@ impl Default for RateLimitConfig {
     }
 }
 
-/// Shared state of a rate gate. Implement it over a shared store (e.g. Redis) to let several
-/// replicas share one budget; [`SlidingWindow`] is the in-process implementation and [`NoGate`]
-/// disables pacing.
-pub trait RateLimitStore: Send + Sync + Debug {
-    /// Reserve the earliest send slot at or after `now`. Returns the slot, or `Err(wait)` without
-    /// reserving anything when the slot is further than `max_wait` away.
-    fn reserve(&self, now: Instant, max_wait: Option<Duration>) -> Result<Instant, Duration>;
-    /// Refuse every send before `until` (a 429 block reported by the API).
-    fn block_until(&self, until: Instant);
-}
-
-/// In-process sliding-window log (see the module docs).
-#[derive(Debug)]
-pub struct SlidingWindow {
-    config: RateLimitConfig,
-    state: Mutex<WindowState>,
-}
-
-#[derive(Debug, Default)]
-struct WindowState {
-    slots: VecDeque<Instant>,
-    blocked_until: Option<Instant>,
-}
-
-impl SlidingWindow {
-    /// A gate with these numbers.
-    pub fn new(config: RateLimitConfig) -> Self {
-        Self {
-            config,
-            state: Mutex::new(WindowState::default()),
-        }
+impl From<RateLimitConfig> for rate_budget::SlidingWindow {
+    fn from(c: RateLimitConfig) -> Self {
+        rate_budget::SlidingWindow::new(c.limit, c.window)
+            .margin(c.margin)
+            .per_second(c.per_second)
     }
-
-    /// The configuration.
-    pub fn config(&self) -> RateLimitConfig {
-        self.config
-    }
-
-    fn next_slot(&self, st: &WindowState, now: Instant) -> Instant {
-        let mut t = now;
-        if let Some(b) = st.blocked_until {
-            t = t.max(b);
-        }
-        if let (Some(last), true) = (st.slots.back(), self.config.per_second > 0) {
-            t = t.max(*last + Duration::from_secs(1) / self.config.per_second);
-        }
-        let limit = self.config.limit as usize;
-        if limit > 0 && st.slots.len() >= limit {
-            let oldest_in_window = st.slots[st.slots.len() - limit];
-            t = t.max(oldest_in_window + self.config.window + self.config.margin);
-        }
-        t
-    }
-}
-
-impl RateLimitStore for SlidingWindow {
-    fn reserve(&self, now: Instant, max_wait: Option<Duration>) -> Result<Instant, Duration> {
-        let mut st = self
-            .state
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let slot = self.next_slot(&st, now);
-        let wait = slot.saturating_duration_since(now);
-        if max_wait.is_some_and(|m| wait > m) {
-            return Err(wait);
-        }
-        st.slots.push_back(slot);
-        while st.slots.len() > self.config.limit as usize {
-            st.slots.pop_front();
-        }
-        Ok(slot)
-    }
-
-    fn block_until(&self, until: Instant) {
-        let mut st = self
-            .state
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        st.blocked_until = Some(st.blocked_until.map_or(until, |b| b.max(until)));
-    }
-}
-
-/// A gate that never waits (for comparisons and for callers with their own limiter). A 429 block
-/// is still not hammered: retries wait for `Retry-After` in the retry policy.
-#[derive(Debug, Default, Clone, Copy)]
-pub struct NoGate;
-
-impl RateLimitStore for NoGate {
-    fn reserve(&self, now: Instant, _max_wait: Option<Duration>) -> Result<Instant, Duration> {
-        Ok(now)
-    }
-
-    fn block_until(&self, _until: Instant) {}
 }
 
 /// What the response headers say about the budget, if anything. Cloudflare's headers are
@@ -175,76 +116,19 @@ pub fn parse_headers(headers: &HeaderMap) -> HeaderBudget {
     out
 }
 
+/// The report a response's headers make to the gate: an explicit exhaustion with its reset.
+pub(crate) fn report(budget: &HeaderBudget) -> ServerReport {
+    ServerReport {
+        limit: None,
+        remaining: budget.remaining,
+        reset: budget.reset.or(budget.retry_after),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use http::HeaderValue;
-
-    fn cfg(limit: u32, window: u64) -> RateLimitConfig {
-        RateLimitConfig {
-            limit,
-            window: Duration::from_secs(window),
-            margin: Duration::ZERO,
-            per_second: 0,
-        }
-    }
-
-    #[test]
-    fn window_full_waits_for_oldest_to_expire() {
-        let gate = SlidingWindow::new(cfg(3, 10));
-        let t0 = Instant::now();
-        for _ in 0..3 {
-            assert_eq!(gate.reserve(t0, None).unwrap(), t0);
-        }
-        assert_eq!(
-            gate.reserve(t0, None).unwrap(),
-            t0 + Duration::from_secs(10)
-        );
-        // Fail-fast does not reserve.
-        assert_eq!(
-            gate.reserve(t0, Some(Duration::from_secs(1))),
-            Err(Duration::from_secs(10))
-        );
-        assert_eq!(
-            gate.reserve(t0, None).unwrap(),
-            t0 + Duration::from_secs(10)
-        );
-    }
-
-    #[test]
-    fn per_second_spacing_and_block() {
-        let mut c = cfg(1200, 300);
-        c.per_second = 4;
-        let gate = SlidingWindow::new(c);
-        let t0 = Instant::now();
-        assert_eq!(gate.reserve(t0, None).unwrap(), t0);
-        assert_eq!(
-            gate.reserve(t0, None).unwrap(),
-            t0 + Duration::from_millis(250)
-        );
-        gate.block_until(t0 + Duration::from_secs(300));
-        assert_eq!(
-            gate.reserve(t0, None).unwrap(),
-            t0 + Duration::from_secs(300)
-        );
-    }
-
-    #[test]
-    fn any_window_holds_at_most_limit() {
-        let gate = SlidingWindow::new(RateLimitConfig {
-            per_second: 0,
-            ..RateLimitConfig::default()
-        });
-        let t0 = Instant::now();
-        let slots: Vec<Instant> = (0..5000).map(|_| gate.reserve(t0, None).unwrap()).collect();
-        for (i, s) in slots.iter().enumerate() {
-            let in_window = slots[..=i]
-                .iter()
-                .filter(|p| **p + Duration::from_secs(300) > *s)
-                .count();
-            assert!(in_window <= 1200, "slot {i} has {in_window} in its window");
-        }
-    }
 
     #[test]
     fn headers_parse() {
@@ -258,5 +142,18 @@ mod tests {
         assert_eq!(b.remaining, Some(0));
         assert_eq!(b.reset, Some(Duration::from_secs(42)));
         assert_eq!(b.retry_after, Some(Duration::from_secs(120)));
+        assert_eq!(report(&b).reset, Some(Duration::from_secs(42)));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_default_config_is_cloudflares_window() {
+        let gate = SlidingWindow::new(RateLimitConfig::default());
+        assert_eq!(gate.params().span(), Duration::from_secs(301));
+        assert_eq!(gate.params().spacing(), Duration::from_millis(10));
+        let Ok(Reservation::Granted { wait, .. }) = gate.reserve(Budget::DEFAULT, None).await
+        else {
+            panic!("an empty window grants");
+        };
+        assert!(wait.is_zero());
     }
 }

@@ -2,12 +2,13 @@
 
 use http::header::{AUTHORIZATION, CONTENT_TYPE, HeaderValue, USER_AGENT};
 use http::{HeaderMap, StatusCode};
+use rate_budget::{Budget, GateError, Ticket};
 use secrecy::ExposeSecret;
 use serde::de::DeserializeOwned;
-use tokio::time::{Instant, sleep, sleep_until, timeout};
+use tokio::time::{sleep, timeout};
 use tracing::Instrument;
 
-use super::rate_limit::parse_headers;
+use super::rate_limit::{parse_headers, report};
 use super::request::RequestSpec;
 use super::retry::{Decision, Outcome, backoff, classify, jitter_unit};
 use super::{HttpRequest, HttpResponse, TransportError, TransportErrorKind};
@@ -106,15 +107,14 @@ impl Client {
         let mut blocks: u32 = 0;
         loop {
             attempt += 1;
-            let now = Instant::now();
-            let slot = inner
+            let ticket = inner
                 .gate
-                .reserve(now, inner.max_gate_wait)
-                .map_err(|wait| Error::RateLimited { retry_after: wait })?;
-            if slot > now {
-                tracing::trace!(wait_ms = (slot - now).as_millis() as u64, "rate gate");
-                sleep_until(slot).await;
-            }
+                .acquire(Budget::DEFAULT)
+                .await
+                .map_err(|e| match e {
+                    GateError::RateLimited { retry_after } => Error::RateLimited { retry_after },
+                    GateError::Store(store) => Error::RateBudget(store),
+                })?;
             let sent = timeout(inner.request_timeout, inner.transport.send(request.clone())).await;
             let outcome = match sent {
                 Err(_) => Err(TransportError::new(
@@ -125,7 +125,7 @@ impl Client {
             };
             let failure = match outcome {
                 Ok(resp) => {
-                    self.observe(&resp);
+                    self.observe(&resp, ticket).await;
                     match decode(resp) {
                         Ok(ok) => return Ok(ok),
                         Err(f) => f,
@@ -166,14 +166,13 @@ impl Client {
                     if block > cfg.max_rate_limit_wait || blocks > cfg.max_attempts {
                         return Err(error);
                     }
-                    let until = Instant::now() + block;
-                    inner.gate.block_until(until);
+                    inner.gate.exhausted(Budget::DEFAULT, Some(block)).await;
                     tracing::warn!(
                         block_s = block.as_secs(),
                         "rate limited by the API; waiting out the block"
                     );
                     attempt -= 1;
-                    sleep_until(until).await;
+                    sleep(block).await;
                 }
                 Decision::Backoff { min_wait } => {
                     if attempt >= cfg.max_attempts {
@@ -188,13 +187,13 @@ impl Client {
         }
     }
 
-    fn observe(&self, resp: &HttpResponse) {
+    /// Re-syncs the gate from the response's rate-limit headers.
+    async fn observe(&self, resp: &HttpResponse, ticket: Ticket) {
         let budget = parse_headers(&resp.headers);
-        if budget.remaining == Some(0)
-            && let Some(reset) = budget.reset.or(budget.retry_after)
-        {
-            self.inner.gate.block_until(Instant::now() + reset);
-        }
+        self.inner
+            .gate
+            .observe(Budget::DEFAULT, ticket, report(&budget))
+            .await;
     }
 }
 

@@ -193,13 +193,22 @@ impl Simulator {
 
     /// A fresh project whose bucket holds `limit` requests (refilled at `limit / 3600` per second).
     pub fn with_limit(limit: u32) -> Self {
+        Self::with_bucket(limit, Duration::from_secs(3600))
+    }
+
+    /// A fresh project whose bucket holds `limit` requests and refills all of them over
+    /// `refill_period` (Hetzner's is one hour). A scaled-down bucket (say 50 requests
+    /// refilled every 250 ms) lets benchmarks in real time exercise the limit in seconds;
+    /// pair it with `RateLimitPolicy::refill_period` on the clients.
+    pub fn with_bucket(limit: u32, refill_period: Duration) -> Self {
         let capacity = f64::from(limit.max(1));
+        let period = refill_period.as_secs_f64().max(1e-6);
         Self {
             world: Arc::new(Mutex::new(World {
                 state: State::new(Duration::from_secs(3)),
                 bucket: Bucket {
                     capacity,
-                    per_second: capacity / 3600.0,
+                    per_second: capacity / period,
                     tokens: capacity,
                     updated: Instant::now(),
                 },
