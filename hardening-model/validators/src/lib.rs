@@ -10,6 +10,9 @@
 //! puts the pinned Python-packaged tools (ssh-audit, check-jsonschema, docker-compose, Caddy
 //! 2.11), then on `PATH`.
 //!
+//! [`redis_server`] starts a throw-away `redis-server` on an ephemeral port of 127.0.0.1 for
+//! tests of code that shares state through Redis (same skip-or-fail rule).
+//!
 //! Inputs are written to private temporary files; nothing is written to the user's home or to
 //! `/etc`. A tool that rejects its input yields a [`Rejection`] carrying its exit status, stdout
 //! and stderr.
