@@ -81,7 +81,12 @@ struct Apt<'a> {
 #[derive(Serialize)]
 struct AptSourceDoc<'a> {
     source: &'a str,
-    key: Text,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    keyid: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    keyserver: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    key: Option<Text>,
 }
 
 #[derive(Serialize)]
@@ -238,7 +243,9 @@ impl<'a> Doc<'a> {
                             name.as_str(),
                             AptSourceDoc {
                                 source: &s.source,
-                                key: Text::block(&s.key),
+                                keyid: s.keyid(),
+                                keyserver: s.keyserver(),
+                                key: s.keyid().is_none().then(|| Text::block(&s.key)),
                             },
                         )
                     })

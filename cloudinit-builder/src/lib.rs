@@ -56,7 +56,7 @@ mod users;
 mod validate;
 mod write_file;
 
-pub use apt::AptSource;
+pub use apt::{AptSource, DEFAULT_KEYSERVER};
 pub use command::Command;
 pub use config::{CloudConfig, SshKeyType, TYPED_KEYS};
 pub use error::{Error, Overflow, PartSize, Result};

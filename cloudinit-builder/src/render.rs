@@ -26,6 +26,8 @@ pub struct UserData {
     compressed: Vec<String>,
     /// The cloud-config inside, when `text` wraps it (gzip MIME part).
     inner: Option<Box<UserData>>,
+    /// Names of the apt sources whose key cloud-init fetches by fingerprint.
+    fetched_keys: Vec<String>,
 }
 
 impl UserData {
@@ -34,6 +36,7 @@ impl UserData {
             text,
             compressed,
             inner: None,
+            fetched_keys: Vec::new(),
         }
     }
 
@@ -42,7 +45,22 @@ impl UserData {
             text,
             compressed: Vec::new(),
             inner: inner.map(Box::new),
+            fetched_keys: Vec::new(),
         }
+    }
+
+    /// Records which apt sources fetch their key by fingerprint.
+    pub(crate) fn with_fetched_keys(mut self, names: Vec<String>) -> Self {
+        self.fetched_keys = names;
+        self
+    }
+
+    /// Names of the apt sources whose key cloud-init fetches at first boot by full
+    /// fingerprint (`keyid` + `keyserver`, see [`AptSource::fetched`](crate::AptSource::fetched))
+    /// instead of carrying it: empty unless the size budget made
+    /// [`HardenedHost::render`](crate::preset::HardenedHost::render) switch to it.
+    pub fn fetched_apt_keys(&self) -> &[String] {
+        &self.fetched_keys
     }
 
     /// The document: the exact bytes to send.
@@ -92,6 +110,7 @@ impl fmt::Debug for UserData {
             .field("bytes", &self.text.len())
             .field("compressed_files", &self.compressed_files().len())
             .field("gzip_wrapped", &self.is_gzip_wrapped())
+            .field("fetched_apt_keys", &self.fetched_keys)
             .finish_non_exhaustive()
     }
 }

@@ -61,7 +61,13 @@ impl CloudConfig {
         }
         for (name, s) in &self.apt_sources {
             push(format!("apt.sources.{name}.source"), &s.source);
-            push(format!("apt.sources.{name}.key"), &s.key);
+            match (s.keyid(), s.keyserver()) {
+                (Some(id), Some(server)) => {
+                    push(format!("apt.sources.{name}.keyid"), id);
+                    push(format!("apt.sources.{name}.keyserver"), server);
+                }
+                _ => push(format!("apt.sources.{name}.key"), &s.key),
+            }
         }
         for (i, u) in self.users.iter().enumerate() {
             if let Some(s) = &u.sudo {

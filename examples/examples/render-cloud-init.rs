@@ -1,7 +1,8 @@
 //! Renders the full hardened first-boot document (the runbook's Appendix A with its errata
-//! fixed) and prints its size against Hetzner's 32 KiB `user_data` budget. When the plain
-//! `#cloud-config` is too large it is sent as one gzip MIME part, which cloud-init decompresses;
-//! `--cloud-config-out` writes the decompressed document too. The last line is
+//! fixed) and prints its size against the preset's 24 KiB budget (8 KiB below Hetzner's 32 KiB
+//! `user_data` limit). When the plain `#cloud-config` is too large it is sent as one gzip MIME
+//! part, which cloud-init decompresses (and, if still too large, with apt repository keys fetched
+//! by full fingerprint); `--cloud-config-out` writes the decompressed document too. The last line is
 //! `bytes=N spare=M` (spare: bytes left below the budget).
 //!
 //! ```sh
