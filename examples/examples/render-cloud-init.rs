@@ -3,7 +3,8 @@
 //! `user_data` limit). When the plain `#cloud-config` is too large it is sent as one gzip MIME
 //! part, which cloud-init decompresses (and, if still too large, with apt repository keys fetched
 //! by full fingerprint); `--cloud-config-out` writes the decompressed document too. The last line is
-//! `bytes=N spare=M` (spare: bytes left below the budget).
+//! `bytes=N spare=M` (spare: bytes left below Hetzner's 32,768-byte limit; the preset keeps at
+//! least 8 KiB of it).
 //!
 //! ```sh
 //! cargo run --example render-cloud-init -- --out user-data.yaml
@@ -19,7 +20,7 @@ use clap::Parser;
 use cloudinit_builder::preset::{
     Falco, FalcoDriver, HardenedHost, Integrity, Promtail, RunbookInputs,
 };
-use cloudinit_builder::{Secret, SshPublicKey, User};
+use cloudinit_builder::{HETZNER_USER_DATA_LIMIT, Secret, SshPublicKey, User};
 use hardening_model::docker::ImageRef;
 use hardening_model::presets::firewall::cloudflare_fallback_ranges;
 use hardening_model::presets::stack::StackImages;
@@ -133,13 +134,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         )
     };
     println!(
-        "wrote {}: {form}, budget {budget} bytes",
+        "wrote {}: {form}, preset budget {budget} bytes, Hetzner limit {HETZNER_USER_DATA_LIMIT} bytes",
         args.out.display()
     );
     println!(
         "bytes={} spare={}",
         user_data.len(),
-        budget.saturating_sub(user_data.len())
+        HETZNER_USER_DATA_LIMIT.saturating_sub(user_data.len())
     );
     Ok(())
 }
