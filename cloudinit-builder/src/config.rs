@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use hardening_model::values::{UnixUser, check_token};
+use hardening_model::values::{UnixGroup, check_token};
 
 use crate::{
     AptSource, Command, Error, Mount, Ntp, PhoneHome, PowerState, RawKey, Result, User, WriteFile,
@@ -82,7 +82,7 @@ pub struct CloudConfig {
     pub(crate) package_reboot_if_required: Option<bool>,
     pub(crate) apt_sources: BTreeMap<String, AptSource>,
     pub(crate) packages: Vec<String>,
-    pub(crate) groups: Vec<UnixUser>,
+    pub(crate) groups: Vec<UnixGroup>,
     pub(crate) no_default_user: bool,
     pub(crate) users: Vec<User>,
     pub(crate) disable_root: Option<bool>,
@@ -162,7 +162,7 @@ impl CloudConfig {
 
     /// Creates a group.
     pub fn group(mut self, name: &str) -> Result<Self> {
-        let g = UnixUser::new(name).map_err(|e| Error::from(e).within("groups"))?;
+        let g = UnixGroup::new(name).map_err(|e| Error::from(e).within("groups"))?;
         if !self.groups.contains(&g) {
             self.groups.push(g);
         }

@@ -1,6 +1,6 @@
 //! `users` entries: named accounts with SSH keys and no password.
 
-use hardening_model::values::{AbsPath, UnixUser};
+use hardening_model::values::{AbsPath, UnixGroup, UnixUser};
 
 use crate::{Error, Result};
 
@@ -80,7 +80,7 @@ impl SshPublicKey {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct User {
     pub(crate) name: UnixUser,
-    pub(crate) groups: Vec<UnixUser>,
+    pub(crate) groups: Vec<UnixGroup>,
     pub(crate) shell: Option<AbsPath>,
     pub(crate) homedir: Option<AbsPath>,
     pub(crate) sudo: Option<String>,
@@ -111,7 +111,7 @@ impl User {
         S: AsRef<str>,
     {
         for (i, g) in groups.into_iter().enumerate() {
-            let g = UnixUser::new(g.as_ref())
+            let g = UnixGroup::new(g.as_ref())
                 .map_err(|e| Error::from(e).within(&format!("groups[{i}]")))?;
             self.groups.push(g);
         }

@@ -263,7 +263,7 @@ fn invalid_values_name_their_field() {
     );
     assert_eq!(
         CloudConfig::new().group("Bad").unwrap_err().field(),
-        Some("groups.user")
+        Some("groups.group")
     );
     assert_eq!(User::new("root;").unwrap_err().field(), Some("name.user"));
     assert_eq!(
