@@ -13,7 +13,10 @@ use hetzner_client::simulator::{SIMULATOR_ENDPOINT, SIMULATOR_TOKEN, Simulator};
 use hetzner_client::transport::HttpRequest;
 use hetzner_client::{Client, LabelSelector, Labels};
 use http::{HeaderMap, HeaderValue, Method};
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
+
+mod support;
+use support::{spec, to_json_schema};
 
 fn setup() -> (Simulator, Client) {
     let sim = Simulator::new();
@@ -335,39 +338,6 @@ async fn label_selector_firewalls_list_the_matched_servers_and_stay_on_quarantin
 }
 
 // ---- raw responses against the spec's response schemas ----
-
-fn spec() -> Value {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/spec/hetzner-cloud.openapi.json"
-    );
-    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
-}
-
-/// Inlines `#/...` references and turns OpenAPI 3.0 `nullable` into JSON Schema's null type.
-fn to_json_schema(spec: &Value, schema: &Value) -> Value {
-    match schema {
-        Value::Object(map) => {
-            if let Some(Value::String(r)) = map.get("$ref") {
-                let target = spec.pointer(r.trim_start_matches('#')).unwrap();
-                return to_json_schema(spec, target);
-            }
-            let mut out: Map<String, Value> = map
-                .iter()
-                .map(|(k, v)| (k.clone(), to_json_schema(spec, v)))
-                .collect();
-            if map.get("nullable") == Some(&Value::Bool(true)) {
-                out.remove("nullable");
-                return json!({ "anyOf": [Value::Object(out), { "type": "null" }] });
-            }
-            Value::Object(out)
-        }
-        Value::Array(items) => {
-            Value::Array(items.iter().map(|v| to_json_schema(spec, v)).collect())
-        }
-        other => other.clone(),
-    }
-}
 
 /// What the response schema of `method path status` finds wrong with `body`.
 fn problems(spec: &Value, path: &str, method: &str, status: &str, body: &Value) -> Vec<String> {

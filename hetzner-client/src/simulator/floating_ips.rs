@@ -2,7 +2,7 @@
 
 use serde_json::{Value, json};
 
-use super::generic::{Kind, action_reply, name_taken, resolve};
+use super::generic::{Kind, action_reply, name_taken, optional_server, resolve_location};
 use super::primary_ips::change_dns_ptr;
 use super::state::{Reply, State, check_labels};
 use super::wire::location_json;
@@ -29,23 +29,11 @@ fn create(state: &mut State, body: &Value) -> Reply {
         Ok(labels) => labels,
         Err(reply) => return reply,
     };
-    let server = match body.get("server") {
-        None | Some(Value::Null) => None,
-        Some(v) => match v.as_u64().filter(|id| state.servers.contains_key(id)) {
-            Some(id) => Some(id),
-            None => return Reply::invalid("server", "server not found"),
-        },
+    let server = match optional_server(state, body) {
+        Ok(server) => server,
+        Err(reply) => return reply,
     };
-    let names: Vec<(u64, String)> = state
-        .locations
-        .iter()
-        .map(|l| (l.id, l.name.clone()))
-        .collect();
-    let home = match resolve(
-        "home_location",
-        body.get("home_location"),
-        names.iter().map(|(i, n)| (*i, n.as_str())),
-    ) {
+    let home = match resolve_location(state, "home_location", body.get("home_location")) {
         Ok(home) => home,
         Err(reply) => return reply,
     };

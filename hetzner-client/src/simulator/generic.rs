@@ -323,6 +323,32 @@ pub(crate) fn resolve<'a>(
         .ok_or_else(|| Reply::invalid(field, &format!("{field} {text} not found")))
 }
 
+/// Resolves the location reference in `field` (a name or an id) against the simulator's
+/// locations; `Err` is the `invalid_input` reply naming `field`.
+pub(crate) fn resolve_location(
+    state: &State,
+    field: &str,
+    reference: Option<&Value>,
+) -> Result<Option<u64>, Reply> {
+    resolve(
+        field,
+        reference,
+        state.locations.iter().map(|l| (l.id, l.name.as_str())),
+    )
+}
+
+/// The optional `server` id of a create body, which must name an existing server.
+pub(crate) fn optional_server(state: &State, body: &Value) -> Result<Option<u64>, Reply> {
+    match body.get("server") {
+        None | Some(Value::Null) => Ok(None),
+        Some(v) => v
+            .as_u64()
+            .filter(|id| state.servers.contains_key(id))
+            .map(Some)
+            .ok_or_else(|| Reply::invalid("server", "server not found")),
+    }
+}
+
 /// `{ "action": .. }` of a new action on one resource.
 pub(crate) fn action_reply(state: &mut State, command: &str, resources: &[(u64, &str)]) -> Reply {
     let action = state.start_action(command, resources, None);

@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-use super::generic::{Kind, action_reply, name_taken, resolve};
+use super::generic::{Kind, action_reply, name_taken, resolve, resolve_location};
 use super::state::{Reply, State, check_labels};
 use super::wire::location_json;
 
@@ -106,16 +106,7 @@ fn create(state: &mut State, body: &Value) -> Reply {
         Ok(labels) => labels,
         Err(reply) => return reply,
     };
-    let names: Vec<(u64, String)> = state
-        .locations
-        .iter()
-        .map(|l| (l.id, l.name.clone()))
-        .collect();
-    let location = match resolve(
-        "location",
-        body.get("location"),
-        names.iter().map(|(i, n)| (*i, n.as_str())),
-    ) {
+    let location = match resolve_location(state, "location", body.get("location")) {
         Ok(Some(id)) => location_json(state, &id.to_string()),
         Ok(None) => state
             .locations
