@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 ///
 /// Cloudflare codes exceed `u16` (DNS "record already exists" is 81057), so the code is a `u32`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ApiMessage {
     /// Numeric code (0 when the API sent none).
     #[serde(default)]

@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 /// The envelope's `result_info`: page-based fields and/or a cursor, depending on the endpoint.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ResultInfo {
     /// Current page (1-based), page-based endpoints.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -30,6 +31,7 @@ pub struct ResultInfo {
 
 /// The `cursors` object of `result_info` (list items).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Cursors {
     /// Cursor of the next page (absent at the end).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -66,6 +68,7 @@ impl ResultInfo {
 
 /// One page of a listing, with its paging information.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct Page<T> {
     /// The items on this page.
     pub items: Vec<T>,

@@ -79,7 +79,7 @@ pub async fn quarantine(
     let labels = Labels::new()
         .with("forensics", "true")?
         .with(INSTANCE_LABEL, request.instance_id.as_str())?;
-    let (image, action) = backends
+    let snapshot = backends
         .hetzner
         .servers()
         .create_image(
@@ -96,9 +96,12 @@ pub async fn quarantine(
         )
         .await?;
     progress
-        .wait("snapshot", backends.hetzner.actions().wait_for(&[action]))
+        .wait(
+            "snapshot",
+            backends.hetzner.actions().wait_for(&[snapshot.action]),
+        )
         .await?;
-    steps.push(format!("forensic snapshot {}", image.id));
+    steps.push(format!("forensic snapshot {}", snapshot.image.id));
 
     progress.step("applying the deny-all firewall");
     let outcome = backends.hetzner.quarantine(server.id).await?;

@@ -26,7 +26,7 @@ pub const DEFAULT_ENDPOINT: &str = "https://api.hetzner.cloud/v1";
 /// ```no_run
 /// # async fn run() -> hetzner_client::Result<()> {
 /// let client = hetzner_client::Client::from_env()?; // HCLOUD_TOKEN, optional HCLOUD_ENDPOINT
-/// let first = client.servers().list(&Default::default()).await?;
+/// let first = client.servers().list(hetzner_client::resources::ListParams::default()).await?;
 /// println!("{} servers on the first page", first.items.len());
 /// # Ok(()) }
 /// ```

@@ -38,7 +38,7 @@
 //!     .await?;
 //! client.actions().wait_for(&created.actions()).await?;
 //!
-//! let fleet = client.servers().list(&ListParams::default().selector(LabelSelector::new().eq("managed-by", "fleet")).into()).await?;
+//! let fleet = client.servers().list(ListParams::default().selector(LabelSelector::new().eq("managed-by", "fleet"))).await?;
 //! assert_eq!(fleet.items.len(), 1);
 //! # Ok(()) }
 //! ```

@@ -210,17 +210,18 @@ async fn every_request_a_simulated_session_sent_matches_the_spec() {
         .await
         .unwrap();
     let id = created.server.id;
-    let (_, action) = client
+    let action = client
         .servers()
         .create_image(id, &CreateImage::default())
         .await
-        .unwrap();
+        .unwrap()
+        .action;
     client.actions().wait_for(&[action]).await.unwrap();
     client.servers().poweroff(id).await.unwrap();
     client.quarantine(id).await.unwrap();
     let _: Vec<_> = client
         .servers()
-        .stream(&ListParams::default().into())
+        .stream(ListParams::default())
         .unwrap()
         .try_collect()
         .await

@@ -125,12 +125,13 @@ async fn seed(client: &Client) -> Ids {
         .unwrap();
     client.actions().wait_for(&server.actions()).await.unwrap();
     let id = server.server.id;
-    let (snapshot, action) = client
+    let created = client
         .servers()
         .create_image(id, &CreateImage::default())
         .await
         .unwrap();
-    client.actions().wait_for(&[action]).await.unwrap();
+    client.actions().wait_for(&[created.action]).await.unwrap();
+    let snapshot = created.image;
     let primary_ip = client
         .primary_ips()
         .create(&CreatePrimaryIp::new("spare-v4", IpType::Ipv4).location("fsn1"))
@@ -208,7 +209,7 @@ async fn drive_client(c: &Client, ids: &Ids) {
     let _ = c.actions().list_by_ids(&[any]).await;
     // servers
     let servers = c.servers();
-    let _ = servers.list(&list.clone().into()).await;
+    let _ = servers.list(&list).await;
     let _ = servers.get(s).await;
     let _ = servers
         .update(s, &Update::default().labels(Labels::new()))

@@ -145,7 +145,7 @@ async fn idempotent_reads_retry_transient_failures_and_lose_nothing() {
     sim.inject(Fault::Conflict, Method::GET, "/servers", 1);
     let all: Vec<_> = client
         .servers()
-        .stream(&ListParams::default().into())
+        .stream(ListParams::default())
         .unwrap()
         .try_collect()
         .await
@@ -177,7 +177,7 @@ async fn malformed_bodies_are_decode_errors_naming_the_path() {
     sim.inject(Fault::MalformedBody, Method::GET, "/servers", 1);
     let err = client
         .servers()
-        .list(&ListParams::default().into())
+        .list(ListParams::default())
         .await
         .unwrap_err();
     assert!(matches!(err, Error::Decode { .. }), "{err:?}");

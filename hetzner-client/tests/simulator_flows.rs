@@ -198,7 +198,7 @@ async fn label_selectors_and_pagination_stream_every_page() {
         .lacks("missing");
     let staging: Vec<_> = client
         .servers()
-        .stream(&ListParams::default().selector(set).into())
+        .stream(ListParams::default().selector(set))
         .unwrap()
         .try_collect()
         .await
@@ -206,7 +206,7 @@ async fn label_selectors_and_pagination_stream_every_page() {
     assert_eq!(staging.len(), 40);
     let sorted = client
         .servers()
-        .list(&ListParams::default().sort("name:desc").into())
+        .list(ListParams::default().sort("name:desc"))
         .await
         .unwrap();
     assert_eq!(sorted.items[0].name, "s99");
@@ -273,11 +273,12 @@ async fn failed_actions_and_deadlines_surface_as_typed_errors() {
         .unwrap()
         .server;
     sim.fail_next_action("create_image", "action_failed", "disk busy");
-    let (_, action) = client
+    let action = client
         .servers()
         .create_image(server.id, &Default::default())
         .await
-        .unwrap();
+        .unwrap()
+        .action;
     match client.actions().wait_for(&[action]).await.unwrap_err() {
         Error::ActionFailed {
             code,

@@ -355,11 +355,12 @@ async fn servers_carry_primary_ip_ids_and_snapshots_their_architecture() {
         .create(&CreateServer::new("arm-1", "cax11", "ubuntu-24.04"))
         .await
         .unwrap();
-    let (image, _) = client
+    let image = client
         .servers()
         .create_image(arm.server.id, &Default::default())
         .await
-        .unwrap();
+        .unwrap()
+        .image;
     assert_eq!(image.architecture.unwrap().as_str(), "arm");
 }
 

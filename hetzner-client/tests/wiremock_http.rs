@@ -185,9 +185,8 @@ async fn streams_walk_every_page_lazily() {
             .mount(&server)
             .await;
     }
-    let filter = ListParams::default()
-        .selector(hetzner_client::LabelSelector::new().eq("env", "prod"))
-        .into();
+    let filter =
+        ListParams::default().selector(hetzner_client::LabelSelector::new().eq("env", "prod"));
     let all: Vec<_> = client(&server, fast_retry())
         .servers()
         .stream(&filter)

@@ -77,6 +77,7 @@ impl Purge {
 
 /// The purge request's id.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct PurgeResult {
     /// Purge id.
     pub id: String,

@@ -12,6 +12,7 @@ use crate::transport::request::RequestSpec;
 
 /// Cloudflare's published ranges, both families.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CloudflareIps {
     /// IPv4 ranges.
     #[serde(rename = "ipv4_cidrs", default)]

@@ -49,6 +49,7 @@ api_enum! {
 
 /// A list.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct List {
     /// List id (32 hex).
     pub id: String,
@@ -168,6 +169,7 @@ fn canonical_ip(value: &str) -> Result<String> {
 
 /// An item as returned (with its id).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct StoredListItem {
     /// Item id.
     pub id: String,

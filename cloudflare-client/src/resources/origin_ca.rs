@@ -97,6 +97,7 @@ impl NewOriginCertificate {
 
 /// An issued certificate.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct OriginCertificate {
     /// Certificate id.
     pub id: String,
@@ -122,6 +123,7 @@ pub struct OriginCertificate {
 
 /// The answer to a revoke.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Revoked {
     /// Certificate id.
     pub id: String,

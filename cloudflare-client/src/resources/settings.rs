@@ -180,6 +180,7 @@ pub struct ZoneSettings {
 
 /// One `{id, value}` item of the bulk edit and of `GET /zones/{id}/settings`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct SettingItem {
     /// Setting id.
     pub id: String,

@@ -22,6 +22,7 @@ api_enum! {
 
 /// What `user/tokens/verify` says about the token in use.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct TokenVerification {
     /// Token id (not the secret).
     pub id: String,

@@ -49,6 +49,7 @@ impl PlanTier {
 
 /// A zone.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Zone {
     /// Zone id (32 hex).
     pub id: String,
@@ -73,6 +74,7 @@ pub struct Zone {
 
 /// The `account` object of a zone.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ZoneAccount {
     /// Account id.
     pub id: String,
@@ -90,6 +92,7 @@ impl Zone {
 
 /// The `plan` object of a zone.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ZonePlan {
     /// Plan id.
     #[serde(default)]

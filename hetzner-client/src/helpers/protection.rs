@@ -45,7 +45,7 @@ impl Client {
     pub async fn protect_servers(&self, selector: &LabelSelector) -> Result<ProtectionReport> {
         let servers: Vec<_> = self
             .servers()
-            .stream(&ListParams::default().selector(selector.clone()).into())?
+            .stream(ListParams::default().selector(selector.clone()))?
             .try_collect()
             .await?;
         let mut report = ProtectionReport::default();

@@ -48,16 +48,16 @@ impl Client {
                 ));
             }
         }
-        let (enable, root_password) = self.servers().enable_rescue(server_id, ssh_keys).await?;
+        let enable = self.servers().enable_rescue(server_id, ssh_keys).await?;
         let boot = if server.status == ServerStatus::Off {
             self.servers().poweron(server_id).await?
         } else {
             self.servers().reset(server_id).await?
         };
-        self.actions().wait_for(&[enable, boot]).await?;
+        self.actions().wait_for(&[enable.action, boot]).await?;
         Ok(RescueSession {
             server_id,
-            root_password,
+            root_password: enable.root_password,
         })
     }
 

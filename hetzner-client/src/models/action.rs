@@ -19,6 +19,7 @@ string_enum! {
 
 /// An action.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Action {
     /// Id.
     pub id: u64,
@@ -51,6 +52,7 @@ impl Action {
 
 /// A resource an action concerns.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ActionResource {
     /// Resource id.
     pub id: u64,
@@ -61,6 +63,7 @@ pub struct ActionResource {
 
 /// Why an action failed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ActionError {
     /// Error code.
     pub code: String,

@@ -18,6 +18,7 @@ string_enum! {
 
 /// A certificate.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Certificate {
     /// Id.
     pub id: u64,

@@ -6,6 +6,7 @@ use crate::string_enum::string_enum;
 
 /// `protection` of resources that only have delete protection.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct DeleteProtection {
     /// Deleting is refused (`protected`) while true.
     #[serde(default)]

@@ -6,6 +6,7 @@ use super::location::Location;
 
 /// Server types a datacenter supports and has capacity for.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct DatacenterServerTypes {
     /// Supported here.
     #[serde(default, deserialize_with = "super::lenient::vec")]
@@ -20,6 +21,7 @@ pub struct DatacenterServerTypes {
 
 /// A datacenter.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Datacenter {
     /// Id.
     pub id: u64,

@@ -277,6 +277,7 @@ impl ApplyTo {
 
 /// A firewall target as reported, with the resources it resolved to.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct AppliedTo {
     /// Kind.
     #[serde(rename = "type")]
@@ -294,6 +295,7 @@ pub struct AppliedTo {
 
 /// A resource a label-selector target matched.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct AppliedToResource {
     /// Kind (`server`).
     #[serde(rename = "type")]
@@ -305,6 +307,7 @@ pub struct AppliedToResource {
 
 /// A firewall.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Firewall {
     /// Id.
     pub id: u64,

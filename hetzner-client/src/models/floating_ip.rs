@@ -9,6 +9,7 @@ use crate::labels::Labels;
 
 /// A floating IP.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct FloatingIp {
     /// Id.
     pub id: u64,

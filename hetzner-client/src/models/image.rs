@@ -37,6 +37,7 @@ string_enum! {
 
 /// Delete protection of an image.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ImageProtection {
     /// Protected against deletion.
     pub delete: bool,
@@ -44,6 +45,7 @@ pub struct ImageProtection {
 
 /// Where an image came from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CreatedFrom {
     /// Server id.
     pub id: u64,
@@ -53,6 +55,7 @@ pub struct CreatedFrom {
 
 /// An image.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Image {
     /// Id.
     pub id: u64,

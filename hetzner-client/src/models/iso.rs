@@ -7,6 +7,7 @@ use super::server_type::Architecture;
 
 /// An ISO image.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Iso {
     /// Id.
     pub id: u64,

@@ -23,6 +23,7 @@ string_enum! {
 
 /// A load balancer type (`lb11`, ...).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct LoadBalancerType {
     /// Id.
     pub id: u64,
@@ -61,6 +62,7 @@ pub struct AlgorithmConfig {
 
 /// A load balancer.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct LoadBalancer {
     /// Id.
     pub id: u64,

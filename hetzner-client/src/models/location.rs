@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 /// A location (a Hetzner site such as `fsn1`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Location {
     /// Id.
     pub id: u64,

@@ -7,6 +7,7 @@ use super::Timestamp;
 
 /// `metrics` of `GET /servers/{id}/metrics` and `GET /load_balancers/{id}/metrics`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Metrics {
     /// Start of the period.
     pub start: Timestamp,

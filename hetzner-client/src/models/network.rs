@@ -49,6 +49,7 @@ pub struct Route {
 
 /// A private network.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Network {
     /// Id.
     pub id: u64,

@@ -16,6 +16,7 @@ string_enum! {
 
 /// A placement group.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct PlacementGroup {
     /// Id.
     pub id: u64,

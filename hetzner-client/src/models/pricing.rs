@@ -5,6 +5,7 @@ use serde_json::Value;
 
 /// A net/gross price pair (decimal strings, as the API sends them).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Price {
     /// Without VAT.
     #[serde(default)]
@@ -16,6 +17,7 @@ pub struct Price {
 
 /// Prices of one server type.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ServerTypePricing {
     /// Server type id.
     pub id: u64,
@@ -28,6 +30,7 @@ pub struct ServerTypePricing {
 
 /// The whole price list.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Pricing {
     /// Currency, e.g. `EUR`.
     pub currency: String,

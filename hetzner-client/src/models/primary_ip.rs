@@ -9,6 +9,7 @@ use crate::labels::Labels;
 
 /// A primary IP.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct PrimaryIp {
     /// Id.
     pub id: u64,

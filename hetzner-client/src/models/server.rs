@@ -35,6 +35,7 @@ string_enum! {
 
 /// A server.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Server {
     /// Id.
     pub id: u64,
@@ -87,6 +88,7 @@ pub struct Server {
 
 /// Protection flags of a server.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ServerProtection {
     /// Protected against deletion.
     pub delete: bool,
@@ -96,6 +98,7 @@ pub struct ServerProtection {
 
 /// Public network configuration.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct PublicNet {
     /// IPv4 address (null when disabled).
     #[serde(default)]
@@ -113,6 +116,7 @@ pub struct PublicNet {
 
 /// A public IPv4 address.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Ipv4 {
     /// Primary IP id.
     #[serde(default)]
@@ -129,6 +133,7 @@ pub struct Ipv4 {
 
 /// A public IPv6 network.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Ipv6 {
     /// Primary IP id.
     #[serde(default)]
@@ -145,6 +150,7 @@ pub struct Ipv6 {
 
 /// A firewall applied to a server, with its state.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ServerFirewall {
     /// Firewall id.
     pub id: u64,
@@ -154,6 +160,7 @@ pub struct ServerFirewall {
 
 /// A private network attachment.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct PrivateNet {
     /// Network id.
     pub network: u64,

@@ -26,6 +26,7 @@ string_enum! {
 
 /// A server type (size), e.g. `cx22`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ServerType {
     /// Id.
     pub id: u64,

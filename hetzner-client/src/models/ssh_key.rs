@@ -7,6 +7,7 @@ use crate::labels::Labels;
 
 /// An SSH public key stored in the project.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct SshKey {
     /// Id.
     pub id: u64,

@@ -20,6 +20,7 @@ string_enum! {
 
 /// A volume.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Volume {
     /// Id.
     pub id: u64,

@@ -32,6 +32,7 @@ string_enum! {
 
 /// A DNS zone.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Zone {
     /// Id.
     pub id: u64,
@@ -96,6 +97,7 @@ pub struct ChangeProtection {
 
 /// The records of one name and type in a zone.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct RrSet {
     /// `name/type`, e.g. `www/A`.
     pub id: String,

@@ -23,6 +23,8 @@ pub struct ListImages {
     pub status: Vec<ImageStatus>,
 }
 
+super::list_filter!(ListImages);
+
 impl ListImages {
     /// Snapshots only.
     pub fn snapshots() -> Self {
@@ -117,7 +119,8 @@ impl Images<'_> {
     ///
     /// # Errors
     /// An invalid filter (nothing sent) or the API's error.
-    pub async fn list(&self, filter: &ListImages) -> Result<Page<Image>> {
+    pub async fn list(&self, filter: impl Into<ListImages>) -> Result<Page<Image>> {
+        let filter = &filter.into();
         fetch_page(self.client, &list_request(filter)?, "images").await
     }
 
@@ -125,7 +128,11 @@ impl Images<'_> {
     ///
     /// # Errors
     /// An invalid filter (nothing sent).
-    pub fn stream(&self, filter: &ListImages) -> Result<BoxStream<'static, Result<Image>>> {
+    pub fn stream(
+        &self,
+        filter: impl Into<ListImages>,
+    ) -> Result<BoxStream<'static, Result<Image>>> {
+        let filter = &filter.into();
         Ok(stream_all(self.client, list_request(filter)?, "images"))
     }
 

@@ -28,6 +28,35 @@ use crate::labels::LabelSelector;
 use crate::pagination::PageRequest;
 use crate::request::RequestSpec;
 
+/// Lets a resource's own list filter (a struct with a `params: ListParams` field and defaults
+/// for the rest) be given as a plain [`ListParams`], owned or borrowed, like every other list
+/// call, or as itself by reference.
+macro_rules! list_filter {
+    ($filter:ty) => {
+        impl From<$crate::resources::ListParams> for $filter {
+            fn from(params: $crate::resources::ListParams) -> Self {
+                Self {
+                    params,
+                    ..Self::default()
+                }
+            }
+        }
+
+        impl From<&$crate::resources::ListParams> for $filter {
+            fn from(params: &$crate::resources::ListParams) -> Self {
+                Self::from(params.clone())
+            }
+        }
+
+        impl From<&$filter> for $filter {
+            fn from(filter: &$filter) -> Self {
+                filter.clone()
+            }
+        }
+    };
+}
+pub(crate) use list_filter;
+
 /// Filters shared by most list calls.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ListParams {

@@ -10,7 +10,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::common::{ResourceActions, Update, dns_ptr_body, protection_body, send_key};
-use super::servers::Servers;
+use super::servers::{ActionWithPassword, PasswordEnvelope, Servers};
 use crate::error::{Error, Result};
 use crate::models::Timestamp;
 use crate::models::action::Action;
@@ -75,13 +75,6 @@ impl fmt::Debug for Console {
             .field("action", &self.action.id)
             .finish_non_exhaustive()
     }
-}
-
-#[derive(Deserialize)]
-struct PasswordEnvelope {
-    action: Action,
-    #[serde(default)]
-    root_password: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -168,21 +161,14 @@ impl Servers<'_> {
     ///
     /// # Errors
     /// The API's error.
-    pub async fn enable_rescue(
-        &self,
-        id: u64,
-        ssh_keys: &[u64],
-    ) -> Result<(Action, Option<SecretString>)> {
+    pub async fn enable_rescue(&self, id: u64, ssh_keys: &[u64]) -> Result<ActionWithPassword> {
         let mut body = json!({ "type": "linux64" });
         if !ssh_keys.is_empty() {
             body["ssh_keys"] = json!(ssh_keys);
         }
         let spec = server_action_request(id, "enable_rescue", Some(body));
         let envelope: PasswordEnvelope = self.client.send_json(&spec).await?;
-        Ok((
-            envelope.action,
-            envelope.root_password.map(SecretString::from),
-        ))
+        Ok(envelope.into())
     }
 
     /// Boots from disk again on the next boot.
@@ -197,13 +183,10 @@ impl Servers<'_> {
     ///
     /// # Errors
     /// The API's error.
-    pub async fn reset_password(&self, id: u64) -> Result<(Action, Option<SecretString>)> {
+    pub async fn reset_password(&self, id: u64) -> Result<ActionWithPassword> {
         let spec = server_action_request(id, "reset_password", None);
         let envelope: PasswordEnvelope = self.client.send_json(&spec).await?;
-        Ok((
-            envelope.action,
-            envelope.root_password.map(SecretString::from),
-        ))
+        Ok(envelope.into())
     }
 
     /// Opens a VNC console session.

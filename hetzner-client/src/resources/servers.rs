@@ -282,14 +282,7 @@ pub struct ListServers {
     pub status: Vec<ServerStatus>,
 }
 
-impl From<ListParams> for ListServers {
-    fn from(params: ListParams) -> Self {
-        Self {
-            params,
-            status: Vec::new(),
-        }
-    }
-}
+super::list_filter!(ListServers);
 
 /// Builds `GET /servers`.
 ///
@@ -425,11 +418,43 @@ struct ImageActionEnvelope {
     action: Action,
 }
 
+/// What [`Servers::create_image`] returns: the new image (still `creating`) and the action
+/// that finishes it.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct CreatedImage {
+    /// The image, in status `creating` until the action finishes.
+    pub image: Image,
+    /// The `create_image` action.
+    pub action: Action,
+}
+
+/// An action that may come with a new root password (rebuild, rescue, password reset); the
+/// password is redacted in Debug.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct ActionWithPassword {
+    /// The action.
+    pub action: Action,
+    /// The new root password, when the API returned one.
+    pub root_password: Option<SecretString>,
+}
+
+/// The `{action, root_password}` answer of rebuild, rescue and password reset.
 #[derive(Deserialize)]
-struct RebuildEnvelope {
+pub(crate) struct PasswordEnvelope {
     action: Action,
     #[serde(default)]
     root_password: Option<String>,
+}
+
+impl From<PasswordEnvelope> for ActionWithPassword {
+    fn from(envelope: PasswordEnvelope) -> Self {
+        Self {
+            action: envelope.action,
+            root_password: envelope.root_password.map(SecretString::from),
+        }
+    }
 }
 
 /// Server operations; from [`Client::servers`].
@@ -506,16 +531,23 @@ impl Servers<'_> {
     ///
     /// # Errors
     /// An invalid filter (nothing sent) or the API's error.
-    pub async fn list(&self, filter: &ListServers) -> Result<Page<Server>> {
-        fetch_page(self.client, &list_request(filter)?, "servers").await
+    pub async fn list(&self, filter: impl Into<ListServers>) -> Result<Page<Server>> {
+        fetch_page(self.client, &list_request(&filter.into())?, "servers").await
     }
 
     /// Every server matching `filter`, fetched lazily 50 at a time.
     ///
     /// # Errors
     /// An invalid filter (nothing sent).
-    pub fn stream(&self, filter: &ListServers) -> Result<BoxStream<'static, Result<Server>>> {
-        Ok(stream_all(self.client, list_request(filter)?, "servers"))
+    pub fn stream(
+        &self,
+        filter: impl Into<ListServers>,
+    ) -> Result<BoxStream<'static, Result<Server>>> {
+        Ok(stream_all(
+            self.client,
+            list_request(&filter.into())?,
+            "servers",
+        ))
     }
 
     /// Deletes a server; returns the `delete_server` action.
@@ -571,12 +603,15 @@ impl Servers<'_> {
     ///
     /// # Errors
     /// Validation errors (nothing sent) or the API's error.
-    pub async fn create_image(&self, id: u64, req: &CreateImage) -> Result<(Image, Action)> {
+    pub async fn create_image(&self, id: u64, req: &CreateImage) -> Result<CreatedImage> {
         let envelope: ImageActionEnvelope = self
             .client
             .send_json(&create_image_request(id, req)?)
             .await?;
-        Ok((envelope.image, envelope.action))
+        Ok(CreatedImage {
+            image: envelope.image,
+            action: envelope.action,
+        })
     }
 
     /// Rebuilds the server from `image`, optionally with new user data. Returns the action and,
@@ -589,15 +624,12 @@ impl Servers<'_> {
         id: u64,
         image: &str,
         user_data: Option<&str>,
-    ) -> Result<(Action, Option<SecretString>)> {
-        let envelope: RebuildEnvelope = self
+    ) -> Result<ActionWithPassword> {
+        let envelope: PasswordEnvelope = self
             .client
             .send_json(&rebuild_request(id, image, user_data)?)
             .await?;
-        Ok((
-            envelope.action,
-            envelope.root_password.map(SecretString::from),
-        ))
+        Ok(envelope.into())
     }
 }
 

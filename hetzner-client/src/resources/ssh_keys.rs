@@ -122,14 +122,7 @@ pub struct ListSshKeys {
     pub fingerprint: Option<String>,
 }
 
-impl From<ListParams> for ListSshKeys {
-    fn from(params: ListParams) -> Self {
-        Self {
-            params,
-            fingerprint: None,
-        }
-    }
-}
+super::list_filter!(ListSshKeys);
 
 /// Builds `GET /ssh_keys`.
 ///
@@ -217,7 +210,8 @@ impl SshKeys<'_> {
     ///
     /// # Errors
     /// An invalid filter (nothing sent) or the API's error.
-    pub async fn list(&self, filter: &ListSshKeys) -> Result<Page<SshKey>> {
+    pub async fn list(&self, filter: impl Into<ListSshKeys>) -> Result<Page<SshKey>> {
+        let filter = &filter.into();
         fetch_page(self.client, &list_request(filter)?, "ssh_keys").await
     }
 
@@ -225,7 +219,11 @@ impl SshKeys<'_> {
     ///
     /// # Errors
     /// An invalid filter (nothing sent).
-    pub fn stream(&self, filter: &ListSshKeys) -> Result<BoxStream<'static, Result<SshKey>>> {
+    pub fn stream(
+        &self,
+        filter: impl Into<ListSshKeys>,
+    ) -> Result<BoxStream<'static, Result<SshKey>>> {
+        let filter = &filter.into();
         Ok(stream_all(self.client, list_request(filter)?, "ssh_keys"))
     }
 

@@ -79,6 +79,7 @@ impl<'de> Deserialize<'de> for Ttl {
 /// A DNS record as returned by the API. Fields removed over the years (`locked`, `zone_id`,
 /// `zone_name`, `auto_added`) are not required.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct DnsRecord {
     /// Record id.
     pub id: String,
@@ -423,6 +424,7 @@ impl DnsBatch {
 
 /// Result of a batch.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct DnsBatchResult {
     /// Deleted records.
     #[serde(default)]

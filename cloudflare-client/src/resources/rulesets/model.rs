@@ -246,6 +246,7 @@ pub enum Position {
 
 /// One version of a ruleset, as listed by the versions endpoints (without rules).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct RulesetVersion {
     /// Ruleset id.
     #[serde(default)]
@@ -437,6 +438,7 @@ pub(crate) fn check_ref(r: &str) -> Result<()> {
 
 /// A ruleset as returned by the API.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Ruleset {
     /// Ruleset id.
     #[serde(default)]
