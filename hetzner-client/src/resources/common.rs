@@ -452,6 +452,34 @@ pub(crate) fn protection_body(flags: &[(&str, Option<bool>)]) -> Result<Value> {
     Ok(Value::Object(body))
 }
 
+/// Checks that `ip` is an IPv4 or IPv6 address, naming `field` when it is not.
+pub(crate) fn check_ip(field: &str, ip: &str) -> Result<()> {
+    ip.parse::<std::net::IpAddr>()
+        .map(|_| ())
+        .map_err(|_| Error::invalid(field, "must be an IP address"))
+}
+
+/// The body of `attach_to_network` (servers and load balancers): the network, an optional
+/// fixed IP in it and alias IPs (servers only; pass `&[]` otherwise), every address checked.
+pub(crate) fn attach_to_network_body(
+    network: u64,
+    ip: Option<&str>,
+    alias_ips: &[&str],
+) -> Result<Value> {
+    let mut body = json!({ "network": network });
+    if let Some(ip) = ip {
+        check_ip("ip", ip)?;
+        body["ip"] = json!(ip);
+    }
+    if !alias_ips.is_empty() {
+        for alias in alias_ips {
+            check_ip("alias_ips", alias)?;
+        }
+        body["alias_ips"] = json!(alias_ips);
+    }
+    Ok(body)
+}
+
 /// Checks a reverse DNS entry: a hostname, or `None` to reset it to the default.
 pub(crate) fn dns_ptr_body(ip: &str, dns_ptr: Option<&str>) -> Result<Value> {
     if ip.parse::<std::net::IpAddr>().is_err() {

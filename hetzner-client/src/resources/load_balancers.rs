@@ -4,7 +4,9 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
-use super::common::{Created, Handle, Resource, dns_ptr_body, protection_body, send_key};
+use super::common::{
+    Created, Handle, Resource, attach_to_network_body, dns_ptr_body, protection_body, send_key,
+};
 use super::server_actions::metrics_request;
 use crate::error::{Error, Result};
 use crate::labels::{LabelSelector, Labels};
@@ -287,17 +289,14 @@ impl Handle<'_, Kind> {
     /// Attaches it to a private network.
     ///
     /// # Errors
-    /// The API's error.
+    /// [`Error::Invalid`] for a malformed IP (nothing sent), or the API's error.
     pub async fn attach_to_network(
         &self,
         id: u64,
         network: u64,
         ip: Option<&str>,
     ) -> Result<Action> {
-        let mut body = json!({ "network": network });
-        if let Some(ip) = ip {
-            body["ip"] = json!(ip);
-        }
+        let body = attach_to_network_body(network, ip, &[])?;
         self.action(id, "attach_to_network", Some(body)).await
     }
 

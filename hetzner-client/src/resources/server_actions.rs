@@ -9,7 +9,10 @@ use secrecy::SecretString;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::common::{ResourceActions, Update, dns_ptr_body, protection_body, send_key};
+use super::common::{
+    ResourceActions, Update, attach_to_network_body, check_ip, dns_ptr_body, protection_body,
+    send_key,
+};
 use super::servers::{ActionWithPassword, PasswordEnvelope, Servers};
 use crate::error::{Error, Result};
 use crate::models::Timestamp;
@@ -284,17 +287,7 @@ impl Servers<'_> {
         ip: Option<&str>,
         alias_ips: &[&str],
     ) -> Result<Action> {
-        let mut body = json!({ "network": network });
-        if let Some(ip) = ip {
-            check_ip("ip", ip)?;
-            body["ip"] = json!(ip);
-        }
-        if !alias_ips.is_empty() {
-            for alias in alias_ips {
-                check_ip("alias_ips", alias)?;
-            }
-            body["alias_ips"] = json!(alias_ips);
-        }
+        let body = attach_to_network_body(network, ip, alias_ips)?;
         self.post(id, "attach_to_network", Some(body)).await
     }
 
@@ -327,12 +320,6 @@ impl Servers<'_> {
         let body = json!({ "network": network, "alias_ips": alias_ips });
         self.post(id, "change_alias_ips", Some(body)).await
     }
-}
-
-fn check_ip(field: &str, ip: &str) -> Result<()> {
-    ip.parse::<std::net::IpAddr>()
-        .map(|_| ())
-        .map_err(|_| Error::invalid(field, "must be an IP address"))
 }
 
 #[cfg(test)]
