@@ -9,11 +9,11 @@
 use std::fmt;
 use std::marker::PhantomData;
 
-use serde::de::{
-    self, DeserializeOwned, DeserializeSeed, Deserializer, IgnoredAny, IntoDeserializer,
-    MapAccess, SeqAccess, Visitor,
-};
 use serde::Deserialize;
+use serde::de::{
+    self, DeserializeOwned, DeserializeSeed, Deserializer, IgnoredAny, IntoDeserializer, MapAccess,
+    SeqAccess, Visitor,
+};
 use serde_json::value::RawValue;
 
 use crate::error::{Error, Result};
@@ -276,7 +276,13 @@ mod tests {
     fn the_value_under_a_key_skips_the_rest() {
         let body = br#"{"action":{"id":9},"thing":{"id":4,"name":"d"},"next_actions":[]}"#;
         let thing: Thing = decode_key(body, "thing").unwrap();
-        assert_eq!(thing, Thing { id: 4, name: "d".into() });
+        assert_eq!(
+            thing,
+            Thing {
+                id: 4,
+                name: "d".into()
+            }
+        );
         let missing: Option<Thing> = decode_key(body, "absent").unwrap();
         assert_eq!(missing, None);
         match decode_key::<Thing>(br#"{"thing":{"id":4,"name":5}}"#, "thing").unwrap_err() {

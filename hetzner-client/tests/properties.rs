@@ -16,8 +16,8 @@ fn label_like() -> impl Strategy<Value = String> + Clone {
 
 /// Characters that would carry selector, shell or YAML syntax, or are simply out of place.
 const HOSTILE: &[char] = &[
-    ',', '=', '!', '(', ')', ' ', '@', '/', '\n', '\r', '\t', '\0', '"', '\'', '$', ';', '\u{202e}',
-    'é', '.', '-', '_',
+    ',', '=', '!', '(', ')', ' ', '@', '/', '\n', '\r', '\t', '\0', '"', '\'', '$', ';',
+    '\u{202e}', 'é', '.', '-', '_',
 ];
 
 /// `valid` most of the time (so most cases reach the assertions), a near miss (one hostile or
@@ -27,7 +27,11 @@ fn mostly(
     valid: impl Strategy<Value = String> + Clone + 'static,
     anything: &'static str,
 ) -> impl Strategy<Value = String> {
-    let near_miss = (valid.clone(), any::<prop::sample::Index>(), prop::sample::select(HOSTILE))
+    let near_miss = (
+        valid.clone(),
+        any::<prop::sample::Index>(),
+        prop::sample::select(HOSTILE),
+    )
         .prop_map(|(s, at, c)| {
             let mut chars: Vec<char> = s.chars().collect();
             chars.insert(at.index(chars.len() + 1), c);

@@ -111,7 +111,7 @@ mod tests {
             path: format!("/servers/{n}"),
             query: Vec::new(),
             body: None,
-            status: if n % 2 == 0 { 200 } else { 404 },
+            status: if n.is_multiple_of(2) { 200 } else { 404 },
         }
     }
 

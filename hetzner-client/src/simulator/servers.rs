@@ -6,9 +6,9 @@ use http::Method;
 use serde_json::{Value, json};
 
 use super::generic::{self, resolve};
+use super::listing::list;
 use super::primary_ips::{attach_to_server, detach, new_primary_ip};
 use super::server_actions::{ACTIONS, join_group, server_action};
-use super::listing::list;
 use super::state::{Effect, Query, Reply, SimServer, State, check_labels};
 use super::wire::{complete, server_json};
 use crate::models::IdRef;

@@ -6,8 +6,8 @@ use http::Method;
 use serde_json::{Value, json};
 
 use super::generic::{action_reply, actions_route, is_protected, name_taken};
-use super::rrsets::{records, rrset_route};
 use super::listing::list;
+use super::rrsets::{records, rrset_route};
 use super::state::{Query, Reply, State, check_labels};
 
 const ZONES: &str = "zones";
