@@ -95,6 +95,7 @@
 mod string_enum;
 
 pub mod client;
+mod decode;
 pub mod error;
 pub mod helpers;
 pub mod labels;

@@ -5,9 +5,9 @@ use std::collections::VecDeque;
 use futures::stream::{self, BoxStream, StreamExt};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
 
-use crate::client::{Client, decode, decode_value};
+use crate::client::Client;
+use crate::decode::decode_page;
 use crate::error::Result;
 use crate::request::RequestSpec;
 
@@ -40,6 +40,33 @@ pub struct Page<T> {
     pub pagination: Option<Pagination>,
 }
 
+impl<T: DeserializeOwned> Page<T> {
+    /// Decodes a list response body: the entries under `key` (`"servers"`, `"actions"`, ...)
+    /// plus `meta.pagination`, straight from the bytes.
+    ///
+    /// Each entry is decoded on its own: one that does not fit `T` is skipped (with a
+    /// `tracing` warning naming its index and the path inside it) and the others are kept. An
+    /// absent `key` is an empty page.
+    ///
+    /// ```
+    /// use hetzner_client::pagination::Page;
+    ///
+    /// let body = br#"{"ids":[1,"two",3],"meta":{"pagination":{"page":1,"per_page":25,
+    ///     "previous_page":null,"next_page":null,"last_page":1,"total_entries":3}}}"#;
+    /// let page: Page<u32> = Page::from_slice(body, "ids")?;
+    /// assert_eq!(page.items, vec![1, 3]);
+    /// assert_eq!(page.pagination.and_then(|p| p.total_entries), Some(3));
+    /// # Ok::<(), hetzner_client::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::Decode`](crate::Error::Decode) naming the path when the body is not JSON, `key`
+    /// is not a list, or `meta.pagination` does not fit.
+    pub fn from_slice(body: &[u8], key: &str) -> Result<Self> {
+        decode_page(body, key)
+    }
+}
+
 /// Paging options common to every list call.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct PageRequest {
@@ -59,20 +86,6 @@ impl PageRequest {
         }
         spec
     }
-}
-
-/// Decodes a list body: the entries under `key` plus `meta.pagination`.
-pub(crate) fn decode_page<T: DeserializeOwned>(body: &[u8], key: &str) -> Result<Page<T>> {
-    let mut root: Map<String, Value> = decode(body)?;
-    let items = decode_value(root.remove(key).unwrap_or(Value::Array(Vec::new())), key)?;
-    let pagination = match root
-        .remove("meta")
-        .and_then(|mut m| m.get_mut("pagination").map(Value::take))
-    {
-        Some(p) => Some(decode_value(p, "meta.pagination")?),
-        None => None,
-    };
-    Ok(Page { items, pagination })
 }
 
 /// Fetches one page.
@@ -130,27 +143,4 @@ pub(crate) fn stream_all<T: DeserializeOwned + Send + 'static>(
         }
     })
     .boxed()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn pages_decode_with_nullable_meta() {
-        let body = br#"{"things":[1,2],"meta":{"pagination":{"page":1,"per_page":2,"previous_page":null,"next_page":2,"last_page":null,"total_entries":null}}}"#;
-        let page: Page<u32> = decode_page(body, "things").unwrap();
-        assert_eq!(page.items, vec![1, 2]);
-        assert_eq!(page.pagination.unwrap().next_page, Some(2));
-    }
-
-    #[test]
-    fn decode_errors_name_the_path() {
-        let body = br#"{"things":[1,"x"]}"#;
-        let err = decode_page::<u32>(body, "things").unwrap_err();
-        match err {
-            crate::Error::Decode { path, .. } => assert_eq!(path, "things.[1]"),
-            other => panic!("unexpected {other:?}"),
-        }
-    }
 }

@@ -10,8 +10,77 @@ fn config() -> ProptestConfig {
     ProptestConfig::with_cases(10_000)
 }
 
-fn label_like() -> impl Strategy<Value = String> {
+fn label_like() -> impl Strategy<Value = String> + Clone {
     "[a-zA-Z0-9]([a-zA-Z0-9._-]{0,61}[a-zA-Z0-9])?"
+}
+
+/// Characters that would carry selector, shell or YAML syntax, or are simply out of place.
+const HOSTILE: &[char] = &[
+    ',', '=', '!', '(', ')', ' ', '@', '/', '\n', '\r', '\t', '\0', '"', '\'', '$', ';',
+    '\u{202e}', 'é', '.', '-', '_',
+];
+
+/// `valid` most of the time (so most cases reach the assertions), a near miss (one hostile or
+/// misplaced character inserted anywhere, or the length pushed past the limit) some of the
+/// time, and anything at all otherwise.
+fn mostly(
+    valid: impl Strategy<Value = String> + Clone + 'static,
+    anything: &'static str,
+) -> impl Strategy<Value = String> {
+    let near_miss = (
+        valid.clone(),
+        any::<prop::sample::Index>(),
+        prop::sample::select(HOSTILE),
+    )
+        .prop_map(|(s, at, c)| {
+            let mut chars: Vec<char> = s.chars().collect();
+            chars.insert(at.index(chars.len() + 1), c);
+            chars.into_iter().collect::<String>()
+        });
+    let too_long = valid.clone().prop_map(|s| format!("{s}{}", "a".repeat(64)));
+    prop_oneof![
+        8 => valid,
+        2 => near_miss,
+        1 => too_long,
+        1 => anything,
+    ]
+}
+
+/// Valid label values: empty or label-shaped.
+fn valid_value() -> impl Strategy<Value = String> + Clone {
+    prop_oneof![1 => Just(String::new()), 9 => label_like()]
+}
+
+/// Label values, mostly valid.
+fn label_value() -> impl Strategy<Value = String> {
+    mostly(valid_value(), "\\PC{0,70}")
+}
+
+/// DNS subdomains (key prefixes, hostnames): 1 to 4 parts.
+fn subdomain() -> impl Strategy<Value = String> + Clone {
+    "[a-zA-Z0-9]([a-zA-Z0-9-]{0,20}[a-zA-Z0-9])?(\\.[a-zA-Z0-9]([a-zA-Z0-9-]{0,20}[a-zA-Z0-9])?){0,3}"
+}
+
+/// Valid label keys: a name with an optional DNS-subdomain prefix.
+fn valid_key() -> impl Strategy<Value = String> + Clone {
+    (proptest::option::of(subdomain()), label_like()).prop_map(|(prefix, name)| match prefix {
+        Some(prefix) => format!("{prefix}/{name}"),
+        None => name,
+    })
+}
+
+/// Label keys, mostly valid.
+fn label_key() -> impl Strategy<Value = String> {
+    mostly(valid_key(), "\\PC{0,80}")
+}
+
+/// A key, a value and an `in` value for a selector: all valid three times in four, else each
+/// mostly valid (so a near miss in any one of them is drawn too).
+fn selector_parts() -> impl Strategy<Value = (String, String, String)> {
+    prop_oneof![
+        3 => (valid_key(), valid_value(), valid_value()),
+        1 => (label_key(), label_value(), label_value()),
+    ]
 }
 
 proptest! {
@@ -20,7 +89,7 @@ proptest! {
     /// Whatever is accepted as a label value is safe inside a selector: no separator,
     /// operator, parenthesis, space or control character.
     #[test]
-    fn accepted_values_carry_no_selector_syntax(value in "\\PC{0,70}") {
+    fn accepted_values_carry_no_selector_syntax(value in label_value()) {
         if validate_value(&value).is_ok() {
             prop_assert!(value.chars().count() <= 63);
             prop_assert!(!value.contains([',', '=', '!', '(', ')', ' ', '@', '/', '\n', '\r', '\t']));
@@ -28,7 +97,7 @@ proptest! {
     }
 
     #[test]
-    fn accepted_keys_are_hetzner_shaped(key in "\\PC{0,80}") {
+    fn accepted_keys_are_hetzner_shaped(key in label_key()) {
         if validate_key(&key).is_ok() {
             let name = key.rsplit('/').next().unwrap_or("");
             prop_assert!(!name.is_empty() && name.len() <= 63);
@@ -53,7 +122,7 @@ proptest! {
     /// A selector built from adversarial values either is refused or has exactly one term
     /// per builder call: nothing injects an extra condition.
     #[test]
-    fn selectors_never_gain_injected_terms(key in "\\PC{0,20}", value in "\\PC{0,20}", other in "\\PC{0,20}") {
+    fn selectors_never_gain_injected_terms((key, value, other) in selector_parts()) {
         let selector = LabelSelector::new().eq(key.clone(), value.clone()).is_in("tier", [other.clone()]);
         if let Ok(text) = selector.to_query() {
             let parsed = LabelSelector::parse(&text).unwrap();
@@ -63,7 +132,7 @@ proptest! {
     }
 
     #[test]
-    fn hostnames_accepted_are_rfc1123(name in "\\PC{0,80}") {
+    fn hostnames_accepted_are_rfc1123(name in mostly(subdomain(), "\\PC{0,80}")) {
         if validate_hostname("name", &name).is_ok() {
             prop_assert!(name.len() <= 253);
             prop_assert!(name.split('.').all(|l| !l.is_empty() && l.len() <= 63 && !l.starts_with('-') && !l.ends_with('-')

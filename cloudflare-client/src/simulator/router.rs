@@ -4,7 +4,7 @@ use http::Method;
 use serde::Serialize;
 use serde_json::{Value, json};
 
-use super::state::{SETTING_IDS, State, bot_fields, setting_spec, zone_json};
+use super::state::{SETTING_IDS, SimZone, State, bot_fields, setting_spec, zone_json};
 use crate::transport::HttpRequest;
 
 pub(super) const RATE_LIMIT_MESSAGE: &str =
@@ -93,6 +93,20 @@ pub(super) fn page_of<T: Serialize>(
     default_per_page: usize,
     max: usize,
 ) -> Reply {
+    page_with(items, req, default_per_page, max, |item| {
+        serde_json::to_value(item).unwrap_or_default()
+    })
+}
+
+/// [`page_of`] with the JSON of each entry made by `to_json`, called only for the entries
+/// on the requested page.
+pub(super) fn page_with<T>(
+    items: &[T],
+    req: &Req<'_>,
+    default_per_page: usize,
+    max: usize,
+    to_json: impl Fn(&T) -> Value,
+) -> Reply {
     let page = req
         .q("page")
         .and_then(|p| p.parse::<usize>().ok())
@@ -104,14 +118,15 @@ pub(super) fn page_of<T: Serialize>(
         .unwrap_or(default_per_page)
         .clamp(1, max);
     let total = items.len();
-    let slice: Vec<&T> = items
+    let slice: Vec<Value> = items
         .iter()
-        .skip((page - 1) * per_page)
+        .skip((page - 1).saturating_mul(per_page))
         .take(per_page)
+        .map(to_json)
         .collect();
     let info = json!({"page": page, "per_page": per_page, "count": slice.len(), "total_count": total,
                       "total_pages": total.div_ceil(per_page).max(1)});
-    ok_info(serde_json::to_value(slice).unwrap_or_default(), info)
+    ok_info(Value::Array(slice), info)
 }
 
 fn no_route(path: &str) -> Reply {
@@ -174,13 +189,12 @@ pub(super) fn route(state: &mut State, request: &HttpRequest) -> Reply {
         (Method::GET, ["zones"]) => {
             let name = req.q("name").map(str::to_ascii_lowercase);
             let account = state.account_id.clone().unwrap_or_default();
-            let zones: Vec<Value> = state
+            let zones: Vec<&SimZone> = state
                 .zones
                 .values()
                 .filter(|z| name.as_ref().is_none_or(|n| *n == z.name))
-                .map(|z| zone_json(z, &account))
                 .collect();
-            page_of(&zones, &req, 20, 50)
+            page_with(&zones, &req, 20, 50, |z| zone_json(z, &account))
         }
         (Method::GET, ["user", "tokens", "verify"]) => super::account::verify_token(state),
         (_, ["accounts", account, "rules", "lists", rest @ ..]) => {

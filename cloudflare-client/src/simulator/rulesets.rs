@@ -133,8 +133,8 @@ fn list(state: &mut State, zone_id: &str, req: &Req<'_>) -> Reply {
     let Some(zone) = state.zones.get(zone_id) else {
         return err(404, 7003, "No route for the URI");
     };
-    let mut all: Vec<Ruleset> = managed_rulesets();
-    all.extend(zone.rulesets.values().cloned());
+    let managed = managed_rulesets();
+    let all: Vec<&Ruleset> = managed.iter().chain(zone.rulesets.values()).collect();
     let per_page = req
         .q("per_page")
         .and_then(|p| p.parse::<usize>().ok())
@@ -159,9 +159,10 @@ fn list(state: &mut State, zone_id: &str, req: &Req<'_>) -> Reply {
     } else {
         String::new()
     };
+    let count = page.len();
     ok_info(
-        Value::Array(page.clone()),
-        json!({"cursor": cursor, "per_page": per_page, "count": page.len()}),
+        Value::Array(page),
+        json!({"cursor": cursor, "per_page": per_page, "count": count}),
     )
 }
 

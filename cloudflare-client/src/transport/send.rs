@@ -206,8 +206,7 @@ fn ray_id(headers: &HeaderMap) -> Option<String> {
 
 fn decode<T: DeserializeOwned>(resp: HttpResponse) -> Result<Response<T>, Failure> {
     let retry_after = parse_headers(&resp.headers).retry_after;
-    let json: Option<serde_json::Value> = serde_json::from_slice(&resp.body).ok();
-    let Some(json) = json else {
+    let Some(head) = EnvelopeHead::read(&resp.body) else {
         if resp.status.is_success() {
             // A 2xx body that is not JSON at all: the transfer was damaged; treat it like a dropped
             // connection (the server may have acted).
@@ -226,7 +225,6 @@ fn decode<T: DeserializeOwned>(resp: HttpResponse) -> Result<Response<T>, Failur
             retry_after,
         ));
     };
-    let head: EnvelopeHead = serde_json::from_value(json.clone()).unwrap_or_default();
     if !resp.status.is_success() || head.success == Some(false) {
         let status = if resp.status.is_success() {
             StatusCode::BAD_REQUEST
@@ -248,7 +246,7 @@ fn decode<T: DeserializeOwned>(resp: HttpResponse) -> Result<Response<T>, Failur
             retry_after,
         ));
     }
-    let env: Envelope<T> = serde_path_to_error::deserialize(json).map_err(|e| {
+    let env = Envelope::<T>::read(&resp.body).map_err(|e| {
         Failure::Fatal(Error::Decode {
             path: e.path().to_string(),
             source: e.into_inner(),

@@ -28,7 +28,8 @@ use serde::de::DeserializeOwned;
 use serde_json::{Map, Value, json};
 
 use super::ListParams;
-use crate::client::{Client, decode, decode_value};
+use crate::client::{Client, decode_value};
+use crate::decode::decode_key;
 use crate::error::{Error, Result};
 use crate::labels::Labels;
 use crate::models::action::{Action, ActionStatus};
@@ -436,8 +437,7 @@ pub(crate) async fn send_key<T: DeserializeOwned>(
     key: &str,
 ) -> Result<T> {
     let response = client.execute(spec).await?;
-    let mut body: Map<String, Value> = decode(&response.body)?;
-    decode_value(body.remove(key).unwrap_or(Value::Null), key)
+    decode_key(&response.body, key)
 }
 
 /// `{ "delete": .., "rebuild": .. }` bodies of `change_protection`, leaving out unset flags.

@@ -3,7 +3,8 @@
 use http::Method;
 use serde_json::{Value, json};
 
-use super::state::{Query, Reply, State, check_labels, list};
+use super::listing::list;
+use super::state::{Query, Reply, State, check_labels};
 use super::wire::{complete_firewall, firewall_json};
 use crate::labels::LabelSelector;
 use crate::models::action::Action;
@@ -20,14 +21,8 @@ pub(crate) fn route(
 ) -> Reply {
     match (method, rest) {
         (&Method::GET, []) => {
-            let items: Vec<Firewall> = state.firewalls.values().cloned().collect();
-            let mut reply = list(
-                "firewalls",
-                items,
-                query,
-                |f| Some(&f.labels),
-                |f| Some(f.name.as_str()),
-            );
+            let items: Vec<&Firewall> = state.firewalls.values().collect();
+            let mut reply = list("firewalls", items, query);
             if let Some(firewalls) = reply
                 .body
                 .as_mut()

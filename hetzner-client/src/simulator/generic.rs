@@ -4,10 +4,11 @@
 //! `/{kind}/{id}/actions/{action_id}`). Each kind adds its create and its own actions.
 
 use http::Method;
-use serde::Serialize;
+use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
-use super::state::{Query, Reply, State, check_labels, list};
+use super::listing::list;
+use super::state::{Query, Reply, State, check_labels};
 use crate::labels::Labels;
 use crate::models::action::Action;
 
@@ -36,21 +37,12 @@ pub(crate) struct Kind {
     pub(crate) delete_action: Option<&'static str>,
 }
 
-/// An entry with its labels parsed, for the shared list filter.
-struct Entry {
-    labels: Labels,
-    value: Value,
-}
-
-impl Serialize for Entry {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        self.value.serialize(serializer)
-    }
-}
-
 /// Labels of a stored entry.
 pub(crate) fn labels_of(value: &Value) -> Labels {
-    serde_json::from_value(value.get("labels").cloned().unwrap_or(json!({}))).unwrap_or_default()
+    value
+        .get("labels")
+        .and_then(|l| Labels::deserialize(l).ok())
+        .unwrap_or_default()
 }
 
 /// Query keys every list understands; any other key filters on the entry's field of that name.
@@ -67,22 +59,12 @@ pub(crate) fn route(
 ) -> Reply {
     match (method, rest) {
         (&Method::GET, []) => {
-            let entries: Vec<Entry> = state
+            let entries: Vec<&Value> = state
                 .store(kind.plural)
                 .values()
                 .filter(|v| matches_fields(v, query))
-                .map(|v| Entry {
-                    labels: labels_of(v),
-                    value: v.clone(),
-                })
                 .collect();
-            list(
-                kind.plural,
-                entries,
-                query,
-                |e| Some(&e.labels),
-                |e| e.value.get("name").and_then(Value::as_str),
-            )
+            list(kind.plural, entries, query)
         }
         (&Method::POST, []) => (kind.create)(state, body),
         (&Method::GET, ["actions", ..]) if kind.has_actions => {
@@ -280,15 +262,15 @@ pub(crate) fn actions_route(
         [] => {
             let ids = query.all("id");
             let statuses = query.all("status");
-            let found: Vec<Action> = state
+            let found: Vec<&Action> = state
                 .actions
                 .values()
-                .map(|a| a.action.clone())
+                .map(|a| &a.action)
                 .filter(|a| touches(a))
                 .filter(|a| ids.is_empty() || ids.contains(&a.id.to_string().as_str()))
                 .filter(|a| statuses.is_empty() || statuses.contains(&a.status.as_str()))
                 .collect();
-            list("actions", found, query, |_| None, |_| None)
+            list("actions", found, query)
         }
         [action_id] => match action_id
             .parse::<u64>()

@@ -27,11 +27,13 @@ mod certificates;
 mod firewalls;
 mod floating_ips;
 mod generic;
+mod listing;
 mod load_balancers;
 mod networks;
 mod others;
 mod placement_groups;
 mod primary_ips;
+mod request_log;
 mod routes;
 mod rrsets;
 mod server_actions;
@@ -51,6 +53,8 @@ use http::{HeaderMap, HeaderValue, Method};
 use serde_json::Value;
 use tokio::time::Instant;
 
+use self::request_log::RequestLog;
+pub use self::request_log::{DEFAULT_REQUEST_LOG_CAPACITY, RecordedRequest};
 use self::routes::route;
 pub use self::state::NO_ROUTE;
 use self::state::{Query, Reply, State};
@@ -98,32 +102,6 @@ struct FaultRule {
     remaining: u32,
 }
 
-/// One request the simulator received.
-#[derive(Clone, PartialEq)]
-pub struct RecordedRequest {
-    /// Method.
-    pub method: Method,
-    /// Path below `/v1`.
-    pub path: String,
-    /// Decoded query parameters.
-    pub query: Vec<(String, String)>,
-    /// JSON body, if any.
-    pub body: Option<Value>,
-    /// Status answered (0 when the connection was dropped or refused).
-    pub status: u16,
-}
-
-impl fmt::Debug for RecordedRequest {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("RecordedRequest")
-            .field("method", &self.method)
-            .field("path", &self.path)
-            .field("query", &self.query)
-            .field("status", &self.status)
-            .finish_non_exhaustive()
-    }
-}
-
 #[derive(Debug)]
 struct Bucket {
     capacity: f64,
@@ -162,7 +140,7 @@ struct World {
     bucket: Bucket,
     action_bucket: Option<Bucket>,
     faults: Vec<FaultRule>,
-    log: Vec<RecordedRequest>,
+    log: RequestLog,
     response_timeout: Duration,
 }
 
@@ -214,7 +192,7 @@ impl Simulator {
                 },
                 action_bucket: None,
                 faults: Vec::new(),
-                log: Vec::new(),
+                log: RequestLog::new(DEFAULT_REQUEST_LOG_CAPACITY),
                 response_timeout: Duration::from_secs(60),
             })),
         }
@@ -275,21 +253,50 @@ impl Simulator {
         self.world().response_timeout = timeout;
     }
 
-    /// Every request received, in order.
+    /// The latest requests received, oldest first: every request, up to the log's capacity
+    /// ([`DEFAULT_REQUEST_LOG_CAPACITY`] unless [`set_request_log_capacity`] changed it),
+    /// since the simulator was made or [`clear_requests`] last ran.
+    ///
+    /// [`set_request_log_capacity`]: Self::set_request_log_capacity
+    /// [`clear_requests`]: Self::clear_requests
     pub fn requests(&self) -> Vec<RecordedRequest> {
-        self.world().log.clone()
+        self.world().log.kept()
     }
 
-    /// How many requests were answered with `status`.
+    /// How many requests were received, kept in the log or not.
+    pub fn request_count(&self) -> u64 {
+        self.world().log.total()
+    }
+
+    /// How many requests were answered with `status`, kept in the log or not.
     pub fn count_status(&self, status: u16) -> usize {
-        self.world()
-            .log
-            .iter()
-            .filter(|r| r.status == status)
-            .count()
+        usize::try_from(self.world().log.count_status(status)).unwrap_or(usize::MAX)
     }
 
-    /// Clears the request log.
+    /// Keeps the latest `capacity` requests in full from now on (0 keeps none; the counters
+    /// of [`request_count`](Self::request_count) and [`count_status`](Self::count_status)
+    /// still see every request), so a long run holds a bounded log.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> hetzner_client::Result<()> {
+    /// use hetzner_client::simulator::Simulator;
+    /// use hetzner_client::Client;
+    ///
+    /// let sim = Simulator::new();
+    /// sim.set_request_log_capacity(2);
+    /// let client = Client::simulated(&sim)?;
+    /// for _ in 0..5 {
+    ///     client.ssh_keys().list(&Default::default()).await?;
+    /// }
+    /// assert_eq!(sim.requests().len(), 2);
+    /// assert_eq!((sim.request_count(), sim.count_status(200)), (5, 5));
+    /// # Ok(()) }
+    /// ```
+    pub fn set_request_log_capacity(&self, capacity: usize) {
+        self.world().log.set_capacity(capacity);
+    }
+
+    /// Clears the request log and its counters.
     pub fn clear_requests(&self) {
         self.world().log.clear();
     }
@@ -440,7 +447,7 @@ impl Simulator {
                         status: 503,
                         body: None,
                     },
-                    _ => match body {
+                    _ => match &body {
                         Some(Err(_)) => Reply::error(
                             400,
                             "json_error",
@@ -448,7 +455,7 @@ impl Simulator {
                             Value::Null,
                         ),
                         Some(Ok(value)) => {
-                            route(&mut world.state, &request.method, &path, &query, &value)
+                            route(&mut world.state, &request.method, &path, &query, value)
                         }
                         None => route(
                             &mut world.state,
@@ -461,17 +468,14 @@ impl Simulator {
                 }
             };
             let lost = matches!(fault, Some(Fault::DropConnection));
-            let body_value = request
-                .body
-                .as_ref()
-                .and_then(|b| serde_json::from_slice::<Value>(b).ok());
-            world.log.push(RecordedRequest {
-                method: request.method.clone(),
-                path: path.clone(),
-                query: query.0.clone(),
-                body: body_value,
-                status: if lost { 0 } else { reply.status },
-            });
+            record(
+                &mut world,
+                &request.method,
+                &path,
+                &query,
+                &body,
+                if lost { 0 } else { reply.status },
+            );
             let headers = rate_headers(&world, &path, reply.status == 429);
             let slow = match &fault {
                 Some(Fault::Slow(d)) => Some(*d),
@@ -582,7 +586,7 @@ fn rate_headers(world: &World, path: &str, limited: bool) -> HeaderMap {
     put("ratelimit-remaining", format!("{remaining}"));
     put("ratelimit-reset", reset.to_string());
     put("content-type", "application/json".into());
-    put("x-correlation-id", format!("sim-{:x}", world.log.len()));
+    put("x-correlation-id", format!("sim-{:x}", world.log.total()));
     headers
 }
 

@@ -3,7 +3,8 @@
 use http::Method;
 use serde_json::{Value, json};
 
-use super::state::{Query, Reply, State, check_labels, list};
+use super::listing::list;
+use super::state::{Query, Reply, State, check_labels};
 use crate::models::image::ImageType;
 use crate::models::ssh_key::SshKey;
 
@@ -21,17 +22,11 @@ pub(crate) fn ssh_keys(
     };
     match (method, rest) {
         (&Method::GET, []) => {
-            let mut items: Vec<SshKey> = state.ssh_keys.values().cloned().collect();
+            let mut items: Vec<&SshKey> = state.ssh_keys.values().collect();
             if let Some(fp) = query.get("fingerprint") {
                 items.retain(|k| k.fingerprint == fp);
             }
-            list(
-                "ssh_keys",
-                items,
-                query,
-                |k| Some(&k.labels),
-                |k| Some(k.name.as_str()),
-            )
+            list("ssh_keys", items, query)
         }
         (&Method::POST, []) => {
             let Some(name) = body
@@ -154,15 +149,8 @@ pub(crate) fn images(
                 .values()
                 .filter(|i| kinds.is_empty() || kinds.contains(&i.kind.as_str()))
                 .filter(|i| statuses.is_empty() || statuses.contains(&i.status.as_str()))
-                .cloned()
                 .collect();
-            list(
-                "images",
-                items,
-                query,
-                |i| Some(&i.labels),
-                |i| i.name.as_deref(),
-            )
+            list("images", items, query)
         }
         (&Method::GET, ["actions", rest @ ..]) => {
             super::generic::actions_route(state, "image", None, rest, query)
@@ -251,10 +239,10 @@ pub(crate) fn actions(state: &mut State, method: &Method, rest: &[&str], query: 
                     return Reply::invalid("id", "must be an integer");
                 };
                 if let Some(a) = state.actions.get(&id) {
-                    found.push(a.action.clone());
+                    found.push(&a.action);
                 }
             }
-            list("actions", found, query, |_| None, |_| None)
+            list("actions", found, query)
         }
         (&Method::GET, [id]) => {
             match id.parse::<u64>().ok().and_then(|id| state.actions.get(&id)) {
@@ -312,13 +300,7 @@ pub(crate) fn catalog(
     match rest {
         [] => {
             let recommended = items.first().and_then(|v| v.get("id")).cloned();
-            let mut reply = list(
-                kind,
-                items,
-                query,
-                |_| None,
-                |v| v.get("name").and_then(Value::as_str),
-            );
+            let mut reply = list(kind, items.iter().collect(), query);
             if kind == "datacenters"
                 && let Some(body) = reply.body.as_mut()
             {

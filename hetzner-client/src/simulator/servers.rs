@@ -6,9 +6,10 @@ use http::Method;
 use serde_json::{Value, json};
 
 use super::generic::{self, resolve};
+use super::listing::list;
 use super::primary_ips::{attach_to_server, detach, new_primary_ip};
 use super::server_actions::{ACTIONS, join_group, server_action};
-use super::state::{Effect, Query, Reply, SimServer, State, check_labels, list};
+use super::state::{Effect, Query, Reply, SimServer, State, check_labels};
 use super::wire::{complete, server_json};
 use crate::models::IdRef;
 use crate::models::firewall::{AppliedTo, ApplyToType};
@@ -161,19 +162,13 @@ pub(crate) fn route(
     match (method, rest) {
         (&Method::GET, []) => {
             let statuses = query.all("status");
-            let items: Vec<Server> = state
+            let items: Vec<&Server> = state
                 .servers
                 .values()
-                .map(|s| s.server.clone())
+                .map(|s| &s.server)
                 .filter(|s| statuses.is_empty() || statuses.contains(&s.status.as_str()))
                 .collect();
-            let mut reply = list(
-                "servers",
-                items,
-                query,
-                |s| Some(&s.labels),
-                |s| Some(s.name.as_str()),
-            );
+            let mut reply = list("servers", items, query);
             if let Some(servers) = reply
                 .body
                 .as_mut()

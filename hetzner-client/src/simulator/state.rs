@@ -4,7 +4,6 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
 use serde_json::{Value, json};
 use tokio::time::Instant;
 
@@ -474,90 +473,6 @@ impl Query {
             .map(|(_, v)| v.as_str())
             .collect()
     }
-}
-
-/// Filters, sorts and paginates `items` the way every list endpoint does.
-pub(crate) fn list<T: Serialize>(
-    key: &str,
-    items: Vec<T>,
-    query: &Query,
-    labels_of: impl Fn(&T) -> Option<&Labels>,
-    name_of: impl Fn(&T) -> Option<&str>,
-) -> Reply {
-    let mut items = items;
-    if let Some(name) = query.get("name") {
-        items.retain(|item| name_of(item) == Some(name));
-    }
-    if let Some(selector) = query.get("label_selector") {
-        let Ok(selector) = LabelSelector::parse(selector) else {
-            return Reply::invalid("label_selector", "invalid label selector");
-        };
-        items.retain(|item| labels_of(item).is_some_and(|l| selector.matches(l)));
-    }
-    let mut values: Vec<Value> = items
-        .iter()
-        .filter_map(|i| serde_json::to_value(i).ok())
-        .collect();
-    for sort in query.all("sort").iter().rev() {
-        let (field, order) = sort.split_once(':').unwrap_or((sort, "asc"));
-        if !matches!(
-            field,
-            "id" | "name"
-                | "created"
-                | "status"
-                | "command"
-                | "description"
-                | "started"
-                | "finished"
-                | "type"
-                | "size"
-        ) || !matches!(order, "asc" | "desc")
-        {
-            return Reply::invalid("sort", "invalid sort field or order");
-        }
-        values.sort_by(|a, b| {
-            let ord = match (&a[field], &b[field]) {
-                (Value::Number(x), Value::Number(y)) => x
-                    .as_f64()
-                    .partial_cmp(&y.as_f64())
-                    .unwrap_or(std::cmp::Ordering::Equal),
-                (x, y) => x.to_string().cmp(&y.to_string()),
-            };
-            if order == "desc" { ord.reverse() } else { ord }
-        });
-    }
-    let page = query
-        .get("page")
-        .and_then(|p| p.parse::<u64>().ok())
-        .unwrap_or(1)
-        .max(1);
-    let per_page = query
-        .get("per_page")
-        .and_then(|p| p.parse::<u64>().ok())
-        .unwrap_or(25)
-        .clamp(1, 50);
-    let total = values.len() as u64;
-    let last = total.div_ceil(per_page).max(1);
-    let start = usize::try_from((page - 1) * per_page).unwrap_or(usize::MAX);
-    let slice: Vec<Value> = values
-        .into_iter()
-        .skip(start)
-        .take(usize::try_from(per_page).unwrap_or(50))
-        .collect();
-    Reply::json(
-        200,
-        json!({
-            key: slice,
-            "meta": { "pagination": {
-                "page": page,
-                "per_page": per_page,
-                "previous_page": if page > 1 { Some(page - 1) } else { None },
-                "next_page": if page < last { Some(page + 1) } else { None },
-                "last_page": last,
-                "total_entries": total,
-            } }
-        }),
-    )
 }
 
 /// Checks a request's labels the way the API does.

@@ -5,9 +5,10 @@
 use http::Method;
 use serde_json::{Value, json};
 
-use super::generic::{action_reply, actions_route, is_protected, labels_of, name_taken};
+use super::generic::{action_reply, actions_route, is_protected, name_taken};
+use super::listing::list;
 use super::rrsets::{records, rrset_route};
-use super::state::{Query, Reply, State, check_labels, list};
+use super::state::{Query, Reply, State, check_labels};
 
 const ZONES: &str = "zones";
 pub(super) const RRSETS: &str = "rrsets";
@@ -30,17 +31,12 @@ pub(crate) fn route(
 ) -> Reply {
     match (method, rest) {
         (&Method::GET, []) => {
-            let entries: Vec<Value> = state
+            let entries: Vec<&Value> = state
                 .store(ZONES)
                 .values()
                 .filter(|z| query.get("mode").is_none_or(|m| z["mode"] == m))
-                .cloned()
                 .collect();
-            let selected = select(entries, query);
-            match selected {
-                Ok(items) => list(ZONES, items, query, |_| None, |z| z["name"].as_str()),
-                Err(reply) => reply,
-            }
+            list(ZONES, entries, query)
         }
         (&Method::POST, []) => create(state, body),
         (&Method::GET, ["actions", more @ ..]) => actions_route(state, "zone", None, more, query),
@@ -72,19 +68,6 @@ fn is_route(method: &Method, more: &[&str]) -> bool {
             )
             | (&Method::PUT | &Method::DELETE, ["rrsets", _, _])
     )
-}
-
-/// The label selector filter for values whose labels are JSON.
-fn select(entries: Vec<Value>, query: &Query) -> Result<Vec<Value>, Reply> {
-    let Some(selector) = query.get("label_selector") else {
-        return Ok(entries);
-    };
-    let selector = crate::labels::LabelSelector::parse(selector)
-        .map_err(|_| Reply::invalid("label_selector", "invalid label selector"))?;
-    Ok(entries
-        .into_iter()
-        .filter(|v| selector.matches(&labels_of(v)))
-        .collect())
 }
 
 fn find(state: &State, reference: &str) -> Option<u64> {
@@ -402,20 +385,14 @@ fn zone_route(
         }
         (&Method::POST, ["actions", name]) => zone_action(state, id, &mode, name, body),
         (&Method::GET, ["rrsets"]) => {
-            let entries: Vec<Value> = state
+            let kinds = query.all("type");
+            let entries: Vec<&Value> = state
                 .store(RRSETS)
                 .values()
                 .filter(|r| r["zone"].as_u64() == Some(id))
-                .filter(|r| {
-                    let kinds = query.all("type");
-                    kinds.is_empty() || kinds.iter().any(|k| r["type"] == *k)
-                })
-                .cloned()
+                .filter(|r| kinds.is_empty() || kinds.iter().any(|k| r["type"] == *k))
                 .collect();
-            match select(entries, query) {
-                Ok(items) => list(RRSETS, items, query, |_| None, |r| r["name"].as_str()),
-                Err(reply) => reply,
-            }
+            list(RRSETS, entries, query)
         }
         (&Method::POST, ["rrsets"]) => match new_rrset(state, id, body) {
             Ok(key) => {
