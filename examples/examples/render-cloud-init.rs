@@ -11,17 +11,19 @@
 //! ```
 //!
 //! Secrets come from the environment (`CALLBACK_SECRET`, `BACKUP_AGE_IDENTITY`,
-//! `LOKI_PASSWORD`); without them obvious placeholders are used so the example runs offline.
+//! `LOKI_PASSWORD`, `SCRAPE_PASSWORD`, and `EXPORTER_TLS_CERT`/`EXPORTER_TLS_KEY` naming PEM
+//! files); without them obvious placeholders (of real size) are used so the example runs offline.
 //! They are written only into root-owned `0600` files of the document and never printed.
 
 use std::path::PathBuf;
 
 use clap::Parser;
 use cloudinit_builder::preset::{
-    Falco, FalcoDriver, HardenedHost, Integrity, Promtail, RunbookInputs,
+    Falco, FalcoDriver, HardenedHost, HostMonitoring, Integrity, Promtail, RunbookInputs,
 };
 use cloudinit_builder::{HETZNER_USER_DATA_LIMIT, Secret, SshPublicKey, User};
 use hardening_model::docker::ImageRef;
+use hardening_model::monitoring::{ExporterAccess, ScrapeAuth};
 use hardening_model::presets::firewall::cloudflare_fallback_ranges;
 use hardening_model::presets::stack::StackImages;
 use hardening_model::values::{Domain, Port};
@@ -70,6 +72,27 @@ fn secret(var: &str, placeholder: &str) -> Result<Secret, cloudinit_builder::Err
     }
 }
 
+/// A PEM block of `kind` from the file named by `var`, or a placeholder of a P-256 block's
+/// size (`base64_len` characters).
+fn pem(var: &str, kind: &str, base64_len: usize) -> Result<String, std::io::Error> {
+    match std::env::var(var) {
+        Ok(path) if !path.is_empty() => std::fs::read_to_string(path),
+        _ => {
+            eprintln!("note: {var} not set, using a placeholder");
+            let body: Vec<String> = "A"
+                .repeat(base64_len)
+                .as_bytes()
+                .chunks(64)
+                .map(|c| String::from_utf8_lossy(c).into_owned())
+                .collect();
+            Ok(format!(
+                "-----BEGIN {kind}-----\n{}\n-----END {kind}-----\n",
+                body.join("\n")
+            ))
+        }
+    }
+}
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args = Args::parse();
     let image = |name: &str, fill: char| {
@@ -113,6 +136,20 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         FalcoDriver::ModernBpf,
         "stack-app",
         PLACEHOLDER_KEY,
+    )?)
+    .monitoring(HostMonitoring::new(
+        ExporterAccess::new(
+            Port::new(9100)?,
+            ["198.51.100.20/32".parse()?],
+            ScrapeAuth::new(
+                "prometheus",
+                secret("SCRAPE_PASSWORD", "placeholder-scrape-password")?
+                    .expose()
+                    .into(),
+            )?,
+        )?,
+        &pem("EXPORTER_TLS_CERT", "CERTIFICATE", 760)?,
+        Secret::new(pem("EXPORTER_TLS_KEY", "PRIVATE KEY", 184)?)?,
     )?);
 
     let host = HardenedHost::runbook(&inputs)?;
