@@ -258,13 +258,21 @@ pub fn run_events_script(out_dir: &Path) -> String {
                    12:00:02.123456789: Warning Shell spawned in app container (user=root)\n\
                    12:00:03.123456789: Warning Shell spawned in app container (user=root)\n";
     stub(bin.path(), "journalctl", journal);
-    stub(
-        bin.path(),
-        "ausearch",
-        "type=SYSCALL msg=audit(1700000000.1:1): arch=c000003e syscall=42 auid=1000 uid=0 key=\"docker-socket\"\n\
-         type=PATH msg=audit(1700000000.1:1): item=0 name=\"/run/docker.sock\"\n\
-         type=SYSCALL msg=audit(1700000001.1:2): arch=c000003e syscall=42 auid=4294967295 uid=0 key=\"docker-socket\"\n",
-    );
+    // Records from now (a login session and a daemon) and from an hour ago.
+    let ausearch = bin.path().join("ausearch");
+    std::fs::write(
+        &ausearch,
+        "#!/bin/sh\nnow=$(date +%s)\nold=$((now - 3600))\n\
+         echo \"type=SYSCALL msg=audit($now.100:1): arch=c000003e syscall=42 auid=1000 uid=0 key=\\\"docker-socket\\\"\"\n\
+         echo \"type=PATH msg=audit($now.100:1): item=0 name=\\\"/run/docker.sock\\\"\"\n\
+         echo \"type=SYSCALL msg=audit($now.200:2): arch=c000003e syscall=42 auid=4294967295 uid=0\"\n\
+         echo \"type=SYSCALL msg=audit($old.300:3): arch=c000003e syscall=42 auid=1000 uid=0\"\n",
+    )
+    .unwrap();
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&ausearch, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
     stub(bin.path(), "aide", "");
     stub(bin.path(), "falco", "");
     stub(bin.path(), "systemctl", "");
@@ -299,7 +307,8 @@ fn the_events_script_counts_what_the_logs_say_and_promtool_reads_it() {
     let out = tempfile::tempdir().unwrap();
     let text = run_events_script(out.path());
     assert_eq!(metric(&text, "hardened_host_ssh_failed_logins "), 3.0);
-    // The daemon's (auid unset) socket use is not counted; the login session's is.
+    // The daemon's (auid unset) socket use is not counted, nor the record older than the
+    // window; the login session's is.
     assert_eq!(
         metric(&text, "hardened_host_audit_events{key=\"docker-socket\"} "),
         1.0

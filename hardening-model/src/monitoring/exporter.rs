@@ -203,7 +203,6 @@ impl ExporterAccess {
         }
         let doc = json!({
             "tls_server_config": {"cert_file": cert, "key_file": key, "min_version": "TLS13"},
-            "http_server_config": {"http2": true},
             "basic_auth_users": {self.auth.username(): self.auth.password_hash()},
         });
         let text = serde_saphyr::to_string(&doc).map_err(|e| {

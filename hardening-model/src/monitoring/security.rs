@@ -90,14 +90,15 @@ impl SecurityEvents {
         }
     }
 
-    /// The counting window, 1 to 60 minutes.
+    /// The counting window, 1 to 10 minutes (`ausearch --start recent` reaches 10 minutes
+    /// back; the script keeps the records of the window by their own timestamps).
     pub fn window_minutes(mut self, minutes: u32) -> Result<Self> {
-        if !(1..=60).contains(&minutes) {
+        if !(1..=10).contains(&minutes) {
             return Err(Error::new(
                 "security_events.window_minutes",
                 Problem::OutOfRange {
                     min: 1,
-                    max: 60,
+                    max: 10,
                     value: i64::from(minutes),
                 },
             ));
@@ -144,7 +145,7 @@ impl SecurityEvents {
             .map(|(p, l)| format!("{p}:{l}"))
             .collect();
         format!(
-            r#"#!/bin/sh
+            r##"#!/bin/sh
 # Security events as node_exporter textfile metrics (counts over the last {w} minutes).
 set -u
 umask 022
@@ -154,64 +155,50 @@ out="$dir/{file}"
 tmp="$dir/.{file}.$$"
 w={w}
 mkdir -p "$dir"
-since_epoch=$(( $(date +%s) - w * 60 ))
+since=$(( $(date +%s) - w * 60 ))
 count() {{ grep -c "$@" || true; }}
+help() {{ echo "# HELP hardened_host_$1 $2"; echo "# TYPE hardened_host_$1 gauge"; }}
 {{
-echo '# HELP hardened_host_security_events_timestamp_seconds When these figures were written.'
-echo '# TYPE hardened_host_security_events_timestamp_seconds gauge'
+help security_events_timestamp_seconds 'When these figures were written.'
 echo "hardened_host_security_events_timestamp_seconds $(date +%s)"
-
-echo '# HELP hardened_host_ssh_failed_logins sshd authentication failures and invalid users in the window.'
-echo '# TYPE hardened_host_ssh_failed_logins gauge'
-n=$(journalctl --quiet --no-pager -o cat --since "@$since_epoch" _COMM=sshd _COMM=sshd-session 2>/dev/null \
+help ssh_failed_logins 'sshd authentication failures and invalid users in the window.'
+n=$(journalctl -q --no-pager -o cat --since "@$since" _COMM=sshd _COMM=sshd-session 2>/dev/null \
   | count -E 'Failed (password|publickey|keyboard-interactive)|Invalid user|authentication failure|Connection closed by (authenticating|invalid) user')
 echo "hardened_host_ssh_failed_logins $n"
-
 if command -v ausearch >/dev/null 2>&1; then
-  echo '# HELP hardened_host_audit_events Audit records of a rule key from login sessions in the window.'
-  echo '# TYPE hardened_host_audit_events gauge'
-  d=$(date -d "@$since_epoch" +%m/%d/%Y)
-  t=$(date -d "@$since_epoch" +%H:%M:%S)
+  help audit_events 'Audit records of a rule key from login sessions in the window.'
   for key in {keys}; do
-    n=$(ausearch --input-logs -k "$key" --start "$d" "$t" --format raw 2>/dev/null \
-      | grep '^type=SYSCALL' | count -v 'auid=4294967295')
+    n=$(ausearch --input-logs -k "$key" --start recent --format raw 2>/dev/null | awk -v s="$since" \
+      '/^type=SYSCALL/ && !/auid=4294967295/ && match($0, /audit\([0-9]+/) && substr($0, RSTART + 6, RLENGTH - 6) + 0 >= s {{ n++ }} END {{ print n + 0 }}')
     echo "hardened_host_audit_events{{key=\"$key\"}} $n"
   done
 fi
-
 if command -v aide >/dev/null 2>&1; then
-  echo '# HELP hardened_host_aide_last_check_timestamp_seconds When AIDE last checked (or took its baseline).'
-  echo '# TYPE hardened_host_aide_last_check_timestamp_seconds gauge'
-  echo '# HELP hardened_host_aide_changes 1 when the last AIDE check found differences.'
-  echo '# TYPE hardened_host_aide_changes gauge'
-  log=/var/log/aide/aide.log
+  help aide_last_check_timestamp_seconds 'When AIDE last checked (or took its baseline).'
+  help aide_changes '1 when the last AIDE check found differences.'
+  log=/var/log/aide/aide.log; db=/var/lib/aide/aide.db; ts=0; ch=0
   if [ -s "$log" ]; then
     ts=$(stat -c %Y "$log")
-    if grep -q 'found differences between database and filesystem' "$log"; then ch=1; else ch=0; fi
-  elif [ -s /var/lib/aide/aide.db ]; then
-    ts=$(stat -c %Y /var/lib/aide/aide.db); ch=0
-  else
-    ts=0; ch=0
+    grep -q 'found differences between database and filesystem' "$log" && ch=1
+  elif [ -s "$db" ]; then
+    ts=$(stat -c %Y "$db")
   fi
   echo "hardened_host_aide_last_check_timestamp_seconds $ts"
   echo "hardened_host_aide_changes $ch"
 fi
-
 if command -v falco >/dev/null 2>&1; then
-  echo '# HELP hardened_host_falco_active 1 when a Falco unit is active.'
-  echo '# TYPE hardened_host_falco_active gauge'
-  if systemctl is-active --quiet {falco_units}; then a=1; else a=0; fi
+  help falco_active '1 when a Falco unit is active.'
+  a=0; systemctl is-active -q {falco_units} && a=1
   echo "hardened_host_falco_active $a"
-  echo '# HELP hardened_host_falco_events Falco alerts by priority in the window.'
-  echo '# TYPE hardened_host_falco_events gauge'
-  events=$(journalctl --quiet --no-pager -o cat --since "@$since_epoch" {falco_match} 2>/dev/null || true)
+  help falco_events 'Falco alerts by priority in the window.'
+  ev=$(journalctl -q --no-pager -o cat --since "@$since" {falco_match} 2>/dev/null || true)
   for p in {priorities}; do
-    n=$(printf '%s\n' "$events" | count -E "^[0-9:.T+-]+: ${{p%%:*}} ")
+    n=$(printf '%s\n' "$ev" | count -E "^[0-9:.T+-]+: ${{p%%:*}} ")
     echo "hardened_host_falco_events{{priority=\"${{p#*:}}\"}} $n"
   done
 fi
 }} > "$tmp" && mv -f "$tmp" "$out"
-"#,
+"##,
             w = self.window_minutes,
             file = SECURITY_EVENTS_FILE,
             keys = keys.join(" "),
