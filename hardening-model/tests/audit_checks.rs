@@ -477,7 +477,10 @@ fn monitoring_that_reaches_no_one_fails() {
             "labels: { team: ops }",
         )
     });
-    assert!(d.contains("without a severity label: DiskAlmostFull"), "{d}");
+    assert!(
+        d.contains("without a severity label: DiskAlmostFull"),
+        "{d}"
+    );
     let d = fails_after("monitoring.alerts", |h| {
         edit(
             h,
