@@ -146,10 +146,7 @@ fn webhook() -> (u16, mpsc::Receiver<String>) {
             let mut buf = Vec::new();
             let mut chunk = [0u8; 4096];
             // Read the head, then Content-Length bytes of body.
-            loop {
-                let Ok(n) = stream.read(&mut chunk) else {
-                    break;
-                };
+            while let Ok(n) = stream.read(&mut chunk) {
                 if n == 0 {
                     break;
                 }

@@ -374,11 +374,13 @@ impl Escalation {
             let mut entry = Map::new();
             entry.insert("name".into(), json!(Self::receiver_name(severity)));
             for r in self.receivers(severity) {
-                entry
+                if let Some(list) = entry
                     .entry(r.kind())
                     .or_insert_with(|| json!([]))
                     .as_array_mut()
-                    .map(|a| a.push(r.to_value(severity)));
+                {
+                    list.push(r.to_value(severity));
+                }
             }
             receivers.push(Value::Object(entry));
             let (wait, interval, repeat) = match severity {

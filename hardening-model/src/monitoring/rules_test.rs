@@ -6,15 +6,17 @@ use serde_json::{Value, json};
 use super::rules::AlertRules;
 use crate::{Error, Result};
 
+/// One input series: metric name, labels besides `job` and `instance`, promtool values.
+type Series = (
+    &'static str,
+    &'static [(&'static str, &'static str)],
+    &'static str,
+);
+
 /// One unit test: series, when to evaluate, and the alert expected (or none).
 struct Case {
     alert: &'static str,
-    /// `(extra labels, values)`; every series also gets `job` and `instance`.
-    series: &'static [(
-        &'static str,
-        &'static [(&'static str, &'static str)],
-        &'static str,
-    )],
+    series: &'static [Series],
     eval: &'static str,
     fires: bool,
     /// `$value` as Prometheus prints it in the summary.
