@@ -11,17 +11,19 @@
 //! ```
 //!
 //! Secrets come from the environment (`CALLBACK_SECRET`, `BACKUP_AGE_IDENTITY`,
-//! `LOKI_PASSWORD`); without them obvious placeholders are used so the example runs offline.
+//! `LOKI_PASSWORD`, `SCRAPE_PASSWORD`, and `EXPORTER_TLS_CERT`/`EXPORTER_TLS_KEY` naming PEM
+//! files); without them obvious placeholders (of real size) are used so the example runs offline.
 //! They are written only into root-owned `0600` files of the document and never printed.
 
 use std::path::PathBuf;
 
 use clap::Parser;
 use cloudinit_builder::preset::{
-    Falco, FalcoDriver, HardenedHost, Integrity, Promtail, RunbookInputs,
+    Falco, FalcoDriver, HardenedHost, HostMonitoring, Integrity, Promtail, RunbookInputs,
 };
 use cloudinit_builder::{HETZNER_USER_DATA_LIMIT, Secret, SshPublicKey, User};
 use hardening_model::docker::ImageRef;
+use hardening_model::monitoring::{ExporterAccess, ScrapeAuth};
 use hardening_model::presets::firewall::cloudflare_fallback_ranges;
 use hardening_model::presets::stack::StackImages;
 use hardening_model::values::{Domain, Port};
@@ -70,6 +72,35 @@ fn secret(var: &str, placeholder: &str) -> Result<Secret, cloudinit_builder::Err
     }
 }
 
+/// A PEM block of `kind` from the file named by `var`, or a placeholder of a P-256 block's
+/// size (`base64_len` characters that compress as little as real key material does).
+fn pem(var: &str, kind: &str, base64_len: usize) -> Result<String, std::io::Error> {
+    match std::env::var(var) {
+        Ok(path) if !path.is_empty() => std::fs::read_to_string(path),
+        _ => {
+            eprintln!("note: {var} not set, using a placeholder");
+            const B64: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+            let mut x: u64 = 0x9e37_79b9_7f4a_7c15 ^ base64_len as u64;
+            let chars: Vec<u8> = (0..base64_len)
+                .map(|_| {
+                    x ^= x << 13;
+                    x ^= x >> 7;
+                    x ^= x << 17;
+                    B64[(x % 64) as usize]
+                })
+                .collect();
+            let body: Vec<String> = chars
+                .chunks(64)
+                .map(|c| String::from_utf8_lossy(c).into_owned())
+                .collect();
+            Ok(format!(
+                "-----BEGIN {kind}-----\n{}\n-----END {kind}-----\n",
+                body.join("\n")
+            ))
+        }
+    }
+}
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args = Args::parse();
     let image = |name: &str, fill: char| {
@@ -105,14 +136,27 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         secret("LOKI_PASSWORD", "placeholder-loki-password")?,
         PLACEHOLDER_KEY,
     )?)
-    .integrity(
-        Integrity::wazuh("wazuh.example.com", "fleet", PLACEHOLDER_KEY, "/opt/stack")?,
-        ["198.51.100.10/32".parse()?],
-    )
+    // AIDE rather than the Wazuh agent: with central monitoring its results reach Alertmanager
+    // through node_exporter, with no Wazuh manager to run.
+    .integrity(Integrity::Aide, [])
     .falco(Falco::new(
         FalcoDriver::ModernBpf,
         "stack-app",
         PLACEHOLDER_KEY,
+    )?)
+    .monitoring(HostMonitoring::new(
+        ExporterAccess::new(
+            Port::new(9100)?,
+            ["198.51.100.20/32".parse()?],
+            ScrapeAuth::new(
+                "prometheus",
+                secret("SCRAPE_PASSWORD", "placeholder-scrape-password")?
+                    .expose()
+                    .into(),
+            )?,
+        )?,
+        &pem("EXPORTER_TLS_CERT", "CERTIFICATE", 600)?,
+        Secret::new(pem("EXPORTER_TLS_KEY", "PRIVATE KEY", 184)?)?,
     )?);
 
     let host = HardenedHost::runbook(&inputs)?;

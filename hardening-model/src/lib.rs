@@ -20,7 +20,8 @@
 //!   [`chrony`], [`services`]: the host baseline (section 2).
 //! - [`docker`]: `daemon.json`, compose service hardening, seccomp and AppArmor (section 5).
 //! - [`caddy`]: the Caddyfile model (section 6).
-//! - [`monitoring`]: node_exporter and Prometheus alert rules (section 8).
+//! - [`monitoring`]: node_exporter behind TLS and basic auth, security events as metrics, alert
+//!   rules, and the central Prometheus/Alertmanager files with Appendix C routing (section 8).
 //! - [`presets`]: the runbook baseline with every known erratum fixed.
 //! - [`audit`]: the runbook's Appendix B checklist, evaluated against rendered artifacts and host files.
 //! - [`command`]: commands as data ([`command::HostCommand`]) and POSIX shell quoting.

@@ -5,7 +5,11 @@ use std::net::{IpAddr, Ipv4Addr};
 
 use hardening_model::RenderedFile;
 use hardening_model::audit::{self, MemoryHost, Scope, Status};
-use hardening_model::docker::ImageRef;
+use hardening_model::docker::{ComposeFile, ImageRef};
+use hardening_model::monitoring::{
+    ALERT_RULES_PATH, CentralMonitoring, Escalation, ExporterAccess, Receiver, ScrapeAuth,
+    node_exporter_scraped,
+};
 use hardening_model::presets::firewall::{baseline, cloudflare_fallback_ranges};
 use hardening_model::presets::host::HostBaseline;
 use hardening_model::presets::stack::{self, StackImages};
@@ -48,6 +52,32 @@ fn baseline_files(ssh_port: u16) -> Vec<RenderedFile> {
         )
         .expect("stack"),
     );
+    // Scraped by the central Prometheus: the exporter behind TLS and basic auth, and the
+    // monitoring server's rules, tests and routes.
+    let auth = ScrapeAuth::new("prometheus", "scrape-password-0123456789".into()).expect("auth");
+    let access = ExporterAccess::new(
+        Port::new(9100).expect("port"),
+        ["192.0.2.10/32".parse().expect("cidr")],
+        auth.clone(),
+    )
+    .expect("access");
+    let exporter = ComposeFile::new()
+        .with_service(node_exporter_scraped(images.node_exporter.clone(), &access).expect("svc"))
+        .render_at(stack::MONITORING_COMPOSE_PATH)
+        .expect("compose");
+    files.retain(|f| f.path != stack::MONITORING_COMPOSE_PATH && f.path != ALERT_RULES_PATH);
+    files.push(exporter);
+    files.push(access.web_config().expect("web config"));
+    let ca = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
+    let chain = Escalation::new(Receiver::pagerduty("pd-routing-key-0123".into()).expect("pd"));
+    files.extend(
+        CentralMonitoring::new(auth, ca, chain)
+            .expect("central")
+            .target("203.0.113.10", 9100)
+            .expect("target")
+            .render()
+            .expect("central files"),
+    );
     files
 }
 
@@ -72,6 +102,7 @@ const COVERED: &[&str] = &[
     "caddy.headers",
     "caddy.admin-off",
     "monitoring.node-exporter",
+    "monitoring.alerts",
 ];
 
 #[test]

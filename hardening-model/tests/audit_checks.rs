@@ -436,6 +436,72 @@ fn each_backup_and_monitoring_check_fails_on_its_own_defect() {
 }
 
 #[test]
+fn monitoring_that_reaches_no_one_fails() {
+    let d = fails_after("monitoring.node-exporter", |h| {
+        edit(
+            h,
+            "/opt/app/docker-compose.yml",
+            "--web.listen-address=:9100",
+            "--web.listen-address=127.0.0.1:9100",
+        )
+    });
+    assert!(d.contains("127.0.0.1:9100 only"), "{d}");
+    let d = fails_after("monitoring.node-exporter", |h| {
+        edit(
+            h,
+            "/opt/app/docker-compose.yml",
+            ", \"--web.config.file=/config/web-config.yml\"",
+            "",
+        )
+    });
+    assert!(d.contains("without --web.config.file"), "{d}");
+    let d = fails_after("monitoring.node-exporter", |h| {
+        edit(
+            h,
+            "/etc/node-exporter/web-config.yml",
+            "basic_auth_users:",
+            "basic_auth_users_off:",
+        )
+    });
+    assert!(d.contains("no authentication"), "{d}");
+    let d = fails_after("monitoring.ids", |h| {
+        h.remove("/etc/systemd/system/timers.target.wants/security-events-textfile.timer")
+            .unwrap();
+    });
+    assert!(d.contains("local journal"), "{d}");
+    let d = fails_after("monitoring.alerts", |h| {
+        edit(
+            h,
+            "/etc/prometheus/alerts.rules.yml",
+            "labels: { severity: critical }",
+            "labels: { team: ops }",
+        )
+    });
+    assert!(
+        d.contains("without a severity label: DiskAlmostFull"),
+        "{d}"
+    );
+    let d = fails_after("monitoring.alerts", |h| {
+        edit(
+            h,
+            "/etc/prometheus/alertmanager.yml",
+            "webhook_configs:\n      - url: https://alerts.example.com/hook",
+            "webhook_configs: []",
+        )
+    });
+    assert!(d.contains("notifies no one"), "{d}");
+    let d = fails_after("monitoring.alerts", |h| {
+        h.remove("/etc/prometheus/alertmanager.yml").unwrap();
+    });
+    assert!(d.contains("nobody is notified"), "{d}");
+    // Routed but never tested: not a pass.
+    let mut host = good_host();
+    host.remove("/etc/prometheus/alerts.test.yml").unwrap();
+    let report = audit::audit(&host);
+    assert_eq!(status(&report, "monitoring.alerts"), Status::Unknown);
+}
+
+#[test]
 fn the_runbooks_own_defects_are_caught() {
     let mut host = good_host();
     host.insert("/opt/app/Caddyfile", fixture("runbook-Caddyfile"));

@@ -125,7 +125,7 @@ fn promtool_accepts_the_rules() {
             "ContainerMemoryHigh",
             "node_memory_MemAvailable_bytes < 1",
             60,
-            Severity::Critical,
+            Severity::Sev2,
             "a: b # c {{ $labels.instance }}",
         )
         .unwrap(),
@@ -140,7 +140,7 @@ proptest! {
     /// rule's usual keys only.
     #[test]
     fn adversarial_summaries(s in prop_oneof![any::<String>(), "[a-z]{0,3}[\"':#{}\\[\\]\\n|>&*!%@` -]{1,8}"]) {
-        match AlertRule::new("Custom", "up == 0", 60, Severity::Warning, &s) {
+        match AlertRule::new("Custom", "up == 0", 60, Severity::Sev3, &s) {
             Err(e) => prop_assert!(e.field() == "alert.summary", "{}", e.field()),
             Ok(rule) => {
                 let yaml = AlertRules::for_thresholds(&AlertThresholds::default(), "node").unwrap().with_rule(rule).to_yaml().unwrap();

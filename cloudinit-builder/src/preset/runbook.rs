@@ -10,8 +10,8 @@ use hardening_model::values::{Domain, Port, UnixUser};
 use hardening_model::{IpNet, presets::stack::StackImages};
 
 use super::{
-    Backups, ComposeStack, DockerEngine, Falco, Firewall, HardenedHost, Integrity, Promtail,
-    ReadyCallback, RenderedPart, Slot, Sshd, Stage,
+    Backups, ComposeStack, DockerEngine, Falco, Firewall, HardenedHost, HostMonitoring, Integrity,
+    Promtail, ReadyCallback, RenderedPart, Slot, Sshd, Stage,
 };
 use crate::{Error, Result, Secret, User};
 
@@ -43,6 +43,7 @@ pub struct RunbookInputs {
     integrity: Option<Integrity>,
     wazuh_managers: Option<Vec<IpNet>>,
     falco: Option<Falco>,
+    monitoring: Option<HostMonitoring>,
     app_secrets: Vec<(String, Secret)>,
 }
 
@@ -80,6 +81,7 @@ impl RunbookInputs {
             integrity: None,
             wazuh_managers: None,
             falco: None,
+            monitoring: None,
             app_secrets: Vec::new(),
         }
     }
@@ -129,6 +131,16 @@ impl RunbookInputs {
         self.falco = Some(falco);
         self
     }
+
+    /// Let the central Prometheus scrape this host: node_exporter on the access port with TLS
+    /// and basic auth, the firewall open there to the monitoring server only, and the
+    /// security-events timer (Falco, auditd, AIDE, failed SSH). Without it node_exporter
+    /// listens on 127.0.0.1 only and the alert rules are written to the host.
+    #[must_use]
+    pub fn monitoring(mut self, monitoring: HostMonitoring) -> Self {
+        self.monitoring = Some(monitoring);
+        self
+    }
 }
 
 fn commands(stage: Stage, part: RenderedPart, cmds: Vec<HostCommand>) -> Result<RenderedPart> {
@@ -158,7 +170,7 @@ impl HardenedHost {
     /// | Docker `daemon.json` | `presets::stack::daemon_config` | docker |
     /// | seccomp and AppArmor profiles | `presets::stack` | stack (loaded before `up`) |
     /// | Caddy + app compose stack | `presets::stack::compose_stack`, `caddyfile` | stack |
-    /// | node_exporter + alert rules | `presets::stack::monitoring_compose`, `alert_rules` | monitoring |
+    /// | node_exporter + alert rules (loopback), or [`HostMonitoring`] (scraped: TLS, basic auth, security events; firewall rule) | `presets::stack`, `monitoring` | monitoring |
     /// | promtail, Wazuh or AIDE, Falco | this crate (optional) | monitoring / baseline |
     /// | backups | this crate | backups |
     /// | tmpfs mounts, auditd rules | `presets::host::mounts`, `audit_rules` | baseline |
@@ -252,15 +264,19 @@ impl HardenedHost {
             )])
             .confirm_port(inputs.ssh_port);
 
-        let firewall = Firewall::new(
-            baseline(
-                inputs.ssh_port,
-                &inputs.admin_sources,
-                &inputs.cloudflare,
-                inputs.wazuh_managers.as_deref(),
-            )
-            .map_err(m)?,
-        );
+        let mut firewall_policy = baseline(
+            inputs.ssh_port,
+            &inputs.admin_sources,
+            &inputs.cloudflare,
+            inputs.wazuh_managers.as_deref(),
+        )
+        .map_err(m)?;
+        if let Some(mon) = &inputs.monitoring {
+            firewall_policy = firewall_policy
+                .with_inbound(mon.access().firewall_rule())
+                .map_err(m)?;
+        }
+        let firewall = Firewall::new(firewall_policy);
 
         let docker = DockerEngine::new([stack::daemon_config().render().map_err(m)?]);
 
@@ -366,9 +382,12 @@ impl HardenedHost {
             .set(docker)
             .set(profiles)
             .set(stack_part)
-            .set(node_exporter)
             .set(backups)
             .set(ready);
+        host = match &inputs.monitoring {
+            Some(mon) => host.set(mon.part(inputs.images.node_exporter.clone())),
+            None => host.set(node_exporter),
+        };
         if let Some(p) = &inputs.promtail {
             host = host.set(p.clone());
         }

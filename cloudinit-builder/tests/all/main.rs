@@ -7,6 +7,7 @@ mod backup;
 mod budget;
 mod fixtures;
 mod mime;
+mod monitoring;
 mod preset;
 mod properties;
 mod realistic;

@@ -172,6 +172,15 @@ impl FirewallPolicy {
         self.metadata.as_ref()
     }
 
+    /// This policy with one more inbound allow rule, validated as
+    /// [`FirewallPolicyBuilder::build`] validates (errors name `firewall.inbound[i]`). For a
+    /// service another module describes, such as the monitoring server's scrape of
+    /// node_exporter ([`ExporterAccess::firewall_rule`](crate::monitoring::ExporterAccess::firewall_rule)),
+    /// so every layer (ufw, nftables, Hetzner) renders it from the one rule.
+    pub fn with_inbound(self, rule: Rule) -> Result<Self> {
+        FirewallPolicyBuilder { policy: self }.inbound(rule).build()
+    }
+
     /// The SSH entry followed by the inbound rules, as renderers walk them.
     pub(crate) fn inbound_with_ssh(&self) -> Vec<Rule> {
         std::iter::once(self.ssh.as_rule())

@@ -11,7 +11,10 @@
 //! 2.11), then on `PATH`.
 //!
 //! [`redis_server`] starts a throw-away `redis-server` on an ephemeral port of 127.0.0.1 for
-//! tests of code that shares state through Redis (same skip-or-fail rule).
+//! tests of code that shares state through Redis (same skip-or-fail rule);
+//! [`node_exporter_server`], [`prometheus_server`] and [`alertmanager_server`] start the real
+//! monitoring programs there on rendered configuration, each a [`ServerProcess`] with a small
+//! HTTP client for its API.
 //!
 //! Inputs are written to private temporary files; nothing is written to the user's home or to
 //! `/etc`. A tool that rejects its input yields a [`Rejection`] carrying its exit status, stdout
@@ -24,31 +27,39 @@
 //! ```
 #![forbid(unsafe_code)]
 
+mod amtool;
 mod caddy;
 mod cloud_init;
 mod compose;
 mod exec;
 mod jsonschema;
 mod locate;
+mod monitoring_servers;
 mod nft;
+mod pki;
 mod promtool;
 mod redis;
 mod rejection;
 mod seccomp;
+mod server;
 mod ssh_audit;
 mod sshd;
 mod ufw;
 
+pub use amtool::{Amtool, amtool};
 pub use caddy::{Caddy, caddy};
 pub use cloud_init::{CloudInit, DecodedPart, cloud_init};
 pub use compose::{Compose, compose};
 pub use jsonschema::{CheckJsonschema, check_jsonschema, cloud_init_26_1_schema};
 pub use locate::{ci_mode, workspace_root};
+pub use monitoring_servers::{alertmanager_server, node_exporter_server, prometheus_server};
 pub use nft::{Nft, NftNetns, nft, nft_netns};
+pub use pki::{TestPki, test_pki};
 pub use promtool::{Promtool, promtool};
 pub use redis::{RedisServer, redis_server};
 pub use rejection::Rejection;
 pub use seccomp::{ScmpResolver, scmp_sys_resolver};
+pub use server::ServerProcess;
 pub use ssh_audit::{SshAudit, project_ssh_audit_policy, ssh_audit};
 pub use sshd::{Sshd, sshd};
 pub use ufw::{Ufw, ufw};

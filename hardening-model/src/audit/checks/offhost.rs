@@ -282,18 +282,168 @@ fn running(host: &Host<'_>, check: Check, names: &[&str], units: &[&str], what: 
     }
 }
 
+/// A compose service's `command` as words.
+fn command_words(service: &Value) -> Vec<String> {
+    match service.get("command") {
+        Some(Value::Array(a)) => a
+            .iter()
+            .filter_map(Value::as_str)
+            .map(str::to_owned)
+            .collect(),
+        Some(Value::String(s)) => shell_words(s),
+        _ => Vec::new(),
+    }
+}
+
+/// The host path of `path` as seen inside a container with these volumes (bind mounts in
+/// short `src:dst[:opts]` or long `{source, target}` form); the path itself when none maps it.
+fn host_path(service: &Value, path: &str) -> String {
+    let volumes = service.get("volumes").and_then(Value::as_array);
+    for v in volumes.into_iter().flatten() {
+        let (src, dst) = match v {
+            Value::String(s) => {
+                let mut parts = s.split(':');
+                (
+                    parts.next().map(str::to_owned),
+                    parts.next().map(str::to_owned),
+                )
+            }
+            Value::Object(_) => (
+                v.get("source").and_then(Value::as_str).map(str::to_owned),
+                v.get("target").and_then(Value::as_str).map(str::to_owned),
+            ),
+            _ => (None, None),
+        };
+        if let (Some(src), Some(dst)) = (src, dst)
+            && src.starts_with('/')
+            && let Some(rest) = path.strip_prefix(dst.trim_end_matches('/'))
+            && (rest.is_empty() || rest.starts_with('/'))
+        {
+            return format!("{}{rest}", src.trim_end_matches('/'));
+        }
+    }
+    path.to_owned()
+}
+
+/// What a node_exporter web config provides: `Ok(detail)` with TLS and bcrypt basic auth,
+/// `Err(problem)` otherwise.
+fn web_config_ok(text: &str) -> Result<String, String> {
+    let doc: Value = serde_saphyr::from_str(text).map_err(|e| format!("does not parse: {e}"))?;
+    let tls = doc.get("tls_server_config");
+    let has = |k: &str| {
+        tls.and_then(|t| t.get(k))
+            .and_then(Value::as_str)
+            .is_some_and(|v| !v.is_empty())
+    };
+    if !(has("cert_file") && has("key_file")) {
+        return Err("serves plain HTTP (no tls_server_config cert_file/key_file)".into());
+    }
+    let users = doc
+        .get("basic_auth_users")
+        .and_then(Value::as_object)
+        .map(|m| {
+            m.values()
+                .filter(|h| h.as_str().is_some_and(|h| h.starts_with("$2")))
+                .count()
+        })
+        .unwrap_or(0);
+    if users == 0 {
+        return Err("requires no authentication (no bcrypt basic_auth_users)".into());
+    }
+    Ok(format!("TLS and basic auth for {users} user(s)"))
+}
+
 pub(crate) fn node_exporter(host: &Host<'_>, check: Check) -> Finding {
-    running(
+    let names = ["node-exporter", "node_exporter"];
+    let mut good = Vec::new();
+    let mut bad = Vec::new();
+    let mut evidence = Vec::new();
+    for file in host.compose.iter().flatten() {
+        for (name, service) in file.services() {
+            let image = service_image(service);
+            if !names.iter().any(|n| image.contains(n)) {
+                continue;
+            }
+            evidence.push(file.path.clone());
+            let args = command_words(service);
+            let flag = |f: &str| {
+                args.iter()
+                    .find_map(|a| a.strip_prefix(f).map(str::to_owned))
+            };
+            let listen = flag("--web.listen-address=").unwrap_or_else(|| ":9100".into());
+            if ["127.", "localhost:", "[::1]:"]
+                .iter()
+                .any(|p| listen.starts_with(p))
+            {
+                bad.push(format!(
+                    "{name} listens on {listen} only: no monitoring server can scrape it"
+                ));
+                continue;
+            }
+            let Some(config) = flag("--web.config.file=") else {
+                bad.push(format!(
+                    "{name} listens on {listen} without --web.config.file: metrics without TLS or authentication"
+                ));
+                continue;
+            };
+            let on_host = host_path(service, &config);
+            match host.text(&on_host) {
+                Ok(text) => {
+                    evidence.push(on_host.clone());
+                    match web_config_ok(&text) {
+                        Ok(detail) => {
+                            good.push(format!("{name} on {listen}: {detail} ({on_host})"))
+                        }
+                        Err(problem) => bad.push(format!("{name}: {on_host} {problem}")),
+                    }
+                }
+                Err(_) => bad.push(format!("{name}: its web config {on_host} is missing")),
+            }
+        }
+    }
+    if !bad.is_empty() {
+        return Finding::new(check, Status::Fail, bad.join("; "), evidence);
+    }
+    if !good.is_empty() {
+        return Finding::new(check, Status::Pass, good.join("; "), evidence);
+    }
+    // No compose service: a packaged unit, whose flags live outside the checked files.
+    let finding = running(
         host,
         check,
-        &["node-exporter", "node_exporter"],
+        &names,
         &["prometheus-node-exporter.service", "node_exporter.service"],
         "node_exporter",
-    )
+    );
+    if finding.status == Status::Pass {
+        Finding::new(
+            check,
+            Status::Unknown,
+            format!(
+                "{}; its listen address and web config are not checked for a systemd unit",
+                finding.detail
+            ),
+            finding.evidence,
+        )
+    } else {
+        finding
+    }
+}
+
+/// Whether the security-events timer (or a log shipper) carries the host's events off it.
+fn events_exported(host: &Host<'_>) -> Option<String> {
+    let timer = format!("{}.timer", crate::monitoring::SECURITY_EVENTS_UNIT);
+    let unit_file = join("/etc/systemd/system", &timer);
+    match enabled(host, &timer) {
+        Some(true) => return Some(format!("{timer} enabled")),
+        None if host.text(&unit_file).is_ok() => return Some(unit_file),
+        _ => {}
+    }
+    (enabled(host, "promtail.service") == Some(true)).then(|| "promtail.service enabled".to_owned())
 }
 
 pub(crate) fn ids(host: &Host<'_>, check: Check) -> Finding {
-    running(
+    let finding = running(
         host,
         check,
         &["falco", "wazuh"],
@@ -304,7 +454,86 @@ pub(crate) fn ids(host: &Host<'_>, check: Check) -> Finding {
             "wazuh-agent.service",
         ],
         "Falco or Wazuh agent",
-    )
+    );
+    if finding.status != Status::Pass {
+        return finding;
+    }
+    if finding.detail.contains("wazuh") {
+        // The agent ships its events to the manager itself.
+        return finding;
+    }
+    match events_exported(host) {
+        Some(how) => Finding::new(
+            check,
+            Status::Pass,
+            format!("{}; its alerts leave the host ({how})", finding.detail),
+            finding.evidence,
+        ),
+        None => Finding::new(
+            check,
+            Status::Fail,
+            format!(
+                "{}, but its alerts stay in the local journal (no security-events timer, no log shipper)",
+                finding.detail
+            ),
+            finding.evidence,
+        ),
+    }
+}
+
+/// The severity values an Alertmanager route matches (`matchers` or the older `match`).
+fn route_severity(route: &Value) -> Option<String> {
+    if let Some(m) = route.get("matchers").and_then(Value::as_array) {
+        for m in m.iter().filter_map(Value::as_str) {
+            let m = m.replace(' ', "");
+            if let Some(v) = m.strip_prefix("severity=") {
+                return Some(v.trim_matches('"').to_owned());
+            }
+        }
+    }
+    route
+        .get("match")
+        .and_then(|m| m.get("severity"))
+        .and_then(Value::as_str)
+        .map(str::to_owned)
+}
+
+/// Where an alert with `severity` goes: the receiver of the first child route matching it, or
+/// the root's; `Err` when that receiver has no integration.
+fn routed(am: &Value, severity: &str) -> Result<String, String> {
+    let root = am.get("route").cloned().unwrap_or(Value::Null);
+    let receiver = root
+        .get("routes")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .find(|r| route_severity(r).as_deref() == Some(severity))
+        .and_then(|r| r.get("receiver"))
+        .or_else(|| root.get("receiver"))
+        .and_then(Value::as_str)
+        .ok_or_else(|| format!("severity {severity} reaches no receiver"))?;
+    let integrations = am
+        .get("receivers")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .find(|r| r.get("name").and_then(Value::as_str) == Some(receiver))
+        .and_then(Value::as_object)
+        .map(|r| {
+            r.iter()
+                .filter(|(k, v)| {
+                    k.ends_with("_configs") && v.as_array().is_some_and(|a| !a.is_empty())
+                })
+                .count()
+        })
+        .unwrap_or(0);
+    if integrations == 0 {
+        Err(format!(
+            "severity {severity} reaches receiver {receiver}, which notifies no one"
+        ))
+    } else {
+        Ok(format!("{severity} -> {receiver}"))
+    }
 }
 
 pub(crate) fn alerts(host: &Host<'_>, check: Check) -> Finding {
@@ -331,42 +560,113 @@ pub(crate) fn alerts(host: &Host<'_>, check: Check) -> Finding {
         }
     }
     let mut alert_count = 0;
-    let mut routes = false;
+    let mut severities = std::collections::BTreeSet::new();
+    let mut unlabelled = Vec::new();
+    let mut alertmanager = None;
+    let mut tested = Vec::new();
     let mut evidence = Vec::new();
+    let mut rule_files = 0;
     for file in &files {
         let Ok(text) = host.text(file) else { continue };
         let Ok(doc) = serde_saphyr::from_str::<Value>(&text) else {
             continue;
         };
         if let Some(groups) = doc.get("groups").and_then(Value::as_array) {
-            let n: usize = groups
+            rule_files += 1;
+            let alerts: Vec<&Value> = groups
                 .iter()
                 .filter_map(|g| g.get("rules").and_then(Value::as_array))
-                .map(|rules| rules.iter().filter(|r| r.get("alert").is_some()).count())
-                .sum();
-            if n > 0 {
-                alert_count += n;
+                .flatten()
+                .filter(|r| r.get("alert").is_some())
+                .collect();
+            for rule in &alerts {
+                match rule
+                    .get("labels")
+                    .and_then(|l| l.get("severity"))
+                    .and_then(Value::as_str)
+                {
+                    Some(sev) => {
+                        severities.insert(sev.to_owned());
+                    }
+                    None => unlabelled.push(
+                        rule.get("alert")
+                            .and_then(Value::as_str)
+                            .unwrap_or("?")
+                            .to_owned(),
+                    ),
+                }
+            }
+            if !alerts.is_empty() {
+                alert_count += alerts.len();
                 evidence.push(file.clone());
             }
         }
         if doc.get("route").is_some() && doc.get("receivers").is_some() {
-            routes = true;
+            alertmanager = Some(doc.clone());
+            evidence.push(file.clone());
+        }
+        if doc
+            .get("tests")
+            .and_then(Value::as_array)
+            .is_some_and(|t| t.iter().any(|t| t.get("alert_rule_test").is_some()))
+        {
+            tested.push(file.clone());
             evidence.push(file.clone());
         }
     }
     if alert_count == 0 {
-        Finding::new(
+        let scraped = host
+            .text(crate::monitoring::EXPORTER_WEB_CONFIG)
+            .is_ok_and(|t| web_config_ok(&t).is_ok());
+        if scraped && rule_files == 0 && alertmanager.is_none() {
+            return Finding::new(
+                check,
+                Status::Unknown,
+                "the host is scraped by a central Prometheus: its rules and routes are in the monitoring server's files (audit those)",
+                vec![crate::monitoring::EXPORTER_WEB_CONFIG.to_owned()],
+            );
+        }
+        return Finding::new(
             check,
             host.absent(Status::Fail),
             "no Prometheus alert rules found (/etc/prometheus, /opt/*/*rules*)",
             evidence,
-        )
-    } else if !routes {
+        );
+    }
+    let Some(am) = alertmanager else {
+        return Finding::new(
+            check,
+            host.absent(Status::Fail),
+            format!(
+                "{alert_count} alert rules but no Alertmanager route/receivers: nobody is notified"
+            ),
+            evidence,
+        );
+    };
+    let mut problems = Vec::new();
+    if !unlabelled.is_empty() {
+        problems.push(format!(
+            "alerts without a severity label: {}",
+            unlabelled.join(", ")
+        ));
+    }
+    let mut routes = Vec::new();
+    for sev in &severities {
+        match routed(&am, sev) {
+            Ok(r) => routes.push(r),
+            Err(p) => problems.push(p),
+        }
+    }
+    if !problems.is_empty() {
+        return Finding::new(check, Status::Fail, problems.join("; "), evidence);
+    }
+    if tested.is_empty() {
         Finding::new(
             check,
             Status::Unknown,
             format!(
-                "{alert_count} alert rules; no Alertmanager route/receivers found, and delivery tests are not visible in files"
+                "{alert_count} alert rules routed ({}); no rules unit tests (promtool test rules) found",
+                routes.join(", ")
             ),
             evidence,
         )
@@ -375,7 +675,9 @@ pub(crate) fn alerts(host: &Host<'_>, check: Check) -> Finding {
             check,
             Status::Pass,
             format!(
-                "{alert_count} alert rules and Alertmanager routes (delivery tests not visible in files)"
+                "{alert_count} alert rules routed ({}); unit tests in {}",
+                routes.join(", "),
+                tested.join(", ")
             ),
             evidence,
         )

@@ -1,82 +1,44 @@
-//! Monitoring (runbook 8.1, 8.6): node_exporter as a hardened compose service and a
-//! Prometheus alert rules file for the runbook's thresholds.
+//! Prometheus alerting rules: the runbook's node_exporter thresholds (8.1, 8.6) and the rules
+//! file format `promtool check rules` reads.
 //!
 //! Departures from the runbook:
-//! - node_exporter shares the host PID and network namespaces, so under the daemon's
-//!   userns-remap it must set `userns_mode: host` or it refuses to start (erratum 10). It runs
-//!   as `nobody` (65534) with every capability dropped, a read-only root, pinned by digest and
-//!   listening on 127.0.0.1 only.
-//! - `--collector.systemd` is left out: it needs the host's D-Bus socket mounted, which the
-//!   runbook does not do (the collector would only log errors).
 //! - The outbound-traffic alert: the runbook's `rate(node_network_transmit_bytes_total[1m]) >
 //!   104857600` compares a per-second rate with a per-minute budget (it fires at 100 MB/s,
 //!   not 100 MB/min). The rule here multiplies the rate by 60.
-//! - Alerts that need other sources (Falco shell exec, fail2ban SSH brute force, auditd
-//!   docker.sock access, AIDE/Wazuh file integrity, container restarts) are not node_exporter
-//!   metrics and are not in this file.
+//! - Every rule carries a `severity` label of Appendix C (`sev1`, `sev2`, `sev3`), which the
+//!   [`Escalation`](super::Escalation) routes; the runbook's `critical`/`warning` named no
+//!   receiver.
 
 use serde_json::{Value, json};
 
-use crate::docker::image::ImageRef;
-use crate::docker::names::ServiceName;
-use crate::docker::service::{Mount, Resources, Service};
-use crate::values::{AbsPath, Port, check_chars, check_max_len, check_non_empty};
+use crate::values::{AbsPath, check_chars, check_max_len, check_non_empty};
 use crate::{Error, Problem, RenderedFile, Result};
 
 /// Where the alert rules file goes by default.
 pub const ALERT_RULES_PATH: &str = "/etc/prometheus/alerts.rules.yml";
 
-/// node_exporter as a hardened compose service listening on `127.0.0.1:<port>`.
-///
-/// ```
-/// use hardening_model::docker::ImageRef;
-/// use hardening_model::monitoring::node_exporter;
-/// use hardening_model::values::Port;
-/// let image = ImageRef::parse(&format!("prom/node-exporter@sha256:{}", "0".repeat(64))).unwrap();
-/// let svc = node_exporter(image, Port::new(9100).unwrap()).unwrap();
-/// assert!(svc.uses_host_network());
-/// ```
-pub fn node_exporter(image: ImageRef, port: Port) -> Result<Service> {
-    let name = ServiceName::new("node-exporter")?;
-    let ro = |src: &str, dst: &str| -> Result<Mount> {
-        Mount::bind(AbsPath::new(src)?, AbsPath::new(dst)?, true)
-    };
-    let listen = format!("--web.listen-address=127.0.0.1:{port}");
-    Service::new(name, image)
-        .with_user("65534:65534")?
-        .with_host_pid()
-        .with_host_network()
-        .with_host_userns()
-        .with_tmpfs(Vec::new())
-        .with_resources(Resources::new(100, 128, 64)?)
-        .with_volume(ro("/proc", "/host/proc")?)
-        .with_volume(ro("/sys", "/host/sys")?)
-        .with_volume(Mount::host_root_read_only(AbsPath::new("/rootfs")?)?)
-        .with_command(&[
-            "--path.procfs=/host/proc",
-            "--path.sysfs=/host/sys",
-            "--path.rootfs=/rootfs",
-            "--collector.filesystem.mount-points-exclude=^/(sys|proc|dev|host|etc)($|/)",
-            &listen,
-            "--collector.processes",
-            "--collector.conntrack",
-        ])
-}
-
-/// Severity label of an alert.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// The `severity` label of an alert: the incident levels of the runbook's Appendix C, which
+/// an [`Escalation`](super::Escalation) routes to receivers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Severity {
-    /// Page someone.
-    Critical,
-    /// Notify a channel.
-    Warning,
+    /// Data breach or full compromise: page at once, escalate, invoke the playbook.
+    Sev1,
+    /// Service disruption or partial compromise: page, begin investigation.
+    Sev2,
+    /// Suspicious activity or anomaly: notify, investigated during business hours.
+    Sev3,
 }
 
 impl Severity {
-    fn as_str(self) -> &'static str {
+    /// Every level, most severe first.
+    pub const ALL: [Severity; 3] = [Severity::Sev1, Severity::Sev2, Severity::Sev3];
+
+    /// The label value: `sev1`, `sev2` or `sev3`.
+    pub fn as_str(self) -> &'static str {
         match self {
-            Self::Critical => "critical",
-            Self::Warning => "warning",
+            Self::Sev1 => "sev1",
+            Self::Sev2 => "sev2",
+            Self::Sev3 => "sev3",
         }
     }
 }
@@ -133,6 +95,21 @@ impl AlertRule {
     /// The PromQL expression.
     pub fn expr(&self) -> &str {
         &self.expr
+    }
+
+    /// The `summary` annotation (a Prometheus template).
+    pub fn summary(&self) -> &str {
+        &self.summary
+    }
+
+    /// The `severity` label.
+    pub fn severity(&self) -> Severity {
+        self.severity
+    }
+
+    /// How long the expression must hold before the alert fires, in seconds.
+    pub fn for_seconds(&self) -> u32 {
+        self.for_s
     }
 
     fn to_value(&self) -> Value {
@@ -221,7 +198,7 @@ impl AlertRules {
                 "NodeExporterDown",
                 &format!("up{{{sel}}} == 0"),
                 120,
-                Severity::Critical,
+                Severity::Sev2,
                 "node_exporter on {{ $labels.instance }} is down",
             )?,
             AlertRule::new(
@@ -231,7 +208,7 @@ impl AlertRules {
                     t.cpu_busy_percent
                 ),
                 300,
-                Severity::Warning,
+                Severity::Sev3,
                 "CPU busy above threshold for 5 minutes on {{ $labels.instance }}",
             )?,
             AlertRule::new(
@@ -241,7 +218,7 @@ impl AlertRules {
                     u64::from(t.memory_available_mib) * 1024 * 1024
                 ),
                 300,
-                Severity::Warning,
+                Severity::Sev3,
                 "Available memory below threshold on {{ $labels.instance }}",
             )?,
             AlertRule::new(
@@ -251,7 +228,7 @@ impl AlertRules {
                     t.disk_free_warning_percent
                 ),
                 600,
-                Severity::Warning,
+                Severity::Sev3,
                 "Filesystem {{ $labels.mountpoint }} on {{ $labels.instance }} is filling up",
             )?,
             AlertRule::new(
@@ -261,7 +238,7 @@ impl AlertRules {
                     t.disk_free_critical_percent
                 ),
                 300,
-                Severity::Critical,
+                Severity::Sev2,
                 "Filesystem {{ $labels.mountpoint }} on {{ $labels.instance }} is almost full",
             )?,
             AlertRule::new(
@@ -271,7 +248,7 @@ impl AlertRules {
                     t.tcp_established
                 ),
                 300,
-                Severity::Warning,
+                Severity::Sev3,
                 "Established TCP connections above threshold on {{ $labels.instance }}",
             )?,
             AlertRule::new(
@@ -281,7 +258,7 @@ impl AlertRules {
                     t.load_per_core
                 ),
                 300,
-                Severity::Warning,
+                Severity::Sev3,
                 "Load average above threshold per core on {{ $labels.instance }}",
             )?,
             AlertRule::new(
@@ -290,7 +267,7 @@ impl AlertRules {
                     "rate(node_network_receive_bytes_total{{{sel},device!=\"lo\"}}[5m]) * 60 > {net_bytes}"
                 ),
                 300,
-                Severity::Warning,
+                Severity::Sev3,
                 "Inbound traffic on {{ $labels.device }} above threshold (possible DDoS)",
             )?,
             AlertRule::new(
@@ -299,7 +276,7 @@ impl AlertRules {
                     "rate(node_network_transmit_bytes_total{{{sel},device!=\"lo\"}}[5m]) * 60 > {net_bytes}"
                 ),
                 300,
-                Severity::Warning,
+                Severity::Sev3,
                 "Outbound traffic on {{ $labels.device }} above threshold (possible exfiltration)",
             )?,
         ];
@@ -314,6 +291,26 @@ impl AlertRules {
     pub fn with_rule(mut self, rule: AlertRule) -> Self {
         self.rules.push(rule);
         self
+    }
+
+    /// Adds every rule of `other` (its group name is dropped).
+    #[must_use]
+    pub fn with_rules(mut self, other: AlertRules) -> Self {
+        self.rules.extend(other.rules);
+        self
+    }
+
+    /// A group of `rules` named `group` (`[A-Za-z0-9_-]`, at most 64 characters).
+    pub fn group(group: &str, rules: Vec<AlertRule>) -> Result<Self> {
+        check_non_empty("alert.group", group)?;
+        check_max_len("alert.group", group, 64)?;
+        check_chars("alert.group", group, |c| {
+            c.is_ascii_alphanumeric() || c == '_' || c == '-'
+        })?;
+        Ok(Self {
+            group: group.to_owned(),
+            rules,
+        })
     }
 
     /// The rules.

@@ -1,0 +1,356 @@
+//! [`SecurityEvents`]: the host's security events (failed SSH logins, auditd rule hits, AIDE's
+//! last result, Falco's alerts) as node_exporter textfile metrics, and the alert rules on them.
+//!
+//! The runbook (8.3-8.6) left these events on the host: Falco and the AIDE cron job wrote to
+//! the local journal, auditd to `/var/log/audit`, fail2ban to its own log, and the alerts of 8.6
+//! named sources that no alerting system read. Here a root timer counts them every minute into
+//! [`TEXTFILE_DIR`](super::TEXTFILE_DIR), node_exporter exposes them over its authenticated
+//! channel, and [`SecurityEvents::alert_rules`] turns them into alerts with Appendix C
+//! severities.
+//!
+//! Metrics (gauges; counts are over the last `window` minutes):
+//!
+//! | metric | meaning |
+//! |---|---|
+//! | `hardened_host_security_events_timestamp_seconds` | when the timer last wrote the file |
+//! | `hardened_host_ssh_failed_logins` | sshd authentication failures and invalid users |
+//! | `hardened_host_audit_events{key}` | audit records of a rule key, from login sessions only |
+//! | `hardened_host_aide_last_check_timestamp_seconds` | AIDE's last check (or baseline) |
+//! | `hardened_host_aide_changes` | 1 when the last check found differences |
+//! | `hardened_host_falco_active` | 1 when a Falco unit is active |
+//! | `hardened_host_falco_events{priority}` | Falco alerts by priority |
+
+use crate::RenderedFile;
+use crate::auditd::AuditKey;
+use crate::values::check_max_len;
+use crate::{Error, Problem, Result};
+
+use super::exporter::TEXTFILE_DIR;
+use super::rules::{AlertRule, AlertRules, Severity};
+
+/// The script the timer runs.
+pub const SECURITY_EVENTS_SCRIPT: &str = "/usr/local/sbin/security-events-textfile";
+/// The systemd unit name (a `.service` and a `.timer`).
+pub const SECURITY_EVENTS_UNIT: &str = "security-events-textfile";
+/// The file the script writes inside [`TEXTFILE_DIR`].
+pub const SECURITY_EVENTS_FILE: &str = "security-events.prom";
+
+/// Falco's units (one per driver; erratum 18).
+const FALCO_UNITS: [&str; 3] = [
+    "falco-modern-bpf.service",
+    "falco-kmod.service",
+    "falco-bpf.service",
+];
+
+/// Falco priorities, as Falco prints them, with their label value.
+const FALCO_PRIORITIES: [(&str, &str); 6] = [
+    ("Emergency", "emergency"),
+    ("Alert", "alert"),
+    ("Critical", "critical"),
+    ("Error", "error"),
+    ("Warning", "warning"),
+    ("Notice", "notice"),
+];
+
+/// Which events the timer counts and over what window.
+///
+/// ```
+/// use hardening_model::monitoring::SecurityEvents;
+/// let events = SecurityEvents::new();
+/// let files = events.files();
+/// assert!(files.iter().any(|f| f.path.ends_with(".timer")));
+/// let rules = events.alert_rules("node").unwrap();
+/// assert!(rules.rules().iter().any(|r| r.name() == "DockerSocketAccess"));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SecurityEvents {
+    window_minutes: u32,
+    audit_keys: Vec<AuditKey>,
+    ssh_failures: u32,
+}
+
+impl Default for SecurityEvents {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl SecurityEvents {
+    /// A 5-minute window; the audit keys of the host baseline that mean "someone touched
+    /// this": `docker-socket`, `identity`, `sudoers`, `sshd-config`; the SSH alert above 10
+    /// failures per window (runbook 8.6).
+    pub fn new() -> Self {
+        Self {
+            window_minutes: 5,
+            audit_keys: ["docker-socket", "identity", "sudoers", "sshd-config"]
+                .into_iter()
+                .filter_map(|k| AuditKey::new(k).ok())
+                .collect(),
+            ssh_failures: 10,
+        }
+    }
+
+    /// The counting window, 1 to 10 minutes (`ausearch --start recent` reaches 10 minutes
+    /// back; the script keeps the records of the window by their own timestamps).
+    pub fn window_minutes(mut self, minutes: u32) -> Result<Self> {
+        if !(1..=10).contains(&minutes) {
+            return Err(Error::new(
+                "security_events.window_minutes",
+                Problem::OutOfRange {
+                    min: 1,
+                    max: 10,
+                    value: i64::from(minutes),
+                },
+            ));
+        }
+        self.window_minutes = minutes;
+        Ok(self)
+    }
+
+    /// Another audit rule key to count (at most 16 keys).
+    pub fn audit_key(mut self, key: &str) -> Result<Self> {
+        let key = AuditKey::new(key).map_err(|e| e.within("security_events.audit_keys"))?;
+        if self.audit_keys.len() >= 16 {
+            return Err(Error::new(
+                "security_events.audit_keys",
+                Problem::TooMany {
+                    max: 16,
+                    count: self.audit_keys.len() + 1,
+                },
+            ));
+        }
+        if !self.audit_keys.contains(&key) {
+            self.audit_keys.push(key);
+        }
+        Ok(self)
+    }
+
+    /// The audit keys counted.
+    pub fn audit_keys(&self) -> &[AuditKey] {
+        &self.audit_keys
+    }
+
+    /// The script (POSIX sh, run as root): counts the events and replaces
+    /// `TEXTFILE_DIR/SECURITY_EVENTS_FILE` atomically, so node_exporter never reads half a
+    /// file.
+    pub fn script(&self) -> String {
+        self.script_for(TEXTFILE_DIR)
+    }
+
+    /// [`script`](Self::script) writing into `dir` (for a test that runs it).
+    pub fn script_for(&self, dir: &str) -> String {
+        let keys: Vec<String> = self.audit_keys.iter().map(ToString::to_string).collect();
+        let priorities: Vec<String> = FALCO_PRIORITIES
+            .iter()
+            .map(|(p, l)| format!("{p}:{l}"))
+            .collect();
+        format!(
+            r##"#!/bin/sh
+# Security events as node_exporter textfile metrics (counts over the last {w} minutes).
+set -u
+umask 022
+export LC_ALL=C
+dir={dir}
+out="$dir/{file}"
+tmp="$dir/.{file}.$$"
+w={w}
+mkdir -p "$dir"
+since=$(( $(date +%s) - w * 60 ))
+count() {{ grep -c "$@" || true; }}
+help() {{ echo "# HELP hardened_host_$1 $2"; echo "# TYPE hardened_host_$1 gauge"; }}
+{{
+help security_events_timestamp_seconds 'When these figures were written.'
+echo "hardened_host_security_events_timestamp_seconds $(date +%s)"
+help ssh_failed_logins 'sshd authentication failures and invalid users in the window.'
+n=$(journalctl -q --no-pager -o cat --since "@$since" _COMM=sshd _COMM=sshd-session 2>/dev/null \
+  | count -E 'Failed (password|publickey|keyboard-interactive)|Invalid user|authentication failure|Connection closed by (authenticating|invalid) user')
+echo "hardened_host_ssh_failed_logins $n"
+if command -v ausearch >/dev/null 2>&1; then
+  help audit_events 'Audit records of a rule key from login sessions in the window.'
+  for key in {keys}; do
+    n=$(ausearch --input-logs -k "$key" --start recent --format raw 2>/dev/null | awk -v s="$since" \
+      '/^type=SYSCALL/ && !/auid=4294967295/ && match($0, /audit\([0-9]+/) && substr($0, RSTART + 6, RLENGTH - 6) + 0 >= s {{ n++ }} END {{ print n + 0 }}')
+    echo "hardened_host_audit_events{{key=\"$key\"}} $n"
+  done
+fi
+if command -v aide >/dev/null 2>&1; then
+  help aide_last_check_timestamp_seconds 'When AIDE last checked (or took its baseline).'
+  help aide_changes '1 when the last AIDE check found differences.'
+  log=/var/log/aide/aide.log; db=/var/lib/aide/aide.db; ts=0; ch=0
+  if [ -s "$log" ]; then
+    ts=$(stat -c %Y "$log")
+    grep -q 'found differences between database and filesystem' "$log" && ch=1
+  elif [ -s "$db" ]; then
+    ts=$(stat -c %Y "$db")
+  fi
+  echo "hardened_host_aide_last_check_timestamp_seconds $ts"
+  echo "hardened_host_aide_changes $ch"
+fi
+if command -v falco >/dev/null 2>&1; then
+  help falco_active '1 when a Falco unit is active.'
+  a=0; systemctl is-active -q {falco_units} && a=1
+  echo "hardened_host_falco_active $a"
+  help falco_events 'Falco alerts by priority in the window.'
+  ev=$(journalctl -q --no-pager -o cat --since "@$since" {falco_match} 2>/dev/null || true)
+  for p in {priorities}; do
+    n=$(printf '%s\n' "$ev" | count -E "^[0-9:.T+-]+: ${{p%%:*}} ")
+    echo "hardened_host_falco_events{{priority=\"${{p#*:}}\"}} $n"
+  done
+fi
+}} > "$tmp" && mv -f "$tmp" "$out"
+"##,
+            w = self.window_minutes,
+            file = SECURITY_EVENTS_FILE,
+            keys = keys.join(" "),
+            falco_units = FALCO_UNITS.join(" "),
+            falco_match = FALCO_UNITS
+                .iter()
+                .map(|u| format!("-u {u}"))
+                .collect::<Vec<_>>()
+                .join(" "),
+            priorities = priorities.join(" "),
+        )
+    }
+
+    /// The script (`0755`), its oneshot service and a timer every minute.
+    pub fn files(&self) -> Vec<RenderedFile> {
+        let unit = SECURITY_EVENTS_UNIT;
+        vec![
+            RenderedFile::root(SECURITY_EVENTS_SCRIPT, 0o755, self.script()),
+            RenderedFile::root(
+                format!("/etc/systemd/system/{unit}.service"),
+                0o644,
+                format!(
+                    "[Unit]\nDescription=Security events as node_exporter textfile metrics\n\n\
+                     [Service]\nType=oneshot\nExecStart={SECURITY_EVENTS_SCRIPT}\nNice=10\n\
+                     ProtectSystem=strict\nReadWritePaths={TEXTFILE_DIR}\nPrivateTmp=true\n\
+                     NoNewPrivileges=true\n"
+                ),
+            ),
+            RenderedFile::root(
+                format!("/etc/systemd/system/{unit}.timer"),
+                0o644,
+                format!(
+                    "[Unit]\nDescription=Security events every minute\n\n\
+                     [Timer]\nOnBootSec=1min\nOnUnitActiveSec=1min\nAccuracySec=10s\n\
+                     Unit={unit}.service\n\n[Install]\nWantedBy=timers.target\n"
+                ),
+            ),
+        ]
+    }
+
+    /// The alert rules on these metrics for scrape job `job`, with Appendix C severities:
+    ///
+    /// | alert | severity | why |
+    /// |---|---|---|
+    /// | `FalcoCriticalEvent` (emergency/alert/critical) | sev1 | credential read, likely compromise |
+    /// | `FalcoWarningEvent` (error/warning) | sev2 | shell in a container, odd egress |
+    /// | `FalcoNoticeEvent` | sev3 | hints (account database reads) |
+    /// | `FalcoNotRunning` | sev2 | detection is off |
+    /// | `DockerSocketAccess` | sev2 | root-equivalent access from a login session |
+    /// | `AuditedFileChanged` (other keys) | sev2 | identity, sudoers, sshd config changed |
+    /// | `FileIntegrityChange` | sev2 | AIDE found differences |
+    /// | `FileIntegrityCheckStale` | sev3 | no AIDE check for two days |
+    /// | `SshBruteForce` | sev3 | suspicious activity (keys only, rate-limited) |
+    /// | `SecurityEventsStale` | sev2 | the timer stopped: the figures above are blind |
+    pub fn alert_rules(&self, job: &str) -> Result<AlertRules> {
+        check_max_len("alert.job", job, 64)?;
+        // Job names are validated by the node rules' constructor as well.
+        AlertRules::for_thresholds(&super::AlertThresholds::default(), job)?;
+        let sel = format!("job=\"{job}\"");
+        let other_keys: Vec<String> = self
+            .audit_keys
+            .iter()
+            .map(ToString::to_string)
+            .filter(|k| k != "docker-socket")
+            .collect();
+        let mut rules = vec![
+            AlertRule::new(
+                "FalcoCriticalEvent",
+                &format!(
+                    "hardened_host_falco_events{{{sel},priority=~\"emergency|alert|critical\"}} > 0"
+                ),
+                0,
+                Severity::Sev1,
+                "Falco raised {{ $value }} {{ $labels.priority }} alerts on {{ $labels.instance }}",
+            )?,
+            AlertRule::new(
+                "FalcoWarningEvent",
+                &format!("hardened_host_falco_events{{{sel},priority=~\"error|warning\"}} > 0"),
+                0,
+                Severity::Sev2,
+                "Falco raised {{ $value }} {{ $labels.priority }} alerts on {{ $labels.instance }}",
+            )?,
+            AlertRule::new(
+                "FalcoNoticeEvent",
+                &format!("hardened_host_falco_events{{{sel},priority=\"notice\"}} > 0"),
+                0,
+                Severity::Sev3,
+                "Falco raised {{ $value }} notices on {{ $labels.instance }}",
+            )?,
+            AlertRule::new(
+                "FalcoNotRunning",
+                &format!("hardened_host_falco_active{{{sel}}} == 0"),
+                300,
+                Severity::Sev2,
+                "No Falco unit is active on {{ $labels.instance }}",
+            )?,
+            AlertRule::new(
+                "DockerSocketAccess",
+                &format!("hardened_host_audit_events{{{sel},key=\"docker-socket\"}} > 0"),
+                0,
+                Severity::Sev2,
+                "The Docker socket was used from a login session on {{ $labels.instance }}",
+            )?,
+            AlertRule::new(
+                "FileIntegrityChange",
+                &format!("hardened_host_aide_changes{{{sel}}} > 0"),
+                0,
+                Severity::Sev2,
+                "AIDE found changed system files on {{ $labels.instance }}",
+            )?,
+            AlertRule::new(
+                "FileIntegrityCheckStale",
+                &format!(
+                    "time() - hardened_host_aide_last_check_timestamp_seconds{{{sel}}} > 172800"
+                ),
+                3600,
+                Severity::Sev3,
+                "AIDE has not checked {{ $labels.instance }} for two days",
+            )?,
+            AlertRule::new(
+                "SshBruteForce",
+                &format!(
+                    "hardened_host_ssh_failed_logins{{{sel}}} > {}",
+                    self.ssh_failures
+                ),
+                0,
+                Severity::Sev3,
+                "{{ $value }} failed SSH logins within the window on {{ $labels.instance }}",
+            )?,
+            AlertRule::new(
+                "SecurityEventsStale",
+                &format!(
+                    "time() - hardened_host_security_events_timestamp_seconds{{{sel}}} > {}",
+                    self.window_minutes * 60 * 2
+                ),
+                300,
+                Severity::Sev2,
+                "Security event figures of {{ $labels.instance }} are not being updated",
+            )?,
+        ];
+        if !other_keys.is_empty() {
+            rules.push(AlertRule::new(
+                "AuditedFileChanged",
+                &format!(
+                    "hardened_host_audit_events{{{sel},key=~\"{}\"}} > 0",
+                    other_keys.join("|")
+                ),
+                0,
+                Severity::Sev2,
+                "Audited files ({{ $labels.key }}) changed from a login session on {{ $labels.instance }}",
+            )?);
+        }
+        AlertRules::group("host-security", rules)
+    }
+}

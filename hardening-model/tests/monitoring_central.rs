@@ -1,0 +1,332 @@
+//! The central monitoring files checked by the real tools: `promtool check config`,
+//! `promtool check rules`, `promtool test rules`, `amtool check-config` and
+//! `amtool config routes test`, and the security-events script's output by
+//! `promtool check metrics`.
+
+#![allow(clippy::unwrap_used)] // tests may unwrap
+
+use std::path::Path;
+
+use hardening_model::RenderedFile;
+use hardening_model::monitoring::{
+    BusinessHours, CentralMonitoring, Escalation, Receiver, ScrapeAuth, SecurityEvents, Severity,
+};
+
+const CA: &str =
+    "-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIUQ2VudHJhbA==\n-----END CERTIFICATE-----\n";
+
+fn auth() -> ScrapeAuth {
+    ScrapeAuth::new("prometheus", "scrape-password-0123456789".into()).unwrap()
+}
+
+fn escalation() -> Escalation {
+    Escalation::new(Receiver::pagerduty("pd-routing-key-sev1-0123".into()).unwrap())
+        .receiver(
+            Severity::Sev2,
+            Receiver::opsgenie("og-api-key-sev2-0123".into()).unwrap(),
+        )
+        .receiver(
+            Severity::Sev3,
+            Receiver::email(
+                "ops@example.com",
+                "alerts@example.com",
+                "smtp.example.com:587",
+            )
+            .unwrap()
+            .with_smtp_auth("alerts", "smtp-password-0123".into())
+            .unwrap(),
+        )
+        .receiver(
+            Severity::Sev3,
+            Receiver::webhook("https://chat.example.com/hooks/T0K3N".into()).unwrap(),
+        )
+        .business_hours(BusinessHours::new(9, 17, "Europe/Berlin").unwrap())
+}
+
+fn central(dir: &Path) -> CentralMonitoring {
+    CentralMonitoring::new(auth(), CA, escalation())
+        .unwrap()
+        .config_dir(dir.to_str().unwrap())
+        .unwrap()
+        .target("203.0.113.10", 9100)
+        .unwrap()
+        .target("[2001:db8::10]", 9100)
+        .unwrap()
+}
+
+fn write(files: &[RenderedFile]) {
+    for f in files {
+        let path = Path::new(&f.path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, &f.content).unwrap();
+    }
+}
+
+fn file<'a>(files: &'a [RenderedFile], name: &str) -> &'a RenderedFile {
+    files.iter().find(|f| f.path.ends_with(name)).unwrap()
+}
+
+#[test]
+fn secrets_only_in_the_0600_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let files = central(dir.path()).render().unwrap();
+    let secrets = [
+        "scrape-password-0123456789",
+        "pd-routing-key-sev1-0123",
+        "og-api-key-sev2-0123",
+        "smtp-password-0123",
+        "T0K3N",
+    ];
+    for f in &files {
+        for s in secrets {
+            if f.content.contains(s) {
+                assert_eq!(f.mode, 0o600, "{s} in {}", f.path);
+                assert!(!f.is_world_readable());
+            }
+        }
+    }
+    assert!(
+        file(&files, "prometheus.yml")
+            .content
+            .contains("scrape-password-0123456789")
+    );
+    assert!(
+        file(&files, "alertmanager.yml")
+            .content
+            .contains("pd-routing-key-sev1-0123")
+    );
+    let debug = format!("{:?} {:?}", central(dir.path()), files);
+    for s in secrets {
+        assert!(!debug.contains(s), "{s} in Debug");
+    }
+}
+
+#[test]
+fn bad_input_is_a_typed_error_naming_the_field() {
+    let e = CentralMonitoring::new(auth(), "not a pem", escalation()).unwrap_err();
+    assert_eq!(e.field(), "central.ca_pem");
+    let e = CentralMonitoring::new(auth(), CA, escalation())
+        .unwrap()
+        .target("203.0.113.10\n- job_name: x", 9100)
+        .unwrap_err();
+    assert_eq!(e.field(), "central.targets[0]");
+    let e = CentralMonitoring::new(auth(), CA, escalation())
+        .unwrap()
+        .render()
+        .unwrap_err();
+    assert_eq!(e.field(), "central.targets");
+    assert_eq!(
+        Receiver::webhook("http://chat.example.com/hook".into())
+            .unwrap_err()
+            .field(),
+        "receiver.webhook.url"
+    );
+    assert_eq!(
+        Receiver::email("ops", "a@example.com", "smtp.example.com:587")
+            .unwrap_err()
+            .field(),
+        "receiver.email.to"
+    );
+    assert_eq!(
+        BusinessHours::new(17, 9, "Europe/Berlin")
+            .unwrap_err()
+            .field(),
+        "business_hours.end_hour"
+    );
+    assert_eq!(
+        BusinessHours::new(9, 17, "../../etc/passwd")
+            .unwrap_err()
+            .field(),
+        "business_hours.location"
+    );
+}
+
+#[test]
+fn promtool_accepts_the_config_and_the_rules_fire() {
+    let Some(promtool) = hardening_validators::promtool() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let files = central(dir.path()).render().unwrap();
+    write(&files);
+    let rules = file(&files, "hardened-host.rules.yml");
+    promtool.check_rules(&rules.content).unwrap();
+    promtool
+        .check_config(Path::new(&file(&files, "prometheus.yml").path))
+        .unwrap_or_else(|e| panic!("{}", e.output()));
+    let report = promtool
+        .test_rules(Path::new(&file(&files, "hardened-host.test.yml").path))
+        .unwrap_or_else(|e| panic!("{}", e.output()));
+    assert!(report.contains("SUCCESS"), "{report}");
+    // Every security alert has a case that proves it fires.
+    let tests = &file(&files, "hardened-host.test.yml").content;
+    for alert in [
+        "FalcoCriticalEvent",
+        "FalcoWarningEvent",
+        "FalcoNotRunning",
+        "DockerSocketAccess",
+        "AuditedFileChanged",
+        "FileIntegrityChange",
+        "SshBruteForce",
+        "SecurityEventsStale",
+        "NodeExporterDown",
+    ] {
+        assert!(tests.contains(&format!("{alert} fires")), "{alert}");
+    }
+}
+
+#[test]
+fn promtool_test_rules_catches_a_wrong_severity() {
+    let Some(promtool) = hardening_validators::promtool() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let files = central(dir.path()).render().unwrap();
+    write(&files);
+    let rules = file(&files, "hardened-host.rules.yml");
+    let broken = rules
+        .content
+        .replacen("severity: sev1", "severity: sev3", 1);
+    assert_ne!(broken, rules.content);
+    std::fs::write(&rules.path, broken).unwrap();
+    let err = promtool
+        .test_rules(Path::new(&file(&files, "hardened-host.test.yml").path))
+        .unwrap_err();
+    assert!(
+        err.output().contains("FalcoCriticalEvent"),
+        "{}",
+        err.output()
+    );
+}
+
+#[test]
+fn amtool_accepts_the_routes_and_each_severity_reaches_its_receiver() {
+    let Some(amtool) = hardening_validators::amtool() else {
+        return;
+    };
+    let yaml = escalation().to_yaml().unwrap();
+    let out = amtool
+        .check_config(&yaml)
+        .unwrap_or_else(|e| panic!("{}\n{yaml}", e.output()));
+    assert!(out.contains("SUCCESS"), "{out}");
+    for (labels, receiver) in [
+        (&["severity=sev1", "instance=h:9100"][..], "sev1-on-call"),
+        (&["severity=sev2"][..], "sev2-on-call"),
+        (
+            &["severity=sev3", "alertname=SshBruteForce"][..],
+            "sev3-on-call",
+        ),
+        (&["alertname=Unlabelled"][..], "sev2-on-call"),
+    ] {
+        let got = amtool.routes_test(&yaml, labels).unwrap();
+        assert_eq!(got, receiver, "{labels:?}");
+    }
+    // A SEV2 or SEV3 without receivers of its own uses the more severe level's.
+    let minimal = Escalation::new(Receiver::pagerduty("pd-routing-key-0123".into()).unwrap());
+    assert_eq!(minimal.receivers(Severity::Sev3).len(), 1);
+    amtool.check_config(&minimal.to_yaml().unwrap()).unwrap();
+}
+
+#[test]
+fn amtool_rejects_a_broken_route() {
+    let Some(amtool) = hardening_validators::amtool() else {
+        return;
+    };
+    let yaml = escalation().to_yaml().unwrap();
+    let broken = yaml.replacen("receiver: sev1-on-call", "receiver: nobody", 1);
+    assert_ne!(broken, yaml);
+    assert!(amtool.check_config(&broken).is_err());
+}
+
+/// A stub command on PATH that prints `output` (and exits 0).
+fn stub(dir: &Path, name: &str, output: &str) {
+    use std::os::unix::fs::PermissionsExt;
+    let path = dir.join(name);
+    std::fs::write(&path, format!("#!/bin/sh\ncat <<'STUB'\n{output}STUB\n")).unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+}
+
+/// Runs the security-events script with stub journalctl/ausearch/aide/falco/systemctl and
+/// returns the metrics file it wrote.
+pub fn run_events_script(out_dir: &Path) -> String {
+    let bin = tempfile::tempdir().unwrap();
+    let journal = "Invalid user admin from 198.51.100.7 port 4242\n\
+                   Connection closed by invalid user root 198.51.100.7 port 4243 [preauth]\n\
+                   Failed publickey for deploy from 198.51.100.8 port 22 ssh2\n\
+                   Accepted publickey for deploy from 203.0.113.7 port 22 ssh2\n\
+                   12:00:01.123456789: Critical Sensitive file read in app container (file=/etc/shadow)\n\
+                   12:00:02.123456789: Warning Shell spawned in app container (user=root)\n\
+                   12:00:03.123456789: Warning Shell spawned in app container (user=root)\n";
+    stub(bin.path(), "journalctl", journal);
+    // Records from now (a login session and a daemon) and from an hour ago.
+    let ausearch = bin.path().join("ausearch");
+    std::fs::write(
+        &ausearch,
+        "#!/bin/sh\nnow=$(date +%s)\nold=$((now - 3600))\n\
+         echo \"type=SYSCALL msg=audit($now.100:1): arch=c000003e syscall=42 auid=1000 uid=0 key=\\\"docker-socket\\\"\"\n\
+         echo \"type=PATH msg=audit($now.100:1): item=0 name=\\\"/run/docker.sock\\\"\"\n\
+         echo \"type=SYSCALL msg=audit($now.200:2): arch=c000003e syscall=42 auid=4294967295 uid=0\"\n\
+         echo \"type=SYSCALL msg=audit($old.300:3): arch=c000003e syscall=42 auid=1000 uid=0\"\n",
+    )
+    .unwrap();
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&ausearch, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    stub(bin.path(), "aide", "");
+    stub(bin.path(), "falco", "");
+    stub(bin.path(), "systemctl", "");
+    let script = SecurityEvents::new().script_for(out_dir.to_str().unwrap());
+    let script_path = bin.path().join("events.sh");
+    std::fs::write(&script_path, script).unwrap();
+    let path = format!("{}:/usr/bin:/bin", bin.path().display());
+    let out = std::process::Command::new("sh")
+        .arg(&script_path)
+        .env("PATH", path)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    std::fs::read_to_string(out_dir.join("security-events.prom")).unwrap()
+}
+
+fn metric(text: &str, line_start: &str) -> f64 {
+    text.lines()
+        .find_map(|l| {
+            l.strip_prefix(line_start)
+                .map(|v| v.trim().parse().unwrap())
+        })
+        .unwrap_or_else(|| panic!("{line_start} missing in\n{text}"))
+}
+
+#[test]
+fn the_events_script_counts_what_the_logs_say_and_promtool_reads_it() {
+    let out = tempfile::tempdir().unwrap();
+    let text = run_events_script(out.path());
+    assert_eq!(metric(&text, "hardened_host_ssh_failed_logins "), 3.0);
+    // The daemon's (auid unset) socket use is not counted, nor the record older than the
+    // window; the login session's is.
+    assert_eq!(
+        metric(&text, "hardened_host_audit_events{key=\"docker-socket\"} "),
+        1.0
+    );
+    assert_eq!(
+        metric(&text, "hardened_host_falco_events{priority=\"critical\"} "),
+        1.0
+    );
+    assert_eq!(
+        metric(&text, "hardened_host_falco_events{priority=\"warning\"} "),
+        2.0
+    );
+    assert_eq!(metric(&text, "hardened_host_falco_active "), 1.0);
+    assert!(metric(&text, "hardened_host_security_events_timestamp_seconds ") > 1.7e9);
+    let Some(promtool) = hardening_validators::promtool() else {
+        return;
+    };
+    promtool
+        .check_metrics(&text)
+        .unwrap_or_else(|e| panic!("{}\n{text}", e.output()));
+}
