@@ -21,6 +21,7 @@
 //! - [`docker`]: `daemon.json`, compose service hardening, seccomp and AppArmor (section 5).
 //! - [`caddy`]: the Caddyfile model (section 6).
 //! - [`monitoring`]: node_exporter and Prometheus alert rules (section 8).
+//! - [`backup`]: the backup jobs' status files, read by the audit (section 9).
 //! - [`presets`]: the runbook baseline with every known erratum fixed.
 //! - [`audit`]: the runbook's Appendix B checklist, evaluated against rendered artifacts and host files.
 //! - [`command`]: commands as data ([`command::HostCommand`]) and POSIX shell quoting.
@@ -34,6 +35,7 @@ mod rendered;
 
 pub mod audit;
 pub mod auditd;
+pub mod backup;
 pub mod caddy;
 pub mod chrony;
 pub mod docker;

@@ -11,7 +11,8 @@
 //! 2.11), then on `PATH`.
 //!
 //! [`redis_server`] starts a throw-away `redis-server` on an ephemeral port of 127.0.0.1 for
-//! tests of code that shares state through Redis (same skip-or-fail rule).
+//! tests of code that shares state through Redis (same skip-or-fail rule), and [`s3_server`] a
+//! throw-away S3-compatible `s3s-fs` for tests of code that writes to an object store.
 //!
 //! Inputs are written to private temporary files; nothing is written to the user's home or to
 //! `/etc`. A tool that rejects its input yields a [`Rejection`] carrying its exit status, stdout
@@ -34,6 +35,7 @@ mod nft;
 mod promtool;
 mod redis;
 mod rejection;
+mod s3;
 mod seccomp;
 mod ssh_audit;
 mod sshd;
@@ -48,6 +50,7 @@ pub use nft::{Nft, NftNetns, nft, nft_netns};
 pub use promtool::{Promtool, promtool};
 pub use redis::{RedisServer, redis_server};
 pub use rejection::Rejection;
+pub use s3::{S3_ACCESS_KEY, S3_SECRET_KEY, S3Server, s3_server};
 pub use seccomp::{ScmpResolver, scmp_sys_resolver};
 pub use ssh_audit::{SshAudit, project_ssh_audit_policy, ssh_audit};
 pub use sshd::{Sshd, sshd};
