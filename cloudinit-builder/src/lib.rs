@@ -39,6 +39,7 @@
 #![forbid(unsafe_code)]
 #![warn(clippy::print_stdout, clippy::print_stderr)]
 
+pub mod age;
 mod apt;
 pub mod command;
 mod config;

@@ -3,11 +3,13 @@
 //! Offline by default (built-in simulators); real with `HCLOUD_TOKEN` and
 //! `CLOUDFLARE_API_TOKEN`. Re-running with the same `--instance-id` reuses what exists.
 //!
-//! The host's document is the runbook preset, with a ready callback and encrypted backups.
-//! Offline runs use a demo callback URL and fresh random secrets. Real runs need
-//! `--callback-url`, `--callback-secret-file` and `--backup-identity-file`; a file that does not
-//! exist yet is created with a fresh value and mode 0600 (give the callback secret to the
-//! control plane; keep the identity for restores). Secret values are never printed.
+//! The host's document is the runbook preset, with a ready callback and encrypted off-host
+//! backups. Offline runs use a demo callback URL, a demo object store and fresh random secrets.
+//! Real runs need `--callback-url`, `--callback-secret-file`, `--backup-identity-file`,
+//! `--backup-endpoint`, `--backup-bucket` and `--backup-credentials-file` (access key id and
+//! secret key, one per line). A secret file that does not exist yet is created with a fresh
+//! value and mode 0600 (give the callback secret to the control plane; keep the identity for
+//! restores: only its recipient reaches the host). Secret values are never printed.
 //!
 //! ```text
 //! cargo run --example provision -- --instance-id inst-0042 --subdomain acme --zone example.com
@@ -17,7 +19,8 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use examples::provision::{ProvisionRequest, provision};
-use examples::secrets::{age_identity, callback_secret, load_or_create};
+use cloudinit_builder::preset::ObjectStore;
+use examples::secrets::{age_identity, age_recipient, callback_secret, load_or_create, load_s3_credentials};
 use examples::{Backends, Error, Progress, exit_on_error};
 use hardening_model::IpNet;
 
@@ -76,9 +79,24 @@ struct Args {
     #[arg(long)]
     callback_secret_file: Option<std::path::PathBuf>,
     /// File holding the backups' age identity (AGE-SECRET-KEY-1...); created with a fresh one
-    /// (mode 0600) if missing (required with HCLOUD_TOKEN).
+    /// (mode 0600) if missing. Only its recipient goes to the host (required with HCLOUD_TOKEN).
     #[arg(long)]
     backup_identity_file: Option<std::path::PathBuf>,
+    /// S3 endpoint of the backups, e.g. https://fsn1.your-objectstorage.com (required with
+    /// HCLOUD_TOKEN).
+    #[arg(long)]
+    backup_endpoint: Option<String>,
+    /// Bucket of the backups; each instance writes under its own prefix (required with
+    /// HCLOUD_TOKEN).
+    #[arg(long)]
+    backup_bucket: Option<String>,
+    /// Region of the bucket.
+    #[arg(long, default_value = "fsn1")]
+    backup_region: String,
+    /// File with the host's S3 access key id and secret key, one per line (required with
+    /// HCLOUD_TOKEN).
+    #[arg(long)]
+    backup_credentials_file: Option<std::path::PathBuf>,
 }
 
 async fn run(args: Args) -> examples::Result<()> {
@@ -119,36 +137,65 @@ async fn run(args: Args) -> examples::Result<()> {
 
     let progress = Progress::stderr();
     request.callback_url = required("callback_url", args.callback_url, request.callback_url)?;
-    for (field, path, generate, slot) in [
-        (
-            "callback_secret_file",
-            args.callback_secret_file,
-            callback_secret as fn() -> examples::Result<_>,
-            &mut request.callback_secret,
-        ),
-        (
-            "backup_identity_file",
-            args.backup_identity_file,
-            age_identity,
-            &mut request.backup_identity,
-        ),
-    ] {
-        match path {
-            Some(path) => {
-                let (secret, generated) = load_or_create(field, &path, generate)?;
-                if generated {
-                    progress.step(format!(
-                        "wrote a new secret to {} (mode 0600)",
-                        path.display()
-                    ));
-                }
-                *slot = Some(secret);
+    match args.callback_secret_file {
+        Some(path) => {
+            let (secret, generated) = load_or_create("callback_secret_file", &path, callback_secret)?;
+            if generated {
+                progress.step(format!("wrote a new secret to {} (mode 0600)", path.display()));
             }
-            None if real => {
-                return Err(Error::invalid(field, "required when HCLOUD_TOKEN is set"));
-            }
-            None => {}
+            request.callback_secret = Some(secret);
         }
+        None if real => {
+            return Err(Error::invalid(
+                "callback_secret_file",
+                "required when HCLOUD_TOKEN is set",
+            ));
+        }
+        None => {}
+    }
+    match args.backup_identity_file {
+        Some(path) => {
+            let (identity, generated) = load_or_create("backup_identity_file", &path, age_identity)?;
+            if generated {
+                progress.step(format!(
+                    "wrote a new age identity to {} (mode 0600): keep it, restores need it",
+                    path.display()
+                ));
+            }
+            request.backup_recipient = Some(age_recipient(&identity)?);
+        }
+        None if real => {
+            return Err(Error::invalid(
+                "backup_identity_file",
+                "required when HCLOUD_TOKEN is set",
+            ));
+        }
+        None => {}
+    }
+    match (args.backup_endpoint, args.backup_bucket) {
+        (Some(endpoint), Some(bucket)) => {
+            request.backup_store = Some(ObjectStore::new(&endpoint, &bucket, &args.backup_region)?);
+        }
+        (None, None) if !real => {}
+        _ => {
+            return Err(Error::invalid(
+                "backup_endpoint",
+                "--backup-endpoint and --backup-bucket go together (required when HCLOUD_TOKEN is set)",
+            ));
+        }
+    }
+    match args.backup_credentials_file {
+        Some(path) => {
+            request.backup_credentials =
+                Some(load_s3_credentials("backup_credentials_file", &path)?);
+        }
+        None if real => {
+            return Err(Error::invalid(
+                "backup_credentials_file",
+                "required when HCLOUD_TOKEN is set",
+            ));
+        }
+        None => {}
     }
 
     let summary = provision(&backends, &request, &progress).await?;

@@ -10,16 +10,20 @@
 //! cargo run --example render-cloud-init -- --out user-data.yaml
 //! ```
 //!
-//! Secrets come from the environment (`CALLBACK_SECRET`, `BACKUP_AGE_IDENTITY`,
-//! `LOKI_PASSWORD`, `SCRAPE_PASSWORD`, and `EXPORTER_TLS_CERT`/`EXPORTER_TLS_KEY` naming PEM
-//! files); without them obvious placeholders (of real size) are used so the example runs offline.
+//! Secrets come from the environment (`CALLBACK_SECRET`, `BACKUP_S3_ACCESS_KEY_ID`,
+//! `BACKUP_S3_SECRET_KEY`, `LOKI_PASSWORD`, `SCRAPE_PASSWORD`, and
+//! `EXPORTER_TLS_CERT`/`EXPORTER_TLS_KEY` naming PEM files; the backups' `BACKUP_AGE_RECIPIENT`
+//! is not secret and no identity is needed); without them obvious placeholders (of real size)
+//! are used so the example runs offline.
 //! They are written only into root-owned `0600` files of the document and never printed.
 
 use std::path::PathBuf;
 
 use clap::Parser;
+use cloudinit_builder::age::AgeRecipient;
 use cloudinit_builder::preset::{
-    Falco, FalcoDriver, HardenedHost, HostMonitoring, Integrity, Promtail, RunbookInputs,
+    BackupTarget, Falco, FalcoDriver, HardenedHost, HostMonitoring, Integrity, ObjectStore,
+    Promtail, RunbookInputs, S3Credentials,
 };
 use cloudinit_builder::{HETZNER_USER_DATA_LIMIT, Secret, SshPublicKey, User};
 use hardening_model::docker::ImageRef;
@@ -125,10 +129,22 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "0.0.0.0".parse()?,
         &args.callback_url,
         secret("CALLBACK_SECRET", "placeholder-callback-secret-change-me")?,
-        secret(
-            "BACKUP_AGE_IDENTITY",
-            "AGE-SECRET-KEY-1PLACEHOLDERPLACEHOLDERPLACEHOLDERPLACEHOLDERPLACEHOLDER00",
-        )?,
+        BackupTarget::new(
+            AgeRecipient::new(&std::env::var("BACKUP_AGE_RECIPIENT").unwrap_or_else(|_| {
+                // age's documentation recipient: replace it with your own (age-keygen -y).
+                "age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p".to_owned()
+            }))?,
+            ObjectStore::new(
+                "https://fsn1.your-objectstorage.com",
+                "fleet-backups",
+                "fsn1",
+            )?
+            .prefix("fleet-host")?,
+            S3Credentials::new(
+                secret("BACKUP_S3_ACCESS_KEY_ID", "placeholder-access-key")?,
+                secret("BACKUP_S3_SECRET_KEY", "placeholder-s3-secret-key")?,
+            ),
+        ),
     )
     .promtail(Promtail::new(
         "https://logs.example.com/loki/api/v1/push",

@@ -32,6 +32,14 @@ pub enum Error {
     /// The accounts are not in a state the example can work with (e.g. the zone is missing).
     #[error("{0}")]
     State(String),
+    /// A local command of a flow (rclone, age, tar, ssh) failed or could not start.
+    #[error("{step} failed: {detail}")]
+    Command {
+        /// The step, e.g. `decrypt`.
+        step: String,
+        /// Its exit status and the last line it printed to stderr.
+        detail: String,
+    },
 }
 
 impl Error {

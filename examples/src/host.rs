@@ -11,7 +11,7 @@
 
 use std::net::{IpAddr, Ipv4Addr};
 
-use cloudinit_builder::preset::{HardenedHost, RunbookInputs};
+use cloudinit_builder::preset::{BackupTarget, HardenedHost, RunbookInputs};
 use cloudinit_builder::{Secret, SshPublicKey, User, UserData};
 use hardening_model::firewall::FirewallPolicy;
 use hardening_model::presets::{self, stack::StackImages};
@@ -31,6 +31,12 @@ pub const DEMO_NODE_EXPORTER_IMAGE: &str = "prom/node-exporter:v1.9.1@sha256:000
 /// A documentation-only admin key for offline runs.
 pub const DEMO_ADMIN_KEY: &str =
     "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIEXAMPLEXAMPLEXAMPLEXAMPLEXAMPLEXAMPLEXAMPL admin@example";
+/// The object store of offline runs (Hetzner Object Storage in Falkenstein; nothing is sent).
+pub const DEMO_BACKUP_ENDPOINT: &str = "https://fsn1.your-objectstorage.com";
+/// The bucket of offline runs.
+pub const DEMO_BACKUP_BUCKET: &str = "hardened-fleet-backups";
+/// The region of offline runs.
+pub const DEMO_BACKUP_REGION: &str = "fsn1";
 /// The port the application listens on inside its container.
 pub const APP_PORT: u16 = 3000;
 /// The control plane's ready endpoint in offline runs (`--callback-url` for real runs).
@@ -60,9 +66,9 @@ pub struct HostPolicy {
     pub callback_url: String,
     /// Proves the ready callback comes from this host; written to a root-only `0600` file.
     pub callback_secret: Secret,
-    /// The age identity (`AGE-SECRET-KEY-1...`) the backups are encrypted to; written to a
-    /// root-only `0600` file.
-    pub backup_identity: Secret,
+    /// Where the backups go: the age recipient (the identity stays with the operator), the
+    /// object store with this host's prefix, and its keys (written to a root-only `0600` file).
+    pub backup: BackupTarget,
 }
 
 impl HostPolicy {
@@ -107,7 +113,7 @@ impl HostPolicy {
             IpAddr::V4(Ipv4Addr::UNSPECIFIED),
             &self.callback_url,
             self.callback_secret.clone(),
-            self.backup_identity.clone(),
+            self.backup.clone(),
         )
         .admin_sources(self.admin_sources.iter().copied()))
     }

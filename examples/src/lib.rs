@@ -8,9 +8,12 @@
 //! - [`progress`]: step lines and a ticker on long waits.
 //! - [`error`]: one error type for the examples, printed with its whole cause chain.
 //! - [`host`]: the hardened cloud-init document for one host, from policy values.
-//! - [`secrets`]: the callback secret and backup identity, generated or read from `0600` files.
+//! - [`secrets`]: the callback secret and backup identity, generated or read from `0600` files,
+//!   and the identity's recipient (all a host gets).
 //! - [`provision`]: the end-to-end provisioning flow (cloud-init, firewall, server, DNS).
 //! - [`zone`], [`snapshots`], [`ssh_keys`], [`quarantine`]: the other examples' operations.
+//! - [`restore`]: an instance's data from its off-host backups onto a fresh host, and the
+//!   schedule's RPO/RTO.
 //! - [`shared_budget`]: replicas sharing one Hetzner budget through Redis (`bench-shared-budget`).
 #![forbid(unsafe_code)]
 
@@ -30,6 +33,7 @@ pub mod loopback;
 pub mod quarantine;
 #[cfg(doctest)]
 pub mod readme;
+pub mod restore;
 pub mod shared_budget;
 pub mod snapshots;
 pub mod ssh_keys;

@@ -1,5 +1,5 @@
-//! The two secrets a host's first boot needs: the ready-callback secret and the age identity
-//! of its backups.
+//! The secrets of one host: the ready-callback secret (the host gets it) and the age identity
+//! of its backups (the operator keeps it; the host gets only its recipient, [`age_recipient`]).
 //!
 //! Both are drawn from the operating system's CSPRNG (through `rand`'s thread generator),
 //! wrapped in [`Secret`] at once (whose `Debug` prints `[REDACTED]`), and only ever written
@@ -7,18 +7,23 @@
 //! [`load_or_create`]. No function here puts a secret value in an error or a message.
 //!
 //! ```
-//! use examples::secrets::{age_identity, callback_secret};
+//! use examples::secrets::{age_identity, age_recipient, callback_secret};
 //! let cb = callback_secret()?;
 //! assert!(cb.expose().len() >= 32);
 //! assert_eq!(format!("{cb:?}"), "Secret([REDACTED])");
-//! assert!(age_identity()?.expose().starts_with("AGE-SECRET-KEY-1"));
+//! let identity = age_identity()?;
+//! assert!(identity.expose().starts_with("AGE-SECRET-KEY-1"));
+//! assert!(age_recipient(&identity)?.as_str().starts_with("age1"));
 //! # Ok::<(), examples::Error>(())
 //! ```
 
 use std::io::Write as _;
 use std::path::Path;
 
+use aws_lc_rs::agreement::{PrivateKey, X25519};
 use cloudinit_builder::Secret;
+use cloudinit_builder::age::{AgeRecipient, identity_from_key, identity_key};
+use cloudinit_builder::preset::S3Credentials;
 use rand::Rng;
 use rand::distr::Alphanumeric;
 
@@ -26,11 +31,6 @@ use crate::error::{Error, Result};
 
 /// Length of a generated callback secret (alphanumeric: about 5.95 bits each, 256 bits in all).
 pub const CALLBACK_SECRET_LEN: usize = 43;
-
-/// The bech32 alphabet.
-const CHARSET: &[u8; 32] = b"qpzry9x8gf2tvdw0s3jn54khce6mua7l";
-/// age's human-readable part for identities (rendered upper-case).
-const AGE_HRP: &str = "age-secret-key-";
 
 /// A fresh random callback secret of [`CALLBACK_SECRET_LEN`] letters and digits.
 ///
@@ -52,7 +52,22 @@ pub fn callback_secret() -> Result<Secret> {
 /// None in practice; [`Secret::new`]'s checks are kept rather than bypassed.
 pub fn age_identity() -> Result<Secret> {
     let key: [u8; 32] = rand::rng().random();
-    Ok(Secret::new(bech32_upper(AGE_HRP, &key))?)
+    Ok(identity_from_key(&key)?)
+}
+
+/// The recipient (`age1...`) of an age identity: its X25519 public key, what `age-keygen -y`
+/// prints. This is all a host gets; the identity stays with the operator.
+///
+/// # Errors
+/// [`Error::Invalid`] naming `backup_identity` when `identity` is not an age X25519 identity
+/// (the value is never quoted).
+pub fn age_recipient(identity: &Secret) -> Result<AgeRecipient> {
+    let bad = || Error::invalid("backup_identity", "must be an age X25519 identity");
+    let scalar = identity_key(identity).map_err(|_| bad())?;
+    let private = PrivateKey::from_private_key(&X25519, &scalar).map_err(|_| bad())?;
+    let public = private.compute_public_key().map_err(|_| bad())?;
+    let key: [u8; 32] = public.as_ref().try_into().map_err(|_| bad())?;
+    Ok(AgeRecipient::from_public_key(&key))
 }
 
 /// Reads a secret from `path` (surrounding whitespace trimmed, lines starting with `#`
@@ -96,6 +111,36 @@ pub fn load_or_create(
     }
 }
 
+/// Reads S3 credentials from `path`: the access key id on the first line that is neither blank
+/// nor a `#` comment, the secret key on the next one. Errors name `field` and the path, never
+/// a value.
+///
+/// # Errors
+/// [`Error::Invalid`] naming `field` when the file cannot be read or lacks either line.
+pub fn load_s3_credentials(field: &str, path: &Path) -> Result<S3Credentials> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| Error::invalid(field, format!("{}: {e}", path.display())))?;
+    let mut lines = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'));
+    let bad = || {
+        Error::invalid(
+            field,
+            format!(
+                "{} must hold the access key id and the secret key, one per line",
+                path.display()
+            ),
+        )
+    };
+    let id = lines.next().ok_or_else(bad)?;
+    let key = lines.next().ok_or_else(bad)?;
+    Ok(S3Credentials::new(
+        Secret::new(id).map_err(|_| bad())?,
+        Secret::new(key).map_err(|_| bad())?,
+    ))
+}
+
 /// Creates `path` (it must not exist) readable by its owner only, and writes `value` to it.
 fn write_private(path: &Path, value: &str) -> std::io::Result<()> {
     let mut options = std::fs::OpenOptions::new();
@@ -111,133 +156,36 @@ fn write_private(path: &Path, value: &str) -> std::io::Result<()> {
     file.sync_all()
 }
 
-/// BIP 173 bech32 of `data` (8-bit bytes) under `hrp`, upper-cased.
-fn bech32_upper(hrp: &str, data: &[u8]) -> String {
-    let values = to_base32(data);
-    let checksum = bech32_checksum(hrp, &values);
-    let mut out = String::with_capacity(hrp.len() + 1 + values.len() + 6);
-    out.push_str(hrp);
-    out.push('1');
-    for v in values.iter().chain(checksum.iter()) {
-        out.push(char::from(CHARSET[usize::from(*v)]));
-    }
-    out.to_ascii_uppercase()
-}
-
-/// Regroups bytes into 5-bit values, zero-padding the last one.
-fn to_base32(data: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(data.len() * 8 / 5 + 1);
-    let (mut acc, mut bits) = (0u32, 0u32);
-    for b in data {
-        acc = (acc << 8) | u32::from(*b);
-        bits += 8;
-        while bits >= 5 {
-            bits -= 5;
-            out.push(((acc >> bits) & 31) as u8);
-        }
-    }
-    if bits > 0 {
-        out.push(((acc << (5 - bits)) & 31) as u8);
-    }
-    out
-}
-
-fn polymod(values: impl Iterator<Item = u8>) -> u32 {
-    const GEN: [u32; 5] = [
-        0x3b6a_57b2,
-        0x2650_8e6d,
-        0x1ea1_19fa,
-        0x3d42_33dd,
-        0x2a14_62b3,
-    ];
-    let mut chk: u32 = 1;
-    for v in values {
-        let top = chk >> 25;
-        chk = ((chk & 0x01ff_ffff) << 5) ^ u32::from(v);
-        for (i, g) in GEN.iter().enumerate() {
-            if (top >> i) & 1 == 1 {
-                chk ^= g;
-            }
-        }
-    }
-    chk
-}
-
-fn hrp_expand(hrp: &str) -> Vec<u8> {
-    let lower = hrp.to_ascii_lowercase();
-    let bytes = lower.as_bytes();
-    bytes
-        .iter()
-        .map(|c| c >> 5)
-        .chain(std::iter::once(0))
-        .chain(bytes.iter().map(|c| c & 31))
-        .collect()
-}
-
-fn bech32_checksum(hrp: &str, values: &[u8]) -> [u8; 6] {
-    let pm = polymod(
-        hrp_expand(hrp)
-            .into_iter()
-            .chain(values.iter().copied())
-            .chain([0u8; 6]),
-    ) ^ 1;
-    let mut out = [0u8; 6];
-    for (i, o) in out.iter_mut().enumerate() {
-        *o = ((pm >> (5 * (5 - i))) & 31) as u8;
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
 
-    /// A bech32 string is valid when the polymod of its expanded hrp and data is 1.
-    fn valid(s: &str) -> bool {
-        let s = s.to_ascii_lowercase();
-        let Some(pos) = s.rfind('1') else {
-            return false;
-        };
-        let (hrp, data) = (&s[..pos], &s[pos + 1..]);
-        let Some(values) = data
-            .bytes()
-            .map(|c| CHARSET.iter().position(|x| *x == c).map(|p| p as u8))
-            .collect::<Option<Vec<u8>>>()
-        else {
-            return false;
-        };
-        polymod(hrp_expand(hrp).into_iter().chain(values)) == 1
-    }
-
     #[test]
-    fn bip173_vectors_check_and_our_checksum_matches_them() {
-        for v in [
-            "A12UEL5L",
-            "abcdef1qpzry9x8gf2tvdw0s3jn54khce6mua7lmqqqxw",
-            "split1checkupstagehandshakeupstreamerranterredcaperred2y9e3w",
-        ] {
-            assert!(valid(v), "{v}");
-        }
-        assert!(!valid("abcdef1qpzry9x8gf2tvdw0s3jn54khce6mua7lmqqqxx"));
-        assert_eq!(bech32_upper("a", &[]), "A12UEL5L");
-        let all: Vec<u8> = (0..32).collect();
-        let mut s = String::from("abcdef1");
-        for v in all.iter().chain(bech32_checksum("abcdef", &all).iter()) {
-            s.push(char::from(CHARSET[usize::from(*v)]));
-        }
-        assert_eq!(s, "abcdef1qpzry9x8gf2tvdw0s3jn54khce6mua7lmqqqxw");
-    }
-
-    #[test]
-    fn age_identities_are_valid_distinct_and_the_length_age_writes() {
+    fn age_identities_are_distinct_and_their_recipients_match_rfc7748() {
         let a = age_identity().unwrap();
         let b = age_identity().unwrap();
         assert_ne!(a.expose(), b.expose());
-        // "AGE-SECRET-KEY-1" + 52 data characters + 6 checksum characters.
         assert_eq!(a.expose().len(), 16 + 52 + 6);
-        assert!(valid(a.expose()), "checksum");
-        assert_eq!(a.expose(), a.expose().to_ascii_uppercase());
+        assert_ne!(age_recipient(&a).unwrap(), age_recipient(&b).unwrap());
+        // RFC 7748 section 6.1: Alice's private scalar and public key.
+        let alice = hex("77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a");
+        let public = hex("8520f0098930a754748b7ddcb43ef75a0dbf3a0d26381af4eba4a98eaa9b4e6a");
+        let identity = identity_from_key(&alice).unwrap();
+        assert_eq!(
+            age_recipient(&identity).unwrap(),
+            AgeRecipient::from_public_key(&public)
+        );
+        let err = age_recipient(&Secret::new("AGE-SECRET-KEY-1NOTAKEY").unwrap()).unwrap_err();
+        assert!(err.to_string().contains("backup_identity"));
+    }
+
+    fn hex(s: &str) -> [u8; 32] {
+        let mut out = [0u8; 32];
+        for (i, o) in out.iter_mut().enumerate() {
+            *o = u8::from_str_radix(&s[2 * i..2 * i + 2], 16).unwrap();
+        }
+        out
     }
 
     #[test]

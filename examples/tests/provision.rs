@@ -10,11 +10,14 @@ use base64::Engine as _;
 use cloudflare_client::PlanTier;
 use cloudflare_client::resources::dns::RecordType;
 use cloudflare_client::simulator::{Fault as CfFault, FaultRule};
-use cloudinit_builder::preset::{BACKUP_ENV, HardenedHost, READY_ENV, RunbookInputs};
+use cloudinit_builder::preset::{
+    BACKUP_ENV, BACKUP_SCRIPT, BackupTarget, HardenedHost, ObjectStore, READY_ENV, RunbookInputs,
+    S3Credentials,
+};
 use cloudinit_builder::{Secret, SshPublicKey, User};
 use examples::host::{APP_PORT, DEMO_CALLBACK_URL, HostPolicy};
-use examples::provision::{ProvisionRequest, SSH_PORT_LABEL, Summary, provision};
-use examples::secrets::{age_identity, callback_secret};
+use examples::provision::{ProvisionRequest, SSH_PORT_LABEL, Summary, instance_store, provision};
+use examples::secrets::{age_identity, age_recipient, callback_secret};
 use examples::{Backends, Error, Progress};
 use hardening_model::docker::ImageRef;
 use hardening_model::presets::stack::StackImages;
@@ -49,8 +52,24 @@ fn world() -> World {
 fn request() -> ProvisionRequest {
     let mut req = ProvisionRequest::new("inst-0042", "acme", ZONE);
     req.callback_secret = Some(callback_secret().unwrap());
-    req.backup_identity = Some(age_identity().unwrap());
+    req.backup_recipient = Some(age_recipient(&age_identity().unwrap()).unwrap());
+    req.backup_store = Some(
+        ObjectStore::new("https://fsn1.your-objectstorage.com", "fleet-backups", "fsn1").unwrap(),
+    );
+    req.backup_credentials = Some(S3Credentials::new(
+        Secret::new("AKIDFLEET0042").unwrap(),
+        callback_secret().unwrap(),
+    ));
     req
+}
+
+/// The backup target the flow derives from the request: the instance id as the key prefix.
+fn backup_target(req: &ProvisionRequest) -> BackupTarget {
+    BackupTarget::new(
+        req.backup_recipient.clone().unwrap(),
+        instance_store(req.backup_store.as_ref().unwrap(), &req.instance_id).unwrap(),
+        req.backup_credentials.clone().unwrap(),
+    )
 }
 
 async fn run(w: &World, req: &ProvisionRequest) -> Summary {
@@ -86,7 +105,7 @@ async fn expected_user_data(w: &World, req: &ProvisionRequest, ssh_port: u16) ->
         IpAddr::V4(Ipv4Addr::UNSPECIFIED),
         DEMO_CALLBACK_URL,
         req.callback_secret.clone().unwrap(),
-        req.backup_identity.clone().unwrap(),
+        backup_target(req),
     )
     .admin_sources(req.admin_sources.iter().copied());
     HardenedHost::runbook(&inputs)
@@ -259,8 +278,20 @@ async fn one_server_one_firewall_one_record_and_a_rerun_creates_nothing() {
     );
     // The runbook's own parts are there: ready callback, backups, modules-load restart.
     let secret = req.callback_secret.as_ref().unwrap().expose();
-    let identity = req.backup_identity.as_ref().unwrap().expose();
+    let s3_key = req
+        .backup_credentials
+        .as_ref()
+        .unwrap()
+        .secret_access_key()
+        .expose()
+        .to_owned();
+    let identity = s3_key.as_str();
     assert_secrets_confined(&user_data, &[(secret, READY_ENV), (identity, BACKUP_ENV)]);
+    // Only the recipient reaches the host: it cannot decrypt its own backups.
+    assert!(!user_data.contains("AGE-SECRET-KEY"));
+    let backup_script = &files(&user_data)[BACKUP_SCRIPT];
+    assert!(backup_script.contains(req.backup_recipient.as_ref().unwrap().as_str()));
+    assert!(backup_script.contains(":s3:fleet-backups/inst-0042"));
     let doc: serde_json::Value =
         serde_saphyr::from_str(&cloudinit_builder::cloud_config_of(&user_data).unwrap()).unwrap();
     let runcmd = doc["runcmd"].to_string();
@@ -387,7 +418,7 @@ async fn faults_during_create_still_end_with_exactly_one_server_and_no_error() {
 async fn bad_input_is_a_typed_error_naming_the_field_and_sends_nothing() {
     let w = world();
     type Spoil = fn(&mut ProvisionRequest);
-    let cases: [(&str, Spoil); 9] = [
+    let cases: [(&str, Spoil); 8] = [
         ("subdomain", |r| r.subdomain = "a.b".into()),
         ("instance_id", |r| r.instance_id = "Inst 42".into()),
         ("instance_id", |r| {
@@ -403,9 +434,6 @@ async fn bad_input_is_a_typed_error_naming_the_field_and_sends_nothing() {
         }),
         ("callback_url", |r| {
             r.callback_url = "https://control.example.com/ready;reboot".into()
-        }),
-        ("backup_identity", |r| {
-            r.backup_identity = Some(Secret::new("not-an-age-identity-value").unwrap());
         }),
     ];
     for (field, spoil) in cases {
@@ -476,16 +504,17 @@ async fn offline_runs_get_fresh_random_secrets_per_instance_kept_in_0600_files()
         let user_data = w.hetzner.user_data(summary.server_id).unwrap();
         let files = files(&user_data);
         let secret = env_value(&files, READY_ENV, "CALLBACK_SECRET");
-        let identity = env_value(&files, BACKUP_ENV, "BACKUP_AGE_IDENTITY");
+        let identity = env_value(&files, BACKUP_ENV, "RCLONE_S3_SECRET_ACCESS_KEY");
         assert!(secret.len() >= 32 && secret.chars().all(|c| c.is_ascii_alphanumeric()));
-        assert!(identity.starts_with("AGE-SECRET-KEY-1") && identity.len() == 74);
+        assert!(identity.len() >= 32, "demo S3 keys are random");
+        assert!(!user_data.contains("AGE-SECRET-KEY"));
         assert_secrets_confined(&user_data, &[(&secret, READY_ENV), (&identity, BACKUP_ENV)]);
         let printed = format!("{summary} {summary:?}");
         assert!(!printed.contains(&secret) && !printed.contains(&identity));
         seen.push((secret, identity));
     }
     assert_ne!(seen[0].0, seen[1].0, "callback secrets are per instance");
-    assert_ne!(seen[0].1, seen[1].1, "backup identities are per instance");
+    assert_ne!(seen[0].1, seen[1].1, "demo S3 keys are per instance");
 }
 
 #[tokio::test(start_paused = true)]
@@ -514,11 +543,12 @@ async fn the_host_firewall_in_user_data_is_the_policy_the_hetzner_rules_come_fro
         },
         callback_url: req.callback_url.clone(),
         callback_secret: req.callback_secret.clone().unwrap(),
-        backup_identity: req.backup_identity.clone().unwrap(),
+        backup: backup_target(&req),
     };
     let shown = format!("{policy:?}");
     assert!(!shown.contains(req.callback_secret.as_ref().unwrap().expose()));
-    assert!(!shown.contains(req.backup_identity.as_ref().unwrap().expose()));
+    let s3_key = req.backup_credentials.as_ref().unwrap().secret_access_key();
+    assert!(!shown.contains(s3_key.expose()));
     // The policy renders the same document the flow sent...
     assert_eq!(policy.user_data().unwrap().into_string(), user_data);
     // ...whose ufw, nftables and DOCKER-USER files are this policy's, byte for byte...

@@ -22,6 +22,7 @@
 //! - [`caddy`]: the Caddyfile model (section 6).
 //! - [`monitoring`]: node_exporter behind TLS and basic auth, security events as metrics, alert
 //!   rules, and the central Prometheus/Alertmanager files with Appendix C routing (section 8).
+//! - [`backup`]: the backup jobs' status files, read by the audit (section 9).
 //! - [`presets`]: the runbook baseline with every known erratum fixed.
 //! - [`audit`]: the runbook's Appendix B checklist, evaluated against rendered artifacts and host files.
 //! - [`command`]: commands as data ([`command::HostCommand`]) and POSIX shell quoting.
@@ -35,6 +36,7 @@ mod rendered;
 
 pub mod audit;
 pub mod auditd;
+pub mod backup;
 pub mod caddy;
 pub mod chrony;
 pub mod docker;

@@ -6,7 +6,7 @@
 //! part never reorders another's steps. The result is a [`CloudConfig`] rendered within
 //! Hetzner's 32 KiB limit.
 //!
-//! Secrets (backup identity, callback secret, Loki password) only reach root-owned `0600`
+//! Secrets (backup store keys, callback secret, Loki password) only reach root-owned `0600`
 //! files. Note that anything in user-data can be read back from the metadata service by
 //! processes on the host; the firewall policy should block `169.254.169.254` from containers.
 
@@ -26,7 +26,10 @@ mod stack;
 
 use std::collections::BTreeMap;
 
-pub use backup::{BACKUP_ENV, BACKUP_SCRIPT, Backups, VERIFY_SCRIPT};
+pub use backup::{
+    BACKUP_ENV, BACKUP_SCRIPT, BackupTarget, Backups, DEFAULT_SCHEDULE, DEFAULT_VERIFY_SCHEDULE,
+    ObjectStore, RANDOMIZED_DELAY_MINUTES, RESTORE_SCRIPT, S3Credentials, VERIFY_SCRIPT,
+};
 pub use docker::{DOCKER_PACKAGES, DockerEngine};
 pub use falco::{FALCO_RULES, Falco, FalcoDriver};
 pub use firewall::Firewall;

@@ -10,8 +10,8 @@ use hardening_model::values::{Domain, Port, UnixUser};
 use hardening_model::{IpNet, presets::stack::StackImages};
 
 use super::{
-    Backups, ComposeStack, DockerEngine, Falco, Firewall, HardenedHost, HostMonitoring, Integrity,
-    Promtail, ReadyCallback, RenderedPart, Slot, Sshd, Stage,
+    BackupTarget, Backups, ComposeStack, DockerEngine, Falco, Firewall, HardenedHost,
+    HostMonitoring, Integrity, Promtail, ReadyCallback, RenderedPart, Slot, Sshd, Stage,
 };
 use crate::{Error, Result, Secret, User};
 
@@ -38,7 +38,7 @@ pub struct RunbookInputs {
     bind_ip: IpAddr,
     callback_url: String,
     callback_secret: Secret,
-    backup_identity: Secret,
+    backup: BackupTarget,
     promtail: Option<Promtail>,
     integrity: Option<Integrity>,
     wazuh_managers: Option<Vec<IpNet>>,
@@ -50,8 +50,9 @@ pub struct RunbookInputs {
 impl RunbookInputs {
     /// The required values: the admin (their name is sshd's only `AllowUsers`), the one SSH
     /// port, Cloudflare's ranges (for the firewall and Caddy), the site, the digest-pinned
-    /// images, the app's port, the address Caddy binds, the callback URL and secret, and the
-    /// age identity of the backups.
+    /// images, the app's port, the address Caddy binds, the callback URL and secret, and where
+    /// the backups go (the age recipient, the object store and its keys: nothing on the host
+    /// can decrypt them).
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         admin: User,
@@ -63,7 +64,7 @@ impl RunbookInputs {
         bind_ip: IpAddr,
         callback_url: &str,
         callback_secret: Secret,
-        backup_identity: Secret,
+        backup: BackupTarget,
     ) -> Self {
         Self {
             admin,
@@ -76,7 +77,7 @@ impl RunbookInputs {
             bind_ip,
             callback_url: callback_url.to_owned(),
             callback_secret,
-            backup_identity,
+            backup,
             promtail: None,
             integrity: None,
             wazuh_managers: None,
@@ -361,7 +362,7 @@ impl HardenedHost {
                 ]],
             )?;
 
-        let backups = Backups::volume(APP_DATA_VOLUME, STACK_DIR, inputs.backup_identity.clone())?;
+        let backups = Backups::volume(APP_DATA_VOLUME, STACK_DIR, inputs.backup.clone())?;
         let ready = ReadyCallback::compose_healthy(
             STACK_DIR,
             stack::APP_SERVICE,

@@ -1,12 +1,16 @@
-//! The backup and verify scripts run for real (bash, tar, sha256sum and age) against a temporary
-//! data directory, with a stand-in for `docker`: a backup verifies, and a tampered archive fails
-//! verification even when the attacker also rewrites the checksum.
+//! The backup and verify scripts run for real (bash, tar, age, sha256sum and rclone) against a
+//! temporary data directory and a real S3 server on 127.0.0.1 (`s3s-fs`), with a stand-in for
+//! `docker`: the upload is encrypted to the recipient only, verification passes, a changed
+//! stored object fails it, and a failed upload is recorded and still restarts the stack.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use cloudinit_builder::Secret;
-use cloudinit_builder::preset::Backups;
+use cloudinit_builder::age::AgeRecipient;
+use cloudinit_builder::preset::{BackupTarget, Backups, ObjectStore, S3Credentials};
+use hardening_model::backup::{JobResult, JobStatus};
+use hardening_validators::{S3_ACCESS_KEY, S3_SECRET_KEY};
 
 fn find(tool: &str) -> Option<PathBuf> {
     std::env::var_os("PATH").and_then(|p| {
@@ -16,31 +20,53 @@ fn find(tool: &str) -> Option<PathBuf> {
     })
 }
 
-fn run(script: &Path, identity: &str, shim: &Path) -> Output {
+/// Runs `script` as systemd would: the credentials from the env file, the shim first on PATH.
+/// `AWS_CA_BUNDLE` (set on some build machines) makes rclone's S3 client refuse to start.
+fn run(script: &Path, secret_key: &str, shim: &Path) -> Output {
     let path = format!("{}:{}", shim.display(), std::env::var("PATH").unwrap());
+    // rclone retries refused requests (3 times, each with 10 low-level retries): once is enough
+    // to see a refusal here.
     Command::new("bash")
+        .env("RCLONE_RETRIES", "1")
+        .env("RCLONE_LOW_LEVEL_RETRIES", "1")
         .arg(script)
         .env("PATH", path)
-        .env("BACKUP_AGE_IDENTITY", identity)
+        .env_remove("AWS_CA_BUNDLE")
+        .env("RCLONE_S3_ACCESS_KEY_ID", S3_ACCESS_KEY)
+        .env("RCLONE_S3_SECRET_ACCESS_KEY", secret_key)
         .output()
         .unwrap()
 }
 
-fn rewrite_checksum(archive: &Path) {
-    let out = Command::new("sha256sum").arg(archive).output().unwrap();
-    std::fs::write(format!("{}.sha256", archive.display()), out.stdout).unwrap();
+fn ok(out: &Output) -> String {
+    assert!(
+        out.status.success(),
+        "{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn status(path: &Path) -> JobStatus {
+    JobStatus::parse(&std::fs::read_to_string(path).unwrap())
 }
 
 #[test]
-fn backup_verifies_and_tampering_is_detected() {
-    let (Some(keygen), Some(_)) = (find("age-keygen"), find("age")) else {
+fn backups_go_off_host_encrypted_to_the_recipient_and_verification_catches_changes() {
+    let (Some(keygen), Some(_), Some(_)) = (find("age-keygen"), find("age"), find("rclone")) else {
         assert!(
             !hardening_validators::ci_mode(),
-            "age not installed, and CI is set (.ci/install-validators installs it)"
+            "age or rclone not installed, and CI is set (.ci/install-validators installs them)"
         );
-        eprintln!("skipping: age not installed (apt-get install age)");
+        eprintln!("skipping: age or rclone not installed (apt-get install age rclone)");
         return;
     };
+    let Some(s3) = hardening_validators::s3_server() else {
+        return;
+    };
+    s3.create_bucket("fleet-backups");
+
     let tmp = tempfile::tempdir().unwrap();
     let root = tmp.path();
     let data = root.join("srv/app/data");
@@ -60,109 +86,152 @@ fn backup_verifies_and_tampering_is_detected() {
         ),
     )
     .unwrap();
-    Command::new("chmod")
-        .args(["+x"])
-        .arg(&docker)
-        .status()
-        .unwrap();
+    Command::new("chmod").arg("+x").arg(&docker).status().unwrap();
 
-    let keys = String::from_utf8(Command::new(keygen).output().unwrap().stdout).unwrap();
-    let identity = keys
-        .lines()
-        .find(|l| l.starts_with("AGE-SECRET-KEY-1"))
+    // The operator's key pair: only the recipient goes into the part.
+    let identity_file = root.join("operator-identity.txt");
+    let out = Command::new(&keygen).arg("-o").arg(&identity_file).output().unwrap();
+    ok(&out);
+    let recipient = ok(&Command::new(&keygen).arg("-y").arg(&identity_file).output().unwrap());
+    let recipient = AgeRecipient::new(recipient.trim()).unwrap();
+    let store = ObjectStore::new(&s3.endpoint(), "fleet-backups", "fsn1")
         .unwrap()
-        .to_owned();
-    let backups = root.join("backups");
-    let part = Backups::new(
-        data.to_str().unwrap(),
+        .prefix("fleet/inst-test")
+        .unwrap();
+    let credentials = S3Credentials::new(
+        Secret::new(S3_ACCESS_KEY).unwrap(),
+        Secret::new(S3_SECRET_KEY).unwrap(),
+    );
+    let state = root.join("state");
+    let part = Backups::volume(
+        "stack_app_data",
         root.join("srv/app").to_str().unwrap(),
-        Secret::new(identity.clone()).unwrap(),
+        BackupTarget::new(recipient, store, credentials),
     )
     .unwrap()
-    .backup_dir(backups.to_str().unwrap())
+    .state_dir(state.to_str().unwrap())
     .unwrap();
+    let identity = std::fs::read_to_string(&identity_file).unwrap();
+    for text in [part.backup_script(), part.verify_script(), part.restore_script()] {
+        assert!(!text.contains("AGE-SECRET-KEY") && !text.contains(S3_SECRET_KEY));
+    }
     let backup = root.join("backup.sh");
     let verify = root.join("verify.sh");
     std::fs::write(&backup, part.backup_script()).unwrap();
     std::fs::write(&verify, part.verify_script()).unwrap();
 
-    let out = run(&backup, &identity, &shim);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    ok(&run(&backup, S3_SECRET_KEY, &shim));
     let calls = std::fs::read_to_string(&log).unwrap();
     assert_eq!(
-        calls, "compose stop\ncompose start\n",
-        "quiesced and restarted"
+        calls,
+        "volume inspect --format {{ .Mountpoint }} stack_app_data\ncompose stop\ncompose start\n",
+        "the real mount point, quiesced and restarted"
     );
-    let archive = std::fs::read_dir(&backups)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .find(|p| p.extension().is_some_and(|e| e == "age"))
+    let last = status(&state.join("last-backup"));
+    assert_eq!(last.result, JobResult::Pass);
+    let object = last.object.clone().unwrap();
+    assert!(object.starts_with("fleet/inst-test/backup-") && object.ends_with(".tar.gz.age"));
+    let manifest = std::fs::read_to_string(state.join("manifest")).unwrap();
+    assert!(manifest.contains(&format!("{object} {}", last.sha256.as_deref().unwrap())));
+    assert_eq!(
+        std::fs::read_dir(state.join("spool")).unwrap().count(),
+        0,
+        "nothing stays on the host"
+    );
+
+    // The stored object is an age file only the operator's identity opens.
+    let stored = s3.root().join("fleet-backups").join(&object);
+    let bytes = std::fs::read(&stored).unwrap();
+    assert!(bytes.starts_with(b"age-encryption.org/v1\n"));
+    assert!(!bytes.windows(13).any(|w| w == b"customer data"));
+    let listing = Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "age -d -i '{}' '{}' | tar -tzf -",
+            identity_file.display(),
+            stored.display()
+        ))
+        .output()
         .unwrap();
-    let bytes = std::fs::read(&archive).unwrap();
-    assert!(
-        !bytes.windows(13).any(|w| w == b"customer data"),
-        "archive is encrypted"
-    );
+    assert!(ok(&listing).contains("data/sub/notes.txt"));
+    assert!(!identity.is_empty());
 
-    let ok = run(&verify, &identity, &shim);
-    assert!(
-        ok.status.success(),
-        "{}",
-        String::from_utf8_lossy(&ok.stderr)
-    );
-    assert!(String::from_utf8_lossy(&ok.stdout).starts_with("PASS"));
+    let passed = ok(&run(&verify, S3_SECRET_KEY, &shim));
+    assert!(passed.starts_with("PASS") && passed.contains("(1 archives stored)"), "{passed}");
+    assert_eq!(status(&state.join("last-verify")).result, JobResult::Pass);
 
-    // One flipped byte in the payload, checksum rewritten to match: age's authentication fails.
+    // One flipped byte in the stored copy: the manifest's SHA-256 no longer matches.
     let mut tampered = bytes.clone();
     let mid = tampered.len() / 2;
     tampered[mid] ^= 0x01;
-    std::fs::write(&archive, &tampered).unwrap();
-    rewrite_checksum(&archive);
-    let bad = run(&verify, &identity, &shim);
+    std::fs::write(&stored, &tampered).unwrap();
+    let bad = run(&verify, S3_SECRET_KEY, &shim);
     assert!(!bad.status.success());
-    assert!(String::from_utf8_lossy(&bad.stderr).contains("tampered or corrupt"));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("checksum mismatch"));
+    let failed = status(&state.join("last-verify"));
+    assert_eq!(failed.result, JobResult::Fail);
+    assert!(failed.detail.unwrap().contains("changed since upload"));
+    // A deleted copy fails as well.
+    std::fs::remove_file(&stored).unwrap();
+    assert!(!run(&verify, S3_SECRET_KEY, &shim).status.success());
 
-    // Truncation (a cut-off final chunk) is detected too.
-    std::fs::write(&archive, &bytes[..bytes.len() - 100]).unwrap();
-    rewrite_checksum(&archive);
-    assert!(!run(&verify, &identity, &shim).status.success());
-
-    // A modification without rewriting the checksum is caught by the checksum first.
-    std::fs::write(&archive, &tampered).unwrap();
-    let sum = run(&verify, &identity, &shim);
-    assert!(String::from_utf8_lossy(&sum.stderr).contains("checksum mismatch"));
-
-    // A missing identity is refused before anything is read.
-    let none = run(&verify, "", &shim);
-    assert!(!none.status.success());
-
-    // A Docker volume is resolved to its real mount point by asking Docker.
-    std::fs::remove_dir_all(&backups).unwrap();
+    // Refused credentials: the upload fails loudly, is recorded, and the stack still restarts.
     std::fs::remove_file(&log).unwrap();
-    let by_volume = Backups::volume(
-        "stack_app_data",
-        root.join("srv/app").to_str().unwrap(),
-        Secret::new(identity.clone()).unwrap(),
-    )
-    .unwrap()
-    .backup_dir(backups.to_str().unwrap())
-    .unwrap();
-    std::fs::write(&backup, by_volume.backup_script()).unwrap();
-    std::fs::write(&verify, by_volume.verify_script()).unwrap();
-    let out = run(&backup, &identity, &shim);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let refused = run(&backup, "wrong-secret-key-value", &shim);
+    assert!(!refused.status.success());
+    assert_eq!(status(&state.join("last-backup")).result, JobResult::Fail);
     let calls = std::fs::read_to_string(&log).unwrap();
-    assert!(
-        calls.starts_with("volume inspect --format {{ .Mountpoint }} stack_app_data\n"),
-        "{calls}"
-    );
-    assert!(run(&verify, &identity, &shim).status.success());
+    assert!(calls.ends_with("compose stop\ncompose start\n"), "{calls}");
+    assert_eq!(std::fs::read_dir(state.join("spool")).unwrap().count(), 0);
+
+    // Without credentials nothing runs at all.
+    let none = Command::new("bash")
+        .arg(&backup)
+        .env_remove("RCLONE_S3_SECRET_ACCESS_KEY")
+        .env_remove("RCLONE_S3_ACCESS_KEY_ID")
+        .output()
+        .unwrap();
+    assert!(!none.status.success());
+    s3.stop();
+}
+
+#[test]
+fn the_host_gets_the_recipient_and_s3_keys_in_a_0600_file_never_an_identity() {
+    let recipient =
+        AgeRecipient::new("age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p").unwrap();
+    let store = ObjectStore::new("https://fsn1.your-objectstorage.com", "fleet-backups", "fsn1")
+        .unwrap()
+        .prefix("inst-0042")
+        .unwrap();
+    let key = Secret::new("s3-secret-key-value-1").unwrap();
+    let part = Backups::new(
+        "/srv/app/data",
+        "/srv/app",
+        BackupTarget::new(
+            recipient.clone(),
+            store,
+            S3Credentials::new(Secret::new("AKIDEXAMPLE").unwrap(), key.clone()),
+        ),
+    )
+    .unwrap();
+    let env = part.env_file().unwrap();
+    assert_eq!(env.mode(), 0o600);
+    assert!(part.backup_script().contains(recipient.as_str()));
+    assert!(!format!("{part:?}").contains(key.expose()));
+    let bad = Backups::new(
+        "/srv/app/data",
+        "/srv/app",
+        BackupTarget::new(
+            recipient,
+            ObjectStore::new("https://s3.example.com", "bucket", "fsn1").unwrap(),
+            S3Credentials::new(
+                Secret::new("AKIDEXAMPLE").unwrap(),
+                Secret::new("has'quote'inside").unwrap(),
+            ),
+        ),
+    )
+    .unwrap();
+    let err = bad.env_file().unwrap_err();
+    assert!(err.field().unwrap().starts_with("backups.credentials"), "{err}");
+    assert!(!err.to_string().contains("quote'inside"));
 }

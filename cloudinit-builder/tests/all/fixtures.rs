@@ -14,8 +14,25 @@ use hardening_model::values::{Domain, Port};
 use crate::support::{ADMIN_KEY, FALCO_KEY};
 
 pub const SSH_PORT: u16 = 42022;
-pub const BACKUP_IDENTITY: &str =
-    "AGE-SECRET-KEY-1GFPYYSJZGFPYYSJZGFPYYSJZGFPYYSJZGFPYYSJZGFPYYSJZGFPQ4EGAEX";
+/// The backups' S3 secret key (the host holds no age identity at all).
+pub const BACKUP_S3_SECRET: &str = "s3-secret-0b9e4f7a2c6d18e3";
+/// The operator's recipient (age's documentation example).
+pub const BACKUP_RECIPIENT: &str = "age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p";
+
+/// Where the preset's backups go: Hetzner Object Storage, one prefix per host.
+pub fn backup_target() -> BackupTarget {
+    BackupTarget::new(
+        age::AgeRecipient::new(BACKUP_RECIPIENT).unwrap(),
+        ObjectStore::new("https://fsn1.your-objectstorage.com", "fleet-backups", "fsn1")
+            .unwrap()
+            .prefix("host-1")
+            .unwrap(),
+        S3Credentials::new(
+            Secret::new("AKIDFLEETHOST1").unwrap(),
+            Secret::new(BACKUP_S3_SECRET).unwrap(),
+        ),
+    )
+}
 pub const CALLBACK_SECRET: &str = "cb-secret-5f0d6a1c9e2b47d8a3c1";
 pub const LOKI_PASSWORD: &str = "loki-password-8c2e91ab";
 
@@ -63,7 +80,7 @@ pub fn inputs(choices: Choices) -> RunbookInputs {
         "0.0.0.0".parse().unwrap(),
         "https://control.example.com/api/instances/ready",
         Secret::new(CALLBACK_SECRET).unwrap(),
-        Secret::new(BACKUP_IDENTITY).unwrap(),
+        backup_target(),
     )
     .admin_sources(["203.0.113.0/24".parse().unwrap()])
     .promtail(

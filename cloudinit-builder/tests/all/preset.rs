@@ -139,7 +139,7 @@ fn secrets_only_in_root_0600_files() {
     let out = fixtures::host(FULL).render_within_for_test();
     let files = extract_files(out.as_str());
     let secrets = [
-        fixtures::BACKUP_IDENTITY,
+        fixtures::BACKUP_S3_SECRET,
         fixtures::CALLBACK_SECRET,
         fixtures::LOKI_PASSWORD,
     ];
@@ -159,6 +159,9 @@ fn secrets_only_in_root_0600_files() {
     for s in secrets {
         assert!(!cmds.contains(s));
     }
+    // The host can write its backups but not read them: no age identity anywhere.
+    assert!(!out.as_str().contains("AGE-SECRET-KEY"));
+    assert!(files[BACKUP_SCRIPT].text().contains(fixtures::BACKUP_RECIPIENT));
 }
 
 trait RenderPlain {
@@ -317,7 +320,7 @@ fn debug_output_never_shows_secrets() {
         format!("{out:?}"),
     ] {
         for s in [
-            fixtures::BACKUP_IDENTITY,
+            fixtures::BACKUP_S3_SECRET,
             fixtures::CALLBACK_SECRET,
             fixtures::LOKI_PASSWORD,
         ] {
@@ -469,7 +472,7 @@ fn after_first_boot_secrets_come_from_their_files_not_the_metadata_service() {
             format!(". {READY_ENV}"),
         ),
         (
-            fixtures::BACKUP_IDENTITY,
+            fixtures::BACKUP_S3_SECRET,
             BACKUP_ENV,
             "/etc/systemd/system/hardened-backup.service",
             format!("EnvironmentFile={BACKUP_ENV}"),

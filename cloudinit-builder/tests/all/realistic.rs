@@ -65,8 +65,7 @@ pub fn realistic_host() -> HardenedHost {
         "0.0.0.0".parse().unwrap(),
         "https://control-plane.example-company.com/api/v1/instances/ready",
         Secret::new("cb-7Q2xV9mKpL4sN8rT1wZ6yB3dF5hJ0cG").unwrap(),
-        Secret::new("AGE-SECRET-KEY-1QXN5Z8Y3K7W2M9P4R6T8V0X2Z4B6D8F0H2J4L6N8P0R2T4V6X8Z0B2D4")
-            .unwrap(),
+        crate::fixtures::backup_target(),
     )
     .admin_sources([
         "203.0.113.0/24".parse().unwrap(),

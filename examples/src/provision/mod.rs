@@ -11,9 +11,10 @@
 //! re-run never renders a second, different port.
 //!
 //! The user_data is [`HardenedHost::runbook`](cloudinit_builder::preset::HardenedHost::runbook)
-//! rendered within 32 KiB (see [`HostPolicy`]). Its two secrets, the ready-callback secret and
-//! the backups' age identity, go only into root-owned `0600` files on the host; the flow never
-//! prints them, and labels, names and the [`Summary`] never hold them.
+//! rendered within 32 KiB (see [`HostPolicy`]). Its secrets, the ready-callback secret and the
+//! backup store's keys, go only into root-owned `0600` files on the host; the flow never prints
+//! them, and labels, names and the [`Summary`] never hold them. The backups' age identity is
+//! not among them: the host gets only its recipient, so it cannot read its own backups.
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")] async fn main() -> examples::Result<()> {
@@ -52,7 +53,7 @@ use crate::secrets;
 mod request;
 mod summary;
 
-pub use request::ProvisionRequest;
+pub use request::{ProvisionRequest, instance_store};
 pub use summary::{Created, Summary};
 
 /// Label holding the instance id.
@@ -127,11 +128,7 @@ pub async fn provision(
             &request.callback_secret,
             secrets::callback_secret,
         )?,
-        backup_identity: secret(
-            "backup_identity",
-            &request.backup_identity,
-            secrets::age_identity,
-        )?,
+        backup: request.backup_target(simulated)?,
     };
     progress.step("rendering the hardened cloud-init document");
     let user_data = policy.user_data()?;

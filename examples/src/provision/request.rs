@@ -1,6 +1,8 @@
 //! What to provision, and the checks it passes before anything is sent.
 
 use cloudinit_builder::Secret;
+use cloudinit_builder::age::AgeRecipient;
+use cloudinit_builder::preset::{BackupTarget, ObjectStore, S3Credentials};
 use hardening_model::docker::ImageRef;
 use hardening_model::presets::stack::StackImages;
 use hardening_model::values::{Domain, UnixUser};
@@ -10,7 +12,8 @@ use ipnet::IpNet;
 use super::{INSTANCE_LABEL, MANAGED_BY, MANAGED_BY_LABEL, SSH_PORT_LABEL};
 use crate::error::{Error, Result};
 use crate::host::{
-    DEMO_ADMIN_KEY, DEMO_APP_IMAGE, DEMO_CADDY_IMAGE, DEMO_CALLBACK_URL, DEMO_NODE_EXPORTER_IMAGE,
+    DEMO_ADMIN_KEY, DEMO_APP_IMAGE, DEMO_BACKUP_BUCKET, DEMO_BACKUP_ENDPOINT, DEMO_BACKUP_REGION,
+    DEMO_CADDY_IMAGE, DEMO_CALLBACK_URL, DEMO_NODE_EXPORTER_IMAGE,
 };
 
 /// What to provision.
@@ -53,10 +56,30 @@ pub struct ProvisionRequest {
     /// run ([`crate::secrets::callback_secret`]); against the real API it is required, since
     /// the control plane must know it.
     pub callback_secret: Option<Secret>,
-    /// The backups' age identity. `None`: against the simulators, a fresh random one per run
-    /// ([`crate::secrets::age_identity`]); against the real API it is required, since restores
-    /// need it.
-    pub backup_identity: Option<Secret>,
+    /// The age recipient (`age1...`) the host encrypts its backups to; derive it from the
+    /// operator's identity with [`crate::secrets::age_recipient`] (the identity itself never
+    /// leaves the operator). `None`: against the simulators, the recipient of a fresh identity
+    /// that is thrown away; against the real API it is required.
+    pub backup_recipient: Option<AgeRecipient>,
+    /// The object store of the backups (endpoint, bucket, region); its key prefix becomes the
+    /// instance id ([`instance_store`]). `None`: against the simulators, the demo store of
+    /// [`crate::host`]; against the real API it is required.
+    pub backup_store: Option<ObjectStore>,
+    /// The host's keys for the store (they reach only a root-owned `0600` file). `None`:
+    /// against the simulators, random demo keys; against the real API they are required.
+    pub backup_credentials: Option<S3Credentials>,
+}
+
+/// `store` with the key prefix of `instance_id`: every host writes under its own prefix, and a
+/// restore reads from it.
+///
+/// # Errors
+/// [`Error::Invalid`] naming `instance_id` when it is not a usable prefix.
+pub fn instance_store(store: &ObjectStore, instance_id: &str) -> Result<ObjectStore> {
+    store
+        .clone()
+        .prefix(instance_id)
+        .map_err(|e| Error::invalid("instance_id", e.to_string()))
 }
 
 impl ProvisionRequest {
@@ -85,7 +108,9 @@ impl ProvisionRequest {
             node_exporter_image: DEMO_NODE_EXPORTER_IMAGE.into(),
             callback_url: DEMO_CALLBACK_URL.into(),
             callback_secret: None,
-            backup_identity: None,
+            backup_recipient: None,
+            backup_store: None,
+            backup_credentials: None,
         }
     }
 
@@ -130,10 +155,44 @@ impl ProvisionRequest {
             ImageRef::parse(image).map_err(|e| Error::invalid(field, e.to_string()))?;
         }
         check_callback_url(&self.callback_url)?;
-        if let Some(identity) = &self.backup_identity {
-            check_age_identity(identity)?;
+        if let Some(store) = &self.backup_store {
+            instance_store(store, &self.instance_id)?;
         }
         Ok(())
+    }
+
+    /// Where this instance's backups go. Values left `None` are demo values against the
+    /// simulators (`simulated`), and an error naming the field against the real API.
+    pub(crate) fn backup_target(&self, simulated: bool) -> Result<BackupTarget> {
+        let required = |field: &str| {
+            Error::invalid(
+                field,
+                "required against the real API (restores need the operator's identity and the store)",
+            )
+        };
+        let recipient = match &self.backup_recipient {
+            Some(r) => r.clone(),
+            None if simulated => crate::secrets::age_recipient(&crate::secrets::age_identity()?)?,
+            None => return Err(required("backup_recipient")),
+        };
+        let store = match &self.backup_store {
+            Some(s) => s.clone(),
+            None if simulated => demo_store()?,
+            None => return Err(required("backup_store")),
+        };
+        let credentials = match &self.backup_credentials {
+            Some(c) => c.clone(),
+            None if simulated => S3Credentials::new(
+                crate::secrets::callback_secret()?,
+                crate::secrets::callback_secret()?,
+            ),
+            None => return Err(required("backup_credentials")),
+        };
+        Ok(BackupTarget::new(
+            recipient,
+            instance_store(&store, &self.instance_id)?,
+            credentials,
+        ))
     }
 
     pub(crate) fn images(&self) -> Result<StackImages> {
@@ -207,21 +266,7 @@ fn check_callback_url(url: &str) -> Result<()> {
     Ok(())
 }
 
-/// The shape of an age identity; the message never quotes the value.
-fn check_age_identity(identity: &Secret) -> Result<()> {
-    let ok = identity
-        .expose()
-        .strip_prefix("AGE-SECRET-KEY-1")
-        .is_some_and(|b| {
-            !b.is_empty()
-                && b.chars()
-                    .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
-        });
-    if !ok {
-        return Err(Error::invalid(
-            "backup_identity",
-            "must be an age identity (AGE-SECRET-KEY-1 followed by upper-case bech32)",
-        ));
-    }
-    Ok(())
+/// The demo object store of offline runs.
+pub(crate) fn demo_store() -> Result<ObjectStore> {
+    Ok(ObjectStore::new(DEMO_BACKUP_ENDPOINT, DEMO_BACKUP_BUCKET, DEMO_BACKUP_REGION)?)
 }

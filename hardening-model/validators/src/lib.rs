@@ -11,7 +11,8 @@
 //! 2.11), then on `PATH`.
 //!
 //! [`redis_server`] starts a throw-away `redis-server` on an ephemeral port of 127.0.0.1 for
-//! tests of code that shares state through Redis (same skip-or-fail rule);
+//! tests of code that shares state through Redis (same skip-or-fail rule), and [`s3_server`] a
+//! throw-away S3-compatible `s3s-fs` for tests of code that writes to an object store;
 //! [`node_exporter_server`], [`prometheus_server`] and [`alertmanager_server`] start the real
 //! monitoring programs there on rendered configuration, each a [`ServerProcess`] with a small
 //! HTTP client for its API.
@@ -40,6 +41,7 @@ mod pki;
 mod promtool;
 mod redis;
 mod rejection;
+mod s3;
 mod seccomp;
 mod server;
 mod ssh_audit;
@@ -58,6 +60,7 @@ pub use pki::{TestPki, test_pki};
 pub use promtool::{Promtool, promtool};
 pub use redis::{RedisServer, redis_server};
 pub use rejection::Rejection;
+pub use s3::{S3_ACCESS_KEY, S3_SECRET_KEY, S3Server, s3_server};
 pub use seccomp::{ScmpResolver, scmp_sys_resolver};
 pub use server::ServerProcess;
 pub use ssh_audit::{SshAudit, project_ssh_audit_policy, ssh_audit};

@@ -1,0 +1,290 @@
+//! Off-host encrypted backups the host cannot read back (runbook section 9, erratum 17 fixed).
+//!
+//! The runbook keeps its archives in a directory of the host they protect and gives the host the
+//! key that decrypts them. Here:
+//!
+//! - **Only the age recipient is on the host.** Archives are encrypted with
+//!   [age](https://age-encryption.org) to an [`AgeRecipient`] (`age1...`); the identity that
+//!   decrypts stays with the operator. A compromised host can write new backups but cannot read
+//!   the old ones. age is authenticated (ChaCha20-Poly1305 per 64 KiB chunk, truncation
+//!   detected), unlike the runbook's `openssl enc -aes-256-cbc`: a changed byte fails decryption.
+//! - **Off-host, with rclone, not restic.** The runbook's threat model is a compromised host.
+//!   restic would need its repository password on the host, and that password decrypts every
+//!   snapshot; age to a recipient lets the host write without reading. rclone (Debian's 1.60,
+//!   S3 backend, `provider=Other`, path-style) only moves the already-encrypted file to the
+//!   [`ObjectStore`] (Hetzner Object Storage or any S3-compatible store).
+//! - **What a compromised host can still do to old copies, and the answer.** Its S3 keys can
+//!   delete or overwrite objects. The scripts never delete and never overwrite: each archive has
+//!   a name of its own (`<prefix>/backup-<UTC stamp>.tar.gz.age`; the upload is refused when
+//!   the name exists), and pruning is the bucket's job, not the host's. Configure the bucket with versioning and
+//!   Object Lock (compliance mode, a default retention at least the recovery window) plus a
+//!   lifecycle rule that expires old objects, and give each host its own keys limited to its
+//!   prefix (a bucket policy), so it cannot touch other hosts' copies. With Object Lock an
+//!   attacker on the host can add garbage but cannot destroy what was written before.
+//! - **Verification the host can do.** It cannot decrypt, so the weekly job checks that the
+//!   newest uploaded object still has the SHA-256 recorded in the manifest at upload and starts
+//!   with the age header, and writes the outcome to
+//!   [`LAST_VERIFY`](hardening_model::backup::LAST_VERIFY) for the audit. The decrypting check
+//!   is the operator's restore test.
+//! - The S3 keys live in a root-only `0600` environment file read by systemd
+//!   (`EnvironmentFile=`), never in `/etc/cron.d` (world-readable) or on a command line. rclone
+//!   runs at its default log level: with `-vv` it would log the keys it read from the
+//!   environment.
+//! - The data is quiesced with `docker compose stop` and restarted by a trap even on failure,
+//!   instead of `kill 1` inside the container; errors are fatal and loud (`set -euo pipefail`,
+//!   no `|| true` around `tar`); the real volume path is backed up (asked from Docker); systemd
+//!   timers (`Persistent=true`) replace cron lines.
+//! - A host-side restore script ([`RESTORE_SCRIPT`]) swaps in a data directory from a plain
+//!   archive on its standard input, which the operator decrypted on their side.
+
+mod script;
+mod store;
+
+use hardening_model::values::AbsPath;
+
+pub use store::{BackupTarget, ObjectStore, S3Credentials};
+
+use super::{Contribution, Part, Slot, Stage};
+use crate::age::AgeRecipient;
+use crate::{Command, Error, Result, WriteFile};
+
+/// Where the backup part installs its backup script.
+pub const BACKUP_SCRIPT: &str = "/usr/local/sbin/hardened-backup";
+/// The verification script.
+pub const VERIFY_SCRIPT: &str = "/usr/local/sbin/hardened-backup-verify";
+/// The restore script (reads a plain `tar.gz` of the data directory on standard input).
+pub const RESTORE_SCRIPT: &str = "/usr/local/sbin/hardened-restore";
+/// The `0600` environment file holding the S3 credentials (nothing that decrypts).
+pub const BACKUP_ENV: &str = "/etc/hardened-host/backup.env";
+/// The default backup schedule (systemd `OnCalendar=`): daily at 03:00 UTC.
+pub const DEFAULT_SCHEDULE: &str = "*-*-* 03:00:00 UTC";
+/// The default verification schedule: Sundays at 04:00 UTC.
+pub const DEFAULT_VERIFY_SCHEDULE: &str = "Sun *-*-* 04:00:00 UTC";
+/// The timers' `RandomizedDelaySec=`, in minutes (counts towards the recovery point).
+pub const RANDOMIZED_DELAY_MINUTES: u32 = 15;
+
+/// Encrypted off-host backups of the app's data volume, with upload verification and a
+/// restore script. See the [module documentation](self) for the threat model.
+///
+/// ```
+/// use cloudinit_builder::Secret;
+/// use cloudinit_builder::age::AgeRecipient;
+/// use cloudinit_builder::preset::{BackupTarget, Backups, ObjectStore, S3Credentials};
+/// let target = BackupTarget::new(
+///     AgeRecipient::new("age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p")?,
+///     ObjectStore::new("https://fsn1.your-objectstorage.com", "fleet-backups", "fsn1")?
+///         .prefix("inst-0042")?,
+///     S3Credentials::new(Secret::new("AKIAEXAMPLE00")?, Secret::new("s3cr3t-s3cr3t-s3cr3t")?),
+/// );
+/// let b = Backups::volume("stack_app_data", "/opt/stack", target)?;
+/// let script = b.backup_script();
+/// assert!(script.contains("docker volume inspect") && script.contains("age -e -r"));
+/// assert!(!script.contains("s3cr3t") && !script.contains("AGE-SECRET-KEY"));
+/// # Ok::<(), cloudinit_builder::Error>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct Backups {
+    source: Source,
+    compose_dir: AbsPath,
+    state_dir: AbsPath,
+    target: BackupTarget,
+    schedule: String,
+    verify_schedule: String,
+}
+
+/// What is backed up.
+#[derive(Debug, Clone)]
+enum Source {
+    /// A host directory.
+    Dir(AbsPath),
+    /// A Docker volume, resolved to its real mount point at backup time (under `userns-remap`
+    /// it lives in `/var/lib/docker/<uid>.<gid>/volumes`, not where the runbook looked).
+    Volume(String),
+}
+
+impl Backups {
+    /// Backs up `data_dir` (the app's volume), quiescing the Compose project in `compose_dir`.
+    pub fn new(data_dir: &str, compose_dir: &str, target: BackupTarget) -> Result<Self> {
+        let data_dir =
+            AbsPath::new(data_dir).map_err(|e| Error::from(e).within("backups.data_dir"))?;
+        Self::with_source(Source::Dir(data_dir), compose_dir, target)
+    }
+
+    /// Backs up the Docker volume `volume` (its real mount point, asked from Docker at backup
+    /// time), quiescing the Compose project in `compose_dir`.
+    pub fn volume(volume: &str, compose_dir: &str, target: BackupTarget) -> Result<Self> {
+        hardening_model::values::check_token("backups.volume", volume, &[])?;
+        Self::with_source(Source::Volume(volume.to_owned()), compose_dir, target)
+    }
+
+    fn with_source(source: Source, compose_dir: &str, target: BackupTarget) -> Result<Self> {
+        let compose_dir =
+            AbsPath::new(compose_dir).map_err(|e| Error::from(e).within("backups.compose_dir"))?;
+        Ok(Self {
+            source,
+            compose_dir,
+            state_dir: AbsPath::new(hardening_model::backup::STATE_DIR)?,
+            target,
+            schedule: DEFAULT_SCHEDULE.to_owned(),
+            verify_schedule: DEFAULT_VERIFY_SCHEDULE.to_owned(),
+        })
+    }
+
+    /// Where the manifest, the status files and the upload spool live (default
+    /// [`STATE_DIR`](hardening_model::backup::STATE_DIR), which the audit reads).
+    pub fn state_dir(mut self, dir: &str) -> Result<Self> {
+        self.state_dir =
+            AbsPath::new(dir).map_err(|e| Error::from(e).within("backups.state_dir"))?;
+        Ok(self)
+    }
+
+    /// systemd `OnCalendar=` expressions for the backup and the verification.
+    pub fn schedules(mut self, backup: &str, verify: &str) -> Result<Self> {
+        for (field, v) in [
+            ("backups.schedule", backup),
+            ("backups.verify_schedule", verify),
+        ] {
+            hardening_model::values::check_token(field, v, &[' ', '*', ':', ',', '/', '~'])?;
+        }
+        self.schedule = backup.to_owned();
+        self.verify_schedule = verify.to_owned();
+        Ok(self)
+    }
+
+    /// The backup timer's `OnCalendar=` expression.
+    pub fn schedule(&self) -> &str {
+        &self.schedule
+    }
+
+    /// The verification timer's `OnCalendar=` expression.
+    pub fn verify_schedule(&self) -> &str {
+        &self.verify_schedule
+    }
+
+    /// The recipient, store and credentials.
+    pub fn target(&self) -> &BackupTarget {
+        &self.target
+    }
+
+    /// The age recipient the archives are encrypted to.
+    pub fn recipient(&self) -> &AgeRecipient {
+        &self.target.recipient
+    }
+
+    /// The backup script: quiesce, archive, encrypt to the recipient, restart, upload under an
+    /// immutable name, record the manifest line and the status file.
+    pub fn backup_script(&self) -> String {
+        script::backup(self)
+    }
+
+    /// The verification script: the newest object's SHA-256 against the manifest, and its age
+    /// header; the outcome goes to the status file.
+    pub fn verify_script(&self) -> String {
+        script::verify(self)
+    }
+
+    /// The restore script: a plain `tar.gz` of the data directory on standard input replaces
+    /// the data directory, with the stack stopped; the previous content is kept beside it.
+    pub fn restore_script(&self) -> String {
+        script::restore(self)
+    }
+
+    /// The environment file with the S3 credentials (root-owned `0600`), as rclone reads them.
+    ///
+    /// # Errors
+    /// A credential with a single quote or a control character, naming it.
+    pub fn env_file(&self) -> Result<WriteFile> {
+        let c = &self.target.credentials;
+        WriteFile::secret_env(
+            BACKUP_ENV,
+            [
+                ("RCLONE_S3_ACCESS_KEY_ID", c.access_key_id()),
+                ("RCLONE_S3_SECRET_ACCESS_KEY", c.secret_access_key()),
+            ],
+        )
+        .map_err(|e| e.within("backups.credentials"))
+    }
+
+    fn unit(name: &str, script: &str) -> String {
+        format!(
+            "[Unit]\nDescription={name}\nAfter=docker.service network-online.target\n\
+             Wants=network-online.target\n\n[Service]\nType=oneshot\n\
+             EnvironmentFile={BACKUP_ENV}\nExecStart={script}\nUMask=0077\nNoNewPrivileges=yes\n\
+             PrivateTmp=yes\nProtectHome=yes\n"
+        )
+    }
+
+    fn timer(name: &str, calendar: &str) -> String {
+        format!(
+            "[Unit]\nDescription={name}\n\n[Timer]\nOnCalendar={calendar}\nPersistent=true\n\
+             RandomizedDelaySec={RANDOMIZED_DELAY_MINUTES}m\n\n[Install]\nWantedBy=timers.target\n"
+        )
+    }
+
+    pub(crate) fn source_line(&self) -> String {
+        match &self.source {
+            Source::Dir(d) => format!("data_dir={}", crate::command::quote(d.as_str())),
+            Source::Volume(v) => format!(
+                "data_dir=$(docker volume inspect --format '{{{{ .Mountpoint }}}}' {})",
+                crate::command::quote(v)
+            ),
+        }
+    }
+}
+
+impl Part for Backups {
+    fn slot(&self) -> Slot {
+        Slot::Backups
+    }
+
+    fn contribute(&self, out: &mut Contribution) -> Result<()> {
+        out.package("age");
+        out.package("rclone");
+        out.file(self.env_file()?);
+        for (path, body) in [
+            (BACKUP_SCRIPT, self.backup_script()),
+            (VERIFY_SCRIPT, self.verify_script()),
+            (RESTORE_SCRIPT, self.restore_script()),
+        ] {
+            out.file(WriteFile::new(path, body)?.permissions(0o700)?);
+        }
+        let units = [
+            (
+                "hardened-backup",
+                "Encrypted off-host backup",
+                BACKUP_SCRIPT,
+                &self.schedule,
+            ),
+            (
+                "hardened-backup-verify",
+                "Off-host backup verification",
+                VERIFY_SCRIPT,
+                &self.verify_schedule,
+            ),
+        ];
+        for (unit, desc, script, calendar) in units {
+            out.file(WriteFile::new(
+                &format!("/etc/systemd/system/{unit}.service"),
+                Self::unit(desc, script),
+            )?);
+            out.file(WriteFile::new(
+                &format!("/etc/systemd/system/{unit}.timer"),
+                Self::timer(desc, calendar),
+            )?);
+        }
+        out.command(
+            Stage::Backups,
+            Command::chain([
+                Command::argv(["systemctl", "daemon-reload"])?,
+                Command::argv([
+                    "systemctl",
+                    "enable",
+                    "--now",
+                    "hardened-backup.timer",
+                    "hardened-backup-verify.timer",
+                ])?,
+            ])?,
+        );
+        Ok(())
+    }
+}

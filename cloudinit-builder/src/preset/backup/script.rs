@@ -1,0 +1,147 @@
+//! The three shell scripts of the backup part, rendered from its values.
+
+use super::{BACKUP_ENV, Backups};
+use crate::command::quote;
+
+/// The shared head of the backup and verify scripts: credentials required, store settings, and
+/// `record FILE RESULT [DETAIL]`, which writes a status file that
+/// [`JobStatus::parse`](hardening_model::backup::JobStatus::parse) reads.
+fn head(b: &Backups, comment: &str) -> String {
+    let store = &b.target.store;
+    let args: Vec<String> = store.rclone_args().iter().map(|a| quote(a).into_owned()).collect();
+    format!(
+        r#"#!/bin/bash
+# {comment}
+set -euo pipefail
+umask 077
+: "${{RCLONE_S3_ACCESS_KEY_ID:?not set (from {env})}}" "${{RCLONE_S3_SECRET_ACCESS_KEY:?not set (from {env})}}"
+state={state}
+prefix={prefix}
+remote={remote}
+s3=(rclone {args})
+object=""
+sum=""
+record() {{
+  {{ printf 'result=%s\nfinished_at=%s\nobject=%s\nsha256=%s\n' "$2" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$object" "$sum"
+    if [ -n "${{3:-}}" ]; then printf 'detail=%s\n' "${{3//$'\n'/ }}"; fi; }} > "$1.tmp"
+  chmod 0644 "$1.tmp"
+  mv "$1.tmp" "$1"
+}}
+install -d -m 0700 "$state"
+"#,
+        env = BACKUP_ENV,
+        state = quote(b.state_dir.as_str()),
+        prefix = quote(store.key_prefix()),
+        remote = quote(&store.remote()),
+        args = args.join(" "),
+    )
+}
+
+pub(super) fn backup(b: &Backups) -> String {
+    let mut s = head(
+        b,
+        "age-encrypted off-host backup: only the recipient is on this host",
+    );
+    s.push_str(&format!(
+        r#"recipient={recipient}
+compose_dir={compose}
+stamp=$(date -u +%Y%m%dT%H%M%SZ)
+name="backup-$stamp.tar.gz.age"
+object="$prefix/$name"
+out="$state/spool/$name"
+stopped=0
+finish() {{
+  rc=$?
+  if [ "$stopped" = 1 ]; then docker compose start >/dev/null || logger -p daemon.err -t hardened-backup "restarting the stack failed"; fi
+  rm -f "$out"
+  if [ "$rc" -ne 0 ]; then
+    record "$state/last-backup" fail "exit status $rc"
+    logger -p daemon.err -t hardened-backup "backup failed (exit status $rc): $object"
+  fi
+}}
+install -d -m 0700 "$state/spool"
+trap finish EXIT
+{data}
+cd "$compose_dir"
+docker compose stop
+stopped=1
+tar -C "$(dirname "$data_dir")" -czf - "$(basename "$data_dir")" | age -e -r "$recipient" -o "$out"
+stopped=0
+docker compose start >/dev/null || logger -p daemon.err -t hardened-backup "restarting the stack failed"
+sum=$(sha256sum "$out" | cut -d' ' -f1)
+bytes=$(stat -c %s "$out")
+if [ -n "$("${{s3[@]}}" lsf "$remote/$name")" ]; then echo "$object exists in the store: not overwritten" >&2; exit 1; fi
+"${{s3[@]}}" copyto "$out" "$remote/$name"
+printf '%s %s %s %s\n' "$stamp" "$object" "$sum" "$bytes" >> "$state/manifest"
+record "$state/last-backup" pass
+logger -p daemon.info -t hardened-backup "backup uploaded: $object ($bytes bytes, sha256 $sum)"
+"#,
+        recipient = quote(b.target.recipient.as_str()),
+        compose = quote(b.compose_dir.as_str()),
+        data = b.source_line(),
+    ));
+    s
+}
+
+pub(super) fn verify(b: &Backups) -> String {
+    let mut s = head(
+        b,
+        "the newest off-host copy against its upload manifest (this host cannot decrypt)",
+    );
+    s.push_str(
+        r#"fail() {
+  record "$state/last-verify" fail "$1"
+  logger -p daemon.crit -t hardened-backup-verify "$1"
+  echo "FAIL: $1" >&2
+  exit 1
+}
+[ -s "$state/manifest" ] || fail "no upload recorded in $state/manifest"
+read -r _ object sum _ < <(tail -n 1 "$state/manifest")
+name=${object##*/}
+got=$("${s3[@]}" cat "$remote/$name" | sha256sum | cut -d' ' -f1) || fail "cannot read $object from the store"
+[ "$got" = "$sum" ] || fail "checksum mismatch: $object changed since upload"
+count=$("${s3[@]}" lsf --include 'backup-*.tar.gz.age' "$remote" | wc -l) || fail "cannot list $remote"
+record "$state/last-verify" pass
+logger -p daemon.info -t hardened-backup-verify "verified $object ($count archives stored)"
+echo "PASS: $object ($count archives stored)"
+"#,
+    );
+    s
+}
+
+pub(super) fn restore(b: &Backups) -> String {
+    format!(
+        r#"#!/bin/bash
+# replaces the data directory with the tar.gz on stdin (decrypted and checked by the operator)
+set -euo pipefail
+umask 077
+{data}
+compose_dir={compose}
+parent=$(dirname "$data_dir")
+base=$(basename "$data_dir")
+incoming=$(mktemp -d "$parent/.restore-XXXXXX")
+stopped=0
+finish() {{
+  rc=$?
+  if [ "$stopped" = 1 ]; then docker compose start >/dev/null || logger -p daemon.err -t hardened-restore "restarting the stack failed"; fi
+  rm -rf "$incoming"
+  if [ "$rc" -ne 0 ]; then logger -p daemon.err -t hardened-restore "restore failed (exit status $rc)"; fi
+}}
+trap finish EXIT
+tar -xzf - -C "$incoming"
+[ -d "$incoming/$base" ] || {{ echo "the archive holds no $base/ directory" >&2; exit 1; }}
+cd "$compose_dir"
+docker compose stop
+stopped=1
+rm -rf "$parent/.previous-$base"
+if [ -e "$data_dir" ]; then mv "$data_dir" "$parent/.previous-$base"; fi
+mv "$incoming/$base" "$data_dir"
+stopped=0
+docker compose start >/dev/null
+logger -p daemon.notice -t hardened-restore "restored $data_dir (previous content in $parent/.previous-$base)"
+echo "restored $data_dir"
+"#,
+        data = b.source_line(),
+        compose = quote(b.compose_dir.as_str()),
+    )
+}

@@ -1,0 +1,290 @@
+//! The typed restore plan: which object, where the identity is read, which host receives the
+//! data, and every command with the machine it runs on.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use cloudinit_builder::preset::{ObjectStore, RESTORE_SCRIPT};
+
+use crate::error::{Error, Result};
+
+/// The file name of the decrypted archive in the operator's work directory.
+pub const PLAIN_ARCHIVE: &str = "restore.tar.gz";
+
+/// Which backup to restore.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ObjectChoice {
+    /// The newest `backup-*.tar.gz.age` under the instance's prefix (names sort by time).
+    Latest,
+    /// One object, by file name (`backup-<UTC stamp>.tar.gz.age`).
+    Named(String),
+}
+
+/// The machine a step runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Where {
+    /// The operator's machine, which holds the age identity.
+    Operator,
+    /// The fresh host (reached over SSH), which never sees the identity or the ciphertext.
+    Host,
+}
+
+impl fmt::Display for Where {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Operator => "operator",
+            Self::Host => "host",
+        })
+    }
+}
+
+/// How the fresh host's restore script is reached.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HostAccess {
+    /// `ssh -p PORT USER@ADDRESS sudo` [`RESTORE_SCRIPT`] (key-only SSH as the admin; the
+    /// archive goes over the SSH channel on standard input).
+    Ssh {
+        /// The admin login.
+        user: String,
+        /// The host's public IPv4 address.
+        address: String,
+        /// Its SSH port.
+        port: u16,
+    },
+    /// A restore script run here with `bash` (a rescue system with the disk mounted, or a test).
+    Local {
+        /// The script (the part's [`restore_script`](cloudinit_builder::preset::Backups::restore_script)).
+        script: PathBuf,
+    },
+}
+
+/// One command of the plan.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Step {
+    /// Short name, used in errors (`download`, `decrypt`, `check`, `restore`).
+    pub name: &'static str,
+    /// Where it runs.
+    pub runs_on: Where,
+    /// The command, as argv (never through a shell; no secret in it).
+    pub argv: Vec<String>,
+    /// A file fed to its standard input.
+    pub stdin: Option<PathBuf>,
+    /// What it establishes.
+    pub purpose: &'static str,
+}
+
+/// A restore of one instance's data from the off-host store onto a fresh host.
+///
+/// The identity is read on the operator's machine only; decryption is authenticated (age), so
+/// a changed or truncated object fails at `decrypt` and nothing reaches the host. The host gets
+/// the plain archive on its restore script's standard input, after it has been decrypted and
+/// listed.
+///
+/// ```
+/// use cloudinit_builder::preset::ObjectStore;
+/// use examples::restore::{HostAccess, ObjectChoice, RestorePlan, Where};
+/// let store = ObjectStore::new("https://fsn1.your-objectstorage.com", "fleet-backups", "fsn1")?
+///     .prefix("inst-0042")?;
+/// let plan = RestorePlan::new(
+///     "inst-0042",
+///     store,
+///     "/home/ops/keys/inst-0042.age",
+///     "/home/ops/restore/inst-0042",
+///     HostAccess::Ssh { user: "admin".into(), address: "203.0.113.7".into(), port: 24022 },
+/// )?;
+/// let steps = plan.steps("backup-20261202T030000Z.tar.gz.age");
+/// assert_eq!(steps.iter().map(|s| s.name).collect::<Vec<_>>(), ["download", "decrypt", "check", "restore"]);
+/// assert!(steps.iter().filter(|s| s.runs_on == Where::Host).all(|s| !s.argv.iter().any(|a| a.contains(".age"))));
+/// assert_eq!(plan.object, ObjectChoice::Latest);
+/// # Ok::<(), examples::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RestorePlan {
+    /// The instance whose data is restored.
+    pub instance_id: String,
+    /// The store, with the instance's key prefix.
+    pub store: ObjectStore,
+    /// Which object.
+    pub object: ObjectChoice,
+    /// The operator's age identity file (read by `age -d -i`; never copied).
+    pub identity_file: PathBuf,
+    /// The operator's private work directory (created `0700`; emptied afterwards).
+    pub workdir: PathBuf,
+    /// The fresh host.
+    pub host: HostAccess,
+}
+
+impl RestorePlan {
+    /// A plan for the newest object of `instance_id` under `store`.
+    ///
+    /// # Errors
+    /// [`Error::Invalid`] naming `store` when its prefix is not the instance id, or
+    /// `identity_file`/`workdir` when they are not absolute paths.
+    pub fn new(
+        instance_id: &str,
+        store: ObjectStore,
+        identity_file: impl Into<PathBuf>,
+        workdir: impl Into<PathBuf>,
+        host: HostAccess,
+    ) -> Result<Self> {
+        if store.key_prefix() != instance_id {
+            return Err(Error::invalid(
+                "store",
+                "its prefix must be the instance id (what the host writes under)",
+            ));
+        }
+        let identity_file = identity_file.into();
+        let workdir = workdir.into();
+        for (field, path) in [("identity_file", &identity_file), ("workdir", &workdir)] {
+            if !path.is_absolute() {
+                return Err(Error::invalid(field, "must be an absolute path"));
+            }
+        }
+        Ok(Self {
+            instance_id: instance_id.to_owned(),
+            store,
+            object: ObjectChoice::Latest,
+            identity_file,
+            workdir,
+            host,
+        })
+    }
+
+    /// Restores a given object instead of the newest.
+    ///
+    /// # Errors
+    /// [`Error::Invalid`] naming `object` unless it is `backup-<stamp>.tar.gz.age`.
+    pub fn object(mut self, name: &str) -> Result<Self> {
+        let ok = name
+            .strip_prefix("backup-")
+            .and_then(|r| r.strip_suffix(".tar.gz.age"))
+            .is_some_and(|stamp| {
+                !stamp.is_empty() && stamp.chars().all(|c| c.is_ascii_alphanumeric())
+            });
+        if !ok {
+            return Err(Error::invalid(
+                "object",
+                "must be an object file name backup-<UTC stamp>.tar.gz.age",
+            ));
+        }
+        self.object = ObjectChoice::Named(name.to_owned());
+        Ok(self)
+    }
+
+    /// rclone's arguments for the store (credentials come from the environment).
+    pub fn rclone(&self) -> Vec<String> {
+        let mut argv = vec!["rclone".to_owned()];
+        argv.extend(self.store.rclone_args());
+        argv
+    }
+
+    /// The command that lists the instance's objects (run first when the object is
+    /// [`ObjectChoice::Latest`]).
+    pub fn list_step(&self) -> Step {
+        let mut argv = self.rclone();
+        argv.extend(["lsf", "--include", "backup-*.tar.gz.age"].map(str::to_owned));
+        argv.push(self.store.remote());
+        Step {
+            name: "list",
+            runs_on: Where::Operator,
+            argv,
+            stdin: None,
+            purpose: "find the newest backup of the instance",
+        }
+    }
+
+    /// The steps for the object `name`, in order. Pure: nothing runs.
+    pub fn steps(&self, name: &str) -> Vec<Step> {
+        let cipher = self.workdir.join(name);
+        let plain = self.workdir.join(PLAIN_ARCHIVE);
+        let path = |p: &Path| p.display().to_string();
+        let mut download = self.rclone();
+        download.push("copyto".to_owned());
+        download.push(format!("{}/{name}", self.store.remote()));
+        download.push(path(&cipher));
+        let restore = match &self.host {
+            HostAccess::Ssh {
+                user,
+                address,
+                port,
+            } => vec![
+                "ssh".to_owned(),
+                "-p".to_owned(),
+                port.to_string(),
+                "-o".to_owned(),
+                "BatchMode=yes".to_owned(),
+                format!("{user}@{address}"),
+                "sudo".to_owned(),
+                RESTORE_SCRIPT.to_owned(),
+            ],
+            HostAccess::Local { script } => vec!["bash".to_owned(), path(script)],
+        };
+        vec![
+            Step {
+                name: "download",
+                runs_on: Where::Operator,
+                argv: download,
+                stdin: None,
+                purpose: "fetch the encrypted archive from the store",
+            },
+            Step {
+                name: "decrypt",
+                runs_on: Where::Operator,
+                argv: vec![
+                    "age".to_owned(),
+                    "-d".to_owned(),
+                    "-i".to_owned(),
+                    path(&self.identity_file),
+                    "-o".to_owned(),
+                    path(&plain),
+                    path(&cipher),
+                ],
+                stdin: None,
+                purpose: "authenticated decryption: any changed byte fails here",
+            },
+            Step {
+                name: "check",
+                runs_on: Where::Operator,
+                argv: vec!["tar".to_owned(), "-tzf".to_owned(), path(&plain)],
+                stdin: None,
+                purpose: "the archive reads to the end",
+            },
+            Step {
+                name: "restore",
+                runs_on: Where::Host,
+                argv: restore,
+                stdin: Some(plain),
+                purpose: "stop the stack, swap in the data directory, start the stack",
+            },
+        ]
+    }
+
+    /// The plan as text, one line per step (`<latest>` stands for the object found at run time).
+    pub fn describe(&self) -> Vec<String> {
+        let name = match &self.object {
+            ObjectChoice::Latest => "<latest>".to_owned(),
+            ObjectChoice::Named(n) => n.clone(),
+        };
+        let mut lines = Vec::new();
+        if self.object == ObjectChoice::Latest {
+            lines.push(line(&self.list_step()));
+        }
+        lines.extend(self.steps(&name).iter().map(line));
+        lines
+    }
+}
+
+fn line(step: &Step) -> String {
+    let stdin = step
+        .stdin
+        .as_ref()
+        .map(|p| format!(" < {}", p.display()))
+        .unwrap_or_default();
+    format!(
+        "[{}] {:8} {}{stdin}   # {}",
+        step.runs_on,
+        step.name,
+        step.argv.join(" "),
+        step.purpose
+    )
+}
