@@ -23,7 +23,7 @@ use clap::Parser;
 use cloudinit_builder::age::AgeRecipient;
 use cloudinit_builder::preset::{
     BackupTarget, Falco, FalcoDriver, HardenedHost, HostMonitoring, Integrity, ObjectStore,
-    Promtail, RunbookInputs, S3Credentials,
+    Promtail, RunbookInputs, RunbookRequired, S3Credentials,
 };
 use cloudinit_builder::{HETZNER_USER_DATA_LIMIT, Secret, SshPublicKey, User};
 use hardening_model::docker::ImageRef;
@@ -115,21 +115,21 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .shell("/bin/bash")?
         .sudo("ALL=(ALL) NOPASSWD:ALL")?
         .ssh_key(SshPublicKey::new(args.admin_key.as_str())?);
-    let inputs = RunbookInputs::new(
+    let inputs = RunbookInputs::new(RunbookRequired {
         admin,
-        Port::new(args.ssh_port)?,
-        cloudflare_fallback_ranges(),
-        Domain::new(&args.domain)?,
-        StackImages {
+        ssh_port: Port::new(args.ssh_port)?,
+        cloudflare_ranges: cloudflare_fallback_ranges(),
+        domain: Domain::new(&args.domain)?,
+        images: StackImages {
             caddy: image("caddy:2-alpine", 'a')?,
             app: image("registry.example.com/team/app:1.4.2", 'b')?,
             node_exporter: image("prom/node-exporter:v1.8.2", 'c')?,
         },
-        Port::new(3000)?,
-        "0.0.0.0".parse()?,
-        &args.callback_url,
-        secret("CALLBACK_SECRET", "placeholder-callback-secret-change-me")?,
-        BackupTarget::new(
+        app_port: Port::new(3000)?,
+        bind_ip: "0.0.0.0".parse()?,
+        callback_url: args.callback_url.clone(),
+        callback_secret: secret("CALLBACK_SECRET", "placeholder-callback-secret-change-me")?,
+        backup: BackupTarget::new(
             AgeRecipient::new(&std::env::var("BACKUP_AGE_RECIPIENT").unwrap_or_else(|_| {
                 // age's documentation recipient: replace it with your own (age-keygen -y).
                 "age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p".to_owned()
@@ -145,7 +145,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 secret("BACKUP_S3_SECRET_KEY", "placeholder-s3-secret-key")?,
             ),
         ),
-    )
+    })
     .promtail(Promtail::new(
         "https://logs.example.com/loki/api/v1/push",
         "fleet-host",

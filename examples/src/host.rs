@@ -11,7 +11,7 @@
 
 use std::net::{IpAddr, Ipv4Addr};
 
-use cloudinit_builder::preset::{BackupTarget, HardenedHost, RunbookInputs};
+use cloudinit_builder::preset::{BackupTarget, HardenedHost, RunbookInputs, RunbookRequired};
 use cloudinit_builder::{Secret, SshPublicKey, User, UserData};
 use hardening_model::firewall::FirewallPolicy;
 use hardening_model::presets::{self, stack::StackImages};
@@ -103,18 +103,18 @@ impl HostPolicy {
             .shell("/bin/bash")?
             .sudo("ALL=(ALL) NOPASSWD:ALL")?
             .ssh_key(key);
-        Ok(RunbookInputs::new(
+        Ok(RunbookInputs::new(RunbookRequired {
             admin,
-            self.ssh_port,
-            self.cloudflare_ranges.clone(),
-            self.domain.clone(),
-            self.images.clone(),
-            Port::new(APP_PORT)?,
-            IpAddr::V4(Ipv4Addr::UNSPECIFIED),
-            &self.callback_url,
-            self.callback_secret.clone(),
-            self.backup.clone(),
-        )
+            ssh_port: self.ssh_port,
+            cloudflare_ranges: self.cloudflare_ranges.clone(),
+            domain: self.domain.clone(),
+            images: self.images.clone(),
+            app_port: Port::new(APP_PORT)?,
+            bind_ip: IpAddr::V4(Ipv4Addr::UNSPECIFIED),
+            callback_url: self.callback_url.clone(),
+            callback_secret: self.callback_secret.clone(),
+            backup: self.backup.clone(),
+        })
         .admin_sources(self.admin_sources.iter().copied()))
     }
 

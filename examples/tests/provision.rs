@@ -12,7 +12,7 @@ use cloudflare_client::resources::dns::RecordType;
 use cloudflare_client::simulator::{Fault as CfFault, FaultRule};
 use cloudinit_builder::preset::{
     BACKUP_ENV, BACKUP_SCRIPT, BackupTarget, HardenedHost, ObjectStore, READY_ENV, RunbookInputs,
-    S3Credentials,
+    RunbookRequired, S3Credentials,
 };
 use cloudinit_builder::{Secret, SshPublicKey, User};
 use examples::host::{APP_PORT, DEMO_CALLBACK_URL, HostPolicy};
@@ -54,7 +54,12 @@ fn request() -> ProvisionRequest {
     req.callback_secret = Some(callback_secret().unwrap());
     req.backup_recipient = Some(age_recipient(&age_identity().unwrap()).unwrap());
     req.backup_store = Some(
-        ObjectStore::new("https://fsn1.your-objectstorage.com", "fleet-backups", "fsn1").unwrap(),
+        ObjectStore::new(
+            "https://fsn1.your-objectstorage.com",
+            "fleet-backups",
+            "fsn1",
+        )
+        .unwrap(),
     );
     req.backup_credentials = Some(S3Credentials::new(
         Secret::new("AKIDFLEET0042").unwrap(),
@@ -91,22 +96,22 @@ async fn expected_user_data(w: &World, req: &ProvisionRequest, ssh_port: u16) ->
         .sudo("ALL=(ALL) NOPASSWD:ALL")
         .unwrap()
         .ssh_key(SshPublicKey::new(req.admin_key.as_str()).unwrap());
-    let inputs = RunbookInputs::new(
+    let inputs = RunbookInputs::new(RunbookRequired {
         admin,
-        Port::new(ssh_port).unwrap(),
-        ranges,
-        Domain::new(req.fqdn()).unwrap(),
-        StackImages {
+        ssh_port: Port::new(ssh_port).unwrap(),
+        cloudflare_ranges: ranges,
+        domain: Domain::new(req.fqdn()).unwrap(),
+        images: StackImages {
             caddy: ImageRef::parse(&req.caddy_image).unwrap(),
             app: ImageRef::parse(&req.app_image).unwrap(),
             node_exporter: ImageRef::parse(&req.node_exporter_image).unwrap(),
         },
-        Port::new(APP_PORT).unwrap(),
-        IpAddr::V4(Ipv4Addr::UNSPECIFIED),
-        DEMO_CALLBACK_URL,
-        req.callback_secret.clone().unwrap(),
-        backup_target(req),
-    )
+        app_port: Port::new(APP_PORT).unwrap(),
+        bind_ip: IpAddr::V4(Ipv4Addr::UNSPECIFIED),
+        callback_url: DEMO_CALLBACK_URL.to_owned(),
+        callback_secret: req.callback_secret.clone().unwrap(),
+        backup: backup_target(req),
+    })
     .admin_sources(req.admin_sources.iter().copied());
     HardenedHost::runbook(&inputs)
         .unwrap()

@@ -39,7 +39,9 @@ pub use part::{Contribution, Part, Slot, Stage};
 pub use promtail::{PROMTAIL_CONFIG, PROMTAIL_PASSWORD, Promtail};
 pub use ready::{FAILED_MARKER, READY_ENV, READY_SCRIPT, ReadyCallback};
 pub use rendered::RenderedPart;
-pub use runbook::{APP_DATA_VOLUME, APP_SECRETS_ENV, APT_TEMPLATES_DIR, RunbookInputs, STACK_DIR};
+pub use runbook::{
+    APP_DATA_VOLUME, APP_SECRETS_ENV, APT_TEMPLATES_DIR, RunbookInputs, RunbookRequired, STACK_DIR,
+};
 pub use sshd::{SSHD_APPLY_SCRIPT, STAGING_DIR, Sshd};
 pub use stack::ComposeStack;
 

@@ -47,35 +47,96 @@ pub struct RunbookInputs {
     app_secrets: Vec<(String, Secret)>,
 }
 
+/// The values every runbook host needs, each by name, so that the two ports or the two secrets
+/// cannot be swapped by position; the optional parts are [`RunbookInputs`]' setters.
+///
+/// ```
+/// use std::net::{IpAddr, Ipv4Addr};
+/// use cloudinit_builder::age::AgeRecipient;
+/// use cloudinit_builder::preset::{BackupTarget, ObjectStore, RunbookInputs, RunbookRequired, S3Credentials};
+/// use cloudinit_builder::{Secret, User};
+/// use hardening_model::docker::ImageRef;
+/// use hardening_model::presets::firewall::cloudflare_fallback_ranges;
+/// use hardening_model::presets::stack::StackImages;
+/// use hardening_model::values::{Domain, Port};
+///
+/// let image = |name: &str| ImageRef::parse(&format!("{name}@sha256:{}", "a".repeat(64)));
+/// let backup = BackupTarget::new(
+///     AgeRecipient::new("age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p")?,
+///     ObjectStore::new("https://fsn1.your-objectstorage.com", "fleet-backups", "fsn1")?,
+///     S3Credentials::new(Secret::new("AKIDEXAMPLE")?, Secret::new("example-secret-key")?),
+/// );
+/// let inputs = RunbookInputs::new(RunbookRequired {
+///     admin: User::new("admin")?,
+///     ssh_port: Port::new(42022)?,
+///     cloudflare_ranges: cloudflare_fallback_ranges(),
+///     domain: Domain::new("app.example.com")?,
+///     images: StackImages {
+///         caddy: image("caddy:2-alpine")?,
+///         app: image("registry.example.com/team/app:1.4.2")?,
+///         node_exporter: image("prom/node-exporter:v1.8.2")?,
+///     },
+///     app_port: Port::new(3000)?,
+///     bind_ip: IpAddr::V4(Ipv4Addr::UNSPECIFIED),
+///     callback_url: "https://control.example.com/ready".into(),
+///     callback_secret: Secret::new("callback-secret-of-some-length")?,
+///     backup,
+/// })
+/// .admin_sources(["203.0.113.0/24".parse()?]);
+/// # let _ = inputs;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone)]
+#[allow(clippy::exhaustive_structs)] // built by name on purpose: a new required value must break callers
+pub struct RunbookRequired {
+    /// The admin: their name is sshd's only `AllowUsers`.
+    pub admin: User,
+    /// The one SSH port (sshd, `ssh.socket`, every firewall layer).
+    pub ssh_port: Port,
+    /// Cloudflare's ranges, for the firewall and Caddy's `trusted_proxies`.
+    pub cloudflare_ranges: Vec<IpNet>,
+    /// The site Caddy serves.
+    pub domain: Domain,
+    /// The digest-pinned images of the stack.
+    pub images: StackImages,
+    /// The port the app listens on inside its network.
+    pub app_port: Port,
+    /// The address Caddy binds.
+    pub bind_ip: IpAddr,
+    /// Where first boot reports readiness.
+    pub callback_url: String,
+    /// The readiness callback's shared secret.
+    pub callback_secret: Secret,
+    /// Where the backups go (the age recipient, the object store and its keys: nothing on the
+    /// host can decrypt them).
+    pub backup: BackupTarget,
+}
+
 impl RunbookInputs {
-    /// The required values: the admin (their name is sshd's only `AllowUsers`), the one SSH
-    /// port, Cloudflare's ranges (for the firewall and Caddy), the site, the digest-pinned
-    /// images, the app's port, the address Caddy binds, the callback URL and secret, and where
-    /// the backups go (the age recipient, the object store and its keys: nothing on the host
-    /// can decrypt them).
-    #[allow(clippy::too_many_arguments)]
-    pub fn new(
-        admin: User,
-        ssh_port: Port,
-        cloudflare: Vec<IpNet>,
-        domain: Domain,
-        images: StackImages,
-        app_port: Port,
-        bind_ip: IpAddr,
-        callback_url: &str,
-        callback_secret: Secret,
-        backup: BackupTarget,
-    ) -> Self {
-        Self {
+    /// The inputs from the required values; the optional parts are set with the methods below.
+    pub fn new(required: RunbookRequired) -> Self {
+        let RunbookRequired {
             admin,
             ssh_port,
-            admin_sources: Vec::new(),
-            cloudflare,
+            cloudflare_ranges,
             domain,
             images,
             app_port,
             bind_ip,
-            callback_url: callback_url.to_owned(),
+            callback_url,
+            callback_secret,
+            backup,
+        } = required;
+        Self {
+            admin,
+            ssh_port,
+            admin_sources: Vec::new(),
+            cloudflare: cloudflare_ranges,
+            domain,
+            images,
+            app_port,
+            bind_ip,
+            callback_url,
             callback_secret,
             backup,
             promtail: None,

@@ -23,10 +23,14 @@ pub const BACKUP_RECIPIENT: &str = "age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zm
 pub fn backup_target() -> BackupTarget {
     BackupTarget::new(
         age::AgeRecipient::new(BACKUP_RECIPIENT).unwrap(),
-        ObjectStore::new("https://fsn1.your-objectstorage.com", "fleet-backups", "fsn1")
-            .unwrap()
-            .prefix("host-1")
-            .unwrap(),
+        ObjectStore::new(
+            "https://fsn1.your-objectstorage.com",
+            "fleet-backups",
+            "fsn1",
+        )
+        .unwrap()
+        .prefix("host-1")
+        .unwrap(),
         S3Credentials::new(
             Secret::new("AKIDFLEETHOST1").unwrap(),
             Secret::new(BACKUP_S3_SECRET).unwrap(),
@@ -66,22 +70,22 @@ fn image(name: &str, fill: char) -> ImageRef {
 
 /// The inputs of the full runbook preset for one choice of optional parts.
 pub fn inputs(choices: Choices) -> RunbookInputs {
-    let mut inputs = RunbookInputs::new(
-        admin(),
-        Port::new(SSH_PORT).unwrap(),
-        cloudflare_fallback_ranges(),
-        Domain::new("app.example.com").unwrap(),
-        StackImages {
+    let mut inputs = RunbookInputs::new(RunbookRequired {
+        admin: admin(),
+        ssh_port: Port::new(SSH_PORT).unwrap(),
+        cloudflare_ranges: cloudflare_fallback_ranges(),
+        domain: Domain::new("app.example.com").unwrap(),
+        images: StackImages {
             caddy: image("caddy:2-alpine", 'a'),
             app: image("registry.example.com/team/app:1.4.2", 'b'),
             node_exporter: image("prom/node-exporter:v1.8.2", 'c'),
         },
-        Port::new(3000).unwrap(),
-        "0.0.0.0".parse().unwrap(),
-        "https://control.example.com/api/instances/ready",
-        Secret::new(CALLBACK_SECRET).unwrap(),
-        backup_target(),
-    )
+        app_port: Port::new(3000).unwrap(),
+        bind_ip: "0.0.0.0".parse().unwrap(),
+        callback_url: "https://control.example.com/api/instances/ready".into(),
+        callback_secret: Secret::new(CALLBACK_SECRET).unwrap(),
+        backup: backup_target(),
+    })
     .admin_sources(["203.0.113.0/24".parse().unwrap()])
     .promtail(
         Promtail::new(

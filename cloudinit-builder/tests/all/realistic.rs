@@ -48,12 +48,13 @@ pub fn realistic_host() -> HardenedHost {
     for line in ADMIN_KEYS.lines() {
         admin = admin.ssh_key(SshPublicKey::new(line).unwrap());
     }
-    let inputs = RunbookInputs::new(
+    let inputs = RunbookInputs::new(RunbookRequired {
         admin,
-        Port::new(47813).unwrap(),
-        cloudflare_fallback_ranges(),
-        Domain::new("customer-portal-production.eu-central.platform.example-company.com").unwrap(),
-        StackImages {
+        ssh_port: Port::new(47813).unwrap(),
+        cloudflare_ranges: cloudflare_fallback_ranges(),
+        domain: Domain::new("customer-portal-production.eu-central.platform.example-company.com")
+            .unwrap(),
+        images: StackImages {
             caddy: image("docker.io/library/caddy:2.8.4-alpine", 'a'),
             app: image(
                 "registry.example-company.com/platform/customer-portal:2024.11.3",
@@ -61,12 +62,12 @@ pub fn realistic_host() -> HardenedHost {
             ),
             node_exporter: image("quay.io/prometheus/node-exporter:v1.8.2", 'c'),
         },
-        Port::new(3000).unwrap(),
-        "0.0.0.0".parse().unwrap(),
-        "https://control-plane.example-company.com/api/v1/instances/ready",
-        Secret::new("cb-7Q2xV9mKpL4sN8rT1wZ6yB3dF5hJ0cG").unwrap(),
-        crate::fixtures::backup_target(),
-    )
+        app_port: Port::new(3000).unwrap(),
+        bind_ip: "0.0.0.0".parse().unwrap(),
+        callback_url: "https://control-plane.example-company.com/api/v1/instances/ready".into(),
+        callback_secret: Secret::new("cb-7Q2xV9mKpL4sN8rT1wZ6yB3dF5hJ0cG").unwrap(),
+        backup: crate::fixtures::backup_target(),
+    })
     .admin_sources([
         "203.0.113.0/24".parse().unwrap(),
         "198.51.100.17/32".parse().unwrap(),

@@ -8,7 +8,11 @@ use crate::command::quote;
 /// [`JobStatus::parse`](hardening_model::backup::JobStatus::parse) reads.
 fn head(b: &Backups, comment: &str) -> String {
     let store = &b.target.store;
-    let args: Vec<String> = store.rclone_args().iter().map(|a| quote(a).into_owned()).collect();
+    let args: Vec<String> = store
+        .rclone_args()
+        .iter()
+        .map(|a| quote(a).into_owned())
+        .collect();
     format!(
         r#"#!/bin/bash
 # {comment}
