@@ -194,7 +194,9 @@ impl Error {
     /// The error for a rate gate that let nothing through.
     pub(crate) fn from_gate(error: rate_budget::GateError) -> Self {
         match error {
-            rate_budget::GateError::RateLimited { retry_after } => Self::RateLimited { retry_after },
+            rate_budget::GateError::RateLimited { retry_after } => {
+                Self::RateLimited { retry_after }
+            }
             rate_budget::GateError::Store(store) => Self::RateBudget(store),
         }
     }

@@ -62,11 +62,13 @@ pub mod transport;
 
 pub use client::{Client, ClientBuilder, DEFAULT_BASE_URL, ENV_BASE_URL, ENV_TOKEN};
 pub use error::{ApiError, ApiMessage, Error, Result};
+pub use resources::zones::PlanTier;
 /// The request, transport and retry vocabulary shared with hetzner-client (`api-transport`).
 pub use transport::request::RequestSpec;
 pub use transport::retry::RetryPolicy;
-pub use transport::{HttpRequest, HttpResponse, StatusCode, Transport, TransportError, TransportErrorKind};
-pub use resources::zones::PlanTier;
+pub use transport::{
+    HttpRequest, HttpResponse, StatusCode, Transport, TransportError, TransportErrorKind,
+};
 
 /// Whether every field present in `want` has the same value in `have` (objects: subset of keys;
 /// arrays: same length, element-wise subset; scalars: equal).

@@ -45,9 +45,10 @@ async fn hcloud_run(endpoint: &str, requests: usize, concurrency: usize) -> exam
     let mut config = hcloud::apis::configuration::Configuration::new();
     config.client = http;
     config.bearer_access_token = Some(SIMULATOR_TOKEN.to_owned());
-    config
-        .base_path_mapping
-        .insert("https://api.hetzner.cloud/v1".to_owned(), endpoint.to_owned());
+    config.base_path_mapping.insert(
+        "https://api.hetzner.cloud/v1".to_owned(),
+        endpoint.to_owned(),
+    );
     let config = std::sync::Arc::new(config);
     Ok(bench::drive(requests, concurrency, move || {
         let config = std::sync::Arc::clone(&config);
@@ -68,7 +69,12 @@ enum Side {
     Hcloud,
 }
 
-async fn one(side: Side, endpoint: &str, requests: usize, concurrency: usize) -> examples::Result<Run> {
+async fn one(
+    side: Side,
+    endpoint: &str,
+    requests: usize,
+    concurrency: usize,
+) -> examples::Result<Run> {
     match side {
         Side::Ours => bench::ours(endpoint, requests, concurrency).await,
         Side::Raw => bench::raw(endpoint, requests, concurrency).await,

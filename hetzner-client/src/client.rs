@@ -125,11 +125,18 @@ impl ClientBuilder {
         self
     }
 
-    /// Base URL (default [`DEFAULT_ENDPOINT`]); for proxies and tests.
+    /// Base URL (default [`DEFAULT_ENDPOINT`]); for proxies and tests. Checked in
+    /// [`ClientBuilder::build`]. The same name as cloudflare-client's builder uses.
     #[must_use]
-    pub fn endpoint(mut self, url: impl Into<String>) -> Self {
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
         self.endpoint = url.into();
         self
+    }
+
+    /// The same as [`ClientBuilder::base_url`] (the name `HCLOUD_ENDPOINT` uses).
+    #[must_use]
+    pub fn endpoint(self, url: impl Into<String>) -> Self {
+        self.base_url(url)
     }
 
     /// Names the application in the `User-Agent` (`name/version hetzner-client/x.y.z`).
@@ -270,9 +277,14 @@ impl Client {
         builder.build()
     }
 
-    /// The base URL requests go to.
-    pub fn endpoint(&self) -> &str {
+    /// The base URL requests go to (without a trailing `/`).
+    pub fn base_url(&self) -> &str {
         &self.inner.endpoint
+    }
+
+    /// The same as [`Client::base_url`].
+    pub fn endpoint(&self) -> &str {
+        self.base_url()
     }
 
     pub(crate) fn retry_policy(&self) -> RetryPolicy {
@@ -311,7 +323,8 @@ impl Client {
             Err(e) => return (Err(e), false),
         };
         let budget = inner.gate.budget_for(&spec.path);
-        let span = tracing::debug_span!("hetzner.request", method = %spec.method, path = %spec.path);
+        let span =
+            tracing::debug_span!("hetzner.request", method = %spec.method, path = %spec.path);
         let sent = inner
             .pipeline
             .send(&Hetzner, &request, budget, read_answer)

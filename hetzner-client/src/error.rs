@@ -94,7 +94,9 @@ impl Error {
     /// The error for a rate gate that let nothing through.
     pub(crate) fn from_gate(error: rate_budget::GateError) -> Self {
         match error {
-            rate_budget::GateError::RateLimited { retry_after } => Self::RateLimited { retry_after },
+            rate_budget::GateError::RateLimited { retry_after } => {
+                Self::RateLimited { retry_after }
+            }
             rate_budget::GateError::Store(store) => Self::RateBudget(store),
         }
     }
@@ -239,7 +241,9 @@ impl ApiError {
     /// Parses an error body; `None` when the body is not the API's error shape.
     pub(crate) fn from_body(
         status: StatusCode,
-        request_id: Option<String>, body: &[u8]) -> Option<Self> {
+        request_id: Option<String>,
+        body: &[u8],
+    ) -> Option<Self> {
         #[derive(Deserialize)]
         struct Envelope {
             error: Body,
@@ -337,7 +341,8 @@ mod tests {
     #[test]
     fn api_error_parses_invalid_input_fields() {
         let body = br#"{"error":{"code":"invalid_input","message":"invalid input in field 'name'","details":{"fields":[{"name":"name","messages":["is too long"]}]}}}"#;
-        let api = ApiError::from_body(StatusCode::UNPROCESSABLE_ENTITY, Some("abc".into()), body).unwrap();
+        let api = ApiError::from_body(StatusCode::UNPROCESSABLE_ENTITY, Some("abc".into()), body)
+            .unwrap();
         assert_eq!(api.code, ErrorCode::InvalidInput);
         assert_eq!(api.invalid_fields()[0].name, "name");
         assert_eq!(api.invalid_fields()[0].messages, vec!["is too long"]);
@@ -355,7 +360,10 @@ mod tests {
         let body = br#"{"error":{"code":"brand_new","message":"m","details":null}}"#;
         let api = ApiError::from_body(StatusCode::BAD_REQUEST, None, body).unwrap();
         assert_eq!(api.code, ErrorCode::Unknown("brand_new".into()));
-        assert!(ApiError::from_body(StatusCode::BAD_GATEWAY, None, b"<html>bad gateway</html>").is_none());
+        assert!(
+            ApiError::from_body(StatusCode::BAD_GATEWAY, None, b"<html>bad gateway</html>")
+                .is_none()
+        );
     }
 
     #[test]

@@ -122,4 +122,6 @@ pub use resources::ListParams;
 pub use resources::actions::PollPolicy;
 pub use retry::RetryPolicy;
 /// The wire and transport vocabulary shared with cloudflare-client (`api-transport`).
-pub use transport::{HttpRequest, HttpResponse, StatusCode, Transport, TransportError, TransportErrorKind};
+pub use transport::{
+    HttpRequest, HttpResponse, StatusCode, Transport, TransportError, TransportErrorKind,
+};

@@ -33,11 +33,11 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
+use rate_budget::Gate;
 pub use rate_budget::{
     Budget, Clock, LocalTokenBucket, ManualClock, RateLimitStore, Reservation, ServerReport,
     StoreError, Ticket, TokenBucket, TokioClock, Unlimited,
 };
-use rate_budget::Gate;
 
 /// The former name of [`RateLimitStore`], the trait the bucket lives behind.
 pub use rate_budget::RateLimitStore as RateLimitState;

@@ -24,11 +24,7 @@ use http::StatusCode;
 /// assert!(matches!(p.decide(&Method::GET, 1, &busy, 0.5), Decision::Retry(_)));
 /// assert_eq!(p.decide(&Method::POST, 1, &busy, 0.5), Decision::Stop);
 /// ```
-pub fn classify(
-    status: StatusCode,
-    code: Option<&str>,
-    retry_after: Option<Duration>,
-) -> Failure {
+pub fn classify(status: StatusCode, code: Option<&str>, retry_after: Option<Duration>) -> Failure {
     if code == Some("rate_limit_exceeded")
         || (status == StatusCode::TOO_MANY_REQUESTS && code.is_none())
     {

@@ -67,7 +67,8 @@ async fn volumes_attach_detach_resize_and_honour_protection() {
             .delete(volume.id)
             .await
             .unwrap_err()
-            .status().map(u16::from),
+            .status()
+            .map(u16::from),
         Some(423)
     );
     client
@@ -329,7 +330,8 @@ async fn zones_keep_records_and_a_lost_create_is_reconciled() {
             .delete("example.com")
             .await
             .unwrap_err()
-            .status().map(u16::from),
+            .status()
+            .map(u16::from),
         Some(423)
     );
 }
@@ -407,7 +409,13 @@ async fn a_server_takes_at_most_five_firewalls() {
         create = create.firewall(*id);
     }
     assert_eq!(
-        client.servers().create(&create).await.unwrap_err().status().map(u16::from),
+        client
+            .servers()
+            .create(&create)
+            .await
+            .unwrap_err()
+            .status()
+            .map(u16::from),
         Some(403)
     );
 }

@@ -261,7 +261,9 @@ pub fn create_request(account_id: &str, new: &NewList) -> Result<RequestSpec> {
             "one line of at most 500 characters",
         ));
     }
-    RequestSpec::new(Method::POST, base(account_id)?).with_json(new).map_err(Error::from)
+    RequestSpec::new(Method::POST, base(account_id)?)
+        .with_json(new)
+        .map_err(Error::from)
 }
 
 /// `DELETE /accounts/{account_id}/rules/lists/{list_id}`.
@@ -276,8 +278,8 @@ pub fn delete_request(account_id: &str, list_id: &str) -> Result<RequestSpec> {
 /// `GET /accounts/{account_id}/rules/lists/{list_id}/items?cursor=&per_page=`.
 pub fn items_request(account_id: &str, list_id: &str, cursor: Option<&str>) -> Result<RequestSpec> {
     check_id("list_id", list_id)?;
-    let mut spec =
-        RequestSpec::get(format!("{}/{list_id}/items", base(account_id)?)).with_query("per_page", "500");
+    let mut spec = RequestSpec::get(format!("{}/{list_id}/items", base(account_id)?))
+        .with_query("per_page", "500");
     if let Some(c) = cursor {
         spec = spec.with_query("cursor", c);
     }
@@ -296,7 +298,8 @@ pub fn replace_items_request(
         Method::PUT,
         format!("{}/{list_id}/items", base(account_id)?),
     )
-    .with_json(items).map_err(Error::from)
+    .with_json(items)
+    .map_err(Error::from)
 }
 
 /// `POST /accounts/{account_id}/rules/lists/{list_id}/items`: append items (an item already
@@ -315,7 +318,8 @@ pub fn append_items_request(
         Method::POST,
         format!("{}/{list_id}/items", base(account_id)?),
     )
-    .with_json(items).map_err(Error::from)
+    .with_json(items)
+    .map_err(Error::from)
 }
 
 /// `DELETE /accounts/{account_id}/rules/lists/{list_id}/items` with `{"items":[{"id":..}]}`.
@@ -339,7 +343,8 @@ pub fn delete_items_request(
         Method::DELETE,
         format!("{}/{list_id}/items", base(account_id)?),
     )
-    .with_json(&serde_json::json!({ "items": items })).map_err(Error::from)
+    .with_json(&serde_json::json!({ "items": items }))
+    .map_err(Error::from)
 }
 
 /// `GET /accounts/{account_id}/rules/lists/bulk_operations/{operation_id}`.

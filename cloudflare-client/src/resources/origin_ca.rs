@@ -133,7 +133,9 @@ pub struct Revoked {
 /// `POST /certificates`.
 pub fn create_request(new: &NewOriginCertificate) -> Result<RequestSpec> {
     new.check()?;
-    RequestSpec::new(Method::POST, "/certificates").with_json(new).map_err(Error::from)
+    RequestSpec::new(Method::POST, "/certificates")
+        .with_json(new)
+        .map_err(Error::from)
 }
 
 /// `GET /certificates?zone_id=`.

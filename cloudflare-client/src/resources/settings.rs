@@ -283,7 +283,8 @@ pub fn patch_request<S: Setting>(zone_id: &str, value: &S::Value) -> Result<Requ
         Method::PATCH,
         format!("/zones/{zone_id}/settings/{}", S::ID),
     )
-    .with_json(&serde_json::json!({ "value": value })).map_err(Error::from)
+    .with_json(&serde_json::json!({ "value": value }))
+    .map_err(Error::from)
 }
 
 /// `GET /zones/{zone}/settings`.
@@ -303,7 +304,8 @@ pub fn bulk_edit_request(zone_id: &str, settings: &ZoneSettings) -> Result<Reque
         ));
     }
     RequestSpec::new(Method::PATCH, format!("/zones/{zone_id}/settings"))
-        .with_json(&serde_json::json!({ "items": items })).map_err(Error::from)
+        .with_json(&serde_json::json!({ "items": items }))
+        .map_err(Error::from)
 }
 
 /// Settings calls for one zone; from [`Client::settings`].

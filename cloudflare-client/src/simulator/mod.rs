@@ -394,7 +394,7 @@ impl Transport for Simulator {
         ];
         match fault {
             Some(Fault::DropConnection) => Err(TransportError::with_source(
-                    TransportErrorKind::Interrupted,
+                TransportErrorKind::Interrupted,
                 "connection closed before the response",
             )),
             Some(Fault::Slow(d)) => {

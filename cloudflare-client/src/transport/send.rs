@@ -100,7 +100,11 @@ impl Client {
         })
     }
 
-    async fn send_with<R>(&self, spec: &RequestSpec, read: fn(HttpResponse) -> Read<R>) -> Result<R> {
+    async fn send_with<R>(
+        &self,
+        spec: &RequestSpec,
+        read: fn(HttpResponse) -> Read<R>,
+    ) -> Result<R> {
         let request = self.build(spec)?;
         let span =
             tracing::debug_span!("cloudflare.request", method = %spec.method, path = %spec.path);
@@ -115,8 +119,8 @@ impl Client {
 
 /// The `Authorization` header for `token`, marked sensitive.
 pub(crate) fn bearer(token: &secrecy::SecretString) -> Result<HeaderValue> {
-    let mut value = HeaderValue::from_str(&format!("Bearer {}", token.expose_secret()))
-        .map_err(|_| {
+    let mut value =
+        HeaderValue::from_str(&format!("Bearer {}", token.expose_secret())).map_err(|_| {
             Error::Config("the API token contains characters not allowed in a header".into())
         })?;
     value.set_sensitive(true);

@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 use async_trait::async_trait;
+use http_body_util::BodyExt;
 
 use crate::error::{TransportError, TransportErrorKind};
 use crate::wire::{HttpRequest, HttpResponse, Transport};
@@ -71,12 +72,13 @@ impl Transport for ReqwestTransport {
             builder = builder.body(body);
         }
         let response = builder.send().await.map_err(classify)?;
-        let status = response.status();
-        let headers = response.headers().clone();
-        let body = response.bytes().await.map_err(classify)?;
+        // Into its parts, so the headers move instead of being copied; the body keeps
+        // reqwest's timeout.
+        let (parts, body) = http::Response::<reqwest::Body>::from(response).into_parts();
+        let body = BodyExt::collect(body).await.map_err(classify)?.to_bytes();
         Ok(HttpResponse {
-            status,
-            headers,
+            status: parts.status,
+            headers: parts.headers,
             body,
         })
     }

@@ -188,8 +188,7 @@ impl RetryPolicy {
                 retry_after,
                 may_have_been_applied,
             } => {
-                if attempt >= self.max_attempts || (may_have_been_applied && !retry_safe(method))
-                {
+                if attempt >= self.max_attempts || (may_have_been_applied && !retry_safe(method)) {
                     return Decision::Stop;
                 }
                 Decision::Retry(
@@ -235,12 +234,18 @@ mod tests {
                 Decision::Retry(_)
             ));
         }
-        assert_eq!(p.decide(&Method::POST, 1, &transient(true), 1.0), Decision::Stop);
+        assert_eq!(
+            p.decide(&Method::POST, 1, &transient(true), 1.0),
+            Decision::Stop
+        );
         assert!(matches!(
             p.decide(&Method::POST, 1, &transient(false), 1.0),
             Decision::Retry(_)
         ));
-        assert_eq!(p.decide(&Method::GET, 1, &Failure::Permanent, 1.0), Decision::Stop);
+        assert_eq!(
+            p.decide(&Method::GET, 1, &Failure::Permanent, 1.0),
+            Decision::Stop
+        );
     }
 
     #[test]
@@ -250,7 +255,10 @@ mod tests {
             p.decide(&Method::GET, 2, &transient(true), 1.0),
             Decision::Retry(_)
         ));
-        assert_eq!(p.decide(&Method::GET, 3, &transient(true), 1.0), Decision::Stop);
+        assert_eq!(
+            p.decide(&Method::GET, 3, &transient(true), 1.0),
+            Decision::Stop
+        );
         assert_eq!(p.backoff(1, 1.0), Duration::from_secs(1));
         assert_eq!(p.backoff(3, 1.0), Duration::from_secs(4));
         assert_eq!(p.backoff(40, 1.0), Duration::from_secs(60));
@@ -275,9 +283,17 @@ mod tests {
             p.decide(&Method::POST, 9, &limited(300), 0.1),
             Decision::WaitForBudget(Duration::from_secs(300))
         );
-        assert_eq!(p.decide(&Method::GET, 1, &limited(3600), 0.1), Decision::Stop);
         assert_eq!(
-            p.decide(&Method::GET, 1, &Failure::RateLimited { retry_after: None }, 0.1),
+            p.decide(&Method::GET, 1, &limited(3600), 0.1),
+            Decision::Stop
+        );
+        assert_eq!(
+            p.decide(
+                &Method::GET,
+                1,
+                &Failure::RateLimited { retry_after: None },
+                0.1
+            ),
             Decision::WaitForBudget(Duration::ZERO)
         );
     }

@@ -219,7 +219,13 @@ impl Pipeline {
             let decision = self
                 .retry
                 .decide(&request.method, attempt, &failure, jitter_unit());
-            tracing::debug!(api = A::NAME, attempt, ?failure, ?decision, "request failed");
+            tracing::debug!(
+                api = A::NAME,
+                attempt,
+                ?failure,
+                ?decision,
+                "request failed"
+            );
             match decision {
                 Decision::Retry(delay) => {
                     applied |= matches!(

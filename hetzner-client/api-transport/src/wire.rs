@@ -78,7 +78,9 @@ mod tests {
             method: Method::POST,
             url: Url::parse("https://api.example.invalid/v1/servers").unwrap(),
             headers,
-            body: Some(Bytes::from_static(b"{\"user_data\":\"backup-key=hunter2\"}")),
+            body: Some(Bytes::from_static(
+                b"{\"user_data\":\"backup-key=hunter2\"}",
+            )),
         };
         let shown = format!("{request:?}");
         assert!(!shown.contains("very-secret-token"), "{shown}");

@@ -56,7 +56,8 @@ pub fn put_entrypoint_request(
     let path = entrypoint_path(zone_id, phase)?;
     validate_rules(phase, rules)?;
     RequestSpec::new(Method::PUT, path)
-        .with_json(&serde_json::json!({ "description": description, "rules": rules })).map_err(Error::from)
+        .with_json(&serde_json::json!({ "description": description, "rules": rules }))
+        .map_err(Error::from)
 }
 
 /// `GET /zones/{zone}/rulesets?cursor=&per_page=` (cursor paging).
