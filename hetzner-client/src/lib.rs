@@ -84,7 +84,7 @@
 //! # Features
 //!
 //! - `rustls` (default) / `native-tls`: the TLS library of the default reqwest transport.
-//! - `hardening-model` (off by default, to keep builds short): [`policy::rules_from_policy`] turns
+//! - `hardening-model` (off by default, to keep builds short): `policy::rules_from_policy` turns
 //!   `hardening_model::firewall::hetzner::HetznerRule` values into firewall rules, so the SSH
 //!   port and allowed ranges come from the same values as the host configuration.
 //! - `simulator`: the in-process fake API (module `simulator`), with fault injection.
