@@ -22,7 +22,7 @@ use crate::resources::zones::ZonesApi;
 use crate::transport::rate_limit::{RateLimitConfig, RateLimitStore, SlidingWindow};
 use crate::transport::request::RequestSpec;
 use crate::transport::reqwest_transport::ReqwestTransport;
-use crate::transport::retry::RetryConfig;
+use crate::transport::retry::{RetryPolicy, default_policy};
 use crate::transport::{HttpResponse, Response, Transport};
 
 /// The production API base URL.
@@ -48,14 +48,12 @@ pub struct Client {
 }
 
 pub(crate) struct Inner {
-    pub transport: Arc<dyn Transport>,
     pub base_url: Url,
-    pub token: Option<SecretString>,
-    pub user_agent: String,
-    /// The rate gate over its store (its wait limit is `max_gate_wait`).
-    pub gate: rate_budget::Gate,
-    pub retry: RetryConfig,
-    pub request_timeout: Duration,
+    /// `Bearer <token>`, marked sensitive; `None` without a token.
+    pub authorization: Option<http::HeaderValue>,
+    pub user_agent: http::HeaderValue,
+    /// Gate (its wait limit is `max_gate_wait`), transport, retries and attempt timeout.
+    pub pipeline: api_transport::Pipeline,
     /// One in-flight write per ruleset entry point (the Rulesets API rejects concurrent updates).
     pub ruleset_locks:
         std::sync::Mutex<std::collections::HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
@@ -76,8 +74,11 @@ impl std::fmt::Debug for Client {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Client")
             .field("base_url", &self.inner.base_url.as_str())
-            .field("token", &self.inner.token.as_ref().map(|_| "[redacted]"))
-            .field("retry", &self.inner.retry)
+            .field(
+                "token",
+                &self.inner.authorization.as_ref().map(|_| "[redacted]"),
+            )
+            .field("retry", &self.inner.pipeline.retry())
             .finish_non_exhaustive()
     }
 }
@@ -225,7 +226,7 @@ pub struct ClientBuilder {
     transport: Option<Arc<dyn Transport>>,
     gate: Option<Arc<dyn RateLimitStore>>,
     rate_limit: Option<RateLimitConfig>,
-    retry: Option<RetryConfig>,
+    retry: Option<RetryPolicy>,
     connect_timeout: Option<Duration>,
     request_timeout: Option<Duration>,
     max_gate_wait: Option<Duration>,
@@ -291,8 +292,9 @@ impl ClientBuilder {
         self
     }
 
-    /// Retry policy.
-    pub fn retry(mut self, retry: RetryConfig) -> Self {
+    /// Retry policy (default [`default_policy`]: 4 attempts, 1 s base, 30 s cap, up to 4
+    /// rate-limit blocks of at most 310 s).
+    pub fn retry(mut self, retry: RetryPolicy) -> Self {
         self.retry = Some(retry);
         self
     }
@@ -321,11 +323,11 @@ impl ClientBuilder {
         let transport: Arc<dyn Transport> = match self.transport {
             Some(t) => t,
             None => Arc::new(
-                ReqwestTransport::new(
+                ReqwestTransport::with_timeouts(
                     self.connect_timeout.unwrap_or(Duration::from_secs(10)),
                     request_timeout,
                 )
-                .map_err(|e| Error::Config(e.message))?,
+                .map_err(|_| Error::Config("could not build the HTTP client".into()))?,
             ),
         };
         let base_url = match (self.base_url, self.deferred_base_url) {
@@ -339,17 +341,28 @@ impl ClientBuilder {
             .gate
             .unwrap_or_else(|| Arc::new(SlidingWindow::new(self.rate_limit.unwrap_or_default())));
         let gate = rate_budget::Gate::new(store, self.max_gate_wait);
+        let authorization = self
+            .token
+            .as_ref()
+            .map(crate::transport::send::bearer)
+            .transpose()?;
+        let user_agent = self.user_agent.unwrap_or_else(|| {
+            concat!("cloudflare-client-rs/", env!("CARGO_PKG_VERSION")).to_owned()
+        });
+        let user_agent = http::HeaderValue::from_str(&user_agent)
+            .map_err(|_| Error::Config("user agent is not a valid header".into()))?;
+        let pipeline = api_transport::Pipeline::new(
+            transport,
+            Some(gate),
+            self.retry.unwrap_or_else(default_policy),
+        )
+        .attempt_timeout(request_timeout);
         Ok(Client {
             inner: Arc::new(Inner {
-                transport,
                 base_url,
-                token: self.token,
-                user_agent: self.user_agent.unwrap_or_else(|| {
-                    concat!("cloudflare-client-rs/", env!("CARGO_PKG_VERSION")).to_owned()
-                }),
-                gate,
-                retry: self.retry.unwrap_or_default(),
-                request_timeout,
+                authorization,
+                user_agent,
+                pipeline,
                 ruleset_locks: std::sync::Mutex::default(),
             }),
         })

@@ -107,26 +107,7 @@ impl std::fmt::Display for ApiError {
     }
 }
 
-/// How a transport failed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum TransportErrorKind {
-    /// The connection could not be established: the request never reached the server.
-    Connect,
-    /// The attempt timed out: the request may have reached the server.
-    Timeout,
-    /// The connection dropped after sending: the request may have reached the server.
-    Dropped,
-    /// Anything else (TLS, protocol, body read).
-    Other,
-}
-
-impl TransportErrorKind {
-    /// Whether the server may have received (and acted on) the request.
-    pub fn may_have_reached_server(self) -> bool {
-        !matches!(self, Self::Connect)
-    }
-}
+pub use api_transport::{TransportError, TransportErrorKind};
 
 /// Errors returned by this crate.
 #[derive(Debug, thiserror::Error)]
@@ -136,13 +117,8 @@ pub enum Error {
     #[error("Cloudflare API error: {0}")]
     Api(Box<ApiError>),
     /// The request could not be completed at the transport level.
-    #[error("transport error ({kind:?}): {message}")]
-    Transport {
-        /// What kind of failure.
-        kind: TransportErrorKind,
-        /// Description (never contains the token).
-        message: String,
-    },
+    #[error("request failed in transport")]
+    Transport(#[source] TransportError),
     /// The client-side rate gate would have to wait longer than allowed (fail-fast mode or
     /// `max_rate_limit_wait` exceeded).
     #[error("rate limited: next request allowed in {retry_after:?}")]
@@ -199,6 +175,12 @@ pub enum Error {
     },
 }
 
+impl From<api_transport::BodyError> for Error {
+    fn from(e: api_transport::BodyError) -> Self {
+        Self::invalid("body", e.0.to_string())
+    }
+}
+
 /// Result alias for this crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
@@ -207,6 +189,16 @@ impl Error {
         Self::Invalid {
             field: field.into(),
             reason: reason.into(),
+        }
+    }
+
+    /// The error for a rate gate that let nothing through.
+    pub(crate) fn from_gate(error: rate_budget::GateError) -> Self {
+        match error {
+            rate_budget::GateError::RateLimited { retry_after } => {
+                Self::RateLimited { retry_after }
+            }
+            rate_budget::GateError::Store(store) => Self::RateBudget(store),
         }
     }
 
@@ -254,7 +246,7 @@ impl Error {
     /// decides that itself.
     pub fn is_retryable(&self) -> bool {
         match self {
-            Self::Transport { .. } | Self::RateLimited { .. } | Self::RateBudget(_) => true,
+            Self::Transport(_) | Self::RateLimited { .. } | Self::RateBudget(_) => true,
             Self::Api(e) => {
                 self.is_rate_limited()
                     || e.status.is_server_error()

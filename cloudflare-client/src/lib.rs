@@ -25,6 +25,10 @@
 //!   fixed (its page rules become configuration and cache rules).
 //! * `simulator` (feature): an in-process stateful fake of these endpoints for tests and examples.
 //!
+//! Features: `rustls` (default) or `native-tls` picks the TLS library of the default reqwest
+//! transport; `hardening-model` (off by default) converts IP ranges to its values; `redis`
+//! shares the rate budget between replicas; `simulator` as above.
+//!
 //! Retired endpoints (Firewall Rules, Filters, WAF packages, Rate Limiting, deprecated
 //! 2025-06-15) and Page Rules are deliberately absent.
 //!
@@ -59,6 +63,12 @@ pub mod transport;
 pub use client::{Client, ClientBuilder, DEFAULT_BASE_URL, ENV_BASE_URL, ENV_TOKEN};
 pub use error::{ApiError, ApiMessage, Error, Result};
 pub use resources::zones::PlanTier;
+/// The request, transport and retry vocabulary shared with hetzner-client (`api-transport`).
+pub use transport::request::RequestSpec;
+pub use transport::retry::RetryPolicy;
+pub use transport::{
+    HttpRequest, HttpResponse, StatusCode, Transport, TransportError, TransportErrorKind,
+};
 
 /// Whether every field present in `want` has the same value in `have` (objects: subset of keys;
 /// arrays: same length, element-wise subset; scalars: equal).

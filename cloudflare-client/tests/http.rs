@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use cloudflare_client::resources::dns::{NewDnsRecord, RecordType};
 use cloudflare_client::resources::settings::{Ssl, SslMode};
-use cloudflare_client::transport::retry::RetryConfig;
+use cloudflare_client::transport::retry::{RetryPolicy, default_policy};
 use cloudflare_client::{Client, Error};
 use serde_json::json;
 use wiremock::matchers::{header, header_exists, method, path, query_param};
@@ -20,12 +20,13 @@ fn client(server: &MockServer) -> Client {
         .token(TOKEN)
         .base_url(&format!("{}/client/v4", server.uri()))
         .unwrap()
-        .retry(RetryConfig {
-            max_attempts: 3,
-            initial_backoff: Duration::from_millis(5),
-            max_backoff: Duration::from_millis(20),
-            max_rate_limit_wait: Duration::from_secs(5),
-        })
+        .retry(
+            default_policy()
+                .max_attempts(3)
+                .initial_backoff(Duration::from_millis(5))
+                .max_backoff(Duration::from_millis(20))
+                .max_rate_limit_wait(Duration::from_secs(5)),
+        )
         .request_timeout(Duration::from_secs(5))
         .build()
         .unwrap()
@@ -325,11 +326,11 @@ async fn connection_refused_is_a_transport_error() {
         .token(TOKEN)
         .base_url(&format!("{uri}/client/v4"))
         .unwrap()
-        .retry(RetryConfig {
-            max_attempts: 2,
-            initial_backoff: Duration::from_millis(1),
-            ..Default::default()
-        })
+        .retry(
+            RetryPolicy::default()
+                .max_attempts(2)
+                .initial_backoff(Duration::from_millis(1)),
+        )
         .build()
         .unwrap();
     let err = c.zones().get(ZONE).await.unwrap_err();

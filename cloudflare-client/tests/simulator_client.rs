@@ -14,7 +14,7 @@ use cloudflare_client::resources::settings::{
 };
 use cloudflare_client::simulator::{Fault, FaultRule, Simulator};
 use cloudflare_client::transport::rate_limit::NoGate;
-use cloudflare_client::transport::retry::RetryConfig;
+use cloudflare_client::transport::retry::default_policy;
 use cloudflare_client::{Error, PlanTier};
 use http::Method;
 use tokio::time::Instant;
@@ -491,7 +491,7 @@ async fn missing_token_fails_before_sending() {
         .transport(Arc::new(sim.clone()))
         .base_url(cloudflare_client::simulator::BASE_URL)
         .unwrap()
-        .retry(RetryConfig::default())
+        .retry(default_policy())
         .build()
         .unwrap();
     let err = client.zones().get(&zone).await.unwrap_err();

@@ -39,7 +39,7 @@ async fn raw_requests_share_the_gate_retries_and_errors() {
     // A POST whose answer is lost is not replayed: the purge happened once.
     sim.inject(FaultRule::new(Fault::DropConnection).method(Method::POST));
     let purge = RequestSpec::new(Method::POST, format!("/zones/{zone}/purge_cache"))
-        .json(&serde_json::json!({"purge_everything": true}))
+        .with_json(&serde_json::json!({"purge_everything": true}))
         .unwrap();
     let err = client.execute(&purge).await.unwrap_err();
     assert!(matches!(err, Error::Transport { .. }), "{err}");

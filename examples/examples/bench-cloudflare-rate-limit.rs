@@ -20,7 +20,7 @@ use std::time::Duration;
 use cloudflare_client::resources::settings::Ssl;
 use cloudflare_client::simulator::{Simulator, SimulatorConfig};
 use cloudflare_client::transport::rate_limit::{NoGate, RateLimitConfig};
-use cloudflare_client::transport::retry::RetryConfig;
+use cloudflare_client::transport::retry::default_policy;
 use cloudflare_client::{Client, ClientBuilder, PlanTier};
 use tokio::time::Instant;
 
@@ -85,12 +85,14 @@ async fn main() -> Result<(), cloudflare_client::Error> {
     let minimum = sim.window * full_windows as u32 + sim.latency;
 
     let naive = run(|b| {
-        b.rate_limit_store(Arc::new(NoGate)).retry(RetryConfig {
-            max_attempts: 3,
-            initial_backoff: Duration::from_millis(500),
-            max_backoff: Duration::from_secs(8),
-            max_rate_limit_wait: Duration::from_secs(60),
-        })
+        b.rate_limit_store(Arc::new(NoGate)).retry(
+            default_policy()
+                .max_attempts(3)
+                .initial_backoff(Duration::from_millis(500))
+                .max_backoff(Duration::from_secs(8))
+                .max_rate_limit_waits(3)
+                .max_rate_limit_wait(Duration::from_secs(60)),
+        )
     })
     .await?;
     println!(

@@ -124,7 +124,9 @@ async fn answer(apis: Apis, req: Request<Incoming>) -> Result<Response<Full<Byte
         return Ok(answer_cloudflare(&cloudflare, parts, body, &path_and_query).await);
     }
     let transport = apis.hetzner;
-    let url = format!("http://loopback{path_and_query}");
+    let Ok(url) = reqwest::Url::parse(&format!("http://loopback{path_and_query}")) else {
+        return Ok(status(400));
+    };
     let request = HttpRequest {
         method: parts.method,
         url,
@@ -134,8 +136,7 @@ async fn answer(apis: Apis, req: Request<Incoming>) -> Result<Response<Full<Byte
     match transport.send(request).await {
         Ok(reply) => {
             let mut response = Response::new(Full::new(reply.body));
-            *response.status_mut() =
-                http::StatusCode::from_u16(reply.status).unwrap_or(http::StatusCode::BAD_GATEWAY);
+            *response.status_mut() = reply.status;
             *response.headers_mut() = reply.headers;
             Ok(response)
         }

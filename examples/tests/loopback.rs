@@ -25,7 +25,7 @@ async fn our_client_and_raw_reqwest_reach_the_simulator_over_http() {
         .build()
         .unwrap();
     let err = bad.locations().get(1).await.unwrap_err();
-    assert_eq!(err.status(), Some(401));
+    assert_eq!(err.status().map(u16::from), Some(401));
 
     let ours = bench::ours(&server.endpoint(), 200, 8).await.unwrap();
     let raw = bench::raw(&server.endpoint(), 200, 8).await.unwrap();

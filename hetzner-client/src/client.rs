@@ -11,12 +11,14 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::de::DeserializeOwned;
 use tracing::Instrument;
 
+use api_transport::{Api, GateError, Pipeline, Rejected};
+
 use crate::error::{ApiError, Error, Result};
 use crate::rate_limit::{RateGate, RateLimitPolicy, ServerReport};
 use crate::request::RequestSpec;
 use crate::resources::actions::PollPolicy;
-use crate::retry::{Decision, Failure, RetryPolicy};
-use crate::transport::{HttpRequest, HttpResponse, ReqwestTransport, Transport};
+use crate::retry::{RetryPolicy, classify};
+use crate::transport::{HttpRequest, HttpResponse, ReqwestTransport, Transport, TransportError};
 
 /// The public Hetzner Cloud API endpoint.
 pub const DEFAULT_ENDPOINT: &str = "https://api.hetzner.cloud/v1";
@@ -37,10 +39,10 @@ pub struct Client {
 
 struct Inner {
     endpoint: String,
-    authorization: HeaderValue,
-    user_agent: HeaderValue,
-    transport: Arc<dyn Transport>,
+    /// `Authorization` (marked sensitive), `User-Agent` and `Accept`: built once.
+    headers: HeaderMap,
     gate: RateGate,
+    pipeline: Pipeline,
     retry: RetryPolicy,
     poll: PollPolicy,
 }
@@ -123,11 +125,18 @@ impl ClientBuilder {
         self
     }
 
-    /// Base URL (default [`DEFAULT_ENDPOINT`]); for proxies and tests.
+    /// Base URL (default [`DEFAULT_ENDPOINT`]); for proxies and tests. Checked in
+    /// [`ClientBuilder::build`]. The same name as cloudflare-client's builder uses.
     #[must_use]
-    pub fn endpoint(mut self, url: impl Into<String>) -> Self {
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
         self.endpoint = url.into();
         self
+    }
+
+    /// The same as [`ClientBuilder::base_url`] (the name `HCLOUD_ENDPOINT` uses).
+    #[must_use]
+    pub fn endpoint(self, url: impl Into<String>) -> Self {
+        self.base_url(url)
     }
 
     /// Names the application in the `User-Agent` (`name/version hetzner-client/x.y.z`).
@@ -224,13 +233,18 @@ impl ClientBuilder {
                     .map_err(|_| Error::Config("could not build the HTTP client".into()))?,
             ),
         };
+        let mut headers = HeaderMap::with_capacity(4);
+        headers.insert(AUTHORIZATION, authorization);
+        headers.insert(USER_AGENT, user_agent);
+        headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
+        let gate = RateGate::new(&self.rate_limit);
+        let pipeline = Pipeline::new(transport, gate.gate().cloned(), self.retry);
         Ok(Client {
             inner: Arc::new(Inner {
                 endpoint,
-                authorization,
-                user_agent,
-                transport,
-                gate: RateGate::new(&self.rate_limit),
+                headers,
+                gate,
+                pipeline,
                 retry: self.retry,
                 poll: self.poll,
             }),
@@ -263,9 +277,14 @@ impl Client {
         builder.build()
     }
 
-    /// The base URL requests go to.
-    pub fn endpoint(&self) -> &str {
+    /// The base URL requests go to (without a trailing `/`).
+    pub fn base_url(&self) -> &str {
         &self.inner.endpoint
+    }
+
+    /// The same as [`Client::base_url`].
+    pub fn endpoint(&self) -> &str {
+        self.base_url()
     }
 
     pub(crate) fn retry_policy(&self) -> RetryPolicy {
@@ -298,107 +317,46 @@ impl Client {
 
     /// [`Client::execute`], also saying whether an earlier attempt may have been applied.
     async fn execute_tracked(&self, spec: &RequestSpec) -> (Result<HttpResponse>, bool) {
-        let mut maybe_applied = false;
-        let result = self.execute_loop(spec, &mut maybe_applied).await;
-        (result, maybe_applied)
+        let inner = &*self.inner;
+        let request = match self.http_request(spec) {
+            Ok(request) => request,
+            Err(e) => return (Err(e), false),
+        };
+        let budget = inner.gate.budget_for(&spec.path);
+        let span =
+            tracing::debug_span!("hetzner.request", method = %spec.method, path = %spec.path);
+        let sent = inner
+            .pipeline
+            .send(&Hetzner, &request, budget, read_answer)
+            .instrument(span)
+            .await;
+        (sent.result, sent.may_have_been_applied)
     }
 
-    async fn execute_loop(
-        &self,
-        spec: &RequestSpec,
-        maybe_applied: &mut bool,
-    ) -> Result<HttpResponse> {
+    /// The wire request for `spec`: URL below the endpoint, the fixed headers, the JSON body.
+    fn http_request(&self, spec: &RequestSpec) -> Result<HttpRequest> {
         let inner = &*self.inner;
-        let budget = inner.gate.budget_for(&spec.path);
+        let mut url = String::with_capacity(inner.endpoint.len() + spec.path.len() + 32);
+        url.push_str(&inner.endpoint);
+        url.push_str(&spec.path);
+        spec.write_query(&mut url);
+        let url = url::Url::parse(&url).map_err(|e| Error::invalid("path", e.to_string()))?;
+        let mut headers = inner.headers.clone();
         let body = match &spec.body {
-            Some(value) => Some(Bytes::from(
-                serde_json::to_vec(value).map_err(|e| Error::invalid("body", e.to_string()))?,
-            )),
+            Some(value) => {
+                headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                Some(Bytes::from(
+                    serde_json::to_vec(value).map_err(|e| Error::invalid("body", e.to_string()))?,
+                ))
+            }
             None => None,
         };
-        let url = format!("{}{}", inner.endpoint, spec.path_and_query());
-        let mut headers = HeaderMap::new();
-        headers.insert(AUTHORIZATION, inner.authorization.clone());
-        headers.insert(USER_AGENT, inner.user_agent.clone());
-        headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
-        if body.is_some() {
-            headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-        }
-
-        let mut attempt: u32 = 1;
-        let mut budget_waits: u32 = 0;
-        loop {
-            let ticket = inner.gate.acquire(budget).await?;
-            let request = HttpRequest {
-                method: spec.method.clone(),
-                url: url.clone(),
-                headers: headers.clone(),
-                body: body.clone(),
-            };
-            let span = tracing::debug_span!("hetzner.request", method = %spec.method, path = %spec.path, attempt);
-            let outcome = inner.transport.send(request).instrument(span).await;
-            let (error, retry_after) = match outcome {
-                Ok(response) => {
-                    inner.gate.observe(budget, ticket, report(&response)).await;
-                    if (200..300).contains(&response.status) {
-                        return Ok(response);
-                    }
-                    let retry_after = response
-                        .header("retry-after")
-                        .and_then(|v| v.trim().parse::<u64>().ok())
-                        .map(Duration::from_secs);
-                    (error_from(&response), retry_after)
-                }
-                Err(transport) => (Error::Transport(transport), None),
-            };
-            let failure = match &error {
-                Error::Api(api) => Failure::Status {
-                    status: api.status,
-                    code: Some(api.code.as_str()),
-                    retry_after,
-                },
-                Error::Status { status, .. } => Failure::Status {
-                    status: *status,
-                    code: None,
-                    retry_after,
-                },
-                Error::Transport(t) => Failure::Transport {
-                    reached_server: t.may_have_reached_server(),
-                },
-                _ => return Err(error),
-            };
-            let decision =
-                inner
-                    .retry
-                    .decide(&spec.method, attempt, &failure, rand::random::<f64>());
-            tracing::debug!(status = ?error.status(), ?decision, "hetzner request failed");
-            match decision {
-                Decision::Retry(delay) => {
-                    *maybe_applied |= error.may_have_been_applied();
-                    tokio::time::sleep(delay).await;
-                    attempt += 1;
-                }
-                Decision::WaitForBudget(at_least) => {
-                    if budget_waits >= inner.retry.rate_limit_waits() || inner.gate_fails_fast() {
-                        return Err(error);
-                    }
-                    budget_waits += 1;
-                    inner.gate.exhausted(budget).await;
-                    // Without a gate nothing else paces the retry: back off instead.
-                    let wait = if inner.gate.is_enabled() {
-                        // Jitter, so that clients sharing a project do not stay in lock-step
-                        // with the server's refill (one would starve).
-                        at_least.max(Duration::from_secs_f64(rand::random::<f64>()))
-                    } else {
-                        at_least.max(inner.retry.backoff(budget_waits, rand::random::<f64>()))
-                    };
-                    if !wait.is_zero() {
-                        tokio::time::sleep(wait).await;
-                    }
-                }
-                Decision::Stop => return Err(error),
-            }
-        }
+        Ok(HttpRequest {
+            method: spec.method.clone(),
+            url,
+            headers,
+            body,
+        })
     }
 
     /// Sends `spec` and decodes the JSON response into `T`.
@@ -408,10 +366,42 @@ impl Client {
     }
 }
 
-impl Inner {
-    fn gate_fails_fast(&self) -> bool {
-        self.gate.fails_fast()
+/// What the send loop needs to know about Hetzner's API.
+struct Hetzner;
+
+impl Api for Hetzner {
+    type Error = Error;
+    const NAME: &'static str = "hetzner";
+
+    fn report(response: &HttpResponse) -> ServerReport {
+        report(response)
     }
+
+    fn gate_error(error: GateError) -> Error {
+        Error::from_gate(error)
+    }
+
+    fn transport_error(error: TransportError) -> Error {
+        Error::Transport(error)
+    }
+}
+
+/// A 2xx answer is the result; anything else is the API's error, classified for retrying.
+fn read_answer(response: HttpResponse) -> std::result::Result<HttpResponse, Rejected<Error>> {
+    if response.status.is_success() {
+        return Ok(response);
+    }
+    let retry_after = response
+        .header("retry-after")
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .map(Duration::from_secs);
+    let error = error_from(&response);
+    let failure = classify(
+        response.status,
+        error.api().map(|api| api.code.as_str()),
+        retry_after,
+    );
+    Err(Rejected { error, failure })
 }
 
 /// What the `RateLimit-*` headers say about the project's budget.
@@ -472,7 +462,7 @@ mod tests {
         assert!(!format!("{client:?}").contains("s3cr3t"));
         let builder = Client::builder().token("s3cr3t-token-value");
         assert!(!format!("{builder:?}").contains("s3cr3t"));
-        assert!(client.inner.authorization.is_sensitive());
+        assert!(client.inner.headers[AUTHORIZATION].is_sensitive());
     }
 
     #[test]

@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use http::StatusCode;
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -27,13 +28,13 @@ pub enum Error {
         reason: String,
     },
     /// The API answered with its error body.
-    #[error("Hetzner API error (HTTP {}, {}): {}", .0.status, .0.code, .0.message)]
+    #[error("Hetzner API error (HTTP {}, {}): {}", .0.status.as_u16(), .0.code, .0.message)]
     Api(Box<ApiError>),
     /// The API answered with an error status but without a JSON error body.
-    #[error("Hetzner API answered HTTP {status} without an error body")]
+    #[error("Hetzner API answered HTTP {} without an error body", .status.as_u16())]
     Status {
         /// HTTP status.
-        status: u16,
+        status: StatusCode,
         /// The `X-Correlation-Id` response header, if present.
         request_id: Option<String>,
     },
@@ -90,6 +91,16 @@ impl Error {
         }
     }
 
+    /// The error for a rate gate that let nothing through.
+    pub(crate) fn from_gate(error: rate_budget::GateError) -> Self {
+        match error {
+            rate_budget::GateError::RateLimited { retry_after } => {
+                Self::RateLimited { retry_after }
+            }
+            rate_budget::GateError::Store(store) => Self::RateBudget(store),
+        }
+    }
+
     /// Prefixes the field path of an [`Error::Invalid`]; other errors are returned unchanged.
     #[must_use]
     pub fn within(self, parent: &str) -> Self {
@@ -115,7 +126,7 @@ impl Error {
     }
 
     /// The HTTP status, if a response arrived.
-    pub fn status(&self) -> Option<u16> {
+    pub fn status(&self) -> Option<StatusCode> {
         match self {
             Self::Api(api) => Some(api.status),
             Self::Status { status, .. } => Some(*status),
@@ -139,13 +150,13 @@ impl Error {
 
     /// True for a 404 / `not_found`.
     pub fn is_not_found(&self) -> bool {
-        self.status() == Some(404) || self.code() == Some(&ErrorCode::NotFound)
+        self.status() == Some(StatusCode::NOT_FOUND) || self.code() == Some(&ErrorCode::NotFound)
     }
 
     /// True when the API or the local gate refused because of the rate limit.
     pub fn is_rate_limited(&self) -> bool {
         matches!(self, Self::RateLimited { .. })
-            || self.status() == Some(429)
+            || self.status() == Some(StatusCode::TOO_MANY_REQUESTS)
             || self.code() == Some(&ErrorCode::RateLimitExceeded)
     }
 
@@ -177,9 +188,9 @@ impl Error {
             Self::Transport(t) => t.may_have_reached_server(),
             Self::Api(api) => {
                 !matches!(api.code, ErrorCode::RateLimitExceeded | ErrorCode::Conflict)
-                    && (api.status >= 500 || api.status == 408)
+                    && maybe_applied_status(api.status)
             }
-            Self::Status { status, .. } => *status >= 500 || *status == 408,
+            Self::Status { status, .. } => maybe_applied_status(*status),
             _ => false,
         }
     }
@@ -194,15 +205,19 @@ impl Error {
     }
 }
 
-fn retryable_status(status: u16) -> bool {
-    status == 408 || status == 429 || status >= 500
+fn retryable_status(status: StatusCode) -> bool {
+    status == StatusCode::TOO_MANY_REQUESTS || maybe_applied_status(status)
+}
+
+fn maybe_applied_status(status: StatusCode) -> bool {
+    status == StatusCode::REQUEST_TIMEOUT || status.is_server_error()
 }
 
 /// The API's error body, plus what the response said about itself.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ApiError {
     /// HTTP status.
-    pub status: u16,
+    pub status: StatusCode,
     /// The API's error code.
     pub code: ErrorCode,
     /// The API's message.
@@ -224,7 +239,11 @@ impl ApiError {
     }
 
     /// Parses an error body; `None` when the body is not the API's error shape.
-    pub(crate) fn from_body(status: u16, request_id: Option<String>, body: &[u8]) -> Option<Self> {
+    pub(crate) fn from_body(
+        status: StatusCode,
+        request_id: Option<String>,
+        body: &[u8],
+    ) -> Option<Self> {
         #[derive(Deserialize)]
         struct Envelope {
             error: Body,
@@ -322,7 +341,8 @@ mod tests {
     #[test]
     fn api_error_parses_invalid_input_fields() {
         let body = br#"{"error":{"code":"invalid_input","message":"invalid input in field 'name'","details":{"fields":[{"name":"name","messages":["is too long"]}]}}}"#;
-        let api = ApiError::from_body(422, Some("abc".into()), body).unwrap();
+        let api = ApiError::from_body(StatusCode::UNPROCESSABLE_ENTITY, Some("abc".into()), body)
+            .unwrap();
         assert_eq!(api.code, ErrorCode::InvalidInput);
         assert_eq!(api.invalid_fields()[0].name, "name");
         assert_eq!(api.invalid_fields()[0].messages, vec!["is too long"]);
@@ -338,21 +358,24 @@ mod tests {
     #[test]
     fn unknown_codes_are_kept() {
         let body = br#"{"error":{"code":"brand_new","message":"m","details":null}}"#;
-        let api = ApiError::from_body(400, None, body).unwrap();
+        let api = ApiError::from_body(StatusCode::BAD_REQUEST, None, body).unwrap();
         assert_eq!(api.code, ErrorCode::Unknown("brand_new".into()));
-        assert!(ApiError::from_body(502, None, b"<html>bad gateway</html>").is_none());
+        assert!(
+            ApiError::from_body(StatusCode::BAD_GATEWAY, None, b"<html>bad gateway</html>")
+                .is_none()
+        );
     }
 
     #[test]
     fn classification_helpers() {
         let nf = Error::Status {
-            status: 404,
+            status: StatusCode::NOT_FOUND,
             request_id: None,
         };
         assert!(nf.is_not_found());
         assert!(!nf.may_have_been_applied());
         let five = Error::Status {
-            status: 503,
+            status: StatusCode::SERVICE_UNAVAILABLE,
             request_id: None,
         };
         assert!(five.is_retryable() && five.may_have_been_applied());

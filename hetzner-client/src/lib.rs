@@ -83,7 +83,8 @@
 //!
 //! # Features
 //!
-//! - `hardening-model` (default): [`policy::rules_from_policy`] turns
+//! - `rustls` (default) / `native-tls`: the TLS library of the default reqwest transport.
+//! - `hardening-model` (off by default, to keep builds short): `policy::rules_from_policy` turns
 //!   `hardening_model::firewall::hetzner::HetznerRule` values into firewall rules, so the SSH
 //!   port and allowed ranges come from the same values as the host configuration.
 //! - `simulator`: the in-process fake API (module `simulator`), with fault injection.
@@ -121,3 +122,7 @@ pub use request::RequestSpec;
 pub use resources::ListParams;
 pub use resources::actions::PollPolicy;
 pub use retry::RetryPolicy;
+/// The wire and transport vocabulary shared with cloudflare-client (`api-transport`).
+pub use transport::{
+    HttpRequest, HttpResponse, StatusCode, Transport, TransportError, TransportErrorKind,
+};

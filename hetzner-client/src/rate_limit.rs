@@ -33,11 +33,11 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
+use rate_budget::Gate;
 pub use rate_budget::{
     Budget, Clock, LocalTokenBucket, ManualClock, RateLimitStore, Reservation, ServerReport,
     StoreError, Ticket, TokenBucket, TokioClock, Unlimited,
 };
-use rate_budget::{Gate, GateError};
 
 /// The former name of [`RateLimitStore`], the trait the bucket lives behind.
 pub use rate_budget::RateLimitStore as RateLimitState;
@@ -45,6 +45,7 @@ pub use rate_budget::RateLimitStore as RateLimitState;
 #[cfg(feature = "redis")]
 pub use rate_budget::redis_store;
 
+#[cfg(test)]
 use crate::error::Error;
 
 /// Hetzner's documented default: 3600 requests per hour and project.
@@ -71,7 +72,7 @@ pub const ACTIONS: Budget = Budget::named("actions");
 #[derive(Clone)]
 pub struct RateLimitPolicy {
     enabled: bool,
-    fail_fast: bool,
+    max_gate_wait: Option<Duration>,
     separate_actions: bool,
     limit: u32,
     refill_period: Duration,
@@ -83,7 +84,7 @@ impl fmt::Debug for RateLimitPolicy {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RateLimitPolicy")
             .field("enabled", &self.enabled)
-            .field("fail_fast", &self.fail_fast)
+            .field("max_gate_wait", &self.max_gate_wait)
             .field("separate_actions", &self.separate_actions)
             .field("limit", &self.limit)
             .field("refill_period", &self.refill_period)
@@ -97,7 +98,7 @@ impl Default for RateLimitPolicy {
     fn default() -> Self {
         Self {
             enabled: true,
-            fail_fast: false,
+            max_gate_wait: None,
             separate_actions: false,
             limit: DEFAULT_LIMIT,
             refill_period: DEFAULT_REFILL_PERIOD,
@@ -116,16 +117,31 @@ impl RateLimitPolicy {
         }
     }
 
-    /// Return [`crate::Error::RateLimited`] instead of waiting when the budget is empty.
+    /// Return [`crate::Error::RateLimited`] instead of waiting longer than `max` for the
+    /// gate (the same name and meaning as cloudflare-client's `ClientBuilder::max_gate_wait`).
+    /// `Duration::ZERO` fails fast whenever the budget is spent. Default: wait.
+    #[must_use]
+    pub fn max_gate_wait(mut self, max: Duration) -> Self {
+        self.max_gate_wait = Some(max);
+        self
+    }
+
+    /// The longest the gate waits (`None`: as long as it takes).
+    pub fn gate_wait(&self) -> Option<Duration> {
+        self.max_gate_wait
+    }
+
+    /// Shorthand: `true` is `max_gate_wait(Duration::ZERO)`, `false` waits as long as it
+    /// takes.
     #[must_use]
     pub fn fail_fast(mut self, yes: bool) -> Self {
-        self.fail_fast = yes;
+        self.max_gate_wait = yes.then_some(Duration::ZERO);
         self
     }
 
     /// Whether the gate fails fast instead of waiting.
     pub fn is_fail_fast(&self) -> bool {
-        self.fail_fast
+        self.max_gate_wait == Some(Duration::ZERO)
     }
 
     /// Keep a separate bucket for `GET /actions` polling (Hetzner limits action polling
@@ -176,11 +192,11 @@ impl RateLimitPolicy {
     }
 }
 
-/// The gate every request passes through before it is sent.
+/// The gate every request passes through before it is sent, and which budget a path
+/// draws from.
 #[derive(Debug, Clone)]
 pub(crate) struct RateGate {
     gate: Option<Gate>,
-    fail_fast: bool,
     separate_actions: bool,
 }
 
@@ -191,21 +207,17 @@ impl RateGate {
                 .state
                 .clone()
                 .unwrap_or_else(|| Arc::new(LocalTokenBucket::new(policy.bucket())));
-            Gate::new(store, policy.fail_fast.then_some(Duration::ZERO))
+            Gate::new(store, policy.max_gate_wait)
         });
         Self {
             gate,
-            fail_fast: policy.fail_fast,
             separate_actions: policy.separate_actions,
         }
     }
 
-    pub(crate) fn is_enabled(&self) -> bool {
-        self.gate.is_some()
-    }
-
-    pub(crate) fn fails_fast(&self) -> bool {
-        self.fail_fast
+    /// The gate the send loop paces with (`None` when pacing is disabled).
+    pub(crate) fn gate(&self) -> Option<&Gate> {
+        self.gate.as_ref()
     }
 
     pub(crate) fn budget_for(&self, path: &str) -> Budget {
@@ -221,26 +233,12 @@ impl RateGate {
     /// # Errors
     /// [`Error::RateLimited`] when failing fast, [`Error::RateBudget`] when a shared store
     /// could not be consulted (nothing may be sent then).
+    #[cfg(test)]
     pub(crate) async fn acquire(&self, budget: Budget) -> Result<Ticket, Error> {
         let Some(gate) = &self.gate else {
             return Ok(0);
         };
-        gate.acquire(budget).await.map_err(|e| match e {
-            GateError::RateLimited { retry_after } => Error::RateLimited { retry_after },
-            GateError::Store(store) => Error::RateBudget(store),
-        })
-    }
-
-    pub(crate) async fn observe(&self, budget: Budget, ticket: Ticket, report: ServerReport) {
-        if let Some(gate) = &self.gate {
-            gate.observe(budget, ticket, report).await;
-        }
-    }
-
-    pub(crate) async fn exhausted(&self, budget: Budget) {
-        if let Some(gate) = &self.gate {
-            gate.exhausted(budget, None).await;
-        }
+        gate.acquire(budget).await.map_err(Error::from_gate)
     }
 }
 
@@ -258,7 +256,7 @@ mod tests {
         let gate = RateGate::new(&policy.clone().separate_actions_budget(true));
         assert_eq!(gate.budget_for("/actions?id=1"), ACTIONS);
         assert_eq!(gate.budget_for("/servers"), GENERAL);
-        assert!(!RateGate::new(&RateLimitPolicy::disabled()).is_enabled());
+        assert!(RateGate::new(&RateLimitPolicy::disabled()).gate().is_none());
     }
 
     #[tokio::test(start_paused = true)]

@@ -56,6 +56,7 @@ impl Transport for Recorder {
         let method = request.method.as_str().to_ascii_lowercase();
         let path = request
             .url
+            .as_str()
             .split_once("/v1")
             .map_or("", |(_, p)| p)
             .split('?')
@@ -63,10 +64,12 @@ impl Transport for Recorder {
             .unwrap_or("")
             .to_owned();
         let response = self.inner.send(request).await?;
-        self.answers
-            .lock()
-            .unwrap()
-            .push((method, path, response.status, response.body.clone()));
+        self.answers.lock().unwrap().push((
+            method,
+            path,
+            response.status.into(),
+            response.body.clone(),
+        ));
         Ok(response)
     }
 }
@@ -620,7 +623,9 @@ async fn every_operation_of_the_official_document_has_a_client_method_and_a_simu
         let response = transport
             .send(HttpRequest {
                 method: method.parse().unwrap(),
-                url: format!("https://simulator.invalid/v1{path}"),
+                url: format!("https://simulator.invalid/v1{path}")
+                    .parse()
+                    .unwrap(),
                 headers,
                 body,
             })

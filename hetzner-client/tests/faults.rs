@@ -167,7 +167,7 @@ async fn retries_stop_after_max_attempts_with_the_last_error() {
         .list(&ListParams::default())
         .await
         .unwrap_err();
-    assert_eq!(err.status(), Some(500));
+    assert_eq!(err.status().map(u16::from), Some(500));
     assert_eq!(sim.requests().len(), 3);
 }
 

@@ -46,7 +46,7 @@ async fn raw(
         .transport()
         .send(HttpRequest {
             method: method.clone(),
-            url: format!("{SIMULATOR_ENDPOINT}{path}"),
+            url: format!("{SIMULATOR_ENDPOINT}{path}").parse().unwrap(),
             headers,
             body: body.map(|b| serde_json::to_vec(&b).unwrap().into()),
         })

@@ -99,7 +99,7 @@ async fn api_errors_carry_code_fields_status_and_correlation_id_without_retry() 
         .create(&CreateServer::new("web-1", "cx999", "ubuntu-24.04"))
         .await
         .unwrap_err();
-    assert_eq!(err.status(), Some(422));
+    assert_eq!(err.status().map(u16::from), Some(422));
     assert_eq!(err.code(), Some(&ErrorCode::InvalidInput));
     assert_eq!(err.request_id(), Some("corr-123"));
     assert_eq!(

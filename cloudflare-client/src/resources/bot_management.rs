@@ -134,7 +134,9 @@ pub fn put_request(zone_id: &str, plan: &PlanTier, config: &BotManagement) -> Re
             reason: "this field belongs to another plan's bot product".into(),
         });
     }
-    RequestSpec::new(Method::PUT, format!("/zones/{zone_id}/bot_management")).json(config)
+    RequestSpec::new(Method::PUT, format!("/zones/{zone_id}/bot_management"))
+        .with_json(config)
+        .map_err(Error::from)
 }
 
 /// Bot management calls for one zone; from [`Client::bot_management`].

@@ -87,7 +87,9 @@ pub struct PurgeResult {
 pub fn purge_request(zone_id: &str, purge: &Purge) -> Result<RequestSpec> {
     check_id("zone_id", zone_id)?;
     purge.check()?;
-    RequestSpec::new(Method::POST, format!("/zones/{zone_id}/purge_cache")).json(purge)
+    RequestSpec::new(Method::POST, format!("/zones/{zone_id}/purge_cache"))
+        .with_json(purge)
+        .map_err(Error::from)
 }
 
 /// Cache calls for one zone; from [`Client::cache`].

@@ -263,7 +263,9 @@ pub fn create_request(account_id: &str, new: &NewList) -> Result<RequestSpec> {
             "one line of at most 500 characters",
         ));
     }
-    RequestSpec::new(Method::POST, base(account_id)?).json(new)
+    RequestSpec::new(Method::POST, base(account_id)?)
+        .with_json(new)
+        .map_err(Error::from)
 }
 
 /// `DELETE /accounts/{account_id}/rules/lists/{list_id}`.
@@ -278,10 +280,10 @@ pub fn delete_request(account_id: &str, list_id: &str) -> Result<RequestSpec> {
 /// `GET /accounts/{account_id}/rules/lists/{list_id}/items?cursor=&per_page=`.
 pub fn items_request(account_id: &str, list_id: &str, cursor: Option<&str>) -> Result<RequestSpec> {
     check_id("list_id", list_id)?;
-    let mut spec =
-        RequestSpec::get(format!("{}/{list_id}/items", base(account_id)?)).query("per_page", "500");
+    let mut spec = RequestSpec::get(format!("{}/{list_id}/items", base(account_id)?))
+        .with_query("per_page", "500");
     if let Some(c) = cursor {
-        spec = spec.query("cursor", c);
+        spec = spec.with_query("cursor", c);
     }
     Ok(spec)
 }
@@ -298,7 +300,8 @@ pub fn replace_items_request(
         Method::PUT,
         format!("{}/{list_id}/items", base(account_id)?),
     )
-    .json(items)
+    .with_json(items)
+    .map_err(Error::from)
 }
 
 /// `POST /accounts/{account_id}/rules/lists/{list_id}/items`: append items (an item already
@@ -317,7 +320,8 @@ pub fn append_items_request(
         Method::POST,
         format!("{}/{list_id}/items", base(account_id)?),
     )
-    .json(items)
+    .with_json(items)
+    .map_err(Error::from)
 }
 
 /// `DELETE /accounts/{account_id}/rules/lists/{list_id}/items` with `{"items":[{"id":..}]}`.
@@ -341,7 +345,8 @@ pub fn delete_items_request(
         Method::DELETE,
         format!("{}/{list_id}/items", base(account_id)?),
     )
-    .json(&serde_json::json!({ "items": items }))
+    .with_json(&serde_json::json!({ "items": items }))
+    .map_err(Error::from)
 }
 
 /// `GET /accounts/{account_id}/rules/lists/bulk_operations/{operation_id}`.

@@ -135,13 +135,15 @@ pub struct Revoked {
 /// `POST /certificates`.
 pub fn create_request(new: &NewOriginCertificate) -> Result<RequestSpec> {
     new.check()?;
-    RequestSpec::new(Method::POST, "/certificates").json(new)
+    RequestSpec::new(Method::POST, "/certificates")
+        .with_json(new)
+        .map_err(Error::from)
 }
 
 /// `GET /certificates?zone_id=`.
 pub fn list_request(zone_id: &str) -> Result<RequestSpec> {
     check_id("zone_id", zone_id)?;
-    Ok(RequestSpec::get("/certificates").query("zone_id", zone_id))
+    Ok(RequestSpec::get("/certificates").with_query("zone_id", zone_id))
 }
 
 /// `GET /certificates/{id}`.

@@ -10,7 +10,7 @@ use http::Method;
 use serde::{Deserialize, Serialize};
 
 use crate::client::Client;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::transport::request::{RequestSpec, check_id};
 
 /// The zone's Authenticated Origin Pulls setting.
@@ -32,7 +32,9 @@ pub fn get_request(zone_id: &str) -> Result<RequestSpec> {
 
 /// `PUT /zones/{zone_id}/origin_tls_client_auth/settings` with `{"enabled": ..}`.
 pub fn put_request(zone_id: &str, enabled: bool) -> Result<RequestSpec> {
-    RequestSpec::new(Method::PUT, path(zone_id)?).json(&OriginPullSettings { enabled })
+    RequestSpec::new(Method::PUT, path(zone_id)?)
+        .with_json(&OriginPullSettings { enabled })
+        .map_err(Error::from)
 }
 
 /// Authenticated Origin Pulls of one zone; from [`Client::origin_pulls`].

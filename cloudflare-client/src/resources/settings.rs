@@ -284,7 +284,8 @@ pub fn patch_request<S: Setting>(zone_id: &str, value: &S::Value) -> Result<Requ
         Method::PATCH,
         format!("/zones/{zone_id}/settings/{}", S::ID),
     )
-    .json(&serde_json::json!({ "value": value }))
+    .with_json(&serde_json::json!({ "value": value }))
+    .map_err(Error::from)
 }
 
 /// `GET /zones/{zone}/settings`.
@@ -304,7 +305,8 @@ pub fn bulk_edit_request(zone_id: &str, settings: &ZoneSettings) -> Result<Reque
         ));
     }
     RequestSpec::new(Method::PATCH, format!("/zones/{zone_id}/settings"))
-        .json(&serde_json::json!({ "items": items }))
+        .with_json(&serde_json::json!({ "items": items }))
+        .map_err(Error::from)
 }
 
 /// Settings calls for one zone; from [`Client::settings`].

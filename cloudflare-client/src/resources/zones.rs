@@ -140,15 +140,15 @@ pub fn get_request(zone_id: &str) -> Result<RequestSpec> {
 pub fn by_name_request(name: &str) -> Result<RequestSpec> {
     crate::resources::dns::check_dns_name("name", name)?;
     Ok(RequestSpec::get("/zones")
-        .query("name", name)
-        .query("per_page", "5"))
+        .with_query("name", name)
+        .with_query("per_page", "5"))
 }
 
 /// `GET /zones?page=&per_page=`.
 pub fn list_request(page: u32, per_page: u32) -> RequestSpec {
     RequestSpec::get("/zones")
-        .query("page", page.to_string())
-        .query("per_page", per_page.to_string())
+        .with_query("page", page.to_string())
+        .with_query("per_page", per_page.to_string())
 }
 
 /// Zone calls; from [`Client::zones`].

@@ -329,8 +329,8 @@ impl Transport for Simulator {
         }
         match fault {
             Some(Fault::DropBeforeProcessing) => {
-                return Err(TransportError::new(
-                    TransportErrorKind::Dropped,
+                return Err(TransportError::with_source(
+                    TransportErrorKind::Interrupted,
                     "connection reset by peer",
                 ));
             }
@@ -393,8 +393,8 @@ impl Transport for Simulator {
             ("ratelimit", format!("\"default\";r={remaining};t=1")),
         ];
         match fault {
-            Some(Fault::DropConnection) => Err(TransportError::new(
-                TransportErrorKind::Dropped,
+            Some(Fault::DropConnection) => Err(TransportError::with_source(
+                TransportErrorKind::Interrupted,
                 "connection closed before the response",
             )),
             Some(Fault::Slow(d)) => {

@@ -1,76 +1,14 @@
 //! Pure request descriptions: what every resource method builds before anything is sent.
 
-use http::Method;
-use serde::Serialize;
-
 use crate::error::{Error, Result};
 
-/// A request as data: method, path relative to the base URL, query pairs and JSON body.
+/// A request as data (the `api-transport` crate's type, shared with hetzner-client): method,
+/// path relative to the base URL, query pairs, JSON body, and whether it carries the token.
 /// Built by pure functions in `resources/` and unit-tested without HTTP.
-#[derive(Debug, Clone, PartialEq)]
-pub struct RequestSpec {
-    /// HTTP method.
-    pub method: Method,
-    /// Path below the base URL, starting with `/`, e.g. `/zones/{id}/dns_records`.
-    pub path: String,
-    /// Query pairs, in order.
-    pub query: Vec<(String, String)>,
-    /// JSON body.
-    pub body: Option<serde_json::Value>,
-    /// Whether the request carries the API token (`GET /ips` does not need one).
-    pub auth: bool,
-}
-
-impl RequestSpec {
-    /// A request without query or body.
-    pub fn new(method: Method, path: impl Into<String>) -> Self {
-        Self {
-            method,
-            path: path.into(),
-            query: Vec::new(),
-            body: None,
-            auth: true,
-        }
-    }
-
-    /// `GET path`.
-    pub fn get(path: impl Into<String>) -> Self {
-        Self::new(Method::GET, path)
-    }
-
-    /// Add a query pair.
-    pub fn query(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
-        self.query.push((key.into(), value.into()));
-        self
-    }
-
-    /// Set a JSON body from a serialisable value.
-    pub fn json<T: Serialize + ?Sized>(mut self, body: &T) -> Result<Self> {
-        let value =
-            serde_json::to_value(body).map_err(|e| Error::invalid("body", e.to_string()))?;
-        self.body = Some(value);
-        Ok(self)
-    }
-
-    /// Mark the request as not needing the API token.
-    pub fn without_auth(mut self) -> Self {
-        self.auth = false;
-        self
-    }
-
-    /// Whether the method is idempotent (safe to replay after an ambiguous failure).
-    pub fn is_idempotent(&self) -> bool {
-        retry_safe(&self.method)
-    }
-}
+pub use api_transport::RequestSpec;
 
 /// Whether replaying `method` cannot duplicate an effect.
-pub fn retry_safe(method: &Method) -> bool {
-    matches!(
-        *method,
-        Method::GET | Method::HEAD | Method::OPTIONS | Method::PUT | Method::PATCH | Method::DELETE
-    )
-}
+pub use api_transport::retry_safe;
 
 /// Validate an identifier used as a path segment (zone id, record id, ruleset id): 1 to 64 ASCII
 /// letters, digits, `-` or `_`. Anything else could change the request path.
@@ -105,7 +43,9 @@ mod tests {
 
     #[test]
     fn post_is_not_idempotent() {
+        use http::Method;
         assert!(!RequestSpec::new(Method::POST, "/x").is_idempotent());
         assert!(RequestSpec::new(Method::PATCH, "/x").is_idempotent());
+        assert!(retry_safe(&Method::DELETE));
     }
 }

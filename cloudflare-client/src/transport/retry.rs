@@ -1,250 +1,143 @@
-//! Retry policy: a pure decision function and full-jitter exponential backoff.
+//! Retry policy: the shared numbers and pure decision (`api-transport`'s [`RetryPolicy`]),
+//! and how Cloudflare's answers are classified for it.
 
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use http::{Method, StatusCode};
+pub use api_transport::{Decision, Failure, RetryPolicy};
+use http::StatusCode;
 
-use super::request::retry_safe;
-use crate::error::{TransportErrorKind, codes};
-
-/// How often and how long to retry.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct RetryConfig {
-    /// Attempts in total, including the first (default 4).
-    pub max_attempts: u32,
-    /// First backoff step (default 1 s).
-    pub initial_backoff: Duration,
-    /// Cap on one backoff and on a server-sent `Retry-After` for non-429 answers (default 30 s).
-    pub max_backoff: Duration,
-    /// How long a 429 block may be waited out (default 310 s: the documented 5-minute block).
-    /// Longer blocks end the call with a rate-limit error.
-    pub max_rate_limit_wait: Duration,
-}
-
-impl Default for RetryConfig {
-    fn default() -> Self {
-        Self {
-            max_attempts: 4,
-            initial_backoff: Duration::from_secs(1),
-            max_backoff: Duration::from_secs(30),
-            max_rate_limit_wait: Duration::from_secs(310),
-        }
-    }
-}
+use crate::error::codes;
 
 /// The Cloudflare block after an overflow: five minutes.
 pub const RATE_LIMIT_BLOCK: Duration = Duration::from_secs(300);
 
-/// What happened on one attempt, as far as retrying is concerned.
-#[derive(Debug, Clone, Copy)]
-pub enum Outcome<'a> {
-    /// The server answered with an error status / error envelope.
-    Answer {
-        /// HTTP status.
-        status: StatusCode,
-        /// Codes from `errors[]`.
-        codes: &'a [u32],
-        /// Parsed `Retry-After`.
-        retry_after: Option<Duration>,
-    },
-    /// No response.
-    Transport(TransportErrorKind),
-}
-
-/// The decision for one failed attempt.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Decision {
-    /// Do not retry.
-    Stop,
-    /// Retry after the usual backoff (or at least `min_wait`, from `Retry-After`).
-    Backoff {
-        /// Lower bound from the server, already capped.
-        min_wait: Option<Duration>,
-    },
-    /// The API blocked us: the gate must refuse sends for this long, then retry.
-    RateLimited {
-        /// How long the block lasts.
-        block: Duration,
-    },
-    /// A non-idempotent request may have reached the server: do not replay, reconcile instead.
-    Ambiguous,
-}
-
-/// Decide whether to retry. Pure: no clock, no randomness.
+/// The client's default retry numbers: 4 attempts, 1 s base, 30 s cap, and up to 4 waits of at
+/// most 310 s for a rate-limit block (the documented block is 300 s).
 ///
-/// * 429 or code 971/10100/10429: always safe (the request was refused), wait out the block.
-/// * connect errors: always safe (nothing was sent).
-/// * 408, 502, 503, 504, timeouts, dropped connections: retry idempotent methods; for `POST`
-///   the outcome is ambiguous.
-/// * 500: retry idempotent methods only; `POST` is ambiguous.
-/// * other 4xx: stop.
-pub fn classify(method: &Method, outcome: Outcome<'_>, config: &RetryConfig) -> Decision {
-    let idempotent = retry_safe(method);
-    match outcome {
-        Outcome::Answer {
-            status,
-            codes: c,
-            retry_after,
-        } => {
-            let rate_limited = status == StatusCode::TOO_MANY_REQUESTS
-                || c.iter().any(|x| {
-                    matches!(
-                        *x,
-                        codes::RATE_LIMITED | codes::RATE_LIMITED_LEGACY | codes::RATE_LIMITED_ALT
-                    )
-                });
-            if rate_limited {
-                return Decision::RateLimited {
-                    block: retry_after.unwrap_or(RATE_LIMIT_BLOCK),
-                };
-            }
-            let transient = status.is_server_error() || status == StatusCode::REQUEST_TIMEOUT;
-            if !transient {
-                return Decision::Stop;
-            }
-            if !idempotent {
-                return Decision::Ambiguous;
-            }
-            Decision::Backoff {
-                min_wait: retry_after.map(|d| d.min(config.max_backoff)),
-            }
-        }
-        Outcome::Transport(TransportErrorKind::Connect) => Decision::Backoff { min_wait: None },
-        Outcome::Transport(_) if idempotent => Decision::Backoff { min_wait: None },
-        Outcome::Transport(_) => Decision::Ambiguous,
+/// ```
+/// use std::time::Duration;
+/// let p = cloudflare_client::transport::retry::default_policy();
+/// assert_eq!(p.attempts(), 4);
+/// assert_eq!(p.backoff_cap(), Duration::from_secs(30));
+/// ```
+pub fn default_policy() -> RetryPolicy {
+    RetryPolicy::default()
+        .max_attempts(4)
+        .max_backoff(Duration::from_secs(30))
+        .max_rate_limit_waits(4)
+        .max_rate_limit_wait(Duration::from_secs(310))
+}
+
+/// How a Cloudflare error answer is seen by the retry decision. Pure.
+///
+/// * 429, or code 971/10100/10429 on any status: rate limited (the request was refused, safe
+///   to send again), for `Retry-After` or the documented 5-minute block.
+/// * 408 and 5xx: transient, and may have been applied (a `POST` is not replayed).
+/// * other 4xx: permanent.
+///
+/// ```
+/// use http::{Method, StatusCode};
+/// use cloudflare_client::transport::retry::{classify, default_policy, Decision, RATE_LIMIT_BLOCK};
+/// let p = default_policy();
+/// let blocked = classify(StatusCode::BAD_REQUEST, &[971], None);
+/// assert_eq!(p.decide(&Method::POST, 1, &blocked, 0.5), Decision::WaitForBudget(RATE_LIMIT_BLOCK));
+/// let busy = classify(StatusCode::SERVICE_UNAVAILABLE, &[], None);
+/// assert_eq!(p.decide(&Method::POST, 1, &busy, 0.5), Decision::Stop);
+/// ```
+pub fn classify(status: StatusCode, error_codes: &[u32], retry_after: Option<Duration>) -> Failure {
+    let rate_limited = status == StatusCode::TOO_MANY_REQUESTS
+        || error_codes.iter().any(|x| {
+            matches!(
+                *x,
+                codes::RATE_LIMITED | codes::RATE_LIMITED_LEGACY | codes::RATE_LIMITED_ALT
+            )
+        });
+    if rate_limited {
+        return Failure::RateLimited {
+            retry_after: Some(retry_after.unwrap_or(RATE_LIMIT_BLOCK)),
+        };
     }
-}
-
-/// Full-jitter backoff for retry number `retry` (0-based): `unit × min(max, initial × 2^retry)`
-/// with `unit` in `[0, 1)`.
-pub fn backoff(config: &RetryConfig, retry: u32, unit: f64) -> Duration {
-    let factor = 2u32.checked_pow(retry).unwrap_or(u32::MAX);
-    let ceiling = config
-        .initial_backoff
-        .checked_mul(factor)
-        .unwrap_or(config.max_backoff)
-        .min(config.max_backoff);
-    ceiling.mul_f64(unit.clamp(0.0, 1.0))
-}
-
-/// A small lock-free pseudo-random source for jitter (SplitMix64); not for cryptography.
-pub(crate) fn jitter_unit() -> f64 {
-    static STATE: AtomicU64 = AtomicU64::new(0x9E37_79B9_7F4A_7C15);
-    let mut z = STATE
-        .fetch_add(0x9E37_79B9_7F4A_7C15, Ordering::Relaxed)
-        .wrapping_add(0x9E37_79B9_7F4A_7C15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^= z >> 31;
-    (z >> 11) as f64 / (1u64 << 53) as f64
+    if status.is_server_error() || status == StatusCode::REQUEST_TIMEOUT {
+        return Failure::Transient {
+            retry_after,
+            may_have_been_applied: true,
+        };
+    }
+    Failure::Permanent
 }
 
 #[cfg(test)]
 mod tests {
+    use http::Method;
+
     use super::*;
 
-    fn answer(status: u16, codes: &[u32]) -> Outcome<'_> {
-        Outcome::Answer {
-            status: StatusCode::from_u16(status).unwrap(),
-            codes,
-            retry_after: None,
-        }
+    fn answer(status: u16, codes: &[u32]) -> Failure {
+        classify(StatusCode::from_u16(status).unwrap(), codes, None)
     }
 
     #[test]
     fn decisions() {
-        let c = RetryConfig::default();
+        let c = default_policy();
+        let block = Decision::WaitForBudget(RATE_LIMIT_BLOCK);
+        assert_eq!(c.decide(&Method::POST, 1, &answer(429, &[971]), 0.5), block);
+        assert_eq!(c.decide(&Method::GET, 1, &answer(400, &[971]), 0.5), block);
+        assert!(matches!(
+            c.decide(&Method::GET, 1, &answer(503, &[]), 0.5),
+            Decision::Retry(_)
+        ));
         assert_eq!(
-            classify(&Method::POST, answer(429, &[971]), &c),
-            Decision::RateLimited {
-                block: RATE_LIMIT_BLOCK
-            }
-        );
-        assert_eq!(
-            classify(&Method::GET, answer(400, &[971]), &c),
-            Decision::RateLimited {
-                block: RATE_LIMIT_BLOCK
-            }
-        );
-        assert_eq!(
-            classify(&Method::GET, answer(503, &[]), &c),
-            Decision::Backoff { min_wait: None }
-        );
-        assert_eq!(
-            classify(&Method::POST, answer(503, &[]), &c),
-            Decision::Ambiguous
-        );
-        assert_eq!(
-            classify(&Method::PUT, answer(500, &[]), &c),
-            Decision::Backoff { min_wait: None }
-        );
-        assert_eq!(
-            classify(&Method::PATCH, answer(400, &[1004]), &c),
+            c.decide(&Method::POST, 1, &answer(503, &[]), 0.5),
             Decision::Stop
         );
+        assert!(matches!(
+            c.decide(&Method::PUT, 1, &answer(500, &[]), 0.5),
+            Decision::Retry(_)
+        ));
         assert_eq!(
-            classify(
-                &Method::POST,
-                Outcome::Transport(TransportErrorKind::Connect),
-                &c
-            ),
-            Decision::Backoff { min_wait: None }
+            c.decide(&Method::PATCH, 1, &answer(400, &[1004]), 0.5),
+            Decision::Stop
         );
+        assert!(matches!(
+            c.decide(&Method::POST, 1, &Failure::transport(false), 0.5),
+            Decision::Retry(_)
+        ));
         assert_eq!(
-            classify(
-                &Method::POST,
-                Outcome::Transport(TransportErrorKind::Dropped),
-                &c
-            ),
-            Decision::Ambiguous
+            c.decide(&Method::POST, 1, &Failure::transport(true), 0.5),
+            Decision::Stop
         );
-        assert_eq!(
-            classify(
-                &Method::DELETE,
-                Outcome::Transport(TransportErrorKind::Timeout),
-                &c
-            ),
-            Decision::Backoff { min_wait: None }
-        );
+        assert!(matches!(
+            c.decide(&Method::DELETE, 1, &Failure::transport(true), 0.5),
+            Decision::Retry(_)
+        ));
     }
 
     #[test]
     fn retry_after_is_capped_except_for_blocks() {
-        let c = RetryConfig::default();
-        let o = Outcome::Answer {
-            status: StatusCode::SERVICE_UNAVAILABLE,
-            codes: &[],
-            retry_after: Some(Duration::from_secs(999)),
-        };
-        assert_eq!(
-            classify(&Method::GET, o, &c),
-            Decision::Backoff {
-                min_wait: Some(c.max_backoff)
-            }
+        let c = default_policy();
+        let busy = classify(
+            StatusCode::SERVICE_UNAVAILABLE,
+            &[],
+            Some(Duration::from_secs(999)),
         );
-        let o = Outcome::Answer {
-            status: StatusCode::TOO_MANY_REQUESTS,
-            codes: &[],
-            retry_after: Some(Duration::from_secs(120)),
-        };
         assert_eq!(
-            classify(&Method::GET, o, &c),
-            Decision::RateLimited {
-                block: Duration::from_secs(120)
-            }
+            c.decide(&Method::GET, 1, &busy, 0.5),
+            Decision::Retry(c.backoff_cap())
         );
-    }
-
-    #[test]
-    fn backoff_is_bounded_and_grows() {
-        let c = RetryConfig::default();
-        assert_eq!(backoff(&c, 0, 0.999_999).as_millis(), 999);
-        assert_eq!(backoff(&c, 3, 0.5), Duration::from_secs(4));
-        assert_eq!(backoff(&c, 40, 1.0), c.max_backoff);
-        for _ in 0..1000 {
-            let u = jitter_unit();
-            assert!((0.0..1.0).contains(&u));
-        }
+        let blocked = classify(
+            StatusCode::TOO_MANY_REQUESTS,
+            &[],
+            Some(Duration::from_secs(120)),
+        );
+        assert_eq!(
+            c.decide(&Method::GET, 1, &blocked, 0.5),
+            Decision::WaitForBudget(Duration::from_secs(120))
+        );
+        let too_long = classify(
+            StatusCode::TOO_MANY_REQUESTS,
+            &[],
+            Some(Duration::from_secs(3600)),
+        );
+        assert_eq!(c.decide(&Method::GET, 1, &too_long, 0.5), Decision::Stop);
     }
 }

@@ -397,7 +397,7 @@ impl Simulator {
     async fn handle(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
         let (reply, headers, slow, fault, timeout) = {
             let mut world = self.world();
-            let (path, query) = split_url(&request.url);
+            let (path, query) = split_url(request.url.as_str());
             let body = request
                 .body
                 .as_ref()
@@ -509,7 +509,8 @@ impl Simulator {
             reply.status
         };
         Ok(HttpResponse {
-            status,
+            status: http::StatusCode::from_u16(status)
+                .unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR),
             headers,
             body,
         })

@@ -16,7 +16,9 @@ fn base(zone_id: &str) -> Result<String> {
 /// `POST /zones/{zone}/dns_records` (validated).
 pub fn create_request(zone_id: &str, record: &NewDnsRecord) -> Result<RequestSpec> {
     record.validate()?;
-    RequestSpec::new(Method::POST, base(zone_id)?).json(record)
+    RequestSpec::new(Method::POST, base(zone_id)?)
+        .with_json(record)
+        .map_err(Error::from)
 }
 
 /// `GET /zones/{zone}/dns_records?...`.
@@ -40,7 +42,9 @@ pub fn patch_request(
 ) -> Result<RequestSpec> {
     check_id("record_id", record_id)?;
     patch.validate()?;
-    RequestSpec::new(Method::PATCH, format!("{}/{record_id}", base(zone_id)?)).json(patch)
+    RequestSpec::new(Method::PATCH, format!("{}/{record_id}", base(zone_id)?))
+        .with_json(patch)
+        .map_err(Error::from)
 }
 
 /// `DELETE /zones/{zone}/dns_records/{id}`.
@@ -55,7 +59,9 @@ pub fn delete_request(zone_id: &str, record_id: &str) -> Result<RequestSpec> {
 /// `POST /zones/{zone}/dns_records/batch` (validated).
 pub fn batch_request(zone_id: &str, batch: &DnsBatch) -> Result<RequestSpec> {
     batch.validate()?;
-    RequestSpec::new(Method::POST, format!("{}/batch", base(zone_id)?)).json(batch)
+    RequestSpec::new(Method::POST, format!("{}/batch", base(zone_id)?))
+        .with_json(batch)
+        .map_err(Error::from)
 }
 
 /// `GET /zones/{zone}/dns_records/export` (the answer is a BIND zone file, not JSON).
@@ -66,7 +72,7 @@ pub fn export_request(zone_id: &str) -> Result<RequestSpec> {
 /// Whether a failed `POST` may have been applied by the server.
 fn maybe_applied(e: &Error) -> bool {
     match e {
-        Error::Transport { kind, .. } => kind.may_have_reached_server(),
+        Error::Transport(t) => t.may_have_reached_server(),
         Error::Api(api) => {
             api.status.is_server_error() || api.status == StatusCode::REQUEST_TIMEOUT
         }

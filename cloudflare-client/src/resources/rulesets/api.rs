@@ -56,16 +56,17 @@ pub fn put_entrypoint_request(
     let path = entrypoint_path(zone_id, phase)?;
     validate_rules(phase, rules)?;
     RequestSpec::new(Method::PUT, path)
-        .json(&serde_json::json!({ "description": description, "rules": rules }))
+        .with_json(&serde_json::json!({ "description": description, "rules": rules }))
+        .map_err(Error::from)
 }
 
 /// `GET /zones/{zone}/rulesets?cursor=&per_page=` (cursor paging).
 pub fn list_request(zone_id: &str, cursor: Option<&str>, per_page: u32) -> Result<RequestSpec> {
     check_id("zone_id", zone_id)?;
     let mut spec = RequestSpec::get(format!("/zones/{zone_id}/rulesets"))
-        .query("per_page", per_page.to_string());
+        .with_query("per_page", per_page.to_string());
     if let Some(c) = cursor {
-        spec = spec.query("cursor", c);
+        spec = spec.with_query("cursor", c);
     }
     Ok(spec)
 }

@@ -58,7 +58,9 @@ pub fn add_rule_request(
     if let Some(Position::Index(0)) = position {
         return Err(Error::invalid("position.index", "indexes start at 1"));
     }
-    RequestSpec::new(Method::POST, path).json(&NewRule { rule, position })
+    RequestSpec::new(Method::POST, path)
+        .with_json(&NewRule { rule, position })
+        .map_err(Error::from)
 }
 
 /// `PATCH /zones/{zone}/rulesets/{ruleset_id}/rules/{rule_id}` with the whole rule.
@@ -72,7 +74,9 @@ pub fn edit_rule_request(
     check_id("rule_id", rule_id)?;
     let path = format!("{}/rules/{rule_id}", ruleset_path(zone_id, ruleset_id)?);
     validate_rules(phase, std::slice::from_ref(rule))?;
-    RequestSpec::new(Method::PATCH, path).json(rule)
+    RequestSpec::new(Method::PATCH, path)
+        .with_json(rule)
+        .map_err(Error::from)
 }
 
 /// `DELETE /zones/{zone}/rulesets/{ruleset_id}/rules/{rule_id}`.
@@ -178,13 +182,13 @@ impl RulesetsApi<'_> {
                     tracing::info!(rule = %rule.rule_ref, "rule add reconciled by ref");
                     Ok(current)
                 } else {
-                    Err(Error::Transport {
-                        kind: crate::error::TransportErrorKind::Other,
-                        message: format!(
+                    Err(Error::Transport(crate::error::TransportError::with_source(
+                        crate::error::TransportErrorKind::Other,
+                        format!(
                             "adding rule {} may not have been applied, and it is not in the ruleset",
                             rule.rule_ref
                         ),
-                    })
+                    )))
                 }
             }
             Err(e) => Err(e),

@@ -1,24 +1,39 @@
-//! The real-network transport, on reqwest with rustls.
+//! The real-network transport, on reqwest (TLS by feature `rustls` or `native-tls`).
 
 use std::time::Duration;
 
 use async_trait::async_trait;
+use http_body_util::BodyExt;
 
-use super::{HttpRequest, HttpResponse, Transport, TransportError, TransportErrorKind};
+use crate::error::{TransportError, TransportErrorKind};
+use crate::wire::{HttpRequest, HttpResponse, Transport};
 
-/// Sends requests with a `reqwest::Client` (rustls, HTTP/2).
+/// Sends requests with a `reqwest::Client`.
+///
+/// ```
+/// use std::time::Duration;
+/// let transport = api_transport::ReqwestTransport::with_timeouts(
+///     Duration::from_secs(10),
+///     Duration::from_secs(30),
+/// ).unwrap();
+/// # let _ = transport;
+/// ```
 #[derive(Debug, Clone)]
 pub struct ReqwestTransport {
     http: reqwest::Client,
 }
 
 impl ReqwestTransport {
-    /// Wraps an existing `reqwest::Client` (bring your own proxy or TLS settings).
+    /// Wraps an existing `reqwest::Client` (bring your own proxy or TLS settings; its
+    /// timeouts apply).
     pub fn new(http: reqwest::Client) -> Self {
         Self { http }
     }
 
-    /// Builds a client with the given timeouts.
+    /// Builds a client with these connect and whole-request timeouts.
+    ///
+    /// # Errors
+    /// reqwest could not build the client (for example no TLS backend could start).
     pub fn with_timeouts(
         connect_timeout: Duration,
         request_timeout: Duration,
@@ -42,6 +57,7 @@ fn classify(error: reqwest::Error) -> TransportError {
     } else {
         TransportErrorKind::Other
     };
+    // The URL never carries a secret, but keep the error text short and stable.
     TransportError::with_source(kind, error.without_url())
 }
 
@@ -50,18 +66,19 @@ impl Transport for ReqwestTransport {
     async fn send(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
         let mut builder = self
             .http
-            .request(request.method, &request.url)
+            .request(request.method, request.url)
             .headers(request.headers);
         if let Some(body) = request.body {
             builder = builder.body(body);
         }
         let response = builder.send().await.map_err(classify)?;
-        let status = response.status().as_u16();
-        let headers = response.headers().clone();
-        let body = response.bytes().await.map_err(classify)?;
+        // Into its parts, so the headers move instead of being copied; the body keeps
+        // reqwest's timeout.
+        let (parts, body) = http::Response::<reqwest::Body>::from(response).into_parts();
+        let body = BodyExt::collect(body).await.map_err(classify)?.to_bytes();
         Ok(HttpResponse {
-            status,
-            headers,
+            status: parts.status,
+            headers: parts.headers,
             body,
         })
     }

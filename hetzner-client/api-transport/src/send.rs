@@ -1,0 +1,279 @@
+//! The send loop: gate, send, read, decide, repeat.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use rate_budget::{Budget, Gate, GateError, ServerReport, Ticket};
+
+use crate::error::{TransportError, TransportErrorKind};
+use crate::retry::{Decision, Failure, RetryPolicy, jitter_unit};
+use crate::wire::{HttpRequest, HttpResponse, Transport};
+
+/// What differs between APIs in the send loop, apart from how one answer is read (which each
+/// call passes to [`Pipeline::send`]).
+pub trait Api {
+    /// The client's error type.
+    type Error;
+    /// A short name for traces, such as `"hetzner"`.
+    const NAME: &'static str;
+    /// What the response's rate-limit headers say about the budget.
+    fn report(response: &HttpResponse) -> ServerReport;
+    /// The client's error for a gate that let nothing through.
+    fn gate_error(error: GateError) -> Self::Error;
+    /// The client's error for a failure in transport.
+    fn transport_error(error: TransportError) -> Self::Error;
+}
+
+/// An answer the API's reader did not accept: the error to return, and how the retry
+/// decision should see it.
+#[derive(Debug)]
+pub struct Rejected<E> {
+    /// What the caller gets if no retry follows.
+    pub error: E,
+    /// How the retry decision sees it.
+    pub failure: Failure,
+}
+
+/// The outcome of [`Pipeline::send`].
+#[derive(Debug)]
+pub struct Sent<R, E> {
+    /// The read answer, or the last error.
+    pub result: Result<R, E>,
+    /// Whether an attempt before the last may have been applied by the server (a timeout, a
+    /// lost connection or a 5xx that was retried): a 404 on a later DELETE then means that
+    /// attempt deleted it.
+    pub may_have_been_applied: bool,
+}
+
+/// The send loop every request of a client goes through: it takes a slot from the rate gate,
+/// sends through the transport, lets the API's reader accept or classify the answer, and asks
+/// the [`RetryPolicy`] what to do with a failure.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// use std::sync::Arc;
+/// use api_transport::*;
+/// use http::HeaderMap;
+///
+/// // An API whose rate-limit headers say nothing and whose errors are strings.
+/// struct Demo;
+/// impl Api for Demo {
+///     type Error = String;
+///     const NAME: &'static str = "demo";
+///     fn report(_: &HttpResponse) -> ServerReport { ServerReport::default() }
+///     fn gate_error(e: GateError) -> String { e.to_string() }
+///     fn transport_error(e: TransportError) -> String { e.to_string() }
+/// }
+/// // A transport that answers 503 once, then 200.
+/// #[derive(Debug, Default)]
+/// struct Flaky(std::sync::atomic::AtomicU32);
+/// #[async_trait::async_trait]
+/// impl Transport for Flaky {
+///     async fn send(&self, _: HttpRequest) -> Result<HttpResponse, TransportError> {
+///         let n = self.0.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+///         let status = if n == 0 { StatusCode::SERVICE_UNAVAILABLE } else { StatusCode::OK };
+///         Ok(HttpResponse { status, headers: HeaderMap::new(), body: "ok".into() })
+///     }
+/// }
+/// let retry = RetryPolicy::default().initial_backoff(std::time::Duration::from_millis(1));
+/// let pipeline = Pipeline::new(Arc::new(Flaky::default()), None, retry);
+/// let request = HttpRequest {
+///     method: http::Method::GET,
+///     url: "http://127.0.0.1:9/v1/things".parse().unwrap(),
+///     headers: HeaderMap::new(),
+///     body: None,
+/// };
+/// let sent = pipeline
+///     .send(&Demo, &request, Budget::DEFAULT, |r: HttpResponse| {
+///         if r.status.is_success() {
+///             Ok(r.body)
+///         } else {
+///             let failure = Failure::Transient { retry_after: None, may_have_been_applied: true };
+///             Err(Rejected { error: format!("HTTP {}", r.status), failure })
+///         }
+///     })
+///     .await;
+/// assert_eq!(sent.result.unwrap(), "ok");
+/// assert!(sent.may_have_been_applied);
+/// # }
+/// ```
+#[derive(Clone)]
+pub struct Pipeline {
+    transport: Arc<dyn Transport>,
+    gate: Option<Gate>,
+    retry: RetryPolicy,
+    attempt_timeout: Option<Duration>,
+}
+
+impl fmt::Debug for Pipeline {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Pipeline")
+            .field("transport", &self.transport)
+            .field("gate", &self.gate.is_some())
+            .field("retry", &self.retry)
+            .field("attempt_timeout", &self.attempt_timeout)
+            .finish()
+    }
+}
+
+impl Pipeline {
+    /// A send loop over `transport`, paced by `gate` (`None`: no client-side pacing; a rate
+    /// limit refusal then backs off), retrying by `retry`.
+    pub fn new(transport: Arc<dyn Transport>, gate: Option<Gate>, retry: RetryPolicy) -> Self {
+        Self {
+            transport,
+            gate,
+            retry,
+            attempt_timeout: None,
+        }
+    }
+
+    /// Ends an attempt that has no answer after `timeout` as a [`TransportErrorKind::Timeout`]
+    /// (on tokio's clock, so it also bounds in-memory transports under a paused clock).
+    #[must_use]
+    pub fn attempt_timeout(mut self, timeout: Duration) -> Self {
+        self.attempt_timeout = Some(timeout);
+        self
+    }
+
+    /// The retry policy.
+    pub fn retry(&self) -> RetryPolicy {
+        self.retry
+    }
+
+    /// The rate gate, if pacing is on.
+    pub fn gate(&self) -> Option<&Gate> {
+        self.gate.as_ref()
+    }
+
+    /// The transport.
+    pub fn transport(&self) -> &Arc<dyn Transport> {
+        &self.transport
+    }
+
+    async fn attempt(&self, request: &HttpRequest) -> Result<HttpResponse, TransportError> {
+        let sending = self.transport.send(request.clone());
+        match self.attempt_timeout {
+            None => sending.await,
+            Some(limit) => match tokio::time::timeout(limit, sending).await {
+                Ok(outcome) => outcome,
+                Err(_) => Err(TransportError::with_source(
+                    TransportErrorKind::Timeout,
+                    "the attempt timed out",
+                )),
+            },
+        }
+    }
+
+    /// Sends `request` against `budget` until `read` accepts an answer or the retry policy
+    /// stops. `read` sees every answer (any status) and either accepts it or classifies it.
+    pub async fn send<A, R, F>(
+        &self,
+        _api: &A,
+        request: &HttpRequest,
+        budget: Budget,
+        read: F,
+    ) -> Sent<R, A::Error>
+    where
+        A: Api,
+        F: Fn(HttpResponse) -> Result<R, Rejected<A::Error>>,
+    {
+        let mut applied = false;
+        let mut attempt: u32 = 1;
+        let mut waits: u32 = 0;
+        let stop = |error, applied| Sent {
+            result: Err(error),
+            may_have_been_applied: applied,
+        };
+        loop {
+            let ticket: Ticket = match &self.gate {
+                Some(gate) => match gate.acquire(budget).await {
+                    Ok(ticket) => ticket,
+                    Err(e) => return stop(A::gate_error(e), applied),
+                },
+                None => 0,
+            };
+            let rejected = match self.attempt(request).await {
+                Ok(response) => {
+                    if let Some(gate) = &self.gate {
+                        gate.observe(budget, ticket, A::report(&response)).await;
+                    }
+                    match read(response) {
+                        Ok(answer) => {
+                            return Sent {
+                                result: Ok(answer),
+                                may_have_been_applied: applied,
+                            };
+                        }
+                        Err(rejected) => rejected,
+                    }
+                }
+                Err(e) => Rejected {
+                    failure: Failure::transport(e.may_have_reached_server()),
+                    error: A::transport_error(e),
+                },
+            };
+            let failure = rejected.failure;
+            let decision = self
+                .retry
+                .decide(&request.method, attempt, &failure, jitter_unit());
+            tracing::debug!(
+                api = A::NAME,
+                attempt,
+                ?failure,
+                ?decision,
+                "request failed"
+            );
+            match decision {
+                Decision::Retry(delay) => {
+                    applied |= matches!(
+                        failure,
+                        Failure::Transient {
+                            may_have_been_applied: true,
+                            ..
+                        }
+                    );
+                    tokio::time::sleep(delay).await;
+                    attempt += 1;
+                }
+                Decision::WaitForBudget(at_least) => {
+                    if waits >= self.retry.rate_limit_waits() {
+                        return stop(rejected.error, applied);
+                    }
+                    waits += 1;
+                    let wait = match &self.gate {
+                        Some(gate) => {
+                            // Without a wait from the server, jitter, so that clients sharing
+                            // a budget do not stay in lock-step with its refill.
+                            let wait = if at_least.is_zero() {
+                                Duration::from_secs_f64(jitter_unit())
+                            } else {
+                                at_least
+                            };
+                            if gate.max_wait().is_some_and(|max| wait > max) {
+                                return stop(rejected.error, applied);
+                            }
+                            let retry_after = match failure {
+                                Failure::RateLimited { retry_after } => retry_after,
+                                _ => None,
+                            };
+                            gate.exhausted(budget, retry_after).await;
+                            wait
+                        }
+                        // Nothing else paces the retry: back off as well.
+                        None => at_least.max(self.retry.backoff(waits, jitter_unit())),
+                    };
+                    tracing::debug!(
+                        api = A::NAME,
+                        wait_ms = wait.as_millis() as u64,
+                        "rate limited by the API; waiting for the budget"
+                    );
+                    tokio::time::sleep(wait).await;
+                }
+                Decision::Stop => return stop(rejected.error, applied),
+            }
+        }
+    }
+}
