@@ -1,0 +1,98 @@
+//! Listing a large project through the Hetzner simulator: N servers are created, then every
+//! page of `GET /servers` is walked through the client's stream (50 per page), once as is
+//! and once sorted by name. Prints the time per walk, the peak resident memory of the walks
+//! (VmHWM, reset after the creates where the kernel allows it) and what the request log holds.
+//!
+//! Run: `cargo run --release --example bench-simulator-list`. The last line is
+//! `simulator-list: servers=N pages=P list_s=A sorted_s=B peak_mb=C log_kept=K requests=R`.
+#![allow(clippy::print_stdout)]
+
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use clap::Parser;
+use examples::exit_on_error;
+use futures::TryStreamExt;
+use hetzner_client::resources::servers::{CreateServer, ListServers};
+use hetzner_client::simulator::Simulator;
+use hetzner_client::{Client, Labels, ListParams};
+
+/// Measure how listing scales with the number of servers in the simulator.
+#[derive(Debug, Parser)]
+#[command(version)]
+struct Args {
+    /// Servers to create, then list.
+    #[arg(long, default_value_t = 10_000)]
+    servers: u32,
+}
+
+/// A line of `/proc/self/status` in MB (`None` off Linux).
+fn status_mb(field: &str) -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with(field))?;
+    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024.0)
+}
+
+/// Resets VmHWM to the current resident size, so the next peak is the walk's own.
+fn reset_peak() -> bool {
+    std::fs::write("/proc/self/clear_refs", "5").is_ok()
+}
+
+/// Walks every page; returns the servers seen and the time taken.
+async fn walk(client: &Client, filter: &ListServers) -> examples::Result<(usize, Duration)> {
+    let start = Instant::now();
+    let servers: Vec<_> = client.servers().stream(filter)?.try_collect().await?;
+    Ok((servers.len(), start.elapsed()))
+}
+
+async fn run(args: Args) -> examples::Result<()> {
+    // a bucket large enough that pacing plays no part
+    let sim = Simulator::with_limit(u32::MAX);
+    let client = Client::simulated(&sim)?;
+    let start = Instant::now();
+    for i in 0..args.servers {
+        let labels = Labels::new().with("instance", format!("inst-{i:05}"))?;
+        let create = CreateServer::new(format!("web-{i:05}"), "cx22", "ubuntu-24.04")
+            .location("fsn1")
+            .labels(labels);
+        client.servers().create(&create).await?;
+    }
+    println!(
+        "created: servers={} elapsed={:.2}s rss_mb={:.1}",
+        args.servers,
+        start.elapsed().as_secs_f64(),
+        status_mb("VmRSS:").unwrap_or(0.0)
+    );
+    let reset = reset_peak();
+    let (seen, plain) = walk(&client, &ListServers::default()).await?;
+    let sorted_filter = ListServers::from(ListParams::default().sort("name:desc"));
+    let (seen_sorted, sorted) = walk(&client, &sorted_filter).await?;
+    if seen != args.servers as usize || seen_sorted != seen {
+        return Err(examples::Error::State(format!(
+            "listed {seen} and {seen_sorted} of {} servers",
+            args.servers
+        )));
+    }
+    let peak = status_mb("VmHWM:").unwrap_or(0.0);
+    let pages = seen.div_ceil(50);
+    println!(
+        "walks: pages={pages} plain={:.3}s sorted={:.3}s peak_{}={peak:.1}MB",
+        plain.as_secs_f64(),
+        sorted.as_secs_f64(),
+        if reset { "of_walks" } else { "of_process" },
+    );
+    println!(
+        "simulator-list: servers={seen} pages={pages} list_s={:.3} sorted_s={:.3} peak_mb={peak:.1} log_kept={} requests={}",
+        plain.as_secs_f64(),
+        sorted.as_secs_f64(),
+        sim.requests().len(),
+        sim.request_count()
+    );
+    Ok(())
+}
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> ExitCode {
+    exit_on_error(run(Args::parse()).await)
+}
