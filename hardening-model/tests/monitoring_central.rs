@@ -330,3 +330,51 @@ fn the_events_script_counts_what_the_logs_say_and_promtool_reads_it() {
         .check_metrics(&text)
         .unwrap_or_else(|e| panic!("{}\n{text}", e.output()));
 }
+
+mod adversarial {
+    use super::*;
+    use proptest::prelude::*;
+    use serde_json::Value;
+
+    /// Built once: bcrypt makes each [`ScrapeAuth`] cost a hash.
+    static BASE: std::sync::LazyLock<CentralMonitoring> =
+        std::sync::LazyLock::new(|| CentralMonitoring::new(auth(), CA, escalation()).unwrap());
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2_000))]
+
+        /// A receiver secret is rejected naming its field, or reads back unchanged from
+        /// `alertmanager.yml` without adding a key anywhere.
+        #[test]
+        fn receiver_secrets_stay_in_their_field(s in prop_oneof![any::<String>(), "[a-z]{0,3}[\"':#{}\\[\\]\\n|>&*!%@` -]{1,8}"]) {
+            match Receiver::pagerduty(s.clone().into()) {
+                Err(e) => prop_assert_eq!(e.field(), "receiver.pagerduty.routing_key"),
+                Ok(r) => {
+                    let yaml = Escalation::new(r).to_yaml().unwrap();
+                    let doc: Value = serde_saphyr::from_str(&yaml).unwrap();
+                    let keys: Vec<&str> = doc.as_object().unwrap().keys().map(String::as_str).collect();
+                    prop_assert_eq!(keys, vec!["global", "inhibit_rules", "receivers", "route"]);
+                    let pd = &doc["receivers"][0]["pagerduty_configs"][0];
+                    prop_assert_eq!(pd.as_object().unwrap().len(), 3);
+                    prop_assert_eq!(pd["routing_key"].as_str().unwrap(), s.as_str());
+                }
+            }
+        }
+
+        /// A scrape target is rejected naming its field, or is one target of the one job.
+        #[test]
+        fn scrape_targets_stay_in_their_field(s in prop_oneof![any::<String>(), "[a-z0-9.]{1,6}[\"':#{}\\[\\]\\n|>&*!%@` -]{0,4}"]) {
+            match BASE.clone().target(&s, 9100) {
+                Err(e) => prop_assert_eq!(e.field(), "central.targets[0]"),
+                Ok(c) => {
+                    let doc: Value = serde_saphyr::from_str(&c.prometheus_yaml().unwrap()).unwrap();
+                    let jobs = doc["scrape_configs"].as_array().unwrap();
+                    prop_assert_eq!(jobs.len(), 1);
+                    let targets = jobs[0]["static_configs"][0]["targets"].as_array().unwrap();
+                    prop_assert_eq!(targets.len(), 1);
+                    prop_assert_eq!(targets[0].as_str().unwrap(), format!("{s}:9100"));
+                }
+            }
+        }
+    }
+}

@@ -21,6 +21,9 @@ mod rules;
 mod rules_test;
 mod security;
 
+/// The secret type of scrape passwords and receiver keys (re-exported from `secrecy`).
+pub use secrecy::SecretString;
+
 pub use auth::{BCRYPT_COST, MIN_SCRAPE_PASSWORD_LEN, ScrapeAuth};
 pub use central::{CENTRAL_CONFIG_DIR, CentralMonitoring, NODE_JOB};
 pub use escalation::{
