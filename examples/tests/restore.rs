@@ -139,7 +139,7 @@ fn back_up_tamper_fails_with_nothing_written_then_restore_compares_equal() {
     let original = std::fs::read(&stored).unwrap();
 
     // The fresh host: its (empty, freshly created) volume and the preset's restore script,
-    // reached here through a wrapper instead of SSH.
+    // run here through `env PATH=... bash` instead of over SSH.
     let fresh = root.join("fresh");
     let fresh_data = fresh.join("volumes/stack_app_data/_data");
     std::fs::create_dir_all(&fresh_data).unwrap();
@@ -148,24 +148,19 @@ fn back_up_tamper_fails_with_nothing_written_then_restore_compares_equal() {
     let restore = Backups::new(fresh_data.to_str().unwrap(), fresh.to_str().unwrap(), target)
         .unwrap()
         .restore_script();
-    std::fs::write(fresh.join("restore.sh"), restore).unwrap();
-    let wrapper = fresh.join("host.sh");
-    std::fs::write(
-        &wrapper,
-        format!(
-            "#!/bin/bash\nPATH='{}':\"$PATH\" exec bash '{}'\n",
-            fresh_bin.display(),
-            fresh.join("restore.sh").display()
-        ),
-    )
-    .unwrap();
+    let local = vec![
+        "env".to_owned(),
+        format!("PATH={}:{}", fresh_bin.display(), std::env::var("PATH").unwrap()),
+        "bash".to_owned(),
+    ];
     let workdir = root.join("operator/work");
     let plan = RestorePlan::new(
         INSTANCE,
         store,
         &identity_file,
         &workdir,
-        HostAccess::Local { script: wrapper },
+        HostAccess::Local { command: local },
+        restore,
     )
     .unwrap();
     let before = tree(&fresh_data);

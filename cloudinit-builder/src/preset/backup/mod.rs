@@ -34,8 +34,9 @@
 //!   instead of `kill 1` inside the container; errors are fatal and loud (`set -euo pipefail`,
 //!   no `|| true` around `tar`); the real volume path is backed up (asked from Docker); systemd
 //!   timers (`Persistent=true`) replace cron lines.
-//! - A host-side restore script ([`RESTORE_SCRIPT`]) swaps in a data directory from a plain
-//!   archive on its standard input, which the operator decrypted on their side.
+//! - A restore script ([`Backups::restore_script`], installed at [`RESTORE_SCRIPT`] by the
+//!   operator at restore time, so it costs first boot nothing) swaps in a data directory from a
+//!   plain archive on its standard input, which the operator decrypted on their side.
 
 mod script;
 mod store;
@@ -52,7 +53,8 @@ use crate::{Command, Error, Result, WriteFile};
 pub const BACKUP_SCRIPT: &str = "/usr/local/sbin/hardened-backup";
 /// The verification script.
 pub const VERIFY_SCRIPT: &str = "/usr/local/sbin/hardened-backup-verify";
-/// The restore script (reads a plain `tar.gz` of the data directory on standard input).
+/// Where a restore installs the restore script (it reads a plain `tar.gz` of the data directory
+/// on standard input); not part of the first-boot document.
 pub const RESTORE_SCRIPT: &str = "/usr/local/sbin/hardened-restore";
 /// The `0600` environment file holding the S3 credentials (nothing that decrypts).
 pub const BACKUP_ENV: &str = "/etc/hardened-host/backup.env";
@@ -186,7 +188,27 @@ impl Backups {
     /// The restore script: a plain `tar.gz` of the data directory on standard input replaces
     /// the data directory, with the stack stopped; the previous content is kept beside it.
     pub fn restore_script(&self) -> String {
-        script::restore(self)
+        script::restore(&self.source_line(), &self.compose_dir)
+    }
+
+    /// The restore script for the Docker volume `volume` of the Compose project in
+    /// `compose_dir` (what [`Backups::restore_script`] gives for [`Backups::volume`]), for an
+    /// operator who has the host's layout but not its backup keys.
+    ///
+    /// ```
+    /// use cloudinit_builder::preset::{APP_DATA_VOLUME, Backups, STACK_DIR};
+    /// let script = Backups::volume_restore_script(APP_DATA_VOLUME, STACK_DIR)?;
+    /// assert!(script.contains("docker volume inspect") && script.contains("docker compose stop"));
+    /// # Ok::<(), cloudinit_builder::Error>(())
+    /// ```
+    pub fn volume_restore_script(volume: &str, compose_dir: &str) -> Result<String> {
+        hardening_model::values::check_token("backups.volume", volume, &[])?;
+        let compose_dir =
+            AbsPath::new(compose_dir).map_err(|e| Error::from(e).within("backups.compose_dir"))?;
+        Ok(script::restore(
+            &Source::Volume(volume.to_owned()).line(),
+            &compose_dir,
+        ))
     }
 
     /// The environment file with the S3 credentials (root-owned `0600`), as rclone reads them.
@@ -222,9 +244,16 @@ impl Backups {
     }
 
     pub(crate) fn source_line(&self) -> String {
-        match &self.source {
-            Source::Dir(d) => format!("data_dir={}", crate::command::quote(d.as_str())),
-            Source::Volume(v) => format!(
+        self.source.line()
+    }
+}
+
+impl Source {
+    /// The script line that sets `data_dir`.
+    fn line(&self) -> String {
+        match self {
+            Self::Dir(d) => format!("data_dir={}", crate::command::quote(d.as_str())),
+            Self::Volume(v) => format!(
                 "data_dir=$(docker volume inspect --format '{{{{ .Mountpoint }}}}' {})",
                 crate::command::quote(v)
             ),
@@ -244,7 +273,6 @@ impl Part for Backups {
         for (path, body) in [
             (BACKUP_SCRIPT, self.backup_script()),
             (VERIFY_SCRIPT, self.verify_script()),
-            (RESTORE_SCRIPT, self.restore_script()),
         ] {
             out.file(WriteFile::new(path, body)?.permissions(0o700)?);
         }
