@@ -110,7 +110,10 @@ pub fn identity_key(identity: &Secret) -> Result<[u8; 32]> {
     let data = identity
         .expose()
         .strip_prefix("AGE-SECRET-KEY-1")
-        .filter(|d| d.bytes().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit()))
+        .filter(|d| {
+            d.bytes()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+        })
         .ok_or_else(bad)?;
     let values = decode_values(&data.to_ascii_lowercase()).ok_or_else(bad)?;
     if values.len() < 6 || !verify(IDENTITY_HRP, &values) {
@@ -242,7 +245,10 @@ mod tests {
             "split1checkupstagehandshakeupstreamerranterredcaperred2y9e3w",
         ] {
             let pos = v.rfind('1').unwrap();
-            assert!(verify(&v[..pos], &decode_values(&v[pos + 1..]).unwrap()), "{v}");
+            assert!(
+                verify(&v[..pos], &decode_values(&v[pos + 1..]).unwrap()),
+                "{v}"
+            );
         }
         let all: Vec<u8> = (0..32).collect();
         let mut s = String::from("abcdef1");

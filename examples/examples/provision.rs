@@ -18,9 +18,11 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use examples::provision::{ProvisionRequest, provision};
 use cloudinit_builder::preset::ObjectStore;
-use examples::secrets::{age_identity, age_recipient, callback_secret, load_or_create, load_s3_credentials};
+use examples::provision::{ProvisionRequest, provision};
+use examples::secrets::{
+    age_identity, age_recipient, callback_secret, load_or_create, load_s3_credentials,
+};
 use examples::{Backends, Error, Progress, exit_on_error};
 use hardening_model::IpNet;
 
@@ -139,9 +141,13 @@ async fn run(args: Args) -> examples::Result<()> {
     request.callback_url = required("callback_url", args.callback_url, request.callback_url)?;
     match args.callback_secret_file {
         Some(path) => {
-            let (secret, generated) = load_or_create("callback_secret_file", &path, callback_secret)?;
+            let (secret, generated) =
+                load_or_create("callback_secret_file", &path, callback_secret)?;
             if generated {
-                progress.step(format!("wrote a new secret to {} (mode 0600)", path.display()));
+                progress.step(format!(
+                    "wrote a new secret to {} (mode 0600)",
+                    path.display()
+                ));
             }
             request.callback_secret = Some(secret);
         }
@@ -155,7 +161,8 @@ async fn run(args: Args) -> examples::Result<()> {
     }
     match args.backup_identity_file {
         Some(path) => {
-            let (identity, generated) = load_or_create("backup_identity_file", &path, age_identity)?;
+            let (identity, generated) =
+                load_or_create("backup_identity_file", &path, age_identity)?;
             if generated {
                 progress.step(format!(
                     "wrote a new age identity to {} (mode 0600): keep it, restores need it",

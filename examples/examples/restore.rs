@@ -82,14 +82,22 @@ async fn run(args: Args) -> examples::Result<()> {
     let request = ProvisionRequest::new(&args.instance_id, &args.subdomain, &args.zone);
     let offline = backends.hetzner_sim.is_some();
     if offline {
-        progress.step("offline: provisioning the instance, then deleting its server (the lost host)");
+        progress
+            .step("offline: provisioning the instance, then deleting its server (the lost host)");
         provision(&backends, &request, &progress).await?;
         if let Some(lost) = find_server(&backends, &request.instance_id).await? {
             backends.hetzner.servers().delete(lost.id).await?;
         }
     }
-    let (mut plan, summary) =
-        fresh_host(&backends, &request, &store, identity_file, workdir, &progress).await?;
+    let (mut plan, summary) = fresh_host(
+        &backends,
+        &request,
+        &store,
+        identity_file,
+        workdir,
+        &progress,
+    )
+    .await?;
     if let Some(object) = &args.object {
         plan = plan.object(object)?;
     }
@@ -100,7 +108,10 @@ async fn run(args: Args) -> examples::Result<()> {
         summary.ipv4.as_deref().unwrap_or("-"),
         summary.ssh_port
     );
-    println!("identity read from {} (on this machine only)", plan.identity_file.display());
+    println!(
+        "identity read from {} (on this machine only)",
+        plan.identity_file.display()
+    );
     for line in plan.describe() {
         println!("{line}");
     }
@@ -133,7 +144,12 @@ async fn run(args: Args) -> examples::Result<()> {
     for line in &o.basis {
         println!("{line}");
     }
-    println!("rpo={} verified_rpo={} rto={}", hm(o.rpo), hm(o.verified_rpo), hm(o.rto));
+    println!(
+        "rpo={} verified_rpo={} rto={}",
+        hm(o.rpo),
+        hm(o.verified_rpo),
+        hm(o.rto)
+    );
     Ok(())
 }
 

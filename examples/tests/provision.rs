@@ -54,7 +54,12 @@ fn request() -> ProvisionRequest {
     req.callback_secret = Some(callback_secret().unwrap());
     req.backup_recipient = Some(age_recipient(&age_identity().unwrap()).unwrap());
     req.backup_store = Some(
-        ObjectStore::new("https://fsn1.your-objectstorage.com", "fleet-backups", "fsn1").unwrap(),
+        ObjectStore::new(
+            "https://fsn1.your-objectstorage.com",
+            "fleet-backups",
+            "fsn1",
+        )
+        .unwrap(),
     );
     req.backup_credentials = Some(S3Credentials::new(
         Secret::new("AKIDFLEET0042").unwrap(),

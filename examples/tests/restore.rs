@@ -93,7 +93,11 @@ fn back_up_tamper_fails_with_nothing_written_then_restore_compares_equal() {
     std::fs::create_dir_all(identity_file.parent().unwrap()).unwrap();
     let (identity, _) = load_or_create("backup_identity", &identity_file, age_identity).unwrap();
     let recipient = age_recipient(&identity).unwrap();
-    let by_age = ok(&Command::new(&keygen).arg("-y").arg(&identity_file).output().unwrap());
+    let by_age = ok(&Command::new(&keygen)
+        .arg("-y")
+        .arg(&identity_file)
+        .output()
+        .unwrap());
     assert_eq!(by_age.trim(), recipient.as_str());
 
     let store = ObjectStore::new(&s3.endpoint(), "fleet-backups", "fsn1")
@@ -112,13 +116,21 @@ fn back_up_tamper_fails_with_nothing_written_then_restore_compares_equal() {
     std::fs::create_dir_all(data.join("uploads/2026")).unwrap();
     let blob: Vec<u8> = (0..300_000u32).map(|i| (i * 7 % 251) as u8).collect();
     std::fs::write(data.join("db.sqlite"), &blob).unwrap();
-    std::fs::write(data.join("uploads/2026/invoice.pdf"), b"%PDF-1.7 customer invoice").unwrap();
+    std::fs::write(
+        data.join("uploads/2026/invoice.pdf"),
+        b"%PDF-1.7 customer invoice",
+    )
+    .unwrap();
     std::fs::write(data.join(".env.local"), "FEATURE=on\n").unwrap();
     let (old_bin, _) = shim(&old);
-    let backup = Backups::new(data.to_str().unwrap(), old.to_str().unwrap(), target.clone())
-        .unwrap()
-        .state_dir(old.join("state").to_str().unwrap())
-        .unwrap();
+    let backup = Backups::new(
+        data.to_str().unwrap(),
+        old.to_str().unwrap(),
+        target.clone(),
+    )
+    .unwrap()
+    .state_dir(old.join("state").to_str().unwrap())
+    .unwrap();
     let script = old.join("backup.sh");
     std::fs::write(&script, backup.backup_script()).unwrap();
     let path = format!("{}:{}", old_bin.display(), std::env::var("PATH").unwrap());
@@ -145,12 +157,20 @@ fn back_up_tamper_fails_with_nothing_written_then_restore_compares_equal() {
     std::fs::create_dir_all(&fresh_data).unwrap();
     std::fs::write(fresh_data.join("placeholder"), "created by first boot\n").unwrap();
     let (fresh_bin, fresh_log) = shim(&fresh);
-    let restore = Backups::new(fresh_data.to_str().unwrap(), fresh.to_str().unwrap(), target)
-        .unwrap()
-        .restore_script();
+    let restore = Backups::new(
+        fresh_data.to_str().unwrap(),
+        fresh.to_str().unwrap(),
+        target,
+    )
+    .unwrap()
+    .restore_script();
     let local = vec![
         "env".to_owned(),
-        format!("PATH={}:{}", fresh_bin.display(), std::env::var("PATH").unwrap()),
+        format!(
+            "PATH={}:{}",
+            fresh_bin.display(),
+            std::env::var("PATH").unwrap()
+        ),
         "bash".to_owned(),
     ];
     let workdir = root.join("operator/work");
@@ -178,7 +198,11 @@ fn back_up_tamper_fails_with_nothing_written_then_restore_compares_equal() {
     }
     assert_eq!(tree(&fresh_data), before, "nothing written to the target");
     assert!(!fresh_log.exists(), "the host's stack was not touched");
-    assert_eq!(std::fs::read_dir(&workdir).unwrap().count(), 0, "no plaintext left");
+    assert_eq!(
+        std::fs::read_dir(&workdir).unwrap().count(),
+        0,
+        "no plaintext left"
+    );
     // Truncation is caught the same way.
     std::fs::write(&stored, &original[..original.len() - 64]).unwrap();
     assert!(execute(&plan, &credentials, &Progress::silent()).is_err());
@@ -187,16 +211,27 @@ fn back_up_tamper_fails_with_nothing_written_then_restore_compares_equal() {
     // The untouched copy restores, byte for byte, with the stack stopped around the swap.
     std::fs::write(&stored, &original).unwrap();
     let done = execute(&plan, &credentials, &Progress::silent()).unwrap();
-    assert_eq!(done.steps, ["list", "download", "decrypt", "check", "restore"]);
+    assert_eq!(
+        done.steps,
+        ["list", "download", "decrypt", "check", "restore"]
+    );
     assert_eq!(done.encrypted_bytes, original.len() as u64);
     assert_eq!(tree(&fresh_data), tree(&data));
     assert_eq!(
         std::fs::read_to_string(&fresh_log).unwrap(),
         "compose stop\ncompose start\n"
     );
-    assert_eq!(std::fs::read_dir(&workdir).unwrap().count(), 0, "no plaintext left");
+    assert_eq!(
+        std::fs::read_dir(&workdir).unwrap().count(),
+        0,
+        "no plaintext left"
+    );
     // The previous content is kept beside the volume, not deleted.
-    assert!(fresh.join("volumes/stack_app_data/.previous-_data/placeholder").exists());
+    assert!(
+        fresh
+            .join("volumes/stack_app_data/.previous-_data/placeholder")
+            .exists()
+    );
 
     s3.stop();
 }

@@ -101,7 +101,10 @@ mod tests {
         assert_eq!(s.object.as_deref(), Some("a/b"));
         assert_eq!(s.sha256.as_deref(), Some("00ff"));
         assert_eq!(s.detail.as_deref(), Some("checksum mismatch: a/b"));
-        assert_eq!(JobStatus::parse("result=maybe").result, JobResult::Unreadable);
+        assert_eq!(
+            JobStatus::parse("result=maybe").result,
+            JobResult::Unreadable
+        );
         assert_eq!(JobStatus::parse("").finished_at, None);
     }
 }

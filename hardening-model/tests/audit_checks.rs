@@ -622,7 +622,10 @@ fn backup_status_files_are_evidence_for_the_last_run_and_the_last_verification()
     let (s, detail) = status(&host, "backup.daily");
     assert_eq!(s, Status::Fail);
     assert!(detail.contains("exit status 1"), "{detail}");
-    host.insert(LAST_BACKUP, "result=pass\nfinished_at=2026-12-15T03:05:00Z\n");
+    host.insert(
+        LAST_BACKUP,
+        "result=pass\nfinished_at=2026-12-15T03:05:00Z\n",
+    );
     let (s, detail) = status(&host, "backup.daily");
     assert_eq!(s, Status::Pass);
     assert!(detail.contains("2026-12-15T03:05:00Z"), "{detail}");

@@ -10,8 +10,8 @@ use hardening_model::values::{Domain, Port, UnixUser};
 use hardening_model::{IpNet, presets::stack::StackImages};
 
 use super::{
-    BackupTarget, Backups, ComposeStack, DockerEngine, Falco, Firewall, HardenedHost, Integrity, Promtail,
-    ReadyCallback, RenderedPart, Slot, Sshd, Stage,
+    BackupTarget, Backups, ComposeStack, DockerEngine, Falco, Firewall, HardenedHost, Integrity,
+    Promtail, ReadyCallback, RenderedPart, Slot, Sshd, Stage,
 };
 use crate::{Error, Result, Secret, User};
 

@@ -86,13 +86,25 @@ fn backups_go_off_host_encrypted_to_the_recipient_and_verification_catches_chang
         ),
     )
     .unwrap();
-    Command::new("chmod").arg("+x").arg(&docker).status().unwrap();
+    Command::new("chmod")
+        .arg("+x")
+        .arg(&docker)
+        .status()
+        .unwrap();
 
     // The operator's key pair: only the recipient goes into the part.
     let identity_file = root.join("operator-identity.txt");
-    let out = Command::new(&keygen).arg("-o").arg(&identity_file).output().unwrap();
+    let out = Command::new(&keygen)
+        .arg("-o")
+        .arg(&identity_file)
+        .output()
+        .unwrap();
     ok(&out);
-    let recipient = ok(&Command::new(&keygen).arg("-y").arg(&identity_file).output().unwrap());
+    let recipient = ok(&Command::new(&keygen)
+        .arg("-y")
+        .arg(&identity_file)
+        .output()
+        .unwrap());
     let recipient = AgeRecipient::new(recipient.trim()).unwrap();
     let store = ObjectStore::new(&s3.endpoint(), "fleet-backups", "fsn1")
         .unwrap()
@@ -112,7 +124,11 @@ fn backups_go_off_host_encrypted_to_the_recipient_and_verification_catches_chang
     .state_dir(state.to_str().unwrap())
     .unwrap();
     let identity = std::fs::read_to_string(&identity_file).unwrap();
-    for text in [part.backup_script(), part.verify_script(), part.restore_script()] {
+    for text in [
+        part.backup_script(),
+        part.verify_script(),
+        part.restore_script(),
+    ] {
         assert!(!text.contains("AGE-SECRET-KEY") && !text.contains(S3_SECRET_KEY));
     }
     let backup = root.join("backup.sh");
@@ -157,7 +173,10 @@ fn backups_go_off_host_encrypted_to_the_recipient_and_verification_catches_chang
     assert!(!identity.is_empty());
 
     let passed = ok(&run(&verify, S3_SECRET_KEY, &shim));
-    assert!(passed.starts_with("PASS") && passed.contains(&object), "{passed}");
+    assert!(
+        passed.starts_with("PASS") && passed.contains(&object),
+        "{passed}"
+    );
     assert_eq!(status(&state.join("last-verify")).result, JobResult::Pass);
 
     // One flipped byte in the stored copy: the manifest's SHA-256 no longer matches.
@@ -198,11 +217,16 @@ fn backups_go_off_host_encrypted_to_the_recipient_and_verification_catches_chang
 #[test]
 fn the_host_gets_the_recipient_and_s3_keys_in_a_0600_file_never_an_identity() {
     let recipient =
-        AgeRecipient::new("age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p").unwrap();
-    let store = ObjectStore::new("https://fsn1.your-objectstorage.com", "fleet-backups", "fsn1")
-        .unwrap()
-        .prefix("inst-0042")
-        .unwrap();
+        AgeRecipient::new("age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p")
+            .unwrap();
+    let store = ObjectStore::new(
+        "https://fsn1.your-objectstorage.com",
+        "fleet-backups",
+        "fsn1",
+    )
+    .unwrap()
+    .prefix("inst-0042")
+    .unwrap();
     let key = Secret::new("s3-secret-key-value-1").unwrap();
     let part = Backups::new(
         "/srv/app/data",
@@ -232,6 +256,9 @@ fn the_host_gets_the_recipient_and_s3_keys_in_a_0600_file_never_an_identity() {
     )
     .unwrap();
     let err = bad.env_file().unwrap_err();
-    assert!(err.field().unwrap().starts_with("backups.credentials"), "{err}");
+    assert!(
+        err.field().unwrap().starts_with("backups.credentials"),
+        "{err}"
+    );
     assert!(!err.to_string().contains("quote'inside"));
 }

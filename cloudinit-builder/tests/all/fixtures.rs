@@ -23,10 +23,14 @@ pub const BACKUP_RECIPIENT: &str = "age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zm
 pub fn backup_target() -> BackupTarget {
     BackupTarget::new(
         age::AgeRecipient::new(BACKUP_RECIPIENT).unwrap(),
-        ObjectStore::new("https://fsn1.your-objectstorage.com", "fleet-backups", "fsn1")
-            .unwrap()
-            .prefix("host-1")
-            .unwrap(),
+        ObjectStore::new(
+            "https://fsn1.your-objectstorage.com",
+            "fleet-backups",
+            "fsn1",
+        )
+        .unwrap()
+        .prefix("host-1")
+        .unwrap(),
         S3Credentials::new(
             Secret::new("AKIDFLEETHOST1").unwrap(),
             Secret::new(BACKUP_S3_SECRET).unwrap(),

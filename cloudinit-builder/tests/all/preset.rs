@@ -161,7 +161,11 @@ fn secrets_only_in_root_0600_files() {
     }
     // The host can write its backups but not read them: no age identity anywhere.
     assert!(!out.as_str().contains("AGE-SECRET-KEY"));
-    assert!(files[BACKUP_SCRIPT].text().contains(fixtures::BACKUP_RECIPIENT));
+    assert!(
+        files[BACKUP_SCRIPT]
+            .text()
+            .contains(fixtures::BACKUP_RECIPIENT)
+    );
 }
 
 trait RenderPlain {

@@ -268,5 +268,9 @@ fn check_callback_url(url: &str) -> Result<()> {
 
 /// The demo object store of offline runs.
 pub(crate) fn demo_store() -> Result<ObjectStore> {
-    Ok(ObjectStore::new(DEMO_BACKUP_ENDPOINT, DEMO_BACKUP_BUCKET, DEMO_BACKUP_REGION)?)
+    Ok(ObjectStore::new(
+        DEMO_BACKUP_ENDPOINT,
+        DEMO_BACKUP_BUCKET,
+        DEMO_BACKUP_REGION,
+    )?)
 }

@@ -73,7 +73,8 @@ pub struct Objectives {
 /// [`Error::Invalid`] naming `backups.schedule` or `backups.verify_schedule` when an
 /// expression is outside the subset.
 pub fn objectives(backup: &str, verify: &str, a: &Assumptions) -> Result<Objectives> {
-    let backup_interval = calendar_gap(backup).map_err(|r| Error::invalid("backups.schedule", r))?;
+    let backup_interval =
+        calendar_gap(backup).map_err(|r| Error::invalid("backups.schedule", r))?;
     let verify_interval =
         calendar_gap(verify).map_err(|r| Error::invalid("backups.verify_schedule", r))?;
     let rpo = backup_interval + a.randomized_delay + a.backup_run;
@@ -180,10 +181,16 @@ pub fn calendar_gap(expr: &str) -> std::result::Result<Duration, String> {
         .iter()
         .flat_map(|d| hours.iter().map(move |h| d * 24 * 60 + h * 60 + minute))
         .collect();
-    let first = *triggers.first().ok_or_else(|| format!("`{expr}`: never triggers"))?;
+    let first = *triggers
+        .first()
+        .ok_or_else(|| format!("`{expr}`: never triggers"))?;
     let mut gap = 0;
     let mut prev = None;
-    for t in triggers.iter().copied().chain(std::iter::once(first + MINUTES_PER_WEEK)) {
+    for t in triggers
+        .iter()
+        .copied()
+        .chain(std::iter::once(first + MINUTES_PER_WEEK))
+    {
         if let Some(p) = prev {
             gap = gap.max(t - p);
         }
@@ -220,7 +227,13 @@ mod tests {
         // 03:00 -> 09:00 is 6 h).
         assert_eq!(hours("*-*-* 03,09,15:00:00"), 12);
         assert_eq!(hours("Mon,Thu *-*-* 02:00"), 4 * 24);
-        for bad in ["monthly", "*-*-01 03:00", "Sun 03:00", "*-*-* 25:00", "Xyz *-*-* 01:00"] {
+        for bad in [
+            "monthly",
+            "*-*-01 03:00",
+            "Sun 03:00",
+            "*-*-* 25:00",
+            "Xyz *-*-* 01:00",
+        ] {
             assert!(calendar_gap(bad).is_err(), "{bad}");
         }
     }

@@ -75,7 +75,10 @@ pub fn execute(
         .map_err(|e| Error::invalid("workdir", format!("{}: {e}", script.display())))?;
     let mut sizes = (0, 0);
     for step in plan.steps(&object) {
-        progress.step(format!("{} ({}): {}", step.name, step.runs_on, step.purpose));
+        progress.step(format!(
+            "{} ({}): {}",
+            step.name, step.runs_on, step.purpose
+        ));
         if let Err(e) = run(&step, credentials) {
             cleanup();
             return Err(e);
@@ -151,7 +154,11 @@ fn run(step: &Step, credentials: &S3Credentials) -> Result<Vec<u8>> {
         Ok(out.stdout)
     } else {
         let stderr = String::from_utf8_lossy(&out.stderr);
-        let last = stderr.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("");
+        let last = stderr
+            .lines()
+            .rev()
+            .find(|l| !l.trim().is_empty())
+            .unwrap_or("");
         Err(failed(format!("{}: {}", out.status, last.trim())))
     }
 }

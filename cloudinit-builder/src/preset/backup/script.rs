@@ -10,7 +10,11 @@ use crate::command::quote;
 /// [`JobStatus::parse`](hardening_model::backup::JobStatus::parse) reads.
 fn head(b: &Backups, comment: &str) -> String {
     let store = &b.target.store;
-    let args: Vec<String> = store.rclone_args().iter().map(|a| quote(a).into_owned()).collect();
+    let args: Vec<String> = store
+        .rclone_args()
+        .iter()
+        .map(|a| quote(a).into_owned())
+        .collect();
     format!(
         r#"#!/bin/bash
 # {comment}
@@ -40,10 +44,7 @@ install -d -m 0700 "$state"
 }
 
 pub(super) fn backup(b: &Backups) -> String {
-    let mut s = head(
-        b,
-        "off-host backup, age-encrypted to a recipient",
-    );
+    let mut s = head(b, "off-host backup, age-encrypted to a recipient");
     s.push_str(&format!(
         r#"recipient={recipient}
 compose_dir={compose}
@@ -86,10 +87,7 @@ logger -p daemon.info -t hardened-backup "backup uploaded: $object ($bytes bytes
 }
 
 pub(super) fn verify(b: &Backups) -> String {
-    let mut s = head(
-        b,
-        "the newest stored copy against its upload manifest",
-    );
+    let mut s = head(b, "the newest stored copy against its upload manifest");
     s.push_str(
         r#"fail() {
   record "$state/last-verify" fail "$1"

@@ -272,7 +272,15 @@ mod tests {
             let err = ObjectStore::new(bad, "bucket-1", "fsn1").unwrap_err();
             assert_eq!(err.field(), Some("backups.store.endpoint"), "{bad}");
         }
-        for bad in ["ab", "Bucket", "-bucket", "bucket-", "a..b", "b b b", &"a".repeat(64)] {
+        for bad in [
+            "ab",
+            "Bucket",
+            "-bucket",
+            "bucket-",
+            "a..b",
+            "b b b",
+            &"a".repeat(64),
+        ] {
             let err = ObjectStore::new("https://s3.example.com", bad, "fsn1").unwrap_err();
             assert_eq!(err.field(), Some("backups.store.bucket"), "{bad}");
         }

@@ -4,10 +4,10 @@ use serde_json::Value;
 
 use super::os::enabled;
 use crate::audit::Check;
+use crate::audit::host::Gap;
 use crate::audit::host::Host;
 use crate::audit::parse::ufw::shell_words;
 use crate::audit::report::{Finding, Status};
-use crate::audit::host::Gap;
 use crate::audit::source::join;
 use crate::backup::{JobResult, JobStatus, LAST_BACKUP, LAST_VERIFY};
 
@@ -143,7 +143,10 @@ fn job_status(host: &Host<'_>, path: &str) -> Result<Option<JobStatus>, String> 
 fn when(status: &JobStatus) -> String {
     format!(
         "at {} ({})",
-        status.finished_at.as_deref().unwrap_or("an unrecorded time"),
+        status
+            .finished_at
+            .as_deref()
+            .unwrap_or("an unrecorded time"),
         status.object.as_deref().unwrap_or("no object recorded")
     )
 }
@@ -159,7 +162,10 @@ pub(crate) fn backup_daily(host: &Host<'_>, check: Check) -> Finding {
         let (status, detail) = match last {
             Ok(Some(s)) if s.result == JobResult::Pass => (
                 Status::Pass,
-                format!("a daily backup job is scheduled; its last run passed {}", when(&s)),
+                format!(
+                    "a daily backup job is scheduled; its last run passed {}",
+                    when(&s)
+                ),
             ),
             Ok(Some(s)) if s.result == JobResult::Fail => (
                 Status::Fail,
