@@ -1,42 +1,5 @@
-//! Off-host encrypted backups the host cannot read back (runbook section 9, erratum 17 fixed).
-//!
-//! The runbook keeps its archives in a directory of the host they protect and gives the host the
-//! key that decrypts them. Here:
-//!
-//! - **Only the age recipient is on the host.** Archives are encrypted with
-//!   [age](https://age-encryption.org) to an [`AgeRecipient`] (`age1...`); the identity that
-//!   decrypts stays with the operator. A compromised host can write new backups but cannot read
-//!   the old ones. age is authenticated (ChaCha20-Poly1305 per 64 KiB chunk, truncation
-//!   detected), unlike the runbook's `openssl enc -aes-256-cbc`: a changed byte fails decryption.
-//! - **Off-host, with rclone, not restic.** The runbook's threat model is a compromised host.
-//!   restic would need its repository password on the host, and that password decrypts every
-//!   snapshot; age to a recipient lets the host write without reading. rclone (Debian's 1.60,
-//!   S3 backend, `provider=Other`, path-style) only moves the already-encrypted file to the
-//!   [`ObjectStore`] (Hetzner Object Storage or any S3-compatible store).
-//! - **What a compromised host can still do to old copies, and the answer.** Its S3 keys can
-//!   delete or overwrite objects. The scripts never delete and never overwrite: each archive has
-//!   a name of its own (`<prefix>/backup-<UTC stamp>.tar.gz.age`; the upload is refused when
-//!   the name exists), and pruning is the bucket's job, not the host's. Configure the bucket with versioning and
-//!   Object Lock (compliance mode, a default retention at least the recovery window) plus a
-//!   lifecycle rule that expires old objects, and give each host its own keys limited to its
-//!   prefix (a bucket policy), so it cannot touch other hosts' copies. With Object Lock an
-//!   attacker on the host can add garbage but cannot destroy what was written before.
-//! - **Verification the host can do.** It cannot decrypt, so the weekly job checks that the
-//!   newest uploaded object still has the SHA-256 recorded in the manifest at upload and starts
-//!   with the age header, and writes the outcome to
-//!   [`LAST_VERIFY`](hardening_model::backup::LAST_VERIFY) for the audit. The decrypting check
-//!   is the operator's restore test.
-//! - The S3 keys live in a root-only `0600` environment file read by systemd
-//!   (`EnvironmentFile=`), never in `/etc/cron.d` (world-readable) or on a command line. rclone
-//!   runs at its default log level: with `-vv` it would log the keys it read from the
-//!   environment.
-//! - The data is quiesced with `docker compose stop` and restarted by a trap even on failure,
-//!   instead of `kill 1` inside the container; errors are fatal and loud (`set -euo pipefail`,
-//!   no `|| true` around `tar`); the real volume path is backed up (asked from Docker); systemd
-//!   timers (`Persistent=true`) replace cron lines.
-//! - A restore script ([`Backups::restore_script`], installed at [`RESTORE_SCRIPT`] by the
-//!   operator at restore time, so it costs first boot nothing) swaps in a data directory from a
-//!   plain archive on its standard input, which the operator decrypted on their side.
+//! Off-host encrypted backups the host cannot read back (runbook section 9, erratum 17 fixed):
+//! see [`Backups`] for the threat model.
 
 mod script;
 mod store;
@@ -66,7 +29,47 @@ pub const DEFAULT_VERIFY_SCHEDULE: &str = "Sun *-*-* 04:00:00 UTC";
 pub const RANDOMIZED_DELAY_MINUTES: u32 = 15;
 
 /// Encrypted off-host backups of the app's data volume, with upload verification and a
-/// restore script. See the [module documentation](self) for the threat model.
+/// restore script (runbook section 9, erratum 17 fixed).
+///
+/// # Threat model and departures from the runbook
+///
+/// The runbook keeps its archives in a directory of the host they protect and gives the host the
+/// key that decrypts them. Here:
+///
+/// - **Only the age recipient is on the host.** Archives are encrypted with
+///   [age](https://age-encryption.org) to an [`AgeRecipient`] (`age1...`); the identity that
+///   decrypts stays with the operator. A compromised host can write new backups but cannot read
+///   the old ones. age is authenticated (ChaCha20-Poly1305 per 64 KiB chunk, truncation
+///   detected), unlike the runbook's `openssl enc -aes-256-cbc`: a changed byte fails decryption.
+/// - **Off-host, with rclone, not restic.** The runbook's threat model is a compromised host.
+///   restic would need its repository password on the host, and that password decrypts every
+///   snapshot; age to a recipient lets the host write without reading. rclone (Debian's 1.60,
+///   S3 backend, `provider=Other`, path-style) only moves the already-encrypted file to the
+///   [`ObjectStore`] (Hetzner Object Storage or any S3-compatible store).
+/// - **What a compromised host can still do to old copies, and the answer.** Its S3 keys can
+///   delete or overwrite objects. The scripts never delete and never overwrite: each archive has
+///   a name of its own (`<prefix>/backup-<UTC stamp>.tar.gz.age`; the upload is refused when
+///   the name exists), and pruning is the bucket's job, not the host's. Configure the bucket with versioning and
+///   Object Lock (compliance mode, a default retention at least the recovery window) plus a
+///   lifecycle rule that expires old objects, and give each host its own keys limited to its
+///   prefix (a bucket policy), so it cannot touch other hosts' copies. With Object Lock an
+///   attacker on the host can add garbage but cannot destroy what was written before.
+/// - **Verification the host can do.** It cannot decrypt, so the weekly job checks that the
+///   newest uploaded object still has the SHA-256 recorded in the manifest at upload and starts
+///   with the age header, and writes the outcome to
+///   [`LAST_VERIFY`](hardening_model::backup::LAST_VERIFY) for the audit. The decrypting check
+///   is the operator's restore test.
+/// - The S3 keys live in a root-only `0600` environment file read by systemd
+///   (`EnvironmentFile=`), never in `/etc/cron.d` (world-readable) or on a command line. rclone
+///   runs at its default log level: with `-vv` it would log the keys it read from the
+///   environment.
+/// - The data is quiesced with `docker compose stop` and restarted by a trap even on failure,
+///   instead of `kill 1` inside the container; errors are fatal and loud (`set -euo pipefail`,
+///   no `|| true` around `tar`); the real volume path is backed up (asked from Docker); systemd
+///   timers (`Persistent=true`) replace cron lines.
+/// - A restore script ([`Backups::restore_script`], installed at [`RESTORE_SCRIPT`] by the
+///   operator at restore time, so it costs first boot nothing) swaps in a data directory from a
+///   plain archive on its standard input, which the operator decrypted on their side.
 ///
 /// ```
 /// use cloudinit_builder::Secret;
