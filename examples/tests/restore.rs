@@ -151,7 +151,7 @@ fn back_up_tamper_fails_with_nothing_written_then_restore_compares_equal() {
     let original = std::fs::read(&stored).unwrap();
 
     // The fresh host: its (empty, freshly created) volume and the preset's restore script,
-    // reached here through a wrapper instead of SSH.
+    // run here through `env PATH=... bash` instead of over SSH.
     let fresh = root.join("fresh");
     let fresh_data = fresh.join("volumes/stack_app_data/_data");
     std::fs::create_dir_all(&fresh_data).unwrap();
@@ -164,24 +164,23 @@ fn back_up_tamper_fails_with_nothing_written_then_restore_compares_equal() {
     )
     .unwrap()
     .restore_script();
-    std::fs::write(fresh.join("restore.sh"), restore).unwrap();
-    let wrapper = fresh.join("host.sh");
-    std::fs::write(
-        &wrapper,
+    let local = vec![
+        "env".to_owned(),
         format!(
-            "#!/bin/bash\nPATH='{}':\"$PATH\" exec bash '{}'\n",
+            "PATH={}:{}",
             fresh_bin.display(),
-            fresh.join("restore.sh").display()
+            std::env::var("PATH").unwrap()
         ),
-    )
-    .unwrap();
+        "bash".to_owned(),
+    ];
     let workdir = root.join("operator/work");
     let plan = RestorePlan::new(
         INSTANCE,
         store,
         &identity_file,
         &workdir,
-        HostAccess::Local { script: wrapper },
+        HostAccess::Local { command: local },
+        restore,
     )
     .unwrap();
     let before = tree(&fresh_data);

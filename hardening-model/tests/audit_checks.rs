@@ -648,3 +648,51 @@ fn reports_render_as_table_and_json() {
     assert_eq!(json["findings"][1]["status"], "pass");
     assert_eq!(json["summary"]["fail"], 0);
 }
+
+#[test]
+fn backup_status_files_are_evidence_for_the_last_run_and_the_last_verification() {
+    use hardening_model::backup::{LAST_BACKUP, LAST_VERIFY};
+    let status = |host: &MemoryHost, id: &str| {
+        let report = audit::audit(host);
+        let f = report.finding(id).expect("finding");
+        (f.status, f.detail.clone())
+    };
+    // No status file: the schedule passes `daily`, and `verified` cannot be told.
+    let mut host = good_host();
+    assert_eq!(status(&host, "backup.verified").0, Status::Unknown);
+    host.insert(
+        LAST_VERIFY,
+        "result=pass\nfinished_at=2026-12-06T04:07:12Z\nobject=inst-1/backup-20261206T031204Z.tar.gz.age\nsha256=ab12\n",
+    );
+    let (s, detail) = status(&host, "backup.verified");
+    assert_eq!(s, Status::Pass, "{detail}");
+    assert!(detail.contains("2026-12-06T04:07:12Z") && detail.contains("backup-20261206T031204Z"));
+    host.insert(
+        LAST_VERIFY,
+        "result=fail\nfinished_at=2026-12-13T04:02:00Z\ndetail=checksum mismatch: inst-1/x changed since upload\n",
+    );
+    let (s, detail) = status(&host, "backup.verified");
+    assert_eq!(s, Status::Fail);
+    assert!(detail.contains("checksum mismatch"), "{detail}");
+    host.insert(LAST_VERIFY, "garbage\n");
+    assert_eq!(status(&host, "backup.verified").0, Status::Fail);
+    host.insert_unreadable(LAST_VERIFY, "permission denied");
+    assert_eq!(status(&host, "backup.verified").0, Status::Unknown);
+
+    // The backup job's own record: a failed last run fails `daily` despite the schedule.
+    assert_eq!(status(&host, "backup.daily").0, Status::Pass);
+    host.insert(
+        LAST_BACKUP,
+        "result=fail\nfinished_at=2026-12-14T03:05:00Z\ndetail=exit status 1\n",
+    );
+    let (s, detail) = status(&host, "backup.daily");
+    assert_eq!(s, Status::Fail);
+    assert!(detail.contains("exit status 1"), "{detail}");
+    host.insert(
+        LAST_BACKUP,
+        "result=pass\nfinished_at=2026-12-15T03:05:00Z\n",
+    );
+    let (s, detail) = status(&host, "backup.daily");
+    assert_eq!(s, Status::Pass);
+    assert!(detail.contains("2026-12-15T03:05:00Z"), "{detail}");
+}

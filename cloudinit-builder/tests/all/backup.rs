@@ -174,7 +174,7 @@ fn backups_go_off_host_encrypted_to_the_recipient_and_verification_catches_chang
 
     let passed = ok(&run(&verify, S3_SECRET_KEY, &shim));
     assert!(
-        passed.starts_with("PASS") && passed.contains("(1 archives stored)"),
+        passed.starts_with("PASS") && passed.contains(&object),
         "{passed}"
     );
     assert_eq!(status(&state.join("last-verify")).result, JobResult::Pass);

@@ -8,9 +8,9 @@
 //!    identity is read, which host receives the data, and each command with the machine it
 //!    runs on.
 //! 3. [`execute`] runs it: download, authenticated decryption and an archive listing on the
-//!    operator's machine, then the host's restore script
-//!    ([`RESTORE_SCRIPT`](cloudinit_builder::preset::RESTORE_SCRIPT)) over SSH with the plain
-//!    archive on its standard input. A changed object fails at decryption and nothing reaches
+//!    operator's machine, then the restore script, installed at
+//!    [`RESTORE_SCRIPT`](cloudinit_builder::preset::RESTORE_SCRIPT) and run over SSH with the
+//!    plain archive on its standard input. A changed object fails at decryption and nothing reaches
 //!    the host.
 //! 4. [`objectives`] gives the RPO and RTO of the schedule, with the basis of each figure.
 
@@ -19,12 +19,12 @@ mod plan;
 mod run;
 
 pub use objectives::{Assumptions, Objectives, calendar_gap, hm, objectives};
-pub use plan::{HostAccess, ObjectChoice, PLAIN_ARCHIVE, RestorePlan, Step, Where};
+pub use plan::{HostAccess, ObjectChoice, PLAIN_ARCHIVE, RestorePlan, SCRIPT_FILE, Step, Where};
 pub use run::{Executed, execute};
 
 use std::path::PathBuf;
 
-use cloudinit_builder::preset::ObjectStore;
+use cloudinit_builder::preset::{APP_DATA_VOLUME, Backups, ObjectStore, STACK_DIR};
 
 use crate::backends::Backends;
 use crate::error::{Error, Result};
@@ -67,6 +67,7 @@ pub async fn fresh_host(
             address,
             port: summary.ssh_port,
         },
+        Backups::volume_restore_script(APP_DATA_VOLUME, STACK_DIR)?,
     )?;
     Ok((plan, summary))
 }

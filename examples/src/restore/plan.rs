@@ -10,6 +10,8 @@ use crate::error::{Error, Result};
 
 /// The file name of the decrypted archive in the operator's work directory.
 pub const PLAIN_ARCHIVE: &str = "restore.tar.gz";
+/// The file name of the restore script in the operator's work directory.
+pub const SCRIPT_FILE: &str = "hardened-restore";
 
 /// Which backup to restore.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,8 +43,8 @@ impl fmt::Display for Where {
 /// How the fresh host's restore script is reached.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum HostAccess {
-    /// `ssh -p PORT USER@ADDRESS sudo` [`RESTORE_SCRIPT`] (key-only SSH as the admin; the
-    /// archive goes over the SSH channel on standard input).
+    /// Over SSH as the admin (key only): the restore script is installed at [`RESTORE_SCRIPT`],
+    /// then run with `sudo`, the archive on its standard input over the SSH channel.
     Ssh {
         /// The admin login.
         user: String,
@@ -51,10 +53,11 @@ pub enum HostAccess {
         /// Its SSH port.
         port: u16,
     },
-    /// A restore script run here with `bash` (a rescue system with the disk mounted, or a test).
+    /// The restore script run on this machine (a rescue system with the disk mounted, or a
+    /// test) by `command` followed by the script's path, e.g. `["bash"]`.
     Local {
-        /// The script (the part's [`restore_script`](cloudinit_builder::preset::Backups::restore_script)).
-        script: PathBuf,
+        /// The interpreter and its leading arguments.
+        command: Vec<String>,
     },
 }
 
@@ -81,7 +84,7 @@ pub struct Step {
 /// listed.
 ///
 /// ```
-/// use cloudinit_builder::preset::ObjectStore;
+/// use cloudinit_builder::preset::{APP_DATA_VOLUME, Backups, ObjectStore, STACK_DIR};
 /// use examples::restore::{HostAccess, ObjectChoice, RestorePlan, Where};
 /// let store = ObjectStore::new("https://fsn1.your-objectstorage.com", "fleet-backups", "fsn1")?
 ///     .prefix("inst-0042")?;
@@ -91,9 +94,11 @@ pub struct Step {
 ///     "/home/ops/keys/inst-0042.age",
 ///     "/home/ops/restore/inst-0042",
 ///     HostAccess::Ssh { user: "admin".into(), address: "203.0.113.7".into(), port: 24022 },
+///     Backups::volume_restore_script(APP_DATA_VOLUME, STACK_DIR)?,
 /// )?;
 /// let steps = plan.steps("backup-20261202T030000Z.tar.gz.age");
-/// assert_eq!(steps.iter().map(|s| s.name).collect::<Vec<_>>(), ["download", "decrypt", "check", "restore"]);
+/// let names: Vec<_> = steps.iter().map(|s| s.name).collect();
+/// assert_eq!(names, ["download", "decrypt", "check", "install", "restore"]);
 /// assert!(steps.iter().filter(|s| s.runs_on == Where::Host).all(|s| !s.argv.iter().any(|a| a.contains(".age"))));
 /// assert_eq!(plan.object, ObjectChoice::Latest);
 /// # Ok::<(), examples::Error>(())
@@ -112,6 +117,9 @@ pub struct RestorePlan {
     pub workdir: PathBuf,
     /// The fresh host.
     pub host: HostAccess,
+    /// The restore script the host runs
+    /// ([`Backups::volume_restore_script`](cloudinit_builder::preset::Backups::volume_restore_script)).
+    pub restore_script: String,
 }
 
 impl RestorePlan {
@@ -126,6 +134,7 @@ impl RestorePlan {
         identity_file: impl Into<PathBuf>,
         workdir: impl Into<PathBuf>,
         host: HostAccess,
+        restore_script: String,
     ) -> Result<Self> {
         if store.key_prefix() != instance_id {
             return Err(Error::invalid(
@@ -147,6 +156,7 @@ impl RestorePlan {
             identity_file,
             workdir,
             host,
+            restore_script,
         })
     }
 
@@ -183,7 +193,8 @@ impl RestorePlan {
     pub fn list_step(&self) -> Step {
         let mut argv = self.rclone();
         argv.extend(["lsf", "--include", "backup-*.tar.gz.age"].map(str::to_owned));
-        argv.push(self.store.remote());
+        // The trailing slash lists the prefix without first asking for it as an object.
+        argv.push(format!("{}/", self.store.remote()));
         Step {
             name: "list",
             runs_on: Where::Operator,
@@ -202,24 +213,42 @@ impl RestorePlan {
         download.push("copyto".to_owned());
         download.push(format!("{}/{name}", self.store.remote()));
         download.push(path(&cipher));
-        let restore = match &self.host {
+        let script = self.workdir.join(SCRIPT_FILE);
+        let (install, restore) = match &self.host {
             HostAccess::Ssh {
                 user,
                 address,
                 port,
-            } => vec![
-                "ssh".to_owned(),
-                "-p".to_owned(),
-                port.to_string(),
-                "-o".to_owned(),
-                "BatchMode=yes".to_owned(),
-                format!("{user}@{address}"),
-                "sudo".to_owned(),
-                RESTORE_SCRIPT.to_owned(),
-            ],
-            HostAccess::Local { script } => vec!["bash".to_owned(), path(script)],
+            } => {
+                let ssh = |rest: &[&str]| {
+                    let mut argv = vec![
+                        "ssh".to_owned(),
+                        "-p".to_owned(),
+                        port.to_string(),
+                        "-o".to_owned(),
+                        "BatchMode=yes".to_owned(),
+                        format!("{user}@{address}"),
+                        "sudo".to_owned(),
+                    ];
+                    argv.extend(rest.iter().map(|a| (*a).to_owned()));
+                    argv
+                };
+                let install = Step {
+                    name: "install",
+                    runs_on: Where::Host,
+                    argv: ssh(&["install", "-m", "0700", "/dev/stdin", RESTORE_SCRIPT]),
+                    stdin: Some(script.clone()),
+                    purpose: "put the restore script in place",
+                };
+                (Some(install), ssh(&[RESTORE_SCRIPT]))
+            }
+            HostAccess::Local { command } => {
+                let mut argv = command.clone();
+                argv.push(path(&script));
+                (None, argv)
+            }
         };
-        vec![
+        let mut steps = vec![
             Step {
                 name: "download",
                 runs_on: Where::Operator,
@@ -249,14 +278,16 @@ impl RestorePlan {
                 stdin: None,
                 purpose: "the archive reads to the end",
             },
-            Step {
-                name: "restore",
-                runs_on: Where::Host,
-                argv: restore,
-                stdin: Some(plain),
-                purpose: "stop the stack, swap in the data directory, start the stack",
-            },
-        ]
+        ];
+        steps.extend(install);
+        steps.push(Step {
+            name: "restore",
+            runs_on: Where::Host,
+            argv: restore,
+            stdin: Some(plain),
+            purpose: "stop the stack, swap in the data directory, start the stack",
+        });
+        steps
     }
 
     /// The plan as text, one line per step (`<latest>` stands for the object found at run time).

@@ -6,7 +6,7 @@ use std::process::{Command, Stdio};
 
 use cloudinit_builder::preset::S3Credentials;
 
-use super::plan::{ObjectChoice, PLAIN_ARCHIVE, RestorePlan, Step};
+use super::plan::{ObjectChoice, PLAIN_ARCHIVE, RestorePlan, SCRIPT_FILE, Step};
 use crate::error::{Error, Result};
 use crate::progress::Progress;
 
@@ -65,10 +65,14 @@ pub fn execute(
     };
     let cipher = plan.workdir.join(&object);
     let plain = plan.workdir.join(PLAIN_ARCHIVE);
+    let script = plan.workdir.join(SCRIPT_FILE);
     let cleanup = || {
         let _ = std::fs::remove_file(&cipher);
         let _ = std::fs::remove_file(&plain);
+        let _ = std::fs::remove_file(&script);
     };
+    std::fs::write(&script, &plan.restore_script)
+        .map_err(|e| Error::invalid("workdir", format!("{}: {e}", script.display())))?;
     let mut sizes = (0, 0);
     for step in plan.steps(&object) {
         progress.step(format!(

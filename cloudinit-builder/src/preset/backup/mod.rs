@@ -1,41 +1,5 @@
-//! Off-host encrypted backups the host cannot read back (runbook section 9, erratum 17 fixed).
-//!
-//! The runbook keeps its archives in a directory of the host they protect and gives the host the
-//! key that decrypts them. Here:
-//!
-//! - **Only the age recipient is on the host.** Archives are encrypted with
-//!   [age](https://age-encryption.org) to an [`AgeRecipient`] (`age1...`); the identity that
-//!   decrypts stays with the operator. A compromised host can write new backups but cannot read
-//!   the old ones. age is authenticated (ChaCha20-Poly1305 per 64 KiB chunk, truncation
-//!   detected), unlike the runbook's `openssl enc -aes-256-cbc`: a changed byte fails decryption.
-//! - **Off-host, with rclone, not restic.** The runbook's threat model is a compromised host.
-//!   restic would need its repository password on the host, and that password decrypts every
-//!   snapshot; age to a recipient lets the host write without reading. rclone (Debian's 1.60,
-//!   S3 backend, `provider=Other`, path-style) only moves the already-encrypted file to the
-//!   [`ObjectStore`] (Hetzner Object Storage or any S3-compatible store).
-//! - **What a compromised host can still do to old copies, and the answer.** Its S3 keys can
-//!   delete or overwrite objects. The scripts never delete and never overwrite: each archive has
-//!   a name of its own (`<prefix>/backup-<UTC stamp>.tar.gz.age`; the upload is refused when
-//!   the name exists), and pruning is the bucket's job, not the host's. Configure the bucket with versioning and
-//!   Object Lock (compliance mode, a default retention at least the recovery window) plus a
-//!   lifecycle rule that expires old objects, and give each host its own keys limited to its
-//!   prefix (a bucket policy), so it cannot touch other hosts' copies. With Object Lock an
-//!   attacker on the host can add garbage but cannot destroy what was written before.
-//! - **Verification the host can do.** It cannot decrypt, so the weekly job checks that the
-//!   newest uploaded object still has the SHA-256 recorded in the manifest at upload and starts
-//!   with the age header, and writes the outcome to
-//!   [`LAST_VERIFY`](hardening_model::backup::LAST_VERIFY) for the audit. The decrypting check
-//!   is the operator's restore test.
-//! - The S3 keys live in a root-only `0600` environment file read by systemd
-//!   (`EnvironmentFile=`), never in `/etc/cron.d` (world-readable) or on a command line. rclone
-//!   runs at its default log level: with `-vv` it would log the keys it read from the
-//!   environment.
-//! - The data is quiesced with `docker compose stop` and restarted by a trap even on failure,
-//!   instead of `kill 1` inside the container; errors are fatal and loud (`set -euo pipefail`,
-//!   no `|| true` around `tar`); the real volume path is backed up (asked from Docker); systemd
-//!   timers (`Persistent=true`) replace cron lines.
-//! - A host-side restore script ([`RESTORE_SCRIPT`]) swaps in a data directory from a plain
-//!   archive on its standard input, which the operator decrypted on their side.
+//! Off-host encrypted backups the host cannot read back (runbook section 9, erratum 17 fixed):
+//! see [`Backups`] for the threat model.
 
 mod script;
 mod store;
@@ -52,7 +16,8 @@ use crate::{Command, Error, Result, WriteFile};
 pub const BACKUP_SCRIPT: &str = "/usr/local/sbin/hardened-backup";
 /// The verification script.
 pub const VERIFY_SCRIPT: &str = "/usr/local/sbin/hardened-backup-verify";
-/// The restore script (reads a plain `tar.gz` of the data directory on standard input).
+/// Where a restore installs the restore script (it reads a plain `tar.gz` of the data directory
+/// on standard input); not part of the first-boot document.
 pub const RESTORE_SCRIPT: &str = "/usr/local/sbin/hardened-restore";
 /// The `0600` environment file holding the S3 credentials (nothing that decrypts).
 pub const BACKUP_ENV: &str = "/etc/hardened-host/backup.env";
@@ -64,7 +29,47 @@ pub const DEFAULT_VERIFY_SCHEDULE: &str = "Sun *-*-* 04:00:00 UTC";
 pub const RANDOMIZED_DELAY_MINUTES: u32 = 15;
 
 /// Encrypted off-host backups of the app's data volume, with upload verification and a
-/// restore script. See the [module documentation](self) for the threat model.
+/// restore script (runbook section 9, erratum 17 fixed).
+///
+/// # Threat model and departures from the runbook
+///
+/// The runbook keeps its archives in a directory of the host they protect and gives the host the
+/// key that decrypts them. Here:
+///
+/// - **Only the age recipient is on the host.** Archives are encrypted with
+///   [age](https://age-encryption.org) to an [`AgeRecipient`] (`age1...`); the identity that
+///   decrypts stays with the operator. A compromised host can write new backups but cannot read
+///   the old ones. age is authenticated (ChaCha20-Poly1305 per 64 KiB chunk, truncation
+///   detected), unlike the runbook's `openssl enc -aes-256-cbc`: a changed byte fails decryption.
+/// - **Off-host, with rclone, not restic.** The runbook's threat model is a compromised host.
+///   restic would need its repository password on the host, and that password decrypts every
+///   snapshot; age to a recipient lets the host write without reading. rclone (Debian's 1.60,
+///   S3 backend, `provider=Other`, path-style) only moves the already-encrypted file to the
+///   [`ObjectStore`] (Hetzner Object Storage or any S3-compatible store).
+/// - **What a compromised host can still do to old copies, and the answer.** Its S3 keys can
+///   delete or overwrite objects. The scripts never delete and never overwrite: each archive has
+///   a name of its own (`<prefix>/backup-<UTC stamp>.tar.gz.age`; the upload is refused when
+///   the name exists), and pruning is the bucket's job, not the host's. Configure the bucket with versioning and
+///   Object Lock (compliance mode, a default retention at least the recovery window) plus a
+///   lifecycle rule that expires old objects, and give each host its own keys limited to its
+///   prefix (a bucket policy), so it cannot touch other hosts' copies. With Object Lock an
+///   attacker on the host can add garbage but cannot destroy what was written before.
+/// - **Verification the host can do.** It cannot decrypt, so the weekly job checks that the
+///   newest uploaded object still has the SHA-256 recorded in the manifest at upload and starts
+///   with the age header, and writes the outcome to
+///   [`LAST_VERIFY`](hardening_model::backup::LAST_VERIFY) for the audit. The decrypting check
+///   is the operator's restore test.
+/// - The S3 keys live in a root-only `0600` environment file read by systemd
+///   (`EnvironmentFile=`), never in `/etc/cron.d` (world-readable) or on a command line. rclone
+///   runs at its default log level: with `-vv` it would log the keys it read from the
+///   environment.
+/// - The data is quiesced with `docker compose stop` and restarted by a trap even on failure,
+///   instead of `kill 1` inside the container; errors are fatal and loud (`set -euo pipefail`,
+///   no `|| true` around `tar`); the real volume path is backed up (asked from Docker); systemd
+///   timers (`Persistent=true`) replace cron lines.
+/// - A restore script ([`Backups::restore_script`], installed at [`RESTORE_SCRIPT`] by the
+///   operator at restore time, so it costs first boot nothing) swaps in a data directory from a
+///   plain archive on its standard input, which the operator decrypted on their side.
 ///
 /// ```
 /// use cloudinit_builder::Secret;
@@ -186,7 +191,27 @@ impl Backups {
     /// The restore script: a plain `tar.gz` of the data directory on standard input replaces
     /// the data directory, with the stack stopped; the previous content is kept beside it.
     pub fn restore_script(&self) -> String {
-        script::restore(self)
+        script::restore(&self.source_line(), &self.compose_dir)
+    }
+
+    /// The restore script for the Docker volume `volume` of the Compose project in
+    /// `compose_dir` (what [`Backups::restore_script`] gives for [`Backups::volume`]), for an
+    /// operator who has the host's layout but not its backup keys.
+    ///
+    /// ```
+    /// use cloudinit_builder::preset::{APP_DATA_VOLUME, Backups, STACK_DIR};
+    /// let script = Backups::volume_restore_script(APP_DATA_VOLUME, STACK_DIR)?;
+    /// assert!(script.contains("docker volume inspect") && script.contains("docker compose stop"));
+    /// # Ok::<(), cloudinit_builder::Error>(())
+    /// ```
+    pub fn volume_restore_script(volume: &str, compose_dir: &str) -> Result<String> {
+        hardening_model::values::check_token("backups.volume", volume, &[])?;
+        let compose_dir =
+            AbsPath::new(compose_dir).map_err(|e| Error::from(e).within("backups.compose_dir"))?;
+        Ok(script::restore(
+            &Source::Volume(volume.to_owned()).line(),
+            &compose_dir,
+        ))
     }
 
     /// The environment file with the S3 credentials (root-owned `0600`), as rclone reads them.
@@ -222,9 +247,16 @@ impl Backups {
     }
 
     pub(crate) fn source_line(&self) -> String {
-        match &self.source {
-            Source::Dir(d) => format!("data_dir={}", crate::command::quote(d.as_str())),
-            Source::Volume(v) => format!(
+        self.source.line()
+    }
+}
+
+impl Source {
+    /// The script line that sets `data_dir`.
+    fn line(&self) -> String {
+        match self {
+            Self::Dir(d) => format!("data_dir={}", crate::command::quote(d.as_str())),
+            Self::Volume(v) => format!(
                 "data_dir=$(docker volume inspect --format '{{{{ .Mountpoint }}}}' {})",
                 crate::command::quote(v)
             ),
@@ -244,7 +276,6 @@ impl Part for Backups {
         for (path, body) in [
             (BACKUP_SCRIPT, self.backup_script()),
             (VERIFY_SCRIPT, self.verify_script()),
-            (RESTORE_SCRIPT, self.restore_script()),
         ] {
             out.file(WriteFile::new(path, body)?.permissions(0o700)?);
         }

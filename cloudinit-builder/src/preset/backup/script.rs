@@ -1,5 +1,7 @@
 //! The three shell scripts of the backup part, rendered from its values.
 
+use hardening_model::values::AbsPath;
+
 use super::{BACKUP_ENV, Backups};
 use crate::command::quote;
 
@@ -18,7 +20,7 @@ fn head(b: &Backups, comment: &str) -> String {
 # {comment}
 set -euo pipefail
 umask 077
-: "${{RCLONE_S3_ACCESS_KEY_ID:?not set (from {env})}}" "${{RCLONE_S3_SECRET_ACCESS_KEY:?not set (from {env})}}"
+: "${{RCLONE_S3_ACCESS_KEY_ID:?}}" "${{RCLONE_S3_SECRET_ACCESS_KEY:?}}" # from {env}
 state={state}
 prefix={prefix}
 remote={remote}
@@ -42,10 +44,7 @@ install -d -m 0700 "$state"
 }
 
 pub(super) fn backup(b: &Backups) -> String {
-    let mut s = head(
-        b,
-        "age-encrypted off-host backup: only the recipient is on this host",
-    );
+    let mut s = head(b, "off-host backup, age-encrypted to a recipient");
     s.push_str(&format!(
         r#"recipient={recipient}
 compose_dir={compose}
@@ -88,10 +87,7 @@ logger -p daemon.info -t hardened-backup "backup uploaded: $object ($bytes bytes
 }
 
 pub(super) fn verify(b: &Backups) -> String {
-    let mut s = head(
-        b,
-        "the newest off-host copy against its upload manifest (this host cannot decrypt)",
-    );
+    let mut s = head(b, "the newest stored copy against its upload manifest");
     s.push_str(
         r#"fail() {
   record "$state/last-verify" fail "$1"
@@ -104,16 +100,15 @@ read -r _ object sum _ < <(tail -n 1 "$state/manifest")
 name=${object##*/}
 got=$("${s3[@]}" cat "$remote/$name" | sha256sum | cut -d' ' -f1) || fail "cannot read $object from the store"
 [ "$got" = "$sum" ] || fail "checksum mismatch: $object changed since upload"
-count=$("${s3[@]}" lsf --include 'backup-*.tar.gz.age' "$remote" | wc -l) || fail "cannot list $remote"
 record "$state/last-verify" pass
-logger -p daemon.info -t hardened-backup-verify "verified $object ($count archives stored)"
-echo "PASS: $object ($count archives stored)"
+logger -p daemon.info -t hardened-backup-verify "verified $object"
+echo "PASS: $object"
 "#,
     );
     s
 }
 
-pub(super) fn restore(b: &Backups) -> String {
+pub(super) fn restore(data_line: &str, compose_dir: &AbsPath) -> String {
     format!(
         r#"#!/bin/bash
 # replaces the data directory with the tar.gz on stdin (decrypted and checked by the operator)
@@ -145,7 +140,7 @@ docker compose start >/dev/null
 logger -p daemon.notice -t hardened-restore "restored $data_dir (previous content in $parent/.previous-$base)"
 echo "restored $data_dir"
 "#,
-        data = b.source_line(),
-        compose = quote(b.compose_dir.as_str()),
+        data = data_line,
+        compose = quote(compose_dir.as_str()),
     )
 }

@@ -90,6 +90,9 @@ impl ObjectStore {
     }
 
     /// rclone's name for the prefix, an on-the-fly S3 remote: `:s3:<bucket>/<prefix>`.
+    ///
+    /// List it with a trailing `/`: without one rclone first asks for the prefix as an object
+    /// (`HEAD`), which some servers answer with an error that rclone retries for minutes.
     pub fn remote(&self) -> String {
         format!(":s3:{}/{}", self.bucket, self.prefix)
     }

@@ -4,10 +4,12 @@ use serde_json::Value;
 
 use super::os::enabled;
 use crate::audit::Check;
+use crate::audit::host::Gap;
 use crate::audit::host::Host;
 use crate::audit::parse::ufw::shell_words;
 use crate::audit::report::{Finding, Status};
 use crate::audit::source::join;
+use crate::backup::{JobResult, JobStatus, LAST_BACKUP, LAST_VERIFY};
 
 pub(crate) fn cloudflare(_host: &Host<'_>, check: Check) -> Finding {
     Finding::new(
@@ -128,16 +130,65 @@ fn backup_jobs(host: &Host<'_>) -> Vec<Job> {
         .collect()
 }
 
+/// A job's status file ([`crate::backup`]): `Ok(None)` when absent, `Err` when unreadable.
+fn job_status(host: &Host<'_>, path: &str) -> Result<Option<JobStatus>, String> {
+    match host.text(path) {
+        Ok(text) => Ok(Some(JobStatus::parse(&text))),
+        Err(Gap::Missing(_)) => Ok(None),
+        Err(Gap::Unreadable(_, why) | Gap::Invalid(_, why)) => Err(why),
+    }
+}
+
+/// `at T (object)` for a status.
+fn when(status: &JobStatus) -> String {
+    format!(
+        "at {} ({})",
+        status
+            .finished_at
+            .as_deref()
+            .unwrap_or("an unrecorded time"),
+        status.object.as_deref().unwrap_or("no object recorded")
+    )
+}
+
 pub(crate) fn backup_daily(host: &Host<'_>, check: Check) -> Finding {
     let jobs = backup_jobs(host);
-    let evidence: Vec<String> = jobs.iter().map(|j| j.file.clone()).collect();
+    let mut evidence: Vec<String> = jobs.iter().map(|j| j.file.clone()).collect();
     if jobs.iter().any(|j| j.daily) {
-        Finding::new(
-            check,
-            Status::Pass,
-            "a daily backup job is scheduled (last run not visible in files)",
-            evidence,
-        )
+        let last = job_status(host, LAST_BACKUP);
+        if matches!(last, Ok(Some(_)) | Err(_)) {
+            evidence.push(LAST_BACKUP.to_owned());
+        }
+        let (status, detail) = match last {
+            Ok(Some(s)) if s.result == JobResult::Pass => (
+                Status::Pass,
+                format!(
+                    "a daily backup job is scheduled; its last run passed {}",
+                    when(&s)
+                ),
+            ),
+            Ok(Some(s)) if s.result == JobResult::Fail => (
+                Status::Fail,
+                format!(
+                    "a daily backup job is scheduled, but its last run failed {}: {}",
+                    when(&s),
+                    s.detail.as_deref().unwrap_or("no reason recorded")
+                ),
+            ),
+            Ok(Some(_)) => (
+                Status::Fail,
+                format!("{LAST_BACKUP} holds no result=pass or result=fail line"),
+            ),
+            Ok(None) => (
+                Status::Pass,
+                format!("a daily backup job is scheduled (no run recorded in {LAST_BACKUP} yet)"),
+            ),
+            Err(why) => (
+                Status::Unknown,
+                format!("a daily backup job is scheduled; {LAST_BACKUP} could not be read ({why})"),
+            ),
+        };
+        Finding::new(check, status, detail, evidence)
     } else if jobs.is_empty() {
         Finding::new(
             check,
@@ -195,7 +246,17 @@ pub(crate) fn backup_encrypted(host: &Host<'_>, check: Check) -> Finding {
             .iter()
             .any(|t| text.contains(t))
         {
-            good.push(job.file.clone());
+            let holds_identity = text.contains("AGE-SECRET-KEY") || text.contains("age-keygen -y");
+            good.push(if holds_identity {
+                format!(
+                    "{} (the host holds the decrypting identity, so it can read its own backups)",
+                    job.file
+                )
+            } else if text.contains("age -e -r") || text.contains("age -r") {
+                format!("{} (age to a recipient: the host cannot decrypt)", job.file)
+            } else {
+                job.file.clone()
+            });
         } else {
             unknown.push(job.file.clone());
         }
@@ -222,22 +283,51 @@ pub(crate) fn backup_encrypted(host: &Host<'_>, check: Check) -> Finding {
 
 pub(crate) fn backup_verified(host: &Host<'_>, check: Check) -> Finding {
     let jobs = jobs(host, "verify");
-    let evidence: Vec<String> = jobs.iter().map(|j| j.file.clone()).collect();
+    let mut evidence: Vec<String> = jobs.iter().map(|j| j.file.clone()).collect();
     if jobs.is_empty() {
-        Finding::new(
+        return Finding::new(
             check,
             host.absent(Status::Fail),
             "no backup verification job is scheduled",
             evidence,
-        )
-    } else {
-        Finding::new(
-            check,
-            Status::Unknown,
-            "a verification job is scheduled; its last result is not in the host's configuration files",
-            evidence,
-        )
+        );
     }
+    let last = job_status(host, LAST_VERIFY);
+    if matches!(last, Ok(Some(_)) | Err(_)) {
+        evidence.push(LAST_VERIFY.to_owned());
+    }
+    let (status, detail) = match last {
+        Ok(Some(s)) if s.result == JobResult::Pass => (
+            Status::Pass,
+            format!(
+                "the last verification passed {}: the stored copy matches the SHA-256 recorded at upload",
+                when(&s)
+            ),
+        ),
+        Ok(Some(s)) if s.result == JobResult::Fail => (
+            Status::Fail,
+            format!(
+                "the last verification failed {}: {}",
+                when(&s),
+                s.detail.as_deref().unwrap_or("no reason recorded")
+            ),
+        ),
+        Ok(Some(_)) => (
+            Status::Fail,
+            format!("{LAST_VERIFY} holds no result=pass or result=fail line"),
+        ),
+        Ok(None) => (
+            Status::Unknown,
+            format!(
+                "a verification job is scheduled but has not recorded a result ({LAST_VERIFY} absent; the runbook's own job records none)"
+            ),
+        ),
+        Err(why) => (
+            Status::Unknown,
+            format!("{LAST_VERIFY} could not be read ({why})"),
+        ),
+    };
+    Finding::new(check, status, detail, evidence)
 }
 
 fn service_image(service: &Value) -> String {
