@@ -15,7 +15,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use hetzner_client::simulator::{SIMULATOR_TOKEN, Simulator};
-use hetzner_client::transport::{HttpRequest, ReqwestTransport, Transport};
+use hetzner_client::transport::{HttpRequest, ReqwestTransport};
 use hetzner_client::{Client, RateLimitPolicy};
 use http_body_util::Full;
 use hyper::body::Bytes;
