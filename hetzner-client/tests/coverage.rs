@@ -262,14 +262,14 @@ async fn drive_client(c: &Client, ids: &Ids) {
         .remove_from_resources(fw, &[ApplyTo::server(s)])
         .await;
     // ssh keys, images, catalogs, pricing
-    let _ = c.ssh_keys().list(&ListSshKeys::default()).await;
+    let _ = c.ssh_keys().list(ListSshKeys::default()).await;
     let _ = c.ssh_keys().get(ids.ssh_key).await;
     let _ = c
         .ssh_keys()
         .update_labels(ids.ssh_key, &Labels::new())
         .await;
     let images = c.images();
-    let _ = images.list(&ListImages::default()).await;
+    let _ = images.list(ListImages::default()).await;
     let _ = images.get(ids.snapshot).await;
     let _ = images.update(ids.snapshot, &UpdateImage::default()).await;
     let _ = images.change_protection(ids.snapshot, false).await;

@@ -170,7 +170,7 @@ async fn label_selectors_and_pagination_stream_every_page() {
         .into();
     let all: Vec<_> = client
         .servers()
-        .stream(&filter)
+        .stream(filter.clone())
         .unwrap()
         .try_collect()
         .await
@@ -187,7 +187,7 @@ async fn label_selectors_and_pagination_stream_every_page() {
             .iter()
             .all(|r| r.query.contains(&("per_page".into(), "50".into())))
     );
-    let first = client.servers().list(&filter).await.unwrap();
+    let first = client.servers().list(filter).await.unwrap();
     let meta = first.pagination.unwrap();
     assert_eq!(
         (meta.per_page, meta.next_page, meta.total_entries),

@@ -189,7 +189,7 @@ async fn streams_walk_every_page_lazily() {
         ListParams::default().selector(hetzner_client::LabelSelector::new().eq("env", "prod"));
     let all: Vec<_> = client(&server, fast_retry())
         .servers()
-        .stream(&filter)
+        .stream(filter)
         .unwrap()
         .try_collect()
         .await

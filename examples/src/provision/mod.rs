@@ -41,7 +41,7 @@ use hetzner_client::models::firewall::{ApplyTo, FirewallRule};
 use hetzner_client::models::server::{Server, ServerStatus};
 use hetzner_client::resources::ListParams;
 use hetzner_client::resources::firewalls::CreateFirewall;
-use hetzner_client::resources::servers::{CreateServer, ListServers};
+use hetzner_client::resources::servers::CreateServer;
 use rand::Rng;
 
 use crate::backends::Backends;
@@ -292,10 +292,9 @@ pub async fn provision(
 /// # Errors
 /// The API's error, or [`Error::State`] when several servers carry the label.
 pub async fn find_server(backends: &Backends, instance_id: &str) -> Result<Option<Server>> {
-    let filter: ListServers = ListParams::default()
-        .selector(LabelSelector::new().eq(INSTANCE_LABEL, instance_id))
-        .into();
-    let page = backends.hetzner.servers().list(&filter).await?;
+    let filter =
+        ListParams::default().selector(LabelSelector::new().eq(INSTANCE_LABEL, instance_id));
+    let page = backends.hetzner.servers().list(filter).await?;
     match page.items.len() {
         0 | 1 => Ok(page.items.into_iter().next()),
         n => Err(Error::State(format!(

@@ -8,7 +8,7 @@ use crate::error::{Error, Result};
 use crate::labels::{LabelSelector, Labels};
 use crate::models::ssh_key::SshKey;
 use crate::resources::ListParams;
-use crate::resources::ssh_keys::{CreateSshKey, CreatedSshKey, ListSshKeys};
+use crate::resources::ssh_keys::{CreateSshKey, CreatedSshKey};
 
 /// Label marking a key as an admin key (`role=admin`).
 pub const ROLE_LABEL: &str = "role";
@@ -83,10 +83,8 @@ impl Client {
     /// # Errors
     /// The API's error.
     pub async fn expired_admin_keys(&self, today: NaiveDate) -> Result<Vec<SshKey>> {
-        let filter: ListSshKeys = ListParams::default()
-            .selector(LabelSelector::new().eq(ROLE_LABEL, "admin"))
-            .into();
-        let keys: Vec<SshKey> = self.ssh_keys().stream(&filter)?.try_collect().await?;
+        let filter = ListParams::default().selector(LabelSelector::new().eq(ROLE_LABEL, "admin"));
+        let keys: Vec<SshKey> = self.ssh_keys().stream(filter)?.try_collect().await?;
         Ok(keys
             .into_iter()
             .filter(|k| expiry_of(k).is_none_or(|d| d < today))

@@ -67,7 +67,7 @@ impl Client {
     ) -> Result<CleanupReport> {
         let mut filter = ListImages::snapshots();
         filter.params = filter.params.selector(selector.clone()).sort("created:asc");
-        let images: Vec<Image> = self.images().stream(&filter)?.try_collect().await?;
+        let images: Vec<Image> = self.images().stream(filter)?.try_collect().await?;
         let candidates = stale(&images, max_age, now);
         let mut report = CleanupReport {
             kept: images.len() - candidates.len(),

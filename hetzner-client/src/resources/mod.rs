@@ -30,7 +30,7 @@ use crate::request::RequestSpec;
 
 /// Lets a resource's own list filter (a struct with a `params: ListParams` field and defaults
 /// for the rest) be given as a plain [`ListParams`], owned or borrowed, like every other list
-/// call, or as itself by reference.
+/// call (`list(&Default::default())` included), or as itself by value.
 macro_rules! list_filter {
     ($filter:ty) => {
         impl From<$crate::resources::ListParams> for $filter {
@@ -45,12 +45,6 @@ macro_rules! list_filter {
         impl From<&$crate::resources::ListParams> for $filter {
             fn from(params: &$crate::resources::ListParams) -> Self {
                 Self::from(params.clone())
-            }
-        }
-
-        impl From<&$filter> for $filter {
-            fn from(filter: &$filter) -> Self {
-                filter.clone()
             }
         }
     };
