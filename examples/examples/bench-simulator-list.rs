@@ -42,7 +42,11 @@ fn reset_peak() -> bool {
 /// Walks every page; returns the servers seen and the time taken.
 async fn walk(client: &Client, filter: &ListServers) -> examples::Result<(usize, Duration)> {
     let start = Instant::now();
-    let servers: Vec<_> = client.servers().stream(filter.clone())?.try_collect().await?;
+    let servers: Vec<_> = client
+        .servers()
+        .stream(filter.clone())?
+        .try_collect()
+        .await?;
     Ok((servers.len(), start.elapsed()))
 }
 
