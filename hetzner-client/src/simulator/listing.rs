@@ -92,51 +92,36 @@ impl Listed for Server {
     }
 }
 
-impl Listed for Firewall {
-    fn name(&self) -> Option<&str> {
-        Some(&self.name)
-    }
+/// `Listed` for a kind with a name, labels and a creation time, sortable by `id`, `name` and
+/// `created` (firewalls and SSH keys).
+macro_rules! listed_by_name {
+    ($($kind:ty),+) => {$(
+        impl Listed for $kind {
+            fn name(&self) -> Option<&str> {
+                Some(&self.name)
+            }
 
-    fn labels(&self) -> Option<Cow<'_, Labels>> {
-        Some(Cow::Borrowed(&self.labels))
-    }
+            fn labels(&self) -> Option<Cow<'_, Labels>> {
+                Some(Cow::Borrowed(&self.labels))
+            }
 
-    fn json(&self) -> Value {
-        to_json(self)
-    }
+            fn json(&self) -> Value {
+                to_json(self)
+            }
 
-    fn field(&self, field: &str) -> Value {
-        match field {
-            "id" => json!(self.id),
-            "name" => json!(self.name),
-            "created" => to_json(&self.created),
-            _ => Value::Null,
+            fn field(&self, field: &str) -> Value {
+                match field {
+                    "id" => json!(self.id),
+                    "name" => json!(self.name),
+                    "created" => to_json(&self.created),
+                    _ => Value::Null,
+                }
+            }
         }
-    }
+    )+};
 }
 
-impl Listed for SshKey {
-    fn name(&self) -> Option<&str> {
-        Some(&self.name)
-    }
-
-    fn labels(&self) -> Option<Cow<'_, Labels>> {
-        Some(Cow::Borrowed(&self.labels))
-    }
-
-    fn json(&self) -> Value {
-        to_json(self)
-    }
-
-    fn field(&self, field: &str) -> Value {
-        match field {
-            "id" => json!(self.id),
-            "name" => json!(self.name),
-            "created" => to_json(&self.created),
-            _ => Value::Null,
-        }
-    }
-}
+listed_by_name!(Firewall, SshKey);
 
 impl Listed for Image {
     fn name(&self) -> Option<&str> {
