@@ -91,6 +91,15 @@ impl CaPublicKey {
         })
     }
 
+    /// A key from its type and base64 blob as an encoder wrote them (no comment).
+    pub(super) fn from_blob(key_type: &str, blob: String) -> Self {
+        Self {
+            key_type: key_type.to_owned(),
+            blob,
+            comment: None,
+        }
+    }
+
     /// The key type, e.g. `ssh-ed25519`.
     pub fn key_type(&self) -> &str {
         &self.key_type
@@ -115,7 +124,7 @@ impl fmt::Debug for CaPublicKey {
 }
 
 /// The key type string embedded at the start of an SSH public key blob (RFC 4253 `string`).
-fn embedded_type(blob: &[u8]) -> Option<&[u8]> {
+pub(super) fn embedded_type(blob: &[u8]) -> Option<&[u8]> {
     let len_bytes: [u8; 4] = blob.get(..4)?.try_into().ok()?;
     let len = usize::try_from(u32::from_be_bytes(len_bytes)).ok()?;
     let ty = blob.get(4..4usize.checked_add(len)?)?;

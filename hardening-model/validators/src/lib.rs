@@ -15,7 +15,8 @@
 //! throw-away S3-compatible `s3s-fs` for tests of code that writes to an object store;
 //! [`node_exporter_server`], [`prometheus_server`] and [`alertmanager_server`] start the real
 //! monitoring programs there on rendered configuration, each a [`ServerProcess`] with a small
-//! HTTP client for its API.
+//! HTTP client for its API. [`ssh_login`] starts a real sshd on a rendered config and logs in
+//! to it with the OpenSSH client.
 //!
 //! Inputs are written to private temporary files; nothing is written to the user's home or to
 //! `/etc`. A tool that rejects its input yields a [`Rejection`] carrying its exit status, stdout
@@ -45,6 +46,7 @@ mod s3;
 mod seccomp;
 mod server;
 mod ssh_audit;
+mod ssh_login;
 mod sshd;
 mod ufw;
 
@@ -64,5 +66,6 @@ pub use s3::{S3_ACCESS_KEY, S3_SECRET_KEY, S3Server, s3_server};
 pub use seccomp::{ScmpResolver, scmp_sys_resolver};
 pub use server::ServerProcess;
 pub use ssh_audit::{SshAudit, project_ssh_audit_policy, ssh_audit};
+pub use ssh_login::{LoginAttempt, SshLogin, ssh_login};
 pub use sshd::{Sshd, sshd};
 pub use ufw::{Ufw, ufw};
