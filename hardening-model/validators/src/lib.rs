@@ -30,6 +30,7 @@
 #![forbid(unsafe_code)]
 
 mod amtool;
+mod apparmor;
 mod caddy;
 mod cloud_init;
 mod compose;
@@ -51,6 +52,7 @@ mod sshd;
 mod ufw;
 
 pub use amtool::{Amtool, amtool};
+pub use apparmor::{AppArmorParser, apparmor_parser, apparmor4_root};
 pub use caddy::{Caddy, caddy};
 pub use cloud_init::{CloudInit, DecodedPart, cloud_init};
 pub use compose::{Compose, compose};
