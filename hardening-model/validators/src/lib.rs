@@ -50,13 +50,16 @@ mod ssh_audit;
 mod ssh_login;
 mod sshd;
 mod ufw;
+mod xmllint;
 
 pub use amtool::{Amtool, amtool};
 pub use apparmor::{AppArmorParser, apparmor_parser, apparmor4_root};
 pub use caddy::{Caddy, caddy};
 pub use cloud_init::{CloudInit, DecodedPart, cloud_init};
 pub use compose::{Compose, compose};
-pub use jsonschema::{CheckJsonschema, check_jsonschema, cloud_init_26_1_schema};
+pub use jsonschema::{
+    CheckJsonschema, check_jsonschema, cloud_init_26_1_schema, falco_rules_schema,
+};
 pub use locate::{ci_mode, require_tool, workspace_root};
 pub use monitoring_servers::{alertmanager_server, node_exporter_server, prometheus_server};
 pub use nft::{Nft, NftNetns, nft, nft_netns};
@@ -71,3 +74,4 @@ pub use ssh_audit::{SshAudit, project_ssh_audit_policy, ssh_audit};
 pub use ssh_login::{LoginAttempt, SshLogin, ssh_login};
 pub use sshd::{Sshd, sshd};
 pub use ufw::{Ufw, ufw};
+pub use xmllint::{Xmllint, wazuh_agent_schema, xmllint};
