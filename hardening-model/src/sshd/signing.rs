@@ -420,7 +420,8 @@ mod tests {
     #[test]
     fn bad_requests_name_the_field() {
         let ca = CaSigningKey::generate();
-        let cases: Vec<(&str, Box<dyn Fn(&mut UserCertRequest)>)> = vec![
+        type Change = Box<dyn Fn(&mut UserCertRequest)>;
+        let cases: Vec<(&str, Change)> = vec![
             (
                 "cert_request.principals",
                 Box::new(|r| r.principals.clear()),
