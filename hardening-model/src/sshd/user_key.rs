@@ -9,12 +9,8 @@
 
 use std::fmt;
 
-use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD;
-
-use super::cert::embedded_type;
+use super::cert::KeyLine;
 use super::crypto::KeyAlgorithm;
-use crate::values::{check_chars, check_max_len, check_non_empty};
 use crate::{Error, Result};
 
 /// The user key types the rendered sshd accepts: Ed25519 and FIDO2 Ed25519
@@ -87,40 +83,14 @@ pub struct AdminPublicKey {
 impl AdminPublicKey {
     /// Parses one public key line; errors name `field`.
     pub fn parse(field: &str, line: &str) -> Result<Self> {
-        check_non_empty(field, line)?;
-        check_max_len(field, line, 8 * 1024)?;
-        check_chars(field, line, |c| c == ' ' || c.is_ascii_graphic())?;
-        let mut parts = line.splitn(3, ' ');
-        let key_type = parts.next().unwrap_or_default();
-        let blob = parts.next().unwrap_or_default();
-        let comment = parts.next();
-        check_admin_key_type(field, key_type)?;
-        let Some(key_type) = admin_key_types().into_iter().find(|t| *t == key_type) else {
+        let parts = KeyLine::parse(field, line, 8 * 1024, |t| check_admin_key_type(field, t))?;
+        let Some(key_type) = admin_key_types().into_iter().find(|t| *t == parts.key_type) else {
             return Err(Error::invalid(field, "unknown key type"));
-        };
-        let decoded = STANDARD
-            .decode(blob)
-            .map_err(|_| Error::invalid(field, "the key is not valid base64"))?;
-        if embedded_type(&decoded) != Some(key_type.as_bytes()) {
-            return Err(Error::invalid(
-                field,
-                "the base64 blob does not hold a public key of the declared type",
-            ));
-        }
-        let comment = match comment {
-            Some(c) => {
-                check_chars(&format!("{field}.comment"), c, |ch| {
-                    (ch == ' ' || ch.is_ascii_graphic())
-                        && !crate::values::METACHARACTERS.contains(&ch)
-                })?;
-                Some(c.to_owned())
-            }
-            None => None,
         };
         Ok(Self {
             key_type,
-            blob: blob.to_owned(),
-            comment,
+            blob: parts.blob.to_owned(),
+            comment: parts.comment.map(str::to_owned),
         })
     }
 
