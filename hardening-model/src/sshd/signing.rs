@@ -456,6 +456,29 @@ mod tests {
     }
 
     #[test]
+    fn hardware_keys_are_signed_too() {
+        // An sk-ssh-ed25519 public key blob: type, 32-byte key, application "ssh:".
+        let mut blob = Vec::new();
+        for part in [
+            b"sk-ssh-ed25519@openssh.com".as_slice(),
+            [7u8; 32].as_slice(),
+            b"ssh:".as_slice(),
+        ] {
+            blob.extend_from_slice(&u32::try_from(part.len()).unwrap().to_be_bytes());
+            blob.extend_from_slice(part);
+        }
+        let line = format!("sk-ssh-ed25519@openssh.com {}", STANDARD.encode(blob));
+        let ca = CaSigningKey::generate();
+        let mut req = request(&ca, NOW);
+        req.public_key = AdminPublicKey::parse("k", &line).unwrap();
+        let cert = ca.sign_at(&req, NOW).unwrap();
+        assert!(
+            cert.to_openssh()
+                .starts_with("sk-ssh-ed25519-cert-v01@openssh.com ")
+        );
+    }
+
+    #[test]
     fn the_private_key_never_shows() {
         let ca = CaSigningKey::generate();
         let pem = ca.to_openssh().unwrap();
