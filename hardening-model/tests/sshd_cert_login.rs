@@ -192,3 +192,40 @@ fn signed_certificates_log_in_and_expired_or_foreign_ones_do_not() {
         "only the fresh certificate may log in"
     );
 }
+
+/// The admin key list is what the real sshd accepts with the rendered policy: `sshd -T` lists
+/// every type of `ADMIN_KEY_ALGORITHMS` in `pubkeyacceptedalgorithms`, and no ECDSA or RSA type.
+#[test]
+fn admin_key_types_are_the_ones_sshd_accepts() {
+    let Some(sshd) = hardening_validators::sshd() else {
+        return;
+    };
+    let fragment = SshdPolicy::new(Port::new(2222).expect("port"))
+        .hardware_keys(true)
+        .render()
+        .expect("render")
+        .content;
+    let effective = sshd.effective(&fragment).expect("sshd -T");
+    let accepted: Vec<&str> = effective
+        .lines()
+        .find_map(|l| l.strip_prefix("pubkeyacceptedalgorithms "))
+        .expect("pubkeyacceptedalgorithms")
+        .split(',')
+        .collect();
+    let plain: Vec<&str> = accepted
+        .iter()
+        .copied()
+        .filter(|a| !a.contains("-cert-"))
+        .collect();
+    assert_eq!(
+        plain,
+        hardening_model::sshd::admin_key_types(),
+        "{accepted:?}"
+    );
+    assert!(
+        !accepted
+            .iter()
+            .any(|a| a.contains("ecdsa") || a.contains("rsa")),
+        "{accepted:?}"
+    );
+}
