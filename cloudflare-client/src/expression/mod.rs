@@ -1,17 +1,33 @@
-//! A rules-language expression builder that quotes every user string, so a string can never
-//! leave its quoted position (no `" or true or "` injection), plus a small tokenizer used to check
-//! expressions against plan limits.
+//! Cloudflare's Rules language: a builder that quotes every user string, so a string can never
+//! leave its quoted position (no `" or true or "` injection), and [`parse`], the one checker of
+//! expressions against the language's grammar, fields and their types, functions and operators.
+//! The client checks every rule's expression with it before sending (an invalid one is a typed
+//! [`Error::Invalid`] on `expression`, and nothing is sent) and the simulator refuses what it
+//! refuses, as Cloudflare does.
 //!
 //! ```
-//! use cloudflare_client::expression::{field, Expr};
+//! use cloudflare_client::expression::{field, parse, Expr};
 //! let path = field("http.request.uri.path");
 //! let expr = Expr::any_of([path.contains("/.git")?, path.contains("/.svn")?]);
 //! assert_eq!(expr.to_string(), r#"(http.request.uri.path contains "/.git") or (http.request.uri.path contains "/.svn")"#);
 //! // A hostile string stays inside its quotes:
 //! let e = field("http.host").eq(r#"x" or true or ""#)?;
 //! assert_eq!(e.to_string(), r#"(http.host eq "x\" or true or \"")"#);
+//! // Unknown fields and ill-typed comparisons are refused before anything is sent:
+//! assert!(field("http.request.uri.pth").contains("/.env").is_err());
+//! assert!(field("ip.src").contains("1.2").is_err());
+//! assert!(parse(r#"ip.src in {192.0.2.0/24} and not cf.client.bot"#).is_ok());
 //! # Ok::<(), cloudflare_client::Error>(())
 //! ```
+
+mod fields;
+mod functions;
+mod parser;
+mod types;
+
+pub use functions::function_names;
+pub use parser::{ExpressionError, Parsed, parse};
+pub use types::{Type, field_names, field_type};
 
 use std::fmt;
 
@@ -43,28 +59,49 @@ pub fn quote(s: &str) -> Result<String> {
     Ok(out)
 }
 
-/// A field reference, e.g. `http.request.uri.path`.
+/// A field reference, e.g. `http.request.uri.path`, or every value of a request header.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Field(String);
+pub struct Field {
+    path: String,
+    /// The path is an array: a comparison holds for any of its values (`any(path[*] ...)`).
+    each: bool,
+}
 
-/// A field by name. The name must look like `word(.word)*` (lowercase letters, digits, `_`);
-/// otherwise every comparison on it returns an error.
+/// A field by name. The name must be a field of the Rules language (see [`field_names`]);
+/// otherwise every comparison on it returns an error, as does a comparison its type does not
+/// have (e.g. `contains` on `ip.src`).
 pub fn field(name: &str) -> Field {
-    Field(name.to_owned())
+    Field {
+        path: name.to_owned(),
+        each: false,
+    }
 }
 
 impl Field {
-    /// A request header by name (`http.request.headers["name"][*]` form is not needed for
-    /// `any()`; this gives the map lookup `http.request.headers["name"]`).
+    /// A request header by name: a comparison holds when any value of the header satisfies it
+    /// (`any(http.request.headers["name"][*] eq "v")`), since a header may repeat.
     pub fn header(name: &str) -> Result<Field> {
-        Ok(Field(format!(
-            "http.request.headers[{}]",
-            quote(&name.to_ascii_lowercase())?
-        )))
+        Ok(Field {
+            path: format!(
+                "http.request.headers[{}]",
+                quote(&name.to_ascii_lowercase())?
+            ),
+            each: true,
+        })
+    }
+
+    /// `(path op value)`, or `(any(path[*] op value))` for every value of a header.
+    fn wrap(&self, make: impl FnOnce(&str) -> String) -> Result<Expr> {
+        let path = self.checked()?;
+        if self.each {
+            Expr::new(format!("(any({}))", make(&format!("{path}[*]"))))
+        } else {
+            Expr::new(format!("({})", make(path)))
+        }
     }
 
     fn checked(&self) -> Result<&str> {
-        let name = self.0.split('[').next().unwrap_or_default();
+        let name = self.path.split('[').next().unwrap_or_default();
         let ok_name = !name.is_empty()
             && name.split('.').all(|w| {
                 !w.is_empty()
@@ -72,19 +109,21 @@ impl Field {
                         .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
             })
             && name.as_bytes()[0].is_ascii_lowercase();
-        let tail_ok = self.0.len() == name.len() || self.0.starts_with("http.request.headers[\"");
+        let tail_ok =
+            self.path.len() == name.len() || self.path.starts_with("http.request.headers[\"");
         if ok_name && tail_ok {
-            Ok(&self.0)
+            Ok(&self.path)
         } else {
             Err(Error::invalid(
                 "expression",
-                format!("not a field name: {:?}", self.0),
+                format!("not a field name: {:?}", self.path),
             ))
         }
     }
 
     fn op(&self, op: &str, value: &str) -> Result<Expr> {
-        Expr::new(format!("({} {op} {})", self.checked()?, quote(value)?))
+        let value = quote(value)?;
+        self.wrap(|path| format!("{path} {op} {value}"))
     }
 
     /// `field eq "value"`.
@@ -114,20 +153,14 @@ impl Field {
 
     /// `starts_with(field, "prefix")`.
     pub fn starts_with(&self, prefix: &str) -> Result<Expr> {
-        Expr::new(format!(
-            "(starts_with({}, {}))",
-            self.checked()?,
-            quote(prefix)?
-        ))
+        let prefix = quote(prefix)?;
+        self.wrap(|path| format!("starts_with({path}, {prefix})"))
     }
 
     /// `ends_with(field, "suffix")`.
     pub fn ends_with(&self, suffix: &str) -> Result<Expr> {
-        Expr::new(format!(
-            "(ends_with({}, {}))",
-            self.checked()?,
-            quote(suffix)?
-        ))
+        let suffix = quote(suffix)?;
+        self.wrap(|path| format!("ends_with({path}, {suffix})"))
     }
 
     /// `field in {"a" "b"}`.
@@ -138,8 +171,12 @@ impl Field {
                 "an `in` set needs at least one value",
             ));
         }
-        let items: Result<Vec<String>> = values.iter().map(|v| quote(v.as_ref())).collect();
-        Expr::new(format!("({} in {{{}}})", self.checked()?, items?.join(" ")))
+        let items = values
+            .iter()
+            .map(|v| quote(v.as_ref()))
+            .collect::<Result<Vec<String>>>()?
+            .join(" ");
+        self.wrap(|path| format!("{path} in {{{items}}}"))
     }
 
     /// `field in {192.0.2.0/24 2001:db8::/32}` (for `ip.src`).
@@ -151,19 +188,20 @@ impl Field {
             ));
         }
         let items: Vec<String> = nets.iter().map(ToString::to_string).collect();
-        Expr::new(format!("({} in {{{}}})", self.checked()?, items.join(" ")))
+        let items = items.join(" ");
+        self.wrap(|path| format!("{path} in {{{items}}}"))
     }
 
     /// `field in $list`: membership in an account custom list (e.g. `ip.src in $admin_ips`).
     pub fn in_list(&self, list: &str) -> Result<Expr> {
         crate::resources::lists::check_list_name(list)
             .map_err(|_| Error::invalid("expression", format!("{list:?} is not a list name")))?;
-        Expr::new(format!("({} in ${list})", self.checked()?))
+        self.wrap(|path| format!("{path} in ${list}"))
     }
 
     /// The bare boolean field, e.g. `cf.bot_management.verified_bot`.
     pub fn is_true(&self) -> Result<Expr> {
-        Expr::new(format!("({})", self.checked()?))
+        self.wrap(str::to_owned)
     }
 }
 
@@ -172,6 +210,7 @@ impl Field {
 pub struct Expr(String);
 
 impl Expr {
+    /// A checked expression: at most [`MAX_LEN`] characters and valid for [`parse`].
     fn new(s: String) -> Result<Self> {
         if s.len() > MAX_LEN {
             return Err(Error::invalid(
@@ -179,6 +218,7 @@ impl Expr {
                 format!("longer than {MAX_LEN} characters"),
             ));
         }
+        parse(&s)?;
         Ok(Self(s))
     }
 
@@ -197,7 +237,8 @@ impl Expr {
         Expr(format!("(not {})", self.0))
     }
 
-    /// Join with `or` (flat, like the dashboard writes it); `false` when empty.
+    /// Join with `or` (flat, like the dashboard writes it). The Rules language has no `false`:
+    /// an empty join is the word `false`, which [`Expr::build`] refuses.
     pub fn any_of(exprs: impl IntoIterator<Item = Expr>) -> Expr {
         Self::join(exprs, " or ", "false")
     }
@@ -216,8 +257,15 @@ impl Expr {
         }
     }
 
-    /// The expression text; errors if it grew past [`MAX_LEN`].
+    /// The expression text; errors if it grew past [`MAX_LEN`] or is an empty
+    /// [`Expr::any_of`].
     pub fn build(self) -> Result<String> {
+        if self.0 == "false" {
+            return Err(Error::invalid(
+                "expression",
+                "any_of of no expressions: the Rules language has no constant false",
+            ));
+        }
         Self::new(self.0).map(|e| e.0)
     }
 }
@@ -356,8 +404,10 @@ mod tests {
         let h = Field::header("X-Api-Key").unwrap().eq("k").unwrap();
         assert_eq!(
             h.to_string(),
-            r#"(http.request.headers["x-api-key"] eq "k")"#
+            r#"(any(http.request.headers["x-api-key"][*] eq "k"))"#
         );
+        assert!(Expr::any_of([]).build().is_err());
+        assert!(field("ip.src").contains("1.2").is_err());
         assert!(field("http.host or true").eq("x").is_err());
         assert!(field("").eq("x").is_err());
         let ip = field("ip.src")
