@@ -194,8 +194,16 @@ impl Field {
 
     /// `field in $list`: membership in an account custom list (e.g. `ip.src in $admin_ips`).
     pub fn in_list(&self, list: &str) -> Result<Expr> {
-        crate::resources::lists::check_list_name(list)
-            .map_err(|_| Error::invalid("expression", format!("{list:?} is not a list name")))?;
+        // The API stores list names of ASCII letters, digits and `_`; the Rules language
+        // references only lowercase ones (`$Admin` is a parse error).
+        if crate::resources::lists::check_list_name(list).is_err()
+            || list.bytes().any(|b| b.is_ascii_uppercase())
+        {
+            return Err(Error::invalid(
+                "expression",
+                format!("{list:?} is not a list name an expression can use (lowercase letters, digits, `_`)"),
+            ));
+        }
         self.wrap(|path| format!("{path} in ${list}"))
     }
 
@@ -204,6 +212,11 @@ impl Field {
         self.wrap(str::to_owned)
     }
 }
+
+/// The API's "every request" expression.
+const TRUE: &str = "true";
+/// What matches nothing; not an expression the API takes.
+const FALSE: &str = "false";
 
 /// A complete expression (always parenthesised, so combining never changes precedence).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -222,36 +235,90 @@ impl Expr {
         Ok(Self(s))
     }
 
-    /// `(self) and (other)`.
-    pub fn and(self, other: Expr) -> Expr {
-        Expr(format!("({} and {})", self.0, other.0))
+    /// The constant that matches every request (an empty [`Expr::all_of`]). The API takes it
+    /// as a whole expression; inside one it is folded away, since the language has no boolean
+    /// literals.
+    pub fn always() -> Expr {
+        Expr(TRUE.to_owned())
     }
 
-    /// `(self) or (other)`.
+    fn is(&self, constant: &str) -> bool {
+        self.0 == constant
+    }
+
+    /// The text as one operand: a flat [`Expr::any_of`] / [`Expr::all_of`] join gets
+    /// parentheses, so combining it never changes what it means.
+    fn grouped(&self) -> String {
+        if enclosed(&self.0) {
+            self.0.clone()
+        } else {
+            format!("({})", self.0)
+        }
+    }
+
+    /// `(self and other)` (a constant operand is folded away).
+    pub fn and(self, other: Expr) -> Expr {
+        if self.is(FALSE) || other.is(TRUE) {
+            self
+        } else if other.is(FALSE) || self.is(TRUE) {
+            other
+        } else {
+            Expr(format!("({} and {})", self.grouped(), other.grouped()))
+        }
+    }
+
+    /// `(self or other)` (a constant operand is folded away).
     pub fn or(self, other: Expr) -> Expr {
-        Expr(format!("({} or {})", self.0, other.0))
+        if self.is(TRUE) || other.is(FALSE) {
+            self
+        } else if other.is(TRUE) || self.is(FALSE) {
+            other
+        } else {
+            Expr(format!("({} or {})", self.grouped(), other.grouped()))
+        }
     }
 
     /// `(not self)`.
     pub fn negate(self) -> Expr {
-        Expr(format!("(not {})", self.0))
+        if self.is(TRUE) {
+            Expr(FALSE.to_owned())
+        } else if self.is(FALSE) {
+            Self::always()
+        } else {
+            Expr(format!("(not {})", self.grouped()))
+        }
     }
 
     /// Join with `or` (flat, like the dashboard writes it). The Rules language has no `false`:
-    /// an empty join is the word `false`, which [`Expr::build`] refuses.
+    /// an empty join (or one of only negated [`Expr::always`]) matches nothing, which
+    /// [`Expr::build`] refuses.
     pub fn any_of(exprs: impl IntoIterator<Item = Expr>) -> Expr {
-        Self::join(exprs, " or ", "false")
+        Self::join(exprs, " or ", TRUE, FALSE)
     }
 
-    /// Join with `and`; `true` when empty.
+    /// Join with `and`; [`Expr::always`] when empty.
     pub fn all_of(exprs: impl IntoIterator<Item = Expr>) -> Expr {
-        Self::join(exprs, " and ", "true")
+        Self::join(exprs, " and ", FALSE, TRUE)
     }
 
-    fn join(exprs: impl IntoIterator<Item = Expr>, sep: &str, empty: &str) -> Expr {
-        let parts: Vec<String> = exprs.into_iter().map(|e| e.0).collect();
+    /// Join with `sep`; `absorbing` wins outright, `neutral` parts are dropped.
+    fn join(
+        exprs: impl IntoIterator<Item = Expr>,
+        sep: &str,
+        absorbing: &str,
+        neutral: &str,
+    ) -> Expr {
+        let mut parts: Vec<String> = Vec::new();
+        for e in exprs {
+            if e.is(absorbing) {
+                return e;
+            }
+            if !e.is(neutral) {
+                parts.push(e.0);
+            }
+        }
         if parts.is_empty() {
-            Expr(empty.to_owned())
+            Expr(neutral.to_owned())
         } else {
             Expr(parts.join(sep))
         }
@@ -260,7 +327,7 @@ impl Expr {
     /// The expression text; errors if it grew past [`MAX_LEN`] or is an empty
     /// [`Expr::any_of`].
     pub fn build(self) -> Result<String> {
-        if self.0 == "false" {
+        if self.is(FALSE) {
             return Err(Error::invalid(
                 "expression",
                 "any_of of no expressions: the Rules language has no constant false",
@@ -268,6 +335,38 @@ impl Expr {
         }
         Self::new(self.0).map(|e| e.0)
     }
+}
+
+/// Whether `s` is one parenthesised group: its first `(` closes at its last character
+/// (parentheses inside string literals do not count).
+fn enclosed(s: &str) -> bool {
+    if !s.starts_with('(') {
+        return false;
+    }
+    let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
+    for (i, c) in s.char_indices() {
+        if in_string {
+            match (escaped, c) {
+                (true, _) => escaped = false,
+                (false, '\\') => escaped = true,
+                (false, '"') => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match c {
+            '"' => in_string = true,
+            '(' => depth += 1,
+            ')' => {
+                depth = depth.saturating_sub(1);
+                if depth == 0 {
+                    return i == s.len() - 1;
+                }
+            }
+            _ => {}
+        }
+    }
+    false
 }
 
 impl fmt::Display for Expr {
@@ -425,6 +524,22 @@ mod tests {
         );
         assert!(!uses_operator(e, "matches").unwrap());
         assert!(uses_operator(r#"(http.host matches "^a")"#, "matches").unwrap());
+    }
+
+    #[test]
+    fn combining_a_flat_join_keeps_its_meaning() {
+        let a = field("http.host").eq("a").unwrap();
+        let b = field("http.host").eq("(b").unwrap();
+        let c = field("ssl").is_true().unwrap();
+        let e = Expr::any_of([a.clone(), b.clone()]).and(c.clone());
+        assert_eq!(
+            e.to_string(),
+            r#"(((http.host eq "a") or (http.host eq "(b")) and (ssl))"#
+        );
+        assert_eq!(a.clone().and(Expr::always()), a);
+        assert_eq!(Expr::all_of([Expr::always(), c.clone()]), c);
+        assert!(Expr::any_of([Expr::always().negate()]).build().is_err());
+        assert_eq!(Expr::all_of([]).build().unwrap(), "true");
     }
 
     #[test]
