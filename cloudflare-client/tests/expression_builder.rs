@@ -59,12 +59,7 @@ fn leaf() -> impl Strategy<Value = Expr> {
         prop::collection::vec((any::<[u8; 4]>(), 8u8..=32), 1..4).prop_map(|nets| {
             let nets: Vec<ipnet::IpNet> = nets
                 .into_iter()
-                .map(|(a, len)| {
-                    ipnet::Ipv4Net::new(a.into(), len)
-                        .unwrap()
-                        .trunc()
-                        .into()
-                })
+                .map(|(a, len)| ipnet::Ipv4Net::new(a.into(), len).unwrap().trunc().into())
                 .collect();
             field("ip.src").in_nets(&nets).unwrap()
         }),

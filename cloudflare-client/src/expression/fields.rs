@@ -104,8 +104,14 @@ pub(super) const FIELDS: &[(&str, FieldType)] = &[
     ("http.request.body.form.values", ArrayBytes),
     ("http.request.body.mime", Bytes),
     ("http.request.body.multipart", MapArrayBytes),
-    ("http.request.body.multipart.content_dispositions", ArrayArrayBytes),
-    ("http.request.body.multipart.content_transfer_encodings", ArrayArrayBytes),
+    (
+        "http.request.body.multipart.content_dispositions",
+        ArrayArrayBytes,
+    ),
+    (
+        "http.request.body.multipart.content_transfer_encodings",
+        ArrayArrayBytes,
+    ),
     ("http.request.body.multipart.content_types", ArrayArrayBytes),
     ("http.request.body.multipart.filenames", ArrayArrayBytes),
     ("http.request.body.multipart.names", ArrayArrayBytes),

@@ -109,15 +109,39 @@ use Param as P;
 const FUNCTIONS: &[Signature] = &[
     sig("all", &[P::ArrayBool], &[], false, Returns::Bool),
     sig("any", &[P::ArrayBool], &[], false, Returns::Bool),
-    sig("bit_slice", &[P::Bytes, P::Int, P::Int], &[], false, Returns::Int),
+    sig(
+        "bit_slice",
+        &[P::Bytes, P::Int, P::Int],
+        &[],
+        false,
+        Returns::Int,
+    ),
     sig("cidr", &[P::Ip, P::Int, P::Int], &[], false, Returns::Ip),
     sig("cidr6", &[P::Ip, P::Int], &[], false, Returns::Ip),
     sig("concat", &[P::Concat], &[], true, Returns::First),
     sig("decode_base64", &[P::Bytes], &[], false, Returns::Bytes),
-    sig("encode_base64", &[P::Bytes], &[P::Bytes], false, Returns::Bytes),
-    sig("ends_with", &[P::Bytes, P::Bytes], &[], false, Returns::Bool),
+    sig(
+        "encode_base64",
+        &[P::Bytes],
+        &[P::Bytes],
+        false,
+        Returns::Bytes,
+    ),
+    sig(
+        "ends_with",
+        &[P::Bytes, P::Bytes],
+        &[],
+        false,
+        Returns::Bool,
+    ),
     sig("has_key", &[P::Map, P::Bytes], &[], false, Returns::Bool),
-    sig("has_value", &[P::Collection, P::Any], &[], false, Returns::Bool),
+    sig(
+        "has_value",
+        &[P::Collection, P::Any],
+        &[],
+        false,
+        Returns::Bool,
+    ),
     sig(
         "is_timed_hmac_valid_v0",
         &[P::Bytes, P::Bytes, P::Int, P::Int],
@@ -125,22 +149,82 @@ const FUNCTIONS: &[Signature] = &[
         false,
         Returns::Bool,
     ),
-    sig("join", &[P::ArrayBytes, P::Bytes], &[], false, Returns::Bytes),
+    sig(
+        "join",
+        &[P::ArrayBytes, P::Bytes],
+        &[],
+        false,
+        Returns::Bytes,
+    ),
     sig("len", &[P::Bytes], &[], false, Returns::Int),
-    sig("lookup_json_integer", &[P::Bytes, P::Key], &[], true, Returns::Int),
-    sig("lookup_json_string", &[P::Bytes, P::Key], &[], true, Returns::Bytes),
+    sig(
+        "lookup_json_integer",
+        &[P::Bytes, P::Key],
+        &[],
+        true,
+        Returns::Int,
+    ),
+    sig(
+        "lookup_json_string",
+        &[P::Bytes, P::Key],
+        &[],
+        true,
+        Returns::Bytes,
+    ),
     sig("lower", &[P::Bytes], &[], false, Returns::Bytes),
-    sig("regex_replace", &[P::Bytes, P::Bytes, P::Bytes], &[], false, Returns::Bytes),
-    sig("remove_bytes", &[P::Bytes, P::Bytes], &[], false, Returns::Bytes),
-    sig("remove_query_args", &[P::Bytes, P::Bytes], &[], true, Returns::Bytes),
+    sig(
+        "regex_replace",
+        &[P::Bytes, P::Bytes, P::Bytes],
+        &[],
+        false,
+        Returns::Bytes,
+    ),
+    sig(
+        "remove_bytes",
+        &[P::Bytes, P::Bytes],
+        &[],
+        false,
+        Returns::Bytes,
+    ),
+    sig(
+        "remove_query_args",
+        &[P::Bytes, P::Bytes],
+        &[],
+        true,
+        Returns::Bytes,
+    ),
     sig("sha256", &[P::Bytes], &[], false, Returns::Bytes),
     sig("sha512", &[P::Bytes], &[], false, Returns::Bytes),
-    sig("split", &[P::Bytes, P::Bytes, P::Int], &[], false, Returns::ArrayBytes),
-    sig("starts_with", &[P::Bytes, P::Bytes], &[], false, Returns::Bool),
-    sig("substring", &[P::Bytes, P::Int], &[P::Int], false, Returns::Bytes),
+    sig(
+        "split",
+        &[P::Bytes, P::Bytes, P::Int],
+        &[],
+        false,
+        Returns::ArrayBytes,
+    ),
+    sig(
+        "starts_with",
+        &[P::Bytes, P::Bytes],
+        &[],
+        false,
+        Returns::Bool,
+    ),
+    sig(
+        "substring",
+        &[P::Bytes, P::Int],
+        &[P::Int],
+        false,
+        Returns::Bytes,
+    ),
     sig("to_string", &[P::Scalar], &[], false, Returns::Bytes),
     sig("upper", &[P::Bytes], &[], false, Returns::Bytes),
-    sig("url_decode", &[P::Bytes], &[P::Bytes], false, Returns::Bytes),
+    sig(
+        "url_decode",
+        &[P::Bytes],
+        &[P::Bytes],
+        false,
+        Returns::Bytes,
+    ),
     sig("uuidv4", &[P::Bytes], &[], false, Returns::Bytes),
     sig(
         "wildcard_replace",
@@ -199,7 +283,10 @@ mod tests {
     #[test]
     fn table_is_sorted() {
         let names: Vec<&str> = function_names().collect();
-        assert!(names.windows(2).all(|w| w[0] < w[1]), "FUNCTIONS must stay sorted");
+        assert!(
+            names.windows(2).all(|w| w[0] < w[1]),
+            "FUNCTIONS must stay sorted"
+        );
         assert!(function("lower").is_some() && function("foo").is_none());
         let concat = function("concat").unwrap();
         assert_eq!(concat.param(5), Some(Param::Concat));

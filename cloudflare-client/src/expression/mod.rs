@@ -201,7 +201,9 @@ impl Field {
         {
             return Err(Error::invalid(
                 "expression",
-                format!("{list:?} is not a list name an expression can use (lowercase letters, digits, `_`)"),
+                format!(
+                    "{list:?} is not a list name an expression can use (lowercase letters, digits, `_`)"
+                ),
             ));
         }
         self.wrap(|path| format!("{path} in ${list}"))

@@ -422,7 +422,9 @@ impl Parser<'_> {
         let at = self.pos;
         let name = self.name().to_owned();
         if name.is_empty() {
-            let found = self.peek().map_or("the end".to_owned(), |c| format!("`{c}`"));
+            let found = self
+                .peek()
+                .map_or("the end".to_owned(), |c| format!("`{c}`"));
             return Err(self.err(
                 at,
                 format!("expected a field, a function or `(`, found {found}"),
@@ -608,7 +610,9 @@ impl Parser<'_> {
             return Ok(text);
         }
         if !rest.starts_with('"') {
-            let found = self.peek().map_or("the end".to_owned(), |c| format!("`{c}`"));
+            let found = self
+                .peek()
+                .map_or("the end".to_owned(), |c| format!("`{c}`"));
             return Err(self.err(start, format!("expected a string literal, found {found}")));
         }
         let mut out = Vec::new();
@@ -629,7 +633,11 @@ impl Parser<'_> {
                             let hex = rest.get(i + 2..i + 4).unwrap_or_default();
                             match u8::from_str_radix(hex, 16) {
                                 Ok(b) if hex.len() == 2 => out.push(b),
-                                _ => return Err(self.err(esc_at, "expected two hex digits after \\x")),
+                                _ => {
+                                    return Err(
+                                        self.err(esc_at, "expected two hex digits after \\x")
+                                    );
+                                }
                             }
                             i += 4;
                         }
@@ -637,15 +645,18 @@ impl Parser<'_> {
                             let oct = rest.get(i + 1..i + 4).unwrap_or_default();
                             match u8::from_str_radix(oct, 8) {
                                 Ok(b) if oct.len() == 3 => out.push(b),
-                                _ => return Err(self.err(esc_at, "expected three octal digits after \\")),
+                                _ => {
+                                    return Err(
+                                        self.err(esc_at, "expected three octal digits after \\")
+                                    );
+                                }
                             }
                             i += 4;
                         }
                         _ => {
-                            return Err(self.err(
-                                esc_at,
-                                "unknown escape: use \\\", \\\\, \\xHH or \\OOO",
-                            ));
+                            return Err(
+                                self.err(esc_at, "unknown escape: use \\\", \\\\, \\xHH or \\OOO")
+                            );
                         }
                     }
                 }
@@ -830,13 +841,19 @@ mod tests {
     #[test]
     fn the_issues_examples_are_refused_naming_what_is_wrong() {
         let e = bad("(http.request.uri.path contains)");
-        assert!(e.contains("http.request.uri.path") && e.contains("string"), "{e}");
+        assert!(
+            e.contains("http.request.uri.path") && e.contains("string"),
+            "{e}"
+        );
         let e = bad(r#"(http.request.uri.pth contains "/.env")"#);
         assert!(e.contains("unknown field `http.request.uri.pth`"), "{e}");
         let e = bad(r#"fooo(http.host) eq "a""#);
         assert!(e.contains("unknown function `fooo`"), "{e}");
         let e = bad(r#"ip.src contains "1.2""#);
-        assert!(e.contains("`contains`") && e.contains("ip.src") && e.contains("Ip"), "{e}");
+        assert!(
+            e.contains("`contains`") && e.contains("ip.src") && e.contains("Ip"),
+            "{e}"
+        );
     }
 
     #[test]
@@ -860,19 +877,37 @@ mod tests {
             (r#"http.host eq "a"#, "unterminated string"),
             ("ip.src eq 1.2.3.0/24", "expected an IP address"),
             (r#"ip.src in {1.2.3.4 "x"}"#, "IP address, CIDR or range"),
-            (r#"http.request.method in {"GET", "POST"}"#, "string literal"),
+            (
+                r#"http.request.method in {"GET", "POST"}"#,
+                "string literal",
+            ),
             ("ip.src in $Foo", "list is named"),
             ("cf.threat_score in {5..1}", "empty range"),
-            (r#"starts_with(http.host, 1)"#, "argument 2 of `starts_with` must be Bytes"),
-            (r#"lower(http.host, "x") eq "a""#, "`lower` takes 1 argument"),
+            (
+                r#"starts_with(http.host, 1)"#,
+                "argument 2 of `starts_with` must be Bytes",
+            ),
+            (
+                r#"lower(http.host, "x") eq "a""#,
+                "`lower` takes 1 argument",
+            ),
             (r#"lower() eq "a""#, "`lower` takes 1"),
             ("any(ssl)", "argument 1 of `any` must be Array<Bool>"),
             (r#"http.request.headers["a"] eq "b""#, "Array<Bytes>"),
             (r#"http.request.uri.path[0] eq "a""#, "needs an array"),
-            (r#"http.request.uri.args["a"][*] eq "b""#, "must be true or false"),
-            (r#"any(lower(http.request.headers.names[*]) contains "x")"#, "cannot be used"),
+            (
+                r#"http.request.uri.args["a"][*] eq "b""#,
+                "must be true or false",
+            ),
+            (
+                r#"any(lower(http.request.headers.names[*]) contains "x")"#,
+                "cannot be used",
+            ),
             (r#"concat(http.host, 1) eq "a""#, "argument 2 of `concat`"),
-            (r#"concat(http.host, http.request.headers.names) eq "a""#, "one type"),
+            (
+                r#"concat(http.host, http.request.headers.names) eq "a""#,
+                "one type",
+            ),
         ] {
             let e = bad(expr);
             assert!(e.contains(needle), "{expr}: {e}");

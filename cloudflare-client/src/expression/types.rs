@@ -100,7 +100,10 @@ mod tests {
     #[test]
     fn table_is_sorted_and_unique() {
         let names: Vec<&str> = field_names().collect();
-        assert!(names.windows(2).all(|w| w[0] < w[1]), "FIELDS must stay sorted");
+        assert!(
+            names.windows(2).all(|w| w[0] < w[1]),
+            "FIELDS must stay sorted"
+        );
         assert!(names.len() > 150);
         assert_eq!(field_type("ip.src"), Some(Type::Ip));
         assert_eq!(

@@ -10,7 +10,10 @@ use crate::resources::lists::ListItem;
 
 /// The value of an item for a list of `kind`, normalised as the API stores it, plus the key it
 /// is stored under; `Err((pointer suffix, message))` when it is not valid for that kind.
-pub(super) fn item_value(kind: &str, item: &Value) -> Result<(&'static str, Value), (String, String)> {
+pub(super) fn item_value(
+    kind: &str,
+    item: &Value,
+) -> Result<(&'static str, Value), (String, String)> {
     let obj = item
         .as_object()
         .ok_or_else(|| (String::new(), "each item is an object".to_owned()))?;
@@ -38,7 +41,10 @@ pub(super) fn item_value(kind: &str, item: &Value) -> Result<(&'static str, Valu
                 .and_then(Value::as_str)
                 .unwrap_or_default();
             if valid_hostname(host) {
-                Ok(("hostname", json!({"url_hostname": host.to_ascii_lowercase()})))
+                Ok((
+                    "hostname",
+                    json!({"url_hostname": host.to_ascii_lowercase()}),
+                ))
             } else {
                 Err((
                     "/hostname/url_hostname".into(),
@@ -48,10 +54,7 @@ pub(super) fn item_value(kind: &str, item: &Value) -> Result<(&'static str, Valu
         }
         "asn" => match obj.get("asn").and_then(Value::as_u64) {
             Some(n) if u32::try_from(n).is_ok() => Ok(("asn", json!(n))),
-            _ => Err((
-                "/asn".into(),
-                "asn: a non-negative 32-bit integer".into(),
-            )),
+            _ => Err(("/asn".into(), "asn: a non-negative 32-bit integer".into())),
         },
         "redirect" => redirect(obj.get("redirect")).map(|r| ("redirect", r)),
         _ => Err((String::new(), format!("unknown list kind {kind}"))),
@@ -142,10 +145,15 @@ mod tests {
         assert!(item_value("ip", &json!({"ip": "192.0.2.0/24"})).is_ok());
         assert!(item_value("ip", &json!({"ip": "192.0.2.1/24"})).is_err());
         assert!(item_value("ip", &json!({"hostname": {"url_hostname": "a.example"}})).is_err());
-        let (k, v) =
-            item_value("hostname", &json!({"hostname": {"url_hostname": "*.Example.com"}}))
-                .unwrap();
-        assert_eq!((k, v), ("hostname", json!({"url_hostname": "*.example.com"})));
+        let (k, v) = item_value(
+            "hostname",
+            &json!({"hostname": {"url_hostname": "*.Example.com"}}),
+        )
+        .unwrap();
+        assert_eq!(
+            (k, v),
+            ("hostname", json!({"url_hostname": "*.example.com"}))
+        );
         assert!(item_value("hostname", &json!({"hostname": {"url_hostname": "a b"}})).is_err());
         assert_eq!(item_value("asn", &json!({"asn": 13335})).unwrap().1, 13335);
         assert!(item_value("asn", &json!({"asn": -1})).is_err());

@@ -165,7 +165,11 @@ pub(super) fn route(state: &mut State, request: &HttpRequest) -> Reply {
         match auth.strip_prefix("Bearer ").map(str::trim) {
             None | Some("") => {
                 // No usable Authorization header: the live API's "missing credentials" answer.
-                return err(400, 9106, "Missing X-Auth-Key, X-Auth-Email or Authorization headers");
+                return err(
+                    400,
+                    9106,
+                    "Missing X-Auth-Key, X-Auth-Email or Authorization headers",
+                );
             }
             Some(token) if !state.knows_token(token) => {
                 // The live API answers an unknown token with 1000 "Invalid API Token" on the

@@ -309,7 +309,6 @@ fn one_rule(
     replace(state, zone_id, &phase, rules, description)
 }
 
-
 /// `…/versions` and `…/versions/{v}` of the zone ruleset `ruleset_id`.
 fn versions(state: &State, zone_id: &str, ruleset_id: &str, version: Option<&str>) -> Reply {
     let Some(history) = state

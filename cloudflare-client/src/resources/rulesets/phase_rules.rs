@@ -69,7 +69,10 @@ pub(super) fn check(rule: &Rule, phase: &Phase) -> Result<()> {
             ),
         ));
     }
-    let target = rule.action_parameters.as_ref().and_then(|p| p.id.as_deref());
+    let target = rule
+        .action_parameters
+        .as_ref()
+        .and_then(|p| p.id.as_deref());
     if rule.action == RuleAction::Execute
         && target.is_some_and(|id| {
             [
@@ -83,7 +86,9 @@ pub(super) fn check(rule: &Rule, phase: &Phase) -> Result<()> {
     {
         return Err(Error::invalid(
             "action_parameters.id",
-            format!("a managed ruleset is executed from http_request_firewall_managed, not {phase}"),
+            format!(
+                "a managed ruleset is executed from http_request_firewall_managed, not {phase}"
+            ),
         ));
     }
     if rule.action == RuleAction::SetConfig
@@ -95,7 +100,10 @@ pub(super) fn check(rule: &Rule, phase: &Phase) -> Result<()> {
     {
         return Err(Error::invalid(
             format!("action_parameters.{key}"),
-            format!("not a set_config setting (known: {})", SET_CONFIG_KEYS.join(", ")),
+            format!(
+                "not a set_config setting (known: {})",
+                SET_CONFIG_KEYS.join(", ")
+            ),
         ));
     }
     Ok(())
@@ -145,6 +153,9 @@ mod tests {
             .extra
             .insert("browser_check".into(), true.into());
         let e = check(&bad, &Phase::HttpConfigSettings).unwrap_err();
-        assert!(e.to_string().contains("action_parameters.browser_check"), "{e}");
+        assert!(
+            e.to_string().contains("action_parameters.browser_check"),
+            "{e}"
+        );
     }
 }
