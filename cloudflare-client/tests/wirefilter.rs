@@ -205,15 +205,24 @@ const KNOWN_DIFFERENCES: &[(&str, bool)] = &[
     // The API refuses an empty expression (1 to 4096 characters); the engine alone takes it.
     ("", false),
     // Documented: `lookup_json_string(field, key [, key ...])`, keys strings or integers.
-    (r#"lookup_json_string(http.request.body.raw, "a", 0) eq "b""#, true),
-    (r#"lookup_json_integer(http.request.body.raw, "a", "b") eq 1"#, true),
+    (
+        r#"lookup_json_string(http.request.body.raw, "a", 0) eq "b""#,
+        true,
+    ),
+    (
+        r#"lookup_json_integer(http.request.body.raw, "a", "b") eq 1"#,
+        true,
+    ),
     // Documented: `url_decode(source [, options])`.
     (r#"url_decode(http.request.uri.query, "r") eq "a""#, true),
     // Documented: `to_string(Integer | Boolean | IP address)`.
     (r#"to_string(ip.src) eq "192.0.2.1""#, true),
     (r#"to_string(ssl) eq "true""#, true),
     // Documented: the secret is the first argument, as a string literal.
-    (r#"is_timed_hmac_valid_v0("s3cr3t", http.request.uri, 100, http.request.timestamp.sec, 8)"#, true),
+    (
+        r#"is_timed_hmac_valid_v0("s3cr3t", http.request.uri, 100, http.request.timestamp.sec, 8)"#,
+        true,
+    ),
 ];
 
 /// Expressions both checkers must refuse.
@@ -267,7 +276,11 @@ const INVALID: &[&str] = &[
 #[test]
 fn the_crates_checker_agrees_with_wirefilter() {
     let Some(python) = python() else { return };
-    let corpus: Vec<String> = VALID.iter().chain(INVALID).map(|s| (*s).to_owned()).collect();
+    let corpus: Vec<String> = VALID
+        .iter()
+        .chain(INVALID)
+        .map(|s| (*s).to_owned())
+        .collect();
     let theirs = parse(&python, &corpus);
     let mut disagreements = Vec::new();
     for (i, (expr, result)) in corpus.iter().zip(&theirs).enumerate() {
@@ -275,15 +288,24 @@ fn the_crates_checker_agrees_with_wirefilter() {
         let wirefilter_ok = result["error"].is_null();
         let ours = check(expr);
         if wirefilter_ok != want_valid {
-            disagreements.push(format!("corpus entry misfiled (wirefilter says {wirefilter_ok}): {expr}"));
+            disagreements.push(format!(
+                "corpus entry misfiled (wirefilter says {wirefilter_ok}): {expr}"
+            ));
         }
         match (&ours, wirefilter_ok) {
             (Ok(parsed), true) => {
-                let mut fields: Vec<String> = serde_json::from_value(result["fields"].clone()).unwrap();
+                let mut fields: Vec<String> =
+                    serde_json::from_value(result["fields"].clone()).unwrap();
                 let mut functions: Vec<String> =
                     serde_json::from_value(result["functions"].clone()).unwrap();
-                let (mut our_fields, mut our_functions) = (parsed.fields.clone(), parsed.functions.clone());
-                for v in [&mut fields, &mut functions, &mut our_fields, &mut our_functions] {
+                let (mut our_fields, mut our_functions) =
+                    (parsed.fields.clone(), parsed.functions.clone());
+                for v in [
+                    &mut fields,
+                    &mut functions,
+                    &mut our_fields,
+                    &mut our_functions,
+                ] {
                     v.sort();
                     v.dedup();
                 }
@@ -294,7 +316,10 @@ fn the_crates_checker_agrees_with_wirefilter() {
                 }
             }
             (Err(_), false) => {}
-            (Ok(_), false) => disagreements.push(format!("only wirefilter refuses {expr}: {}", result["error"])),
+            (Ok(_), false) => disagreements.push(format!(
+                "only wirefilter refuses {expr}: {}",
+                result["error"]
+            )),
             (Err(e), true) => disagreements.push(format!("only we refuse {expr}: {e}")),
         }
     }
@@ -304,7 +329,10 @@ fn the_crates_checker_agrees_with_wirefilter() {
 #[test]
 fn known_differences_are_still_differences() {
     let Some(python) = python() else { return };
-    let exprs: Vec<String> = KNOWN_DIFFERENCES.iter().map(|(e, _)| (*e).to_owned()).collect();
+    let exprs: Vec<String> = KNOWN_DIFFERENCES
+        .iter()
+        .map(|(e, _)| (*e).to_owned())
+        .collect();
     for ((expr, we_accept), result) in KNOWN_DIFFERENCES.iter().zip(parse(&python, &exprs)) {
         assert_eq!(check(expr).is_ok(), *we_accept, "{expr}");
         assert_eq!(
@@ -326,8 +354,12 @@ fn probe(name: &str, ty: &Type) -> String {
         Type::Ip => format!("{name} eq 192.0.2.1"),
         Type::Array(t) if **t == bytes => format!(r#"any({name}[*] eq "a")"#),
         Type::Array(t) if **t == int => format!("any({name}[*] eq 1)"),
-        Type::Array(t) if **t == Type::array(bytes.clone()) => format!(r#"any({name}[0][*] eq "a")"#),
-        Type::Map(t) if **t == Type::array(bytes.clone()) => format!(r#"any({name}["a"][*] eq "a")"#),
+        Type::Array(t) if **t == Type::array(bytes.clone()) => {
+            format!(r#"any({name}[0][*] eq "a")"#)
+        }
+        Type::Map(t) if **t == Type::array(bytes.clone()) => {
+            format!(r#"any({name}["a"][*] eq "a")"#)
+        }
         Type::Map(t) if **t == Type::array(int.clone()) => format!(r#"any({name}["a"][*] eq 1)"#),
         Type::Map(t) if **t == int => format!(r#"{name}["a"] eq 1"#),
         other => panic!("no probe for {other}"),
