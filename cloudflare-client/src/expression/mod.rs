@@ -388,8 +388,9 @@ pub enum Token {
     Punct(char),
 }
 
-/// Split an expression into tokens (string literals decoded). Errors on an unterminated string or
-/// an unknown escape.
+/// Split an expression into tokens (string literals decoded), e.g. to see where each quoted
+/// string ended up. This is a lexer only; whether an expression is valid is [`parse`]'s
+/// question. Errors on an unterminated string or an unknown escape.
 pub fn tokenize(expr: &str) -> Result<Vec<Token>> {
     let mut out = Vec::new();
     let mut chars = expr.chars().peekable();
@@ -430,42 +431,22 @@ pub fn tokenize(expr: &str) -> Result<Vec<Token>> {
     Ok(out)
 }
 
-/// The field names an expression uses (words with a dot that start with a letter), deduplicated
-/// in order of appearance. Used to check plan limits (e.g. which fields a Free rate limiting rule
-/// may use).
+/// The field names an expression uses, deduplicated in order of appearance (as [`parse`]
+/// reports them). Used to check plan limits (e.g. which fields a Free rate limiting rule may
+/// use). An invalid expression is an error naming `expression`.
 pub fn fields_used(expr: &str) -> Result<Vec<String>> {
-    let mut out: Vec<String> = Vec::new();
-    for t in tokenize(expr)? {
-        if let Token::Word(w) = t
-            && w.contains('.')
-            && w.starts_with(|c: char| c.is_ascii_lowercase())
-            && !out.contains(&w)
-        {
-            out.push(w);
-        }
-    }
-    Ok(out)
+    Ok(parse(expr)?.fields)
 }
 
 /// The custom lists an expression references (`$name`), deduplicated in order of appearance.
 pub fn lists_used(expr: &str) -> Result<Vec<String>> {
-    let tokens = tokenize(expr)?;
-    let mut out: Vec<String> = Vec::new();
-    for pair in tokens.windows(2) {
-        if let [Token::Punct('$'), Token::Word(name)] = pair
-            && !out.contains(name)
-        {
-            out.push(name.clone());
-        }
-    }
-    Ok(out)
+    Ok(parse(expr)?.lists)
 }
 
-/// Whether the expression uses an operator word (e.g. `matches`) outside string literals.
+/// Whether the expression uses the comparison operator `op`, given in its word form
+/// (`matches` also finds `~`, `eq` also finds `==`).
 pub fn uses_operator(expr: &str, op: &str) -> Result<bool> {
-    Ok(tokenize(expr)?
-        .iter()
-        .any(|t| matches!(t, Token::Word(w) if w == op)))
+    Ok(parse(expr)?.operators.iter().any(|o| o == op))
 }
 
 #[cfg(test)]
@@ -526,6 +507,8 @@ mod tests {
         );
         assert!(!uses_operator(e, "matches").unwrap());
         assert!(uses_operator(r#"(http.host matches "^a")"#, "matches").unwrap());
+        assert!(uses_operator(r#"http.host ~ "^a""#, "matches").unwrap());
+        assert!(fields_used("http.host ~").is_err());
     }
 
     #[test]

@@ -56,6 +56,9 @@ pub struct Parsed {
     pub functions: Vec<String>,
     /// Custom lists referenced (`$name`, without the `$`).
     pub lists: Vec<String>,
+    /// Comparison operators, in their word form (`~` is `matches`, `==` is `eq`, `&` is
+    /// `bitwise_and`).
+    pub operators: Vec<String>,
 }
 
 /// Parse and type-check `expr` against the Rules language.
@@ -346,6 +349,18 @@ impl Parser<'_> {
         let Some((op, spelling)) = self.operator() else {
             return Ok(lhs);
         };
+        let word = match spelling {
+            "==" => "eq",
+            "!=" => "ne",
+            "<" => "lt",
+            "<=" => "le",
+            ">" => "gt",
+            ">=" => "ge",
+            "~" => "matches",
+            "&" => "bitwise_and",
+            other => other,
+        };
+        push(&mut self.out.operators, word);
         let context = |e: ExpressionError| ExpressionError {
             message: format!("{} {spelling}: {}", lhs.what, e.message),
             ..e
@@ -923,6 +938,9 @@ mod tests {
         assert_eq!(p.fields, ["http.request.headers.names", "ip.src"]);
         assert_eq!(p.functions, ["any", "lower"]);
         assert_eq!(p.lists, ["a", "b"]);
+        assert_eq!(p.operators, ["eq", "in"]);
+        let p = parse(r#"http.host ~ "a" && cf.threat_score >= 1"#).unwrap();
+        assert_eq!(p.operators, ["matches", "ge"]);
     }
 
     #[test]

@@ -182,7 +182,7 @@ def main():
         {"ref": "admin_only", "action": "block", "description": "admin paths from admin addresses",
          "expression": '(starts_with(http.request.uri.path, "/admin")) and not ip.src in $admin_ips'},
         {"ref": "challenge_bad_bots", "action": "managed_challenge",
-         "expression": "(cf.threat_score gt 30) and not cf.client.bot"},
+         "expression": '(ip.src.country in {"T1"}) and not cf.client.bot'},
     ]
     waf = check("ruleset custom WAF (phase PUT)", lambda: cf.rulesets.phases.update(
         ruleset_phase="http_request_firewall_custom", zone_id=z, rules=custom, description="custom rules"))
