@@ -416,7 +416,7 @@ async fn what_cloudflare_refuses_is_refused() {
     );
     assert!(message.contains("browser_check"), "{message}");
     // duplicate refs in one PUT
-    let dup = json!([{"ref": "d", "action": "block", "expression": "ssl"}, {"ref": "d", "action": "log", "expression": "ssl"}]);
+    let dup = json!([{"ref": "d", "action": "block", "expression": "ssl"}, {"ref": "d", "action": "challenge", "expression": "ssl"}]);
     let answer = call(
         &sim,
         Method::PUT,

@@ -460,7 +460,10 @@ async fn every_simulated_answer_matches_the_spec() {
     lists.list().await.unwrap();
     // Items of the other list kinds (the typed API builds IP items only), sent raw.
     for (kind, item) in [
-        ("hostname", json!({"hostname": {"url_hostname": "*.example.com"}})),
+        (
+            "hostname",
+            json!({"hostname": {"url_hostname": "*.example.com"}}),
+        ),
         ("asn", json!({"asn": 13335})),
         (
             "redirect",

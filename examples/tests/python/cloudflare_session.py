@@ -40,8 +40,8 @@ def check(name, fn):
     return value
 
 
-def refused(name, fn, status, code):
-    """The call must fail with HTTP `status` and Cloudflare error `code`."""
+def refused(name, fn, status, code, why=""):
+    """The call must fail with HTTP `status`, Cloudflare error `code` and a message holding `why`."""
 
     def run():
         try:
@@ -49,6 +49,7 @@ def refused(name, fn, status, code):
         except cloudflare.APIStatusError as e:
             assert e.status_code == status, f"status {e.status_code}, wanted {status}: {e}"
             assert str(code) in str(e.body) or str(code) in str(e), f"no code {code} in {e.body}"
+            assert why in str(e.body), f"no {why!r} in {e.body}"
             return
         raise AssertionError("the call was accepted")
 
@@ -234,20 +235,24 @@ def main():
     for expr in ['(http.request.uri.path contains)', '(http.request.uri.pth contains "/.env")',
                  'fooo(http.host) eq "a"', 'ip.src contains "1.2"']:
         refused(f"refuses expression {expr}", put("http_request_firewall_custom",
-                                                  [{"ref": "bad", "action": "block", "expression": expr}]), 400, 20002)
+                                                  [{"ref": "bad", "action": "block", "expression": expr}]),
+                400, 20002, "filter parsing error")
     for phase in ["http_config_settings", "http_request_cache_settings", "http_request_firewall_managed"]:
-        refused(f"refuses block in {phase}", put(phase, [{"ref": "b", "action": "block", "expression": "ssl"}]), 400, 20002)
+        refused(f"refuses block in {phase}", put(phase, [{"ref": "b", "action": "block", "expression": "ssl"}]),
+                400, 20002, "block is not allowed")
     refused("refuses execute of a managed ruleset from the custom phase", put(
         "http_request_firewall_custom",
-        [{"ref": "m", "action": "execute", "expression": "true", "action_parameters": {"id": MANAGED}}]), 400, 20002)
+        [{"ref": "m", "action": "execute", "expression": "true", "action_parameters": {"id": MANAGED}}]),
+            400, 20002, "execute")
     refused("refuses an unknown set_config key", put(
         "http_config_settings",
         [{"ref": "c", "action": "set_config", "expression": "true", "action_parameters": {"browser_check": True}}]),
-            400, 20002)
+            400, 20002, "browser_check")
     refused("refuses duplicate refs in one PUT", put(
         "http_request_firewall_custom",
-        [{"ref": "d", "action": "block", "expression": "ssl"}, {"ref": "d", "action": "log", "expression": "ssl"}]),
-            400, 20002)
+        [{"ref": "d", "action": "block", "expression": "ssl"},
+         {"ref": "d", "action": "challenge", "expression": "ssl"}]),
+            400, 20002, "duplicate")
     refused("refuses deleting a list a rule uses",
             lambda: cf.rules.lists.delete(list_id=admin.id, account_id=account), 400, 10031)
 
