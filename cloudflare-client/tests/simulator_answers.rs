@@ -530,3 +530,39 @@ async fn only_known_tokens_are_accepted() {
     // the public IP ranges need no token
     assert_eq!(call_as(&sim, None, Method::GET, "/ips", None).await.0, 200);
 }
+
+#[tokio::test]
+async fn the_client_refuses_a_bad_expression_before_sending() {
+    use cloudflare_client::Error;
+    use cloudflare_client::resources::rulesets::{Phase, Rule, RuleAction};
+    let (sim, z) = sim();
+    let client = sim.client().unwrap();
+    let before = sim.stats().requests;
+    for (expr, needle) in [
+        ("(http.request.uri.path contains)", "http.request.uri.path"),
+        ("ip.src contains \"1.2\"", "ip.src"),
+        ("lowr(http.host) eq \"a\"", "unknown function `lowr`"),
+    ] {
+        let rule = Rule::new("bad", RuleAction::Block, expr);
+        let err = client
+            .rulesets(&z)
+            .put_entrypoint(&Phase::HttpRequestFirewallCustom, "", &[rule])
+            .await
+            .unwrap_err();
+        match err {
+            Error::Invalid { field, reason } => {
+                assert_eq!(field, "rules[0].expression");
+                assert!(reason.contains(needle), "{reason}");
+            }
+            other => panic!("{other}"),
+        }
+    }
+    let rule = Rule::new("b", RuleAction::Block, "ssl");
+    let err = client
+        .rulesets(&z)
+        .put_entrypoint(&Phase::HttpConfigSettings, "", &[rule])
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("rules[0].action"), "{err}");
+    assert_eq!(sim.stats().requests, before, "nothing was sent");
+}
