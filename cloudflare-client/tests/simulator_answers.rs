@@ -317,6 +317,23 @@ async fn list_items_of_every_kind_are_validated_per_kind() {
         let items = items["result"].as_array().unwrap();
         assert_eq!(items.len(), 1, "{kind}");
         assert!(items[0].get(kind).is_some(), "{:?}", items[0]);
+        let item_id = items[0]["id"].as_str().unwrap().to_owned();
+        let (s, one) = call(
+            &sim,
+            Method::GET,
+            &format!("{base}/{id}/items/{item_id}"),
+            None,
+        )
+        .await;
+        assert_eq!((s, &one["result"]), (200, &items[0]));
+        let (s, described) = call(
+            &sim,
+            Method::PUT,
+            &format!("{base}/{id}"),
+            Some(json!({"description": "d"})),
+        )
+        .await;
+        assert_eq!((s, &described["result"]["description"]), (200, &json!("d")));
         // Lists are created on a Pro zone's account: up to 10. Delete to make room.
         assert_eq!(
             call(&sim, Method::DELETE, &format!("{base}/{id}"), None)

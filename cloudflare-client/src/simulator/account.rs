@@ -256,7 +256,29 @@ pub(super) fn lists(state: &mut State, req: &Req<'_>, rest: &[&str]) -> Reply {
                     let l = state.lists.remove(idx);
                     ok(json!({"id": l.id}))
                 }
+                (Method::PUT, []) => {
+                    // Only the description can change (`lists_description`).
+                    match req.body.as_ref().map(|b| &b["description"]) {
+                        Some(Value::String(d)) if d.chars().count() <= 500 => {
+                            state.lists[idx].description = Some(d.clone());
+                            state.lists[idx].modified_on = state.now();
+                            ok(list_json(state, &state.lists[idx]))
+                        }
+                        _ => err_at(
+                            400,
+                            LIST_INVALID,
+                            "description: a string of at most 500 characters",
+                            "/description",
+                        ),
+                    }
+                }
                 (Method::GET, ["items"]) => items_page(&state.lists[idx], req),
+                (Method::GET, ["items", item_id]) => {
+                    match state.lists[idx].items.iter().find(|i| i["id"] == *item_id) {
+                        Some(item) => ok(item.clone()),
+                        None => err(404, 10006, "list item not found"),
+                    }
+                }
                 (Method::PUT, ["items"]) => {
                     let existing = state.lists[idx].items.clone();
                     let kind = state.lists[idx].kind.clone();

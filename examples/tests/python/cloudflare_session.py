@@ -154,6 +154,17 @@ def main():
         raise AssertionError("operation never completed")
 
     check("list bulk operation completes", poll)
+    check("list update description", lambda: cf.rules.lists.update(
+        list_id=admin.id, account_id=account, description="office and VPN"))
+    check("list get", lambda: expect(
+        cf.rules.lists.get(list_id=admin.id, account_id=account).description == "office and VPN", "description"))
+
+    def one_item():
+        first_item = list(cf.rules.lists.items.list(list_id=admin.id, account_id=account))[0]
+        got = cf.rules.lists.items.get(item_id=first_item["id"], list_id=admin.id, account_id=account)
+        expect(got.ip == first_item["ip"], got)
+
+    check("list item get", one_item)
     # SDK 4.3 types list and item listings as plain JSON objects (dicts), not models.
     check("list items list", lambda: expect(
         sorted(i["ip"] for i in cf.rules.lists.items.list(list_id=admin.id, account_id=account)) ==
