@@ -134,6 +134,15 @@ def main():
     refused("dns refuses an identical record",
             lambda: cf.dns.records.create(zone_id=z, name=f"api.{zone_name}", type="A",
                                           content="192.0.2.11", ttl=1, proxied=True), 400, 81057)
+    check("dns list by exact name", lambda: expect(
+        {r.type for r in cf.dns.records.list(zone_id=z, name={"exact": f"www.{zone_name}"})} == {"A", "AAAA"},
+        "types"))
+    check("dns list by comment", lambda: expect(
+        len(list(cf.dns.records.list(zone_id=z, comment={"contains": "edit"}))) == 1, "comment"))
+    check("dns export (BIND zone file)", lambda: expect(
+        f"www.{zone_name}." in cf.dns.records.export(zone_id=z), "zone file"))
+    check("dns batch", lambda: expect(len(cf.dns.records.batch(zone_id=z, posts=[
+        {"name": f"batch.{zone_name}", "type": "A", "content": "192.0.2.50", "ttl": 1}]).posts) == 1, "posts"))
     check("dns delete", lambda: cf.dns.records.delete(dns_record_id=made[2].id, zone_id=z))
     refused("dns get after delete", lambda: cf.dns.records.get(dns_record_id=made[2].id, zone_id=z), 404, 81044)
 
@@ -287,6 +296,12 @@ def main():
     # Authenticated Origin Pulls
     check("AOP enable", lambda: expect(cf.origin_tls_client_auth.settings.update(zone_id=z, enabled=True).enabled, "on"))
     check("AOP get", lambda: expect(cf.origin_tls_client_auth.settings.get(zone_id=z).enabled, "on"))
+
+    # cache purge and bot management
+    check("cache purge everything", lambda: cf.cache.purge(zone_id=z, purge_everything=True))
+    check("cache purge files", lambda: cf.cache.purge(zone_id=z, files=[f"https://www.{zone_name}/app.js"]))
+    check("bot management get", lambda: cf.bot_management.get(zone_id=z))
+    check("bot management update", lambda: cf.bot_management.update(zone_id=z, enable_js=True))
 
     # IP ranges
     ips = check("ip ranges", lambda: cf.ips.list())
