@@ -2,9 +2,10 @@
 
 Reads CLOUDFLARE_BASE_URL, CLOUDFLARE_API_TOKEN and CLOUDFLARE_ZONE (a zone name the simulator
 serves, on a plan with managed rulesets). Runs a zone control-plane flow: token verification,
-zones, settings, DNS CRUD with paging, rulesets (custom WAF, rate limiting, configuration, cache,
-managed execute, single rules, versions), lists and their items, Origin CA certificates,
-Authenticated Origin Pulls and IP ranges; and checks that what Cloudflare refuses is refused.
+zones, settings, DNS CRUD with filters, paging, export and batch, cache purge, bot management,
+rulesets (custom WAF, rate limiting, configuration, cache, managed execute, single rules,
+versions), lists and their items, Origin CA certificates, Authenticated Origin Pulls and IP
+ranges; and checks that what Cloudflare refuses is refused.
 Each check prints `ok NAME` or `FAIL NAME: why`; the last line is
 `cloudflare-python: N passed, M failed`, and the exit status is non-zero when anything failed.
 """
