@@ -3,7 +3,8 @@
 //! over real HTTP (`tests/python/cloudflare_session.py`: token verification, zones, settings,
 //! DNS CRUD, filters, paging, export and batch, cache purge, bot management, rulesets of every
 //! phase the fleet uses, lists and items, Origin CA, Authenticated Origin Pulls, IP ranges, and
-//! the refusals Cloudflare makes). Every step must pass. Skips with a reason when the SDK is missing locally; fails when `CI` is set.
+//! the refusals Cloudflare makes). Every step must pass. Skips with a reason when the SDK is
+//! missing locally; fails when `CI` is set.
 #![allow(clippy::unwrap_used, clippy::print_stdout)] // tests: a failed unwrap is a failed test
 
 use std::path::PathBuf;
