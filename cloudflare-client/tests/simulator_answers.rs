@@ -538,6 +538,10 @@ async fn only_known_tokens_are_accepted() {
         200
     );
     sim.add_token("second-token");
+    assert!(
+        !format!("{sim:?}").contains("second-token"),
+        "Debug shows no token"
+    );
     assert_eq!(
         call_as(&sim, Some("second-token"), Method::GET, "/zones", None)
             .await

@@ -212,7 +212,7 @@ impl Simulator {
     pub fn add_token(&self, token: &str) {
         let mut state = lock(&self.inner.state);
         if !state.knows_token(token) {
-            state.tokens.push(token.to_owned());
+            state.tokens.0.push(token.to_owned());
         }
     }
 

@@ -45,6 +45,16 @@ pub(super) struct SimOperation {
     pub error: Option<String>,
 }
 
+/// Accepted tokens; `Debug` shows how many, never their values.
+#[derive(Default)]
+pub(super) struct Tokens(pub Vec<String>);
+
+impl std::fmt::Debug for Tokens {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Tokens({} redacted)", self.0.len())
+    }
+}
+
 /// Published IP ranges.
 #[derive(Debug, Clone)]
 pub(super) struct Ips {
@@ -66,7 +76,7 @@ pub(super) struct State {
     /// The status `user/tokens/verify` reports (`active` unless a test changes it).
     pub token_status: Option<String>,
     /// Tokens accepted besides [`super::TOKEN`].
-    pub tokens: Vec<String>,
+    pub tokens: Tokens,
     next_id: u64,
     ips: Option<Ips>,
     pub clock: u64,
@@ -211,7 +221,7 @@ impl State {
     /// Whether `token` is one the simulator issued ([`super::TOKEN`] or one added with
     /// [`super::Simulator::add_token`]).
     pub fn knows_token(&self, token: &str) -> bool {
-        token == super::TOKEN || self.tokens.iter().any(|t| t == token)
+        token == super::TOKEN || self.tokens.0.iter().any(|t| t == token)
     }
 
     /// A new 32-hex id.
