@@ -1,11 +1,15 @@
-//! The send loop: gate, send, read, decide, repeat.
+//! The send loop: gate, send, check, read, decide, repeat.
 
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
+use http::Method;
+use http::header::{ACCEPT, CONTENT_TYPE, LOCATION};
 use rate_budget::{Budget, Gate, GateError, ServerReport, Ticket};
+use serde::de::IgnoredAny;
 
+use crate::base_url::origin;
 use crate::error::{TransportError, TransportErrorKind};
 use crate::retry::{Decision, Failure, RetryPolicy, jitter_unit};
 use crate::wire::{HttpRequest, HttpResponse, Transport};
@@ -23,6 +27,10 @@ pub trait Api {
     fn gate_error(error: GateError) -> Self::Error;
     /// The client's error for a failure in transport.
     fn transport_error(error: TransportError) -> Self::Error;
+    /// How long the API's documentation says to wait after a rate-limit refusal that names
+    /// no wait itself (no `Retry-After`), read from the refusal's headers where the API
+    /// documents one (Cloudflare: its 5-minute block; Hetzner: one token of its bucket).
+    fn rate_limit_wait(response: &HttpResponse) -> Duration;
 }
 
 /// An answer the API's reader did not accept: the error to return, and how the retry
@@ -47,8 +55,9 @@ pub struct Sent<R, E> {
 }
 
 /// The send loop every request of a client goes through: it takes a slot from the rate gate,
-/// sends through the transport, lets the API's reader accept or classify the answer, and asks
-/// the [`RetryPolicy`] what to do with a failure.
+/// sends through the transport, applies the fault policy (see the crate docs), lets the API's
+/// reader accept or classify the answer, and asks the [`RetryPolicy`] what to do with a
+/// failure.
 ///
 /// ```
 /// # #[tokio::main(flavor = "current_thread")]
@@ -65,6 +74,7 @@ pub struct Sent<R, E> {
 ///     fn report(_: &HttpResponse) -> ServerReport { ServerReport::default() }
 ///     fn gate_error(e: GateError) -> String { e.to_string() }
 ///     fn transport_error(e: TransportError) -> String { e.to_string() }
+///     fn rate_limit_wait(_: &HttpResponse) -> std::time::Duration { std::time::Duration::from_secs(1) }
 /// }
 /// // A transport that answers 503 once, then 200.
 /// #[derive(Debug, Default)]
@@ -168,7 +178,11 @@ impl Pipeline {
     }
 
     /// Sends `request` against `budget` until `read` accepts an answer or the retry policy
-    /// stops. `read` sees every answer (any status) and either accepts it or classifies it.
+    /// stops. `read` sees every answer (any status) except those the fault policy settles
+    /// first: a redirect (3xx) ends the call with [`TransportErrorKind::Redirected`], and a
+    /// 2xx whose body is not the JSON the request asked for is an interrupted transfer
+    /// ([`TransportErrorKind::UndecodableBody`]). A rate-limit refusal without a wait of its
+    /// own waits [`Api::rate_limit_wait`].
     pub async fn send<A, R, F>(
         &self,
         _api: &A,
@@ -200,14 +214,36 @@ impl Pipeline {
                     if let Some(gate) = &self.gate {
                         gate.observe(budget, ticket, A::report(&response)).await;
                     }
-                    match read(response) {
-                        Ok(answer) => {
-                            return Sent {
-                                result: Ok(answer),
-                                may_have_been_applied: applied,
-                            };
+                    if response.status.is_redirection() {
+                        Rejected {
+                            error: A::transport_error(redirect_error(request, &response)),
+                            failure: Failure::Permanent,
                         }
-                        Err(rejected) => rejected,
+                    } else if let Some(damage) = undecodable(request, &response) {
+                        Rejected {
+                            error: A::transport_error(damage),
+                            failure: Failure::transport(true),
+                        }
+                    } else {
+                        let documented = (!response.status.is_success())
+                            .then(|| A::rate_limit_wait(&response));
+                        match read(response) {
+                            Ok(answer) => {
+                                return Sent {
+                                    result: Ok(answer),
+                                    may_have_been_applied: applied,
+                                };
+                            }
+                            Err(mut rejected) => {
+                                if let Failure::RateLimited { retry_after: None } = rejected.failure
+                                {
+                                    rejected.failure = Failure::RateLimited {
+                                        retry_after: documented,
+                                    };
+                                }
+                                rejected
+                            }
+                        }
                     }
                 }
                 Err(e) => Rejected {
@@ -235,7 +271,7 @@ impl Pipeline {
                             ..
                         }
                     );
-                    tokio::time::sleep(delay).await;
+                    wait_reporting(A::NAME, delay, self.retry.progress_every(), "backing off before the next attempt").await;
                     attempt += 1;
                 }
                 Decision::WaitForBudget(at_least) => {
@@ -253,7 +289,10 @@ impl Pipeline {
                                 at_least
                             };
                             if gate.max_wait().is_some_and(|max| wait > max) {
-                                return stop(rejected.error, applied);
+                                // The caller chose not to wait this long (fail-fast): say how
+                                // long the wait would have been.
+                                let refused = GateError::RateLimited { retry_after: wait };
+                                return stop(A::gate_error(refused), applied);
                             }
                             let retry_after = match failure {
                                 Failure::RateLimited { retry_after } => retry_after,
@@ -265,15 +304,83 @@ impl Pipeline {
                         // Nothing else paces the retry: back off as well.
                         None => at_least.max(self.retry.backoff(waits, jitter_unit())),
                     };
-                    tracing::debug!(
-                        api = A::NAME,
-                        wait_ms = wait.as_millis() as u64,
-                        "rate limited by the API; waiting for the budget"
-                    );
-                    tokio::time::sleep(wait).await;
+                    wait_reporting(
+                        A::NAME,
+                        wait,
+                        self.retry.progress_every(),
+                        "rate limited by the API; waiting for the budget",
+                    )
+                    .await;
                 }
                 Decision::Stop => return stop(rejected.error, applied),
             }
         }
     }
+}
+
+/// Sleeps `total`, emitting a tracing `info` event naming the seconds that remain every
+/// `every` while more than `every` remains (a short wait is only a `debug` event).
+async fn wait_reporting(api: &'static str, total: Duration, every: Duration, what: &'static str) {
+    let end = tokio::time::Instant::now() + total;
+    if total <= every {
+        tracing::debug!(api, wait_ms = total.as_millis() as u64, "{what}");
+        tokio::time::sleep_until(end).await;
+        return;
+    }
+    loop {
+        let remaining = end.saturating_duration_since(tokio::time::Instant::now());
+        if remaining.is_zero() {
+            return;
+        }
+        if remaining > every {
+            tracing::info!(
+                api,
+                remaining_secs = remaining.as_secs(),
+                total_secs = total.as_secs(),
+                "{what}: {}s remain",
+                remaining.as_secs()
+            );
+        }
+        tokio::time::sleep(remaining.min(every)).await;
+    }
+}
+
+/// The error for a redirect answer: its status and its `Location`'s origin (resolved against
+/// the request's URL), never the `Location`'s path or query.
+fn redirect_error(request: &HttpRequest, response: &HttpResponse) -> TransportError {
+    let target = response
+        .header(LOCATION.as_str())
+        .and_then(|location| request.url.join(location).ok());
+    TransportError::redirected(response.status, target.as_ref().map(origin))
+}
+
+/// Whether a success answer's body is damaged: the request asked for JSON (`Accept`) or the
+/// answer says it is JSON (`Content-Type`), and the body is not one whole JSON value (an HTML
+/// page, truncated or malformed JSON), or is empty where JSON was asked for (other than
+/// `204`/`205` and `HEAD`).
+fn undecodable(request: &HttpRequest, response: &HttpResponse) -> Option<TransportError> {
+    if !response.status.is_success() || request.method == Method::HEAD {
+        return None;
+    }
+    let says_json = |value: Option<&http::HeaderValue>| {
+        value
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.contains("json"))
+    };
+    let asked = says_json(request.headers.get(ACCEPT));
+    if !asked && !says_json(response.headers.get(CONTENT_TYPE)) {
+        return None;
+    }
+    if response.body.is_empty() {
+        let no_content = matches!(response.status.as_u16(), 204 | 205);
+        return (asked && !no_content).then(|| {
+            TransportError::with_source(
+                TransportErrorKind::UndecodableBody,
+                "the body is empty where JSON was asked for",
+            )
+        });
+    }
+    serde_json::from_slice::<IgnoredAny>(&response.body)
+        .err()
+        .map(|e| TransportError::with_source(TransportErrorKind::UndecodableBody, e))
 }
