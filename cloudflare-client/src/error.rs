@@ -256,6 +256,22 @@ impl Error {
         }
     }
 
+    /// Whether the request may have been applied although no success arrived: a timeout, a
+    /// lost connection or a damaged success body after sending
+    /// ([`TransportErrorKind::UndecodableBody`]), or a 5xx/408. A `POST` that fails this
+    /// way is not replayed; reconcile it (look the object up) before creating it again. A
+    /// rate-limit refusal, a redirect and a connect error were certainly not applied.
+    pub fn may_have_been_applied(&self) -> bool {
+        match self {
+            Self::Transport(t) => t.may_have_reached_server(),
+            Self::Api(e) => {
+                !self.is_rate_limited()
+                    && (e.status.is_server_error() || e.status == StatusCode::REQUEST_TIMEOUT)
+            }
+            _ => false,
+        }
+    }
+
     /// A DNS create collided with an identical record (code 81057).
     pub fn is_already_exists(&self) -> bool {
         self.has_code(codes::DNS_RECORD_EXISTS)
@@ -287,6 +303,13 @@ mod tests {
         assert!(api(400, &[1004, 81057]).is_already_exists());
         assert!(!api(400, &[1004]).is_retryable());
         assert!(api(503, &[]).is_retryable());
+        assert!(api(503, &[]).may_have_been_applied());
+        assert!(!api(429, &[971]).may_have_been_applied());
+        assert!(!api(400, &[1004]).may_have_been_applied());
+        let damaged = TransportError::new(TransportErrorKind::UndecodableBody);
+        assert!(Error::Transport(damaged).may_have_been_applied());
+        let redirected = TransportError::redirected(StatusCode::PERMANENT_REDIRECT, None);
+        assert!(!Error::Transport(redirected).may_have_been_applied());
     }
 
     #[test]

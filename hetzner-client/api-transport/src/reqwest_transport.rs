@@ -111,3 +111,27 @@ impl Transport for ReqwestTransport {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn plain_http_to_a_remote_host_is_refused_before_sending() {
+        let transport = ReqwestTransport::with_timeouts(
+            std::time::Duration::from_secs(1),
+            std::time::Duration::from_secs(1),
+        )
+        .unwrap_or_else(|_| unreachable!());
+        // 192.0.2.0/24 is TEST-NET-1: nothing could answer, and nothing is sent.
+        let request = HttpRequest {
+            method: http::Method::POST,
+            url: url::Url::parse("http://192.0.2.1/v1/servers").unwrap_or_else(|_| unreachable!()),
+            headers: http::HeaderMap::new(),
+            body: Some(bytes::Bytes::from_static(b"{\"user_data\":\"x\"}")),
+        };
+        let error = transport.send(request).await.unwrap_err();
+        assert_eq!(error.kind(), TransportErrorKind::InsecureUrl);
+        assert!(!error.may_have_reached_server());
+    }
+}

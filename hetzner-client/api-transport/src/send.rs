@@ -384,3 +384,222 @@ fn undecodable(request: &HttpRequest, response: &HttpResponse) -> Option<Transpo
         .err()
         .map(|e| TransportError::with_source(TransportErrorKind::UndecodableBody, e))
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    use std::sync::{Arc, Mutex};
+
+    use http::HeaderMap;
+
+    use super::*;
+    use crate::wire::StatusCode;
+
+    /// An API whose errors are the transport errors themselves, and whose refusals wait 300 s.
+    struct Blocky;
+    impl Api for Blocky {
+        type Error = String;
+        const NAME: &'static str = "blocky";
+        fn report(_: &HttpResponse) -> ServerReport {
+            ServerReport::default()
+        }
+        fn gate_error(e: GateError) -> String {
+            e.to_string()
+        }
+        fn transport_error(e: TransportError) -> String {
+            e.to_string()
+        }
+        fn rate_limit_wait(_: &HttpResponse) -> Duration {
+            Duration::from_secs(300)
+        }
+    }
+
+    /// Answers from a script, one entry per attempt (the last repeats).
+    #[derive(Debug)]
+    struct Script(Vec<(u16, &'static str, &'static str)>, AtomicU32);
+    #[async_trait::async_trait]
+    impl Transport for Script {
+        async fn send(&self, _: HttpRequest) -> Result<HttpResponse, TransportError> {
+            let n = self.1.fetch_add(1, Ordering::Relaxed) as usize;
+            let (status, header, body) = self.0[n.min(self.0.len() - 1)];
+            let mut headers = HeaderMap::new();
+            if let Some((name, value)) = header.split_once(": ") {
+                headers.insert(
+                    http::HeaderName::from_static(name),
+                    http::HeaderValue::from_static(value),
+                );
+            }
+            Ok(HttpResponse {
+                status: StatusCode::from_u16(status).unwrap_or(StatusCode::OK),
+                headers,
+                body: bytes::Bytes::from_static(body.as_bytes()),
+            })
+        }
+    }
+
+    fn request(method: Method) -> HttpRequest {
+        let mut headers = HeaderMap::new();
+        headers.insert(ACCEPT, http::HeaderValue::from_static("application/json"));
+        HttpRequest {
+            method,
+            url: "https://api.example.invalid/v1/things"
+                .parse()
+                .unwrap_or_else(|_| unreachable!()),
+            headers,
+            body: None,
+        }
+    }
+
+    fn pipeline(script: Vec<(u16, &'static str, &'static str)>) -> (Pipeline, Arc<Script>) {
+        let transport = Arc::new(Script(script, AtomicU32::new(0)));
+        let retry = RetryPolicy::default().initial_backoff(Duration::from_millis(10));
+        (Pipeline::new(transport.clone(), None, retry), transport)
+    }
+
+    fn read(response: HttpResponse) -> Result<bytes::Bytes, Rejected<String>> {
+        match response.status.as_u16() {
+            200..=299 => Ok(response.body),
+            429 => Err(Rejected {
+                error: "429".into(),
+                failure: Failure::RateLimited { retry_after: None },
+            }),
+            status => Err(Rejected {
+                error: format!("HTTP {status}"),
+                failure: Failure::Permanent,
+            }),
+        }
+    }
+
+    #[derive(Clone, Default)]
+    struct Captured(Arc<Mutex<Vec<u8>>>);
+    impl std::io::Write for Captured {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn damaged_success_bodies_are_retried_for_reads_and_not_replayed_for_posts() {
+        let damaged = vec![
+            (200, "content-type: text/html", "<html>proxy error</html>"),
+            (200, "", "{\"things\": [1, 2"),
+            (200, "", ""),
+            (200, "", "{\"things\": []}"),
+        ];
+        let (get, transport) = pipeline(damaged.clone());
+        let sent = get
+            .send(&Blocky, &request(Method::GET), Budget::DEFAULT, read)
+            .await;
+        assert_eq!(sent.result.as_deref(), Ok(&b"{\"things\": []}"[..]));
+        assert!(sent.may_have_been_applied);
+        assert_eq!(transport.1.load(Ordering::Relaxed), 4);
+
+        let (post, transport) = pipeline(damaged);
+        let sent = post
+            .send(&Blocky, &request(Method::POST), Budget::DEFAULT, read)
+            .await;
+        let error = sent.result.unwrap_err();
+        assert!(error.contains("damaged in transfer"), "{error}");
+        assert_eq!(transport.1.load(Ordering::Relaxed), 1, "a POST is not replayed");
+
+        // A 204, and a body the request did not ask to be JSON, are not damage.
+        let (plain, _) = pipeline(vec![(204, "", "")]);
+        let sent = plain
+            .send(&Blocky, &request(Method::DELETE), Budget::DEFAULT, read)
+            .await;
+        assert!(sent.result.is_ok());
+        let mut text = request(Method::GET);
+        text.headers.remove(ACCEPT);
+        let (zone_file, _) = pipeline(vec![(200, "content-type: text/plain", "$ORIGIN x.")]);
+        let sent = zone_file.send(&Blocky, &text, Budget::DEFAULT, read).await;
+        assert!(sent.result.is_ok());
+    }
+
+    #[test]
+    fn redirects_end_the_call_naming_only_the_origin() {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            LOCATION,
+            http::HeaderValue::from_static("https://evil.example:8443/steal?token=abc"),
+        );
+        let response = HttpResponse {
+            status: StatusCode::TEMPORARY_REDIRECT,
+            headers,
+            body: bytes::Bytes::new(),
+        };
+        let error = redirect_error(&request(Method::POST), &response);
+        assert_eq!(error.kind(), TransportErrorKind::Redirected);
+        let text = error.to_string();
+        assert!(text.contains("HTTP 307 to https://evil.example:8443"), "{text}");
+        assert!(!text.contains("token") && !text.contains("steal"), "{text}");
+        // A relative Location is resolved against the request: the same origin.
+        let mut relative = response.clone();
+        relative
+            .headers
+            .insert(LOCATION, http::HeaderValue::from_static("/v2/things"));
+        let error = redirect_error(&request(Method::GET), &relative);
+        assert_eq!(
+            error.redirect().and_then(|r| r.origin.as_deref()),
+            Some("https://api.example.invalid")
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_refusal_without_a_wait_waits_the_documented_time_and_reports_progress() {
+        let captured = Captured::default();
+        let writer = captured.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(move || writer.clone())
+            .with_ansi(false)
+            .with_max_level(tracing::Level::INFO)
+            .finish();
+        let _guard = tracing::subscriber::set_default(subscriber);
+
+        let (pipeline, transport) = pipeline(vec![(429, "", ""), (200, "", "{}")]);
+        let start = tokio::time::Instant::now();
+        let sent = pipeline
+            .send(&Blocky, &request(Method::POST), Budget::DEFAULT, read)
+            .await;
+        assert!(sent.result.is_ok());
+        assert!(start.elapsed() >= Duration::from_secs(300), "{:?}", start.elapsed());
+        assert_eq!(transport.1.load(Ordering::Relaxed), 2);
+        let log = String::from_utf8_lossy(
+            &captured
+                .0
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        )
+        .into_owned();
+        let events: Vec<&str> = log.lines().filter(|l| l.contains("s remain")).collect();
+        assert_eq!(events.len(), 29, "one every 10 s while more than 10 s remain:\n{log}");
+        assert!(events[0].contains("300s remain"), "{log}");
+        assert!(events[1].contains("290s remain"), "{log}");
+        assert!(events[0].contains("blocky"), "{log}");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn fail_fast_gets_the_documented_wait_at_once() {
+        let store = Arc::new(rate_budget::Unlimited);
+        let transport = Arc::new(Script(vec![(429, "", "")], AtomicU32::new(0)));
+        let pipeline = Pipeline::new(
+            transport.clone(),
+            Some(Gate::new(store, Some(Duration::ZERO))),
+            RetryPolicy::default(),
+        );
+        let start = tokio::time::Instant::now();
+        let sent = pipeline
+            .send(&Blocky, &request(Method::GET), Budget::DEFAULT, read)
+            .await;
+        let error = sent.result.unwrap_err();
+        assert!(error.contains("300s"), "{error}");
+        assert_eq!(start.elapsed(), Duration::ZERO);
+        assert_eq!(transport.1.load(Ordering::Relaxed), 1);
+    }
+}
