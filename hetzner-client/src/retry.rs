@@ -75,12 +75,14 @@ pub fn rate_limit_wait(
     const HOUR: Duration = Duration::from_secs(3600);
     let limit = limit.filter(|l| *l > 0).unwrap_or(3600);
     let step = HOUR.div_f64(limit as f64);
-    let Some(reset) = reset else {
+    let until_full = reset.map_or(Duration::ZERO, |reset| {
+        Duration::from_secs(reset).saturating_sub(now)
+    });
+    if until_full.is_zero() {
         return step;
-    };
-    let until_full = Duration::from_secs(reset).saturating_sub(now);
+    }
     let missing = limit.saturating_sub(remaining.unwrap_or(0)).max(1);
-    until_full.div_f64(missing as f64).clamp(step, HOUR)
+    until_full.div_f64(missing as f64).min(HOUR)
 }
 
 #[cfg(test)]
@@ -153,10 +155,15 @@ mod tests {
             rate_limit_wait(Some(3600), Some(3590), Some(1_000_040), now),
             Duration::from_secs(4)
         );
-        // A reset in the past, or one closer than a refill step: one step.
+        // A reset in the past (clocks that disagree): one refill step.
         assert_eq!(
             rate_limit_wait(Some(3600), Some(0), Some(999_000), now),
             Duration::from_secs(1)
+        );
+        // A small bucket that is full again within a second: a tenth of it per request.
+        assert_eq!(
+            rate_limit_wait(Some(10), Some(0), Some(1_000_001), now),
+            Duration::from_millis(100)
         );
         // Never more than an hour, whatever the headers say.
         assert_eq!(
