@@ -92,7 +92,11 @@ async fn a_damaged_answer_to_a_dns_create_is_reconciled_without_a_second_post() 
         .unwrap();
     assert_eq!(record.id, "rec1");
     assert_eq!(count(&server, "POST"), 1, "the POST was not replayed");
-    assert_eq!(count(&server, "GET"), 1, "the create was reconciled by a lookup");
+    assert_eq!(
+        count(&server, "GET"),
+        1,
+        "the create was reconciled by a lookup"
+    );
 }
 
 #[tokio::test]
@@ -145,14 +149,20 @@ async fn redirects_are_not_followed_and_the_body_never_leaves_for_another_host()
     let origin = format!("http://{}", elsewhere.addr());
     let text = format!("{transport} / {err:?}");
     assert!(text.contains(&origin), "{text}");
-    assert!(!text.contains(TOKEN) && !text.contains("token=leak"), "{text}");
+    assert!(
+        !text.contains(TOKEN) && !text.contains("token=leak"),
+        "{text}"
+    );
     assert!(!err.may_have_been_applied());
     assert_eq!(count(&api, "POST"), 1, "a redirect is not retried");
 
     let err = client.settings(ZONE).get::<Ssl>().await.unwrap_err();
     assert!(matches!(&err, Error::Transport(t) if t.kind() == TransportErrorKind::Redirected));
     assert_eq!(count(&api, "GET"), 1);
-    assert!(elsewhere.requests().is_empty(), "nothing went to the Location");
+    assert!(
+        elsewhere.requests().is_empty(),
+        "nothing went to the Location"
+    );
 }
 
 #[tokio::test]
@@ -177,7 +187,9 @@ const BLOCKED: &str = r#"{"success":false,"errors":[{"code":971,"message":"Pleas
 
 #[tokio::test]
 async fn a_bare_429_is_the_five_minute_block_and_fail_fast_says_so_at_once() {
-    let server = FaultServer::start(|_| Reply::json(429, BLOCKED)).await.unwrap();
+    let server = FaultServer::start(|_| Reply::json(429, BLOCKED))
+        .await
+        .unwrap();
     let start = Instant::now();
     let err = builder(&server)
         .max_gate_wait(Duration::ZERO)
@@ -197,7 +209,9 @@ async fn a_bare_429_is_the_five_minute_block_and_fail_fast_says_so_at_once() {
 
 #[tokio::test]
 async fn a_bare_429_longer_than_the_callers_limit_ends_the_call_with_the_refusal() {
-    let server = FaultServer::start(|_| Reply::json(429, BLOCKED)).await.unwrap();
+    let server = FaultServer::start(|_| Reply::json(429, BLOCKED))
+        .await
+        .unwrap();
     let start = Instant::now();
     let err = builder(&server)
         .retry(default_policy().max_rate_limit_wait(Duration::from_secs(60)))

@@ -177,7 +177,11 @@ async fn malformed_bodies_on_reads_are_interrupted_transfers_and_retried() {
     sim.inject(Fault::MalformedBody, Method::GET, "/servers", 1);
     let page = client.servers().list(ListParams::default()).await.unwrap();
     assert!(page.items.is_empty());
-    assert_eq!(sim.requests().len(), 2, "the damaged answer was retried once");
+    assert_eq!(
+        sim.requests().len(),
+        2,
+        "the damaged answer was retried once"
+    );
 
     sim.inject(Fault::MalformedBody, Method::GET, "/servers", 100);
     let err = client
@@ -189,7 +193,11 @@ async fn malformed_bodies_on_reads_are_interrupted_transfers_and_retried() {
         matches!(&err, Error::Transport(t) if t.kind() == hetzner_client::TransportErrorKind::UndecodableBody),
         "{err:?}"
     );
-    assert_eq!(sim.requests().len(), 2 + 5, "five attempts, then the damage is reported");
+    assert_eq!(
+        sim.requests().len(),
+        2 + 5,
+        "five attempts, then the damage is reported"
+    );
 }
 
 #[tokio::test(start_paused = true)]

@@ -85,7 +85,10 @@ async fn a_damaged_201_on_create_server_is_reconciled_by_name_without_a_second_p
     let server = FaultServer::start(move |request: &Recorded| match request.method.as_str() {
         "POST" => Reply::json(201, "{\"server\": {\"id\": 42, \"name\": \"web-"),
         _ if request.target.contains("name=web-2") => Reply::json(200, body.clone()),
-        _ => Reply::json(404, "{\"error\":{\"code\":\"not_found\",\"message\":\"no\"}}"),
+        _ => Reply::json(
+            404,
+            "{\"error\":{\"code\":\"not_found\",\"message\":\"no\"}}",
+        ),
     })
     .await
     .unwrap();
@@ -119,7 +122,9 @@ async fn a_damaged_post_answer_says_it_may_have_been_applied() {
 
 #[tokio::test]
 async fn redirects_are_not_followed_and_the_body_never_leaves_for_another_host() {
-    let elsewhere = FaultServer::start(|_| Reply::json(201, "{}")).await.unwrap();
+    let elsewhere = FaultServer::start(|_| Reply::json(201, "{}"))
+        .await
+        .unwrap();
     let target = elsewhere.url("/v1/servers?token=leak");
     let api = FaultServer::start(move |request: &Recorded| {
         let status = if request.method == "POST" { 307 } else { 301 };
@@ -149,7 +154,10 @@ async fn redirects_are_not_followed_and_the_body_never_leaves_for_another_host()
     }
     assert!(!err.may_have_been_applied());
     assert_eq!(count(&api, "POST"), 1, "a redirect is not retried");
-    assert!(elsewhere.requests().is_empty(), "nothing went to the Location");
+    assert!(
+        elsewhere.requests().is_empty(),
+        "nothing went to the Location"
+    );
 
     let err = client.servers().get(1).await.unwrap_err();
     assert!(matches!(&err, Error::Transport(t) if t.kind() == TransportErrorKind::Redirected));
@@ -164,16 +172,28 @@ async fn plain_http_is_accepted_on_loopback_only() {
         .build()
         .unwrap_err();
     assert!(matches!(&err, Error::Invalid { field, .. } if field == "base_url"));
-    let server = FaultServer::start(|_| Reply::json(200, "{\"server\":null}")).await.unwrap();
+    let server = FaultServer::start(|_| Reply::json(200, "{\"server\":null}"))
+        .await
+        .unwrap();
     let localhost = format!("http://localhost:{}/v1", server.addr().port());
-    let client = Client::builder().token(TOKEN).base_url(localhost).build().unwrap();
-    client.execute(&RequestSpec::get("/servers/1")).await.unwrap();
+    let client = Client::builder()
+        .token(TOKEN)
+        .base_url(localhost)
+        .build()
+        .unwrap();
+    client
+        .execute(&RequestSpec::get("/servers/1"))
+        .await
+        .unwrap();
     assert_eq!(server.requests().len(), 1);
 }
 
 /// A 429 without `Retry-After`, with the bucket headers saying one request is back in `secs`.
 fn bare_429(secs: u64) -> Reply {
-    let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs();
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
     Reply::json(
         429,
         "{\"error\":{\"code\":\"rate_limit_exceeded\",\"message\":\"limit of 3600 requests per hour reached\"}}",

@@ -92,7 +92,10 @@ mod tests {
             answer(400, &[971]),
             Failure::RateLimited { retry_after: None }
         );
-        assert_eq!(c.decide(&Method::POST, 1, &refused(429, &[971]), 0.5), block);
+        assert_eq!(
+            c.decide(&Method::POST, 1, &refused(429, &[971]), 0.5),
+            block
+        );
         assert_eq!(c.decide(&Method::GET, 1, &refused(400, &[971]), 0.5), block);
         assert!(matches!(
             c.decide(&Method::GET, 1, &answer(503, &[]), 0.5),

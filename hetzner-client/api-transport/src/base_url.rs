@@ -17,7 +17,9 @@ pub enum BaseUrlError {
     UnsupportedScheme,
     /// Plain `http://` to a host that is not loopback: the token and request bodies would
     /// cross the network unencrypted.
-    #[error("plain http:// is only allowed to loopback (127.0.0.0/8, ::1, localhost), not to {host}")]
+    #[error(
+        "plain http:// is only allowed to loopback (127.0.0.0/8, ::1, localhost), not to {host}"
+    )]
     PlaintextToRemoteHost {
         /// The host the URL names.
         host: String,
@@ -129,7 +131,10 @@ mod tests {
             ),
             ("ftp://127.0.0.1/v1", BaseUrlError::UnsupportedScheme),
             ("api.hetzner.cloud/v1", BaseUrlError::NotAUrl),
-            ("https://user:pw@api.example.com/", BaseUrlError::Credentials),
+            (
+                "https://user:pw@api.example.com/",
+                BaseUrlError::Credentials,
+            ),
         ] {
             assert_eq!(check_base_url(bad).unwrap_err(), expected, "{bad}");
         }

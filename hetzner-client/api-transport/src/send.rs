@@ -225,8 +225,8 @@ impl Pipeline {
                             failure: Failure::transport(true),
                         }
                     } else {
-                        let documented = (!response.status.is_success())
-                            .then(|| A::rate_limit_wait(&response));
+                        let documented =
+                            (!response.status.is_success()).then(|| A::rate_limit_wait(&response));
                         match read(response) {
                             Ok(answer) => {
                                 return Sent {
@@ -271,7 +271,13 @@ impl Pipeline {
                             ..
                         }
                     );
-                    wait_reporting(A::NAME, delay, self.retry.progress_every(), "backing off before the next attempt").await;
+                    wait_reporting(
+                        A::NAME,
+                        delay,
+                        self.retry.progress_every(),
+                        "backing off before the next attempt",
+                    )
+                    .await;
                     attempt += 1;
                 }
                 Decision::WaitForBudget(at_least) => {
@@ -507,7 +513,11 @@ mod tests {
             .await;
         let error = sent.result.unwrap_err();
         assert!(error.contains("damaged in transfer"), "{error}");
-        assert_eq!(transport.1.load(Ordering::Relaxed), 1, "a POST is not replayed");
+        assert_eq!(
+            transport.1.load(Ordering::Relaxed),
+            1,
+            "a POST is not replayed"
+        );
 
         // A 204, and a body the request did not ask to be JSON, are not damage.
         let (plain, _) = pipeline(vec![(204, "", "")]);
@@ -537,7 +547,10 @@ mod tests {
         let error = redirect_error(&request(Method::POST), &response);
         assert_eq!(error.kind(), TransportErrorKind::Redirected);
         let text = error.to_string();
-        assert!(text.contains("HTTP 307 to https://evil.example:8443"), "{text}");
+        assert!(
+            text.contains("HTTP 307 to https://evil.example:8443"),
+            "{text}"
+        );
         assert!(!text.contains("token") && !text.contains("steal"), "{text}");
         // A relative Location is resolved against the request: the same origin.
         let mut relative = response.clone();
@@ -568,7 +581,11 @@ mod tests {
             .send(&Blocky, &request(Method::POST), Budget::DEFAULT, read)
             .await;
         assert!(sent.result.is_ok());
-        assert!(start.elapsed() >= Duration::from_secs(300), "{:?}", start.elapsed());
+        assert!(
+            start.elapsed() >= Duration::from_secs(300),
+            "{:?}",
+            start.elapsed()
+        );
         assert_eq!(transport.1.load(Ordering::Relaxed), 2);
         let log = String::from_utf8_lossy(
             &captured
@@ -578,7 +595,11 @@ mod tests {
         )
         .into_owned();
         let events: Vec<&str> = log.lines().filter(|l| l.contains("s remain")).collect();
-        assert_eq!(events.len(), 29, "one every 10 s while more than 10 s remain:\n{log}");
+        assert_eq!(
+            events.len(),
+            29,
+            "one every 10 s while more than 10 s remain:\n{log}"
+        );
         assert!(events[0].contains("300s remain"), "{log}");
         assert!(events[1].contains("290s remain"), "{log}");
         assert!(events[0].contains("blocky"), "{log}");
