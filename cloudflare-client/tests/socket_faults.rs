@@ -30,12 +30,8 @@ fn builder(server: &FaultServer) -> ClientBuilder {
         .request_timeout(Duration::from_secs(10))
 }
 
-fn count(server: &FaultServer, method: &str) -> usize {
-    server
-        .requests()
-        .iter()
-        .filter(|r| r.method == method)
-        .count()
+fn www() -> NewDnsRecord {
+    NewDnsRecord::new(RecordType::A, "www.example.com", "192.0.2.1")
 }
 
 #[tokio::test]
@@ -58,7 +54,7 @@ async fn damaged_success_bodies_on_a_get_are_retried() {
         .await
         .unwrap();
     assert_eq!(ssl.value, SslMode::Strict);
-    assert_eq!(count(&server, "GET"), 3);
+    assert_eq!(server.count("GET"), 3);
     assert!(
         server.requests()[0]
             .header("accept")
@@ -83,17 +79,13 @@ async fn a_damaged_answer_to_a_dns_create_is_reconciled_without_a_second_post() 
         .build()
         .unwrap()
         .dns(ZONE)
-        .create(&NewDnsRecord::new(
-            RecordType::A,
-            "www.example.com",
-            "192.0.2.1",
-        ))
+        .create(&www())
         .await
         .unwrap();
     assert_eq!(record.id, "rec1");
-    assert_eq!(count(&server, "POST"), 1, "the POST was not replayed");
+    assert_eq!(server.count("POST"), 1, "the POST was not replayed");
     assert_eq!(
-        count(&server, "GET"),
+        server.count("GET"),
         1,
         "the create was reconciled by a lookup"
     );
@@ -119,7 +111,7 @@ async fn a_damaged_post_answer_says_it_may_have_been_applied() {
         "{err:?}"
     );
     assert!(err.may_have_been_applied());
-    assert_eq!(count(&server, "POST"), 1);
+    assert_eq!(server.count("POST"), 1);
 }
 
 #[tokio::test]
@@ -133,15 +125,7 @@ async fn redirects_are_not_followed_and_the_body_never_leaves_for_another_host()
     .await
     .unwrap();
     let client = builder(&api).build().unwrap();
-    let err = client
-        .dns(ZONE)
-        .create(&NewDnsRecord::new(
-            RecordType::A,
-            "www.example.com",
-            "192.0.2.1",
-        ))
-        .await
-        .unwrap_err();
+    let err = client.dns(ZONE).create(&www()).await.unwrap_err();
     let Error::Transport(transport) = &err else {
         panic!("{err:?}")
     };
@@ -154,11 +138,11 @@ async fn redirects_are_not_followed_and_the_body_never_leaves_for_another_host()
         "{text}"
     );
     assert!(!err.may_have_been_applied());
-    assert_eq!(count(&api, "POST"), 1, "a redirect is not retried");
+    assert_eq!(api.count("POST"), 1, "a redirect is not retried");
 
     let err = client.settings(ZONE).get::<Ssl>().await.unwrap_err();
     assert!(matches!(&err, Error::Transport(t) if t.kind() == TransportErrorKind::Redirected));
-    assert_eq!(count(&api, "GET"), 1);
+    assert_eq!(api.count("GET"), 1);
     assert!(
         elsewhere.requests().is_empty(),
         "nothing went to the Location"

@@ -4,10 +4,9 @@
 #![allow(clippy::unwrap_used)]
 
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use api_transport::fault_server::{FaultServer, Recorded, Reply};
+use api_transport::fault_server::{EventLog, FaultServer, Recorded, Reply};
 use hetzner_client::resources::servers::CreateServer;
 use hetzner_client::simulator::Simulator;
 use hetzner_client::{
@@ -47,14 +46,6 @@ async fn listed(name: &str) -> Vec<u8> {
     client.execute(&spec).await.unwrap().body.to_vec()
 }
 
-fn count(server: &FaultServer, method: &str) -> usize {
-    server
-        .requests()
-        .iter()
-        .filter(|r| r.method == method)
-        .count()
-}
-
 #[tokio::test]
 async fn damaged_success_bodies_on_a_get_are_retried() {
     let body = listed("web-1").await;
@@ -76,7 +67,7 @@ async fn damaged_success_bodies_on_a_get_are_retried() {
         .unwrap();
     assert_eq!(page.items.len(), 1);
     assert_eq!(page.items[0].name, "web-1");
-    assert_eq!(count(&server, "GET"), 4);
+    assert_eq!(server.count("GET"), 4);
 }
 
 #[tokio::test]
@@ -99,7 +90,7 @@ async fn a_damaged_201_on_create_server_is_reconciled_by_name_without_a_second_p
         .unwrap();
     assert!(created.reconciled);
     assert_eq!(created.server.name, "web-2");
-    assert_eq!(count(&server, "POST"), 1, "the POST was not replayed");
+    assert_eq!(server.count("POST"), 1, "the POST was not replayed");
 }
 
 #[tokio::test]
@@ -117,7 +108,7 @@ async fn a_damaged_post_answer_says_it_may_have_been_applied() {
     };
     assert_eq!(transport.kind(), TransportErrorKind::UndecodableBody);
     assert!(err.may_have_been_applied());
-    assert_eq!(count(&server, "POST"), 1);
+    assert_eq!(server.count("POST"), 1);
 }
 
 #[tokio::test]
@@ -153,7 +144,7 @@ async fn redirects_are_not_followed_and_the_body_never_leaves_for_another_host()
         assert!(!text.contains(hidden), "{hidden} in {text}");
     }
     assert!(!err.may_have_been_applied());
-    assert_eq!(count(&api, "POST"), 1, "a redirect is not retried");
+    assert_eq!(api.count("POST"), 1, "a redirect is not retried");
     assert!(
         elsewhere.requests().is_empty(),
         "nothing went to the Location"
@@ -203,33 +194,9 @@ fn bare_429(secs: u64) -> Reply {
     .header("ratelimit-reset", &(now + secs).to_string())
 }
 
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl std::io::Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 #[tokio::test]
 async fn a_bare_429_waits_for_the_bucket_reporting_progress() {
-    let captured = Captured::default();
-    let writer = captured.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_writer(move || writer.clone())
-        .with_ansi(false)
-        .with_max_level(tracing::Level::INFO)
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
-
+    let (log, _guard) = EventLog::capture();
     let body = listed("web-4").await;
     let attempt = AtomicU32::new(0);
     let server = FaultServer::start(move |_| match attempt.fetch_add(1, Ordering::SeqCst) {
@@ -249,9 +216,9 @@ async fn a_bare_429_waits_for_the_bucket_reporting_progress() {
     // One request is back at the reset (3 to 4 s from now, by whole seconds).
     assert!(waited >= Duration::from_millis(2900), "{waited:?}");
     assert_eq!(server.requests().len(), 2);
-    let log = String::from_utf8_lossy(&captured.0.lock().unwrap_or_else(PoisonError::into_inner))
-        .into_owned();
-    let progress: Vec<&str> = log.lines().filter(|l| l.contains("s remain")).collect();
+    let lines = log.lines();
+    let log = lines.join("\n");
+    let progress: Vec<&String> = lines.iter().filter(|l| l.contains("s remain")).collect();
     assert!(progress.len() >= 4, "an event every 500 ms:\n{log}");
     assert!(progress.iter().all(|l| l.contains("hetzner")), "{log}");
 }

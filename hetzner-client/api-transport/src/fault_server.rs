@@ -158,6 +158,63 @@ impl FaultServer {
             .unwrap_or_else(PoisonError::into_inner)
             .clone()
     }
+
+    /// How many requests with `method` were answered so far.
+    pub fn count(&self, method: &str) -> usize {
+        self.requests
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .iter()
+            .filter(|r| r.method == method)
+            .count()
+    }
+}
+
+/// The tracing events of the current thread, as formatted lines, while the guard lives: how a
+/// test sees the progress a long wait reports.
+///
+/// ```
+/// let (log, _guard) = api_transport::fault_server::EventLog::capture();
+/// tracing::info!(remaining_secs = 5, "waiting: 5s remain");
+/// assert!(log.lines().iter().any(|l| l.contains("5s remain")));
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct EventLog(Arc<Mutex<Vec<u8>>>);
+
+impl EventLog {
+    /// Captures `info` and more severe events on this thread until the guard is dropped.
+    pub fn capture() -> (Self, tracing::subscriber::DefaultGuard) {
+        let log = Self::default();
+        let writer = log.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(move || writer.clone())
+            .with_ansi(false)
+            .with_max_level(tracing::Level::INFO)
+            .finish();
+        (log, tracing::subscriber::set_default(subscriber))
+    }
+
+    /// The captured lines.
+    pub fn lines(&self) -> Vec<String> {
+        String::from_utf8_lossy(&self.0.lock().unwrap_or_else(PoisonError::into_inner))
+            .lines()
+            .map(str::to_owned)
+            .collect()
+    }
+}
+
+impl io::Write for EventLog {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
 }
 
 impl Drop for FaultServer {

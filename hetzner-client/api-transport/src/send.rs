@@ -393,8 +393,8 @@ fn undecodable(request: &HttpRequest, response: &HttpResponse) -> Option<Transpo
 
 #[cfg(test)]
 mod tests {
+    use std::sync::Arc;
     use std::sync::atomic::{AtomicU32, Ordering};
-    use std::sync::{Arc, Mutex};
 
     use http::HeaderMap;
 
@@ -476,21 +476,6 @@ mod tests {
         }
     }
 
-    #[derive(Clone, Default)]
-    struct Captured(Arc<Mutex<Vec<u8>>>);
-    impl std::io::Write for Captured {
-        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-            self.0
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner)
-                .extend_from_slice(buf);
-            Ok(buf.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-
     #[tokio::test(start_paused = true)]
     async fn damaged_success_bodies_are_retried_for_reads_and_not_replayed_for_posts() {
         let damaged = vec![
@@ -566,14 +551,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn a_refusal_without_a_wait_waits_the_documented_time_and_reports_progress() {
-        let captured = Captured::default();
-        let writer = captured.clone();
-        let subscriber = tracing_subscriber::fmt()
-            .with_writer(move || writer.clone())
-            .with_ansi(false)
-            .with_max_level(tracing::Level::INFO)
-            .finish();
-        let _guard = tracing::subscriber::set_default(subscriber);
+        let (log, _guard) = crate::fault_server::EventLog::capture();
 
         let (pipeline, transport) = pipeline(vec![(429, "", ""), (200, "", "{}")]);
         let start = tokio::time::Instant::now();
@@ -587,14 +565,9 @@ mod tests {
             start.elapsed()
         );
         assert_eq!(transport.1.load(Ordering::Relaxed), 2);
-        let log = String::from_utf8_lossy(
-            &captured
-                .0
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner),
-        )
-        .into_owned();
-        let events: Vec<&str> = log.lines().filter(|l| l.contains("s remain")).collect();
+        let lines = log.lines();
+        let log = lines.join("\n");
+        let events: Vec<&String> = lines.iter().filter(|l| l.contains("s remain")).collect();
         assert_eq!(
             events.len(),
             29,
