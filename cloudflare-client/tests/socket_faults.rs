@@ -169,14 +169,15 @@ async fn plain_http_is_accepted_on_loopback_only() {
 
 const BLOCKED: &str = r#"{"success":false,"errors":[{"code":971,"message":"Please wait and consider throttling your request speed"}],"messages":[],"result":null}"#;
 
-#[tokio::test]
-async fn a_bare_429_is_the_five_minute_block_and_fail_fast_says_so_at_once() {
+/// A settings read against a server that answers every request with a bare 429 (no
+/// `Retry-After`), by a client `configure`d by the test: the error, after one request that
+/// ended without waiting.
+async fn blocked_read(configure: impl FnOnce(ClientBuilder) -> ClientBuilder) -> Error {
     let server = FaultServer::start(|_| Reply::json(429, BLOCKED))
         .await
         .unwrap();
     let start = Instant::now();
-    let err = builder(&server)
-        .max_gate_wait(Duration::ZERO)
+    let err = configure(builder(&server))
         .build()
         .unwrap()
         .settings(ZONE)
@@ -184,30 +185,25 @@ async fn a_bare_429_is_the_five_minute_block_and_fail_fast_says_so_at_once() {
         .await
         .unwrap_err();
     assert!(start.elapsed() < Duration::from_secs(5));
+    assert_eq!(server.requests().len(), 1);
+    err
+}
+
+#[tokio::test]
+async fn a_bare_429_is_the_five_minute_block_and_fail_fast_says_so_at_once() {
+    let err = blocked_read(|b| b.max_gate_wait(Duration::ZERO)).await;
     assert!(
         matches!(err, Error::RateLimited { retry_after } if retry_after == Duration::from_secs(300)),
         "{err:?}"
     );
-    assert_eq!(server.requests().len(), 1);
 }
 
 #[tokio::test]
 async fn a_bare_429_longer_than_the_callers_limit_ends_the_call_with_the_refusal() {
-    let server = FaultServer::start(|_| Reply::json(429, BLOCKED))
-        .await
-        .unwrap();
-    let start = Instant::now();
-    let err = builder(&server)
-        .retry(default_policy().max_rate_limit_wait(Duration::from_secs(60)))
-        .build()
-        .unwrap()
-        .settings(ZONE)
-        .get::<Ssl>()
-        .await
-        .unwrap_err();
-    assert!(start.elapsed() < Duration::from_secs(5));
+    let err =
+        blocked_read(|b| b.retry(default_policy().max_rate_limit_wait(Duration::from_secs(60))))
+            .await;
     assert!(err.is_rate_limited() && err.has_code(971), "{err:?}");
-    assert_eq!(server.requests().len(), 1);
 }
 
 #[tokio::test]
