@@ -327,28 +327,19 @@ impl Pipeline {
 /// Sleeps `total`, emitting a tracing `info` event naming the seconds that remain every
 /// `every` while more than `every` remains (a short wait is only a `debug` event).
 async fn wait_reporting(api: &'static str, total: Duration, every: Duration, what: &'static str) {
-    let end = tokio::time::Instant::now() + total;
     if total <= every {
         tracing::debug!(api, wait_ms = total.as_millis() as u64, "{what}");
-        tokio::time::sleep_until(end).await;
-        return;
     }
-    loop {
-        let remaining = end.saturating_duration_since(tokio::time::Instant::now());
-        if remaining.is_zero() {
-            return;
-        }
-        if remaining > every {
-            tracing::info!(
-                api,
-                remaining_secs = remaining.as_secs(),
-                total_secs = total.as_secs(),
-                "{what}: {}s remain",
-                remaining.as_secs()
-            );
-        }
-        tokio::time::sleep(remaining.min(every)).await;
-    }
+    rate_budget::sleep_reporting(total, every, |remaining| {
+        tracing::info!(
+            api,
+            remaining_secs = remaining.as_secs(),
+            total_secs = total.as_secs(),
+            "{what}: {}s remain",
+            remaining.as_secs()
+        );
+    })
+    .await;
 }
 
 /// The error for a redirect answer: its status and its `Location`'s origin (resolved against
@@ -576,6 +567,35 @@ mod tests {
         assert!(events[0].contains("300s remain"), "{log}");
         assert!(events[1].contains("290s remain"), "{log}");
         assert!(events[0].contains("blocky"), "{log}");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_long_wait_at_the_gate_reports_progress_too() {
+        let (log, _guard) = crate::fault_server::EventLog::capture();
+        let store = Arc::new(rate_budget::LocalTokenBucket::new(
+            rate_budget::TokenBucket::new(1, Duration::from_secs(60)),
+        ));
+        let transport = Arc::new(Script(vec![(200, "", "{}")], AtomicU32::new(0)));
+        let pipeline = Pipeline::new(
+            transport,
+            Some(Gate::new(store, None)),
+            RetryPolicy::default(),
+        );
+        let start = tokio::time::Instant::now();
+        for _ in 0..2 {
+            let sent = pipeline
+                .send(&Blocky, &request(Method::GET), Budget::DEFAULT, read)
+                .await;
+            assert!(sent.result.is_ok());
+        }
+        assert_eq!(start.elapsed(), Duration::from_secs(60));
+        let lines = log.lines();
+        let gate: Vec<&String> = lines
+            .iter()
+            .filter(|l| l.contains("rate gate") && l.contains("s remain"))
+            .collect();
+        assert_eq!(gate.len(), 5, "60, 50, 40, 30 and 20 s remain:\n{lines:#?}");
+        assert!(gate[0].contains("60s remain"), "{lines:#?}");
     }
 
     #[tokio::test(start_paused = true)]
