@@ -67,6 +67,7 @@
 
 mod base_url;
 mod error;
+mod fault;
 #[cfg(feature = "fault-server")]
 pub mod fault_server;
 mod request;
