@@ -116,7 +116,9 @@ pub enum Error {
     /// The API answered with an error envelope.
     #[error("Cloudflare API error: {0}")]
     Api(Box<ApiError>),
-    /// The request could not be completed at the transport level.
+    /// The request could not be completed at the transport level: no connection, a timeout, a
+    /// lost connection, a success answer that arrived damaged, a redirect (never followed), or
+    /// a refused URL (plain `http://` to a remote host); see [`TransportError::kind`].
     #[error("request failed in transport")]
     Transport(#[source] TransportError),
     /// The client-side rate gate would have to wait longer than allowed (fail-fast mode or
@@ -246,7 +248,12 @@ impl Error {
     /// decides that itself.
     pub fn is_retryable(&self) -> bool {
         match self {
-            Self::Transport(_) | Self::RateLimited { .. } | Self::RateBudget(_) => true,
+            // A redirect or a refused URL fails the same way every time.
+            Self::Transport(t) => !matches!(
+                t.kind(),
+                TransportErrorKind::Redirected | TransportErrorKind::InsecureUrl
+            ),
+            Self::RateLimited { .. } | Self::RateBudget(_) => true,
             Self::Api(e) => {
                 self.is_rate_limited()
                     || e.status.is_server_error()
@@ -308,8 +315,11 @@ mod tests {
         assert!(!api(400, &[1004]).may_have_been_applied());
         let damaged = TransportError::new(TransportErrorKind::UndecodableBody);
         assert!(Error::Transport(damaged).may_have_been_applied());
-        let redirected = TransportError::redirected(StatusCode::PERMANENT_REDIRECT, None);
-        assert!(!Error::Transport(redirected).may_have_been_applied());
+        let redirected = Error::Transport(TransportError::redirected(
+            StatusCode::PERMANENT_REDIRECT,
+            None,
+        ));
+        assert!(!redirected.may_have_been_applied() && !redirected.is_retryable());
     }
 
     #[test]
