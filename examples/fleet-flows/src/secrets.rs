@@ -7,14 +7,14 @@
 //! [`load_or_create`]. No function here puts a secret value in an error or a message.
 //!
 //! ```
-//! use examples::secrets::{age_identity, age_recipient, callback_secret};
+//! use fleet_flows::secrets::{age_identity, age_recipient, callback_secret};
 //! let cb = callback_secret()?;
 //! assert!(cb.expose().len() >= 32);
 //! assert_eq!(format!("{cb:?}"), "Secret([REDACTED])");
 //! let identity = age_identity()?;
 //! assert!(identity.expose().starts_with("AGE-SECRET-KEY-1"));
 //! assert!(age_recipient(&identity)?.as_str().starts_with("age1"));
-//! # Ok::<(), examples::Error>(())
+//! # Ok::<(), fleet_flows::Error>(())
 //! ```
 
 use std::io::Write as _;

@@ -85,7 +85,7 @@ pub struct Step {
 ///
 /// ```
 /// use cloudinit_builder::preset::{APP_DATA_VOLUME, Backups, ObjectStore, STACK_DIR};
-/// use examples::restore::{HostAccess, ObjectChoice, RestorePlan, Where};
+/// use fleet_flows::restore::{HostAccess, ObjectChoice, RestorePlan, Where};
 /// let store = ObjectStore::new("https://fsn1.your-objectstorage.com", "fleet-backups", "fsn1")?
 ///     .prefix("inst-0042")?;
 /// let plan = RestorePlan::new(
@@ -101,7 +101,7 @@ pub struct Step {
 /// assert_eq!(names, ["download", "decrypt", "check", "install", "restore"]);
 /// assert!(steps.iter().filter(|s| s.runs_on == Where::Host).all(|s| !s.argv.iter().any(|a| a.contains(".age"))));
 /// assert_eq!(plan.object, ObjectChoice::Latest);
-/// # Ok::<(), examples::Error>(())
+/// # Ok::<(), fleet_flows::Error>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RestorePlan {

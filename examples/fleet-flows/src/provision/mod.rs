@@ -17,9 +17,9 @@
 //! not among them: the host gets only its recipient, so it cannot read its own backups.
 //!
 //! ```
-//! # #[tokio::main(flavor = "current_thread")] async fn main() -> examples::Result<()> {
-//! use examples::{Backends, Progress};
-//! use examples::provision::{ProvisionRequest, provision};
+//! # #[tokio::main(flavor = "current_thread")] async fn main() -> fleet_flows::Result<()> {
+//! use fleet_flows::{Backends, Progress};
+//! use fleet_flows::provision::{ProvisionRequest, provision};
 //!
 //! let backends = Backends::simulated("example.com")?;
 //! # backends.hetzner_sim.as_ref().unwrap().set_action_duration(std::time::Duration::from_millis(10));
@@ -47,6 +47,7 @@ use rand::Rng;
 use crate::backends::Backends;
 use crate::error::{Error, Result};
 use crate::host::HostPolicy;
+use crate::instance::Instance;
 use crate::progress::Progress;
 use crate::secrets;
 
@@ -56,8 +57,7 @@ mod summary;
 pub use request::{ProvisionRequest, instance_store};
 pub use summary::{Created, Summary};
 
-/// Label holding the instance id.
-pub const INSTANCE_LABEL: &str = "instance";
+pub use crate::instance::INSTANCE_LABEL;
 /// Label holding the SSH port (the same value sshd, ufw, nftables and the firewall use).
 pub const SSH_PORT_LABEL: &str = "ssh-port";
 /// Label marking what this flow manages.
@@ -79,13 +79,14 @@ pub async fn provision(
     progress: &Progress,
 ) -> Result<Summary> {
     request.validate()?;
+    let instance = request.instance()?;
     let hetzner = &backends.hetzner;
     let cloudflare = &backends.cloudflare;
     let mut created = Created::default();
     let mut updated = Vec::new();
 
-    progress.step(format!("looking for instance {}", request.instance_id));
-    let existing = find_server(backends, &request.instance_id).await?;
+    progress.step(format!("looking for instance {instance}"));
+    let existing = find_server(backends, &instance).await?;
     let ssh_port = choose_ssh_port(request, existing.as_ref())?;
 
     progress.step(format!(
@@ -135,6 +136,18 @@ pub async fn provision(
     let rules =
         hetzner_client::policy::rules_from_policy(&policy.firewall_policy()?.hetzner_rules()?)?;
     let labels = request.labels(ssh_port)?;
+
+    // Every named Hetzner SSH key must exist before anything is created.
+    if existing.is_none() {
+        for (i, name) in request.hetzner_ssh_keys.iter().enumerate() {
+            if hetzner.ssh_keys().get_by_name(name).await?.is_none() {
+                return Err(Error::invalid(
+                    format!("hetzner_ssh_keys[{i}]"),
+                    format!("no SSH key named {name:?} in the Hetzner project"),
+                ));
+            }
+        }
+    }
 
     // Firewall: unique name per instance.
     let fw_name = request.firewall_name();
@@ -236,35 +249,36 @@ pub async fn provision(
             server.id
         ))
     })?;
-    let (record, record_created, record_updated) = ensure_record(
+    let v4 = ensure_record(
         backends,
         &zone.id,
         &fqdn,
         RecordType::A,
         &address,
-        &request.instance_id,
+        &instance,
     )
     .await?;
-    created.record = record_created;
-    if record_updated {
-        updated.push(format!("dns record {} now points to {address}", record.id));
+    created.record = v4.change == RecordChange::Created;
+    if v4.change == RecordChange::Updated {
+        updated.push(format!("dns record {} now points to {address}", v4.record.id));
     }
+    let record = v4.record;
     let record_v6 = match server_ipv6_address(&server)? {
         Some(v6) => {
-            let (rec, was_created, was_updated) = ensure_record(
+            let out = ensure_record(
                 backends,
                 &zone.id,
                 &fqdn,
                 RecordType::Aaaa,
                 &v6,
-                &request.instance_id,
+                &instance,
             )
             .await?;
-            created.record |= was_created;
-            if was_updated {
-                updated.push(format!("dns record {} now points to {v6}", rec.id));
+            created.record |= out.change == RecordChange::Created;
+            if out.change == RecordChange::Updated {
+                updated.push(format!("dns record {} now points to {v6}", out.record.id));
             }
-            Some(rec)
+            Some(out.record)
         }
         None => None,
     };
@@ -289,14 +303,19 @@ pub async fn provision(
 
 /// The server labelled `instance=<id>`, if any.
 ///
+/// A find before a create never loses an entry: when the answer holds a server that does not
+/// decode, this fails instead of reporting "none" (which would create a duplicate).
+///
 /// # Errors
-/// The API's error, or [`Error::State`] when several servers carry the label.
-pub async fn find_server(backends: &Backends, instance_id: &str) -> Result<Option<Server>> {
+/// The API's error, [`hetzner_client::Error::Decode`] for an undecodable entry, or
+/// [`Error::State`] when several servers carry the label.
+pub async fn find_server(backends: &Backends, instance: &Instance) -> Result<Option<Server>> {
+    let instance_id = instance.as_str();
     let filter =
         ListParams::default().selector(LabelSelector::new().eq(INSTANCE_LABEL, instance_id));
-    let page = backends.hetzner.servers().list(filter).await?;
-    match page.items.len() {
-        0 | 1 => Ok(page.items.into_iter().next()),
+    let items = backends.hetzner.servers().list(filter).await?.complete()?;
+    match items.len() {
+        0 | 1 => Ok(items.into_iter().next()),
         n => Err(Error::State(format!(
             "{n} servers carry {INSTANCE_LABEL}={instance_id}; resolve that by hand first"
         ))),
@@ -366,14 +385,38 @@ async fn wait_running(backends: &Backends, id: u64) -> Result<Server> {
     }
 }
 
-pub(crate) async fn ensure_record(
+/// What [`ensure_record`] did to a DNS record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RecordChange {
+    /// It was there as wanted.
+    Unchanged,
+    /// It was created.
+    Created,
+    /// It existed with another address or unproxied, and was patched.
+    Updated,
+}
+
+/// A DNS record as [`ensure_record`] left it.
+#[derive(Debug, Clone)]
+pub struct EnsuredRecord {
+    /// The record.
+    pub record: DnsRecord,
+    /// What was done.
+    pub change: RecordChange,
+}
+
+/// Makes sure one proxied `record_type` record `fqdn -> address` exists in the zone.
+///
+/// # Errors
+/// [`Error::State`] when several such records exist, or the API's error.
+pub async fn ensure_record(
     backends: &Backends,
     zone_id: &str,
     fqdn: &str,
     record_type: RecordType,
     address: &str,
-    instance_id: &str,
-) -> Result<(DnsRecord, bool, bool)> {
+    instance: &Instance,
+) -> Result<EnsuredRecord> {
     let dns = backends.cloudflare.dns(zone_id);
     let filter = DnsFilter {
         record_type: Some(record_type.clone()),
@@ -389,19 +432,28 @@ pub(crate) async fn ensure_record(
     }
     if let Some(record) = found.pop() {
         if record.content == address && record.proxied == Some(true) {
-            return Ok((record, false, false));
+            return Ok(EnsuredRecord {
+                record,
+                change: RecordChange::Unchanged,
+            });
         }
         let patch = DnsRecordPatch {
             content: Some(address.to_owned()),
             proxied: Some(true),
             ..DnsRecordPatch::default()
         };
-        return Ok((dns.patch(&record.id, &patch).await?, false, true));
+        return Ok(EnsuredRecord {
+            record: dns.patch(&record.id, &patch).await?,
+            change: RecordChange::Updated,
+        });
     }
     let new = NewDnsRecord::new(record_type, fqdn, address)
         .proxied(true)
-        .comment(format!("{MANAGED_BY} instance {instance_id}"));
-    Ok((dns.create(&new).await?, true, false))
+        .comment(format!("{MANAGED_BY} instance {instance}"));
+    Ok(EnsuredRecord {
+        record: dns.create(&new).await?,
+        change: RecordChange::Created,
+    })
 }
 
 /// The server's IPv6 address for its `AAAA` record: Hetzner assigns a /64 network and the
@@ -409,7 +461,7 @@ pub(crate) async fn ensure_record(
 ///
 /// # Errors
 /// [`Error::State`] when the API's `public_net.ipv6.ip` is not an IPv6 network.
-pub(crate) fn server_ipv6_address(server: &Server) -> Result<Option<String>> {
+pub fn server_ipv6_address(server: &Server) -> Result<Option<String>> {
     let Some(v6) = server.public_net.ipv6.as_ref() else {
         return Ok(None);
     };
