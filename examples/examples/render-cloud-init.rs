@@ -105,8 +105,18 @@ fn pem(var: &str, kind: &str, base64_len: usize) -> Result<String, std::io::Erro
     }
 }
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let args = Args::parse();
+fn main() -> std::process::ExitCode {
+    examples::init_tracing();
+    match run(Args::parse()) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("{}", examples::error::chain(&*err));
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     let image = |name: &str, fill: char| {
         ImageRef::parse(&format!("{name}@sha256:{}", fill.to_string().repeat(64)))
     };

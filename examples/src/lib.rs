@@ -6,6 +6,7 @@
 //!
 //! - [`exit_on_error`] and [`init_tracing`]: `main`'s error printing and the `RUST_LOG`
 //!   subscriber every example installs.
+//! - [`cli`]: the flags of a host, shared by `provision` and `restore`.
 //! - [`demo`]: sample data the offline examples start from.
 //! - [`loopback`], [`bench`], [`shared_budget`]: the simulators over HTTP and the benchmarks.
 #![forbid(unsafe_code)]
@@ -18,6 +19,7 @@ pub use fleet_flows::{
 };
 
 pub mod bench;
+pub mod cli;
 pub mod demo;
 pub mod loopback;
 #[cfg(doctest)]

@@ -51,9 +51,11 @@ use crate::instance::Instance;
 use crate::progress::Progress;
 use crate::secrets;
 
+mod inputs;
 mod request;
 mod summary;
 
+pub use inputs::{Prepared, ProvisionInputs};
 pub use request::{ProvisionRequest, instance_store};
 pub use summary::{Created, Summary};
 
