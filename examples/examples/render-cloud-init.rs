@@ -32,9 +32,10 @@ use hardening_model::presets::firewall::cloudflare_fallback_ranges;
 use hardening_model::presets::stack::StackImages;
 use hardening_model::values::{Domain, Port};
 
-/// Placeholder repository key (replace with the real ASCII-armoured keys of the Falco and
-/// Grafana repositories).
-const PLACEHOLDER_KEY: &str = "-----BEGIN PGP PUBLIC KEY BLOCK-----\n\nreplace-with-the-repository-key\n-----END PGP PUBLIC KEY BLOCK-----\n";
+/// Placeholder repository key: a well-formed but meaningless OpenPGP v4 public-key packet, so
+/// the document renders (and its fingerprint can be computed) offline. Replace it with the
+/// real ASCII-armoured keys of the Falco and Grafana repositories.
+const PLACEHOLDER_KEY: &str = "-----BEGIN PGP PUBLIC KEY BLOCK-----\nComment: placeholder, replace with the repository key\n\nmAkEAAAAARYACKs=\n-----END PGP PUBLIC KEY BLOCK-----\n";
 
 #[derive(Parser)]
 #[command(about = "Render the hardened cloud-init user-data and report its size")]
