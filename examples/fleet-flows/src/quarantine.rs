@@ -35,7 +35,9 @@
 use std::fmt;
 
 use cloudflare_client::resources::dns::{DnsFilter, RecordType};
-use hetzner_client::Labels;
+use hetzner_client::resources::ListParams;
+use hetzner_client::resources::images::ListImages;
+use hetzner_client::{LabelSelector, Labels};
 use hetzner_client::helpers::quarantine::{HELD_LABEL_PREFIX, QUARANTINE_FIREWALL, held_labels};
 use hetzner_client::models::firewall::ApplyTo;
 use hetzner_client::models::server::Server;
@@ -202,26 +204,7 @@ pub async fn quarantine(
     }
 
     progress.step(format!("snapshotting server {} for forensics", server.id));
-    let labels = Labels::new()
-        .with(FORENSICS_LABEL, "true")?
-        .with(INSTANCE_LABEL, instance.as_str())?;
-    let snapshot = hetzner
-        .servers()
-        .create_image(
-            server.id,
-            &CreateImage {
-                description: Some(format!(
-                    "forensics {instance} {}",
-                    chrono::Utc::now().format("%Y-%m-%dT%H:%MZ")
-                )),
-                backup: false,
-                labels,
-            },
-        )
-        .await?;
-    progress
-        .wait("snapshot", hetzner.actions().wait_for(&[snapshot.action]))
-        .await?;
+    let snapshot_id = forensic_snapshot(backends, &instance, server.id, progress).await?;
     remaining.push("rotate the host's credentials and rebuild it (runbook 9.5)".to_owned());
 
     Ok(QuarantineReport {
@@ -232,9 +215,66 @@ pub async fn quarantine(
         detached_by_labels: outcome.detached_by_labels,
         held_labels: outcome.held_labels,
         removed_records,
-        snapshot_id: Some(snapshot.image.id),
+        snapshot_id: Some(snapshot_id),
         remaining,
     })
+}
+
+/// Label tying a forensic snapshot to the run that took it, so a create whose answer was lost
+/// is found instead of repeated.
+const RUN_LABEL: &str = "forensics-run";
+
+/// Takes the forensic snapshot of `server_id` and waits for it. A request whose outcome is
+/// unknown (lost connection, timeout, 5xx) is reconciled by the run's label before it is
+/// repeated, so one run makes one snapshot.
+async fn forensic_snapshot(
+    backends: &Backends,
+    instance: &Instance,
+    server_id: u64,
+    progress: &Progress,
+) -> Result<u64> {
+    let hetzner = &backends.hetzner;
+    let run: String = {
+        use rand::Rng as _;
+        let n: u64 = rand::rng().random();
+        format!("{n:016x}")
+    };
+    let labels = Labels::new()
+        .with(FORENSICS_LABEL, "true")?
+        .with(INSTANCE_LABEL, instance.as_str())?
+        .with(RUN_LABEL, run.as_str())?;
+    let request = CreateImage {
+        description: Some(format!(
+            "forensics {instance} {}",
+            chrono::Utc::now().format("%Y-%m-%dT%H:%MZ")
+        )),
+        backup: false,
+        labels,
+    };
+    let mut attempts = 0;
+    loop {
+        attempts += 1;
+        match hetzner.servers().create_image(server_id, &request).await {
+            Ok(created) => {
+                progress
+                    .wait("snapshot", hetzner.actions().wait_for(&[created.action]))
+                    .await?;
+                return Ok(created.image.id);
+            }
+            Err(err) if err.may_have_been_applied() && attempts < 4 => {
+                let filter = ListImages {
+                    params: ListParams::default()
+                        .selector(LabelSelector::new().eq(RUN_LABEL, run.as_str())),
+                    ..ListImages::snapshots()
+                };
+                if let Some(image) = hetzner.images().list(filter).await?.complete()?.pop() {
+                    return Ok(image.id);
+                }
+            }
+            Err(err) if err.is_retryable() && attempts < 4 => {}
+            Err(err) => return Err(err.into()),
+        }
+    }
 }
 
 /// Reverses [`quarantine`]: own firewall back, held labels back, deny-all detached, proxied DNS

@@ -17,7 +17,7 @@
 use futures::TryStreamExt as _;
 
 use crate::client::Client;
-use crate::error::Result;
+use crate::error::{Error, ErrorCode, Result};
 use crate::labels::{LabelSelector, Labels};
 use crate::models::action::Action;
 use crate::models::firewall::{ApplyTo, ApplyToType, Firewall, FirewallRule, Protocol};
@@ -159,6 +159,48 @@ fn relabel(
 }
 
 impl Client {
+    /// Applies (`attach`) or removes firewall `firewall` on `server_id` directly. An attempt
+    /// whose outcome is unknown (lost connection, timeout, 5xx) is checked against the
+    /// firewall's targets before it is repeated, and an answer saying it is already done
+    /// counts as done: the POST is never blindly replayed.
+    async fn attach_checked(&self, firewall: u64, server_id: u64, attach: bool) -> Result<Vec<Action>> {
+        let target = [ApplyTo::server(server_id)];
+        let mut attempts = 0;
+        loop {
+            let sent = if attach {
+                self.firewalls().apply_to_resources(firewall, &target).await
+            } else {
+                self.firewalls().remove_from_resources(firewall, &target).await
+            };
+            let err: Error = match sent {
+                Ok(actions) => return Ok(actions),
+                Err(err) => err,
+            };
+            let done_code = if attach {
+                "firewall_already_applied"
+            } else {
+                "firewall_already_removed"
+            };
+            if err.code().map(ErrorCode::as_str) == Some(done_code) {
+                return Ok(Vec::new());
+            }
+            attempts += 1;
+            if attempts >= 4 || !(err.may_have_been_applied() || err.is_retryable()) {
+                return Err(err);
+            }
+            if err.may_have_been_applied() {
+                let now = self.firewalls().get(firewall).await?;
+                let direct = now
+                    .applied_to
+                    .iter()
+                    .any(|a| a.server.is_some_and(|s| s.id == server_id));
+                if direct == attach {
+                    return Ok(Vec::new());
+                }
+            }
+        }
+    }
+
     /// Contains `server_id`: the deny-all firewall is applied first (created with the server
     /// as its target if it does not exist yet), then the labels through which label-selector
     /// firewalls apply are held ([`HELD_LABEL_PREFIX`]), then every other directly applied
@@ -181,11 +223,7 @@ impl Client {
         let firewall = match firewalls.iter().find(|f| f.name == QUARANTINE_FIREWALL) {
             Some(existing) => {
                 if !on_server(existing) {
-                    actions.extend(
-                        self.firewalls()
-                            .apply_to_resources(existing.id, &[ApplyTo::server(server_id)])
-                            .await?,
-                    );
+                    actions.extend(self.attach_checked(existing.id, server_id, true).await?);
                 }
                 existing.clone()
             }
@@ -202,8 +240,7 @@ impl Client {
                     .any(|a| a.server.is_some_and(|s| s.id == server_id));
                 if created.reconciled && !direct {
                     actions.extend(
-                        self.firewalls()
-                            .apply_to_resources(created.firewall.id, &[ApplyTo::server(server_id)])
+                        self.attach_checked(created.firewall.id, server_id, true)
                             .await?,
                     );
                 }
@@ -232,11 +269,7 @@ impl Client {
                 .iter()
                 .any(|a| a.server.is_some_and(|s| s.id == server_id));
             if direct {
-                actions.extend(
-                    self.firewalls()
-                        .remove_from_resources(other.id, &[ApplyTo::server(server_id)])
-                        .await?,
-                );
+                actions.extend(self.attach_checked(other.id, server_id, false).await?);
                 removed.push(other.id);
             }
         }
