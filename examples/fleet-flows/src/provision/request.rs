@@ -145,6 +145,12 @@ impl ProvisionRequest {
         self.instance()?;
         check_slug("subdomain", &self.subdomain, 63)?;
         Domain::new(&self.zone).map_err(|e| Error::invalid("zone", e.to_string()))?;
+        if !self.zone.trim_end_matches('.').contains('.') {
+            return Err(Error::invalid(
+                "zone",
+                "must be a registered domain such as example.com, not a top-level domain",
+            ));
+        }
         Domain::new(self.fqdn()).map_err(|e| Error::invalid("subdomain", e.to_string()))?;
         check_slug("location", &self.location, 16)?;
         check_slug("server_type", &self.server_type, 32)?;
