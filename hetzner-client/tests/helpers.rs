@@ -184,7 +184,11 @@ async fn quarantine_applies_deny_all_and_detaches_direct_firewalls() {
     assert!(outcome.is_contained());
     let now = client.servers().get(server.id).await.unwrap();
     let applied: Vec<u64> = now.public_net.firewalls.iter().map(|f| f.id).collect();
-    assert_eq!(applied, vec![outcome.firewall_id], "only the deny-all firewall is left");
+    assert_eq!(
+        applied,
+        vec![outcome.firewall_id],
+        "only the deny-all firewall is left"
+    );
     assert_eq!(now.labels.get("held.quarantine/env"), Some("prod"));
     let deny = sim
         .firewalls()

@@ -116,13 +116,16 @@ fn matching(allow: &[(u64, Vec<LabelSelector>)], labels: &Labels) -> Vec<u64> {
         .collect()
 }
 
+/// Label pairs, `(key, value)`.
+type Pairs = Vec<(String, String)>;
+
 /// The server's labels with the ones that make allow selectors match moved away: greedily, the
 /// label whose removal leaves the fewest allow firewalls matching, until none matches or no
 /// removal helps. Returns the new labels, the held and dropped pairs.
 fn relabel(
     labels: &Labels,
     allow: &[(u64, Vec<LabelSelector>)],
-) -> Result<(Labels, Vec<(String, String)>, Vec<(String, String)>)> {
+) -> Result<(Labels, Pairs, Pairs)> {
     let mut current = labels.clone();
     let mut held = Vec::new();
     let mut dropped = Vec::new();
@@ -163,14 +166,21 @@ impl Client {
     /// whose outcome is unknown (lost connection, timeout, 5xx) is checked against the
     /// firewall's targets before it is repeated, and an answer saying it is already done
     /// counts as done: the POST is never blindly replayed.
-    async fn attach_checked(&self, firewall: u64, server_id: u64, attach: bool) -> Result<Vec<Action>> {
+    async fn attach_checked(
+        &self,
+        firewall: u64,
+        server_id: u64,
+        attach: bool,
+    ) -> Result<Vec<Action>> {
         let target = [ApplyTo::server(server_id)];
         let mut attempts = 0;
         loop {
             let sent = if attach {
                 self.firewalls().apply_to_resources(firewall, &target).await
             } else {
-                self.firewalls().remove_from_resources(firewall, &target).await
+                self.firewalls()
+                    .remove_from_resources(firewall, &target)
+                    .await
             };
             let err: Error = match sent {
                 Ok(actions) => return Ok(actions),
@@ -276,7 +286,10 @@ impl Client {
         Ok(QuarantineOutcome {
             firewall_id: firewall.id,
             removed_firewalls: removed,
-            detached_by_labels: before.into_iter().filter(|id| !still.contains(id)).collect(),
+            detached_by_labels: before
+                .into_iter()
+                .filter(|id| !still.contains(id))
+                .collect(),
             held_labels: held,
             dropped_labels: dropped,
             still_applied: still,
@@ -302,7 +315,10 @@ mod tests {
             .unwrap()
             .with("tier", "web")
             .unwrap();
-        let allow = vec![(1, vec![sel("env=prod")]), (2, vec![sel("tier in (web,api)")])];
+        let allow = vec![
+            (1, vec![sel("env=prod")]),
+            (2, vec![sel("tier in (web,api)")]),
+        ];
         let (new, held, dropped) = relabel(&labels, &allow).unwrap();
         assert!(matching(&allow, &new).is_empty());
         assert_eq!(new.get("instance"), Some("a"));
