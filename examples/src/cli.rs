@@ -55,7 +55,7 @@ pub struct HostArgs {
     /// (mode 0600) if missing. Only its recipient goes to the host (required with HCLOUD_TOKEN).
     #[arg(long)]
     pub backup_identity_file: Option<PathBuf>,
-    /// S3 endpoint of the backups, e.g. https://fsn1.your-objectstorage.com (required with
+    /// S3 endpoint of the backups, e.g. `https://fsn1.your-objectstorage.com` (required with
     /// HCLOUD_TOKEN).
     #[arg(long)]
     pub backup_endpoint: Option<String>,

@@ -8,7 +8,7 @@
 //!   subscriber every example installs.
 //! - [`cli`]: the flags of a host, shared by `provision` and `restore`.
 //! - [`demo`]: sample data the offline examples start from.
-//! - [`loopback`], [`bench`], [`shared_budget`]: the simulators over HTTP and the benchmarks.
+//! - [`loopback`], [`bench`](mod@bench), [`shared_budget`]: the simulators over HTTP and the benchmarks.
 #![forbid(unsafe_code)]
 
 use std::process::ExitCode;

@@ -121,7 +121,7 @@ impl<'a, R: Resource> Handle<'a, R> {
     /// Finds an entry by its exact name.
     ///
     /// # Errors
-    /// The API's error, or [`Error::Decode`](crate::Error::Decode) when an entry of the
+    /// The API's error, or [`Error::Decode`] when an entry of the
     /// answer does not decode (it could be the one looked for).
     pub async fn get_by_name(&self, name: &str) -> Result<Option<R::Model>> {
         let page = self.list(&ListParams::default().name(name)).await?;

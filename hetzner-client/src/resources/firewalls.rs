@@ -283,7 +283,7 @@ impl Firewalls<'_> {
     /// Finds a firewall by its exact name.
     ///
     /// # Errors
-    /// The API's error, or [`Error::Decode`](crate::Error::Decode) when an entry of the
+    /// The API's error, or [`Error::Decode`] when an entry of the
     /// answer does not decode (it could be the one looked for).
     pub async fn get_by_name(&self, name: &str) -> Result<Option<Firewall>> {
         let page: Page<Firewall> = fetch_page(

@@ -520,7 +520,7 @@ impl Servers<'_> {
     /// Finds a server by its exact name.
     ///
     /// # Errors
-    /// The API's error, or [`Error::Decode`](crate::Error::Decode) when an entry of the
+    /// The API's error, or [`Error::Decode`] when an entry of the
     /// answer does not decode (it could be the one looked for).
     pub async fn get_by_name(&self, name: &str) -> Result<Option<Server>> {
         let spec = list_request(&ListParams::default().name(name).into())?;
