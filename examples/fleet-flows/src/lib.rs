@@ -32,6 +32,7 @@ pub mod backends;
 pub mod error;
 pub mod host;
 pub mod instance;
+pub mod naming;
 pub mod progress;
 pub mod provision;
 pub mod quarantine;

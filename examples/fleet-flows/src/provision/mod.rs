@@ -42,7 +42,6 @@ use hetzner_client::models::server::{Server, ServerStatus};
 use hetzner_client::resources::ListParams;
 use hetzner_client::resources::firewalls::CreateFirewall;
 use hetzner_client::resources::servers::CreateServer;
-use rand::Rng;
 
 use crate::backends::Backends;
 use crate::error::{Error, Result};
@@ -89,7 +88,7 @@ pub async fn provision(
 
     progress.step(format!("looking for instance {instance}"));
     let existing = find_server(backends, &instance).await?;
-    let ssh_port = choose_ssh_port(request, existing.as_ref())?;
+    let ssh_port = choose_ssh_port(request, &instance, existing.as_ref())?;
 
     progress.step(format!(
         "reading Cloudflare zone {} and edge ranges",
@@ -166,21 +165,30 @@ pub async fn provision(
             fw
         }
         None => {
-            let out = hetzner
-                .firewalls()
-                .create(
-                    &CreateFirewall::new(fw_name.as_str())
-                        .labels(labels.clone())
-                        .rules(rules.clone()),
-                )
-                .await?;
-            created.firewall = !out.reconciled;
-            if !out.actions.is_empty() {
-                progress
-                    .wait("firewall", hetzner.actions().wait_for(&out.actions))
-                    .await?;
+            let create = CreateFirewall::new(fw_name.as_str())
+                .labels(labels.clone())
+                .rules(rules.clone());
+            match hetzner.firewalls().create(&create).await {
+                Ok(out) => {
+                    created.firewall = !out.reconciled;
+                    if !out.actions.is_empty() {
+                        progress
+                            .wait("firewall", hetzner.actions().wait_for(&out.actions))
+                            .await?;
+                    }
+                    out.firewall
+                }
+                // another flow on this instance created it first: adopt it (its rules are
+                // the same, derived from the same values)
+                Err(e) if e.is_uniqueness_error_on("name") => hetzner
+                    .firewalls()
+                    .get_by_name(&fw_name)
+                    .await?
+                    .ok_or_else(|| {
+                        Error::State(format!("firewall {fw_name} is taken but cannot be found"))
+                    })?,
+                Err(e) => return Err(e.into()),
             }
-            out.firewall
         }
     };
 
@@ -209,7 +217,11 @@ pub async fn provision(
             server
         }
         None => {
-            let name = hetzner_client::names::opaque_server_name(&request.location)?;
+            let name = crate::naming::server_name(
+                request.name_key.as_ref(),
+                &instance,
+                &request.location,
+            );
             progress.step(format!(
                 "creating server {name} ({}, {}, user_data {} bytes)",
                 request.server_type,
@@ -217,7 +229,7 @@ pub async fn provision(
                 user_data.len()
             ));
             let mut req =
-                CreateServer::new(name, request.server_type.as_str(), request.image.as_str())
+                CreateServer::new(name.as_str(), request.server_type.as_str(), request.image.as_str())
                     .location(request.location.as_str())
                     .firewall(firewall.id)
                     .labels(labels.clone())
@@ -225,15 +237,31 @@ pub async fn provision(
             for key in &request.hetzner_ssh_keys {
                 req = req.ssh_key(key.as_str());
             }
-            let out = hetzner.servers().create(&req).await?;
-            created.server = !out.reconciled;
-            let actions = out.actions();
-            if !actions.is_empty() {
-                progress
-                    .wait("server actions", hetzner.actions().wait_for(&actions))
-                    .await?;
+            match hetzner.servers().create(&req).await {
+                Ok(out) => {
+                    created.server = !out.reconciled;
+                    let actions = out.actions();
+                    if !actions.is_empty() {
+                        progress
+                            .wait("server actions", hetzner.actions().wait_for(&actions))
+                            .await?;
+                    }
+                    out.server
+                }
+                // another flow on this instance created it first (same derived name): adopt
+                Err(e) if e.is_uniqueness_error_on("name") => {
+                    let theirs = hetzner.servers().get_by_name(&name).await?.ok_or_else(|| {
+                        Error::State(format!("server name {name} is taken but cannot be found"))
+                    })?;
+                    if theirs.labels.get(INSTANCE_LABEL) != Some(instance.as_str()) {
+                        return Err(Error::State(format!(
+                            "server {name} exists for another instance; resolve that by hand"
+                        )));
+                    }
+                    theirs
+                }
+                Err(e) => return Err(e.into()),
             }
-            out.server
         }
     };
     let server = progress
@@ -320,7 +348,11 @@ pub async fn find_server(backends: &Backends, instance: &Instance) -> Result<Opt
     }
 }
 
-fn choose_ssh_port(request: &ProvisionRequest, existing: Option<&Server>) -> Result<u16> {
+fn choose_ssh_port(
+    request: &ProvisionRequest,
+    instance: &Instance,
+    existing: Option<&Server>,
+) -> Result<u16> {
     let labelled = existing
         .and_then(|s| s.labels.get(SSH_PORT_LABEL))
         .map(|v| {
@@ -342,7 +374,10 @@ fn choose_ssh_port(request: &ProvisionRequest, existing: Option<&Server>) -> Res
         )),
         (Some(have), _) => Ok(have),
         (None, Some(want)) => Ok(want),
-        (None, None) => Ok(rand::rng().random_range(SSH_PORT_RANGE)),
+        (None, None) => Ok(crate::naming::ssh_port(
+            request.name_key.as_ref(),
+            instance,
+        )),
     }
 }
 
@@ -448,10 +483,23 @@ pub async fn ensure_record(
     let new = NewDnsRecord::new(record_type, fqdn, address)
         .proxied(true)
         .comment(format!("{MANAGED_BY} instance {instance}"));
-    Ok(EnsuredRecord {
-        record: dns.create(&new).await?,
-        change: RecordChange::Created,
-    })
+    match dns.create(&new).await {
+        Ok(record) => Ok(EnsuredRecord {
+            record,
+            change: RecordChange::Created,
+        }),
+        Err(err) => {
+            // another flow may have created the same record meanwhile: adopt an identical one
+            let again = dns.list_all(&filter).await?;
+            match again.as_slice() {
+                [one] if one.content == address => Ok(EnsuredRecord {
+                    record: one.clone(),
+                    change: RecordChange::Unchanged,
+                }),
+                _ => Err(err.into()),
+            }
+        }
+    }
 }
 
 /// The server's IPv6 address for its `AAAA` record: Hetzner assigns a /64 network and the

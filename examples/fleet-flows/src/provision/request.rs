@@ -69,6 +69,9 @@ pub struct ProvisionRequest {
     /// The host's keys for the store (they reach only a root-owned `0600` file). `None`:
     /// against the simulators, random demo keys; against the real API they are required.
     pub backup_credentials: Option<S3Credentials>,
+    /// The key of the keyed hash the server name and a new instance's SSH port are derived
+    /// from ([`crate::naming`]); `None` uses the public default.
+    pub name_key: Option<Secret>,
 }
 
 /// `store` with the key prefix of `instance_id`: every host writes under its own prefix, and a
@@ -112,6 +115,7 @@ impl ProvisionRequest {
             backup_recipient: None,
             backup_store: None,
             backup_credentials: None,
+            name_key: None,
         }
     }
 
