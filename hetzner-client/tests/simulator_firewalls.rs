@@ -325,16 +325,21 @@ async fn label_selector_firewalls_list_the_matched_servers_and_leave_on_quaranti
     );
     assert!(direct_servers(&sim, prod).await.is_empty());
     // the API refuses to remove a selector-applied firewall by hand, so quarantine relabels
-    let outcome = client.quarantine(server).await.unwrap();
-    assert!(outcome.removed_firewalls.is_empty());
-    assert_eq!(outcome.detached_by_labels, vec![prod]);
-    assert!(outcome.still_applied.is_empty());
     assert!(
         client
             .firewalls()
             .remove_from_resources(prod, &[ApplyTo::server(server)])
             .await
             .is_err()
+    );
+    let outcome = client.quarantine(server).await.unwrap();
+    assert!(outcome.removed_firewalls.is_empty());
+    assert_eq!(outcome.detached_by_labels, vec![prod]);
+    assert!(outcome.still_applied.is_empty());
+    client.actions().wait_for(&outcome.actions).await.unwrap();
+    assert_eq!(
+        server_firewalls(&sim, server).await,
+        vec![(outcome.firewall_id, "applied".to_owned())]
     );
 }
 
