@@ -57,6 +57,9 @@ pub fn server_name(key: Option<&Secret>, instance: &Instance, location: &str) ->
 pub fn ssh_port(key: Option<&Secret>, instance: &Instance) -> u16 {
     let t = tag(key, "ssh-port", instance);
     let n = u32::from(u16::from_be_bytes([t.as_ref()[0], t.as_ref()[1]]));
-    let (lo, hi) = (u32::from(*SSH_PORT_RANGE.start()), u32::from(*SSH_PORT_RANGE.end()));
+    let (lo, hi) = (
+        u32::from(*SSH_PORT_RANGE.start()),
+        u32::from(*SSH_PORT_RANGE.end()),
+    );
     u16::try_from(lo + n % (hi - lo + 1)).unwrap_or(*SSH_PORT_RANGE.start())
 }

@@ -24,7 +24,12 @@ async fn ten_concurrent_pairs_with_faults_end_with_one_of_everything() {
     h.inject(Fault::DropConnection, Method::POST, "/firewalls", 2);
     h.inject(Fault::ServerError, Method::GET, "/servers", 3);
     h.inject(Fault::RateLimited, Method::POST, "/firewalls", 2);
-    h.inject(Fault::Slow(Duration::from_secs(90)), Method::POST, "/servers", 1);
+    h.inject(
+        Fault::Slow(Duration::from_secs(90)),
+        Method::POST,
+        "/servers",
+        1,
+    );
 
     let mut runs = Vec::new();
     for i in 0..10 {
@@ -53,7 +58,10 @@ async fn ten_concurrent_pairs_with_faults_end_with_one_of_everything() {
         let id = format!("inst-{i:04}");
         let pair: Vec<_> = summaries.iter().filter(|s| s.instance_id == id).collect();
         assert_eq!(pair.len(), 2);
-        assert_eq!(pair[0].server_id, pair[1].server_id, "{id}: both runs report one server");
+        assert_eq!(
+            pair[0].server_id, pair[1].server_id,
+            "{id}: both runs report one server"
+        );
         assert_eq!(pair[0].ssh_port, pair[1].ssh_port, "{id}: one SSH port");
         let server = servers
             .iter()
@@ -69,13 +77,15 @@ async fn ten_concurrent_pairs_with_faults_end_with_one_of_everything() {
             "{id}: its firewall is applied"
         );
         assert!(
-            fw.rules
-                .iter()
-                .any(|r| r.port.as_deref() == Some(port)),
+            fw.rules.iter().any(|r| r.port.as_deref() == Some(port)),
             "{id}: the firewall opens the port sshd listens on ({port}): {:?}",
             fw.rules
         );
         let name = format!("site{i}.example.com");
-        assert_eq!(records.iter().filter(|r| r.name == name).count(), 2, "{name}");
+        assert_eq!(
+            records.iter().filter(|r| r.name == name).count(),
+            2,
+            "{name}"
+        );
     }
 }

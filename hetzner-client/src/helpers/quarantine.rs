@@ -122,10 +122,7 @@ type Pairs = Vec<(String, String)>;
 /// The server's labels with the ones that make allow selectors match moved away: greedily, the
 /// label whose removal leaves the fewest allow firewalls matching, until none matches or no
 /// removal helps. Returns the new labels, the held and dropped pairs.
-fn relabel(
-    labels: &Labels,
-    allow: &[(u64, Vec<LabelSelector>)],
-) -> Result<(Labels, Pairs, Pairs)> {
+fn relabel(labels: &Labels, allow: &[(u64, Vec<LabelSelector>)]) -> Result<(Labels, Pairs, Pairs)> {
     let mut current = labels.clone();
     let mut held = Vec::new();
     let mut dropped = Vec::new();

@@ -217,23 +217,23 @@ pub async fn provision(
             server
         }
         None => {
-            let name = crate::naming::server_name(
-                request.name_key.as_ref(),
-                &instance,
-                &request.location,
-            );
+            let name =
+                crate::naming::server_name(request.name_key.as_ref(), &instance, &request.location);
             progress.step(format!(
                 "creating server {name} ({}, {}, user_data {} bytes)",
                 request.server_type,
                 request.location,
                 user_data.len()
             ));
-            let mut req =
-                CreateServer::new(name.as_str(), request.server_type.as_str(), request.image.as_str())
-                    .location(request.location.as_str())
-                    .firewall(firewall.id)
-                    .labels(labels.clone())
-                    .user_data(user_data.as_str());
+            let mut req = CreateServer::new(
+                name.as_str(),
+                request.server_type.as_str(),
+                request.image.as_str(),
+            )
+            .location(request.location.as_str())
+            .firewall(firewall.id)
+            .labels(labels.clone())
+            .user_data(user_data.as_str());
             for key in &request.hetzner_ssh_keys {
                 req = req.ssh_key(key.as_str());
             }
@@ -374,10 +374,7 @@ fn choose_ssh_port(
         )),
         (Some(have), _) => Ok(have),
         (None, Some(want)) => Ok(want),
-        (None, None) => Ok(crate::naming::ssh_port(
-            request.name_key.as_ref(),
-            instance,
-        )),
+        (None, None) => Ok(crate::naming::ssh_port(request.name_key.as_ref(), instance)),
     }
 }
 
