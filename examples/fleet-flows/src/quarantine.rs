@@ -36,7 +36,6 @@ use std::fmt;
 
 use cloudflare_client::resources::dns::{DnsFilter, RecordType};
 use hetzner_client::helpers::quarantine::{HELD_LABEL_PREFIX, QUARANTINE_FIREWALL, held_labels};
-use hetzner_client::models::firewall::ApplyTo;
 use hetzner_client::models::server::Server;
 use hetzner_client::resources::ListParams;
 use hetzner_client::resources::common::Update;
@@ -128,6 +127,51 @@ impl fmt::Display for QuarantineReport {
     }
 }
 
+/// Removes every `A` and `AAAA` record of `fqdn`, and returns them. A delete whose answer was
+/// lost (or refused for the moment) is checked by listing again, so nothing is left and the
+/// call can be repeated.
+///
+/// # Errors
+/// The API's error when records remain after several rounds.
+pub async fn remove_records(
+    backends: &Backends,
+    zone_id: &str,
+    fqdn: &str,
+) -> Result<Vec<RecordLine>> {
+    let dns = backends.cloudflare.dns(zone_id);
+    let mut removed: Vec<RecordLine> = Vec::new();
+    for round in 1..=4 {
+        let mut left = Vec::new();
+        for record_type in [RecordType::A, RecordType::Aaaa] {
+            let filter = DnsFilter {
+                record_type: Some(record_type),
+                name: Some(fqdn.to_owned()),
+                ..DnsFilter::default()
+            };
+            left.extend(dns.list_all(&filter).await?);
+        }
+        if left.is_empty() {
+            break;
+        }
+        for record in left {
+            match dns.delete(&record.id).await {
+                Ok(_) => {}
+                Err(e) if e.is_not_found() => {}
+                Err(e) if e.is_retryable() && round < 4 => continue,
+                Err(e) => return Err(e.into()),
+            }
+            if !removed.iter().any(|r| r.id == record.id) {
+                removed.push(RecordLine {
+                    id: record.id,
+                    name: record.name,
+                    content: record.content,
+                });
+            }
+        }
+    }
+    Ok(removed)
+}
+
 /// What [`release`] did, one line per change.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Steps(pub Vec<String>);
@@ -191,25 +235,9 @@ pub async fn quarantine(
         ));
     }
 
-    let dns = backends.cloudflare.dns(&zone_id);
     let fqdn = request.fqdn();
     progress.step(format!("removing DNS records for {fqdn}"));
-    let mut removed_records = Vec::new();
-    for record_type in [RecordType::A, RecordType::Aaaa] {
-        let filter = DnsFilter {
-            record_type: Some(record_type),
-            name: Some(fqdn.clone()),
-            ..DnsFilter::default()
-        };
-        for record in dns.list_all(&filter).await? {
-            dns.delete(&record.id).await?;
-            removed_records.push(RecordLine {
-                id: record.id,
-                name: record.name,
-                content: record.content,
-            });
-        }
-    }
+    let removed_records = remove_records(backends, &zone_id, &fqdn).await?;
 
     progress.step(format!("snapshotting server {} for forensics", server.id));
     let snapshot_id = forensic_snapshot(backends, &instance, server.id, progress).await?;
@@ -306,12 +334,7 @@ pub async fn release(
     let applied = |id: u64| server.public_net.firewalls.iter().any(|f| f.id == id);
     let mut actions = Vec::new();
     if !applied(own.id) {
-        actions.extend(
-            hetzner
-                .firewalls()
-                .apply_to_resources(own.id, &[ApplyTo::server(server.id)])
-                .await?,
-        );
+        actions.extend(hetzner.attach_checked(own.id, server.id, true).await?);
         steps.push(format!("firewall {} re-applied", own.id));
     }
     let held = held_labels(&server.labels);
@@ -333,12 +356,7 @@ pub async fn release(
         .await?
         .filter(|fw| applied(fw.id))
     {
-        actions.extend(
-            hetzner
-                .firewalls()
-                .remove_from_resources(deny.id, &[ApplyTo::server(server.id)])
-                .await?,
-        );
+        actions.extend(hetzner.attach_checked(deny.id, server.id, false).await?);
         steps.push(format!("deny-all firewall {} detached", deny.id));
     }
     progress

@@ -25,7 +25,6 @@
 
 use std::fmt;
 
-use cloudflare_client::resources::dns::{DnsFilter, RecordType};
 use hetzner_client::LabelSelector;
 use hetzner_client::resources::ListParams;
 use hetzner_client::resources::common::Update;
@@ -36,7 +35,7 @@ use crate::error::{Error, Result};
 use crate::instance::{INSTANCE_LABEL, Instance};
 use crate::progress::Progress;
 use crate::provision::{ProvisionRequest, find_server};
-use crate::quarantine::{FORENSICS_LABEL, RecordLine};
+use crate::quarantine::{FORENSICS_LABEL, RecordLine, remove_records};
 
 /// What happens to the server's public IPs.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -137,25 +136,9 @@ pub async fn retire(
         .ok_or_else(|| Error::State(format!("Cloudflare zone {} not found", request.zone)))?;
     let server = find_server(backends, &instance).await?;
 
-    let dns = backends.cloudflare.dns(&zone.id);
     let fqdn = request.fqdn();
     progress.step(format!("removing DNS records for {fqdn}"));
-    let mut removed_records = Vec::new();
-    for record_type in [RecordType::A, RecordType::Aaaa] {
-        let filter = DnsFilter {
-            record_type: Some(record_type),
-            name: Some(fqdn.clone()),
-            ..DnsFilter::default()
-        };
-        for record in dns.list_all(&filter).await? {
-            dns.delete(&record.id).await?;
-            removed_records.push(RecordLine {
-                id: record.id,
-                name: record.name,
-                content: record.content,
-            });
-        }
-    }
+    let removed_records = remove_records(backends, &zone.id, &fqdn).await?;
 
     let mut ip_ids = Vec::new();
     let mut kept_ips = Vec::new();

@@ -159,11 +159,14 @@ fn relabel(labels: &Labels, allow: &[(u64, Vec<LabelSelector>)]) -> Result<(Labe
 }
 
 impl Client {
-    /// Applies (`attach`) or removes firewall `firewall` on `server_id` directly. An attempt
-    /// whose outcome is unknown (lost connection, timeout, 5xx) is checked against the
-    /// firewall's targets before it is repeated, and an answer saying it is already done
-    /// counts as done: the POST is never blindly replayed.
-    async fn attach_checked(
+    /// Applies (`attach`) or removes firewall `firewall` on `server_id` directly, returning
+    /// the actions to wait for. An attempt whose outcome is unknown (lost connection, timeout,
+    /// 5xx) is checked against the firewall's targets before it is repeated, and an answer
+    /// saying it is already done counts as done: the POST is never blindly replayed.
+    ///
+    /// # Errors
+    /// The API's error once the attempts are spent.
+    pub async fn attach_checked(
         &self,
         firewall: u64,
         server_id: u64,
@@ -235,23 +238,35 @@ impl Client {
                 existing.clone()
             }
             None => {
-                let created = self
-                    .firewalls()
-                    .create(&deny_all_firewall()?.apply_to(ApplyTo::server(server_id)))
-                    .await?;
-                actions.extend(created.actions);
-                let direct = created
-                    .firewall
-                    .applied_to
-                    .iter()
-                    .any(|a| a.server.is_some_and(|s| s.id == server_id));
-                if created.reconciled && !direct {
-                    actions.extend(
-                        self.attach_checked(created.firewall.id, server_id, true)
-                            .await?,
-                    );
+                let request = deny_all_firewall()?.apply_to(ApplyTo::server(server_id));
+                match self.firewalls().create(&request).await {
+                    Ok(created) => {
+                        actions.extend(created.actions);
+                        let direct = created
+                            .firewall
+                            .applied_to
+                            .iter()
+                            .any(|a| a.server.is_some_and(|s| s.id == server_id));
+                        if created.reconciled && !direct {
+                            actions.extend(
+                                self.attach_checked(created.firewall.id, server_id, true)
+                                    .await?,
+                            );
+                        }
+                        created.firewall
+                    }
+                    // another quarantine created it meanwhile: adopt it by name
+                    Err(err) if err.is_uniqueness_error_on("name") => {
+                        let existing = self
+                            .firewalls()
+                            .get_by_name(QUARANTINE_FIREWALL)
+                            .await?
+                            .ok_or(err)?;
+                        actions.extend(self.attach_checked(existing.id, server_id, true).await?);
+                        existing
+                    }
+                    Err(err) => return Err(err),
                 }
-                created.firewall
             }
         };
         let allow: Vec<(u64, Vec<LabelSelector>)> = firewalls

@@ -37,7 +37,7 @@ use cloudflare_client::resources::dns::{
 use cloudinit_builder::Secret;
 use hardening_model::values::{Domain, Port, UnixUser};
 use hetzner_client::LabelSelector;
-use hetzner_client::models::firewall::{ApplyTo, FirewallRule};
+use hetzner_client::models::firewall::FirewallRule;
 use hetzner_client::models::server::{Server, ServerStatus};
 use hetzner_client::resources::ListParams;
 use hetzner_client::resources::firewalls::CreateFirewall;
@@ -202,10 +202,7 @@ pub async fn provision(
                 .iter()
                 .any(|f| f.id == firewall.id)
             {
-                let actions = hetzner
-                    .firewalls()
-                    .apply_to_resources(firewall.id, &[ApplyTo::server(server.id)])
-                    .await?;
+                let actions = hetzner.attach_checked(firewall.id, server.id, true).await?;
                 progress
                     .wait("firewall attachment", hetzner.actions().wait_for(&actions))
                     .await?;
