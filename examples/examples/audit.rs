@@ -29,6 +29,7 @@ struct Args {
 }
 
 fn main() -> ExitCode {
+    examples::init_tracing();
     let args = Args::parse();
     if !args.root.is_dir() {
         eprintln!("audit: {} is not a directory", args.root.display());

@@ -128,6 +128,7 @@ async fn run(args: Args) -> examples::Result<()> {
 
 #[tokio::main]
 async fn main() -> ExitCode {
+    examples::init_tracing();
     let args = Args::parse();
     if args.serve {
         return exit_on_error(bench::serve_fixed().await);

@@ -79,7 +79,18 @@ fn line(name: &str, o: &Outcome, minimum: Duration) -> String {
 }
 
 #[tokio::main(flavor = "current_thread", start_paused = true)]
-async fn main() -> Result<(), cloudflare_client::Error> {
+async fn main() -> std::process::ExitCode {
+    examples::init_tracing();
+    match bench().await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("{}", examples::error::chain(&err));
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn bench() -> Result<(), cloudflare_client::Error> {
     let sim = SimulatorConfig::default();
     let full_windows = (REQUESTS - 1) / u64::from(sim.limit);
     let minimum = sim.window * full_windows as u32 + sim.latency;

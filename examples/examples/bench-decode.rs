@@ -115,5 +115,6 @@ async fn run(args: Args) -> examples::Result<()> {
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
+    examples::init_tracing();
     exit_on_error(run(Args::parse()).await)
 }

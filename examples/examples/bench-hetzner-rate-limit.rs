@@ -128,6 +128,7 @@ async fn bench() -> Run {
 }
 
 fn main() {
+    examples::init_tracing();
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_time()
         .start_paused(true)

@@ -55,6 +55,7 @@ async fn bench(url: &str) -> examples::Result<Run> {
 }
 
 fn main() -> std::process::ExitCode {
+    examples::init_tracing();
     let server = match std::env::var("REDIS_URL") {
         Ok(url) if !url.trim().is_empty() => Err(url),
         _ => match hardening_validators::redis_server() {

@@ -98,5 +98,6 @@ async fn run(args: Args) -> examples::Result<()> {
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
+    examples::init_tracing();
     exit_on_error(run(Args::parse()).await)
 }

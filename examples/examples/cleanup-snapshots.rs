@@ -6,7 +6,6 @@
 //! ```
 
 use std::process::ExitCode;
-use std::time::Duration;
 
 use clap::Parser;
 use examples::{Backends, Error, exit_on_error};
@@ -36,10 +35,10 @@ async fn run(args: Args) -> examples::Result<()> {
             "must not be empty (it would match every snapshot)",
         ));
     }
+    let max_age = examples::snapshots::max_age_hours(args.older_than_hours)?;
     let backends = Backends::connect("example.com").await?;
     examples::demo::seed_snapshots(&backends)?;
     let dry_run = !args.yes;
-    let max_age = Duration::from_secs(args.older_than_hours * 3600);
     let report = examples::snapshots::cleanup(&backends, &selector, max_age, dry_run).await?;
     for line in examples::snapshots::describe(&report, dry_run) {
         println!("{line}");
@@ -56,5 +55,6 @@ async fn run(args: Args) -> examples::Result<()> {
 
 #[tokio::main]
 async fn main() -> ExitCode {
+    examples::init_tracing();
     exit_on_error(run(Args::parse()).await)
 }

@@ -1,5 +1,6 @@
-//! Quarantine a compromised host: remove its DNS record, snapshot it for forensics, apply a
-//! deny-all firewall. `--release` reverses it (the snapshot is kept).
+//! Quarantine a compromised host, containment first: deny-all firewall with every allow
+//! firewall detached (label selectors included), then its DNS records removed, then a forensic
+//! snapshot. `--release` reverses it (the snapshot is kept).
 //!
 //! Offline, the example first provisions the instance in the simulator so there is a host to
 //! quarantine (and with `--release`, quarantines it before releasing).
@@ -13,9 +14,10 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use examples::provision::{ProvisionRequest, provision};
-use examples::{Backends, Progress, exit_on_error};
+use examples::quarantine::{quarantine, release};
+use examples::{Backends, Progress, exit_on_error, init_tracing};
 
-/// Cut a host off (DNS record removed, forensic snapshot, deny-all firewall), or release it.
+/// Cut a host off (deny-all firewall, DNS records removed, forensic snapshot), or release it.
 #[derive(Debug, Parser)]
 #[command(version)]
 struct Args {
@@ -34,28 +36,29 @@ struct Args {
 }
 
 async fn run(args: Args) -> examples::Result<()> {
+    let request = ProvisionRequest::new(&args.instance_id, &args.subdomain, &args.zone);
+    request.validate()?;
     let backends = Backends::connect(&args.zone).await?;
     let progress = Progress::stderr();
-    let request = ProvisionRequest::new(&args.instance_id, &args.subdomain, &args.zone);
     if backends.hetzner_sim.is_some() {
         progress.step("offline: provisioning the instance first");
         provision(&backends, &request, &progress).await?;
         if args.release {
-            examples::quarantine::quarantine(&backends, &request, &progress).await?;
+            quarantine(&backends, &request, &progress).await?;
         }
     }
-    let steps = if args.release {
-        examples::quarantine::release(&backends, &request, &progress).await?
+    if args.release {
+        for line in release(&backends, &request, &progress).await?.0 {
+            println!("{line}");
+        }
     } else {
-        examples::quarantine::quarantine(&backends, &request, &progress).await?
-    };
-    for line in steps.0 {
-        println!("{line}");
+        print!("{}", quarantine(&backends, &request, &progress).await?);
     }
     Ok(())
 }
 
 #[tokio::main]
 async fn main() -> ExitCode {
+    init_tracing();
     exit_on_error(run(Args::parse()).await)
 }

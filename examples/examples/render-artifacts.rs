@@ -106,6 +106,7 @@ fn write_central(
 }
 
 fn main() -> ExitCode {
+    examples::init_tracing();
     let args = Args::parse();
     match run(&args) {
         Ok(()) => ExitCode::SUCCESS,

@@ -32,9 +32,10 @@ use hardening_model::presets::firewall::cloudflare_fallback_ranges;
 use hardening_model::presets::stack::StackImages;
 use hardening_model::values::{Domain, Port};
 
-/// Placeholder repository key (replace with the real ASCII-armoured keys of the Falco and
-/// Grafana repositories).
-const PLACEHOLDER_KEY: &str = "-----BEGIN PGP PUBLIC KEY BLOCK-----\n\nreplace-with-the-repository-key\n-----END PGP PUBLIC KEY BLOCK-----\n";
+/// Placeholder repository key: a well-formed but meaningless OpenPGP v4 public-key packet, so
+/// the document renders (and its fingerprint can be computed) offline. Replace it with the
+/// real ASCII-armoured keys of the Falco and Grafana repositories.
+const PLACEHOLDER_KEY: &str = "-----BEGIN PGP PUBLIC KEY BLOCK-----\nComment: placeholder, replace with the repository key\n\nmAkEAAAAARYACKs=\n-----END PGP PUBLIC KEY BLOCK-----\n";
 
 #[derive(Parser)]
 #[command(about = "Render the hardened cloud-init user-data and report its size")]
@@ -105,8 +106,18 @@ fn pem(var: &str, kind: &str, base64_len: usize) -> Result<String, std::io::Erro
     }
 }
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let args = Args::parse();
+fn main() -> std::process::ExitCode {
+    examples::init_tracing();
+    match run(Args::parse()) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("{}", examples::error::chain(&*err));
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     let image = |name: &str, fill: char| {
         ImageRef::parse(&format!("{name}@sha256:{}", fill.to_string().repeat(64)))
     };

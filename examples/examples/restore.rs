@@ -20,10 +20,11 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use cloudinit_builder::preset::{DEFAULT_SCHEDULE, DEFAULT_VERIFY_SCHEDULE, ObjectStore};
-use examples::provision::{ProvisionRequest, find_server, provision};
-use examples::restore::{Assumptions, execute, fresh_host, hm, objectives};
+use examples::cli::HostArgs;
+use examples::provision::{find_server, provision};
+use examples::restore::{Assumptions, check_object, execute, fresh_host, hm, objectives};
 use examples::secrets::load_s3_credentials;
-use examples::{Backends, Error, Progress, exit_on_error};
+use examples::{Backends, Error, Progress, exit_on_error, init_tracing};
 
 /// Restore an instance's data volume from the off-host store onto a fresh host.
 #[derive(Debug, Parser)]
@@ -68,24 +69,61 @@ struct Args {
     /// Transfer throughput assumed for the RTO, in MB/s.
     #[arg(long, default_value_t = 50)]
     throughput_mb_s: u64,
+    /// How the fresh host is built (its backups go to --endpoint/--bucket unless
+    /// --backup-endpoint/--backup-bucket say otherwise).
+    #[command(flatten)]
+    host: HostArgs,
 }
 
 async fn run(args: Args) -> examples::Result<()> {
-    let backends = Backends::connect(&args.zone).await?;
-    let progress = Progress::stderr();
+    // every input is checked before the first request and the first file
+    if let Some(object) = &args.object {
+        check_object(object)?;
+    }
     let store = ObjectStore::new(&args.endpoint, &args.bucket, &args.region)?;
     let absolute = |field: &str, p: PathBuf| {
         std::path::absolute(&p).map_err(|e| Error::invalid(field, e.to_string()))
     };
     let identity_file = absolute("identity_file", args.identity_file)?;
     let workdir = absolute("workdir", args.workdir)?;
-    let request = ProvisionRequest::new(&args.instance_id, &args.subdomain, &args.zone);
+    let backends = Backends::from_env(&args.zone)?;
     let offline = backends.hetzner_sim.is_some();
+    let mut host = args.host;
+    if host.backup_endpoint.is_none() && host.backup_bucket.is_none() {
+        host.backup_endpoint = Some(args.endpoint.clone());
+        host.backup_bucket = Some(args.bucket.clone());
+        host.backup_region = args.region.clone();
+    }
+    if host.backup_identity_file.is_none() && !offline {
+        host.backup_identity_file = Some(identity_file.clone());
+    }
+    let prepared = host
+        .inputs(args.instance_id, args.subdomain, args.zone)
+        .prepare(!offline)?;
+    if prepared
+        .pending
+        .iter()
+        .any(|(field, file)| *field == "backup_identity_file" && file.generated())
+    {
+        return Err(Error::invalid(
+            "identity_file",
+            "does not exist: a restore needs the identity the backups were encrypted to",
+        ));
+    }
+    let progress = Progress::stderr();
+    for path in prepared.write_secrets()? {
+        progress.step(format!(
+            "wrote a new secret to {} (mode 0600): keep it",
+            path.display()
+        ));
+    }
+    backends.verify_cloudflare_token().await?;
+    let request = prepared.request;
     if offline {
         progress
             .step("offline: provisioning the instance, then deleting its server (the lost host)");
         provision(&backends, &request, &progress).await?;
-        if let Some(lost) = find_server(&backends, &request.instance_id).await? {
+        if let Some(lost) = find_server(&backends, &request.instance()?).await? {
             backends.hetzner.servers().delete(lost.id).await?;
         }
     }
@@ -155,5 +193,6 @@ async fn run(args: Args) -> examples::Result<()> {
 
 #[tokio::main]
 async fn main() -> ExitCode {
+    init_tracing();
     exit_on_error(run(Args::parse()).await)
 }

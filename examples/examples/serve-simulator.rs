@@ -32,6 +32,7 @@ struct Args {
 
 #[tokio::main]
 async fn main() -> ExitCode {
+    examples::init_tracing();
     let args = Args::parse();
     let hetzner = Simulator::new();
     let cloudflare = CloudflareSimulator::new();

@@ -82,5 +82,6 @@ async fn run(args: Args) -> examples::Result<()> {
 
 #[tokio::main]
 async fn main() -> ExitCode {
+    examples::init_tracing();
     exit_on_error(run(Args::parse()).await)
 }

@@ -1,7 +1,8 @@
 //! Typed decoding of response bodies straight from their bytes, with no `serde_json::Value`
 //! tree in between: the value under one key of an object ([`decode_key`]), and list pages
 //! ([`decode_page`]) whose entries are decoded one by one, so an entry that does not fit is
-//! skipped (and logged) instead of failing the whole page.
+//! kept raw in [`Page::undecoded`] (and logged) instead of failing the whole page or being
+//! lost.
 //!
 //! Errors name the JSON path of the first value that does not fit (`meta.pagination.page`,
 //! `server.public_net`), as [`Error::Decode`].
@@ -17,7 +18,7 @@ use serde::de::{
 use serde_json::value::RawValue;
 
 use crate::error::{Error, Result};
-use crate::pagination::{Page, Pagination};
+use crate::pagination::{Page, Pagination, Undecoded};
 
 /// Runs `seed` over the JSON `body`, naming the path of the first misfit in the error.
 fn run<'de, S: DeserializeSeed<'de>>(body: &'de [u8], seed: S) -> Result<S::Value> {
@@ -49,8 +50,9 @@ pub(crate) fn decode_key<T: DeserializeOwned>(body: &[u8], key: &str) -> Result<
 
 /// Decodes a list body: the entries under `key` plus `meta.pagination`.
 ///
-/// Each entry is decoded on its own; one that does not fit `T` is skipped with a warning
-/// naming its index and the path inside it, so one odd entry never hides the others. An
+/// Each entry is decoded on its own; one that does not fit `T` is kept raw in
+/// [`Page::undecoded`] with a warning naming its index and the path inside it, so one odd
+/// entry never hides the others and is never lost. An
 /// absent `key` is an empty page; a `key` that is not a list, or a `meta.pagination` that does
 /// not fit, is an [`Error::Decode`] naming the path.
 pub(crate) fn decode_page<T: DeserializeOwned>(body: &[u8], key: &str) -> Result<Page<T>> {
@@ -154,12 +156,12 @@ impl<'de, T: DeserializeOwned> Visitor<'de> for PageSeed<'_, T> {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Page<T>, A::Error> {
-        let mut items = None;
+        let mut entries = None;
         let mut pagination = None;
         while let Some(which) = map.next_key_seed(KeyIs(&[self.key, "meta"]))? {
             match which {
-                Some(0) if items.is_none() => {
-                    items = Some(map.next_value_seed(Entries {
+                Some(0) if entries.is_none() => {
+                    entries = Some(map.next_value_seed(Entries {
                         key: self.key,
                         item: PhantomData,
                     })?);
@@ -170,52 +172,64 @@ impl<'de, T: DeserializeOwned> Visitor<'de> for PageSeed<'_, T> {
                 }
             }
         }
+        let (items, undecoded) = entries.unwrap_or_default();
         Ok(Page {
-            items: items.unwrap_or_default(),
+            items,
             pagination,
+            undecoded,
         })
     }
 }
 
-/// The entries of a list, each decoded from its own raw JSON so a misfit is skipped.
+/// The entries of a list, each decoded from its own raw JSON so a misfit is kept raw.
 struct Entries<'k, T> {
     key: &'k str,
     item: PhantomData<fn() -> T>,
 }
 
 impl<'de, T: DeserializeOwned> DeserializeSeed<'de> for Entries<'_, T> {
-    type Value = Vec<T>;
+    type Value = (Vec<T>, Vec<Undecoded>);
 
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Vec<T>, D::Error> {
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
         deserializer.deserialize_seq(self)
     }
 }
 
 impl<'de, T: DeserializeOwned> Visitor<'de> for Entries<'_, T> {
-    type Value = Vec<T>;
+    type Value = (Vec<T>, Vec<Undecoded>);
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "a list of `{}`", self.key)
     }
 
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<T>, A::Error> {
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
         let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(64));
+        let mut undecoded = Vec::new();
         let mut index = 0usize;
         while let Some(raw) = seq.next_element::<&'de RawValue>()? {
             let mut json = serde_json::Deserializer::from_str(raw.get());
             match serde_path_to_error::deserialize::<_, T>(&mut json) {
                 Ok(item) => items.push(item),
-                Err(err) => tracing::warn!(
-                    list = self.key,
-                    index,
-                    path = %err.path(),
-                    category = ?err.inner().classify(),
-                    "skipped a list entry that does not decode"
-                ),
+                Err(err) => {
+                    tracing::warn!(
+                        list = self.key,
+                        index,
+                        path = %err.path(),
+                        category = ?err.inner().classify(),
+                        "a list entry does not decode; kept raw in Page::undecoded"
+                    );
+                    undecoded.push(Undecoded {
+                        list: self.key.to_owned(),
+                        index,
+                        path: err.path().to_string(),
+                        reason: err.inner().to_string(),
+                        raw: raw.get().to_owned(),
+                    });
+                }
             }
             index += 1;
         }
-        Ok(items)
+        Ok((items, undecoded))
     }
 }
 
@@ -238,7 +252,7 @@ mod tests {
     }
 
     #[test]
-    fn a_malformed_entry_is_skipped_and_the_others_kept() {
+    fn a_malformed_entry_is_kept_raw_and_the_others_decoded() {
         let body = br#"{"meta":{"pagination":{"page":1,"per_page":3,"previous_page":null,"next_page":null,"last_page":1,"total_entries":3}},
             "things":[{"id":1,"name":"a"},{"id":"oops","name":"b"},{"id":3,"name":"c","extra":[1,{"x":null}]}],
             "other":{"ignored":[1,2,3]}}"#;
@@ -247,6 +261,14 @@ mod tests {
         assert_eq!(ids, vec![1, 3]);
         assert_eq!(page.items[1].name, "c");
         assert_eq!(page.pagination.unwrap().total_entries, Some(3));
+        assert_eq!(page.undecoded.len(), 1);
+        let odd = &page.undecoded[0];
+        assert_eq!((odd.index, odd.path.as_str()), (1, "id"));
+        assert_eq!(odd.raw, r#"{"id":"oops","name":"b"}"#);
+        match page.complete().unwrap_err() {
+            Error::Decode { path, .. } => assert_eq!(path, "things[1].id"),
+            other => panic!("unexpected {other:?}"),
+        }
     }
 
     #[test]

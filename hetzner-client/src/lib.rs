@@ -121,7 +121,7 @@ pub mod transport;
 pub use client::{Client, ClientBuilder, DEFAULT_ENDPOINT};
 pub use error::{ApiError, Error, ErrorCode, InvalidField, Result};
 pub use labels::{LabelSelector, Labels};
-pub use pagination::{Page, Pagination};
+pub use pagination::{Page, Pagination, Undecoded};
 pub use rate_limit::RateLimitPolicy;
 pub use request::RequestSpec;
 pub use resources::ListParams;

@@ -34,19 +34,89 @@ pub struct Pagination {
 /// One page of a list call.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Page<T> {
-    /// The entries on this page.
+    /// The entries on this page that decoded.
     pub items: Vec<T>,
     /// Pagination meta (absent on endpoints that do not paginate).
     pub pagination: Option<Pagination>,
+    /// The entries that did not decode, kept raw so nothing is lost: a caller that must see
+    /// every entry (a find-before-create) calls [`Page::complete`] and fails on them.
+    pub undecoded: Vec<Undecoded>,
+}
+
+/// A list entry that does not fit the model: where it was, why, and its raw JSON.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Undecoded {
+    /// The list key, e.g. `servers`.
+    pub list: String,
+    /// Its index on the page.
+    pub index: usize,
+    /// The path inside the entry of the first value that does not fit.
+    pub path: String,
+    /// Why it did not decode.
+    pub reason: String,
+    /// The entry's JSON, as received.
+    pub raw: String,
+}
+
+impl std::fmt::Display for Undecoded {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}[{}] does not decode at `{}`: {}",
+            self.list, self.index, self.path, self.reason
+        )
+    }
+}
+
+impl<T: DeserializeOwned> Page<T> {
+    /// Every entry, or an error when one did not decode: what a reconciling path (find before
+    /// create) needs, since a skipped entry could be the very resource it looks for.
+    ///
+    /// ```
+    /// use hetzner_client::pagination::Page;
+    /// let page: Page<u32> = Page::from_slice(br#"{"ids":[1,"two",3]}"#, "ids")?;
+    /// assert_eq!(page.undecoded.len(), 1);
+    /// let err = page.complete().unwrap_err();
+    /// assert!(err.to_string().contains("ids[1]"));
+    /// # Ok::<(), hetzner_client::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::Decode`](crate::Error::Decode) whose path names the first undecodable entry
+    /// (`servers[1].public_net`).
+    pub fn complete(self) -> Result<Vec<T>> {
+        match self.undecoded.first() {
+            None => Ok(self.items),
+            Some(first) => Err(first.error::<T>()),
+        }
+    }
+}
+
+impl Undecoded {
+    /// The decoding error again, as [`Error::Decode`](crate::Error::Decode) with the path from
+    /// the list key (`servers[1].id`).
+    fn error<T: DeserializeOwned>(&self) -> crate::Error {
+        let path = if self.path.is_empty() || self.path == "." {
+            format!("{}[{}]", self.list, self.index)
+        } else {
+            format!("{}[{}].{}", self.list, self.index, self.path)
+        };
+        let source = match serde_json::from_str::<T>(&self.raw) {
+            Err(source) => source,
+            // decodes now (cannot happen for a deterministic model): report the recorded reason
+            Ok(_) => <serde_json::Error as serde::de::Error>::custom(&self.reason),
+        };
+        crate::Error::Decode { path, source }
+    }
 }
 
 impl<T: DeserializeOwned> Page<T> {
     /// Decodes a list response body: the entries under `key` (`"servers"`, `"actions"`, ...)
     /// plus `meta.pagination`, straight from the bytes.
     ///
-    /// Each entry is decoded on its own: one that does not fit `T` is skipped (with a
-    /// `tracing` warning naming its index and the path inside it) and the others are kept. An
-    /// absent `key` is an empty page.
+    /// Each entry is decoded on its own: one that does not fit `T` is kept raw in
+    /// [`Page::undecoded`] (with a `tracing` warning naming its index and the path inside it)
+    /// and the others are decoded. An absent `key` is an empty page.
     ///
     /// ```
     /// use hetzner_client::pagination::Page;
@@ -55,6 +125,7 @@ impl<T: DeserializeOwned> Page<T> {
     ///     "previous_page":null,"next_page":null,"last_page":1,"total_entries":3}}}"#;
     /// let page: Page<u32> = Page::from_slice(body, "ids")?;
     /// assert_eq!(page.items, vec![1, 3]);
+    /// assert_eq!((page.undecoded[0].index, page.undecoded[0].raw.as_str()), (1, "\"two\""));
     /// assert_eq!(page.pagination.and_then(|p| p.total_entries), Some(3));
     /// # Ok::<(), hetzner_client::Error>(())
     /// ```
@@ -135,6 +206,10 @@ pub(crate) fn stream_all<T: DeserializeOwned + Send + 'static>(
                 .with_query("page", page.to_string())
                 .with_query("per_page", MAX_PER_PAGE.to_string());
             let fetched: Page<T> = fetch_page(&walk.client, &spec, walk.key).await?;
+            // a walk over every entry never skips one: an undecodable entry ends it
+            if let Some(first) = fetched.undecoded.first() {
+                return Err(first.error::<T>());
+            }
             walk.next = fetched
                 .pagination
                 .and_then(|p| p.next_page)

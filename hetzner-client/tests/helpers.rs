@@ -179,10 +179,17 @@ async fn quarantine_applies_deny_all_and_detaches_direct_firewalls() {
     let outcome = client.quarantine(server.id).await.unwrap();
     client.actions().wait_for(&outcome.actions).await.unwrap();
     assert_eq!(outcome.removed_firewalls, vec![web.id]);
-    assert_eq!(outcome.selector_firewalls, vec![by_label.id]);
+    assert_eq!(outcome.detached_by_labels, vec![by_label.id]);
+    assert_eq!(outcome.held_labels, vec![("env".into(), "prod".into())]);
+    assert!(outcome.is_contained());
     let now = client.servers().get(server.id).await.unwrap();
     let applied: Vec<u64> = now.public_net.firewalls.iter().map(|f| f.id).collect();
-    assert!(applied.contains(&outcome.firewall_id) && !applied.contains(&web.id));
+    assert_eq!(
+        applied,
+        vec![outcome.firewall_id],
+        "only the deny-all firewall is left"
+    );
+    assert_eq!(now.labels.get("held.quarantine/env"), Some("prod"));
     let deny = sim
         .firewalls()
         .into_iter()
@@ -196,7 +203,7 @@ async fn quarantine_applies_deny_all_and_detaches_direct_firewalls() {
     // running it again reuses the firewall and changes nothing
     let again = client.quarantine(server.id).await.unwrap();
     assert_eq!(again.firewall_id, outcome.firewall_id);
-    assert!(again.removed_firewalls.is_empty());
+    assert!(again.removed_firewalls.is_empty() && again.held_labels.is_empty());
     assert_eq!(
         sim.firewalls()
             .iter()

@@ -222,7 +222,7 @@ async fn quarantine_of_a_server_created_with_its_firewall_leaves_only_deny_all()
     removed.sort_unstable();
     assert_eq!(removed, vec![web, ssh]);
     assert!(
-        outcome.selector_firewalls.is_empty(),
+        outcome.detached_by_labels.is_empty() && outcome.is_contained(),
         "firewalls given at creation are direct, not by selector"
     );
     client.actions().wait_for(&outcome.actions).await.unwrap();
@@ -284,7 +284,7 @@ async fn quarantine_of_a_server_created_with_its_firewall_leaves_only_deny_all()
 }
 
 #[tokio::test(start_paused = true)]
-async fn label_selector_firewalls_list_the_matched_servers_and_stay_on_quarantine() {
+async fn label_selector_firewalls_list_the_matched_servers_and_leave_on_quarantine() {
     let (sim, client) = setup();
     let labels = Labels::new().with("env", "prod").unwrap();
     let server = client
@@ -324,16 +324,22 @@ async fn label_selector_firewalls_list_the_matched_servers_and_stay_on_quarantin
         json!([{ "type": "server", "server": { "id": server } }])
     );
     assert!(direct_servers(&sim, prod).await.is_empty());
-    let outcome = client.quarantine(server).await.unwrap();
-    assert!(outcome.removed_firewalls.is_empty());
-    assert_eq!(outcome.selector_firewalls, vec![prod]);
-    // the API refuses to remove a selector-applied firewall by hand
+    // the API refuses to remove a selector-applied firewall by hand, so quarantine relabels
     assert!(
         client
             .firewalls()
             .remove_from_resources(prod, &[ApplyTo::server(server)])
             .await
             .is_err()
+    );
+    let outcome = client.quarantine(server).await.unwrap();
+    assert!(outcome.removed_firewalls.is_empty());
+    assert_eq!(outcome.detached_by_labels, vec![prod]);
+    assert!(outcome.still_applied.is_empty());
+    client.actions().wait_for(&outcome.actions).await.unwrap();
+    assert_eq!(
+        server_firewalls(&sim, server).await,
+        vec![(outcome.firewall_id, "applied".to_owned())]
     );
 }
 

@@ -121,10 +121,14 @@ impl<'a, R: Resource> Handle<'a, R> {
     /// Finds an entry by its exact name.
     ///
     /// # Errors
-    /// The API's error.
+    /// The API's error, or [`Error::Decode`] when an entry of the
+    /// answer does not decode (it could be the one looked for).
     pub async fn get_by_name(&self, name: &str) -> Result<Option<R::Model>> {
         let page = self.list(&ListParams::default().name(name)).await?;
-        Ok(page.items.into_iter().find(|m| R::name_of(m) == Some(name)))
+        Ok(page
+            .complete()?
+            .into_iter()
+            .find(|m| R::name_of(m) == Some(name)))
     }
 
     /// Changes the name and/or labels (and, for some kinds, the fields in `update.extra`).

@@ -283,7 +283,8 @@ impl Firewalls<'_> {
     /// Finds a firewall by its exact name.
     ///
     /// # Errors
-    /// The API's error.
+    /// The API's error, or [`Error::Decode`] when an entry of the
+    /// answer does not decode (it could be the one looked for).
     pub async fn get_by_name(&self, name: &str) -> Result<Option<Firewall>> {
         let page: Page<Firewall> = fetch_page(
             self.client,
@@ -291,7 +292,7 @@ impl Firewalls<'_> {
             "firewalls",
         )
         .await?;
-        Ok(page.items.into_iter().find(|f| f.name == name))
+        Ok(page.complete()?.into_iter().find(|f| f.name == name))
     }
 
     /// Replaces every rule.

@@ -521,11 +521,12 @@ impl Servers<'_> {
     /// Finds a server by its exact name.
     ///
     /// # Errors
-    /// The API's error.
+    /// The API's error, or [`Error::Decode`] when an entry of the
+    /// answer does not decode (it could be the one looked for).
     pub async fn get_by_name(&self, name: &str) -> Result<Option<Server>> {
         let spec = list_request(&ListParams::default().name(name).into())?;
         let page: Page<Server> = fetch_page(self.client, &spec, "servers").await?;
-        Ok(page.items.into_iter().find(|s| s.name == name))
+        Ok(page.complete()?.into_iter().find(|s| s.name == name))
     }
 
     /// One page of servers.

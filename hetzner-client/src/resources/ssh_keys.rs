@@ -195,7 +195,8 @@ impl SshKeys<'_> {
     /// Finds a key by its exact name.
     ///
     /// # Errors
-    /// The API's error.
+    /// The API's error, or [`Error::Decode`] when an entry of the
+    /// answer does not decode (it could be the one looked for).
     pub async fn get_by_name(&self, name: &str) -> Result<Option<SshKey>> {
         let page: Page<SshKey> = fetch_page(
             self.client,
@@ -203,7 +204,7 @@ impl SshKeys<'_> {
             "ssh_keys",
         )
         .await?;
-        Ok(page.items.into_iter().find(|k| k.name == name))
+        Ok(page.complete()?.into_iter().find(|k| k.name == name))
     }
 
     /// One page of keys.

@@ -83,11 +83,11 @@ impl Backends {
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")] async fn main() {
-    /// let b = examples::Backends::simulated("example.com").unwrap();
+    /// let b = fleet_flows::Backends::simulated("example.com").unwrap();
     /// b.verify_cloudflare_token().await.unwrap();
     /// b.cloudflare_sim.as_ref().unwrap().set_token_status("disabled");
     /// let err = b.verify_cloudflare_token().await.unwrap_err();
-    /// assert!(examples::error::chain(&err).contains("not active (status disabled)"));
+    /// assert!(fleet_flows::error::chain(&err).contains("not active (status disabled)"));
     /// # }
     /// ```
     ///
@@ -134,7 +134,7 @@ impl Backends {
     /// The one line saying which side runs against a simulator, if any.
     ///
     /// ```
-    /// let b = examples::Backends::simulated("example.com").unwrap();
+    /// let b = fleet_flows::Backends::simulated("example.com").unwrap();
     /// assert!(b.offline_notice().unwrap().starts_with("offline:"));
     /// ```
     pub fn offline_notice(&self) -> Option<String> {

@@ -1,9 +1,8 @@
-//! The examples' error type and how `main` reports it.
+//! The flows' error type, and [`chain`], which prints it with every cause.
 
 use std::error::Error as StdError;
-use std::process::ExitCode;
 
-/// What can go wrong in an example. Each variant keeps the typed error it wraps as its
+/// What can go wrong in a flow. Each variant keeps the typed error it wraps as its
 /// `source`, so the printed chain ends with the API's own code and message or the field a
 /// validation rejected.
 #[derive(Debug, thiserror::Error)]
@@ -29,7 +28,7 @@ pub enum Error {
     /// A Cloudflare call (or its client-side validation) failed.
     #[error("Cloudflare call failed")]
     Cloudflare(#[from] cloudflare_client::Error),
-    /// The accounts are not in a state the example can work with (e.g. the zone is missing).
+    /// The accounts are not in a state the flow can work with (e.g. the zone is missing).
     #[error("{0}")]
     State(String),
     /// A local command of a flow (rclone, age, tar, ssh) failed or could not start.
@@ -52,14 +51,14 @@ impl Error {
     }
 }
 
-/// Result with the examples' [`Error`].
+/// Result with the flows' [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// The error and every cause below it, one per line:
 ///
 /// ```
-/// let err = examples::Error::invalid("subdomain", "must be one DNS label");
-/// assert_eq!(examples::error::chain(&err), "error: invalid subdomain: must be one DNS label");
+/// let err = fleet_flows::Error::invalid("subdomain", "must be one DNS label");
+/// assert_eq!(fleet_flows::error::chain(&err), "error: invalid subdomain: must be one DNS label");
 /// ```
 pub fn chain(err: &(dyn StdError + 'static)) -> String {
     let mut out = format!("error: {err}");
@@ -69,16 +68,4 @@ pub fn chain(err: &(dyn StdError + 'static)) -> String {
         cause = c.source();
     }
     out
-}
-
-/// Turns `main`'s result into an exit code, printing the error chain to stderr on failure.
-#[allow(clippy::print_stderr)]
-pub fn exit_on_error(result: Result<()>) -> ExitCode {
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(err) => {
-            eprintln!("{}", chain(&err));
-            ExitCode::FAILURE
-        }
-    }
 }

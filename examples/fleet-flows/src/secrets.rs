@@ -7,14 +7,14 @@
 //! [`load_or_create`]. No function here puts a secret value in an error or a message.
 //!
 //! ```
-//! use examples::secrets::{age_identity, age_recipient, callback_secret};
+//! use fleet_flows::secrets::{age_identity, age_recipient, callback_secret};
 //! let cb = callback_secret()?;
 //! assert!(cb.expose().len() >= 32);
 //! assert_eq!(format!("{cb:?}"), "Secret([REDACTED])");
 //! let identity = age_identity()?;
 //! assert!(identity.expose().starts_with("AGE-SECRET-KEY-1"));
 //! assert!(age_recipient(&identity)?.as_str().starts_with("age1"));
-//! # Ok::<(), examples::Error>(())
+//! # Ok::<(), fleet_flows::Error>(())
 //! ```
 
 use std::io::Write as _;
@@ -70,11 +70,103 @@ pub fn age_recipient(identity: &Secret) -> Result<AgeRecipient> {
     Ok(AgeRecipient::from_public_key(&key))
 }
 
-/// Reads a secret from `path` (surrounding whitespace trimmed, lines starting with `#`
-/// skipped, as in `age-keygen`'s output), or, when `path` does not exist, generates one with
-/// `generate` and writes it there with mode `0600` so it can be given to the control plane
-/// (callback secret) or kept for restores (backup identity). Returns the secret and whether it
-/// was generated. Errors name `field` and the path, never the value.
+/// A secret read from its file, or generated for a file that does not exist yet and not
+/// written until [`SecretFile::persist`]: so every input can be checked before any file is
+/// written.
+#[derive(Debug)]
+pub struct SecretFile {
+    secret: Secret,
+    path: std::path::PathBuf,
+    generated: bool,
+}
+
+impl SecretFile {
+    /// Reads a secret from `path` (surrounding whitespace trimmed, lines starting with `#`
+    /// skipped, as in `age-keygen`'s output), or, when `path` does not exist, generates one
+    /// with `generate` (written by [`SecretFile::persist`]). Errors name `field` and the path,
+    /// never the value. Writes nothing.
+    ///
+    /// # Errors
+    /// [`Error::Invalid`] naming `field` when the file cannot be read, is empty, or holds an
+    /// unacceptable value, or when its directory does not exist.
+    pub fn load(field: &str, path: &Path, generate: fn() -> Result<Secret>) -> Result<Self> {
+        match std::fs::read_to_string(path) {
+            Ok(text) => {
+                let value = text
+                    .lines()
+                    .map(str::trim)
+                    .find(|l| !l.is_empty() && !l.starts_with('#'))
+                    .ok_or_else(|| {
+                        Error::invalid(field, format!("{} holds no value", path.display()))
+                    })?;
+                let secret = Secret::new(value).map_err(|_| {
+                    Error::invalid(
+                        field,
+                        format!("{} does not hold an acceptable value", path.display()),
+                    )
+                })?;
+                Ok(Self {
+                    secret,
+                    path: path.to_owned(),
+                    generated: false,
+                })
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                let dir = match path.parent() {
+                    Some(d) if !d.as_os_str().is_empty() => d,
+                    _ => Path::new("."),
+                };
+                if !dir.is_dir() {
+                    return Err(Error::invalid(
+                        field,
+                        format!("{}: its directory does not exist", path.display()),
+                    ));
+                }
+                Ok(Self {
+                    secret: generate()?,
+                    path: path.to_owned(),
+                    generated: true,
+                })
+            }
+            Err(e) => Err(Error::invalid(field, format!("{}: {e}", path.display()))),
+        }
+    }
+
+    /// The secret.
+    pub fn secret(&self) -> &Secret {
+        &self.secret
+    }
+
+    /// Whether it was generated (and [`SecretFile::persist`] writes it).
+    pub fn generated(&self) -> bool {
+        self.generated
+    }
+
+    /// The file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Writes a generated secret to its file with mode `0600` (the file must still not exist);
+    /// does nothing for one that was read. Returns whether it wrote.
+    ///
+    /// # Errors
+    /// [`Error::Invalid`] naming `field` when the file cannot be created.
+    pub fn persist(&self, field: &str) -> Result<bool> {
+        if !self.generated {
+            return Ok(false);
+        }
+        write_private(&self.path, self.secret.expose())
+            .map_err(|e| Error::invalid(field, format!("{}: {e}", self.path.display())))?;
+        Ok(true)
+    }
+}
+
+/// Reads a secret from `path`, or, when `path` does not exist, generates one with `generate`
+/// and writes it there with mode `0600` so it can be given to the control plane (callback
+/// secret) or kept for restores (backup identity): [`SecretFile::load`], then
+/// [`SecretFile::persist`]. Returns the secret and whether it was generated. Errors name
+/// `field` and the path, never the value.
 ///
 /// # Errors
 /// [`Error::Invalid`] naming `field` when the file cannot be read or written, is empty, or
@@ -84,31 +176,9 @@ pub fn load_or_create(
     path: &Path,
     generate: fn() -> Result<Secret>,
 ) -> Result<(Secret, bool)> {
-    match std::fs::read_to_string(path) {
-        Ok(text) => {
-            let value = text
-                .lines()
-                .map(str::trim)
-                .find(|l| !l.is_empty() && !l.starts_with('#'))
-                .ok_or_else(|| {
-                    Error::invalid(field, format!("{} holds no value", path.display()))
-                })?;
-            let secret = Secret::new(value).map_err(|_| {
-                Error::invalid(
-                    field,
-                    format!("{} does not hold an acceptable value", path.display()),
-                )
-            })?;
-            Ok((secret, false))
-        }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            let secret = generate()?;
-            write_private(path, secret.expose())
-                .map_err(|e| Error::invalid(field, format!("{}: {e}", path.display())))?;
-            Ok((secret, true))
-        }
-        Err(e) => Err(Error::invalid(field, format!("{}: {e}", path.display()))),
-    }
+    let file = SecretFile::load(field, path, generate)?;
+    let wrote = file.persist(field)?;
+    Ok((file.secret, wrote))
 }
 
 /// Reads S3 credentials from `path`: the access key id on the first line that is neither blank

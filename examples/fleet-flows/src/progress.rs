@@ -46,7 +46,7 @@ impl Progress {
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")] async fn main() {
-    /// let p = examples::Progress::silent();
+    /// let p = fleet_flows::Progress::silent();
     /// assert_eq!(p.wait("nothing", async { 7 }).await, 7);
     /// # }
     /// ```

@@ -85,7 +85,7 @@ pub struct Step {
 ///
 /// ```
 /// use cloudinit_builder::preset::{APP_DATA_VOLUME, Backups, ObjectStore, STACK_DIR};
-/// use examples::restore::{HostAccess, ObjectChoice, RestorePlan, Where};
+/// use fleet_flows::restore::{HostAccess, ObjectChoice, RestorePlan, Where};
 /// let store = ObjectStore::new("https://fsn1.your-objectstorage.com", "fleet-backups", "fsn1")?
 ///     .prefix("inst-0042")?;
 /// let plan = RestorePlan::new(
@@ -101,7 +101,7 @@ pub struct Step {
 /// assert_eq!(names, ["download", "decrypt", "check", "install", "restore"]);
 /// assert!(steps.iter().filter(|s| s.runs_on == Where::Host).all(|s| !s.argv.iter().any(|a| a.contains(".age"))));
 /// assert_eq!(plan.object, ObjectChoice::Latest);
-/// # Ok::<(), examples::Error>(())
+/// # Ok::<(), fleet_flows::Error>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RestorePlan {
@@ -165,18 +165,7 @@ impl RestorePlan {
     /// # Errors
     /// [`Error::Invalid`] naming `object` unless it is `backup-<stamp>.tar.gz.age`.
     pub fn object(mut self, name: &str) -> Result<Self> {
-        let ok = name
-            .strip_prefix("backup-")
-            .and_then(|r| r.strip_suffix(".tar.gz.age"))
-            .is_some_and(|stamp| {
-                !stamp.is_empty() && stamp.chars().all(|c| c.is_ascii_alphanumeric())
-            });
-        if !ok {
-            return Err(Error::invalid(
-                "object",
-                "must be an object file name backup-<UTC stamp>.tar.gz.age",
-            ));
-        }
+        check_object(name)?;
         self.object = ObjectChoice::Named(name.to_owned());
         Ok(self)
     }
@@ -318,4 +307,30 @@ fn line(step: &Step) -> String {
         step.argv.join(" "),
         step.purpose
     )
+}
+
+/// Checks a backup object name, `backup-<UTC stamp>.tar.gz.age`, before anything is created
+/// for a restore.
+///
+/// ```
+/// use fleet_flows::restore::check_object;
+/// assert!(check_object("backup-20260101T0300Z.tar.gz.age").is_ok());
+/// assert!(check_object("../etc/passwd").unwrap_err().to_string().starts_with("invalid object:"));
+/// ```
+///
+/// # Errors
+/// [`Error::Invalid`] naming `object`.
+pub fn check_object(name: &str) -> Result<()> {
+    let ok = name
+        .strip_prefix("backup-")
+        .and_then(|r| r.strip_suffix(".tar.gz.age"))
+        .is_some_and(|stamp| !stamp.is_empty() && stamp.chars().all(|c| c.is_ascii_alphanumeric()));
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::invalid(
+            "object",
+            "must be an object file name backup-<UTC stamp>.tar.gz.age",
+        ))
+    }
 }

@@ -62,11 +62,11 @@ pub struct Objectives {
 /// expressions, the subset [`calendar_gap`] reads) under `assumptions`.
 ///
 /// ```
-/// use examples::restore::{Assumptions, objectives};
+/// use fleet_flows::restore::{Assumptions, objectives};
 /// let o = objectives("*-*-* 03:00:00 UTC", "Sun *-*-* 04:00:00 UTC", &Assumptions::default())?;
 /// assert_eq!(o.backup_interval.as_secs(), 24 * 3600);
 /// assert_eq!(o.rpo.as_secs(), (24 * 60 + 15 + 10) * 60);
-/// # Ok::<(), examples::Error>(())
+/// # Ok::<(), fleet_flows::Error>(())
 /// ```
 ///
 /// # Errors

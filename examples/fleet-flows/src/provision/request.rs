@@ -1,8 +1,8 @@
 //! What to provision, and the checks it passes before anything is sent.
 
-use cloudinit_builder::Secret;
 use cloudinit_builder::age::AgeRecipient;
 use cloudinit_builder::preset::{BackupTarget, ObjectStore, S3Credentials};
+use cloudinit_builder::{Secret, SshPublicKey};
 use hardening_model::docker::ImageRef;
 use hardening_model::presets::stack::StackImages;
 use hardening_model::values::{Domain, UnixUser};
@@ -15,6 +15,7 @@ use crate::host::{
     DEMO_ADMIN_KEY, DEMO_APP_IMAGE, DEMO_BACKUP_BUCKET, DEMO_BACKUP_ENDPOINT, DEMO_BACKUP_REGION,
     DEMO_CADDY_IMAGE, DEMO_CALLBACK_URL, DEMO_NODE_EXPORTER_IMAGE,
 };
+use crate::instance::{Instance, check_slug};
 
 /// What to provision.
 ///
@@ -68,6 +69,9 @@ pub struct ProvisionRequest {
     /// The host's keys for the store (they reach only a root-owned `0600` file). `None`:
     /// against the simulators, random demo keys; against the real API they are required.
     pub backup_credentials: Option<S3Credentials>,
+    /// The key of the keyed hash the server name and a new instance's SSH port are derived
+    /// from ([`crate::naming`]); `None` uses the public default.
+    pub name_key: Option<Secret>,
 }
 
 /// `store` with the key prefix of `instance_id`: every host writes under its own prefix, and a
@@ -111,6 +115,7 @@ impl ProvisionRequest {
             backup_recipient: None,
             backup_store: None,
             backup_credentials: None,
+            name_key: None,
         }
     }
 
@@ -119,17 +124,37 @@ impl ProvisionRequest {
         format!("{}.{}", self.subdomain, self.zone.trim_end_matches('.'))
     }
 
-    /// Checks every field; the error names the first bad one. Nothing is sent before this.
+    /// The validated instance id.
+    ///
+    /// # Errors
+    /// [`Error::Invalid`] naming `instance_id`.
+    pub fn instance(&self) -> Result<Instance> {
+        Instance::new(self.instance_id.as_str())
+    }
+
+    /// Checks every field; the error names the first bad one. The flows call this before
+    /// their first request, so a rejected request sends nothing.
+    ///
+    /// ```
+    /// use fleet_flows::provision::ProvisionRequest;
+    /// let mut req = ProvisionRequest::new("inst-0042", "acme", "example.com");
+    /// assert!(req.validate().is_ok());
+    /// req.admin_user = "root".into();
+    /// assert!(req.validate().unwrap_err().to_string().starts_with("invalid admin_user:"));
+    /// ```
     ///
     /// # Errors
     /// [`Error::Invalid`] naming the field.
     pub fn validate(&self) -> Result<()> {
-        check_slug("instance_id", &self.instance_id, 40)?;
-        Labels::new()
-            .with(INSTANCE_LABEL, self.instance_id.as_str())
-            .map_err(|e| Error::invalid("instance_id", e.to_string()))?;
+        self.instance()?;
         check_slug("subdomain", &self.subdomain, 63)?;
         Domain::new(&self.zone).map_err(|e| Error::invalid("zone", e.to_string()))?;
+        if !self.zone.trim_end_matches('.').contains('.') {
+            return Err(Error::invalid(
+                "zone",
+                "must be a registered domain such as example.com, not a top-level domain",
+            ));
+        }
         Domain::new(self.fqdn()).map_err(|e| Error::invalid("subdomain", e.to_string()))?;
         check_slug("location", &self.location, 16)?;
         check_slug("server_type", &self.server_type, 32)?;
@@ -147,6 +172,25 @@ impl ProvisionRequest {
         }
         UnixUser::new(self.admin_user.as_str())
             .map_err(|e| Error::invalid("admin_user", e.to_string()))?;
+        if self.admin_user == "root" {
+            return Err(Error::invalid(
+                "admin_user",
+                "must not be root: the hardened sshd refuses root logins, so nobody could log in",
+            ));
+        }
+        SshPublicKey::new(self.admin_key.as_str())
+            .map_err(|e| Error::invalid("admin_key", reason(&e)))?;
+        for (i, net) in self.admin_sources.iter().enumerate() {
+            if net.trunc() != *net {
+                return Err(Error::invalid(
+                    format!("admin_sources[{i}]"),
+                    format!("{net} has host bits set (did you mean {}?)", net.trunc()),
+                ));
+            }
+        }
+        for (i, name) in self.hetzner_ssh_keys.iter().enumerate() {
+            check_key_name(&format!("hetzner_ssh_keys[{i}]"), name)?;
+        }
         for (field, image) in [
             ("caddy_image", &self.caddy_image),
             ("app_image", &self.app_image),
@@ -155,6 +199,9 @@ impl ProvisionRequest {
             ImageRef::parse(image).map_err(|e| Error::invalid(field, e.to_string()))?;
         }
         check_callback_url(&self.callback_url)?;
+        if let Some(secret) = &self.callback_secret {
+            check_callback_secret(secret)?;
+        }
         if let Some(store) = &self.backup_store {
             instance_store(store, &self.instance_id)?;
         }
@@ -210,29 +257,10 @@ impl ProvisionRequest {
             .with(SSH_PORT_LABEL, ssh_port.to_string())?)
     }
 
-    /// The firewall's unique name, `fw-<instance id>`.
+    /// The firewall's unique name, `fw-<instance id>` ([`Instance::firewall_name`]).
     pub fn firewall_name(&self) -> String {
         format!("fw-{}", self.instance_id)
     }
-}
-
-fn check_slug(field: &str, value: &str, max: usize) -> Result<()> {
-    let ok_chars = value
-        .chars()
-        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
-    if value.is_empty() || value.len() > max {
-        return Err(Error::invalid(
-            field,
-            format!("must have 1 to {max} characters"),
-        ));
-    }
-    if !ok_chars || value.starts_with('-') || value.ends_with('-') {
-        return Err(Error::invalid(
-            field,
-            "only lowercase letters, digits and inner '-' are allowed",
-        ));
-    }
-    Ok(())
 }
 
 fn check_ssh_port(port: u16) -> Result<()> {
@@ -273,4 +301,50 @@ pub(crate) fn demo_store() -> Result<ObjectStore> {
         DEMO_BACKUP_BUCKET,
         DEMO_BACKUP_REGION,
     )?)
+}
+
+/// The reason of a lower-level validation error, without the lower layer's own field name
+/// (the caller names the user's field instead).
+fn reason(err: &cloudinit_builder::Error) -> String {
+    let text = err.to_string();
+    match text.split_once(": ") {
+        Some((head, rest)) if head.starts_with("invalid ") => rest.to_owned(),
+        _ => text,
+    }
+}
+
+/// The characters the host's `0600` environment file can hold: no single quote, no control
+/// character (checked here so the error names `callback_secret`, not the file's variable).
+fn check_callback_secret(secret: &Secret) -> Result<()> {
+    let value = secret.expose();
+    if value.chars().count() < cloudinit_builder::MIN_SECRET_LEN {
+        return Err(Error::invalid(
+            "callback_secret",
+            format!(
+                "must have at least {} characters",
+                cloudinit_builder::MIN_SECRET_LEN
+            ),
+        ));
+    }
+    if let Some(at) = value.chars().position(|c| c == '\'' || c.is_control()) {
+        return Err(Error::invalid(
+            "callback_secret",
+            format!("character at position {at} is a single quote or a control character"),
+        ));
+    }
+    Ok(())
+}
+
+/// A Hetzner SSH key name as given: 1 to 128 printable characters, no surrounding space.
+fn check_key_name(field: &str, name: &str) -> Result<()> {
+    if name.is_empty() || name.chars().count() > 128 {
+        return Err(Error::invalid(field, "must have 1 to 128 characters"));
+    }
+    if name.trim() != name || name.chars().any(char::is_control) {
+        return Err(Error::invalid(
+            field,
+            "must not start or end with a space or hold control characters",
+        ));
+    }
+    Ok(())
 }

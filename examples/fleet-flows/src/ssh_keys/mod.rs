@@ -1,4 +1,12 @@
-//! `ssh-keys`: admin keys past their `expires` label, and rotating one.
+//! Admin keys: the ones past their `expires` label, and rotating one.
+//!
+//! A rotation has two sides. In Hetzner ([`rotate`]): the new key is uploaded first, then the
+//! old one deleted, so the owner is never locked out of new servers. On running hosts
+//! ([`host`]): the key reaches `authorized_keys` over SSH (through the bastion, `ssh -J`),
+//! by a script that adds the new key before it removes the old one; cloud-init only reads
+//! keys at first boot, so this is the mechanism for hosts that already run.
+
+pub mod host;
 
 use chrono::NaiveDate;
 use hetzner_client::helpers::admin_keys::{AdminKey, OWNER_LABEL, expiry_of};

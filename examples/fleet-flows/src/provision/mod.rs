@@ -17,9 +17,9 @@
 //! not among them: the host gets only its recipient, so it cannot read its own backups.
 //!
 //! ```
-//! # #[tokio::main(flavor = "current_thread")] async fn main() -> examples::Result<()> {
-//! use examples::{Backends, Progress};
-//! use examples::provision::{ProvisionRequest, provision};
+//! # #[tokio::main(flavor = "current_thread")] async fn main() -> fleet_flows::Result<()> {
+//! use fleet_flows::{Backends, Progress};
+//! use fleet_flows::provision::{ProvisionRequest, provision};
 //!
 //! let backends = Backends::simulated("example.com")?;
 //! # backends.hetzner_sim.as_ref().unwrap().set_action_duration(std::time::Duration::from_millis(10));
@@ -37,27 +37,28 @@ use cloudflare_client::resources::dns::{
 use cloudinit_builder::Secret;
 use hardening_model::values::{Domain, Port, UnixUser};
 use hetzner_client::LabelSelector;
-use hetzner_client::models::firewall::{ApplyTo, FirewallRule};
+use hetzner_client::models::firewall::FirewallRule;
 use hetzner_client::models::server::{Server, ServerStatus};
 use hetzner_client::resources::ListParams;
 use hetzner_client::resources::firewalls::CreateFirewall;
 use hetzner_client::resources::servers::CreateServer;
-use rand::Rng;
 
 use crate::backends::Backends;
 use crate::error::{Error, Result};
 use crate::host::HostPolicy;
+use crate::instance::Instance;
 use crate::progress::Progress;
 use crate::secrets;
 
+mod inputs;
 mod request;
 mod summary;
 
+pub use inputs::{Prepared, ProvisionInputs};
 pub use request::{ProvisionRequest, instance_store};
 pub use summary::{Created, Summary};
 
-/// Label holding the instance id.
-pub const INSTANCE_LABEL: &str = "instance";
+pub use crate::instance::INSTANCE_LABEL;
 /// Label holding the SSH port (the same value sshd, ufw, nftables and the firewall use).
 pub const SSH_PORT_LABEL: &str = "ssh-port";
 /// Label marking what this flow manages.
@@ -79,14 +80,15 @@ pub async fn provision(
     progress: &Progress,
 ) -> Result<Summary> {
     request.validate()?;
+    let instance = request.instance()?;
     let hetzner = &backends.hetzner;
     let cloudflare = &backends.cloudflare;
     let mut created = Created::default();
     let mut updated = Vec::new();
 
-    progress.step(format!("looking for instance {}", request.instance_id));
-    let existing = find_server(backends, &request.instance_id).await?;
-    let ssh_port = choose_ssh_port(request, existing.as_ref())?;
+    progress.step(format!("looking for instance {instance}"));
+    let existing = find_server(backends, &instance).await?;
+    let ssh_port = choose_ssh_port(request, &instance, existing.as_ref())?;
 
     progress.step(format!(
         "reading Cloudflare zone {} and edge ranges",
@@ -136,6 +138,18 @@ pub async fn provision(
         hetzner_client::policy::rules_from_policy(&policy.firewall_policy()?.hetzner_rules()?)?;
     let labels = request.labels(ssh_port)?;
 
+    // Every named Hetzner SSH key must exist before anything is created.
+    if existing.is_none() {
+        for (i, name) in request.hetzner_ssh_keys.iter().enumerate() {
+            if hetzner.ssh_keys().get_by_name(name).await?.is_none() {
+                return Err(Error::invalid(
+                    format!("hetzner_ssh_keys[{i}]"),
+                    format!("no SSH key named {name:?} in the Hetzner project"),
+                ));
+            }
+        }
+    }
+
     // Firewall: unique name per instance.
     let fw_name = request.firewall_name();
     progress.step(format!("ensuring firewall {fw_name}"));
@@ -151,21 +165,30 @@ pub async fn provision(
             fw
         }
         None => {
-            let out = hetzner
-                .firewalls()
-                .create(
-                    &CreateFirewall::new(fw_name.as_str())
-                        .labels(labels.clone())
-                        .rules(rules.clone()),
-                )
-                .await?;
-            created.firewall = !out.reconciled;
-            if !out.actions.is_empty() {
-                progress
-                    .wait("firewall", hetzner.actions().wait_for(&out.actions))
-                    .await?;
+            let create = CreateFirewall::new(fw_name.as_str())
+                .labels(labels.clone())
+                .rules(rules.clone());
+            match hetzner.firewalls().create(&create).await {
+                Ok(out) => {
+                    created.firewall = !out.reconciled;
+                    if !out.actions.is_empty() {
+                        progress
+                            .wait("firewall", hetzner.actions().wait_for(&out.actions))
+                            .await?;
+                    }
+                    out.firewall
+                }
+                // another flow on this instance created it first: adopt it (its rules are
+                // the same, derived from the same values)
+                Err(e) if e.is_uniqueness_error_on("name") => hetzner
+                    .firewalls()
+                    .get_by_name(&fw_name)
+                    .await?
+                    .ok_or_else(|| {
+                        Error::State(format!("firewall {fw_name} is taken but cannot be found"))
+                    })?,
+                Err(e) => return Err(e.into()),
             }
-            out.firewall
         }
     };
 
@@ -179,10 +202,7 @@ pub async fn provision(
                 .iter()
                 .any(|f| f.id == firewall.id)
             {
-                let actions = hetzner
-                    .firewalls()
-                    .apply_to_resources(firewall.id, &[ApplyTo::server(server.id)])
-                    .await?;
+                let actions = hetzner.attach_checked(firewall.id, server.id, true).await?;
                 progress
                     .wait("firewall attachment", hetzner.actions().wait_for(&actions))
                     .await?;
@@ -194,31 +214,51 @@ pub async fn provision(
             server
         }
         None => {
-            let name = hetzner_client::names::opaque_server_name(&request.location)?;
+            let name =
+                crate::naming::server_name(request.name_key.as_ref(), &instance, &request.location);
             progress.step(format!(
                 "creating server {name} ({}, {}, user_data {} bytes)",
                 request.server_type,
                 request.location,
                 user_data.len()
             ));
-            let mut req =
-                CreateServer::new(name, request.server_type.as_str(), request.image.as_str())
-                    .location(request.location.as_str())
-                    .firewall(firewall.id)
-                    .labels(labels.clone())
-                    .user_data(user_data.as_str());
+            let mut req = CreateServer::new(
+                name.as_str(),
+                request.server_type.as_str(),
+                request.image.as_str(),
+            )
+            .location(request.location.as_str())
+            .firewall(firewall.id)
+            .labels(labels.clone())
+            .user_data(user_data.as_str());
             for key in &request.hetzner_ssh_keys {
                 req = req.ssh_key(key.as_str());
             }
-            let out = hetzner.servers().create(&req).await?;
-            created.server = !out.reconciled;
-            let actions = out.actions();
-            if !actions.is_empty() {
-                progress
-                    .wait("server actions", hetzner.actions().wait_for(&actions))
-                    .await?;
+            match hetzner.servers().create(&req).await {
+                Ok(out) => {
+                    created.server = !out.reconciled;
+                    let actions = out.actions();
+                    if !actions.is_empty() {
+                        progress
+                            .wait("server actions", hetzner.actions().wait_for(&actions))
+                            .await?;
+                    }
+                    out.server
+                }
+                // another flow on this instance created it first (same derived name): adopt
+                Err(e) if e.is_uniqueness_error_on("name") => {
+                    let theirs = hetzner.servers().get_by_name(&name).await?.ok_or_else(|| {
+                        Error::State(format!("server name {name} is taken but cannot be found"))
+                    })?;
+                    if theirs.labels.get(INSTANCE_LABEL) != Some(instance.as_str()) {
+                        return Err(Error::State(format!(
+                            "server {name} exists for another instance; resolve that by hand"
+                        )));
+                    }
+                    theirs
+                }
+                Err(e) => return Err(e.into()),
             }
-            out.server
         }
     };
     let server = progress
@@ -236,35 +276,32 @@ pub async fn provision(
             server.id
         ))
     })?;
-    let (record, record_created, record_updated) = ensure_record(
+    let v4 = ensure_record(
         backends,
         &zone.id,
         &fqdn,
         RecordType::A,
         &address,
-        &request.instance_id,
+        &instance,
     )
     .await?;
-    created.record = record_created;
-    if record_updated {
-        updated.push(format!("dns record {} now points to {address}", record.id));
+    created.record = v4.change == RecordChange::Created;
+    if v4.change == RecordChange::Updated {
+        updated.push(format!(
+            "dns record {} now points to {address}",
+            v4.record.id
+        ));
     }
+    let record = v4.record;
     let record_v6 = match server_ipv6_address(&server)? {
         Some(v6) => {
-            let (rec, was_created, was_updated) = ensure_record(
-                backends,
-                &zone.id,
-                &fqdn,
-                RecordType::Aaaa,
-                &v6,
-                &request.instance_id,
-            )
-            .await?;
-            created.record |= was_created;
-            if was_updated {
-                updated.push(format!("dns record {} now points to {v6}", rec.id));
+            let out =
+                ensure_record(backends, &zone.id, &fqdn, RecordType::Aaaa, &v6, &instance).await?;
+            created.record |= out.change == RecordChange::Created;
+            if out.change == RecordChange::Updated {
+                updated.push(format!("dns record {} now points to {v6}", out.record.id));
             }
-            Some(rec)
+            Some(out.record)
         }
         None => None,
     };
@@ -289,21 +326,30 @@ pub async fn provision(
 
 /// The server labelled `instance=<id>`, if any.
 ///
+/// A find before a create never loses an entry: when the answer holds a server that does not
+/// decode, this fails instead of reporting "none" (which would create a duplicate).
+///
 /// # Errors
-/// The API's error, or [`Error::State`] when several servers carry the label.
-pub async fn find_server(backends: &Backends, instance_id: &str) -> Result<Option<Server>> {
+/// The API's error, [`hetzner_client::Error::Decode`] for an undecodable entry, or
+/// [`Error::State`] when several servers carry the label.
+pub async fn find_server(backends: &Backends, instance: &Instance) -> Result<Option<Server>> {
+    let instance_id = instance.as_str();
     let filter =
         ListParams::default().selector(LabelSelector::new().eq(INSTANCE_LABEL, instance_id));
-    let page = backends.hetzner.servers().list(filter).await?;
-    match page.items.len() {
-        0 | 1 => Ok(page.items.into_iter().next()),
+    let items = backends.hetzner.servers().list(filter).await?.complete()?;
+    match items.len() {
+        0 | 1 => Ok(items.into_iter().next()),
         n => Err(Error::State(format!(
             "{n} servers carry {INSTANCE_LABEL}={instance_id}; resolve that by hand first"
         ))),
     }
 }
 
-fn choose_ssh_port(request: &ProvisionRequest, existing: Option<&Server>) -> Result<u16> {
+fn choose_ssh_port(
+    request: &ProvisionRequest,
+    instance: &Instance,
+    existing: Option<&Server>,
+) -> Result<u16> {
     let labelled = existing
         .and_then(|s| s.labels.get(SSH_PORT_LABEL))
         .map(|v| {
@@ -325,7 +371,7 @@ fn choose_ssh_port(request: &ProvisionRequest, existing: Option<&Server>) -> Res
         )),
         (Some(have), _) => Ok(have),
         (None, Some(want)) => Ok(want),
-        (None, None) => Ok(rand::rng().random_range(SSH_PORT_RANGE)),
+        (None, None) => Ok(crate::naming::ssh_port(request.name_key.as_ref(), instance)),
     }
 }
 
@@ -366,14 +412,38 @@ async fn wait_running(backends: &Backends, id: u64) -> Result<Server> {
     }
 }
 
-pub(crate) async fn ensure_record(
+/// What [`ensure_record`] did to a DNS record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RecordChange {
+    /// It was there as wanted.
+    Unchanged,
+    /// It was created.
+    Created,
+    /// It existed with another address or unproxied, and was patched.
+    Updated,
+}
+
+/// A DNS record as [`ensure_record`] left it.
+#[derive(Debug, Clone)]
+pub struct EnsuredRecord {
+    /// The record.
+    pub record: DnsRecord,
+    /// What was done.
+    pub change: RecordChange,
+}
+
+/// Makes sure one proxied `record_type` record `fqdn -> address` exists in the zone.
+///
+/// # Errors
+/// [`Error::State`] when several such records exist, or the API's error.
+pub async fn ensure_record(
     backends: &Backends,
     zone_id: &str,
     fqdn: &str,
     record_type: RecordType,
     address: &str,
-    instance_id: &str,
-) -> Result<(DnsRecord, bool, bool)> {
+    instance: &Instance,
+) -> Result<EnsuredRecord> {
     let dns = backends.cloudflare.dns(zone_id);
     let filter = DnsFilter {
         record_type: Some(record_type.clone()),
@@ -389,19 +459,41 @@ pub(crate) async fn ensure_record(
     }
     if let Some(record) = found.pop() {
         if record.content == address && record.proxied == Some(true) {
-            return Ok((record, false, false));
+            return Ok(EnsuredRecord {
+                record,
+                change: RecordChange::Unchanged,
+            });
         }
         let patch = DnsRecordPatch {
             content: Some(address.to_owned()),
             proxied: Some(true),
             ..DnsRecordPatch::default()
         };
-        return Ok((dns.patch(&record.id, &patch).await?, false, true));
+        return Ok(EnsuredRecord {
+            record: dns.patch(&record.id, &patch).await?,
+            change: RecordChange::Updated,
+        });
     }
     let new = NewDnsRecord::new(record_type, fqdn, address)
         .proxied(true)
-        .comment(format!("{MANAGED_BY} instance {instance_id}"));
-    Ok((dns.create(&new).await?, true, false))
+        .comment(format!("{MANAGED_BY} instance {instance}"));
+    match dns.create(&new).await {
+        Ok(record) => Ok(EnsuredRecord {
+            record,
+            change: RecordChange::Created,
+        }),
+        Err(err) => {
+            // another flow may have created the same record meanwhile: adopt an identical one
+            let again = dns.list_all(&filter).await?;
+            match again.as_slice() {
+                [one] if one.content == address => Ok(EnsuredRecord {
+                    record: one.clone(),
+                    change: RecordChange::Unchanged,
+                }),
+                _ => Err(err.into()),
+            }
+        }
+    }
 }
 
 /// The server's IPv6 address for its `AAAA` record: Hetzner assigns a /64 network and the
@@ -409,7 +501,7 @@ pub(crate) async fn ensure_record(
 ///
 /// # Errors
 /// [`Error::State`] when the API's `public_net.ipv6.ip` is not an IPv6 network.
-pub(crate) fn server_ipv6_address(server: &Server) -> Result<Option<String>> {
+pub fn server_ipv6_address(server: &Server) -> Result<Option<String>> {
     let Some(v6) = server.public_net.ipv6.as_ref() else {
         return Ok(None);
     };

@@ -19,7 +19,9 @@ mod plan;
 mod run;
 
 pub use objectives::{Assumptions, Objectives, calendar_gap, hm, objectives};
-pub use plan::{HostAccess, ObjectChoice, PLAIN_ARCHIVE, RestorePlan, SCRIPT_FILE, Step, Where};
+pub use plan::{
+    HostAccess, ObjectChoice, PLAIN_ARCHIVE, RestorePlan, SCRIPT_FILE, Step, Where, check_object,
+};
 pub use run::{Executed, execute};
 
 use std::path::PathBuf;

@@ -1,0 +1,240 @@
+//! [`ProvisionInputs`]: a provisioning request as a user gives it (flags, files), turned into
+//! a validated [`ProvisionRequest`] before anything is sent or written.
+
+use std::path::PathBuf;
+
+use cloudinit_builder::preset::ObjectStore;
+use ipnet::IpNet;
+
+use super::ProvisionRequest;
+use crate::error::{Error, Result};
+use crate::secrets::{
+    SecretFile, age_identity, age_recipient, callback_secret, load_s3_credentials,
+};
+
+/// The user's inputs, one field per command-line flag (`admin_key_file` is
+/// `--admin-key-file`). `None` for a value with a demo default: against the simulators the
+/// default is used, against the real API ([`ProvisionInputs::prepare`] with `real`) the value
+/// is required.
+#[derive(Debug, Clone, Default)]
+#[allow(missing_docs)]
+pub struct ProvisionInputs {
+    pub instance_id: String,
+    pub subdomain: String,
+    pub zone: String,
+    pub location: Option<String>,
+    pub server_type: Option<String>,
+    pub image: Option<String>,
+    pub ssh_port: Option<u16>,
+    pub admin_user: Option<String>,
+    pub admin_key_file: Option<PathBuf>,
+    pub admin_cidr: Vec<IpNet>,
+    pub hetzner_ssh_key: Vec<String>,
+    pub caddy_image: Option<String>,
+    pub app_image: Option<String>,
+    pub node_exporter_image: Option<String>,
+    pub callback_url: Option<String>,
+    pub callback_secret_file: Option<PathBuf>,
+    pub backup_identity_file: Option<PathBuf>,
+    pub backup_endpoint: Option<String>,
+    pub backup_bucket: Option<String>,
+    pub backup_region: Option<String>,
+    pub backup_credentials_file: Option<PathBuf>,
+}
+
+/// A validated request, and the secret files it still has to write.
+#[derive(Debug)]
+pub struct Prepared {
+    /// The request; [`ProvisionRequest::validate`] passed.
+    pub request: ProvisionRequest,
+    /// Secret files generated for paths that did not exist: write them with
+    /// [`Prepared::write_secrets`] once everything else is checked.
+    pub pending: Vec<(&'static str, SecretFile)>,
+}
+
+impl Prepared {
+    /// Writes the generated secret files (mode `0600`), returning the paths written.
+    ///
+    /// # Errors
+    /// [`Error::Invalid`] naming the flag whose file could not be created.
+    pub fn write_secrets(&self) -> Result<Vec<PathBuf>> {
+        let mut written = Vec::new();
+        for (field, file) in &self.pending {
+            if file.persist(field)? {
+                written.push(file.path().to_owned());
+            }
+        }
+        Ok(written)
+    }
+}
+
+/// The user's name for a field of [`ProvisionRequest`].
+fn user_field(field: &str) -> String {
+    let (head, index) = match field.split_once('[') {
+        Some((h, rest)) => (h, Some(rest)),
+        None => (field, None),
+    };
+    let user = match head {
+        "admin_key" => "admin_key_file",
+        "admin_sources" => "admin_cidr",
+        "hetzner_ssh_keys" => "hetzner_ssh_key",
+        "callback_secret" => "callback_secret_file",
+        "backup_store" => "backup_endpoint",
+        "backup_recipient" => "backup_identity_file",
+        "backup_credentials" => "backup_credentials_file",
+        other => other,
+    };
+    match index {
+        Some(rest) => format!("{user}[{rest}"),
+        None => user.to_owned(),
+    }
+}
+
+/// Renames the field of an [`Error::Invalid`] to the user's.
+fn renamed(err: Error) -> Error {
+    match err {
+        Error::Invalid { field, reason } => Error::Invalid {
+            field: user_field(&field),
+            reason,
+        },
+        other => other,
+    }
+}
+
+impl ProvisionInputs {
+    /// Checks every input and builds the request; reads the files that exist and generates
+    /// the secrets of the ones that do not, but writes nothing and sends nothing. `real`: the
+    /// request is for the real API, so demo defaults are refused.
+    ///
+    /// ```
+    /// use fleet_flows::provision::ProvisionInputs;
+    /// let inputs = ProvisionInputs {
+    ///     instance_id: "inst-0042".into(),
+    ///     subdomain: "acme".into(),
+    ///     zone: "example.com".into(),
+    ///     admin_user: Some("root".into()),
+    ///     ..ProvisionInputs::default()
+    /// };
+    /// let err = inputs.prepare(false).unwrap_err();
+    /// assert!(err.to_string().starts_with("invalid admin_user:"));
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::Invalid`] naming the user's field (flag).
+    pub fn prepare(self, real: bool) -> Result<Prepared> {
+        let mut request = ProvisionRequest::new(&self.instance_id, &self.subdomain, &self.zone);
+        let required = |field: &str, value: Option<String>, demo: String| match value {
+            Some(v) => Ok(v),
+            None if real => Err(Error::invalid(field, "required against the real API")),
+            None => Ok(demo),
+        };
+        if let Some(v) = self.location {
+            request.location = v;
+        }
+        if let Some(v) = self.server_type {
+            request.server_type = v;
+        }
+        if let Some(v) = self.image {
+            request.image = v;
+        }
+        if let Some(v) = self.admin_user {
+            request.admin_user = v;
+        }
+        request.ssh_port = self.ssh_port;
+        request.admin_sources = self.admin_cidr;
+        request.hetzner_ssh_keys = self.hetzner_ssh_key;
+        request.caddy_image = required("caddy_image", self.caddy_image, request.caddy_image)?;
+        request.app_image = required("app_image", self.app_image, request.app_image)?;
+        request.node_exporter_image = required(
+            "node_exporter_image",
+            self.node_exporter_image,
+            request.node_exporter_image,
+        )?;
+        request.callback_url = required("callback_url", self.callback_url, request.callback_url)?;
+        let key = match &self.admin_key_file {
+            Some(path) => Some(
+                std::fs::read_to_string(path)
+                    .map_err(|e| {
+                        Error::invalid("admin_key_file", format!("{}: {e}", path.display()))
+                    })?
+                    .trim()
+                    .to_owned(),
+            ),
+            None => None,
+        };
+        request.admin_key = required("admin_key_file", key, request.admin_key)?;
+        // everything that needs no file is checked before any secret file is read
+        request.validate().map_err(renamed)?;
+
+        let mut pending = Vec::new();
+        match self.callback_secret_file {
+            Some(path) => {
+                let file = SecretFile::load("callback_secret_file", &path, callback_secret)?;
+                request.callback_secret = Some(file.secret().clone());
+                pending.push(("callback_secret_file", file));
+            }
+            None if real => {
+                return Err(Error::invalid(
+                    "callback_secret_file",
+                    "required against the real API",
+                ));
+            }
+            None => {}
+        }
+        match self.backup_identity_file {
+            Some(path) => {
+                let file = SecretFile::load("backup_identity_file", &path, age_identity)?;
+                request.backup_recipient = Some(age_recipient(file.secret()).map_err(|_| {
+                    Error::invalid(
+                        "backup_identity_file",
+                        format!("{} does not hold an age X25519 identity", path.display()),
+                    )
+                })?);
+                pending.push(("backup_identity_file", file));
+            }
+            None if real => {
+                return Err(Error::invalid(
+                    "backup_identity_file",
+                    "required against the real API",
+                ));
+            }
+            None => {}
+        }
+        let region = self.backup_region.unwrap_or_else(|| "fsn1".to_owned());
+        match (self.backup_endpoint, self.backup_bucket) {
+            (Some(endpoint), Some(bucket)) => {
+                let store = ObjectStore::new(&endpoint, &bucket, &region).map_err(|e| {
+                    let field = match e.field() {
+                        Some(f) if f.contains("bucket") => "backup_bucket",
+                        Some(f) if f.contains("region") => "backup_region",
+                        _ => "backup_endpoint",
+                    };
+                    Error::invalid(field, e.to_string())
+                })?;
+                request.backup_store = Some(store);
+            }
+            (None, None) if !real => {}
+            _ => {
+                return Err(Error::invalid(
+                    "backup_endpoint",
+                    "--backup-endpoint and --backup-bucket go together (required against the real API)",
+                ));
+            }
+        }
+        match self.backup_credentials_file {
+            Some(path) => {
+                request.backup_credentials =
+                    Some(load_s3_credentials("backup_credentials_file", &path)?);
+            }
+            None if real => {
+                return Err(Error::invalid(
+                    "backup_credentials_file",
+                    "required against the real API",
+                ));
+            }
+            None => {}
+        }
+        request.validate().map_err(renamed)?;
+        Ok(Prepared { request, pending })
+    }
+}
