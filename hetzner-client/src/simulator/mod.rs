@@ -41,6 +41,7 @@ mod servers;
 mod state;
 mod volumes;
 mod wire;
+mod x509;
 mod zones;
 
 use std::fmt;
@@ -312,11 +313,11 @@ impl Simulator {
     pub fn servers(&self) -> Vec<Server> {
         let mut world = self.world();
         world.state.tick();
-        world
-            .state
+        let state = &world.state;
+        state
             .servers
             .values()
-            .map(|s| s.server.clone())
+            .map(|s| state.server_now(s))
             .collect()
     }
 
@@ -333,7 +334,12 @@ impl Simulator {
     pub fn firewalls(&self) -> Vec<Firewall> {
         let mut world = self.world();
         world.state.tick();
-        world.state.firewalls.values().cloned().collect()
+        let state = &world.state;
+        state
+            .firewalls
+            .values()
+            .map(|f| state.firewall_now(f))
+            .collect()
     }
 
     /// The SSH keys that exist.
@@ -476,7 +482,21 @@ impl Simulator {
                 &body,
                 if lost { 0 } else { reply.status },
             );
-            let headers = rate_headers(&world, &path, reply.status == 429);
+            let mut headers = rate_headers(&world, &path, reply.status == 429);
+            if reply.body.is_some() {
+                // a 204 carries neither a body nor a Content-Type
+                headers.insert(
+                    http::header::CONTENT_TYPE,
+                    HeaderValue::from_static("application/json"),
+                );
+            }
+            if let Some(link) = reply
+                .body
+                .as_ref()
+                .and_then(|b| link_header(&request.url, b))
+            {
+                headers.insert(http::header::LINK, link);
+            }
             let slow = match &fault {
                 Some(Fault::Slow(d)) => Some(*d),
                 _ => None,
@@ -586,9 +606,37 @@ fn rate_headers(world: &World, path: &str, limited: bool) -> HeaderMap {
     put("ratelimit-limit", format!("{}", bucket.capacity));
     put("ratelimit-remaining", format!("{remaining}"));
     put("ratelimit-reset", reset.to_string());
-    put("content-type", "application/json".into());
     put("x-correlation-id", format!("sim-{:x}", world.log.total()));
     headers
+}
+
+/// The RFC 8288 `Link` header of a paginated list, as the API sends it: `prev` and `next`
+/// when they exist and always `last`, each the request's URL with its `page` replaced.
+fn link_header(url: &url::Url, body: &Value) -> Option<HeaderValue> {
+    let pagination = body.get("meta")?.get("pagination")?;
+    let page_url = |page: u64| {
+        let mut link = url.clone();
+        let kept: Vec<(String, String)> = url
+            .query_pairs()
+            .filter(|(k, _)| k != "page")
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect();
+        link.query_pairs_mut()
+            .clear()
+            .extend_pairs(kept)
+            .append_pair("page", &page.to_string());
+        link
+    };
+    let links: Vec<String> = [
+        ("prev", pagination.get("previous_page")),
+        ("next", pagination.get("next_page")),
+        ("last", pagination.get("last_page")),
+    ]
+    .into_iter()
+    .filter_map(|(rel, page)| Some((rel, page?.as_u64()?)))
+    .map(|(rel, page)| format!("<{}>; rel=\"{rel}\"", page_url(page)))
+    .collect();
+    HeaderValue::from_str(&links.join(", ")).ok()
 }
 
 fn split_url(url: &str) -> (String, Query) {

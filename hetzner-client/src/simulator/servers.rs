@@ -433,6 +433,7 @@ fn create_checked(state: &mut State, body: &Value) -> Result<Reply, Reply> {
         given.push((family, primary.0));
     }
     let id = state.id();
+    let primary_disk_size = server_type.disk;
     let server = Server {
         id,
         name: name.to_owned(),
@@ -450,7 +451,7 @@ fn create_checked(state: &mut State, body: &Value) -> Result<Reply, Reply> {
         labels,
         volumes: Vec::new(),
         load_balancers: Vec::new(),
-        primary_disk_size: 40.0,
+        primary_disk_size,
         placement_group: None,
     };
     for fw in &firewalls {
@@ -539,7 +540,7 @@ fn create_checked(state: &mut State, body: &Value) -> Result<Reply, Reply> {
         .and_then(Value::as_array)
         .is_none_or(Vec::is_empty)
     {
-        Some(format!("sim-{id:x}"))
+        Some(super::state::root_password())
     } else {
         None
     };
