@@ -48,11 +48,21 @@ async fn hetzners_python_library_works_against_the_served_simulator() {
         .unwrap();
     let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/python/hcloud_session.py");
     let endpoint = server.endpoint();
+    // a real certificate and key to upload (openssl is installed with the validators)
+    let Some(pki) = hardening_validators::test_pki() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let (cert, key) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
+    std::fs::write(&cert, &pki.cert_pem).unwrap();
+    std::fs::write(&key, &pki.key_pem).unwrap();
     let output = tokio::task::spawn_blocking(move || {
         Command::new(python)
             .arg(script)
             .env("HCLOUD_ENDPOINT", endpoint)
             .env("HCLOUD_TOKEN", SIMULATOR_TOKEN)
+            .env("CERT_FILE", cert)
+            .env("KEY_FILE", key)
             .output()
             .unwrap()
     })
@@ -60,8 +70,13 @@ async fn hetzners_python_library_works_against_the_served_simulator() {
     .unwrap();
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
+    if let Some(count) = stdout.lines().find(|l| l.starts_with("hcloud-python:")) {
+        println!("{count}");
+    }
     assert!(
-        output.status.success() && stdout.contains("hcloud-session: ok"),
+        output.status.success()
+            && stdout.contains("hcloud-session: ok")
+            && stdout.contains(", 0 failed"),
         "stdout:\n{stdout}\nstderr:\n{stderr}"
     );
     // what the library did is visible in the simulator's own state

@@ -29,6 +29,7 @@ mod floating_ips;
 mod generic;
 mod listing;
 mod load_balancers;
+mod metrics;
 mod networks;
 mod others;
 mod placement_groups;

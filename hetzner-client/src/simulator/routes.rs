@@ -37,15 +37,7 @@ pub(super) fn route(
                     .parse::<u64>()
                     .is_ok_and(|id| state.store("load_balancers").contains_key(&id)) =>
         {
-            load_balancers::metrics(
-                query,
-                &[
-                    "open_connections",
-                    "connections_per_second",
-                    "requests_per_second",
-                    "bandwidth",
-                ],
-            )
+            super::metrics::reply(query, super::metrics::LOAD_BALANCER)
         }
         [plural, rest @ ..] => match kind_of(plural) {
             Some(kind) => generic::route(state, kind, method, rest, query, body),
