@@ -106,6 +106,41 @@ async fn one_port_serves_both_apis_to_a_plain_http_client() {
         .await
         .unwrap();
     assert_eq!(hetzner["locations"][0]["name"], "fsn1");
+    // pagination links point back at this server, as the API's point at itself
+    let paged = http
+        .get(format!("{}/locations?per_page=2", server.endpoint()))
+        .bearer_auth(SIMULATOR_TOKEN)
+        .send()
+        .await
+        .unwrap();
+    let link = paged.headers()["link"].to_str().unwrap().to_owned();
+    let endpoint = server.endpoint();
+    assert_eq!(
+        link,
+        format!(
+            "<{endpoint}/locations?per_page=2&page=2>; rel=\"next\", <{endpoint}/locations?per_page=2&page=3>; rel=\"last\""
+        )
+    );
+    // a 204 crosses HTTP bare: no body, no Content-Type
+    let key = http
+        .post(format!("{endpoint}/ssh_keys"))
+        .bearer_auth(SIMULATOR_TOKEN)
+        .json(&serde_json::json!({"name": "k", "public_key": "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl k"}))
+        .send()
+        .await
+        .unwrap()
+        .json::<serde_json::Value>()
+        .await
+        .unwrap();
+    let deleted = http
+        .delete(format!("{endpoint}/ssh_keys/{}", key["ssh_key"]["id"]))
+        .bearer_auth(SIMULATOR_TOKEN)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(deleted.status(), 204);
+    assert!(deleted.headers().get("content-type").is_none());
+    assert!(deleted.bytes().await.unwrap().is_empty());
     let zones = http
         .get(format!("{}/zones", server.cloudflare_endpoint()))
         .bearer_auth(cloudflare_client::simulator::TOKEN)

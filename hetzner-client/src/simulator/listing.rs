@@ -162,7 +162,8 @@ impl Listed for Action {
     }
 }
 
-/// A precomputed sort key: numbers compare as numbers, anything else by its JSON text.
+/// A precomputed sort key: numbers compare as numbers, strings as themselves, anything else
+/// by its JSON text.
 struct Key {
     number: Option<f64>,
     text: String,
@@ -170,9 +171,14 @@ struct Key {
 
 impl Key {
     fn of(value: &Value) -> Self {
+        let text = match value {
+            Value::String(s) => s.clone(),
+            Value::Number(_) => String::new(),
+            other => other.to_string(),
+        };
         Self {
             number: value.as_f64(),
-            text: value.to_string(),
+            text,
         }
     }
 

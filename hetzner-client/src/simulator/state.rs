@@ -167,6 +167,9 @@ pub(crate) struct State {
     /// Action ids by the resource they touch (`(type, id)`), for `/{kind}/{id}/actions`.
     actions_by_resource: BTreeMap<(String, u64), BTreeSet<u64>>,
     pub(crate) server_types: Vec<ServerType>,
+    /// Each server type as the API answers it (prices and locations included), by id:
+    /// built once, as every server in every answer embeds its type.
+    pub(crate) server_type_wire: BTreeMap<u64, Value>,
     pub(crate) locations: Vec<Location>,
     pub(crate) fail_next_action: Option<(String, String, String)>,
 }
@@ -187,10 +190,20 @@ impl State {
             running: BTreeSet::new(),
             actions_by_resource: BTreeMap::new(),
             server_types: Vec::new(),
+            server_type_wire: BTreeMap::new(),
             locations: Vec::new(),
             fail_next_action: None,
         };
         state.seed_catalog();
+        state.server_type_wire = state
+            .server_types
+            .iter()
+            .map(|t| {
+                let mut value = serde_json::to_value(t).unwrap_or(Value::Null);
+                super::wire::complete_server_type(&state, &mut value);
+                (t.id, value)
+            })
+            .collect();
         state
     }
 

@@ -48,7 +48,14 @@ pub(crate) fn complete(state: &State, value: &mut Value) {
         fill(map, key, default);
     }
     if let Some(server_type) = map.get_mut("server_type") {
-        complete_server_type(state, server_type);
+        match server_type
+            .get("id")
+            .and_then(Value::as_u64)
+            .and_then(|id| state.server_type_wire.get(&id))
+        {
+            Some(wire) => *server_type = wire.clone(),
+            None => complete_server_type(state, server_type),
+        }
     }
     let Some(public_net) = map.get_mut("public_net").and_then(Value::as_object_mut) else {
         return;
