@@ -40,7 +40,13 @@ pub(super) fn route(
             super::metrics::reply(query, super::metrics::LOAD_BALANCER)
         }
         [plural, rest @ ..] => match kind_of(plural) {
-            Some(kind) => generic::route(state, kind, method, rest, query, body),
+            Some(kind) => {
+                let mut reply = generic::route(state, kind, method, rest, query, body);
+                if kind.plural == primary_ips::KIND.plural {
+                    primary_ips::complete_reply(state, &mut reply);
+                }
+                reply
+            }
             None => Reply::no_route(),
         },
         [] => Reply::no_route(),
