@@ -369,7 +369,7 @@ pub(crate) fn complete_reply(state: &State, reply: &mut Reply) {
     let Some(body) = reply.body.as_mut() else {
         return;
     };
-    let mut fill = |entry: &mut Value| {
+    let fill = |entry: &mut Value| {
         if let Some(map) = entry.as_object_mut()
             && !map.contains_key("datacenter")
         {
