@@ -27,6 +27,7 @@ mod certificates;
 mod firewalls;
 mod floating_ips;
 mod generic;
+mod http_parts;
 mod listing;
 mod load_balancers;
 mod metrics;
@@ -51,10 +52,11 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use bytes::Bytes;
-use http::{HeaderMap, HeaderValue, Method};
+use http::{HeaderValue, Method};
 use serde_json::Value;
 use tokio::time::Instant;
 
+use self::http_parts::{link_header, rate_headers, split_url};
 use self::request_log::RequestLog;
 pub use self::request_log::{DEFAULT_REQUEST_LOG_CAPACITY, RecordedRequest};
 use self::routes::route;
@@ -66,7 +68,6 @@ use crate::models::firewall::Firewall;
 use crate::models::image::Image;
 use crate::models::server::{PrivateNet, Server};
 use crate::models::ssh_key::SshKey;
-use crate::request::decode;
 use crate::transport::{HttpRequest, HttpResponse, Transport, TransportError, TransportErrorKind};
 
 /// The token [`Client::simulated`] uses; any other token gets 401 `unauthorized`.
@@ -358,7 +359,7 @@ impl Simulator {
         let mut world = self.world();
         let state = &mut world.state;
         let id = state.id();
-        let mut image = blank_snapshot(id);
+        let mut image = state::blank_snapshot(id);
         image.id = id;
         image.kind = crate::models::image::ImageType::Snapshot;
         image.name = None;
@@ -538,28 +539,6 @@ impl Simulator {
     }
 }
 
-fn blank_snapshot(id: u64) -> Image {
-    Image {
-        id,
-        kind: crate::models::image::ImageType::Snapshot,
-        status: crate::models::image::ImageStatus::Available,
-        name: None,
-        description: String::new(),
-        image_size: None,
-        disk_size: 0.0,
-        created: chrono::DateTime::<chrono::Utc>::MIN_UTC,
-        created_from: None,
-        bound_to: None,
-        os_flavor: None,
-        os_version: None,
-        protection: crate::models::image::ImageProtection::default(),
-        deprecated: None,
-        deleted: None,
-        labels: crate::Labels::new(),
-        architecture: None,
-    }
-}
-
 fn take_fault(faults: &mut Vec<FaultRule>, method: &Method, path: &str) -> Option<Fault> {
     let rule = faults
         .iter_mut()
@@ -586,72 +565,6 @@ fn record(
         body,
         status,
     });
-}
-
-fn rate_headers(world: &World, path: &str, limited: bool) -> HeaderMap {
-    let bucket = world.bucket_ref(path);
-    let remaining = if limited {
-        0.0
-    } else {
-        bucket.tokens.floor().max(0.0)
-    };
-    let to_full = ((bucket.capacity - bucket.tokens) / bucket.per_second).max(0.0);
-    #[allow(clippy::cast_possible_truncation)]
-    let reset = world.state.now_wall().timestamp() + to_full.ceil() as i64;
-    let mut headers = HeaderMap::new();
-    let mut put = |name: &'static str, value: String| {
-        if let Ok(v) = HeaderValue::from_str(&value) {
-            headers.insert(name, v);
-        }
-    };
-    put("ratelimit-limit", format!("{}", bucket.capacity));
-    put("ratelimit-remaining", format!("{remaining}"));
-    put("ratelimit-reset", reset.to_string());
-    put("x-correlation-id", format!("sim-{:x}", world.log.total()));
-    headers
-}
-
-/// The RFC 8288 `Link` header of a paginated list, as the API sends it: `prev` and `next`
-/// when they exist and always `last`, each the request's URL with its `page` replaced.
-fn link_header(url: &url::Url, body: &Value) -> Option<HeaderValue> {
-    let pagination = body.get("meta")?.get("pagination")?;
-    let page_url = |page: u64| {
-        let mut link = url.clone();
-        let kept: Vec<(String, String)> = url
-            .query_pairs()
-            .filter(|(k, _)| k != "page")
-            .map(|(k, v)| (k.into_owned(), v.into_owned()))
-            .collect();
-        link.query_pairs_mut()
-            .clear()
-            .extend_pairs(kept)
-            .append_pair("page", &page.to_string());
-        link
-    };
-    let links: Vec<String> = [
-        ("prev", pagination.get("previous_page")),
-        ("next", pagination.get("next_page")),
-        ("last", pagination.get("last_page")),
-    ]
-    .into_iter()
-    .filter_map(|(rel, page)| Some((rel, page?.as_u64()?)))
-    .map(|(rel, page)| format!("<{}>; rel=\"{rel}\"", page_url(page)))
-    .collect();
-    HeaderValue::from_str(&links.join(", ")).ok()
-}
-
-fn split_url(url: &str) -> (String, Query) {
-    let after_base = url.split_once("/v1").map_or(url, |(_, rest)| rest);
-    let (path, query) = after_base.split_once('?').unwrap_or((after_base, ""));
-    let pairs = query
-        .split('&')
-        .filter(|p| !p.is_empty())
-        .map(|p| {
-            let (k, v) = p.split_once('=').unwrap_or((p, ""));
-            (decode(k), decode(v))
-        })
-        .collect();
-    (path.to_owned(), Query(pairs))
 }
 
 /// The simulator behind the [`Transport`] trait.

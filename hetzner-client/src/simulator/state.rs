@@ -510,6 +510,29 @@ impl State {
     }
 }
 
+/// An available snapshot with no name, description or labels yet.
+pub(crate) fn blank_snapshot(id: u64) -> Image {
+    Image {
+        id,
+        kind: ImageType::Snapshot,
+        status: ImageStatus::Available,
+        name: None,
+        description: String::new(),
+        image_size: None,
+        disk_size: 0.0,
+        created: chrono::DateTime::<chrono::Utc>::MIN_UTC,
+        created_from: None,
+        bound_to: None,
+        os_flavor: None,
+        os_version: None,
+        protection: ImageProtection::default(),
+        deprecated: None,
+        deleted: None,
+        labels: Labels::new(),
+        architecture: None,
+    }
+}
+
 /// A fresh random root password as the API hands out (20 letters and digits).
 pub(crate) fn root_password() -> String {
     use rand::Rng;
