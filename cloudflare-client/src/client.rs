@@ -249,17 +249,21 @@ impl ClientBuilder {
         self
     }
 
-    /// Override the base URL (tests, proxies). Must be `http` or `https`.
+    /// Override the base URL (tests, proxies): `https://`, or plain `http://` only to a
+    /// loopback address (`127.0.0.0/8`, `::1`, `localhost`).
+    ///
+    /// # Errors
+    /// [`Error::Invalid`] naming `base_url` (see [`api_transport::check_base_url`]).
     pub fn base_url(mut self, url: &str) -> Result<Self> {
-        let parsed = Url::parse(url).map_err(|e| Error::Config(format!("base URL: {e}")))?;
-        if !matches!(parsed.scheme(), "http" | "https") {
-            return Err(Error::Config("base URL must be http or https".into()));
-        }
+        let parsed = api_transport::check_base_url(url)
+            .map_err(|e| Error::invalid("base_url", e.to_string()))?;
         self.base_url = Some(parsed);
         Ok(self)
     }
 
-    /// Set a base URL that is parsed in `build()`.
+    /// Set a base URL that is parsed in `build()`: the in-memory simulator's fixed address,
+    /// which names no real host and is never sent over a network (the simulator is the
+    /// transport), so it is not held to [`ClientBuilder::base_url`]'s `https` rule.
     #[cfg_attr(not(feature = "simulator"), allow(dead_code))]
     pub(crate) fn base_url_deferred(mut self, url: &'static str) -> Self {
         self.deferred_base_url = Some(url);
@@ -388,7 +392,23 @@ mod tests {
     }
 
     #[test]
-    fn base_url_must_be_http() {
+    fn base_url_must_be_https_or_loopback_http() {
         assert!(Client::builder().base_url("ftp://x").is_err());
+        let err = Client::builder()
+            .base_url("http://api.cloudflare.com/client/v4")
+            .unwrap_err();
+        assert!(
+            matches!(&err, Error::Invalid { field, .. } if field == "base_url"),
+            "{err:?}"
+        );
+        assert!(err.to_string().contains("api.cloudflare.com"), "{err}");
+        for ok in [
+            "https://api.cloudflare.com/client/v4",
+            "http://127.0.0.1:9/client/v4",
+            "http://[::1]:9/client/v4",
+            "http://localhost:9/client/v4",
+        ] {
+            assert!(Client::builder().base_url(ok).is_ok(), "{ok}");
+        }
     }
 }

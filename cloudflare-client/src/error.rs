@@ -116,7 +116,9 @@ pub enum Error {
     /// The API answered with an error envelope.
     #[error("Cloudflare API error: {0}")]
     Api(Box<ApiError>),
-    /// The request could not be completed at the transport level.
+    /// The request could not be completed at the transport level: no connection, a timeout, a
+    /// lost connection, a success answer that arrived damaged, a redirect (never followed), or
+    /// a refused URL (plain `http://` to a remote host); see [`TransportError::kind`].
     #[error("request failed in transport")]
     Transport(#[source] TransportError),
     /// The client-side rate gate would have to wait longer than allowed (fail-fast mode or
@@ -246,11 +248,32 @@ impl Error {
     /// decides that itself.
     pub fn is_retryable(&self) -> bool {
         match self {
-            Self::Transport(_) | Self::RateLimited { .. } | Self::RateBudget(_) => true,
+            // A redirect or a refused URL fails the same way every time.
+            Self::Transport(t) => !matches!(
+                t.kind(),
+                TransportErrorKind::Redirected | TransportErrorKind::InsecureUrl
+            ),
+            Self::RateLimited { .. } | Self::RateBudget(_) => true,
             Self::Api(e) => {
                 self.is_rate_limited()
                     || e.status.is_server_error()
                     || e.status == StatusCode::REQUEST_TIMEOUT
+            }
+            _ => false,
+        }
+    }
+
+    /// Whether the request may have been applied although no success arrived: a timeout, a
+    /// lost connection or a damaged success body after sending
+    /// ([`TransportErrorKind::UndecodableBody`]), or a 5xx/408. A `POST` that fails this
+    /// way is not replayed; reconcile it (look the object up) before creating it again. A
+    /// rate-limit refusal, a redirect and a connect error were certainly not applied.
+    pub fn may_have_been_applied(&self) -> bool {
+        match self {
+            Self::Transport(t) => t.may_have_reached_server(),
+            Self::Api(e) => {
+                !self.is_rate_limited()
+                    && (e.status.is_server_error() || e.status == StatusCode::REQUEST_TIMEOUT)
             }
             _ => false,
         }
@@ -287,6 +310,16 @@ mod tests {
         assert!(api(400, &[1004, 81057]).is_already_exists());
         assert!(!api(400, &[1004]).is_retryable());
         assert!(api(503, &[]).is_retryable());
+        assert!(api(503, &[]).may_have_been_applied());
+        assert!(!api(429, &[971]).may_have_been_applied());
+        assert!(!api(400, &[1004]).may_have_been_applied());
+        let damaged = TransportError::new(TransportErrorKind::UndecodableBody);
+        assert!(Error::Transport(damaged).may_have_been_applied());
+        let redirected = Error::Transport(TransportError::redirected(
+            StatusCode::PERMANENT_REDIRECT,
+            None,
+        ));
+        assert!(!redirected.may_have_been_applied() && !redirected.is_retryable());
     }
 
     #[test]

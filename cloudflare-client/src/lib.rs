@@ -8,6 +8,11 @@
 //!   (1200 per 300 s per user, the documented limit), waits out a 429 block (code 971) instead of
 //!   hammering, and retries per a pure decision function. A `POST` that may have reached the
 //!   server is never blindly replayed: DNS creates reconcile by type + name + content.
+//! * Faults: one policy with hetzner-client, described once in the `api-transport` crate docs
+//!   ("Fault policy"): a 2xx body that is not JSON is an interrupted transfer (retried when
+//!   idempotent, reconciled when a create), redirects are never followed, `base_url` is
+//!   `https://` or loopback `http://`, and a 429 without `Retry-After` waits the documented
+//!   5-minute block, reporting progress.
 //! * Resources: [`resources::zones`], [`resources::settings`] (typed, `PATCH` only),
 //!   [`resources::dns`] (with the batch endpoint and the zone-file export),
 //!   [`resources::rulesets`] (phase entry points with stable `ref`s, single rules, versions and

@@ -489,7 +489,9 @@ async fn missing_token_fails_before_sending() {
     let zone = sim.add_zone("example.com", PlanTier::Free);
     let client = cloudflare_client::Client::builder()
         .transport(Arc::new(sim.clone()))
-        .base_url(cloudflare_client::simulator::BASE_URL)
+        // Plain http:// is refused for anything but loopback, even for a name that never
+        // resolves.
+        .base_url("https://cloudflare-simulator.invalid/client/v4")
         .unwrap()
         .retry(default_policy())
         .build()

@@ -7,7 +7,8 @@
 //!
 //! The crate does no network I/O, and no file I/O except `audit::DirHost`, which reads a host's
 //! files for the audit and sits behind the feature `host-files` (on by default); with
-//! `default-features = false` the crate is pure. Constructors validate their input and return [`Error`] naming the
+//! `default-features = false` the crate is pure, apart from `sshd::CaSigningKey`, which reads the
+//! system clock and the operating system's random source to sign certificates. Constructors validate their input and return [`Error`] naming the
 //! offending field; renderers are pure functions from a policy to text (usually a
 //! [`RenderedFile`] carrying its target path and mode).
 //!
@@ -15,7 +16,8 @@
 //! - [`firewall`]: one `FirewallPolicy` rendered to ufw commands, an nftables ruleset,
 //!   DOCKER-USER rules and Hetzner firewall rule values (sections 1.4, 4.1-4.5).
 //! - [`sshd`]: `SshdPolicy` rendered to an `sshd_config.d` fragment, the socket-activation port
-//!   fix and an admin `ssh_config` (section 3).
+//!   fix and an admin `ssh_config`, short-lived user certificates signed by the CA, and the admin
+//!   key types sshd accepts (section 3).
 //! - [`sysctl`], [`kernel_modules`], [`mounts`], [`auditd`], [`unattended_upgrades`],
 //!   [`chrony`], [`services`]: the host baseline (section 2).
 //! - [`docker`]: `daemon.json`, compose service hardening, seccomp and AppArmor (section 5).

@@ -103,3 +103,44 @@ proptest! {
         }
     }
 }
+
+/// The rendered profiles compile with AppArmor 4's `apparmor_parser -Q` (the generation Ubuntu
+/// 24.04 runs), and the parser refuses a broken one, so the check can fail.
+#[test]
+fn apparmor_parser_compiles_the_rendered_profiles() {
+    let Some(parser) = hardening_validators::apparmor_parser() else {
+        return;
+    };
+    assert!(
+        parser.version().contains("version 4."),
+        "{}",
+        parser.version()
+    );
+    let stack = hardening_model::presets::stack::compose_stack(
+        ImageRef::parse(&format!("caddy@sha256:{}", "2".repeat(64))).unwrap(),
+        ImageRef::parse(&format!("app@sha256:{}", "3".repeat(64))).unwrap(),
+        hardening_model::values::Port::new(3000).unwrap(),
+        "127.0.0.1".parse().unwrap(),
+    )
+    .unwrap();
+    let app = stack
+        .service(hardening_model::presets::stack::APP_SERVICE)
+        .unwrap();
+    let profiles = [
+        hardening_model::presets::stack::apparmor_profile(app)
+            .unwrap()
+            .render_text(),
+        AppArmorProfile::for_service("docker-app", &svc())
+            .unwrap()
+            .render_text(),
+        AppArmorProfile::new("minimal").unwrap().render_text(),
+    ];
+    for text in &profiles {
+        if let Err(e) = parser.check(text) {
+            panic!("apparmor_parser refused:\n{text}\n{e}");
+        }
+    }
+    let broken = profiles[0].replacen("  deny mount,", "  capability not_a_capability,", 1);
+    assert_ne!(broken, profiles[0]);
+    assert!(parser.check(&broken).is_err());
+}

@@ -126,7 +126,8 @@ impl ClientBuilder {
     }
 
     /// Base URL (default [`DEFAULT_ENDPOINT`]); for proxies and tests. Checked in
-    /// [`ClientBuilder::build`]. The same name as cloudflare-client's builder uses.
+    /// [`ClientBuilder::build`]: `https://`, or plain `http://` only to a loopback address
+    /// (`127.0.0.0/8`, `::1`, `localhost`). The same name as cloudflare-client's builder uses.
     #[must_use]
     pub fn base_url(mut self, url: impl Into<String>) -> Self {
         self.endpoint = url.into();
@@ -194,8 +195,10 @@ impl ClientBuilder {
     /// Checks the settings and builds the client.
     ///
     /// # Errors
-    /// [`Error::Config`] when the token is missing, empty or not a valid header value, or the
-    /// endpoint is not an http(s) URL. The token is never part of the message.
+    /// [`Error::Config`] when the token is missing, empty or not a valid header value;
+    /// [`Error::Invalid`] naming `base_url` when the base URL is not `https://` (or `http://`
+    /// to a loopback address, see [`api_transport::check_base_url`]). The token is never
+    /// part of the message.
     pub fn build(self) -> Result<Client> {
         let token = self
             .token
@@ -208,13 +211,8 @@ impl ClientBuilder {
             .map_err(|_| Error::Config("the API token contains invalid characters".into()))?;
         authorization.set_sensitive(true);
 
-        let parsed = url::Url::parse(&self.endpoint)
-            .map_err(|_| Error::Config("the endpoint is not a valid URL".into()))?;
-        if !matches!(parsed.scheme(), "http" | "https") {
-            return Err(Error::Config(
-                "the endpoint must be an http or https URL".into(),
-            ));
-        }
+        api_transport::check_base_url(&self.endpoint)
+            .map_err(|e| Error::invalid("base_url", e.to_string()))?;
         let endpoint = self.endpoint.trim_end_matches('/').to_owned();
 
         let library = concat!("hetzner-client/", env!("CARGO_PKG_VERSION"));
@@ -384,6 +382,23 @@ impl Api for Hetzner {
     fn transport_error(error: TransportError) -> Error {
         Error::Transport(error)
     }
+
+    fn rate_limit_wait(response: &HttpResponse) -> Duration {
+        let number = |name: &str| {
+            response
+                .header(name)
+                .and_then(|v| v.trim().parse::<u64>().ok())
+        };
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default();
+        crate::retry::rate_limit_wait(
+            number("ratelimit-limit"),
+            number("ratelimit-remaining"),
+            number("ratelimit-reset"),
+            now,
+        )
+    }
 }
 
 /// A 2xx answer is the result; anything else is the API's error, classified for retrying.
@@ -482,6 +497,34 @@ mod tests {
                 .build()
                 .is_err()
         );
+    }
+
+    #[test]
+    fn plain_http_is_refused_except_on_loopback() {
+        let err = Client::builder()
+            .token("t")
+            .base_url("http://api.hetzner.cloud/v1")
+            .build()
+            .unwrap_err();
+        assert!(
+            matches!(&err, Error::Invalid { field, .. } if field == "base_url"),
+            "{err:?}"
+        );
+        assert!(err.to_string().contains("api.hetzner.cloud"), "{err}");
+        for loopback in [
+            "http://127.0.0.1:9/v1",
+            "http://[::1]:9/v1",
+            "http://localhost:9/v1",
+        ] {
+            assert!(
+                Client::builder()
+                    .token("t")
+                    .base_url(loopback)
+                    .build()
+                    .is_ok(),
+                "{loopback}"
+            );
+        }
     }
 
     #[test]

@@ -7,7 +7,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use crate::string_enum::string_enum;
-use crate::transport::TransportError;
+use crate::transport::{TransportError, TransportErrorKind};
 
 /// Result alias for this crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -38,7 +38,9 @@ pub enum Error {
         /// The `X-Correlation-Id` response header, if present.
         request_id: Option<String>,
     },
-    /// The request did not complete (connect, timeout, connection lost).
+    /// The request did not complete (connect, timeout, connection lost), its success answer
+    /// arrived damaged, the server redirected it (never followed), or its URL was refused
+    /// (plain `http://` to a remote host): see [`TransportError::kind`].
     #[error("request failed in transport")]
     Transport(#[source] TransportError),
     /// The rate gate refused to wait (fail-fast mode) or gave up waiting.
@@ -165,7 +167,8 @@ impl Error {
     /// `rate_limit_exceeded`, `bad_gateway`, `timeout`.
     pub fn is_retryable(&self) -> bool {
         match self {
-            Self::Transport(_) | Self::RateLimited { .. } | Self::RateBudget(_) => true,
+            Self::Transport(t) => transport_retryable(t),
+            Self::RateLimited { .. } | Self::RateBudget(_) => true,
             Self::Api(api) => {
                 matches!(
                     api.code,
@@ -203,6 +206,15 @@ impl Error {
                     || api.invalid_fields().iter().any(|f| f.name == field))
         })
     }
+}
+
+/// A redirect or a refused URL fails the same way every time; everything else in transport
+/// may pass later.
+fn transport_retryable(error: &TransportError) -> bool {
+    !matches!(
+        error.kind(),
+        TransportErrorKind::Redirected | TransportErrorKind::InsecureUrl
+    )
 }
 
 fn retryable_status(status: StatusCode) -> bool {
@@ -379,6 +391,13 @@ mod tests {
             request_id: None,
         };
         assert!(five.is_retryable() && five.may_have_been_applied());
+        let damaged = Error::Transport(TransportError::new(TransportErrorKind::UndecodableBody));
+        assert!(damaged.is_retryable() && damaged.may_have_been_applied());
+        let redirected = Error::Transport(TransportError::redirected(
+            StatusCode::TEMPORARY_REDIRECT,
+            Some("https://elsewhere.example".into()),
+        ));
+        assert!(!redirected.is_retryable() && !redirected.may_have_been_applied());
         let rl = Error::RateLimited {
             retry_after: Duration::from_secs(1),
         };

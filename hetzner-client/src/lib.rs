@@ -60,6 +60,11 @@
 //!   `bad_gateway`, `timeout`, with full-jitter exponential backoff and a capped `Retry-After`.
 //!   A POST that may have been applied is never replayed: creates look the resource up by its
 //!   unique name and return it (`reconciled: true`).
+//! - **Faults.** One policy with cloudflare-client, described once in the `api-transport`
+//!   crate docs ("Fault policy"): a 2xx body that is not JSON is an interrupted transfer
+//!   (retried when idempotent, reconciled when a create), redirects are never followed,
+//!   `base_url` is `https://` or loopback `http://`, and a 429 without `Retry-After` waits
+//!   until the bucket holds a request again (`RateLimit-Reset`), reporting progress.
 //! - **Errors.** One [`Error`] with the API's code, message, details (the `invalid_input` field
 //!   list), status and `X-Correlation-Id`; `is_not_found`, `is_retryable`, `is_rate_limited`.
 //!   The token is a `SecretString`, sent in a header marked sensitive, and never printed.

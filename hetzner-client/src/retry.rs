@@ -48,6 +48,43 @@ pub fn classify(status: StatusCode, code: Option<&str>, retry_after: Option<Dura
     Failure::Permanent
 }
 
+/// How long to wait after a rate-limit refusal without `Retry-After`, by Hetzner's documented
+/// rule: the project's bucket regains one request every `3600 / RateLimit-Limit` seconds (one
+/// per second at the default 3600 per hour), and `RateLimit-Reset` is the UNIX time at which it
+/// is full again. The next request may go when one request is back:
+/// `(RateLimit-Reset - now) / (RateLimit-Limit - RateLimit-Remaining)`, never less than one
+/// refill step and never more than an hour. Without the headers: one refill step. Pure: `now`
+/// is the time since the UNIX epoch.
+///
+/// ```
+/// use std::time::Duration;
+/// use hetzner_client::retry::rate_limit_wait;
+/// let now = Duration::from_secs(1_700_000_000);
+/// // An empty bucket of 3600 that is full again in an hour: one second per request.
+/// assert_eq!(rate_limit_wait(Some(3600), Some(0), Some(1_700_003_600), now), Duration::from_secs(1));
+/// // A project limited to 720 per hour refills one request every 5 s.
+/// assert_eq!(rate_limit_wait(Some(720), None, None, now), Duration::from_secs(5));
+/// assert_eq!(rate_limit_wait(None, None, None, now), Duration::from_secs(1));
+/// ```
+pub fn rate_limit_wait(
+    limit: Option<u64>,
+    remaining: Option<u64>,
+    reset: Option<u64>,
+    now: Duration,
+) -> Duration {
+    const HOUR: Duration = Duration::from_secs(3600);
+    let limit = limit.filter(|l| *l > 0).unwrap_or(3600);
+    let step = HOUR.div_f64(limit as f64);
+    let until_full = reset.map_or(Duration::ZERO, |reset| {
+        Duration::from_secs(reset).saturating_sub(now)
+    });
+    if until_full.is_zero() {
+        return step;
+    }
+    let missing = limit.saturating_sub(remaining.unwrap_or(0)).max(1);
+    until_full.div_f64(missing as f64).min(HOUR)
+}
+
 #[cfg(test)]
 mod tests {
     use http::Method;
@@ -108,6 +145,31 @@ mod tests {
             ),
             Decision::WaitForBudget(_)
         ));
+    }
+
+    #[test]
+    fn the_documented_wait_follows_the_bucket_headers() {
+        let now = Duration::from_secs(1_000_000);
+        // Another process left 10 requests to refill over 40 s: 4 s per request.
+        assert_eq!(
+            rate_limit_wait(Some(3600), Some(3590), Some(1_000_040), now),
+            Duration::from_secs(4)
+        );
+        // A reset in the past (clocks that disagree): one refill step.
+        assert_eq!(
+            rate_limit_wait(Some(3600), Some(0), Some(999_000), now),
+            Duration::from_secs(1)
+        );
+        // A small bucket that is full again within a second: a tenth of it per request.
+        assert_eq!(
+            rate_limit_wait(Some(10), Some(0), Some(1_000_001), now),
+            Duration::from_millis(100)
+        );
+        // Never more than an hour, whatever the headers say.
+        assert_eq!(
+            rate_limit_wait(Some(3600), Some(3599), Some(9_000_000), now),
+            Duration::from_secs(3600)
+        );
     }
 
     #[test]

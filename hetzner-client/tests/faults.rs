@@ -172,15 +172,32 @@ async fn retries_stop_after_max_attempts_with_the_last_error() {
 }
 
 #[tokio::test(start_paused = true)]
-async fn malformed_bodies_are_decode_errors_naming_the_path() {
+async fn malformed_bodies_on_reads_are_interrupted_transfers_and_retried() {
     let (sim, client) = setup();
     sim.inject(Fault::MalformedBody, Method::GET, "/servers", 1);
+    let page = client.servers().list(ListParams::default()).await.unwrap();
+    assert!(page.items.is_empty());
+    assert_eq!(
+        sim.requests().len(),
+        2,
+        "the damaged answer was retried once"
+    );
+
+    sim.inject(Fault::MalformedBody, Method::GET, "/servers", 100);
     let err = client
         .servers()
         .list(ListParams::default())
         .await
         .unwrap_err();
-    assert!(matches!(err, Error::Decode { .. }), "{err:?}");
+    assert!(
+        matches!(&err, Error::Transport(t) if t.kind() == hetzner_client::TransportErrorKind::UndecodableBody),
+        "{err:?}"
+    );
+    assert_eq!(
+        sim.requests().len(),
+        2 + 5,
+        "five attempts, then the damage is reported"
+    );
 }
 
 #[tokio::test(start_paused = true)]

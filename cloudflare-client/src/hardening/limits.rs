@@ -286,6 +286,12 @@ mod tests {
             l.rule_problems(&Phase::HttpRequestFirewallCustom, &r).len(),
             2
         );
+        // `~` is `matches` too
+        let r = Rule::new("t", RuleAction::Block, r#"(http.host ~ "a")"#);
+        assert_eq!(
+            l.rule_problems(&Phase::HttpRequestFirewallCustom, &r).len(),
+            1
+        );
         let free = PlanLimits::for_plan(&PlanTier::Free);
         let owasp = Rule::execute("o", managed::OWASP_CORE, None);
         assert_eq!(

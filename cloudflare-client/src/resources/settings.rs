@@ -142,6 +142,22 @@ setting!(/// `security_level`.
     SecurityLevelSetting, "security_level", SecurityLevel);
 setting!(/// `challenge_ttl`.
     ChallengeTtlSetting, "challenge_ttl", ChallengeTtl);
+setting!(/// `http3`: HTTP/3 (QUIC) to visitors.
+    Http3, "http3", OnOff);
+setting!(/// `0rtt`: TLS 1.3 0-RTT session resumption.
+    ZeroRtt, "0rtt", OnOff);
+setting!(/// `opportunistic_encryption`: advertise HTTPS to HTTP/2 clients over plain HTTP.
+    OpportunisticEncryption, "opportunistic_encryption", OnOff);
+setting!(/// `browser_check`: Browser Integrity Check.
+    BrowserCheck, "browser_check", OnOff);
+setting!(/// `always_online`.
+    AlwaysOnline, "always_online", OnOff);
+setting!(/// `email_obfuscation`.
+    EmailObfuscation, "email_obfuscation", OnOff);
+setting!(/// `ipv6`.
+    Ipv6, "ipv6", OnOff);
+setting!(/// `websockets`.
+    Websockets, "websockets", OnOff);
 
 /// One setting as returned by the API.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

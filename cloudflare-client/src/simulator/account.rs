@@ -4,15 +4,17 @@
 use http::Method;
 use serde_json::{Value, json};
 
-use super::router::{Reply, Req, err, err_at, ok, ok_info};
+use super::router::{Reply, Req, err, err_at, ok, ok_info, page_with};
 use super::state::{SimList, SimOperation, State};
-use crate::resources::lists::{ListItem, check_list_name};
+use crate::resources::lists::check_list_name;
 use crate::resources::origin_ca::VALIDITY_DAYS;
 
 /// Lists validation code.
 const LIST_INVALID: u32 = 10021;
 /// "maximum number of custom lists" (code seen on real accounts).
 const LIST_QUOTA: u32 = 10019;
+/// A list that a rule's expression references cannot be deleted.
+const LIST_IN_USE: u32 = 10031;
 
 pub(super) fn verify_token(state: &State) -> Reply {
     let status = state.token_status.as_deref().unwrap_or("active");
@@ -72,9 +74,9 @@ pub(super) fn origin_pulls(state: &mut State, zone_id: &str, req: &Req<'_>) -> R
     }
 }
 
-fn list_json(l: &SimList) -> Value {
+fn list_json(state: &State, l: &SimList) -> Value {
     json!({"id": l.id, "name": l.name, "kind": l.kind, "description": l.description.clone().unwrap_or_default(),
-           "num_items": l.items.len(), "num_referencing_filters": 0,
+           "num_items": l.items.len(), "num_referencing_filters": rules_using(state, &l.name).len(),
            "created_on": l.created_on, "modified_on": l.modified_on})
 }
 
@@ -93,8 +95,11 @@ fn list_quota(state: &State) -> usize {
         .unwrap_or(1)
 }
 
+/// The items of a write to a list of `kind`, each with its id (kept when the same value is
+/// already in the list) and timestamps.
 fn parse_items(
     body: Option<&Value>,
+    kind: &str,
     existing: &[Value],
     state: &mut State,
 ) -> Result<Vec<Value>, Reply> {
@@ -103,31 +108,48 @@ fn parse_items(
     };
     let mut out = Vec::new();
     for (i, item) in items.iter().enumerate() {
-        let ip = item.get("ip").and_then(Value::as_str).unwrap_or_default();
-        match ListItem::ip(ip) {
-            Ok(parsed) if parsed.ip == ip => {}
-            _ => {
-                return Err(err_at(
-                    400,
-                    LIST_INVALID,
-                    format!("invalid IP item {ip:?}"),
-                    &format!("/{i}/ip"),
-                ));
-            }
-        }
+        let (key, value) = super::list_items::item_value(kind, item)
+            .map_err(|(at, message)| err_at(400, LIST_INVALID, message, &format!("/{i}{at}")))?;
         let id = existing
             .iter()
-            .find(|e| e["ip"] == ip)
+            .find(|e| e[key] == value)
             .and_then(|e| e["id"].as_str().map(str::to_owned))
             .unwrap_or_else(|| state.new_id());
         let now = state.now();
-        let mut v = json!({"id": id, "ip": ip, "created_on": now, "modified_on": now});
+        let mut v = json!({"id": id, key: value, "created_on": now, "modified_on": now});
         if let Some(c) = item.get("comment").and_then(Value::as_str) {
             v["comment"] = json!(c);
         }
         out.push(v);
     }
     Ok(out)
+}
+
+/// The key a list of `kind` stores its item values under.
+fn item_key(kind: &str) -> &str {
+    match kind {
+        "hostname" | "asn" | "redirect" => kind,
+        _ => "ip",
+    }
+}
+
+/// Names of the zone rules (`zone/phase/ref`) whose expression uses the list `name`.
+fn rules_using(state: &State, name: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for zone in state.zones.values() {
+        for (phase, rs) in &zone.rulesets {
+            for rule in &rs.rules {
+                if crate::expression::lists_used(&rule.expression)
+                    .unwrap_or_default()
+                    .iter()
+                    .any(|l| l == name)
+                {
+                    out.push(format!("{}/{phase}/{}", zone.name, rule.rule_ref));
+                }
+            }
+        }
+    }
+    out
 }
 
 fn operation(state: &mut State, error: Option<String>) -> Reply {
@@ -140,7 +162,9 @@ fn operation(state: &mut State, error: Option<String>) -> Reply {
 
 pub(super) fn lists(state: &mut State, req: &Req<'_>, rest: &[&str]) -> Reply {
     match (req.method.clone(), rest) {
-        (Method::GET, []) => ok(Value::Array(state.lists.iter().map(list_json).collect())),
+        (Method::GET, []) => ok(Value::Array(
+            state.lists.iter().map(|l| list_json(state, l)).collect(),
+        )),
         (Method::POST, []) => {
             let body = req.body.clone().unwrap_or_default();
             let name = body["name"].as_str().unwrap_or_default().to_owned();
@@ -186,7 +210,7 @@ pub(super) fn lists(state: &mut State, req: &Req<'_>, rest: &[&str]) -> Reply {
                 created_on: now.clone(),
                 modified_on: now,
             };
-            let v = list_json(&list);
+            let v = list_json(state, &list);
             state.lists.push(list);
             ok(v)
         }
@@ -214,15 +238,51 @@ pub(super) fn lists(state: &mut State, req: &Req<'_>, rest: &[&str]) -> Reply {
                 return err(404, 10006, "list not found");
             };
             match (req.method.clone(), rest) {
-                (Method::GET, []) => ok(list_json(&state.lists[idx])),
+                (Method::GET, []) => ok(list_json(state, &state.lists[idx])),
                 (Method::DELETE, []) => {
+                    let users = rules_using(state, &state.lists[idx].name);
+                    if !users.is_empty() {
+                        // What the live API answers for a list a rule references.
+                        return err(
+                            400,
+                            LIST_IN_USE,
+                            format!(
+                                "This list is referenced by {} filter(s) and cannot be deleted: {}",
+                                users.len(),
+                                users.join(", ")
+                            ),
+                        );
+                    }
                     let l = state.lists.remove(idx);
                     ok(json!({"id": l.id}))
                 }
+                (Method::PUT, []) => {
+                    // Only the description can change (`lists_description`).
+                    match req.body.as_ref().map(|b| &b["description"]) {
+                        Some(Value::String(d)) if d.chars().count() <= 500 => {
+                            state.lists[idx].description = Some(d.clone());
+                            state.lists[idx].modified_on = state.now();
+                            ok(list_json(state, &state.lists[idx]))
+                        }
+                        _ => err_at(
+                            400,
+                            LIST_INVALID,
+                            "description: a string of at most 500 characters",
+                            "/description",
+                        ),
+                    }
+                }
                 (Method::GET, ["items"]) => items_page(&state.lists[idx], req),
+                (Method::GET, ["items", item_id]) => {
+                    match state.lists[idx].items.iter().find(|i| i["id"] == *item_id) {
+                        Some(item) => ok(item.clone()),
+                        None => err(404, 10006, "list item not found"),
+                    }
+                }
                 (Method::PUT, ["items"]) => {
                     let existing = state.lists[idx].items.clone();
-                    match parse_items(req.body.as_ref(), &existing, state) {
+                    let kind = state.lists[idx].kind.clone();
+                    match parse_items(req.body.as_ref(), &kind, &existing, state) {
                         Ok(items) => {
                             state.lists[idx].items = items;
                             state.lists[idx].modified_on = state.now();
@@ -233,11 +293,13 @@ pub(super) fn lists(state: &mut State, req: &Req<'_>, rest: &[&str]) -> Reply {
                 }
                 (Method::POST, ["items"]) => {
                     let existing = state.lists[idx].items.clone();
-                    match parse_items(req.body.as_ref(), &existing, state) {
+                    let kind = state.lists[idx].kind.clone();
+                    match parse_items(req.body.as_ref(), &kind, &existing, state) {
                         Ok(items) => {
                             let list = &mut state.lists[idx];
+                            let key = item_key(&kind);
                             for it in items {
-                                list.items.retain(|e| e["ip"] != it["ip"]);
+                                list.items.retain(|e| e[key] != it[key]);
                                 list.items.push(it);
                             }
                             operation(state, None)
@@ -321,17 +383,15 @@ pub(super) fn certificates(state: &mut State, req: &Req<'_>, rest: &[&str]) -> R
             let Some(zone) = req.q("zone_id") else {
                 return err(400, 1001, "zone_id is required");
             };
-            let certs: Vec<Value> = state
+            let certs: Vec<&Value> = state
                 .certificates
                 .iter()
                 .filter(|(z, c)| z == zone && c.get("revoked_at").is_none())
-                .map(|(_, c)| c.clone())
+                .map(|(_, c)| c)
                 .collect();
-            let n = certs.len();
-            ok_info(
-                Value::Array(certs),
-                json!({"page": 1, "per_page": n.max(1), "count": n, "total_count": n}),
-            )
+            // `page`/`per_page` as the OpenAPI document lists them: an auto-paging client asks
+            // for page after page until one comes back empty.
+            page_with(&certs, req, 20, 50, |c| (*c).clone())
         }
         (Method::POST, []) => {
             let body = req.body.clone().unwrap_or_default();

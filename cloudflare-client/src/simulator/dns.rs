@@ -3,7 +3,7 @@
 use http::Method;
 use serde_json::{Value, json};
 
-use super::router::{Reply, Req, err, err_at, ok, page_of};
+use super::router::{Reply, Req, err, err_at, ok, page_with};
 use super::state::{SimZone, State};
 use crate::error::Error;
 use crate::resources::dns::{
@@ -21,6 +21,29 @@ fn invalid(e: Error) -> Reply {
         ),
         other => err(400, 1004, other.to_string()),
     }
+}
+
+/// The JSON of a record as the API answers it: the model's fields (`comment`, `tags`,
+/// `proxiable`, `created_on` and `modified_on` always present, `null` or `[]` when unset) plus
+/// `meta` (the 2024-08 OpenAPI `dns-records_base.meta`) and `settings`. `settings` is not in that
+/// document; the live API has answered it on every record since late 2024 (`ipv4_only` and
+/// `ipv6_only` on proxied A/AAAA records, `flatten_cname` on CNAME records), and Cloudflare's SDKs
+/// model it, so the simulator sends it as the live API does.
+pub(super) fn record_json(rec: &DnsRecord) -> Value {
+    let mut v = serde_json::to_value(rec).unwrap_or_default();
+    let settings = match rec.record_type {
+        RecordType::Cname => json!({"flatten_cname": false}),
+        RecordType::A | RecordType::Aaaa => json!({"ipv4_only": false, "ipv6_only": false}),
+        _ => json!({}),
+    };
+    if let Some(o) = v.as_object_mut() {
+        o.insert(
+            "meta".into(),
+            json!({"auto_added": false, "managed_by_apps": false, "managed_by_argo_tunnel": false}),
+        );
+        o.insert("settings".into(), settings);
+    }
+    v
 }
 
 fn not_found() -> Reply {
@@ -352,7 +375,7 @@ pub(super) fn route(state: &mut State, zone_id: &str, req: &Req<'_>, rest: &[&st
                     &b.content,
                 ))
             });
-            page_of(&recs, req, 100, 5000)
+            page_with(&recs, req, 100, 5000, |r| record_json(r))
         }
         (Method::POST, []) => {
             let id = state.new_id();
@@ -364,7 +387,7 @@ pub(super) fn route(state: &mut State, zone_id: &str, req: &Req<'_>, rest: &[&st
             match build(zone, &body, None, id, now).and_then(|r| conflicts(zone, &r).map(|()| r)) {
                 Ok(rec) => {
                     zone.dns.push(rec.clone());
-                    ok(serde_json::to_value(rec).unwrap_or_default())
+                    ok(record_json(&rec))
                 }
                 Err(e) => e,
             }
@@ -379,7 +402,7 @@ pub(super) fn route(state: &mut State, zone_id: &str, req: &Req<'_>, rest: &[&st
                 return not_found();
             };
             match m {
-                Method::GET => ok(serde_json::to_value(&zone.dns[pos]).unwrap_or_default()),
+                Method::GET => ok(record_json(&zone.dns[pos])),
                 Method::DELETE => {
                     let rec = zone.dns.remove(pos);
                     ok(json!({"id": rec.id}))
@@ -400,7 +423,7 @@ pub(super) fn route(state: &mut State, zone_id: &str, req: &Req<'_>, rest: &[&st
                     match built.and_then(|r| conflicts(zone, &r).map(|()| r)) {
                         Ok(rec) => {
                             zone.dns[pos] = rec.clone();
-                            ok(serde_json::to_value(rec).unwrap_or_default())
+                            ok(record_json(&rec))
                         }
                         Err(e) => e,
                     }
@@ -486,7 +509,7 @@ fn batch(state: &mut State, zone_id: &str, req: &Req<'_>) -> Reply {
 
 fn push(out: &mut Value, key: &str, rec: &DnsRecord) {
     if let Some(a) = out.get_mut(key).and_then(Value::as_array_mut) {
-        a.push(serde_json::to_value(rec).unwrap_or_default());
+        a.push(record_json(rec));
     }
 }
 

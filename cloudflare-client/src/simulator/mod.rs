@@ -28,13 +28,18 @@
 //!
 //! Error codes the simulator uses where the real API's code is documented or observed: 971
 //! (rate limit), 7003 (no route), 10003 (no entry point), 81057 (identical DNS record), 81044
-//! (record not found), 10019 (no room for another list). Other validation failures use
-//! representative codes (1004 DNS validation, 1007 setting value, 20002 ruleset validation,
-//! 10021 list validation, 1010 certificate request, 1012 purge, 10000 authentication).
+//! (record not found), 10019 (no room for another list), 10031 (deleting a list that a rule
+//! uses), 9106 (no credentials), 1000 (unknown token on `user/tokens/verify`), 9109 (unknown
+//! token elsewhere; only [`TOKEN`] and tokens given to [`Simulator::add_token`] are known).
+//! Other validation failures use representative codes (1004 DNS validation, 1007 setting value,
+//! 20002 ruleset validation, with "filter parsing error" for expressions the
+//! [`crate::expression::parse`] checker refuses, 10021 list validation, 1010 certificate
+//! request, 1012 purge).
 
 mod account;
 mod dns;
 mod faults;
+mod list_items;
 mod router;
 mod rulesets;
 mod state;
@@ -203,6 +208,15 @@ impl Simulator {
     /// The id of the account every zone belongs to (`None` before the first zone).
     pub fn account_id(&self) -> Option<String> {
         lock(&self.inner.state).account_id.clone()
+    }
+
+    /// Accept `token` as well as [`TOKEN`] (every other token is refused as the live API
+    /// refuses it: 1000 on `user/tokens/verify`, 9109 elsewhere).
+    pub fn add_token(&self, token: &str) {
+        let mut state = lock(&self.inner.state);
+        if !state.knows_token(token) {
+            state.tokens.0.push(token.to_owned());
+        }
     }
 
     /// Make `user/tokens/verify` report this status (`active`, `disabled`, `expired`).

@@ -1,10 +1,11 @@
 //! Request routing, the envelope and paging helpers.
 
 use http::Method;
-use serde::Serialize;
 use serde_json::{Value, json};
 
-use super::state::{SETTING_IDS, SimZone, State, bot_fields, setting_spec, zone_json};
+use super::state::{
+    SETTING_IDS, SimZone, State, bot_fields, setting_spec, setting_value_ok, zone_json,
+};
 use crate::transport::HttpRequest;
 
 pub(super) const RATE_LIMIT_MESSAGE: &str =
@@ -86,20 +87,8 @@ impl Req<'_> {
     }
 }
 
-/// Page-based listing with `result_info {page, per_page, count, total_count, total_pages}`.
-pub(super) fn page_of<T: Serialize>(
-    items: &[T],
-    req: &Req<'_>,
-    default_per_page: usize,
-    max: usize,
-) -> Reply {
-    page_with(items, req, default_per_page, max, |item| {
-        serde_json::to_value(item).unwrap_or_default()
-    })
-}
-
-/// [`page_of`] with the JSON of each entry made by `to_json`, called only for the entries
-/// on the requested page.
+/// Page-based listing with `result_info {page, per_page, count, total_count, total_pages}`, the
+/// JSON of each entry made by `to_json`, called only for the entries on the requested page.
 pub(super) fn page_with<T>(
     items: &[T],
     req: &Req<'_>,
@@ -173,11 +162,26 @@ pub(super) fn route(state: &mut State, request: &HttpRequest) -> Reply {
             .get("authorization")
             .and_then(|v| v.to_str().ok())
             .unwrap_or_default();
-        if auth
-            .strip_prefix("Bearer ")
-            .is_none_or(|t| t.trim().is_empty())
-        {
-            return err(403, 10000, "Authentication error");
+        match auth.strip_prefix("Bearer ").map(str::trim) {
+            None | Some("") => {
+                // No usable Authorization header: the live API's "missing credentials" answer.
+                return err(
+                    400,
+                    9106,
+                    "Missing X-Auth-Key, X-Auth-Email or Authorization headers",
+                );
+            }
+            Some(token) if !state.knows_token(token) => {
+                // The live API answers an unknown token with 1000 "Invalid API Token" on the
+                // verify endpoint (HTTP 401) and with 9109 "Invalid access token" elsewhere
+                // (HTTP 403).
+                return if req.segs == ["user", "tokens", "verify"] {
+                    err(401, 1000, "Invalid API Token")
+                } else {
+                    err(403, 9109, "Invalid access token")
+                };
+            }
+            Some(_) => {}
         }
     }
     let segs: Vec<&str> = req.segs.iter().map(String::as_str).collect();
@@ -245,14 +249,7 @@ fn check_setting(id: &str, value: &Value) -> Result<(), Reply> {
             format!("Unrecognized zone setting name: {id}"),
         ));
     };
-    let valid = if id == "challenge_ttl" {
-        value
-            .as_u64()
-            .is_some_and(|n| crate::resources::settings::ChallengeTtl::new(n as u32).is_ok())
-    } else {
-        value.as_str().is_some_and(|s| allowed.contains(&s))
-    };
-    if valid {
+    if setting_value_ok(id, allowed, value) {
         Ok(())
     } else {
         Err(err(

@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use super::router::{Reply, Req, err, err_at, ok, ok_info};
 use super::state::State;
 use crate::error::Error;
-use crate::expression::{lists_used, tokenize};
+use crate::expression::lists_used;
 use crate::hardening::limits::PlanLimits;
 use crate::resources::rulesets::{Phase, Rule, RuleAction, Ruleset, RulesetKind, managed};
 
@@ -56,6 +56,13 @@ fn managed_rulesets() -> Vec<Ruleset> {
 
 fn invalid_at(i: usize, e: Error) -> Reply {
     match e {
+        // Cloudflare words expression errors as "filter parsing error".
+        Error::Invalid { field, reason } if field == "expression" => err_at(
+            400,
+            VALIDATION,
+            format!("filter parsing error: {reason}"),
+            &format!("/rules/{i}/expression"),
+        ),
         Error::Invalid { field, reason } => err_at(
             400,
             VALIDATION,
@@ -302,10 +309,6 @@ fn one_rule(
     replace(state, zone_id, &phase, rules, description)
 }
 
-fn version_json(r: &Ruleset) -> Value {
-    json!({"id": r.id, "version": r.version, "last_updated": r.last_updated})
-}
-
 /// `…/versions` and `…/versions/{v}` of the zone ruleset `ruleset_id`.
 fn versions(state: &State, zone_id: &str, ruleset_id: &str, version: Option<&str>) -> Reply {
     let Some(history) = state
@@ -316,7 +319,11 @@ fn versions(state: &State, zone_id: &str, ruleset_id: &str, version: Option<&str
         return err(404, 10003, "could not find ruleset");
     };
     match version {
-        None => ok(Value::Array(history.iter().map(version_json).collect())),
+        // Each version item is the ruleset's shape without its rules (`rulesets_RulesetResponse`
+        // minus `rules`): id, name, description, kind, phase, version, last_updated.
+        None => ok(Value::Array(
+            history.iter().map(|r| ruleset_json(r, false)).collect(),
+        )),
         Some(v) => match history.iter().find(|r| r.version.as_deref() == Some(v)) {
             Some(r) => ok(ruleset_json(r, true)),
             None => err(404, 10003, "could not find ruleset version"),
@@ -341,7 +348,7 @@ fn replace(
         return err(404, 7003, "No route for the URI");
     };
     let limits = PlanLimits::for_plan(&zone.tier);
-    let mut rules = Vec::new();
+    let mut rules: Vec<Rule> = Vec::new();
     for (i, v) in rules_json.into_iter().enumerate() {
         let mut rule: Rule = match serde_json::from_value(v) {
             Ok(r) => r,
@@ -364,18 +371,18 @@ fn replace(
         }
         if rule.rule_ref.is_empty() {
             rule.rule_ref = new_ids[i].clone();
+        } else if rules.iter().any(|r| r.rule_ref == rule.rule_ref) {
+            return err_at(
+                400,
+                VALIDATION,
+                format!("duplicate rule ref '{}' in the ruleset", rule.rule_ref),
+                &format!("/rules/{i}/ref"),
+            );
         }
         if let Err(e) = rule.validate(&phase) {
             return invalid_at(i, e);
         }
-        if let Err(e) = tokenize(&rule.expression) {
-            return err_at(
-                400,
-                VALIDATION,
-                format!("filter parsing error: {e}"),
-                &format!("/rules/{i}/expression"),
-            );
-        }
+
         // Like the API, a rule may only reference lists the account has.
         let unknown = lists_used(&rule.expression)
             .unwrap_or_default()

@@ -45,6 +45,16 @@ pub(super) struct SimOperation {
     pub error: Option<String>,
 }
 
+/// Accepted tokens; `Debug` shows how many, never their values.
+#[derive(Default)]
+pub(super) struct Tokens(pub Vec<String>);
+
+impl std::fmt::Debug for Tokens {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Tokens({} redacted)", self.0.len())
+    }
+}
+
 /// Published IP ranges.
 #[derive(Debug, Clone)]
 pub(super) struct Ips {
@@ -65,6 +75,8 @@ pub(super) struct State {
     pub certificates: Vec<(String, Value)>,
     /// The status `user/tokens/verify` reports (`active` unless a test changes it).
     pub token_status: Option<String>,
+    /// Tokens accepted besides [`super::TOKEN`].
+    pub tokens: Tokens,
     next_id: u64,
     ips: Option<Ips>,
     pub clock: u64,
@@ -81,14 +93,25 @@ fn fnv(parts: &[String]) -> String {
     format!("{h:016x}{:016x}", h.rotate_left(17) ^ 0x5bd1_e995)
 }
 
-/// Setting ids, their allowed values and the default of a new zone.
+const ON_OFF: &[&str] = &["on", "off"];
+
+/// `browser_cache_ttl` values (`zones_browser_cache_ttl_value`).
+const BROWSER_CACHE_TTLS: &[u64] = &[
+    0, 30, 60, 120, 300, 1200, 1800, 3600, 7200, 10800, 14400, 18000, 28800, 43200, 57600, 72000,
+    86400, 172800, 259200, 345600, 432000, 691200, 1382400, 2073600, 2678400, 5356800, 16070400,
+    31536000,
+];
+
+/// Setting ids, their allowed string values and the default of a new zone, from the
+/// `zones_<id>_value` schemas of the OpenAPI document. Numeric settings (`challenge_ttl`,
+/// `browser_cache_ttl`) have no string values and are checked by [`setting_value_ok`].
 pub(super) fn setting_spec(id: &str) -> Option<(&'static [&'static str], Value)> {
     Some(match id {
         "ssl" => (&["off", "flexible", "full", "strict"], json!("flexible")),
         "min_tls_version" => (&["1.0", "1.1", "1.2", "1.3"], json!("1.0")),
         "tls_1_3" => (&["on", "off", "zrt"], json!("on")),
-        "always_use_https" => (&["on", "off"], json!("off")),
-        "automatic_https_rewrites" => (&["on", "off"], json!("on")),
+        "always_use_https" => (ON_OFF, json!("off")),
+        "automatic_https_rewrites" => (ON_OFF, json!("on")),
         "security_level" => (
             &[
                 "off",
@@ -101,21 +124,75 @@ pub(super) fn setting_spec(id: &str) -> Option<(&'static [&'static str], Value)>
             json!("medium"),
         ),
         "challenge_ttl" => (&[], json!(1800)),
-        "browser_check" => (&["on", "off"], json!("on")),
+        "browser_cache_ttl" => (&[], json!(14400)),
+        "browser_check" => (ON_OFF, json!("on")),
+        "http3" => (ON_OFF, json!("off")),
+        "0rtt" => (ON_OFF, json!("off")),
+        "opportunistic_encryption" => (ON_OFF, json!("on")),
+        "opportunistic_onion" => (ON_OFF, json!("off")),
+        "early_hints" => (ON_OFF, json!("off")),
+        "brotli" => (ON_OFF, json!("off")),
+        "ipv6" => (ON_OFF, json!("off")),
+        "websockets" => (ON_OFF, json!("off")),
+        "always_online" => (ON_OFF, json!("on")),
+        "http2" => (ON_OFF, json!("off")),
+        "email_obfuscation" => (ON_OFF, json!("on")),
+        "hotlink_protection" => (ON_OFF, json!("off")),
+        "server_side_exclude" => (ON_OFF, json!("on")),
+        "tls_client_auth" => (ON_OFF, json!("on")),
+        "ip_geolocation" => (ON_OFF, json!("on")),
+        "development_mode" => (ON_OFF, json!("off")),
+        "rocket_loader" => (ON_OFF, json!("off")),
+        "pseudo_ipv4" => (&["off", "add_header", "overwrite_header"], json!("off")),
+        "cache_level" => (&["aggressive", "basic", "simplified"], json!("aggressive")),
         _ => return None,
     })
 }
 
-/// Setting ids a new zone has.
-pub(super) const SETTING_IDS: [&str; 8] = [
+/// Whether `value` is allowed for the known setting `id`.
+pub(super) fn setting_value_ok(id: &str, allowed: &[&str], value: &Value) -> bool {
+    match id {
+        "challenge_ttl" => value
+            .as_u64()
+            .and_then(|n| u32::try_from(n).ok())
+            .is_some_and(|n| crate::resources::settings::ChallengeTtl::new(n).is_ok()),
+        "browser_cache_ttl" => value
+            .as_u64()
+            .is_some_and(|n| BROWSER_CACHE_TTLS.contains(&n)),
+        _ => value.as_str().is_some_and(|s| allowed.contains(&s)),
+    }
+}
+
+/// Setting ids a new zone has (sorted, as `GET /settings` lists them).
+pub(super) const SETTING_IDS: [&str; 28] = [
+    "0rtt",
+    "always_online",
     "always_use_https",
     "automatic_https_rewrites",
+    "brotli",
+    "browser_cache_ttl",
     "browser_check",
+    "cache_level",
     "challenge_ttl",
+    "development_mode",
+    "early_hints",
+    "email_obfuscation",
+    "hotlink_protection",
+    "http2",
+    "http3",
+    "ip_geolocation",
+    "ipv6",
     "min_tls_version",
+    "opportunistic_encryption",
+    "opportunistic_onion",
+    "pseudo_ipv4",
+    "rocket_loader",
     "security_level",
+    "server_side_exclude",
     "ssl",
     "tls_1_3",
+    "tls_client_auth",
+    "websockets",
 ];
 
 /// Bot management fields per plan (`enable_js` everywhere) and their defaults.
@@ -141,6 +218,12 @@ pub(super) fn bot_fields(tier: &PlanTier) -> Vec<(&'static str, Value)> {
 }
 
 impl State {
+    /// Whether `token` is one the simulator issued ([`super::TOKEN`] or one added with
+    /// [`super::Simulator::add_token`]).
+    pub fn knows_token(&self, token: &str) -> bool {
+        token == super::TOKEN || self.tokens.0.iter().any(|t| t == token)
+    }
+
     /// A new 32-hex id.
     pub fn new_id(&mut self) -> String {
         self.next_id += 1;

@@ -31,7 +31,8 @@ pub fn default_policy() -> RetryPolicy {
 /// How a Cloudflare error answer is seen by the retry decision. Pure.
 ///
 /// * 429, or code 971/10100/10429 on any status: rate limited (the request was refused, safe
-///   to send again), for `Retry-After` or the documented 5-minute block.
+///   to send again), for `Retry-After`; without one the send loop waits the documented
+///   5-minute block ([`RATE_LIMIT_BLOCK`]), reporting progress while it waits.
 /// * 408 and 5xx: transient, and may have been applied (a `POST` is not replayed).
 /// * other 4xx: permanent.
 ///
@@ -39,7 +40,7 @@ pub fn default_policy() -> RetryPolicy {
 /// use http::{Method, StatusCode};
 /// use cloudflare_client::transport::retry::{classify, default_policy, Decision, RATE_LIMIT_BLOCK};
 /// let p = default_policy();
-/// let blocked = classify(StatusCode::BAD_REQUEST, &[971], None);
+/// let blocked = classify(StatusCode::BAD_REQUEST, &[971], Some(RATE_LIMIT_BLOCK));
 /// assert_eq!(p.decide(&Method::POST, 1, &blocked, 0.5), Decision::WaitForBudget(RATE_LIMIT_BLOCK));
 /// let busy = classify(StatusCode::SERVICE_UNAVAILABLE, &[], None);
 /// assert_eq!(p.decide(&Method::POST, 1, &busy, 0.5), Decision::Stop);
@@ -53,9 +54,7 @@ pub fn classify(status: StatusCode, error_codes: &[u32], retry_after: Option<Dur
             )
         });
     if rate_limited {
-        return Failure::RateLimited {
-            retry_after: Some(retry_after.unwrap_or(RATE_LIMIT_BLOCK)),
-        };
+        return Failure::RateLimited { retry_after };
     }
     if status.is_server_error() || status == StatusCode::REQUEST_TIMEOUT {
         return Failure::Transient {
@@ -76,12 +75,28 @@ mod tests {
         classify(StatusCode::from_u16(status).unwrap(), codes, None)
     }
 
+    /// A refusal as the send loop sees it: without `Retry-After`, the documented block.
+    fn refused(status: u16, codes: &[u32]) -> Failure {
+        classify(
+            StatusCode::from_u16(status).unwrap(),
+            codes,
+            Some(RATE_LIMIT_BLOCK),
+        )
+    }
+
     #[test]
     fn decisions() {
         let c = default_policy();
         let block = Decision::WaitForBudget(RATE_LIMIT_BLOCK);
-        assert_eq!(c.decide(&Method::POST, 1, &answer(429, &[971]), 0.5), block);
-        assert_eq!(c.decide(&Method::GET, 1, &answer(400, &[971]), 0.5), block);
+        assert_eq!(
+            answer(400, &[971]),
+            Failure::RateLimited { retry_after: None }
+        );
+        assert_eq!(
+            c.decide(&Method::POST, 1, &refused(429, &[971]), 0.5),
+            block
+        );
+        assert_eq!(c.decide(&Method::GET, 1, &refused(400, &[971]), 0.5), block);
         assert!(matches!(
             c.decide(&Method::GET, 1, &answer(503, &[]), 0.5),
             Decision::Retry(_)

@@ -3,7 +3,7 @@
 
 use api_transport::{Api, Failure, GateError, Rejected};
 use bytes::Bytes;
-use http::header::{AUTHORIZATION, CONTENT_TYPE, HeaderValue, USER_AGENT};
+use http::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderValue, USER_AGENT};
 use http::{HeaderMap, StatusCode};
 use rate_budget::{Budget, ServerReport};
 use secrecy::ExposeSecret;
@@ -12,8 +12,8 @@ use tracing::Instrument;
 
 use super::rate_limit::{parse_headers, report};
 use super::request::RequestSpec;
-use super::retry::classify;
-use super::{HttpRequest, HttpResponse, TransportError, TransportErrorKind};
+use super::retry::{RATE_LIMIT_BLOCK, classify};
+use super::{HttpRequest, HttpResponse, TransportError};
 use crate::client::Client;
 use crate::envelope::{Envelope, EnvelopeHead};
 use crate::error::{ApiError, ApiMessage, Error, Result};
@@ -50,6 +50,12 @@ impl Api for Cloudflare {
     fn transport_error(error: TransportError) -> Error {
         Error::Transport(error)
     }
+
+    /// Cloudflare documents no wait on its refusal beyond the block: every call is refused
+    /// for the five minutes after an overflow.
+    fn rate_limit_wait(_response: &HttpResponse) -> std::time::Duration {
+        RATE_LIMIT_BLOCK
+    }
 }
 
 impl Client {
@@ -58,15 +64,18 @@ impl Client {
         &self,
         spec: &RequestSpec,
     ) -> Result<Response<T>> {
-        self.send_with(spec, decode::<T>).await
+        self.send_with(spec, true, decode::<T>).await
     }
 
     /// Send `spec` and return the successful response as received (any body, JSON or not).
     pub(crate) async fn send_raw(&self, spec: &RequestSpec) -> Result<HttpResponse> {
-        self.send_with(spec, decode_raw).await
+        self.send_with(spec, false, decode_raw).await
     }
 
-    fn build(&self, spec: &RequestSpec) -> Result<HttpRequest> {
+    /// The wire request for `spec`. A typed call asks for JSON (`Accept: application/json`),
+    /// so the shared fault policy treats a 2xx answer that is not JSON as a damaged transfer;
+    /// a raw call accepts any body (a zone file, say) unless the answer says it is JSON.
+    fn build(&self, spec: &RequestSpec, json: bool) -> Result<HttpRequest> {
         let inner = &self.inner;
         let base = inner.base_url.as_str().trim_end_matches('/');
         let mut url = String::with_capacity(base.len() + spec.path.len() + 32);
@@ -74,8 +83,11 @@ impl Client {
         url.push_str(&spec.path);
         spec.write_query(&mut url);
         let url = url::Url::parse(&url).map_err(|e| Error::invalid("path", e.to_string()))?;
-        let mut headers = HeaderMap::with_capacity(3);
+        let mut headers = HeaderMap::with_capacity(4);
         headers.insert(USER_AGENT, inner.user_agent.clone());
+        if json {
+            headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
+        }
         if spec.auth {
             let token = inner
                 .authorization
@@ -103,9 +115,10 @@ impl Client {
     async fn send_with<R>(
         &self,
         spec: &RequestSpec,
+        json: bool,
         read: fn(HttpResponse) -> Read<R>,
     ) -> Result<R> {
-        let request = self.build(spec)?;
+        let request = self.build(spec, json)?;
         let span =
             tracing::debug_span!("cloudflare.request", method = %spec.method, path = %spec.path);
         self.inner
@@ -151,19 +164,9 @@ fn fatal(error: Error) -> Rejected<Error> {
 
 fn decode<T: DeserializeOwned>(resp: HttpResponse) -> Read<Response<T>> {
     // The head (success, errors, messages) is read straight from the bytes, ignoring `result`.
+    // A 2xx body that is not JSON never gets here: the shared send loop settles it as a
+    // damaged transfer first (retried when idempotent), since typed calls ask for JSON.
     let Some(head) = EnvelopeHead::read(&resp.body) else {
-        if resp.status.is_success() {
-            // A 2xx body that is not JSON at all: the transfer was damaged; treat it like a lost
-            // connection (the server may have acted).
-            let e = TransportError::with_source(
-                TransportErrorKind::Interrupted,
-                "malformed response body",
-            );
-            return Err(Rejected {
-                failure: Failure::transport(true),
-                error: Error::Transport(e),
-            });
-        }
         let api = ApiError {
             status: resp.status,
             errors: vec![],

@@ -14,10 +14,17 @@
 //!   (which is the Cloudflare edge). The origin allow-list includes IPv6.
 //! - `rate_limit` only when the caddy-ratelimit plugin is declared present: stock Caddy
 //!   does not know the directive and refuses the whole file.
+//! - With Authenticated Origin Pulls on, each site requires Cloudflare's origin-pull client
+//!   certificate ([`OriginPull`], `client_auth { mode require_and_verify ... }`): the runbook
+//!   enabled AOP at the zone but never made the origin check it.
+//! - [`Listen`] binds only the public interface's addresses (`default_bind`), never every
+//!   address when the address is known.
 //! - `trusted_proxies` and `client_ip_headers` need Caddy 2.7 or later; explicit
 //!   `x25519mlkem768` needs 2.10 or later (the official `caddy:2` images are newer).
 
 mod headers;
+mod listen;
+mod origin_pull;
 mod proxy;
 mod ratelimit;
 mod site;
@@ -27,6 +34,8 @@ use std::fmt::Write as _;
 use ipnet::IpNet;
 
 pub use headers::{HeaderName, HeaderValue, SecurityHeaders};
+pub use listen::Listen;
+pub use origin_pull::OriginPull;
 pub use proxy::{HealthCheck, ReverseProxy, Timeouts, Upstream, UriPath};
 pub use ratelimit::RateLimitZone;
 pub use site::{Curve, Site, TlsPolicy, TlsProtocols};
@@ -57,6 +66,7 @@ pub struct Caddyfile {
     trusted_proxies: Vec<IpNet>,
     client_ip_header: Option<HeaderName>,
     ratelimit_plugin: bool,
+    listen: Option<Listen>,
     sites: Vec<Site>,
 }
 
@@ -103,6 +113,19 @@ impl Caddyfile {
     pub fn with_ratelimit_plugin(mut self) -> Self {
         self.ratelimit_plugin = true;
         self
+    }
+
+    /// Binds only the addresses (and ports) in `listen` (global `default_bind`), instead of
+    /// every address of the host.
+    #[must_use]
+    pub fn with_listen(mut self, listen: Listen) -> Self {
+        self.listen = Some(listen);
+        self
+    }
+
+    /// Where Caddy listens, when restricted.
+    pub fn listen(&self) -> Option<&Listen> {
+        self.listen.as_ref()
     }
 
     /// Adds a site.
@@ -158,6 +181,9 @@ impl Caddyfile {
         let mut out = String::from("{\n\tadmin off\n");
         if let Some(email) = &self.email {
             let _ = writeln!(out, "\temail {email}");
+        }
+        if let Some(listen) = &self.listen {
+            listen.render(&mut out);
         }
         if self.sites.iter().any(Site::has_rate_limits) {
             out.push_str("\torder rate_limit before basicauth\n");

@@ -3,6 +3,7 @@
 use ipnet::IpNet;
 
 use super::headers::SecurityHeaders;
+use super::origin_pull::OriginPull;
 use super::proxy::ReverseProxy;
 use super::ratelimit::RateLimitZone;
 use crate::values::{AbsPath, Domain};
@@ -48,6 +49,8 @@ pub struct TlsPolicy {
     /// Accepted versions.
     pub protocols: TlsProtocols,
     curves: Option<Vec<Curve>>,
+    certificate: Option<(AbsPath, AbsPath)>,
+    origin_pull: Option<OriginPull>,
 }
 
 impl TlsPolicy {
@@ -57,7 +60,37 @@ impl TlsPolicy {
         Self {
             protocols,
             curves: None,
+            certificate: None,
+            origin_pull: None,
         }
+    }
+
+    /// Serves the certificate in `cert_file` with the key in `key_file` (PEM) instead of
+    /// obtaining one by ACME, e.g. a Cloudflare Origin CA certificate for a proxied zone
+    /// (`tls <cert_file> <key_file>`).
+    #[must_use]
+    pub fn with_certificate(mut self, cert_file: AbsPath, key_file: AbsPath) -> Self {
+        self.certificate = Some((cert_file, key_file));
+        self
+    }
+
+    /// Requires Cloudflare's origin-pull client certificate (Authenticated Origin Pulls): TLS
+    /// clients without a certificate from that CA are refused during the handshake.
+    ///
+    /// ```
+    /// use hardening_model::caddy::{OriginPull, TlsPolicy, TlsProtocols};
+    /// let tls = TlsPolicy::new(TlsProtocols::Tls13Only).with_origin_pull(OriginPull::cloudflare());
+    /// assert!(tls.origin_pull().is_some());
+    /// ```
+    #[must_use]
+    pub fn with_origin_pull(mut self, origin_pull: OriginPull) -> Self {
+        self.origin_pull = Some(origin_pull);
+        self
+    }
+
+    /// The required client certificate CA, when Authenticated Origin Pulls is on.
+    pub fn origin_pull(&self) -> Option<&OriginPull> {
+        self.origin_pull.as_ref()
     }
 
     /// Fixes the curve list. It must keep `x25519mlkem768` and P-256 (erratum 14: the
@@ -92,12 +125,23 @@ impl TlsPolicy {
             TlsProtocols::Tls12Plus => "tls1.2 tls1.3",
             TlsProtocols::Tls13Only => "tls1.3",
         };
-        out.push_str(&format!("\ttls {{\n\t\tprotocols {protocols}\n"));
+        match &self.certificate {
+            Some((cert, key)) => out.push_str(&format!(
+                "\ttls {} {} {{\n\t\tprotocols {protocols}\n",
+                cert.as_str(),
+                key.as_str()
+            )),
+            None => out.push_str(&format!("\ttls {{\n\t\tprotocols {protocols}\n")),
+        }
         if let Some(curves) = &self.curves {
             let names: Vec<&str> = curves.iter().map(|c| c.as_str()).collect();
             out.push_str(&format!("\t\tcurves {}\n", names.join(" ")));
         }
-        out.push_str("\t\talpn h2 http/1.1\n\t}\n");
+        out.push_str("\t\talpn h2 http/1.1\n");
+        if let Some(origin_pull) = &self.origin_pull {
+            origin_pull.render(out);
+        }
+        out.push_str("\t}\n");
     }
 }
 

@@ -49,46 +49,33 @@ impl CaPublicKey {
     /// Parses and validates one public key line (a trailing line break is not accepted).
     pub fn parse(line: &str) -> Result<Self> {
         let field = "ca_public_key";
-        check_non_empty(field, line)?;
-        check_max_len(field, line, 16 * 1024)?;
-        check_chars(field, line, |c| c == ' ' || c.is_ascii_graphic())?;
-        let mut parts = line.splitn(3, ' ');
-        let key_type = parts.next().unwrap_or_default();
-        let blob = parts.next().unwrap_or_default();
-        let comment = parts.next();
-        if !CA_KEY_TYPES.contains(&key_type) {
-            return Err(Error::invalid(
-                field,
-                format!(
-                    "the key type must be one of {}; certificate options are not accepted",
-                    CA_KEY_TYPES.join(", ")
-                ),
-            ));
-        }
-        let decoded = STANDARD
-            .decode(blob)
-            .map_err(|_| Error::invalid(field, "the key is not valid base64"))?;
-        if embedded_type(&decoded) != Some(key_type.as_bytes()) {
-            return Err(Error::invalid(
-                field,
-                "the base64 blob does not hold a public key of the declared type",
-            ));
-        }
-        let comment = match comment {
-            Some(c) => {
-                check_chars("ca_public_key.comment", c, |ch| {
-                    (ch == ' ' || ch.is_ascii_graphic())
-                        && !crate::values::METACHARACTERS.contains(&ch)
-                })?;
-                Some(c.to_owned())
+        let parts = KeyLine::parse(field, line, 16 * 1024, |key_type| {
+            if CA_KEY_TYPES.contains(&key_type) {
+                Ok(())
+            } else {
+                Err(Error::invalid(
+                    field,
+                    format!(
+                        "the key type must be one of {}; certificate options are not accepted",
+                        CA_KEY_TYPES.join(", ")
+                    ),
+                ))
             }
-            None => None,
-        };
+        })?;
         Ok(Self {
-            key_type: key_type.to_owned(),
-            blob: blob.to_owned(),
-            comment,
+            key_type: parts.key_type.to_owned(),
+            blob: parts.blob.to_owned(),
+            comment: parts.comment.map(str::to_owned),
         })
+    }
+
+    /// A key from its type and base64 blob as an encoder wrote them (no comment).
+    pub(super) fn from_blob(key_type: &str, blob: String) -> Self {
+        Self {
+            key_type: key_type.to_owned(),
+            blob,
+            comment: None,
+        }
     }
 
     /// The key type, e.g. `ssh-ed25519`.
@@ -111,6 +98,53 @@ impl fmt::Debug for CaPublicKey {
             .field("key_type", &self.key_type)
             .field("blob_len", &self.blob.len())
             .finish_non_exhaustive()
+    }
+}
+
+/// The three parts of a checked public key line `TYPE BASE64 [COMMENT]`.
+pub(super) struct KeyLine<'a> {
+    pub(super) key_type: &'a str,
+    pub(super) blob: &'a str,
+    pub(super) comment: Option<&'a str>,
+}
+
+impl<'a> KeyLine<'a> {
+    /// Checks one public key line: printable ASCII on one line, at most `max_len` characters,
+    /// a type `check_type` accepts, base64 that decodes to a key blob of that same type, and a
+    /// comment without quotes or shell metacharacters. Errors name `field`.
+    pub(super) fn parse(
+        field: &str,
+        line: &'a str,
+        max_len: usize,
+        check_type: impl Fn(&str) -> Result<()>,
+    ) -> Result<Self> {
+        check_non_empty(field, line)?;
+        check_max_len(field, line, max_len)?;
+        check_chars(field, line, |c| c == ' ' || c.is_ascii_graphic())?;
+        let mut parts = line.splitn(3, ' ');
+        let key_type = parts.next().unwrap_or_default();
+        let blob = parts.next().unwrap_or_default();
+        let comment = parts.next();
+        check_type(key_type)?;
+        let decoded = STANDARD
+            .decode(blob)
+            .map_err(|_| Error::invalid(field, "the key is not valid base64"))?;
+        if embedded_type(&decoded) != Some(key_type.as_bytes()) {
+            return Err(Error::invalid(
+                field,
+                "the base64 blob does not hold a public key of the declared type",
+            ));
+        }
+        if let Some(c) = comment {
+            check_chars(&format!("{field}.comment"), c, |ch| {
+                (ch == ' ' || ch.is_ascii_graphic()) && !crate::values::METACHARACTERS.contains(&ch)
+            })?;
+        }
+        Ok(Self {
+            key_type,
+            blob,
+            comment,
+        })
     }
 }
 

@@ -1,11 +1,13 @@
-//! `caddy validate` on a Caddyfile.
+//! `caddy validate` on a Caddyfile, and a real Caddy serving one on 127.0.0.1.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use crate::Rejection;
 use crate::exec::{self, Workdir};
-use crate::locate::require;
+use crate::locate::{find_binary, require};
+use crate::server::{Launch, ServerProcess};
+use crate::ssh_audit::free_port;
 
 /// Caddy's own config validation.
 #[derive(Debug, Clone)]
@@ -40,5 +42,51 @@ impl Caddy {
                 .current_dir(dir.path()),
         )
         .map(|_| ())
+    }
+}
+
+impl Caddy {
+    /// Starts `caddy run` on the Caddyfile `caddyfile(https_port, http_port)` returns, with
+    /// both ports free on 127.0.0.1 (the Caddyfile should bind 127.0.0.1 and set `http_port` and
+    /// `https_port` to them). Ready once the HTTPS port accepts; killed when dropped. Caddy's
+    /// home, config and data directories are the server's private temporary directory.
+    ///
+    /// # Panics
+    /// When Caddy does not start (the log is in the message).
+    pub fn serve(&self, caddyfile: &dyn Fn(u16, u16) -> String) -> ServerProcess {
+        let caddy = self.caddy.display().to_string();
+        let args = move |port: u16, dir: &Path| {
+            let http = match free_port() {
+                Ok(p) => p,
+                Err(e) => panic!("free port: {e}"),
+            };
+            let file = dir.join("Caddyfile");
+            if let Err(e) = std::fs::write(&file, caddyfile(port, http)) {
+                panic!("writing {}: {e}", file.display());
+            }
+            // `env` sets Caddy's directories and then execs it, so the server process is Caddy.
+            vec![
+                format!("HOME={}", dir.display()),
+                format!("XDG_CONFIG_HOME={}", dir.join("config").display()),
+                format!("XDG_DATA_HOME={}", dir.join("data").display()),
+                caddy.clone(),
+                "run".to_owned(),
+                "--adapter".to_owned(),
+                "caddyfile".to_owned(),
+                "--config".to_owned(),
+                file.display().to_string(),
+            ]
+        };
+        let env = match find_binary("env") {
+            Some(env) => env,
+            None => panic!("env (coreutils) not found"),
+        };
+        Launch {
+            name: "caddy",
+            binary: &env,
+            args: &args,
+            ready_path: None,
+        }
+        .start()
     }
 }

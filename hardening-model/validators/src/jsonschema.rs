@@ -52,3 +52,15 @@ pub fn cloud_init_26_1_schema() -> PathBuf {
         .join("schemas")
         .join("cloud-init-26.1-schema-cloud-config-v1.json")
 }
+
+/// A JSON schema of a Falco rules file (rule, macro, list and version items with the fields
+/// Falco's rules reference documents; unknown keys refused; a new rule needs `desc`,
+/// `condition`, `output` and `priority`). The falco binary does not install here, so this
+/// with check-jsonschema's YAML parser is the closest real check of a rules file.
+pub fn falco_rules_schema() -> PathBuf {
+    crate::workspace_root()
+        .join("hardening-model")
+        .join("validators")
+        .join("schemas")
+        .join("falco-rules.schema.json")
+}

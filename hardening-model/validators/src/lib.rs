@@ -15,7 +15,8 @@
 //! throw-away S3-compatible `s3s-fs` for tests of code that writes to an object store;
 //! [`node_exporter_server`], [`prometheus_server`] and [`alertmanager_server`] start the real
 //! monitoring programs there on rendered configuration, each a [`ServerProcess`] with a small
-//! HTTP client for its API.
+//! HTTP client for its API. [`ssh_login`] starts a real sshd on a rendered config and logs in
+//! to it with the OpenSSH client.
 //!
 //! Inputs are written to private temporary files; nothing is written to the user's home or to
 //! `/etc`. A tool that rejects its input yields a [`Rejection`] carrying its exit status, stdout
@@ -29,6 +30,7 @@
 #![forbid(unsafe_code)]
 
 mod amtool;
+mod apparmor;
 mod caddy;
 mod cloud_init;
 mod compose;
@@ -46,19 +48,24 @@ mod s3;
 mod seccomp;
 mod server;
 mod ssh_audit;
+mod ssh_login;
 mod sshd;
 mod ufw;
+mod xmllint;
 
 pub use amtool::{Amtool, amtool};
+pub use apparmor::{AppArmorParser, apparmor_parser, apparmor4_root};
 pub use caddy::{Caddy, caddy};
 pub use cloud_init::{CloudInit, DecodedPart, cloud_init};
 pub use compose::{Compose, compose};
 pub use hcloud_cli::{HcloudCli, hcloud_cli};
-pub use jsonschema::{CheckJsonschema, check_jsonschema, cloud_init_26_1_schema};
-pub use locate::{ci_mode, workspace_root};
+pub use jsonschema::{
+    CheckJsonschema, check_jsonschema, cloud_init_26_1_schema, falco_rules_schema,
+};
+pub use locate::{ci_mode, require_tool, workspace_root};
 pub use monitoring_servers::{alertmanager_server, node_exporter_server, prometheus_server};
 pub use nft::{Nft, NftNetns, nft, nft_netns};
-pub use pki::{TestPki, test_pki};
+pub use pki::{TestPki, test_client_pki, test_pki};
 pub use promtool::{Promtool, promtool};
 pub use redis::{RedisServer, redis_server};
 pub use rejection::Rejection;
@@ -66,5 +73,7 @@ pub use s3::{S3_ACCESS_KEY, S3_SECRET_KEY, S3Server, s3_server};
 pub use seccomp::{ScmpResolver, scmp_sys_resolver};
 pub use server::ServerProcess;
 pub use ssh_audit::{SshAudit, project_ssh_audit_policy, ssh_audit};
+pub use ssh_login::{LoginAttempt, SshLogin, ssh_login};
 pub use sshd::{Sshd, sshd};
 pub use ufw::{Ufw, ufw};
+pub use xmllint::{Xmllint, wazuh_agent_schema, xmllint};

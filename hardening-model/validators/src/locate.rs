@@ -58,6 +58,13 @@ pub(crate) fn require(name: &str, hint: &str) -> Option<PathBuf> {
     }
 }
 
+/// Finds a helper program a test drives (a client such as `curl`), with the same
+/// skip-or-panic rule as the validators: `None` after printing `skipping: NAME not installed
+/// (HINT)`, or a panic when `CI` is set.
+pub fn require_tool(name: &str, hint: &str) -> Option<PathBuf> {
+    require(name, hint)
+}
+
 fn is_executable(path: &Path) -> bool {
     use std::os::unix::fs::PermissionsExt;
     path.file_name().is_some_and(|n| n != OsStr::new(""))

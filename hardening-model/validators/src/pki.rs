@@ -1,5 +1,5 @@
-//! A throw-away CA and a server certificate for 127.0.0.1, made with `openssl`, for tests of
-//! TLS between real programs.
+//! A throw-away CA and a server (or client) certificate for 127.0.0.1, made with `openssl`,
+//! for tests of TLS between real programs.
 
 use std::process::Command;
 
@@ -23,15 +23,36 @@ pub struct TestPki {
 /// # Panics
 /// When `CI` is set and openssl is missing, or when openssl fails.
 pub fn test_pki() -> Option<TestPki> {
+    make(
+        "test monitoring CA",
+        "127.0.0.1",
+        "basicConstraints=CA:FALSE\nkeyUsage=digitalSignature\nextendedKeyUsage=serverAuth\nsubjectAltName=IP:127.0.0.1,DNS:localhost\n",
+    )
+}
+
+/// Makes a P-256 CA named `ca_name` and a TLS *client* certificate (`extendedKeyUsage =
+/// clientAuth`) signed by it, as Cloudflare's origin-pull CA issues for Authenticated Origin
+/// Pulls; `None` (after printing why) when `openssl` is missing.
+///
+/// # Panics
+/// As [`test_pki`].
+pub fn test_client_pki(ca_name: &str) -> Option<TestPki> {
+    make(
+        ca_name,
+        "origin-pull client",
+        "basicConstraints=CA:FALSE\nkeyUsage=digitalSignature\nextendedKeyUsage=clientAuth\n",
+    )
+}
+
+fn make(ca_name: &str, leaf_name: &str, extensions: &str) -> Option<TestPki> {
     let openssl = require("openssl", "apt-get install openssl")?;
     let dir = Workdir::new("openssl").unwrap_or_else(|e| panic!("openssl: {e}"));
     let p = |n: &str| dir.path().join(n).display().to_string();
     let ext = dir
-        .write(
-            "server.ext",
-            "basicConstraints=CA:FALSE\nkeyUsage=digitalSignature\nextendedKeyUsage=serverAuth\nsubjectAltName=IP:127.0.0.1,DNS:localhost\n",
-        )
+        .write("server.ext", extensions)
         .unwrap_or_else(|e| panic!("openssl: {e}"));
+    let ca_subject = format!("/CN={ca_name}");
+    let leaf_subject = format!("/CN={leaf_name}");
     let steps: Vec<Vec<String>> = vec![
         vec![
             "ecparam",
@@ -52,7 +73,7 @@ pub fn test_pki() -> Option<TestPki> {
             "-key",
             &p("ca.ec"),
             "-subj",
-            "/CN=test monitoring CA",
+            ca_subject.as_str(),
             "-days",
             "2",
             "-out",
@@ -79,7 +100,7 @@ pub fn test_pki() -> Option<TestPki> {
             "-key",
             &p("server.key"),
             "-subj",
-            "/CN=127.0.0.1",
+            leaf_subject.as_str(),
             "-out",
             &p("server.csr"),
         ]

@@ -287,3 +287,120 @@ fn rejection_displays_command_status_and_output() {
     assert!(shown.contains("exit status 1"), "{shown}");
     assert!(shown.contains("--- std"), "{shown}");
 }
+
+const FALCO_RULES: &str = r#"- list: shells
+  items: [bash, sh, dash]
+- macro: app_container
+  condition: container and container.name startswith "app"
+- rule: Shell spawned in app container
+  desc: Shell in an app container
+  condition: spawned_process and app_container and proc.name in (shells)
+  output: "Shell spawned (user=%user.name command=%proc.cmdline container=%container.name)"
+  priority: WARNING
+  tags: [container, shell, mitre_execution]
+- rule: Terminal shell in container
+  enabled: false
+"#;
+
+#[test]
+fn falco_rules_schema_accepts_rules_and_rejects_misspelt_or_missing_fields() {
+    let Some(checker) = hardening_validators::check_jsonschema() else {
+        return;
+    };
+    let schema = hardening_validators::falco_rules_schema();
+    checker.check(&schema, FALCO_RULES).unwrap();
+    for (what, bad) in [
+        ("misspelt key", FALCO_RULES.replace("  condition: spawned", "  conditon: spawned")),
+        ("unknown priority", FALCO_RULES.replace("priority: WARNING", "priority: SEVERE")),
+        ("missing output", FALCO_RULES.replace("  output: \"Shell spawned (user=%user.name command=%proc.cmdline container=%container.name)\"\n", "")),
+        ("list without items", FALCO_RULES.replace("  items: [bash, sh, dash]\n", "")),
+        ("not YAML", FALCO_RULES.replace("tags: [container,", "tags: [container,,\n  ]]")),
+    ] {
+        assert_ne!(bad, FALCO_RULES, "{what}: the replacement did not apply");
+        assert!(checker.check(&schema, &bad).is_err(), "{what} accepted");
+    }
+}
+
+const WAZUH_BLOCK: &str = r#"<!-- merged after the package defaults -->
+<ossec_config>
+  <client>
+    <server>
+      <address>wazuh.example.com</address>
+      <port>1514</port>
+      <protocol>tcp</protocol>
+    </server>
+    <enrollment>
+      <enabled>yes</enabled>
+      <manager_address>wazuh.example.com</manager_address>
+      <port>1515</port>
+      <groups>fleet</groups>
+    </enrollment>
+  </client>
+  <syscheck>
+    <frequency>3600</frequency>
+    <directories check_all="yes" realtime="yes">/srv/app</directories>
+    <ignore type="sregex">.log$</ignore>
+  </syscheck>
+  <localfile>
+    <log_format>audit</log_format>
+    <location>/var/log/audit/audit.log</location>
+  </localfile>
+</ossec_config>
+"#;
+
+#[test]
+fn xmllint_accepts_the_wazuh_block_and_rejects_broken_xml_or_schema() {
+    let Some(xmllint) = hardening_validators::xmllint() else {
+        return;
+    };
+    let schema = hardening_validators::wazuh_agent_schema();
+    xmllint.check(WAZUH_BLOCK).unwrap();
+    xmllint.check_schema(&schema, WAZUH_BLOCK).unwrap();
+    let unclosed = WAZUH_BLOCK.replace("</syscheck>", "");
+    assert!(
+        xmllint.check(&unclosed).is_err(),
+        "unclosed element accepted"
+    );
+    for (what, bad) in [
+        (
+            "unknown log format",
+            WAZUH_BLOCK.replace(">audit<", ">auditd<"),
+        ),
+        (
+            "misspelt section",
+            WAZUH_BLOCK.replace("syscheck>", "syschek>"),
+        ),
+        (
+            "port out of range",
+            WAZUH_BLOCK.replace(">1514<", ">70000<"),
+        ),
+        (
+            "relative directory",
+            WAZUH_BLOCK.replace(">/srv/app<", ">srv/app<"),
+        ),
+        (
+            "bad yes/no",
+            WAZUH_BLOCK.replace("realtime=\"yes\"", "realtime=\"true\""),
+        ),
+    ] {
+        assert_ne!(bad, WAZUH_BLOCK, "{what}: the replacement did not apply");
+        let rejection = xmllint.check_schema(&schema, &bad).unwrap_err();
+        assert!(
+            rejection.output().contains("fails to validate"),
+            "{what}: {rejection}"
+        );
+    }
+}
+
+#[test]
+fn apparmor_parser_accepts_a_profile_and_rejects_a_bad_capability() {
+    let Some(parser) = hardening_validators::apparmor_parser() else {
+        return;
+    };
+    let good = "abi <abi/4.0>,\n#include <tunables/global>\nprofile t {\n  #include <abstractions/base>\n  userns,\n  /srv/** rw,\n}\n";
+    parser.check(good).unwrap();
+    let bad = parser
+        .check(&good.replace("userns,", "capability not_a_cap,"))
+        .unwrap_err();
+    assert!(bad.output().contains("not_a_cap"), "{bad}");
+}

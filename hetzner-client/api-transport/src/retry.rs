@@ -54,7 +54,7 @@ pub enum Decision {
 
 /// Retry numbers. Defaults follow Hetzner's own SDKs (hcloud-go): 5 attempts, 1 s base, x2,
 /// 60 s cap, full jitter; up to 100 rate-limit waits of at most 310 s each (Cloudflare's
-/// documented block is 300 s).
+/// documented block is 300 s), reporting progress every 10 s while waiting.
 ///
 /// ```
 /// use std::time::Duration;
@@ -71,6 +71,7 @@ pub struct RetryPolicy {
     max_backoff: Duration,
     max_rate_limit_waits: u32,
     max_rate_limit_wait: Duration,
+    progress_interval: Duration,
 }
 
 impl Default for RetryPolicy {
@@ -81,6 +82,7 @@ impl Default for RetryPolicy {
             max_backoff: Duration::from_secs(60),
             max_rate_limit_waits: 100,
             max_rate_limit_wait: Duration::from_secs(310),
+            progress_interval: Duration::from_secs(10),
         }
     }
 }
@@ -149,6 +151,19 @@ impl RetryPolicy {
     /// The configured longest rate-limit wait.
     pub fn rate_limit_wait(&self) -> Duration {
         self.max_rate_limit_wait
+    }
+
+    /// How often a long wait (a rate-limit refusal, a backoff) reports its progress as a
+    /// tracing `info` event naming how long remains (default 10 s; at least 1 ms).
+    #[must_use]
+    pub fn progress_interval(mut self, every: Duration) -> Self {
+        self.progress_interval = every.max(Duration::from_millis(1));
+        self
+    }
+
+    /// The configured progress interval.
+    pub fn progress_every(&self) -> Duration {
+        self.progress_interval
     }
 
     /// Full-jitter backoff before attempt `attempt + 1`: `jitter x min(cap, base x

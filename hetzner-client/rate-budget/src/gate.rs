@@ -4,6 +4,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::error::StoreError;
+use crate::progress::{PROGRESS_INTERVAL, sleep_reporting};
 use crate::store::{Budget, RateLimitStore, Reservation, ServerReport, Ticket};
 
 /// Why [`Gate::acquire`] let no request through.
@@ -46,7 +47,9 @@ impl Gate {
         self.max_wait
     }
 
-    /// Reserves a slot of `budget` and sleeps (on tokio's clock) until it comes.
+    /// Reserves a slot of `budget` and sleeps (on tokio's clock) until it comes. A wait longer
+    /// than [`PROGRESS_INTERVAL`] emits an `info` event every interval naming the seconds
+    /// that remain.
     ///
     /// # Errors
     /// [`GateError::RateLimited`] when the slot is further than the gate may wait (nothing is
@@ -56,7 +59,15 @@ impl Gate {
             Ok(Reservation::Granted { wait, ticket }) => {
                 if !wait.is_zero() {
                     tracing::trace!(%budget, wait_ms = wait.as_millis() as u64, "rate gate: waiting");
-                    tokio::time::sleep(wait).await;
+                    sleep_reporting(wait, PROGRESS_INTERVAL, |left| {
+                        tracing::info!(
+                            %budget,
+                            remaining_secs = left.as_secs(),
+                            "rate gate: the budget is spent; waiting for a slot, {}s remain",
+                            left.as_secs()
+                        );
+                    })
+                    .await;
                 }
                 Ok(ticket)
             }

@@ -61,6 +61,7 @@
 mod clock;
 mod error;
 mod gate;
+mod progress;
 mod store;
 mod token_bucket;
 mod window;
@@ -71,6 +72,7 @@ pub mod redis_store;
 pub use clock::{Clock, ManualClock, TokioClock};
 pub use error::StoreError;
 pub use gate::{Gate, GateError};
+pub use progress::{PROGRESS_INTERVAL, sleep_reporting};
 pub use store::{Budget, RateLimitStore, Reservation, ServerReport, Ticket, Unlimited};
 pub use token_bucket::{LocalTokenBucket, TokenBucket};
 pub use window::{LocalWindow, SlidingWindow};

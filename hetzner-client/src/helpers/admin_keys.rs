@@ -19,6 +19,11 @@ pub const EXPIRES_LABEL: &str = "expires";
 
 /// An admin key to upload: the owner's handle (a login name, not an email), the public key,
 /// and the date after which it must be rotated (the runbook rotates every 6 months).
+///
+/// Only key types the hardened sshd accepts pass
+/// ([`hardening_model::sshd::ADMIN_KEY_ALGORITHMS`]: `ssh-ed25519` and
+/// `sk-ssh-ed25519@openssh.com`): an ECDSA or RSA key would be uploaded, injected by Hetzner
+/// and then refused at login, locking its owner out.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AdminKey {
     /// Owner handle, e.g. `alice`.
@@ -34,17 +39,29 @@ impl AdminKey {
     /// `owner=<owner>`, `expires=<YYYY-MM-DD>`.
     ///
     /// # Errors
-    /// [`Error::Invalid`] naming `owner` (must be a label-safe handle, not personal data).
+    /// [`Error::Invalid`] naming `owner` (must be a label-safe handle, not personal data) or
+    /// `public_key` (must be an Ed25519 or FIDO2 Ed25519 public key line; the reason says why
+    /// another type is refused).
     ///
     /// ```
     /// use chrono::NaiveDate;
     /// use hetzner_client::helpers::admin_keys::AdminKey;
-    /// let key = AdminKey { owner: "alice".into(), public_key: "ssh-ed25519 AAAA".into(), expires: NaiveDate::from_ymd_opt(2026, 8, 3).unwrap() };
+    /// let key = AdminKey {
+    ///     owner: "alice".into(),
+    ///     public_key: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl alice".into(),
+    ///     expires: NaiveDate::from_ymd_opt(2026, 8, 3).unwrap(),
+    /// };
     /// let req = key.request().unwrap();
     /// assert_eq!(req.name, "admin-alice-202608");
     /// assert_eq!(req.labels.get("expires"), Some("2026-08-03"));
+    ///
+    /// let ecdsa = AdminKey { public_key: "ecdsa-sha2-nistp256 AAAAE2VjZHNh".into(), ..key };
+    /// let err = ecdsa.request().unwrap_err();
+    /// assert!(err.to_string().contains("refused by the rendered sshd"), "{err}");
     /// ```
     pub fn request(&self) -> Result<CreateSshKey> {
+        hardening_model::sshd::AdminPublicKey::parse("public_key", &self.public_key)
+            .map_err(|e| Error::invalid("public_key", e.problem().to_string()))?;
         let labels = Labels::new()
             .with(ROLE_LABEL, "admin")?
             .with(OWNER_LABEL, self.owner.as_str())
@@ -89,5 +106,45 @@ impl Client {
             .into_iter()
             .filter(|k| expiry_of(k).is_none_or(|d| d < today))
             .collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ED25519: &str =
+        "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl alice";
+
+    fn key(public_key: &str) -> AdminKey {
+        AdminKey {
+            owner: "alice".into(),
+            public_key: public_key.into(),
+            expires: NaiveDate::from_ymd_opt(2026, 8, 3).unwrap_or_default(),
+        }
+    }
+
+    #[test]
+    fn only_key_types_the_hardened_sshd_accepts() {
+        assert!(key(ED25519).request().is_ok());
+        for refused in [
+            "ecdsa-sha2-nistp256 AAAAE2VjZHNhLXNoYTItbmlzdHAyNTYAAAAIbmlzdHAyNTYAAABBBEmKSENjQEezOmxkZMy7opKgwFB9nkt5YRrYMjNuG5N87uRgg6CLrbo5wAdT/y6v0mKV0U2w0WZ2YB/++Tpockg= bob",
+            "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQC7 bob",
+            "ssh-ed25519 AAAA",
+            "",
+        ] {
+            match key(refused).request() {
+                Err(Error::Invalid { field, reason }) => {
+                    assert_eq!(field, "public_key");
+                    assert!(!reason.is_empty());
+                }
+                other => panic!("{refused:?} was not refused: {other:?}"),
+            }
+        }
+        let Err(Error::Invalid { reason, .. }) = key("ssh-rsa AAAAB3NzaC1yc2E bob").request()
+        else {
+            panic!("RSA accepted");
+        };
+        assert!(reason.contains("ssh-ed25519"), "{reason}");
     }
 }

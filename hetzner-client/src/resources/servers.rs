@@ -464,8 +464,9 @@ pub struct Servers<'a> {
 }
 
 impl Servers<'_> {
-    /// Creates a server. If the outcome is unknown (timeout, lost connection, 5xx) the server
-    /// is looked up by its unique name instead of being created twice.
+    /// Creates a server. If the outcome is unknown (timeout, lost connection, 5xx, or a
+    /// success whose body arrived damaged, such as a truncated `201`) the server is looked up
+    /// by its unique name instead of being created twice.
     ///
     /// # Errors
     /// Validation errors (nothing sent) or the API's error.

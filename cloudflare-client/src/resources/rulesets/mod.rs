@@ -9,6 +9,7 @@
 mod actions;
 mod api;
 mod model;
+mod phase_rules;
 mod rules;
 
 pub use actions::{
@@ -20,6 +21,7 @@ pub use model::{
     ActionParameters, BlockResponse, CategoryOverride, Overrides, Phase, Position, RateLimit, Rule,
     RuleAction, RuleOverride, Ruleset, RulesetKind, RulesetVersion, managed,
 };
+pub use phase_rules::{SET_CONFIG_KEYS, allowed_actions};
 pub use rules::{
     add_rule_request, delete_rule_request, edit_rule_request, entrypoint_version_request,
     entrypoint_versions_request, get_request, version_request, versions_request,

@@ -392,6 +392,8 @@ impl Rule {
                 "set at least one setting",
             ));
         }
+        super::phase_rules::check(self, phase)?;
+        crate::expression::parse(&self.expression)?;
         match (phase, &self.ratelimit) {
             (Phase::HttpRatelimit, None) => {
                 return Err(Error::invalid(
