@@ -1,10 +1,12 @@
-//! Listing a large project through the Hetzner simulator: N servers are created, then every
-//! page of `GET /servers` is walked through the client's stream (50 per page), once as is
-//! and once sorted by name. Prints the time per walk, the peak resident memory of the walks
-//! (VmHWM, reset after the creates where the kernel allows it) and what the request log holds.
+//! Listing a large project through the Hetzner simulator: for each size (1,000 and 10,000
+//! servers unless `--servers` says otherwise) a fresh project gets N servers, then every page
+//! of `GET /servers` is walked through the client's stream (50 per page), once as is and once
+//! sorted by name. Prints the time per walk, the peak resident memory of the walks (VmHWM,
+//! reset after the creates where the kernel allows it) and what the request log holds, and
+//! checks the per-request cost: the time of one `GET /servers/{id}` must not grow with N.
 //!
-//! Run: `cargo run --release --example bench-simulator-list`. The last line is
-//! `simulator-list: servers=N pages=P list_s=A sorted_s=B peak_mb=C log_kept=K requests=R`.
+//! Run: `cargo run --release --example bench-simulator-list`. One line per size:
+//! `simulator-list: servers=N pages=P list_s=A sorted_s=B peak_mb=C get_us=G log_kept=K requests=R`.
 #![allow(clippy::print_stdout)]
 
 use std::process::ExitCode;
@@ -21,9 +23,9 @@ use hetzner_client::{Client, Labels, ListParams};
 #[derive(Debug, Parser)]
 #[command(version)]
 struct Args {
-    /// Servers to create, then list.
-    #[arg(long, default_value_t = 10_000)]
-    servers: u32,
+    /// Servers to create, then list (repeatable: one project per size).
+    #[arg(long, default_values_t = [1_000, 10_000])]
+    servers: Vec<u32>,
 }
 
 /// A line of `/proc/self/status` in MB (`None` off Linux).
@@ -50,21 +52,38 @@ async fn walk(client: &Client, filter: &ListServers) -> examples::Result<(usize,
     Ok((servers.len(), start.elapsed()))
 }
 
+/// The mean time of one `GET /servers/{id}` over `rounds` requests.
+async fn get_one(client: &Client, id: u64, rounds: u32) -> examples::Result<Duration> {
+    let start = Instant::now();
+    for _ in 0..rounds {
+        client.servers().get(id).await?;
+    }
+    Ok(start.elapsed() / rounds.max(1))
+}
+
 async fn run(args: Args) -> examples::Result<()> {
+    for servers in args.servers {
+        one_size(servers).await?;
+    }
+    Ok(())
+}
+
+async fn one_size(servers: u32) -> examples::Result<()> {
     // a bucket large enough that pacing plays no part
     let sim = Simulator::with_limit(u32::MAX);
     let client = Client::simulated(&sim)?;
     let start = Instant::now();
-    for i in 0..args.servers {
+    let mut first = None;
+    for i in 0..servers {
         let labels = Labels::new().with("instance", format!("inst-{i:05}"))?;
         let create = CreateServer::new(format!("web-{i:05}"), "cx22", "ubuntu-24.04")
             .location("fsn1")
             .labels(labels);
-        client.servers().create(&create).await?;
+        let created = client.servers().create(&create).await?;
+        first.get_or_insert(created.server.id);
     }
     println!(
-        "created: servers={} elapsed={:.2}s rss_mb={:.1}",
-        args.servers,
+        "created: servers={servers} elapsed={:.2}s rss_mb={:.1}",
         start.elapsed().as_secs_f64(),
         status_mb("VmRSS:").unwrap_or(0.0)
     );
@@ -72,10 +91,9 @@ async fn run(args: Args) -> examples::Result<()> {
     let (seen, plain) = walk(&client, &ListServers::default()).await?;
     let sorted_filter = ListServers::from(ListParams::default().sort("name:desc"));
     let (seen_sorted, sorted) = walk(&client, &sorted_filter).await?;
-    if seen != args.servers as usize || seen_sorted != seen {
+    if seen != servers as usize || seen_sorted != seen {
         return Err(examples::Error::State(format!(
-            "listed {seen} and {seen_sorted} of {} servers",
-            args.servers
+            "listed {seen} and {seen_sorted} of {servers} servers"
         )));
     }
     let peak = status_mb("VmHWM:").unwrap_or(0.0);
@@ -86,10 +104,12 @@ async fn run(args: Args) -> examples::Result<()> {
         sorted.as_secs_f64(),
         if reset { "of_walks" } else { "of_process" },
     );
+    let get = get_one(&client, first.unwrap_or_default(), 200).await?;
     println!(
-        "simulator-list: servers={seen} pages={pages} list_s={:.3} sorted_s={:.3} peak_mb={peak:.1} log_kept={} requests={}",
+        "simulator-list: servers={seen} pages={pages} list_s={:.3} sorted_s={:.3} peak_mb={peak:.1} get_us={} log_kept={} requests={}",
         plain.as_secs_f64(),
         sorted.as_secs_f64(),
+        get.as_micros(),
         sim.requests().len(),
         sim.request_count()
     );

@@ -124,7 +124,14 @@ async fn answer(apis: Apis, req: Request<Incoming>) -> Result<Response<Full<Byte
         return Ok(answer_cloudflare(&cloudflare, parts, body, &path_and_query).await);
     }
     let transport = apis.hetzner;
-    let Ok(url) = reqwest::Url::parse(&format!("http://loopback{path_and_query}")) else {
+    // the client's Host, so URLs the simulator answers with (`Link` headers) point back here
+    let host = parts
+        .headers
+        .get(hyper::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("loopback")
+        .to_owned();
+    let Ok(url) = reqwest::Url::parse(&format!("http://{host}{path_and_query}")) else {
         return Ok(status(400));
     };
     let request = HttpRequest {

@@ -48,11 +48,21 @@ async fn hetzners_python_library_works_against_the_served_simulator() {
         .unwrap();
     let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/python/hcloud_session.py");
     let endpoint = server.endpoint();
+    // a real certificate and key to upload (openssl is installed with the validators)
+    let Some(pki) = hardening_validators::test_pki() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let (cert, key) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
+    std::fs::write(&cert, &pki.cert_pem).unwrap();
+    std::fs::write(&key, &pki.key_pem).unwrap();
     let output = tokio::task::spawn_blocking(move || {
         Command::new(python)
             .arg(script)
             .env("HCLOUD_ENDPOINT", endpoint)
             .env("HCLOUD_TOKEN", SIMULATOR_TOKEN)
+            .env("CERT_FILE", cert)
+            .env("KEY_FILE", key)
             .output()
             .unwrap()
     })
@@ -60,8 +70,13 @@ async fn hetzners_python_library_works_against_the_served_simulator() {
     .unwrap();
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
+    if let Some(count) = stdout.lines().find(|l| l.starts_with("hcloud-python:")) {
+        println!("{count}");
+    }
     assert!(
-        output.status.success() && stdout.contains("hcloud-session: ok"),
+        output.status.success()
+            && stdout.contains("hcloud-session: ok")
+            && stdout.contains(", 0 failed"),
         "stdout:\n{stdout}\nstderr:\n{stderr}"
     );
     // what the library did is visible in the simulator's own state
@@ -91,6 +106,41 @@ async fn one_port_serves_both_apis_to_a_plain_http_client() {
         .await
         .unwrap();
     assert_eq!(hetzner["locations"][0]["name"], "fsn1");
+    // pagination links point back at this server, as the API's point at itself
+    let paged = http
+        .get(format!("{}/locations?per_page=2", server.endpoint()))
+        .bearer_auth(SIMULATOR_TOKEN)
+        .send()
+        .await
+        .unwrap();
+    let link = paged.headers()["link"].to_str().unwrap().to_owned();
+    let endpoint = server.endpoint();
+    assert_eq!(
+        link,
+        format!(
+            "<{endpoint}/locations?per_page=2&page=2>; rel=\"next\", <{endpoint}/locations?per_page=2&page=3>; rel=\"last\""
+        )
+    );
+    // a 204 crosses HTTP bare: no body, no Content-Type
+    let key = http
+        .post(format!("{endpoint}/ssh_keys"))
+        .bearer_auth(SIMULATOR_TOKEN)
+        .json(&serde_json::json!({"name": "k", "public_key": "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl k"}))
+        .send()
+        .await
+        .unwrap()
+        .json::<serde_json::Value>()
+        .await
+        .unwrap();
+    let deleted = http
+        .delete(format!("{endpoint}/ssh_keys/{}", key["ssh_key"]["id"]))
+        .bearer_auth(SIMULATOR_TOKEN)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(deleted.status(), 204);
+    assert!(deleted.headers().get("content-type").is_none());
+    assert!(deleted.bytes().await.unwrap().is_empty());
     let zones = http
         .get(format!("{}/zones", server.cloudflare_endpoint()))
         .bearer_auth(cloudflare_client::simulator::TOKEN)

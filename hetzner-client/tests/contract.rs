@@ -440,15 +440,19 @@ fn unknown_enum_values_and_fields_never_fail_a_response() {
 fn spec_valid_values_of_unusual_shape_decode_and_never_fail_a_page() {
     let spec = spec();
     let mut server = example(&spec, "/servers", "post", "201")["server"].clone();
-    server["server_type"]["cores"] = json!(2.5); // `number` in the spec
-    server["server_type"]["disk"] = json!(80.5);
+    // `number` in the document, integers on the live API (and in the models): an integral
+    // float decodes, a fraction falls back to 0 instead of failing the page
+    server["server_type"]["cores"] = json!(2.5);
+    server["server_type"]["disk"] = json!(80.0);
     server["primary_disk_size"] = json!(40.5);
     server["image"]["deleted"] = json!("2026-02-30 (not a timestamp)"); // a plain string
     server["volumes"] = json!([1, "odd", -4]); // int64 items; an odd one is skipped
     server["load_balancers"] = json!([2, 3.5]);
     server["placement_group"] = json!({ "unexpected": true });
     let decoded: Server = decode(&server, "server with unusual values");
-    assert_eq!(decoded.server_type.cores, 2.5);
+    assert_eq!(decoded.server_type.cores, 0);
+    assert_eq!(decoded.server_type.disk, 80);
+    assert_eq!(decoded.primary_disk_size, 0);
     assert_eq!(decoded.volumes, vec![1, -4]);
     assert_eq!(decoded.load_balancers, vec![2]);
     let mut action = example(&spec, "/actions/{id}", "get", "200")["action"].clone();

@@ -55,7 +55,7 @@ async fn volumes_attach_detach_resize_and_honour_protection() {
     client.volumes().detach(volume.id).await.unwrap();
     client.volumes().resize(volume.id, 20).await.unwrap();
     assert!(client.volumes().resize(volume.id, 5).await.is_err());
-    assert_eq!(client.volumes().get(volume.id).await.unwrap().size, 20.0);
+    assert_eq!(client.volumes().get(volume.id).await.unwrap().size, 20);
     client
         .volumes()
         .change_protection(volume.id, true)

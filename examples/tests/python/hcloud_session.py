@@ -1,7 +1,9 @@
 """Drives the served Hetzner simulator with Hetzner's official Python library (hcloud).
 
-Reads HCLOUD_ENDPOINT and HCLOUD_TOKEN; prints one line per step and `hcloud-session: ok` at
-the end. Any exception (a response the library cannot parse, an unexpected error) fails it.
+Reads HCLOUD_ENDPOINT and HCLOUD_TOKEN, and CERT_FILE and KEY_FILE (a PEM certificate and its
+key to upload); prints one line per checked step, then `hcloud-python: N passed, 0 failed` and
+`hcloud-session: ok`. Any exception (a response the library cannot parse, an unexpected error,
+a failed check) stops it with `hcloud-python: N passed, 1 failed` and exit status 1.
 """
 
 import os
@@ -22,7 +24,11 @@ from hcloud.zones import ZoneRecord
 KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl admin"
 
 
+PASSED = [0]
+
+
 def step(name, value):
+    PASSED[0] += 1
     print(f"{name}: {value}", flush=True)
 
 
@@ -102,6 +108,7 @@ def main():
     assert image.architecture == "x86"
 
     others(client, server, fsn1)
+    shapes(client, server, fsn1, key, firewall.firewall)
 
     for action in client.servers.get_actions(server):
         assert action.status in ("running", "success"), action.status
@@ -109,6 +116,8 @@ def main():
     survivor = client.primary_ips.get_by_id(kept.primary_ip.id)
     step("primary_ip after delete", (survivor.id, survivor.assignee_id))
     assert survivor.assignee_id is None
+    certificates(client)
+    print(f"hcloud-python: {PASSED[0]} passed, 0 failed")
     print("hcloud-session: ok")
 
 
@@ -165,9 +174,97 @@ def others(client, server, fsn1):
     client.networks.delete(network)
 
 
+def shapes(client, server, fsn1, key, firewall):
+    """Integers where the API sends integers, passwords, paging, resizes, label selectors."""
+    cx22 = client.server_types.get_by_name("cx22")
+    step("server_type sizes", (cx22.cores, cx22.memory, cx22.disk))
+    assert isinstance(cx22.cores, int) and isinstance(cx22.disk, int), (cx22.cores, cx22.disk)
+    got = client.servers.get_by_id(server.id)
+    step("primary_disk_size", got.primary_disk_size)
+    assert isinstance(got.primary_disk_size, int) and got.primary_disk_size == cx22.disk
+
+    rescue = server.enable_rescue(type="linux64", ssh_keys=[key.id])
+    step("rescue password", len(rescue.root_password or ""))
+    assert rescue.root_password and len(rescue.root_password) >= 12
+    rescue.action.wait_until_finished(200)
+    server.disable_rescue().wait_until_finished(200)
+    reset = server.reset_password()
+    assert reset.root_password and reset.root_password != rescue.root_password
+    step("reset password", len(reset.root_password))
+
+    server.power_off().wait_until_finished(200)
+    server.change_type(ServerType(name="cx32"), upgrade_disk=True).wait_until_finished(200)
+    bigger = client.servers.get_by_id(server.id)
+    step("change_type", (bigger.server_type.name, bigger.primary_disk_size))
+    assert bigger.primary_disk_size == 80
+    server.power_on().wait_until_finished(200)
+    rebuilt = server.rebuild(Image(name="ubuntu-24.04"))
+    rebuilt.action.wait_until_finished(200)
+    step("rebuild", rebuilt.action.status)
+
+    volume = client.volumes.create(size=10, name="grow", location=fsn1)
+    volume.action.wait_until_finished(200)
+    client.volumes.resize(volume.volume, size=20).wait_until_finished(200)
+    grown = client.volumes.get_by_id(volume.volume.id)
+    step("volume resize", grown.size)
+    assert grown.size == 20 and isinstance(grown.size, int)
+    client.volumes.delete(grown)
+
+    lone = client.floating_ips.create(type="ipv6", home_location=fsn1, name="lone")
+    step("floating ip without server", (lone.floating_ip.id, lone.action))
+    assert lone.action is None
+    client.floating_ips.delete(lone.floating_ip)
+
+    for i in range(30):
+        client.ssh_keys.create(name=f"bulk-{i:02}", public_key=bulk_key(i))
+    paged = client.ssh_keys.get_list(page=2, per_page=10)
+    step("ssh_keys page 2", (len(paged.ssh_keys), paged.meta.pagination.total_entries))
+    assert len(paged.ssh_keys) == 10 and paged.meta.pagination.next_page == 3
+    everything = client.ssh_keys.get_all()
+    assert len(everything) == 31, len(everything)
+    for k in everything:
+        if k.name.startswith("bulk-"):
+            k.delete()
+    step("ssh_keys after cleanup", len(client.ssh_keys.get_all()))
+
+    rules = [FirewallRule(direction="in", protocol="icmp", source_ips=["0.0.0.0/0", "::/0"]),
+             FirewallRule(direction="in", protocol="tcp", port="443", source_ips=["0.0.0.0/0"])]
+    for action in client.firewalls.set_rules(firewall, rules):
+        action.wait_until_finished(200)
+    step("firewall rules", len(client.firewalls.get_by_id(firewall.id).rules))
+
+
+def bulk_key(i):
+    """A distinct, well-formed ed25519 public key for bulk listing."""
+    import base64
+    blob = b"\x00\x00\x00\x0bssh-ed25519\x00\x00\x00\x20" + bytes([i]) * 32
+    return "ssh-ed25519 " + base64.b64encode(blob).decode() + f" bulk-{i}"
+
+
+def certificates(client):
+    """An uploaded certificate reports what its PEM holds; a broken PEM is refused."""
+    with open(os.environ["CERT_FILE"]) as cert, open(os.environ["KEY_FILE"]) as key:
+        pem, private = cert.read(), key.read()
+    uploaded = client.certificates.create(name="site", certificate=pem, private_key=private)
+    got = client.certificates.get_by_id(uploaded.id)
+    step("certificate", (got.domain_names, got.fingerprint[:8], got.not_valid_after))
+    assert got.domain_names == ["localhost"], got.domain_names
+    assert len(got.fingerprint.split(":")) == 32
+    assert got.not_valid_before < got.not_valid_after
+    try:
+        client.certificates.create(name="broken", certificate="-----BEGIN CERTIFICATE-----\nAAAA\n"
+                                   "-----END CERTIFICATE-----\n", private_key=private)
+        raise AssertionError("a broken certificate was accepted")
+    except APIException as err:
+        step("broken certificate", (err.code, err.details))
+        assert err.code == "invalid_input"
+    client.certificates.delete(got)
+
+
 if __name__ == "__main__":
     try:
         main()
     except Exception as err:  # noqa: BLE001 - the test wants any failure as exit status 1
+        print(f"hcloud-python: {PASSED[0]} passed, 1 failed")
         print(f"hcloud-session: FAILED: {type(err).__name__}: {err}", file=sys.stderr)
         raise

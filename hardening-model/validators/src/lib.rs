@@ -35,6 +35,7 @@ mod caddy;
 mod cloud_init;
 mod compose;
 mod exec;
+mod hcloud_cli;
 mod jsonschema;
 mod locate;
 mod monitoring_servers;
@@ -57,6 +58,7 @@ pub use apparmor::{AppArmorParser, apparmor_parser, apparmor4_root};
 pub use caddy::{Caddy, caddy};
 pub use cloud_init::{CloudInit, DecodedPart, cloud_init};
 pub use compose::{Compose, compose};
+pub use hcloud_cli::{HcloudCli, hcloud_cli};
 pub use jsonschema::{
     CheckJsonschema, check_jsonschema, cloud_init_26_1_schema, falco_rules_schema,
 };

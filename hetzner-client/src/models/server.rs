@@ -78,9 +78,10 @@ pub struct Server {
     /// Load balancer ids targeting this server.
     #[serde(default, deserialize_with = "super::lenient::vec")]
     pub load_balancers: Vec<i64>,
-    /// Primary disk size in GB.
-    #[serde(default, deserialize_with = "super::lenient::or_default")]
-    pub primary_disk_size: f64,
+    /// Primary disk size in GB (an integer on the wire; see
+    /// [`lenient::whole`](super::lenient::whole)).
+    #[serde(default, deserialize_with = "super::lenient::whole")]
+    pub primary_disk_size: u64,
     /// Placement group (kept as raw JSON).
     #[serde(default, deserialize_with = "super::lenient::opt")]
     pub placement_group: Option<serde_json::Value>,

@@ -35,15 +35,15 @@ pub struct ServerType {
     /// Description.
     #[serde(default)]
     pub description: String,
-    /// vCPUs.
-    #[serde(default)]
-    pub cores: f64,
-    /// Memory in GB.
+    /// vCPUs (an integer on the wire; see [`lenient::whole`](super::lenient::whole)).
+    #[serde(default, deserialize_with = "super::lenient::whole")]
+    pub cores: u32,
+    /// Memory in GB (a `number`: some types have fractional memory).
     #[serde(default)]
     pub memory: f64,
-    /// Disk in GB.
-    #[serde(default)]
-    pub disk: f64,
+    /// Disk in GB (an integer on the wire; see [`lenient::whole`](super::lenient::whole)).
+    #[serde(default, deserialize_with = "super::lenient::whole")]
+    pub disk: u64,
     /// CPU kind.
     #[serde(default, deserialize_with = "super::lenient::opt")]
     pub cpu_type: Option<CpuType>,

@@ -34,9 +34,10 @@ pub struct Volume {
     /// Where it lives.
     #[serde(default, deserialize_with = "super::lenient::opt")]
     pub location: Option<Location>,
-    /// Size in GB.
-    #[serde(default, deserialize_with = "super::lenient::or_default")]
-    pub size: f64,
+    /// Size in GB. The document types it `number` in responses and `integer` in requests;
+    /// the live API answers integers, and so do the models.
+    #[serde(default, deserialize_with = "super::lenient::whole")]
+    pub size: u64,
     /// Device path on the server, e.g. `/dev/disk/by-id/scsi-0HC_Volume_42`.
     #[serde(default)]
     pub linux_device: String,

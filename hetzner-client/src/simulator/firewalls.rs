@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 
 use super::listing::list;
 use super::state::{Query, Reply, State, check_labels};
-use super::wire::{complete_firewall, firewall_json};
+use super::wire::firewall_json;
 use crate::labels::LabelSelector;
 use crate::models::action::Action;
 use crate::models::firewall::{
@@ -29,7 +29,12 @@ pub(crate) fn route(
                 .and_then(|b| b.get_mut("firewalls"))
                 .and_then(Value::as_array_mut)
             {
-                firewalls.iter_mut().for_each(complete_firewall);
+                // only the page's firewalls: the servers their selectors match, full rules
+                for entry in firewalls {
+                    if let Some(fw) = entry["id"].as_u64().and_then(|id| state.firewalls.get(&id)) {
+                        *entry = firewall_json(state, fw);
+                    }
+                }
             }
             reply
         }
@@ -66,7 +71,7 @@ pub(crate) fn route(
             .ok()
             .and_then(|id| state.firewalls.get(&id))
         {
-            Some(fw) => Reply::json(200, json!({ "firewall": firewall_json(fw) })),
+            Some(fw) => Reply::json(200, json!({ "firewall": firewall_json(state, fw) })),
             None => Reply::not_found(),
         },
         (&Method::DELETE, [id]) => {
@@ -77,14 +82,11 @@ pub(crate) fn route(
             else {
                 return Reply::not_found();
             };
+            // direct servers and label selectors are both listed in `applied_to`
             let in_use = state
-                .servers
-                .values()
-                .any(|s| s.server.public_net.firewalls.iter().any(|f| f.id == id))
-                || state
-                    .firewalls
-                    .get(&id)
-                    .is_some_and(|f| !f.applied_to.is_empty());
+                .firewalls
+                .get(&id)
+                .is_some_and(|f| !f.applied_to.is_empty());
             if in_use {
                 return Reply::error(
                     422,
@@ -171,7 +173,10 @@ fn update(state: &mut State, id: u64, body: &Value) -> Reply {
     }
     let fw = fw.clone();
     state.tick();
-    let fw = state.firewalls.get(&fw.id).map(firewall_json);
+    let fw = state
+        .firewalls
+        .get(&fw.id)
+        .map(|fw| firewall_json(state, fw));
     Reply::json(200, json!({ "firewall": fw }))
 }
 
@@ -188,14 +193,9 @@ fn over_limit(state: &State, id: u64, targets: &[ApplyTo]) -> Option<Reply> {
             .iter()
             .any(|t| t.server.is_some_and(|r| r.id == s.server.id));
         let by_selector = selectors.iter().any(|sel| sel.matches(&s.server.labels));
-        let has = s.server.public_net.firewalls.iter().any(|f| f.id == id)
-            || s.direct_firewalls.contains(&id);
-        let count = s
-            .server
-            .public_net
-            .firewalls
-            .len()
-            .max(s.direct_firewalls.len());
+        let applied = state.firewalls_of(s);
+        let has = applied.iter().any(|f| f.id == id);
+        let count = applied.len();
         (direct || by_selector) && !has && count >= limit
     });
     too_many.then(|| {
@@ -305,7 +305,7 @@ fn create(state: &mut State, body: &Value) -> Reply {
     state.firewalls.insert(id, firewall);
     let actions = apply_targets(state, id, &apply);
     state.tick();
-    let firewall = state.firewalls.get(&id).map(firewall_json);
+    let firewall = state.firewalls.get(&id).map(|fw| firewall_json(state, fw));
     Reply::json(201, json!({ "firewall": firewall, "actions": actions }))
 }
 
@@ -342,9 +342,7 @@ fn apply_targets(state: &mut State, id: u64, targets: &[ApplyTo]) -> Vec<Action>
                 .and_then(|s| LabelSelector::parse(&s.selector).ok())
             {
                 for s in state.servers.values_mut() {
-                    if selector.matches(&s.server.labels)
-                        && !s.server.public_net.firewalls.iter().any(|f| f.id == id)
-                    {
+                    if selector.matches(&s.server.labels) && !s.direct_firewalls.contains(&id) {
                         s.firewall_actions.insert(id, action.id);
                     }
                 }
@@ -382,8 +380,7 @@ fn targets(state: &mut State, id: u64, body: &Value, field: &str, apply: bool) -
                     Value::Null,
                 );
             }
-            let applied_by_selector =
-                !direct && sim.server.public_net.firewalls.iter().any(|f| f.id == id);
+            let applied_by_selector = !direct && state.firewalls_of(sim).iter().any(|f| f.id == id);
             if !apply && applied_by_selector {
                 return Reply::error(
                     422,

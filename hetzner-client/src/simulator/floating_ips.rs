@@ -69,14 +69,18 @@ fn create(state: &mut State, body: &Value) -> Reply {
     if let Some(server) = server {
         set_server_ip(state, server, id, true);
     }
-    let action = server.map(|s| {
-        state.start_action(
+    let mut reply = json!({ "floating_ip": value });
+    // `action` is optional and not nullable in the document: present only when a server
+    // was given (and so an assignment started), left out otherwise
+    if let Some(s) = server {
+        let action = state.start_action(
             "assign_floating_ip",
             &[(id, "floating_ip"), (s, "server")],
             None,
-        )
-    });
-    Reply::json(201, json!({ "floating_ip": value, "action": action }))
+        );
+        reply["action"] = json!(action);
+    }
+    Reply::json(201, reply)
 }
 
 fn set_server_ip(state: &mut State, server: u64, id: u64, on: bool) {

@@ -253,6 +253,7 @@ pub(crate) fn actions_route(
     rest: &[&str],
     query: &Query,
 ) -> Reply {
+    let now = tokio::time::Instant::now();
     let touches = |a: &Action| {
         a.resources
             .iter()
@@ -262,15 +263,20 @@ pub(crate) fn actions_route(
         [] => {
             let ids = query.all("id");
             let statuses = query.all("status");
-            let found: Vec<&Action> = state
-                .actions
-                .values()
-                .map(|a| &a.action)
-                .filter(|a| touches(a))
-                .filter(|a| ids.is_empty() || ids.contains(&a.id.to_string().as_str()))
+            // one resource's actions come from the index; the whole kind's walk them all
+            let candidates: Vec<u64> = match resource {
+                Some(id) => state.actions_of(action_type, id).collect(),
+                None => state.actions.keys().copied().collect(),
+            };
+            let found: Vec<Action> = candidates
+                .into_iter()
+                .filter_map(|id| state.actions.get(&id))
+                .filter(|a| touches(&a.action))
+                .filter(|a| ids.is_empty() || ids.contains(&a.action.id.to_string().as_str()))
+                .map(|a| a.at(now))
                 .filter(|a| statuses.is_empty() || statuses.contains(&a.status.as_str()))
                 .collect();
-            list("actions", found, query)
+            list("actions", found.iter().collect(), query)
         }
         [action_id] => match action_id
             .parse::<u64>()
@@ -278,7 +284,7 @@ pub(crate) fn actions_route(
             .and_then(|id| state.actions.get(&id))
             .filter(|a| touches(&a.action))
         {
-            Some(a) => Reply::json(200, json!({ "action": a.action })),
+            Some(a) => Reply::json(200, json!({ "action": a.at(now) })),
             None => Reply::not_found(),
         },
         _ => Reply::no_route(),

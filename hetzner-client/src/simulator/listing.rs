@@ -43,6 +43,11 @@ pub(crate) trait Listed {
     fn field(&self, field: &str) -> Value {
         self.json().get(field).cloned().unwrap_or(Value::Null)
     }
+    /// The sort field `field` as borrowed text, when it is a string held as one (`name`):
+    /// sorting by it then copies nothing.
+    fn text(&self, _field: &str) -> Option<&str> {
+        None
+    }
 }
 
 impl Listed for Value {
@@ -60,6 +65,10 @@ impl Listed for Value {
 
     fn field(&self, field: &str) -> Value {
         self.get(field).cloned().unwrap_or(Value::Null)
+    }
+
+    fn text(&self, field: &str) -> Option<&str> {
+        self.get(field).and_then(Value::as_str)
     }
 }
 
@@ -90,6 +99,10 @@ impl Listed for Server {
             _ => Value::Null,
         }
     }
+
+    fn text(&self, field: &str) -> Option<&str> {
+        (field == "name").then_some(self.name.as_str())
+    }
 }
 
 /// `Listed` for a kind with a name, labels and a creation time, sortable by `id`, `name` and
@@ -116,6 +129,10 @@ macro_rules! listed_by_name {
                     "created" => to_json(&self.created),
                     _ => Value::Null,
                 }
+            }
+
+            fn text(&self, field: &str) -> Option<&str> {
+                (field == "name").then_some(self.name.as_str())
             }
         }
     )+};
@@ -162,17 +179,31 @@ impl Listed for Action {
     }
 }
 
-/// A precomputed sort key: numbers compare as numbers, anything else by its JSON text.
-struct Key {
+/// A precomputed sort key: numbers compare as numbers, strings as themselves, anything else
+/// by its JSON text.
+struct Key<'a> {
     number: Option<f64>,
-    text: String,
+    text: Cow<'a, str>,
 }
 
-impl Key {
-    fn of(value: &Value) -> Self {
+impl<'a> Key<'a> {
+    /// The key of `item` for `field`, borrowed where the entry holds it as text.
+    fn of<T: Listed + ?Sized>(item: &'a T, field: &str) -> Self {
+        if let Some(text) = item.text(field) {
+            return Self {
+                number: None,
+                text: Cow::Borrowed(text),
+            };
+        }
+        let value = item.field(field);
+        let text = match &value {
+            Value::String(s) => s.clone(),
+            Value::Number(_) => String::new(),
+            other => other.to_string(),
+        };
         Self {
             number: value.as_f64(),
-            text: value.to_string(),
+            text: Cow::Owned(text),
         }
     }
 
@@ -223,7 +254,7 @@ pub(crate) fn list<T: Listed + ?Sized>(key: &str, items: Vec<&T>, query: &Query)
             .map(|item| {
                 let keys = sorts
                     .iter()
-                    .map(|(field, _)| Key::of(&item.field(field)))
+                    .map(|(field, _)| Key::of(item, field))
                     .collect();
                 (keys, item)
             })

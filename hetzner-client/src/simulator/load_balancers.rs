@@ -318,8 +318,3 @@ fn act(state: &mut State, id: u64, name: &str, body: &Value) -> Reply {
     lb["targets"] = json!(targets);
     action_reply(state, name, &[(id, "load_balancer")])
 }
-
-/// `GET /load_balancers/{id}/metrics`: zero-filled series for the requested types.
-pub(crate) fn metrics(query: &super::state::Query, types: &[&str]) -> Reply {
-    super::servers::metrics_reply(query, types)
-}

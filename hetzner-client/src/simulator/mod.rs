@@ -27,8 +27,10 @@ mod certificates;
 mod firewalls;
 mod floating_ips;
 mod generic;
+mod http_parts;
 mod listing;
 mod load_balancers;
+mod metrics;
 mod networks;
 mod others;
 mod placement_groups;
@@ -41,6 +43,7 @@ mod servers;
 mod state;
 mod volumes;
 mod wire;
+mod x509;
 mod zones;
 
 use std::fmt;
@@ -49,10 +52,11 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use bytes::Bytes;
-use http::{HeaderMap, HeaderValue, Method};
+use http::{HeaderValue, Method};
 use serde_json::Value;
 use tokio::time::Instant;
 
+use self::http_parts::{link_header, rate_headers, split_url};
 use self::request_log::RequestLog;
 pub use self::request_log::{DEFAULT_REQUEST_LOG_CAPACITY, RecordedRequest};
 use self::routes::route;
@@ -64,7 +68,6 @@ use crate::models::firewall::Firewall;
 use crate::models::image::Image;
 use crate::models::server::{PrivateNet, Server};
 use crate::models::ssh_key::SshKey;
-use crate::request::decode;
 use crate::transport::{HttpRequest, HttpResponse, Transport, TransportError, TransportErrorKind};
 
 /// The token [`Client::simulated`] uses; any other token gets 401 `unauthorized`.
@@ -312,11 +315,11 @@ impl Simulator {
     pub fn servers(&self) -> Vec<Server> {
         let mut world = self.world();
         world.state.tick();
-        world
-            .state
+        let state = &world.state;
+        state
             .servers
             .values()
-            .map(|s| s.server.clone())
+            .map(|s| state.server_now(s))
             .collect()
     }
 
@@ -333,7 +336,12 @@ impl Simulator {
     pub fn firewalls(&self) -> Vec<Firewall> {
         let mut world = self.world();
         world.state.tick();
-        world.state.firewalls.values().cloned().collect()
+        let state = &world.state;
+        state
+            .firewalls
+            .values()
+            .map(|f| state.firewall_now(f))
+            .collect()
     }
 
     /// The SSH keys that exist.
@@ -351,7 +359,7 @@ impl Simulator {
         let mut world = self.world();
         let state = &mut world.state;
         let id = state.id();
-        let mut image = blank_snapshot(id);
+        let mut image = state::blank_snapshot(id);
         image.id = id;
         image.kind = crate::models::image::ImageType::Snapshot;
         image.name = None;
@@ -476,7 +484,21 @@ impl Simulator {
                 &body,
                 if lost { 0 } else { reply.status },
             );
-            let headers = rate_headers(&world, &path, reply.status == 429);
+            let mut headers = rate_headers(&world, &path, reply.status == 429);
+            if reply.body.is_some() {
+                // a 204 carries neither a body nor a Content-Type
+                headers.insert(
+                    http::header::CONTENT_TYPE,
+                    HeaderValue::from_static("application/json"),
+                );
+            }
+            if let Some(link) = reply
+                .body
+                .as_ref()
+                .and_then(|b| link_header(&request.url, b))
+            {
+                headers.insert(http::header::LINK, link);
+            }
             let slow = match &fault {
                 Some(Fault::Slow(d)) => Some(*d),
                 _ => None,
@@ -517,28 +539,6 @@ impl Simulator {
     }
 }
 
-fn blank_snapshot(id: u64) -> Image {
-    Image {
-        id,
-        kind: crate::models::image::ImageType::Snapshot,
-        status: crate::models::image::ImageStatus::Available,
-        name: None,
-        description: String::new(),
-        image_size: None,
-        disk_size: 0.0,
-        created: chrono::DateTime::<chrono::Utc>::MIN_UTC,
-        created_from: None,
-        bound_to: None,
-        os_flavor: None,
-        os_version: None,
-        protection: crate::models::image::ImageProtection::default(),
-        deprecated: None,
-        deleted: None,
-        labels: crate::Labels::new(),
-        architecture: None,
-    }
-}
-
 fn take_fault(faults: &mut Vec<FaultRule>, method: &Method, path: &str) -> Option<Fault> {
     let rule = faults
         .iter_mut()
@@ -565,44 +565,6 @@ fn record(
         body,
         status,
     });
-}
-
-fn rate_headers(world: &World, path: &str, limited: bool) -> HeaderMap {
-    let bucket = world.bucket_ref(path);
-    let remaining = if limited {
-        0.0
-    } else {
-        bucket.tokens.floor().max(0.0)
-    };
-    let to_full = ((bucket.capacity - bucket.tokens) / bucket.per_second).max(0.0);
-    #[allow(clippy::cast_possible_truncation)]
-    let reset = world.state.now_wall().timestamp() + to_full.ceil() as i64;
-    let mut headers = HeaderMap::new();
-    let mut put = |name: &'static str, value: String| {
-        if let Ok(v) = HeaderValue::from_str(&value) {
-            headers.insert(name, v);
-        }
-    };
-    put("ratelimit-limit", format!("{}", bucket.capacity));
-    put("ratelimit-remaining", format!("{remaining}"));
-    put("ratelimit-reset", reset.to_string());
-    put("content-type", "application/json".into());
-    put("x-correlation-id", format!("sim-{:x}", world.log.total()));
-    headers
-}
-
-fn split_url(url: &str) -> (String, Query) {
-    let after_base = url.split_once("/v1").map_or(url, |(_, rest)| rest);
-    let (path, query) = after_base.split_once('?').unwrap_or((after_base, ""));
-    let pairs = query
-        .split('&')
-        .filter(|p| !p.is_empty())
-        .map(|p| {
-            let (k, v) = p.split_once('=').unwrap_or((p, ""));
-            (decode(k), decode(v))
-        })
-        .collect();
-    (path.to_owned(), Query(pairs))
 }
 
 /// The simulator behind the [`Transport`] trait.

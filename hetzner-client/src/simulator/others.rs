@@ -233,20 +233,21 @@ pub(crate) fn actions(state: &mut State, method: &Method, rest: &[&str], query: 
             if ids.is_empty() {
                 return Reply::invalid("id", "is required");
             }
+            let now = tokio::time::Instant::now();
             let mut found = Vec::new();
             for id in ids {
                 let Ok(id) = id.parse::<u64>() else {
                     return Reply::invalid("id", "must be an integer");
                 };
                 if let Some(a) = state.actions.get(&id) {
-                    found.push(&a.action);
+                    found.push(a.at(now));
                 }
             }
-            list("actions", found, query)
+            list("actions", found.iter().collect(), query)
         }
         (&Method::GET, [id]) => {
             match id.parse::<u64>().ok().and_then(|id| state.actions.get(&id)) {
-                Some(a) => Reply::json(200, json!({ "action": a.action })),
+                Some(a) => Reply::json(200, json!({ "action": a.at(tokio::time::Instant::now()) })),
                 None => Reply::not_found(),
             }
         }

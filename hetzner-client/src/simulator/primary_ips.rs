@@ -49,7 +49,8 @@ pub(crate) fn new_primary_ip(
         "labels": {},
         "created": state.now_wall(),
         "blocked": false,
-        "datacenter": datacenter_json(state, location),
+        // `datacenter` is derived from the location when answered (see `complete_reply`):
+        // not stored, as it is the same large object for every address of a location
         "location": location,
         "ip": ip,
         "dns_ptr": dns_ptr,
@@ -360,4 +361,26 @@ fn refuse_delete(state: &State, id: u64) -> Option<Reply> {
             Value::Null,
         )
     })
+}
+
+/// Adds the `datacenter` of each primary IP in an answer (`primary_ip` or `primary_ips`),
+/// derived from its location.
+pub(crate) fn complete_reply(state: &State, reply: &mut Reply) {
+    let Some(body) = reply.body.as_mut() else {
+        return;
+    };
+    let fill = |entry: &mut Value| {
+        if let Some(map) = entry.as_object_mut()
+            && !map.contains_key("datacenter")
+        {
+            let location = map.get("location").cloned().unwrap_or(Value::Null);
+            map.insert("datacenter".into(), datacenter_json(state, &location));
+        }
+    };
+    if let Some(one) = body.get_mut("primary_ip") {
+        fill(one);
+    }
+    if let Some(all) = body.get_mut("primary_ips").and_then(Value::as_array_mut) {
+        all.iter_mut().for_each(fill);
+    }
 }

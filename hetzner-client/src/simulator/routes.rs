@@ -37,18 +37,16 @@ pub(super) fn route(
                     .parse::<u64>()
                     .is_ok_and(|id| state.store("load_balancers").contains_key(&id)) =>
         {
-            load_balancers::metrics(
-                query,
-                &[
-                    "open_connections",
-                    "connections_per_second",
-                    "requests_per_second",
-                    "bandwidth",
-                ],
-            )
+            super::metrics::reply(query, super::metrics::LOAD_BALANCER)
         }
         [plural, rest @ ..] => match kind_of(plural) {
-            Some(kind) => generic::route(state, kind, method, rest, query, body),
+            Some(kind) => {
+                let mut reply = generic::route(state, kind, method, rest, query, body);
+                if kind.plural == primary_ips::KIND.plural {
+                    primary_ips::complete_reply(state, &mut reply);
+                }
+                reply
+            }
             None => Reply::no_route(),
         },
         [] => Reply::no_route(),

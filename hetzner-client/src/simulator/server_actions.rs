@@ -4,7 +4,7 @@ use serde_json::{Value, json};
 
 use super::generic::{action_reply, is_protected, resolve};
 use super::placement_groups::set_member;
-use super::state::{Effect, Reply, State, check_labels};
+use super::state::{Effect, Reply, State, check_labels, root_password};
 use crate::models::image::{Image, ImageProtection, ImageStatus, ImageType};
 use crate::models::server::{PrivateNet, ServerStatus};
 use crate::resources::servers::MAX_USER_DATA_BYTES;
@@ -99,15 +99,15 @@ pub(crate) fn server_action(state: &mut State, id: u64, name: &str, body: &Value
                     return Reply::invalid("ssh_keys", "ssh key not found");
                 }
             }
-            let keys = body.get("ssh_keys").and_then(Value::as_array);
             if let Some(s) = state.servers.get_mut(&id) {
                 s.server.rescue_enabled = true;
             }
             let action = state.start_action("enable_rescue", &resource, None);
-            let password = keys
-                .is_none_or(Vec::is_empty)
-                .then(|| format!("rescue-{id:x}"));
-            Reply::json(201, json!({ "action": action, "root_password": password }))
+            // the rescue system always gets a root password, SSH keys or not
+            Reply::json(
+                201,
+                json!({ "action": action, "root_password": root_password() }),
+            )
         }
         "disable_rescue" => {
             if let Some(s) = state.servers.get_mut(&id) {
@@ -127,7 +127,7 @@ pub(crate) fn server_action(state: &mut State, id: u64, name: &str, body: &Value
                 201,
                 json!({
                     "wss_url": format!("wss://console.simulator.invalid/?server_id={id}"),
-                    "password": format!("console-{:x}", action.id),
+                    "password": root_password(),
                     "action": action,
                 }),
             )
@@ -136,7 +136,7 @@ pub(crate) fn server_action(state: &mut State, id: u64, name: &str, body: &Value
             let action = state.start_action("reset_password", &resource, None);
             Reply::json(
                 201,
-                json!({ "action": action, "root_password": format!("reset-{:x}", action.id) }),
+                json!({ "action": action, "root_password": root_password() }),
             )
         }
         "change_type" => {
@@ -160,10 +160,24 @@ pub(crate) fn server_action(state: &mut State, id: u64, name: &str, body: &Value
             }) else {
                 return Reply::invalid("server_type", "server type not found");
             };
-            if body.get("upgrade_disk").and_then(Value::as_bool).is_none() {
+            let Some(upgrade_disk) = body.get("upgrade_disk").and_then(Value::as_bool) else {
                 return Reply::invalid("upgrade_disk", "is required");
+            };
+            let disk = state
+                .servers
+                .get(&id)
+                .map_or(0, |s| s.server.primary_disk_size);
+            if new_type.disk < disk {
+                // the disk never shrinks: a type with a smaller disk cannot take this server
+                return Reply::invalid(
+                    "server_type",
+                    "the server's disk is larger than the type's",
+                );
             }
             if let Some(s) = state.servers.get_mut(&id) {
+                if upgrade_disk {
+                    s.server.primary_disk_size = new_type.disk;
+                }
                 s.server.server_type = new_type;
             }
             action_reply(state, "change_server_type", &resource)
@@ -407,13 +421,12 @@ fn change_dns_ptr(state: &mut State, id: u64, body: &Value) -> Reply {
     let reply = super::primary_ips::change_dns_ptr(state, "primary_ips", "server", primary, body);
     if reply.status == 201 {
         // the action is the server's, as the API reports it
-        if let Some(action_id) = reply.body.as_ref().and_then(|b| b["action"]["id"].as_u64())
-            && let Some(a) = state.actions.get_mut(&action_id)
-        {
-            a.action.resources = vec![crate::models::action::ActionResource {
+        if let Some(action_id) = reply.body.as_ref().and_then(|b| b["action"]["id"].as_u64()) {
+            let server = crate::models::action::ActionResource {
                 id,
                 kind: "server".into(),
-            }];
+            };
+            state.retarget_action(action_id, vec![server]);
         }
     }
     reply
@@ -452,7 +465,7 @@ fn create_image(state: &mut State, id: u64, body: &Value) -> Reply {
         name: None,
         description: description.to_owned(),
         image_size: None,
-        disk_size: server.primary_disk_size,
+        disk_size: server.primary_disk_size as f64,
         created: state.now_wall(),
         created_from: Some(crate::models::image::CreatedFrom {
             id,

@@ -115,43 +115,6 @@ fn release(state: &mut State, id: u64) {
     }
 }
 
-/// Zero-filled metrics for the requested `type`s between `start` and `end`.
-pub(crate) fn metrics_reply(query: &Query, known: &[&str]) -> Reply {
-    let kinds = query.all("type");
-    if kinds.is_empty() || kinds.iter().any(|k| !known.contains(k)) {
-        return Reply::invalid("type", "unknown metrics type");
-    }
-    let parse = |key: &str| {
-        query
-            .get(key)
-            .and_then(|v| chrono::DateTime::parse_from_rfc3339(v).ok())
-    };
-    let (Some(start), Some(end)) = (parse("start"), parse("end")) else {
-        return Reply::invalid("start", "start and end must be RFC 3339 times");
-    };
-    if end < start {
-        return Reply::invalid("end", "must not be before start");
-    }
-    let step = query
-        .get("step")
-        .and_then(|s| s.parse::<f64>().ok())
-        .unwrap_or(60.0)
-        .max(1.0);
-    let series: serde_json::Map<String, Value> = kinds
-        .iter()
-        .map(|k| {
-            (
-                (*k).to_owned(),
-                json!({ "values": [[start.timestamp(), "0"], [end.timestamp(), "0"]] }),
-            )
-        })
-        .collect();
-    Reply::json(
-        200,
-        json!({ "metrics": { "start": start.to_rfc3339(), "end": end.to_rfc3339(), "step": step, "time_series": series } }),
-    )
-}
-
 pub(crate) fn route(
     state: &mut State,
     method: &Method,
@@ -195,7 +158,7 @@ pub(crate) fn route(
         (&Method::GET, [id, "actions", rest @ ..]) => {
             generic::actions_route(state, "server", id.parse().ok(), rest, query)
         }
-        (&Method::GET, [_, "metrics"]) => metrics_reply(query, &["cpu", "disk", "network"]),
+        (&Method::GET, [_, "metrics"]) => super::metrics::reply(query, super::metrics::SERVER),
         (&Method::PUT, [id]) => update(state, id, body),
         (&Method::GET, [id]) => match find(state, id) {
             Some(s) => Reply::json(200, json!({ "server": server_json(state, &s.server) })),
@@ -433,6 +396,7 @@ fn create_checked(state: &mut State, body: &Value) -> Result<Reply, Reply> {
         given.push((family, primary.0));
     }
     let id = state.id();
+    let primary_disk_size = server_type.disk;
     let server = Server {
         id,
         name: name.to_owned(),
@@ -450,7 +414,7 @@ fn create_checked(state: &mut State, body: &Value) -> Result<Reply, Reply> {
         labels,
         volumes: Vec::new(),
         load_balancers: Vec::new(),
-        primary_disk_size: 40.0,
+        primary_disk_size,
         placement_group: None,
     };
     for fw in &firewalls {
@@ -539,7 +503,7 @@ fn create_checked(state: &mut State, body: &Value) -> Result<Reply, Reply> {
         .and_then(Value::as_array)
         .is_none_or(Vec::is_empty)
     {
-        Some(format!("sim-{id:x}"))
+        Some(super::state::root_password())
     } else {
         None
     };

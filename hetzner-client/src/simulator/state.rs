@@ -1,6 +1,6 @@
 //! The simulator's world: resources, actions, the clock, and helpers shared by the routes.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -123,12 +123,29 @@ pub(crate) enum Effect {
     ImageAvailable(u64),
 }
 
+/// An action and when it runs. Its stored `progress` is only set when it ends: a running
+/// action's progress is computed from the clock when read ([`SimAction::at`]).
 #[derive(Debug, Clone)]
 pub(crate) struct SimAction {
     pub(crate) action: Action,
+    pub(crate) started_at: Instant,
     pub(crate) done_at: Instant,
     pub(crate) effect: Option<Effect>,
     pub(crate) fails: Option<(String, String)>,
+}
+
+impl SimAction {
+    /// The action as the API reports it at `now` (progress of a running one from the clock).
+    pub(crate) fn at(&self, now: Instant) -> Action {
+        let mut action = self.action.clone();
+        if action.status == ActionStatus::Running {
+            let total = self.done_at.saturating_duration_since(self.started_at);
+            let done = now.saturating_duration_since(self.started_at);
+            let percent = done.as_millis() * 100 / total.as_millis().max(1);
+            action.progress = i32::try_from(percent.min(99)).unwrap_or(99);
+        }
+        action
+    }
 }
 
 /// Everything the simulated project holds.
@@ -145,7 +162,14 @@ pub(crate) struct State {
     /// Kinds stored as the API's JSON (primary IPs, volumes, ...), by path segment.
     pub(crate) objects: BTreeMap<&'static str, BTreeMap<u64, Value>>,
     pub(crate) actions: BTreeMap<u64, SimAction>,
+    /// Running actions by the time they end, so a tick visits only those that end now.
+    running: BTreeSet<(Instant, u64)>,
+    /// Action ids by the resource they touch (`(type, id)`), for `/{kind}/{id}/actions`.
+    actions_by_resource: BTreeMap<(String, u64), BTreeSet<u64>>,
     pub(crate) server_types: Vec<ServerType>,
+    /// Each server type as the API answers it (prices and locations included), by id:
+    /// built once, as every server in every answer embeds its type.
+    pub(crate) server_type_wire: BTreeMap<u64, Value>,
     pub(crate) locations: Vec<Location>,
     pub(crate) fail_next_action: Option<(String, String, String)>,
 }
@@ -163,11 +187,23 @@ impl State {
             images: BTreeMap::new(),
             objects: BTreeMap::new(),
             actions: BTreeMap::new(),
+            running: BTreeSet::new(),
+            actions_by_resource: BTreeMap::new(),
             server_types: Vec::new(),
+            server_type_wire: BTreeMap::new(),
             locations: Vec::new(),
             fail_next_action: None,
         };
         state.seed_catalog();
+        state.server_type_wire = state
+            .server_types
+            .iter()
+            .map(|t| {
+                let mut value = serde_json::to_value(t).unwrap_or(Value::Null);
+                super::wire::complete_server_type(&state, &mut value);
+                (t.id, value)
+            })
+            .collect();
         state
     }
 
@@ -192,39 +228,15 @@ impl State {
             });
         }
         for (id, name, cores, memory, disk, cpu, arch) in [
-            (
-                1,
-                "cx22",
-                2.0,
-                4.0,
-                40.0,
-                CpuType::Shared,
-                Architecture::X86,
-            ),
-            (
-                2,
-                "cx32",
-                4.0,
-                8.0,
-                80.0,
-                CpuType::Shared,
-                Architecture::X86,
-            ),
-            (
-                3,
-                "cax11",
-                2.0,
-                4.0,
-                40.0,
-                CpuType::Shared,
-                Architecture::Arm,
-            ),
+            (1, "cx22", 2, 4.0, 40, CpuType::Shared, Architecture::X86),
+            (2, "cx32", 4, 8.0, 80, CpuType::Shared, Architecture::X86),
+            (3, "cax11", 2, 4.0, 40, CpuType::Shared, Architecture::Arm),
             (
                 4,
                 "ccx13",
-                2.0,
+                2,
                 8.0,
-                80.0,
+                80,
                 CpuType::Dedicated,
                 Architecture::X86,
             ),
@@ -325,11 +337,21 @@ impl State {
                 None
             }
         };
+        let started_at = Instant::now();
+        let done_at = started_at + self.action_duration;
+        for resource in &action.resources {
+            self.actions_by_resource
+                .entry((resource.kind.clone(), resource.id))
+                .or_default()
+                .insert(id);
+        }
+        self.running.insert((done_at, id));
         self.actions.insert(
             id,
             SimAction {
                 action: action.clone(),
-                done_at: Instant::now() + self.action_duration,
+                started_at,
+                done_at,
                 effect,
                 fails,
             },
@@ -337,121 +359,188 @@ impl State {
         action
     }
 
-    /// Advances actions whose time has come and refreshes derived fields.
+    /// Reports action `id` as touching `resources` instead of those it started with.
+    pub(crate) fn retarget_action(&mut self, id: u64, resources: Vec<ActionResource>) {
+        let Some(sim) = self.actions.get_mut(&id) else {
+            return;
+        };
+        for old in &sim.action.resources {
+            if let Some(ids) = self
+                .actions_by_resource
+                .get_mut(&(old.kind.clone(), old.id))
+            {
+                ids.remove(&id);
+            }
+        }
+        for new in &resources {
+            self.actions_by_resource
+                .entry((new.kind.clone(), new.id))
+                .or_default()
+                .insert(id);
+        }
+        sim.action.resources = resources;
+    }
+
+    /// The ids of the actions that touch resource `id` of `kind`, oldest first.
+    pub(crate) fn actions_of(&self, kind: &str, id: u64) -> impl Iterator<Item = u64> + '_ {
+        self.actions_by_resource
+            .get(&(kind.to_owned(), id))
+            .into_iter()
+            .flatten()
+            .copied()
+    }
+
+    /// True while action `id` runs.
+    pub(crate) fn is_running(&self, id: u64) -> bool {
+        self.actions
+            .get(&id)
+            .is_some_and(|a| a.action.status == ActionStatus::Running)
+    }
+
+    /// Ends the actions whose time has come and applies their effects. Visits only those
+    /// (the running ones are ordered by end time), so its cost does not grow with the number
+    /// of actions or servers; progress and firewall states are computed when read.
     pub(crate) fn tick(&mut self) {
         let now = Instant::now();
         let wall = self.now_wall();
-        let mut effects = Vec::new();
-        for sim in self.actions.values_mut() {
-            if sim.action.status != ActionStatus::Running {
+        while let Some(&(done_at, id)) = self.running.first() {
+            if done_at > now {
+                break;
+            }
+            self.running.pop_first();
+            let Some(sim) = self.actions.get_mut(&id) else {
                 continue;
-            }
-            if now >= sim.done_at {
-                sim.action.finished = Some(wall);
-                sim.action.progress = 100;
-                if let Some((code, message)) = sim.fails.take() {
-                    sim.action.status = ActionStatus::Error;
-                    sim.action.error = Some(ActionError { code, message });
-                } else {
-                    sim.action.status = ActionStatus::Success;
-                    effects.extend(sim.effect.take());
-                }
+            };
+            sim.action.finished = Some(wall);
+            sim.action.progress = 100;
+            let effect = if let Some((code, message)) = sim.fails.take() {
+                sim.action.status = ActionStatus::Error;
+                sim.action.error = Some(ActionError { code, message });
+                None
             } else {
-                let total = self.action_duration.as_secs_f64().max(f64::EPSILON);
-                let left = sim.done_at.saturating_duration_since(now).as_secs_f64();
-                #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-                let progress = (((total - left) / total) * 100.0).clamp(0.0, 99.0) as i32;
-                sim.action.progress = progress;
-            }
-        }
-        for effect in effects {
+                sim.action.status = ActionStatus::Success;
+                sim.effect.take()
+            };
             match effect {
-                Effect::ServerStatus(id, status) => {
+                Some(Effect::ServerStatus(id, status)) => {
                     if let Some(s) = self.servers.get_mut(&id) {
                         s.server.status = status;
                     }
                 }
-                Effect::ImageAvailable(id) => {
+                Some(Effect::ImageAvailable(id)) => {
                     if let Some(image) = self.images.get_mut(&id) {
                         image.status = ImageStatus::Available;
                     }
                 }
+                None => {}
             }
         }
-        self.refresh_firewalls();
     }
 
-    /// Recomputes which firewalls apply to which server (direct and by label selector).
-    fn refresh_firewalls(&mut self) {
-        let selectors: Vec<(u64, Vec<LabelSelector>)> = self
-            .firewalls
-            .values()
-            .map(|fw| {
-                let sels = fw
-                    .applied_to
-                    .iter()
-                    .filter(|a| a.kind == ApplyToType::LabelSelector)
-                    .filter_map(|a| a.label_selector.as_ref())
-                    .filter_map(|s| LabelSelector::parse(&s.selector).ok())
-                    .collect();
-                (fw.id, sels)
-            })
-            .collect();
-        let actions = &self.actions;
-        for sim in self.servers.values_mut() {
-            sim.firewall_actions.retain(|_, action| {
-                actions
-                    .get(action)
-                    .is_some_and(|a| a.action.status == ActionStatus::Running)
-            });
-            let mut ids = sim.direct_firewalls.clone();
-            for (fw, sels) in &selectors {
-                if sels.iter().any(|s| s.matches(&sim.server.labels)) && !ids.contains(fw) {
-                    ids.push(*fw);
-                }
+    /// The firewalls that apply to server `sim` now, directly or by label selector, each
+    /// `pending` while the action applying it runs. Costs one pass over the firewalls, however
+    /// many servers there are.
+    pub(crate) fn firewalls_of(&self, sim: &SimServer) -> Vec<ServerFirewall> {
+        let mut ids = sim.direct_firewalls.clone();
+        for fw in self.firewalls.values() {
+            if ids.contains(&fw.id) {
+                continue;
             }
-            let pending = &sim.firewall_actions;
-            sim.server.public_net.firewalls = ids
-                .into_iter()
-                .map(|id| ServerFirewall {
-                    id,
-                    status: if pending.contains_key(&id) {
-                        "pending"
-                    } else {
-                        "applied"
-                    }
-                    .into(),
+            let selected = fw
+                .applied_to
+                .iter()
+                .filter(|a| a.kind == ApplyToType::LabelSelector)
+                .filter_map(|a| a.label_selector.as_ref())
+                .filter_map(|s| LabelSelector::parse(&s.selector).ok())
+                .any(|s| s.matches(&sim.server.labels));
+            if selected {
+                ids.push(fw.id);
+            }
+        }
+        ids.into_iter()
+            .map(|id| ServerFirewall {
+                id,
+                status: if sim
+                    .firewall_actions
+                    .get(&id)
+                    .is_some_and(|action| self.is_running(*action))
+                {
+                    "pending"
+                } else {
+                    "applied"
+                }
+                .into(),
+            })
+            .collect()
+    }
+
+    /// A server as the API reports it now (its firewalls filled in).
+    pub(crate) fn server_now(&self, sim: &SimServer) -> Server {
+        let mut server = sim.server.clone();
+        server.public_net.firewalls = self.firewalls_of(sim);
+        server
+    }
+
+    /// A firewall as the API reports it now: each label selector lists the servers it
+    /// matches (a pass over the servers for each selector of this firewall).
+    pub(crate) fn firewall_now(&self, firewall: &Firewall) -> Firewall {
+        let mut firewall = firewall.clone();
+        for target in &mut firewall.applied_to {
+            if target.kind != ApplyToType::LabelSelector {
+                continue;
+            }
+            let Some(sel) = target
+                .label_selector
+                .as_ref()
+                .and_then(|s| LabelSelector::parse(&s.selector).ok())
+            else {
+                continue;
+            };
+            target.applied_to_resources = self
+                .servers
+                .values()
+                .filter(|s| sel.matches(&s.server.labels))
+                .map(|s| AppliedToResource {
+                    kind: ApplyToType::Server,
+                    server: Some(IdRef { id: s.server.id }),
                 })
                 .collect();
         }
-        let servers: Vec<(u64, Labels)> = self
-            .servers
-            .values()
-            .map(|s| (s.server.id, s.server.labels.clone()))
-            .collect();
-        for fw in self.firewalls.values_mut() {
-            for target in &mut fw.applied_to {
-                if target.kind != ApplyToType::LabelSelector {
-                    continue;
-                }
-                let Some(sel) = target
-                    .label_selector
-                    .as_ref()
-                    .and_then(|s| LabelSelector::parse(&s.selector).ok())
-                else {
-                    continue;
-                };
-                target.applied_to_resources = servers
-                    .iter()
-                    .filter(|(_, labels)| sel.matches(labels))
-                    .map(|(id, _)| AppliedToResource {
-                        kind: ApplyToType::Server,
-                        server: Some(IdRef { id: *id }),
-                    })
-                    .collect();
-            }
-        }
+        firewall
     }
+}
+
+/// An available snapshot with no name, description or labels yet.
+pub(crate) fn blank_snapshot(id: u64) -> Image {
+    Image {
+        id,
+        kind: ImageType::Snapshot,
+        status: ImageStatus::Available,
+        name: None,
+        description: String::new(),
+        image_size: None,
+        disk_size: 0.0,
+        created: chrono::DateTime::<chrono::Utc>::MIN_UTC,
+        created_from: None,
+        bound_to: None,
+        os_flavor: None,
+        os_version: None,
+        protection: ImageProtection::default(),
+        deprecated: None,
+        deleted: None,
+        labels: Labels::new(),
+        architecture: None,
+    }
+}
+
+/// A fresh random root password as the API hands out (20 letters and digits).
+pub(crate) fn root_password() -> String {
+    use rand::Rng;
+    rand::rng()
+        .sample_iter(rand::distr::Alphanumeric)
+        .take(20)
+        .map(char::from)
+        .collect()
 }
 
 /// Query parameters of one request.

@@ -130,11 +130,12 @@ fn act(state: &mut State, id: u64, name: &str, body: &Value) -> Reply {
             action_reply(state, "detach_volume", &[(id, "volume")])
         }
         _ => {
-            let current = entry["size"].as_f64().unwrap_or(0.0);
-            let Some(size) = body.get("size").and_then(Value::as_f64) else {
-                return Reply::invalid("size", "is required");
+            let current = entry["size"].as_u64().unwrap_or(0);
+            // an integer, as in `POST /volumes`; a float is refused like any ill-typed value
+            let Some(size) = body.get("size").and_then(Value::as_u64) else {
+                return Reply::invalid("size", "must be an integer number of GB");
             };
-            if size <= current || size > 10240.0 {
+            if size <= current || size > 10240 {
                 return Reply::invalid("size", "must be larger than the current size");
             }
             if let Some(v) = state.store_mut("volumes").get_mut(&id) {

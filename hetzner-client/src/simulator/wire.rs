@@ -30,6 +30,12 @@ pub(crate) fn complete(state: &State, value: &mut Value) {
     for (key, value) in stored.map(|s| s.extra.clone()).unwrap_or_default() {
         map.insert(key, value);
     }
+    if let Some(sim) = stored
+        && let Some(public_net) = map.get_mut("public_net").and_then(Value::as_object_mut)
+    {
+        // derived when read: which firewalls apply, and whether each is still pending
+        public_net.insert("firewalls".into(), json!(state.firewalls_of(sim)));
+    }
     let location = map.get("location").cloned().unwrap_or(Value::Null);
     let datacenter = datacenter_json(state, &location);
     for (key, default) in [
@@ -42,7 +48,14 @@ pub(crate) fn complete(state: &State, value: &mut Value) {
         fill(map, key, default);
     }
     if let Some(server_type) = map.get_mut("server_type") {
-        complete_server_type(state, server_type);
+        match server_type
+            .get("id")
+            .and_then(Value::as_u64)
+            .and_then(|id| state.server_type_wire.get(&id))
+        {
+            Some(wire) => *server_type = wire.clone(),
+            None => complete_server_type(state, server_type),
+        }
     }
     let Some(public_net) = map.get_mut("public_net").and_then(Value::as_object_mut) else {
         return;
@@ -147,10 +160,10 @@ fn drop_null(map: &mut Map<String, Value>, key: &str) {
     }
 }
 
-/// A firewall as the API answers it: every rule carries `source_ips`, `destination_ips` and
-/// `port`, empty or null when unused.
-pub(crate) fn firewall_json(firewall: &Firewall) -> Value {
-    let mut value = serde_json::to_value(firewall).unwrap_or(Value::Null);
+/// A firewall as the API answers it now: label selectors list the servers they match, and
+/// every rule carries `source_ips`, `destination_ips` and `port`, empty or null when unused.
+pub(crate) fn firewall_json(state: &State, firewall: &Firewall) -> Value {
+    let mut value = serde_json::to_value(state.firewall_now(firewall)).unwrap_or(Value::Null);
     complete_firewall(&mut value);
     value
 }
@@ -158,7 +171,7 @@ pub(crate) fn firewall_json(firewall: &Firewall) -> Value {
 /// Adds the rule fields a serialized [`Firewall`] may leave out, and leaves out the unset
 /// side (`server` or `label_selector`) of each `applied_to` entry, which the response schema
 /// does not allow to be null.
-pub(crate) fn complete_firewall(value: &mut Value) {
+fn complete_firewall(value: &mut Value) {
     if let Some(applied) = value.get_mut("applied_to").and_then(Value::as_array_mut) {
         for target in applied.iter_mut().filter_map(Value::as_object_mut) {
             drop_null(target, "server");
