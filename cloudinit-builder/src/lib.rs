@@ -40,6 +40,7 @@
 #![warn(clippy::print_stdout, clippy::print_stderr)]
 
 pub mod age;
+pub mod callback;
 mod apt;
 pub mod command;
 mod config;

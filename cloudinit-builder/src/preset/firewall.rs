@@ -1,13 +1,20 @@
 //! The host firewall part: ufw, nftables and DOCKER-USER rendered from one
 //! [`FirewallPolicy`](hardening_model::firewall::FirewallPolicy).
 //!
-//! All three are applied in [`Stage::Firewall`], after sshd has moved to the policy's SSH port
-//! and before Docker is installed. The DOCKER-USER unit is enabled here (it is wanted by
+//! Firewall first: the nftables ruleset is also loaded by `bootcmd`, the earliest stage
+//! cloud-init runs, before any file is written, any package is fetched and sshd first listens
+//! (the ruleset travels inline there, since `write_files` runs after `bootcmd`; it replaces only
+//! its own table, so loading it again on a later boot changes nothing). Without `nft` on the
+//! image, or when the load fails, the step `firewall-early` is recorded as failed and the ready
+//! callback reports it.
+//!
+//! All three are then applied in [`Stage::Firewall`], after sshd has moved to the policy's SSH
+//! port and before Docker is installed. The DOCKER-USER unit is enabled here (it is wanted by
 //! `docker.service`), so the container rules are in place the moment Docker first starts.
 
 use hardening_model::firewall::{FirewallPolicy, docker_user, nftables};
 
-use super::{Contribution, Part, Slot, Stage};
+use super::{Contribution, Part, STEPS_DIR, Slot, Stage};
 use crate::{Command, Result, WriteFile};
 
 /// ufw + nftables + DOCKER-USER from one policy.
@@ -28,6 +35,20 @@ impl Firewall {
     }
 }
 
+/// The `bootcmd` entry loading `ruleset` before anything else runs.
+fn early_nftables(ruleset: &str) -> Result<Command> {
+    let mut body = ruleset.to_owned();
+    if !body.ends_with('\n') {
+        body.push('\n');
+    }
+    Command::shell(format!(
+        "if command -v nft >/dev/null && nft -f - <<'HARDENED_NFT'\n{body}HARDENED_NFT\n\
+         then logger -p daemon.info -t hardened-firewall 'nftables loaded by bootcmd, before packages and sshd'\n\
+         else mkdir -p {STEPS_DIR} && echo failed > {STEPS_DIR}/firewall-early; \
+         logger -p daemon.crit -t hardened-firewall 'early nftables load failed'; fi"
+    ))
+}
+
 fn argv_chain(cmds: Vec<Vec<String>>) -> Result<Command> {
     Command::chain(
         cmds.into_iter()
@@ -44,6 +65,7 @@ impl Part for Firewall {
     fn contribute(&self, out: &mut Contribution) -> Result<()> {
         out.package("ufw");
         out.package("nftables");
+        out.boot_command(early_nftables(&self.policy.nftables_conf().content)?);
         let ufw = self.policy.ufw_script();
         let ufw_path = ufw.path.clone();
         for f in [

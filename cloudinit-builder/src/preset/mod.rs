@@ -23,6 +23,7 @@ mod rendered;
 mod runbook;
 mod sshd;
 mod stack;
+mod target;
 
 use std::collections::BTreeMap;
 
@@ -37,15 +38,30 @@ pub use integrity::{AIDE_TIMER, Integrity, WAZUH_CONFIG, WAZUH_MERGE_MARKER, WAZ
 pub use monitoring::{HostMonitoring, MONITORING_COMPOSE, ScrapedExporter};
 pub use part::{Contribution, Part, Slot, Stage};
 pub use promtail::{PROMTAIL_CONFIG, PROMTAIL_PASSWORD, Promtail};
-pub use ready::{FAILED_MARKER, READY_ENV, READY_SCRIPT, ReadyCallback};
+pub use ready::{BOOT_FAILED, FAILED_MARKER, READY_ENV, READY_SCRIPT, ReadyCallback, STEP_RUNNER, STEPS_DIR};
 pub use rendered::RenderedPart;
 pub use runbook::{
     APP_DATA_VOLUME, APP_SECRETS_ENV, APT_TEMPLATES_DIR, RunbookInputs, RunbookRequired, STACK_DIR,
 };
-pub use sshd::{SSHD_APPLY_SCRIPT, STAGING_DIR, Sshd};
+pub use sshd::{SSHD_APPLY_SCRIPT, Sshd};
 pub use stack::ComposeStack;
+pub use target::Target;
 
-use crate::{CloudConfig, Error, Result, User, UserData};
+use crate::{CloudConfig, Command, Error, Result, User, UserData};
+
+/// `command` run through [`STEP_RUNNER`] as step `name`, so its outcome is recorded for the
+/// ready callback; the callback itself ([`Stage::Ready`]) runs as it is.
+fn recorded(name: &str, stage: Stage, command: Command) -> Result<Command> {
+    if stage == Stage::Ready {
+        return Ok(command);
+    }
+    let mut argv = vec![STEP_RUNNER.to_owned(), name.to_owned()];
+    match command.args() {
+        Some(args) => argv.extend(args.iter().cloned()),
+        None => argv.extend(["sh".to_owned(), "-c".to_owned(), command.to_shell().into_owned()]),
+    }
+    Command::argv(argv)
+}
 
 /// Serialises a generated config file (promtail, Falco rules) with the same YAML settings as
 /// the document itself.
@@ -150,6 +166,7 @@ impl HardenedHost {
             .user(self.admin.clone())
             .timezone(&self.timezone)?;
         let mut commands = Vec::new();
+        let mut boot = Vec::new();
         for (slot, part) in &self.parts {
             let mut out = Contribution::default();
             part.contribute(&mut out)
@@ -166,7 +183,19 @@ impl HardenedHost {
                 cfg = cfg.mount(m);
             }
             cfg = cfg.write_files(out.files);
-            commands.extend(out.commands);
+            boot.extend(out.boot);
+            let name = slot.to_string();
+            for (stage, c) in out.commands {
+                commands.push((stage, recorded(&name, stage, c).map_err(within)?));
+            }
+        }
+        if !commands.is_empty() {
+            cfg = cfg.write_file(
+                crate::WriteFile::new(STEP_RUNNER, ready::step_runner())?.permissions(0o700)?,
+            );
+        }
+        for c in boot {
+            cfg = cfg.bootcmd(c);
         }
         // Stable: keeps slot order and each part's own order inside a stage.
         commands.sort_by_key(|(stage, _)| *stage);

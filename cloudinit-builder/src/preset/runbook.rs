@@ -11,7 +11,7 @@ use hardening_model::{IpNet, presets::stack::StackImages};
 
 use super::{
     BackupTarget, Backups, ComposeStack, DockerEngine, Falco, Firewall, HardenedHost,
-    HostMonitoring, Integrity, Promtail, ReadyCallback, RenderedPart, Slot, Sshd, Stage,
+    HostMonitoring, Integrity, Promtail, ReadyCallback, RenderedPart, Slot, Sshd, Stage, Target,
 };
 use crate::{Error, Result, Secret, User};
 
@@ -45,6 +45,7 @@ pub struct RunbookInputs {
     falco: Option<Falco>,
     monitoring: Option<HostMonitoring>,
     app_secrets: Vec<(String, Secret)>,
+    target: Target,
 }
 
 /// The values every runbook host needs, each by name, so that the two ports or the two secrets
@@ -145,7 +146,16 @@ impl RunbookInputs {
             falco: None,
             monitoring: None,
             app_secrets: Vec::new(),
+            target: Target::default(),
         }
+    }
+
+    /// The distribution the document is for (default [`Target::Ubuntu2404`]): Docker's
+    /// packages, the SSH unit and the NTP pool follow it.
+    #[must_use]
+    pub fn target(mut self, target: Target) -> Self {
+        self.target = target;
+        self
     }
 
     /// A secret environment variable for the app: it reaches the container through
@@ -297,7 +307,7 @@ impl HardenedHost {
             upgrades = commands(Stage::Stack, upgrades, vec![hold])?;
         }
 
-        let chrony_policy = host::chrony();
+        let chrony_policy = host::chrony_with_pool(inputs.target.ntp_pool());
         let mut chrony = RenderedPart::new(Slot::Chrony).file(chrony_policy.render().map_err(m)?);
         for p in chrony_policy.packages() {
             chrony = chrony.package(p);
@@ -324,7 +334,8 @@ impl HardenedHost {
                 0o644,
                 host::BANNER_TEXT,
             )])
-            .confirm_port(inputs.ssh_port);
+            .confirm_port(inputs.ssh_port)
+            .for_target(inputs.target);
 
         let mut firewall_policy = baseline(
             inputs.ssh_port,
@@ -340,7 +351,8 @@ impl HardenedHost {
         }
         let firewall = Firewall::new(firewall_policy);
 
-        let docker = DockerEngine::new([stack::daemon_config().render().map_err(m)?]);
+        let docker = DockerEngine::new([stack::daemon_config().render().map_err(m)?])
+            .for_target(inputs.target);
 
         let mut compose = stack::compose_stack(
             inputs.images.caddy.clone(),

@@ -33,6 +33,7 @@ mod caddy;
 mod cloud_init;
 mod compose;
 mod exec;
+pub mod guest;
 mod jsonschema;
 mod locate;
 mod monitoring_servers;
