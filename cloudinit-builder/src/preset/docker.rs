@@ -16,6 +16,7 @@ use crate::{Command, Result, WriteFile};
 pub struct DockerEngine {
     files: Vec<RenderedFile>,
     packages: &'static [&'static str],
+    after: Vec<Command>,
 }
 
 impl DockerEngine {
@@ -24,6 +25,7 @@ impl DockerEngine {
         Self {
             files: files.into_iter().collect(),
             packages: DOCKER_PACKAGES,
+            after: Vec::new(),
         }
     }
 
@@ -32,6 +34,14 @@ impl DockerEngine {
     #[must_use]
     pub fn for_target(mut self, target: Target) -> Self {
         self.packages = target.docker_packages();
+        self
+    }
+
+    /// A command run in [`Stage::Docker`] right after the installation (e.g. `apt-mark hold`
+    /// of Docker's packages).
+    #[must_use]
+    pub fn then_run(mut self, command: Command) -> Self {
+        self.after.push(command);
         self
     }
 
@@ -70,6 +80,9 @@ impl Part for DockerEngine {
                 Command::argv(["systemctl", "enable", "--now", "docker.service"])?,
             ])?,
         );
+        for c in &self.after {
+            out.command(Stage::Docker, c.clone());
+        }
         Ok(())
     }
 }

@@ -174,18 +174,25 @@ impl ReadyCallback {
     /// The callback script (Python 3).
     pub fn script(&self) -> String {
         let json = |v: serde_json::Value| v.to_string();
-        let health = match &self.health {
-            Health::Http(url) => json(serde_json::json!({ "http": url })),
-            Health::Compose { dir, service } => {
-                json(serde_json::json!({ "compose": [dir, service] }))
-            }
+        let probe = match &self.health {
+            Health::Http(url) => format!(
+                "        with ur.urlopen({},timeout=5) as r:return r.status<300",
+                json(url.as_str().into())
+            ),
+            Health::Compose { dir, service } => format!(
+                "        run=lambda *a:sp.run(a,capture_output=True,text=True,timeout=30).stdout.strip()\n\
+                 \x20       c=run(\"docker\",\"compose\",\"--project-directory\",{},\"ps\",\"-q\",{})\n\
+                 \x20       return bool(c) and run(\"docker\",\"inspect\",\"--format\",\"{{{{.State.Health.Status}}}}\",c)==\"healthy\"",
+                json(dir.as_str().into()),
+                json(service.as_str().into())
+            ),
         };
         READY_TEMPLATE
             .replace("@ENV@", &json(READY_ENV.into()))
             .replace("@STEPS@", &json(STEPS_DIR.into()))
             .replace("@FAILED@", &json(FAILED_MARKER.into()))
             .replace("@BOOT_FAILED@", &json(BOOT_FAILED.into()))
-            .replace("@HEALTH@", &health)
+            .replace("@PROBE@", &probe)
             .replace("@CALLBACK@", &json(self.callback_url.as_str().into()))
             .replace("@ATTEMPTS@", &self.attempts.to_string())
             .replace("@INTERVAL@", &self.interval_secs.to_string())
@@ -223,114 +230,54 @@ pub(crate) fn boot_failed_check() -> Result<Command> {
 }
 
 const READY_TEMPLATE: &str = r#"#!/usr/bin/python3
-"""Report this host's first boot to the control plane: ready, or failed with the steps."""
-import hashlib, hmac, json, os, secrets, subprocess, sys, syslog, time, urllib.request
-
-ENV, STEPS, FAILED, BOOT_FAILED = @ENV@, @STEPS@, @FAILED@, @BOOT_FAILED@
-HEALTH, CALLBACK = @HEALTH@, @CALLBACK@
-ATTEMPTS, INTERVAL, SEND_ATTEMPTS = @ATTEMPTS@, @INTERVAL@, 8
-
-syslog.openlog("hardened-ready", 0, syslog.LOG_DAEMON)
-
-def log(prio, msg):
-    syslog.syslog(prio, msg)
-    print(msg, flush=True)
-
-def callback_secret():
-    with open(ENV) as f:
-        for line in f:
-            k, _, v = line.strip().partition("=")
-            if k == "CALLBACK_SECRET" and len(v) > 2:
-                return v[1:-1].encode()
-    raise RuntimeError("CALLBACK_SECRET is not set in " + ENV)
-
-def failed_steps():
-    failed = set()
-    if os.path.isdir(STEPS):
-        for name in os.listdir(STEPS):
-            with open(os.path.join(STEPS, name)) as f:
-                if f.read().strip() != "ok":
-                    failed.add(name)
-    if os.path.exists(FAILED):
-        with open(FAILED) as f:
-            failed.update(l.split(":", 1)[0].strip() or "unknown" for l in f if l.strip())
-    return sorted(failed)
-
+# Reports first boot to the control plane: ready, or failed with the failed steps.
+import base64,hashlib,hmac,json,os,secrets,subprocess as sp,sys,syslog,time,urllib.request as ur
+ENV,STEPS,FAILED,BOOT_FAILED=@ENV@,@STEPS@,@FAILED@,@BOOT_FAILED@
+URL,TRIES,WAIT=@CALLBACK@,@ATTEMPTS@,@INTERVAL@
+syslog.openlog("hardened-ready",0,syslog.LOG_DAEMON)
+def log(p,m):
+    syslog.syslog(p,m);print(m,flush=True)
+def read(p):
+    with open(p) as f:return f.read()
 def healthy():
     try:
-        if "http" in HEALTH:
-            with urllib.request.urlopen(HEALTH["http"], timeout=5) as r:
-                return 200 <= r.status < 300
-        d, svc = HEALTH["compose"]
-        run = lambda *a: subprocess.run(a, capture_output=True, text=True, timeout=30).stdout.strip()
-        cid = run("docker", "compose", "--project-directory", d, "ps", "-q", svc)
-        return bool(cid) and run("docker", "inspect", "--format", "{{.State.Health.Status}}", cid) == "healthy"
-    except Exception:
-        return False
-
-def host_keys():
-    keys = []
-    for name in sorted(os.listdir("/etc/ssh")):
-        if name.startswith("ssh_host_") and name.endswith("_key.pub"):
-            with open(os.path.join("/etc/ssh", name)) as f:
-                keys.append(" ".join(f.read().split()[:2]))
-    return keys
-
-def fingerprint(key):
-    import base64
-    digest = hashlib.sha256(base64.b64decode(key.split()[1])).digest()
-    return "SHA256:" + base64.b64encode(digest).decode().rstrip("=")
-
+@PROBE@
+    except Exception:return False
 def main():
-    key = callback_secret()
-    failed = failed_steps()
+    key=next(l.split("=",1)[1].strip()[1:-1] for l in read(ENV).splitlines() if l.startswith("CALLBACK_SECRET=")).encode()
+    failed={n for n in (os.listdir(STEPS) if os.path.isdir(STEPS) else []) if read(os.path.join(STEPS,n)).strip()!="ok"}
+    if os.path.exists(FAILED):failed|={l.split(":",1)[0].strip() or "unknown" for l in read(FAILED).splitlines() if l.strip()}
+    failed=sorted(failed)
     if not failed:
-        for _ in range(ATTEMPTS):
-            if healthy():
-                break
-            time.sleep(INTERVAL)
-        else:
-            failed = ["health"]
-    status = "failed" if failed else "ready"
+        for _ in range(TRIES):
+            if healthy():break
+            time.sleep(WAIT)
+        else:failed=["health"]
+    status="failed" if failed else "ready"
     if failed:
-        os.makedirs(os.path.dirname(BOOT_FAILED), exist_ok=True)
-        with open(BOOT_FAILED, "w") as f:
-            f.write(" ".join(failed) + "
-")
-        log(syslog.LOG_CRIT, "hardening steps failed: " + " ".join(failed))
-    with open("/var/lib/cloud/data/instance-id") as f:
-        instance_id = f.read().strip()
-    keys = host_keys()
-    log(syslog.LOG_INFO, "host keys: " + " ".join(fingerprint(k) for k in keys))
-    delay = 2
-    for attempt in range(1, SEND_ATTEMPTS + 1):
-        ts = int(time.time())
-        body = json.dumps({"v": 1, "instance_id": instance_id, "status": status,
-                           "failed_steps": failed, "host_keys": keys,
-                           "nonce": secrets.token_hex(16), "timestamp": ts},
-                          separators=(",", ":")).encode()
-        sig = hmac.new(key, str(ts).encode() + b"." + body, hashlib.sha256).hexdigest()
-        req = urllib.request.Request(CALLBACK, data=body, method="POST", headers={
-            "Content-Type": "application/json", "X-Hardened-Timestamp": str(ts),
-            "X-Hardened-Signature": "sha256=" + sig})
+        os.makedirs(os.path.dirname(BOOT_FAILED),exist_ok=True)
+        with open(BOOT_FAILED,"w") as f:f.write(" ".join(failed)+"\n")
+        log(syslog.LOG_CRIT,"hardening steps failed: "+" ".join(failed))
+    keys=[" ".join(read("/etc/ssh/"+n).split()[:2]) for n in sorted(os.listdir("/etc/ssh")) if n.startswith("ssh_host_") and n.endswith("_key.pub")]
+    log(syslog.LOG_INFO,"host keys: "+" ".join("SHA256:"+base64.b64encode(hashlib.sha256(base64.b64decode(k.split()[1])).digest()).decode().rstrip("=") for k in keys))
+    iid,delay=read("/var/lib/cloud/data/instance-id").strip(),2
+    for n in range(1,9):
+        ts=int(time.time())
+        body=json.dumps({"v":1,"instance_id":iid,"status":status,"failed_steps":failed,"host_keys":keys,"nonce":secrets.token_hex(16),"timestamp":ts},separators=(",",":")).encode()
+        sig=hmac.new(key,str(ts).encode()+b"."+body,hashlib.sha256).hexdigest()
+        req=ur.Request(URL,data=body,method="POST",headers={"Content-Type":"application/json","X-Hardened-Timestamp":str(ts),"X-Hardened-Signature":"sha256="+sig})
         try:
-            with urllib.request.urlopen(req, timeout=30) as r:
-                log(syslog.LOG_INFO, "reported %s (attempt %d, HTTP %d)" % (status, attempt, r.status))
-                return 0 if status == "ready" else 1
+            with ur.urlopen(req,timeout=30) as r:
+                log(syslog.LOG_INFO,"reported %s (attempt %d, HTTP %d)"%(status,n,r.status))
+                return 0 if status=="ready" else 1
         except Exception as e:
-            log(syslog.LOG_WARNING, "callback attempt %d failed: %s" % (attempt, type(e).__name__))
-            if attempt < SEND_ATTEMPTS:
-                time.sleep(delay)
-                delay = min(delay * 2, 60)
-    log(syslog.LOG_CRIT, "could not report %s after %d attempts" % (status, SEND_ATTEMPTS))
+            log(syslog.LOG_WARNING,"callback attempt %d failed: %s %s"%(n,type(e).__name__,getattr(e,"code","")))
+            if n<8:time.sleep(delay);delay=min(delay*2,60)
+    log(syslog.LOG_CRIT,"could not report %s after 8 attempts"%status)
     return 1
-
-if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except Exception as e:
-        log(syslog.LOG_CRIT, "ready callback crashed: %s: %s" % (type(e).__name__, e))
-        sys.exit(1)
+try:sys.exit(main())
+except Exception as e:
+    log(syslog.LOG_CRIT,"ready callback crashed: %s"%type(e).__name__);sys.exit(1)
 "#;
 
 impl Part for ReadyCallback {

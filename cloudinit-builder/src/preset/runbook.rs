@@ -219,8 +219,10 @@ fn commands(stage: Stage, part: RenderedPart, cmds: Vec<HostCommand>) -> Result<
     let mut part = part;
     for c in cmds {
         part = if c.may_fail {
-            // A separate runcmd entry: cloud-init carries on whatever its status.
-            part.command(stage, c.argv)?
+            // Expected to fail where the unit or package is absent (Debian has no snapd or
+            // ModemManager): its failure must not mark the step failed.
+            let line = crate::Command::argv(c.argv)?.to_shell().into_owned();
+            part.command(stage, ["sh", "-c", &format!("{line} || true")])?
         } else {
             part.chained(stage, [c.argv])?
         };
@@ -297,15 +299,11 @@ impl HardenedHost {
             .command(Stage::Baseline, ["augenrules", "--load"])?;
 
         let uu = host::unattended_upgrades();
-        let mut upgrades = RenderedPart::new(Slot::UnattendedUpgrades)
+        let upgrades = RenderedPart::new(Slot::UnattendedUpgrades)
             .package("unattended-upgrades")
             .package("apt-listchanges")
             .package("needrestart")
             .files(uu.files().map_err(m)?);
-        if let Some(hold) = uu.apt_mark_hold() {
-            // Docker's packages are installed in the docker stage; hold them right after.
-            upgrades = commands(Stage::Stack, upgrades, vec![hold])?;
-        }
 
         let chrony_policy = host::chrony_with_pool(inputs.target.ntp_pool());
         let mut chrony = RenderedPart::new(Slot::Chrony).file(chrony_policy.render().map_err(m)?);
@@ -351,8 +349,13 @@ impl HardenedHost {
         }
         let firewall = Firewall::new(firewall_policy);
 
-        let docker = DockerEngine::new([stack::daemon_config().render().map_err(m)?])
+        let mut docker = DockerEngine::new([stack::daemon_config().render().map_err(m)?])
             .for_target(inputs.target);
+        if let Some(hold) = uu.apt_mark_hold() {
+            // Docker's packages are installed in the docker stage; the Docker part holds them
+            // right after (so a host without Docker holds nothing it does not have).
+            docker = docker.then_run(crate::Command::argv(hold.argv)?);
+        }
 
         let mut compose = stack::compose_stack(
             inputs.images.caddy.clone(),

@@ -21,8 +21,8 @@ use hardening_model::values::{Domain, Port};
 use crate::fixtures::extract_files;
 use crate::support;
 
-/// 8 KiB below Hetzner's limit.
-const TARGET: usize = HETZNER_USER_DATA_LIMIT - 8 * 1024;
+/// The preset's default budget, 6 KiB below Hetzner's limit.
+const TARGET: usize = cloudinit_builder::preset::PRESET_BUDGET;
 
 /// A budget the realistic document fits with its keys embedded (for measuring that size).
 const MEASURE: usize = 48 * 1024;

@@ -100,10 +100,12 @@ impl Container {
         let machine = format!("fb{}x{n}", std::process::id());
         let nspawn = format!(
             "exec systemd-nspawn --quiet --register=no --keep-unit --machine={machine} \
-             --network-namespace-path={} -D {} -b",
+             --network-namespace-path={} --capability=CAP_NET_ADMIN -D {} -b",
             link.netns_path(),
             root.display()
         );
+        // CAP_NET_ADMIN (which nspawn grants only with --private-network) lets the guest load
+        // its firewall; it is confined to the guest's own network namespace.
         // systemd-nspawn prints nothing without a terminal: `script` gives it one.
         let script = Command::new("script")
             .arg("-qfec")
