@@ -40,8 +40,8 @@
 #![warn(clippy::print_stdout, clippy::print_stderr)]
 
 pub mod age;
-pub mod callback;
 mod apt;
+pub mod callback;
 pub mod command;
 mod config;
 mod doc;

@@ -159,7 +159,12 @@ fn run(args: &Args) -> Result<()> {
     let target = match args.target.as_str() {
         "ubuntu-24.04" => Target::Ubuntu2404,
         "debian-13" => Target::Debian13,
-        _ => return Err(Error::invalid("target", "must be ubuntu-24.04 or debian-13")),
+        _ => {
+            return Err(Error::invalid(
+                "target",
+                "must be ubuntu-24.04 or debian-13",
+            ));
+        }
     };
     let parse_net = |s: &str| -> Result<hardening_model::IpNet> {
         s.parse()

@@ -1,5 +1,6 @@
 //! `render-cloud-init` runs with its defaults (no key files, no environment) and writes the
 //! user-data, which holds secrets, with mode 0600 — also over an existing world-readable file.
+#![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
 
 use std::os::unix::fs::PermissionsExt as _;
 use std::path::PathBuf;
@@ -54,7 +55,13 @@ fn render_cloud_init_reports_a_bad_value_as_a_display_chain() {
         .unwrap();
     assert!(!run.status.success());
     let stderr = String::from_utf8_lossy(&run.stderr);
-    assert!(stderr.contains("error: invalid target: must be ubuntu-24.04 or debian-13"), "{stderr}");
+    assert!(
+        stderr.contains("error: invalid target: must be ubuntu-24.04 or debian-13"),
+        "{stderr}"
+    );
     assert!(!stderr.contains("Invalid {"), "Debug output: {stderr}");
-    assert!(!dir.path().join("user-data.yaml").exists(), "nothing is written");
+    assert!(
+        !dir.path().join("user-data.yaml").exists(),
+        "nothing is written"
+    );
 }

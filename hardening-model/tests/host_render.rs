@@ -157,8 +157,15 @@ fn chrony_is_a_client_only() {
     assert!(!text.lines().any(|l| l.starts_with("allow")));
     // right/UTC lives in tzdata-legacy on Ubuntu 24.04 and Debian 13: chronyd failed on it.
     assert!(!text.contains("leapsectz"));
-    let debian = host::chrony_with_pool("2.debian.pool.ntp.org").render().unwrap().content;
-    assert!(debian.lines().any(|l| l == "pool 2.debian.pool.ntp.org iburst"));
+    let debian = host::chrony_with_pool("2.debian.pool.ntp.org")
+        .render()
+        .unwrap()
+        .content;
+    assert!(
+        debian
+            .lines()
+            .any(|l| l == "pool 2.debian.pool.ntp.org iburst")
+    );
     assert!(!debian.contains("ubuntu"));
 }
 

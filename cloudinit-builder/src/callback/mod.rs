@@ -35,7 +35,7 @@ mod report;
 mod verify;
 
 pub use report::{HostKey, ReadyReport, ReadyStatus};
-pub use verify::{DEFAULT_WINDOW_SECS, VerifyError, Verifier, sign};
+pub use verify::{DEFAULT_WINDOW_SECS, Verifier, VerifyError, sign};
 
 /// The header carrying the signing time (Unix seconds).
 pub const TIMESTAMP_HEADER: &str = "X-Hardened-Timestamp";

@@ -45,7 +45,10 @@ impl HostKey {
 
     /// The fingerprint as `ssh-keygen -l` prints it: `SHA256:` and unpadded base64.
     pub fn fingerprint(&self) -> String {
-        format!("SHA256:{}", STANDARD_NO_PAD.encode(Sha256::digest(&self.blob)))
+        format!(
+            "SHA256:{}",
+            STANDARD_NO_PAD.encode(Sha256::digest(&self.blob))
+        )
     }
 }
 
@@ -79,7 +82,10 @@ impl ReadyReport {
         } else {
             format!("[{address}]:{port}")
         };
-        self.host_keys.iter().map(|k| format!("{host} {k}")).collect()
+        self.host_keys
+            .iter()
+            .map(|k| format!("{host} {k}"))
+            .collect()
     }
 
     /// The fingerprints of the host keys, in order.
@@ -97,7 +103,8 @@ impl ReadyReport {
 mod tests {
     use super::*;
 
-    const KEY: &str = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBe5SdiXKJH8QVkzPqKz3bX5iuXvGTqSE8P3aJxXHsq9 root@h";
+    const KEY: &str =
+        "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBe5SdiXKJH8QVkzPqKz3bX5iuXvGTqSE8P3aJxXHsq9 root@h";
 
     #[test]
     fn host_keys_parse_print_and_fingerprint() {

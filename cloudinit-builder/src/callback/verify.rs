@@ -7,8 +7,8 @@ use std::sync::Mutex;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
-use super::report::{HostKey, ReadyReport, ReadyStatus};
 use super::REPORT_VERSION;
+use super::report::{HostKey, ReadyReport, ReadyStatus};
 use crate::Secret;
 
 /// How far (seconds) a report's timestamp may be from the verifier's clock, either way.
@@ -76,7 +76,7 @@ pub fn sign(secret: &Secret, timestamp: u64, body: &[u8]) -> String {
 }
 
 fn unhex(text: &str) -> Option<Vec<u8>> {
-    if text.len() % 2 != 0 {
+    if !text.len().is_multiple_of(2) {
         return None;
     }
     (0..text.len())
@@ -282,7 +282,10 @@ mod tests {
             ReadyStatus::Failed(vec!["auditd".into(), "firewall".into()])
         );
         assert_eq!(r.instance_id, "i-42");
-        assert_eq!(v.verify_at("1000", &sig, &b, 1101), Err(VerifyError::Replay));
+        assert_eq!(
+            v.verify_at("1000", &sig, &b, 1101),
+            Err(VerifyError::Replay)
+        );
     }
 
     #[test]
@@ -303,7 +306,10 @@ mod tests {
         let sig2 = sign(&secret(), 1001, &b);
         assert!(matches!(
             v.verify_at("1001", &sig2, &b, 1001),
-            Err(VerifyError::BadReport { field: "timestamp", .. })
+            Err(VerifyError::BadReport {
+                field: "timestamp",
+                ..
+            })
         ));
         assert!(matches!(
             v.verify_at("x", &sig, &b, 1000),
@@ -319,8 +325,16 @@ mod tests {
     fn a_ready_report_with_failed_steps_is_refused() {
         let v = Verifier::new(secret());
         let b = body("ready", &["sshd"], NONCE, 5);
-        let err = v.verify_at("5", &sign(&secret(), 5, &b), &b, 5).unwrap_err();
-        assert!(matches!(err, VerifyError::BadReport { field: "status", .. }));
+        let err = v
+            .verify_at("5", &sign(&secret(), 5, &b), &b, 5)
+            .unwrap_err();
+        assert!(matches!(
+            err,
+            VerifyError::BadReport {
+                field: "status",
+                ..
+            }
+        ));
         assert!(!err.to_string().contains("callback-secret"));
     }
 

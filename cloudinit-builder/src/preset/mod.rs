@@ -38,7 +38,9 @@ pub use integrity::{AIDE_TIMER, Integrity, WAZUH_CONFIG, WAZUH_MERGE_MARKER, WAZ
 pub use monitoring::{HostMonitoring, MONITORING_COMPOSE, ScrapedExporter};
 pub use part::{Contribution, Part, Slot, Stage};
 pub use promtail::{PROMTAIL_CONFIG, PROMTAIL_PASSWORD, Promtail};
-pub use ready::{BOOT_FAILED, FAILED_MARKER, READY_ENV, READY_SCRIPT, ReadyCallback, STEP_RUNNER, STEPS_DIR};
+pub use ready::{
+    BOOT_FAILED, FAILED_MARKER, READY_ENV, READY_SCRIPT, ReadyCallback, STEP_RUNNER, STEPS_DIR,
+};
 pub use rendered::RenderedPart;
 pub use runbook::{
     APP_DATA_VOLUME, APP_SECRETS_ENV, APT_TEMPLATES_DIR, RunbookInputs, RunbookRequired, STACK_DIR,
@@ -58,7 +60,11 @@ fn recorded(name: &str, stage: Stage, command: Command) -> Result<Command> {
     let mut argv = vec![STEP_RUNNER.to_owned(), name.to_owned()];
     match command.args() {
         Some(args) => argv.extend(args.iter().cloned()),
-        None => argv.extend(["sh".to_owned(), "-c".to_owned(), command.to_shell().into_owned()]),
+        None => argv.extend([
+            "sh".to_owned(),
+            "-c".to_owned(),
+            command.to_shell().into_owned(),
+        ]),
     }
     Command::argv(argv)
 }

@@ -107,9 +107,7 @@ fn check_callback_url(url: &str) -> Result<()> {
         };
         let private = match host.parse::<std::net::IpAddr>() {
             Ok(std::net::IpAddr::V4(a)) => a.is_private() || a.is_loopback() || a.is_link_local(),
-            Ok(std::net::IpAddr::V6(a)) => {
-                a.is_loopback() || (a.segments()[0] & 0xfe00) == 0xfc00
-            }
+            Ok(std::net::IpAddr::V6(a)) => a.is_loopback() || (a.segments()[0] & 0xfe00) == 0xfc00,
             Err(_) => false,
         };
         if !private {

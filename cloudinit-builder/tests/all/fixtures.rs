@@ -137,7 +137,12 @@ pub fn extract_files(user_data: &str) -> BTreeMap<String, HostFile> {
         let text = c.as_str().unwrap_or_default();
         if let Some((head, body)) = text.split_once(" <<'HARDENED_NFT'\n") {
             let path = head.rsplit("cat > ").next().unwrap().to_owned();
-            let content = body.split("HARDENED_NFT\n").next().unwrap().as_bytes().to_vec();
+            let content = body
+                .split("HARDENED_NFT\n")
+                .next()
+                .unwrap()
+                .as_bytes()
+                .to_vec();
             out.insert(
                 path,
                 HostFile {
@@ -204,7 +209,10 @@ pub fn unwrap_step(line: &str) -> String {
         return line.to_owned();
     };
     let (_, argv) = rest.split_once(' ').unwrap();
-    match argv.strip_prefix("sh -c '").and_then(|q| q.strip_suffix('\'')) {
+    match argv
+        .strip_prefix("sh -c '")
+        .and_then(|q| q.strip_suffix('\''))
+    {
         // quote() writes one word as '...' with each inner ' as '\''.
         Some(quoted) => quoted.replace("'\\''", "'"),
         _ => argv.to_owned(),

@@ -536,4 +536,3 @@ fn after_first_boot_secrets_come_from_their_files_not_the_metadata_service() {
     assert!(docker_user.contains("iptables -w -A DOCKER-USER -d 169.254.0.0/16 -j DROP"));
     assert!(docker_user.contains("ip6tables -w -A DOCKER-USER -d fe80::/10 -j DROP"));
 }
-

@@ -3,10 +3,12 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{Ipv4Addr, TcpListener, TcpStream};
-use std::sync::mpsc::{Receiver, Sender, channel};
 use std::sync::Arc;
+use std::sync::mpsc::{Receiver, Sender, channel};
 
-use cloudinit_builder::callback::{ReadyReport, SIGNATURE_HEADER, TIMESTAMP_HEADER, Verifier, VerifyError};
+use cloudinit_builder::callback::{
+    ReadyReport, SIGNATURE_HEADER, TIMESTAMP_HEADER, Verifier, VerifyError,
+};
 
 /// One callback request and what the verifier made of it.
 pub type Received = Result<ReadyReport, VerifyError>;
@@ -68,12 +70,19 @@ fn serve(stream: TcpStream, verifier: &Verifier, tx: &Sender<Received>) {
         ("GET", "/health") => "200 OK",
         ("POST", "/ready") => {
             let outcome = verifier.verify(&timestamp, &signature, &body);
-            let status = if outcome.is_ok() { "204 No Content" } else { "401 Unauthorized" };
+            let status = if outcome.is_ok() {
+                "204 No Content"
+            } else {
+                "401 Unauthorized"
+            };
             let _ = tx.send(outcome);
             status
         }
         _ => "404 Not Found",
     };
     let mut stream = stream;
-    let _ = write!(stream, "HTTP/1.1 {status}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+    let _ = write!(
+        stream,
+        "HTTP/1.1 {status}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+    );
 }

@@ -43,6 +43,8 @@
 //! Needs root, `mmdebstrap`, `systemd-nspawn`, `ip`, `nsenter`, `script` and `ssh`
 //! (`.ci/install-validators`); prints `skipping: ...` without them, and fails when `CI` is set.
 
+#![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
+
 mod listener;
 
 use std::collections::BTreeMap;
@@ -72,24 +74,57 @@ const CALLBACK_SECRET: &str = "first-boot-callback-secret-7d1e";
 
 /// Appendix B checks a container cannot answer (see the module docs), with the reason.
 pub const VM_ONLY_CHECKS: &[(&str, &str)] = &[
-    ("os.auditd", "no audit subsystem in a container: auditd runs on the VM tier only"),
-    ("os.apparmor", "AppArmor profiles are loaded into the host's kernel"),
-    ("docker.daemon", "Docker is left out: it needs a kernel of its own"),
-    ("docker.icc", "Docker is left out: it needs a kernel of its own"),
-    ("docker.socket", "the Compose stack needs Docker and registry images"),
-    ("docker.limits", "the Compose stack needs Docker and registry images"),
-    ("firewall.docker-user", "DOCKER-USER is applied when Docker starts"),
+    (
+        "os.auditd",
+        "no audit subsystem in a container: auditd runs on the VM tier only",
+    ),
+    (
+        "os.apparmor",
+        "AppArmor profiles are loaded into the host's kernel",
+    ),
+    (
+        "docker.daemon",
+        "Docker is left out: it needs a kernel of its own",
+    ),
+    (
+        "docker.icc",
+        "Docker is left out: it needs a kernel of its own",
+    ),
+    (
+        "docker.socket",
+        "the Compose stack needs Docker and registry images",
+    ),
+    (
+        "docker.limits",
+        "the Compose stack needs Docker and registry images",
+    ),
+    (
+        "firewall.docker-user",
+        "DOCKER-USER is applied when Docker starts",
+    ),
 ];
 
 /// Appendix B checks of parts this tier leaves out because they download from third parties
 /// (images, Falco's repository) or run in Docker, with the reason.
 pub const LEFT_OUT_CHECKS: &[(&str, &str)] = &[
     ("backup.daily", "the backup part backs up a Docker volume"),
-    ("backup.encrypted", "the backup part backs up a Docker volume"),
-    ("backup.verified", "the backup part backs up a Docker volume"),
-    ("monitoring.node-exporter", "node_exporter runs from a registry image"),
+    (
+        "backup.encrypted",
+        "the backup part backs up a Docker volume",
+    ),
+    (
+        "backup.verified",
+        "the backup part backs up a Docker volume",
+    ),
+    (
+        "monitoring.node-exporter",
+        "node_exporter runs from a registry image",
+    ),
     ("monitoring.ids", "Falco comes from Falco's repository"),
-    ("monitoring.alerts", "the alert rules ship with the node_exporter part"),
+    (
+        "monitoring.alerts",
+        "the alert rules ship with the node_exporter part",
+    ),
 ];
 
 fn image(name: &str, fill: char) -> ImageRef {
@@ -125,8 +160,12 @@ fn document(admin_key: &str, callback: &str, health: &str) -> HardenedHost {
         backup: BackupTarget::new(
             AgeRecipient::new("age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p")
                 .unwrap(),
-            ObjectStore::new("https://fsn1.your-objectstorage.com", "fleet-backups", "fsn1")
-                .unwrap(),
+            ObjectStore::new(
+                "https://fsn1.your-objectstorage.com",
+                "fleet-backups",
+                "fsn1",
+            )
+            .unwrap(),
             S3Credentials::new(
                 Secret::new("AKIDFIRSTBOOT").unwrap(),
                 Secret::new("first-boot-s3-secret").unwrap(),
@@ -168,9 +207,22 @@ fn guest_text(guest: &Container, argv: &[&str]) -> String {
     }
 }
 
-fn ssh(key: &Path, known_hosts: &Path, user: &str, ip: &str, extra: &[&str]) -> std::process::Output {
+fn ssh(
+    key: &Path,
+    known_hosts: &Path,
+    user: &str,
+    ip: &str,
+    extra: &[&str],
+) -> std::process::Output {
     Command::new("ssh")
-        .args(["-F", "/dev/null", "-o", "BatchMode=yes", "-o", "ConnectTimeout=10"])
+        .args([
+            "-F",
+            "/dev/null",
+            "-o",
+            "BatchMode=yes",
+            "-o",
+            "ConnectTimeout=10",
+        ])
         .args(["-o", "StrictHostKeyChecking=yes", "-o"])
         .arg(format!("UserKnownHostsFile={}", known_hosts.display()))
         .arg("-i")
@@ -185,35 +237,57 @@ fn ssh(key: &Path, known_hosts: &Path, user: &str, ip: &str, extra: &[&str]) -> 
 
 /// `2026-12-07 18:01:02,123` or `2026-12-07T18:01:02.123456+0000` -> `2026-12-07 18:01:02.123`.
 fn wall(ts: &str) -> String {
-    ts.replace('T', " ").replace(',', ".").chars().take(23).collect()
+    ts.replace('T', " ")
+        .replace(',', ".")
+        .chars()
+        .take(23)
+        .collect()
 }
 
 #[test]
 fn first_boot_in_a_container() {
     if Command::new("ssh").arg("-V").output().is_err() {
         // Reported through the same rule as every validator.
-        assert!(!hardening_validators::ci_mode(), "ssh is missing and CI is set");
+        assert!(
+            !hardening_validators::ci_mode(),
+            "ssh is missing and CI is set"
+        );
         eprintln!("skipping: ssh not installed (apt-get install openssh-client)");
         return;
     }
     let dir = tempfile::tempdir().unwrap();
     let key = dir.path().join("admin");
     let keygen = Command::new("ssh-keygen")
-        .args(["-q", "-t", "ed25519", "-N", "", "-C", "admin@first-boot", "-f"])
+        .args([
+            "-q",
+            "-t",
+            "ed25519",
+            "-N",
+            "",
+            "-C",
+            "admin@first-boot",
+            "-f",
+        ])
         .arg(&key)
         .status()
         .expect("ssh-keygen");
     assert!(keygen.success());
     let admin_key = std::fs::read_to_string(key.with_extension("pub")).unwrap();
-    let packages: Vec<String> = document(admin_key.trim(), "http://10.0.0.1/ready", "http://10.0.0.1/health")
-        .cloud_config()
-        .unwrap()
-        .package_names()
-        .to_vec();
+    let packages: Vec<String> = document(
+        admin_key.trim(),
+        "http://10.0.0.1/ready",
+        "http://10.0.0.1/health",
+    )
+    .cloud_config()
+    .unwrap()
+    .package_names()
+    .to_vec();
     let package_refs: Vec<&str> = packages.iter().map(String::as_str).collect();
 
     let build = Instant::now();
-    let Some(image) = debian13_rootfs(&package_refs) else { return };
+    let Some(image) = debian13_rootfs(&package_refs) else {
+        return;
+    };
     let image_s = build.elapsed().as_secs();
 
     let link = PrivateLink::new().expect("private link");
@@ -222,7 +296,11 @@ fn first_boot_in_a_container() {
         Verifier::new(Secret::new(CALLBACK_SECRET).unwrap()),
     );
     let base = format!("http://{}:{}", link.host_ip(), listener.port);
-    let host = document(admin_key.trim(), &format!("{base}/ready"), &format!("{base}/health"));
+    let host = document(
+        admin_key.trim(),
+        &format!("{base}/ready"),
+        &format!("{base}/health"),
+    );
     let cfg = host.cloud_config().unwrap();
     let user_data = host.render().unwrap();
     assert!(user_data.len() <= host.budget_bytes());
@@ -272,11 +350,12 @@ fn first_boot_in_a_container() {
         problems.push(format!("cloud-init status={ci_status} errors={errors:?}"));
     }
 
-    let failed_units: Vec<String> = guest_text(&guest, &["systemctl", "--failed", "--plain", "--no-legend"])
-        .lines()
-        .filter(|l| !l.trim().is_empty())
-        .map(str::to_owned)
-        .collect();
+    let failed_units: Vec<String> =
+        guest_text(&guest, &["systemctl", "--failed", "--plain", "--no-legend"])
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .map(str::to_owned)
+            .collect();
     if !failed_units.is_empty() {
         problems.push(format!("failed units: {failed_units:?}"));
     }
@@ -309,7 +388,11 @@ fn first_boot_in_a_container() {
         if report.status != ReadyStatus::Ready {
             problems.push(format!("ready callback says {:?}", report.status));
         }
-        std::fs::write(&known_hosts, report.known_hosts(&guest_ip, SSH_PORT).join("\n") + "\n").unwrap();
+        std::fs::write(
+            &known_hosts,
+            report.known_hosts(&guest_ip, SSH_PORT).join("\n") + "\n",
+        )
+        .unwrap();
         let on_guest: Vec<String> = std::fs::read_dir(guest.root().join("etc/ssh"))
             .unwrap()
             .filter_map(|e| {
@@ -318,14 +401,20 @@ fn first_boot_in_a_container() {
             })
             .collect();
         if on_guest.len() != report.host_keys.len() {
-            problems.push(format!("callback carries {} host keys, guest has {on_guest:?}", report.host_keys.len()));
+            problems.push(format!(
+                "callback carries {} host keys, guest has {on_guest:?}",
+                report.host_keys.len()
+            ));
         }
     }
 
     // SSH: key login with the host key pinned from the callback; everything else refused.
     let login = ssh(&key, &known_hosts, "admin", &guest_ip, &[]);
     if !login.status.success() {
-        problems.push(format!("key login failed: {}", String::from_utf8_lossy(&login.stderr)));
+        problems.push(format!(
+            "key login failed: {}",
+            String::from_utf8_lossy(&login.stderr)
+        ));
     }
     let no_key = dir.path().join("no-such-key");
     let password = ssh(
@@ -333,7 +422,13 @@ fn first_boot_in_a_container() {
         &known_hosts,
         "admin",
         &guest_ip,
-        &["-o", "PubkeyAuthentication=no", "-o", "PreferredAuthentications=password,keyboard-interactive", "-v"],
+        &[
+            "-o",
+            "PubkeyAuthentication=no",
+            "-o",
+            "PreferredAuthentications=password,keyboard-interactive",
+            "-v",
+        ],
     );
     let offered = String::from_utf8_lossy(&password.stderr);
     let methods = offered
@@ -343,7 +438,9 @@ fn first_boot_in_a_container() {
         .unwrap_or("")
         .to_owned();
     if password.status.success() || methods != "publickey" {
-        problems.push(format!("password/keyboard-interactive not refused: methods offered {methods:?}"));
+        problems.push(format!(
+            "password/keyboard-interactive not refused: methods offered {methods:?}"
+        ));
     }
     let root = ssh(&key, &known_hosts, "root", &guest_ip, &[]);
     if root.status.success() {
@@ -351,13 +448,35 @@ fn first_boot_in_a_container() {
     }
 
     // Firewall first: nftables loaded by bootcmd before cloud-init's package module ran.
-    let firewall = guest_text(&guest, &["journalctl", "-t", "hardened-firewall", "-o", "short-iso-precise", "--no-pager"]);
-    let loaded = firewall.lines().find(|l| l.contains("nftables loaded")).map(|l| wall(l.split_whitespace().next().unwrap_or("")));
-    let log = std::fs::read_to_string(guest.root().join("var/log/cloud-init.log")).unwrap_or_default();
-    let packages_at = log.lines().find(|l| (l.contains("Running module package_update_upgrade_install") || l.contains("Running module package-update-upgrade-install"))).map(|l| wall(&l[..23.min(l.len())]));
+    let firewall = guest_text(
+        &guest,
+        &[
+            "journalctl",
+            "-t",
+            "hardened-firewall",
+            "-o",
+            "short-iso-precise",
+            "--no-pager",
+        ],
+    );
+    let loaded = firewall
+        .lines()
+        .find(|l| l.contains("nftables loaded"))
+        .map(|l| wall(l.split_whitespace().next().unwrap_or("")));
+    let log =
+        std::fs::read_to_string(guest.root().join("var/log/cloud-init.log")).unwrap_or_default();
+    let packages_at = log
+        .lines()
+        .find(|l| {
+            l.contains("Running module package_update_upgrade_install")
+                || l.contains("Running module package-update-upgrade-install")
+        })
+        .map(|l| wall(&l[..23.min(l.len())]));
     match (&loaded, &packages_at) {
         (Some(l), Some(p)) if l < p => {}
-        _ => problems.push(format!("nftables not loaded before packages: loaded {loaded:?}, packages {packages_at:?}")),
+        _ => problems.push(format!(
+            "nftables not loaded before packages: loaded {loaded:?}, packages {packages_at:?}"
+        )),
     }
     let ruleset = guest_text(&guest, &["nft", "list", "tables"]);
     if !ruleset.contains("inet hardening") {
@@ -366,11 +485,20 @@ fn first_boot_in_a_container() {
 
     // Secret files: 0600, root.
     let mut secrets = 0;
-    for f in cfg.files().iter().filter(|f| f.is_secret() || f.mode() == 0o600) {
+    for f in cfg
+        .files()
+        .iter()
+        .filter(|f| f.is_secret() || f.mode() == 0o600)
+    {
         secrets += 1;
         match std::fs::metadata(guest.root().join(f.path().trim_start_matches('/'))) {
             Ok(m) if m.mode() & 0o7777 == 0o600 && m.uid() == 0 => {}
-            Ok(m) => problems.push(format!("{} is {:o} uid {}", f.path(), m.mode() & 0o7777, m.uid())),
+            Ok(m) => problems.push(format!(
+                "{} is {:o} uid {}",
+                f.path(),
+                m.mode() & 0o7777,
+                m.uid()
+            )),
             Err(e) => problems.push(format!("{}: {e}", f.path())),
         }
     }
@@ -378,10 +506,17 @@ fn first_boot_in_a_container() {
 
     // The project's Appendix B audit on the guest's files.
     let report_audit = audit(&DirHost::new(guest.root()));
-    let vm_only: BTreeMap<&str, &str> =
-        VM_ONLY_CHECKS.iter().chain(LEFT_OUT_CHECKS).copied().collect();
+    let vm_only: BTreeMap<&str, &str> = VM_ONLY_CHECKS
+        .iter()
+        .chain(LEFT_OUT_CHECKS)
+        .copied()
+        .collect();
     let total = report_audit.findings.len();
-    let passed = report_audit.findings.iter().filter(|f| f.status == Status::Pass).count();
+    let passed = report_audit
+        .findings
+        .iter()
+        .filter(|f| f.status == Status::Pass)
+        .count();
     for f in &report_audit.findings {
         if f.status == Status::Fail && !vm_only.contains_key(f.check.id) {
             problems.push(format!("audit {} failed: {}", f.check.id, f.detail));
@@ -398,10 +533,30 @@ fn first_boot_in_a_container() {
     if !problems.is_empty() {
         let diag = [
             guest_text(&guest, &["cloud-init", "status", "--long"]),
-            guest_text(&guest, &["journalctl", "-t", "hardened-step", "-t", "hardened-ready", "-t", "hardened-sshd", "-t", "hardened-firewall", "--no-pager"]),
-            log.lines().filter(|l| l.contains("WARNING") || l.contains("ERROR") || l.contains("Traceback")).collect::<Vec<_>>().join("\n"),
+            guest_text(
+                &guest,
+                &[
+                    "journalctl",
+                    "-t",
+                    "hardened-step",
+                    "-t",
+                    "hardened-ready",
+                    "-t",
+                    "hardened-sshd",
+                    "-t",
+                    "hardened-firewall",
+                    "--no-pager",
+                ],
+            ),
+            log.lines()
+                .filter(|l| l.contains("WARNING") || l.contains("ERROR") || l.contains("Traceback"))
+                .collect::<Vec<_>>()
+                .join("\n"),
         ]
         .join("\n----\n");
-        panic!("first boot problems:\n- {}\n\n{diag}", problems.join("\n- "));
+        panic!(
+            "first boot problems:\n- {}\n\n{diag}",
+            problems.join("\n- ")
+        );
     }
 }

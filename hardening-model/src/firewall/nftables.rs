@@ -427,7 +427,10 @@ mod tests {
         let c = policy().nftables_conf().content;
         let out = &c[c.find("chain output {").unwrap()..];
         let icmp = out.lines().find(|l| l.contains("icmpv6 type")).unwrap();
-        assert!(icmp.contains("mld-listener-report") && icmp.contains("mld2-listener-report"), "{icmp}");
+        assert!(
+            icmp.contains("mld-listener-report") && icmp.contains("mld2-listener-report"),
+            "{icmp}"
+        );
         assert!(out.find("mld2-listener-report").unwrap() < out.find("jump outbound").unwrap());
     }
 

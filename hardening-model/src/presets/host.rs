@@ -379,11 +379,7 @@ pub fn chrony_with_pool(pool: &str) -> ChronyPolicy {
         .filter_map(|d| Domain::new(d).ok())
         .map(NtpSource::server)
         .collect();
-    sources.extend(
-        Domain::new(pool)
-            .ok()
-            .map(NtpSource::pool),
-    );
+    sources.extend(Domain::new(pool).ok().map(NtpSource::pool));
     ChronyPolicy::new(sources)
 }
 

@@ -94,7 +94,10 @@ impl Container {
         std::fs::write(seed.join("user-data"), user_data)?;
         std::fs::write(seed.join("meta-data"), meta_data)?;
         use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(seed.join("user-data"), std::fs::Permissions::from_mode(0o600))?;
+        std::fs::set_permissions(
+            seed.join("user-data"),
+            std::fs::Permissions::from_mode(0o600),
+        )?;
 
         let console = root.with_extension("console.log");
         let machine = format!("fb{}x{n}", std::process::id());
@@ -158,7 +161,8 @@ impl Container {
     pub fn leader(&self) -> Option<u32> {
         let nspawn = self.nspawn?;
         children(nspawn).into_iter().find(|pid| {
-            std::fs::read_to_string(format!("/proc/{pid}/comm")).is_ok_and(|c| c.trim() == "systemd")
+            std::fs::read_to_string(format!("/proc/{pid}/comm"))
+                .is_ok_and(|c| c.trim() == "systemd")
         })
     }
 
@@ -169,8 +173,22 @@ impl Container {
             .leader()
             .ok_or_else(|| io::Error::other("the guest's init is not running"))?;
         Command::new("nsenter")
-            .args(["-t", &leader.to_string(), "-m", "-u", "-i", "-n", "-p", "--"])
-            .args(["env", "-i", "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "LANG=C.UTF-8"])
+            .args([
+                "-t",
+                &leader.to_string(),
+                "-m",
+                "-u",
+                "-i",
+                "-n",
+                "-p",
+                "--",
+            ])
+            .args([
+                "env",
+                "-i",
+                "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+                "LANG=C.UTF-8",
+            ])
             .args(argv)
             .stdin(Stdio::null())
             .output()
@@ -198,7 +216,9 @@ impl Container {
 impl Drop for Container {
     fn drop(&mut self) {
         if let Some(pid) = self.nspawn {
-            let _ = Command::new("kill").args(["-TERM", &pid.to_string()]).status();
+            let _ = Command::new("kill")
+                .args(["-TERM", &pid.to_string()])
+                .status();
             let deadline = Instant::now() + Duration::from_secs(30);
             while Instant::now() < deadline {
                 if let Ok(Some(_)) = self.script.try_wait() {
@@ -207,7 +227,9 @@ impl Drop for Container {
                 std::thread::sleep(Duration::from_millis(200));
             }
             if !matches!(self.script.try_wait(), Ok(Some(_))) {
-                let _ = Command::new("kill").args(["-KILL", &pid.to_string()]).status();
+                let _ = Command::new("kill")
+                    .args(["-KILL", &pid.to_string()])
+                    .status();
             }
         }
         let _ = self.script.kill();
