@@ -79,7 +79,7 @@ pub(crate) fn cache_dir() -> PathBuf {
 
 /// A Debian 13 (trixie) root file system with [`IMAGE_PACKAGES`] and `packages` installed
 /// (without Recommends), built by `mmdebstrap` from `deb.debian.org` on first use and cached
-/// under [`cache_dir`] by the package list: a changed list builds a new image. The build takes
+/// under the cache directory (`$FIRST_BOOT_CACHE`, else `$CARGO_TARGET_DIR/first-boot`) by the package list: a changed list builds a new image. The build takes
 /// a few minutes; later calls return at once.
 ///
 /// `None` (after printing `skipping: ...`) when not root or a tool is missing; panics when `CI`
