@@ -76,6 +76,12 @@ pub(crate) fn yaml(value: &serde_json::Value) -> Result<String> {
     serde_saphyr::to_string_with_options(value, opts).map_err(|e| Error::Serialize(e.to_string()))
 }
 
+/// The apt setting every preset writes before packages are installed.
+pub const NO_RECOMMENDS_PATH: &str = "/etc/apt/apt.conf.d/90hardened-no-recommends";
+/// Its content: apt installs no Recommends, in cloud-init's package stage and afterwards.
+pub const NO_RECOMMENDS: &str =
+    "APT::Install-Recommends \"false\";\nAPT::Install-Suggests \"false\";\n";
+
 /// A hardened Ubuntu 24.04 host as one first-boot document.
 ///
 /// ```
@@ -197,6 +203,9 @@ impl HardenedHost {
                 commands.push((stage, recorded(&name, stage, c).map_err(within)?));
             }
         }
+        // Written in cloud-init's init stage, before its package stage: no Recommends (aide's
+        // would pull in exim4, a mail server listening on port 25).
+        cfg = cfg.write_file(crate::WriteFile::new(NO_RECOMMENDS_PATH, NO_RECOMMENDS)?);
         if !commands.is_empty() {
             cfg = cfg.write_file(
                 crate::WriteFile::new(STEP_RUNNER, ready::step_runner())?.permissions(0o700)?,

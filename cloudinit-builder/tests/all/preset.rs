@@ -536,3 +536,26 @@ fn after_first_boot_secrets_come_from_their_files_not_the_metadata_service() {
     assert!(docker_user.contains("iptables -w -A DOCKER-USER -d 169.254.0.0/16 -j DROP"));
     assert!(docker_user.contains("ip6tables -w -A DOCKER-USER -d fe80::/10 -j DROP"));
 }
+
+#[test]
+fn packages_stage_installs_no_recommends_and_no_third_party_package() {
+    let host = fixtures::host(FULL).set(Integrity::Aide);
+    let cfg = host.cloud_config().unwrap();
+    // Written by write_files (init stage), so cloud-init's package stage already obeys it:
+    // aide's Recommends would pull in exim4, listening on port 25.
+    let apt = cfg
+        .files()
+        .iter()
+        .find(|f| f.path() == NO_RECOMMENDS_PATH)
+        .unwrap();
+    assert!(apt.text().unwrap().contains("APT::Install-Recommends \"false\";"));
+    assert!(!apt.is_deferred());
+    // Security packages and third-party packages never share one apt transaction.
+    let packages = cfg.package_names();
+    assert!(packages.iter().any(|p| p == "aide"));
+    for third_party in ["promtail", "falco", "wazuh-agent", "docker.io"] {
+        assert!(!packages.iter().any(|p| p == third_party), "{third_party} in packages");
+    }
+    let cmds = runcmd(host.render().unwrap().as_str());
+    assert!(cmds.iter().any(|c| c.contains("--no-install-recommends promtail")));
+}
