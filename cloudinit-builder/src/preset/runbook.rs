@@ -292,11 +292,39 @@ impl HardenedHost {
             mounts_policy.commands(),
         )?;
 
+        let rules = host::audit_rules();
+        let mut mkdir = vec![
+            "install".to_owned(),
+            "-d".to_owned(),
+            "-m".to_owned(),
+            "0755".to_owned(),
+        ];
+        mkdir.extend(rules.watched_parents());
+        let mut load: Vec<Vec<String>> = vec![
+            mkdir,
+            vec!["systemctl".into(), "enable".into(), "auditd.service".into()],
+        ];
+        let strs = |v: &[&str]| v.iter().map(|s| (*s).to_owned()).collect::<Vec<String>>();
+        match inputs.target.audit_rules_unit() {
+            // audit 4.x: the rules unit loads them (and is no longer failed from the package
+            // stage, where a watched directory was still missing); then the daemon.
+            Some(unit) => {
+                load.push(strs(&["systemctl", "restart", unit]));
+                load.push(strs(&["systemctl", "restart", "auditd.service"]));
+            }
+            // audit 3.x: load (and lock) the rules, then (re)start the daemon.
+            None => {
+                load.push(strs(&["augenrules", "--load"]));
+                load.push(strs(&["systemctl", "restart", "auditd.service"]));
+            }
+        }
+        // The rules end with -e 2: "enabled 2" proves the whole file loaded.
+        load.push(strs(&["sh", "-c", "auditctl -s | grep -q '^enabled 2'"]));
         let auditd = RenderedPart::new(Slot::Auditd)
             .package("auditd")
             .package("audispd-plugins")
-            .file(host::audit_rules().render())
-            .command(Stage::Baseline, ["augenrules", "--load"])?;
+            .file(rules.render())
+            .chained(Stage::Baseline, load)?;
 
         let uu = host::unattended_upgrades();
         let upgrades = RenderedPart::new(Slot::UnattendedUpgrades)

@@ -72,6 +72,18 @@ impl Target {
     }
 }
 
+impl Target {
+    /// The unit that loads the audit rules, when it is not `auditd.service` itself: audit 4.x
+    /// (Debian 13) loads them in `audit-rules.service`; audit 3.x (Ubuntu 24.04) from
+    /// `auditd.service`.
+    pub fn audit_rules_unit(self) -> Option<&'static str> {
+        match self {
+            Self::Ubuntu2404 => None,
+            Self::Debian13 => Some("audit-rules.service"),
+        }
+    }
+}
+
 impl fmt::Display for Target {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
