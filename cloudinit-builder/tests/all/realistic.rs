@@ -203,7 +203,9 @@ fn every_file_decodes_to_its_exact_content_and_mode() {
     let out = host.render().unwrap();
     let decoded = extract_files(out.as_str());
     let cfg = host.cloud_config().unwrap();
-    assert_eq!(decoded.len(), cfg.files().len());
+    // write_files, plus the nftables ruleset the early firewall writes from bootcmd.
+    assert_eq!(decoded.len(), cfg.files().len() + 1);
+    assert_eq!(decoded["/etc/nftables.conf"].permissions, "0644");
     for file in cfg.files() {
         let got = &decoded[file.path()];
         assert_eq!(
