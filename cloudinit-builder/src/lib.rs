@@ -41,6 +41,7 @@
 
 pub mod age;
 mod apt;
+pub mod callback;
 pub mod command;
 mod config;
 mod doc;

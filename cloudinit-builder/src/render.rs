@@ -2,11 +2,8 @@
 
 use std::collections::HashMap;
 use std::fmt;
-use std::io::Write as _;
 
 use base64::Engine as _;
-use flate2::Compression;
-use flate2::write::GzEncoder;
 
 use crate::doc::Doc;
 use crate::{CloudConfig, Error, Overflow, PartSize, Result};
@@ -125,12 +122,19 @@ fn to_yaml(doc: &Doc<'_>) -> Result<String> {
     Ok(out)
 }
 
-/// gzip (best, no name, mtime 0: deterministic).
+/// gzip by Zopfli (no name, mtime 0: deterministic): a standard deflate stream that any gzip
+/// reader, cloud-init's included, decodes, about 5% smaller than zlib's best level, which is
+/// what lets the full preset fit its budget.
 pub(crate) fn gzip(bytes: &[u8]) -> Result<Vec<u8>> {
-    let mut enc = GzEncoder::new(Vec::new(), Compression::best());
-    enc.write_all(bytes)
-        .map_err(|e| Error::Serialize(e.to_string()))?;
-    enc.finish().map_err(|e| Error::Serialize(e.to_string()))
+    let mut out = Vec::with_capacity(bytes.len() / 3);
+    zopfli::compress(
+        zopfli::Options::default(),
+        zopfli::Format::Gzip,
+        bytes,
+        &mut out,
+    )
+    .map_err(|e| Error::Serialize(e.to_string()))?;
+    Ok(out)
 }
 
 /// [`gzip`] then base64.

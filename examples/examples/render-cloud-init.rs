@@ -1,14 +1,20 @@
 //! Renders the full hardened first-boot document (the runbook's Appendix A with its errata
-//! fixed) and prints its size against the preset's 24 KiB budget (8 KiB below Hetzner's 32 KiB
+//! fixed) and prints its size against the preset's 26 KiB budget (6 KiB below Hetzner's 32 KiB
 //! `user_data` limit). When the plain `#cloud-config` is too large it is sent as one gzip MIME
 //! part, which cloud-init decompresses (and, if still too large, with apt repository keys fetched
 //! by full fingerprint); `--cloud-config-out` writes the decompressed document too. The last line is
 //! `bytes=N spare=M` (spare: bytes left below Hetzner's 32,768-byte limit; the preset keeps at
-//! least 8 KiB of it).
+//! least 6 KiB of it).
 //!
 //! ```sh
 //! cargo run --example render-cloud-init -- --out user-data.yaml
 //! ```
+//!
+//! Third-party parts need their repository's armoured signing key: `--falco-key FILE` adds
+//! Falco, `--grafana-key FILE` adds promtail shipping logs to Loki; without them those parts
+//! are left out (said on stderr), so the example runs out of the box. `--target debian-13`
+//! renders for Debian 13 instead of Ubuntu 24.04. The user-data holds secrets: it is written
+//! with mode `0600`.
 //!
 //! Secrets come from the environment (`CALLBACK_SECRET`, `BACKUP_S3_ACCESS_KEY_ID`,
 //! `BACKUP_S3_SECRET_KEY`, `LOKI_PASSWORD`, `SCRAPE_PASSWORD`, and
@@ -17,13 +23,16 @@
 //! are used so the example runs offline.
 //! They are written only into root-owned `0600` files of the document and never printed.
 
-use std::path::PathBuf;
+use std::io::Write as _;
+use std::os::unix::fs::{OpenOptionsExt as _, PermissionsExt as _};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
 
 use clap::Parser;
 use cloudinit_builder::age::AgeRecipient;
 use cloudinit_builder::preset::{
     BackupTarget, Falco, FalcoDriver, HardenedHost, HostMonitoring, Integrity, ObjectStore,
-    Promtail, RunbookInputs, RunbookRequired, S3Credentials,
+    Promtail, RunbookInputs, RunbookRequired, S3Credentials, Target,
 };
 use cloudinit_builder::{HETZNER_USER_DATA_LIMIT, Secret, SshPublicKey, User};
 use hardening_model::docker::ImageRef;
@@ -32,10 +41,7 @@ use hardening_model::presets::firewall::cloudflare_fallback_ranges;
 use hardening_model::presets::stack::StackImages;
 use hardening_model::values::{Domain, Port};
 
-/// Placeholder repository key: a well-formed but meaningless OpenPGP v4 public-key packet, so
-/// the document renders (and its fingerprint can be computed) offline. Replace it with the
-/// real ASCII-armoured keys of the Falco and Grafana repositories.
-const PLACEHOLDER_KEY: &str = "-----BEGIN PGP PUBLIC KEY BLOCK-----\nComment: placeholder, replace with the repository key\n\nmAkEAAAAARYACKs=\n-----END PGP PUBLIC KEY BLOCK-----\n";
+use examples::{Error, Result};
 
 #[derive(Parser)]
 #[command(about = "Render the hardened cloud-init user-data and report its size")]
@@ -59,6 +65,15 @@ struct Args {
         default_value = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGx4bXBsZS1rZXktZm9yLXRlc3Rz admin@example"
     )]
     admin_key: String,
+    /// The distribution: `ubuntu-24.04` (default) or `debian-13`.
+    #[arg(long, default_value = "ubuntu-24.04")]
+    target: String,
+    /// Falco's armoured repository key (adds Falco).
+    #[arg(long)]
+    falco_key: Option<PathBuf>,
+    /// Grafana's armoured repository key (adds promtail shipping logs to Loki).
+    #[arg(long)]
+    grafana_key: Option<PathBuf>,
     /// The control plane's ready endpoint.
     #[arg(
         long,
@@ -67,21 +82,51 @@ struct Args {
     callback_url: String,
 }
 
-fn secret(var: &str, placeholder: &str) -> Result<Secret, cloudinit_builder::Error> {
+fn secret(var: &str, placeholder: &str) -> Result<Secret> {
     match std::env::var(var) {
-        Ok(v) if !v.is_empty() => Secret::new(v),
+        Ok(v) if !v.is_empty() => Ok(Secret::new(v)?),
         _ => {
             eprintln!("note: {var} not set, using a placeholder");
-            Secret::new(placeholder)
+            Ok(Secret::new(placeholder)?)
+        }
+    }
+}
+
+fn io(what: &Path, e: std::io::Error) -> Error {
+    Error::State(format!("{}: {e}", what.display()))
+}
+
+/// Writes `bytes` to `path` with mode 0600 (also when the file already existed).
+fn write_private(path: &Path, bytes: &[u8]) -> Result<()> {
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)
+        .map_err(|e| io(path, e))?;
+    file.set_permissions(std::fs::Permissions::from_mode(0o600))
+        .map_err(|e| io(path, e))?;
+    file.write_all(bytes).map_err(|e| io(path, e))
+}
+
+fn key_file(path: &Option<PathBuf>, part: &str) -> Result<Option<String>> {
+    match path {
+        Some(p) => Ok(Some(std::fs::read_to_string(p).map_err(|e| io(p, e))?)),
+        None => {
+            eprintln!("note: no repository key given, {part} is left out");
+            Ok(None)
         }
     }
 }
 
 /// A PEM block of `kind` from the file named by `var`, or a placeholder of a P-256 block's
 /// size (`base64_len` characters that compress as little as real key material does).
-fn pem(var: &str, kind: &str, base64_len: usize) -> Result<String, std::io::Error> {
+fn pem(var: &str, kind: &str, base64_len: usize) -> Result<String> {
     match std::env::var(var) {
-        Ok(path) if !path.is_empty() => std::fs::read_to_string(path),
+        Ok(path) if !path.is_empty() => {
+            std::fs::read_to_string(&path).map_err(|e| io(Path::new(&path), e))
+        }
         _ => {
             eprintln!("note: {var} not set, using a placeholder");
             const B64: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -106,18 +151,26 @@ fn pem(var: &str, kind: &str, base64_len: usize) -> Result<String, std::io::Erro
     }
 }
 
-fn main() -> std::process::ExitCode {
+fn main() -> ExitCode {
     examples::init_tracing();
-    match run(Args::parse()) {
-        Ok(()) => std::process::ExitCode::SUCCESS,
-        Err(err) => {
-            eprintln!("{}", examples::error::chain(&*err));
-            std::process::ExitCode::FAILURE
-        }
-    }
+    examples::exit_on_error(run(&Args::parse()))
 }
 
-fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
+fn run(args: &Args) -> Result<()> {
+    let target = match args.target.as_str() {
+        "ubuntu-24.04" => Target::Ubuntu2404,
+        "debian-13" => Target::Debian13,
+        _ => {
+            return Err(Error::invalid(
+                "target",
+                "must be ubuntu-24.04 or debian-13",
+            ));
+        }
+    };
+    let parse_net = |s: &str| -> Result<hardening_model::IpNet> {
+        s.parse()
+            .map_err(|_| Error::invalid("network", format!("{s} is not a CIDR")))
+    };
     let image = |name: &str, fill: char| {
         ImageRef::parse(&format!("{name}@sha256:{}", fill.to_string().repeat(64)))
     };
@@ -137,7 +190,7 @@ fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
             node_exporter: image("prom/node-exporter:v1.8.2", 'c')?,
         },
         app_port: Port::new(3000)?,
-        bind_ip: "0.0.0.0".parse()?,
+        bind_ip: std::net::IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED),
         callback_url: args.callback_url.clone(),
         callback_secret: secret("CALLBACK_SECRET", "placeholder-callback-secret-change-me")?,
         backup: BackupTarget::new(
@@ -157,24 +210,14 @@ fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
             ),
         ),
     })
-    .promtail(Promtail::new(
-        "https://logs.example.com/loki/api/v1/push",
-        "fleet-host",
-        secret("LOKI_PASSWORD", "placeholder-loki-password")?,
-        PLACEHOLDER_KEY,
-    )?)
+    .target(target)
     // AIDE rather than the Wazuh agent: with central monitoring its results reach Alertmanager
     // through node_exporter, with no Wazuh manager to run.
     .integrity(Integrity::Aide, [])
-    .falco(Falco::new(
-        FalcoDriver::ModernBpf,
-        "stack-app",
-        PLACEHOLDER_KEY,
-    )?)
     .monitoring(HostMonitoring::new(
         ExporterAccess::new(
             Port::new(9100)?,
-            ["198.51.100.20/32".parse()?],
+            [parse_net("198.51.100.20/32")?],
             ScrapeAuth::new(
                 "prometheus",
                 secret("SCRAPE_PASSWORD", "placeholder-scrape-password")?
@@ -186,11 +229,24 @@ fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         Secret::new(pem("EXPORTER_TLS_KEY", "PRIVATE KEY", 184)?)?,
     )?);
 
+    let mut inputs = inputs;
+    if let Some(key) = key_file(&args.grafana_key, "promtail")? {
+        inputs = inputs.promtail(Promtail::new(
+            "https://logs.example.com/loki/api/v1/push",
+            "fleet-host",
+            secret("LOKI_PASSWORD", "placeholder-loki-password")?,
+            &key,
+        )?);
+    }
+    if let Some(key) = key_file(&args.falco_key, "Falco")? {
+        inputs = inputs.falco(Falco::new(FalcoDriver::ModernBpf, "stack-app", &key)?);
+    }
+
     let host = HardenedHost::runbook(&inputs)?;
     let user_data = host.render()?;
-    std::fs::write(&args.out, user_data.as_str())?;
+    write_private(&args.out, user_data.as_str().as_bytes())?;
     if let Some(path) = &args.cloud_config_out {
-        std::fs::write(path, user_data.cloud_config())?;
+        write_private(path, user_data.cloud_config().as_bytes())?;
     }
     let budget = host.budget_bytes();
     let form = if user_data.is_gzip_wrapped() {

@@ -418,6 +418,39 @@ impl AuditRules {
         &self.watches
     }
 
+    /// The directories holding the watched paths, sorted and without duplicates. `auditctl`
+    /// refuses a watch whose parent directory does not exist, and one refused line stops
+    /// `augenrules --load` for the whole file (immutable flag included): create these before
+    /// loading (`/etc/containerd` does not exist before Docker is installed, `/etc/netplan` not
+    /// at all on Debian).
+    ///
+    /// ```
+    /// use hardening_model::auditd::{AuditRules, Perms};
+    /// let rules = AuditRules::new()
+    ///     .watch("/etc/containerd/config.toml", Perms::CHANGES, "containerd").unwrap()
+    ///     .watch("/etc/docker", Perms::CHANGES, "docker").unwrap();
+    /// assert_eq!(rules.watched_parents(), ["/etc", "/etc/containerd"]);
+    /// ```
+    pub fn watched_parents(&self) -> Vec<String> {
+        let mut dirs: Vec<String> = self
+            .watches
+            .iter()
+            .filter_map(|w| {
+                let p = w.path.as_str().trim_end_matches('/');
+                p.rsplit_once('/').map(|(dir, _)| {
+                    if dir.is_empty() {
+                        "/".to_owned()
+                    } else {
+                        dir.to_owned()
+                    }
+                })
+            })
+            .collect();
+        dirs.sort();
+        dirs.dedup();
+        dirs
+    }
+
     /// The syscall rules.
     pub fn rules(&self) -> &[SyscallRule] {
         &self.rules

@@ -145,7 +145,7 @@ impl ChronyPolicy {
              ntsdumpdir /var/lib/chrony\n\
              makestep {}.{} {}\n\
              rtcsync\n\
-             leapsectz right/UTC\n",
+             leapseclist /usr/share/zoneinfo/leap-seconds.list\n",
             t / 10,
             t % 10,
             self.makestep_limit

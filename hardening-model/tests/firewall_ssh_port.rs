@@ -36,15 +36,17 @@ fn check(port: u16) {
     let want = port.to_string();
     assert_eq!(p.ssh_port().get(), port);
 
-    // ufw: every rate-limited (SSH) command opens exactly this port, one per admin source.
+    // ufw: every SSH command opens exactly this port, one per admin source, with `allow`:
+    // ufw's fixed `limit` counted every SYN and locked automation out (erratum 36).
     let ufw = p.ufw_commands();
+    assert!(ufw.iter().all(|c| c[1] != "limit"), "{ufw:?}");
     let ssh: Vec<_> = ufw
         .iter()
-        .filter(|c| c[1] == "limit" || c.iter().any(|a| a == SSH_DESCRIPTION))
+        .filter(|c| c.iter().any(|a| a == SSH_DESCRIPTION))
         .collect();
     assert_eq!(ssh.len(), 2, "{ssh:?}");
     for c in &ssh {
-        assert_eq!(c[1], "limit");
+        assert_eq!(c[1], "allow");
         assert_eq!(after(c, "port"), Some(want.as_str()), "{c:?}");
     }
 

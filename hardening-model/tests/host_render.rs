@@ -146,14 +146,27 @@ fn chrony_is_a_client_only() {
         "server ntp1.hetzner.de iburst",
         "server ntp2.hetzner.com iburst",
         "server ntp3.hetzner.net iburst",
-        "pool 2.debian.pool.ntp.org iburst",
+        "pool ntp.ubuntu.com iburst",
         "makestep 1.0 3",
+        "leapseclist /usr/share/zoneinfo/leap-seconds.list",
         "bindcmdaddress 127.0.0.1",
         "deny all",
     ] {
         assert!(text.lines().any(|l| l == line), "{line}");
     }
     assert!(!text.lines().any(|l| l.starts_with("allow")));
+    // right/UTC lives in tzdata-legacy on Ubuntu 24.04 and Debian 13: chronyd failed on it.
+    assert!(!text.contains("leapsectz"));
+    let debian = host::chrony_with_pool("2.debian.pool.ntp.org")
+        .render()
+        .unwrap()
+        .content;
+    assert!(
+        debian
+            .lines()
+            .any(|l| l == "pool 2.debian.pool.ntp.org iburst")
+    );
+    assert!(!debian.contains("ubuntu"));
 }
 
 #[test]

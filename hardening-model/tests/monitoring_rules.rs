@@ -37,7 +37,8 @@ fn node_exporter_is_hardened_and_userns_host() {
     assert_eq!(s["network_mode"], "host");
     assert_eq!(s["userns_mode"], "host");
     assert_eq!(s["read_only"], true);
-    assert_eq!(s["user"], "65534:65534");
+    // Its own uid, not nobody's: the TLS key it owns must not be readable by other processes.
+    assert_eq!(s["user"], "60910:60910");
     assert_eq!(s["cap_drop"], serde_json::json!(["ALL"]));
     assert!(s.get("cap_add").is_none());
     for v in s["volumes"].as_array().unwrap() {

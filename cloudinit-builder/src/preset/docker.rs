@@ -8,13 +8,15 @@
 
 use hardening_model::RenderedFile;
 
-use super::{Contribution, Part, Slot, Stage};
+use super::{Contribution, Part, Slot, Stage, Target};
 use crate::{Command, Result, WriteFile};
 
 /// The Docker engine (Ubuntu's `docker.io` and `docker-compose-v2`).
 #[derive(Debug, Clone)]
 pub struct DockerEngine {
     files: Vec<RenderedFile>,
+    packages: &'static [&'static str],
+    after: Vec<Command>,
 }
 
 impl DockerEngine {
@@ -22,12 +24,35 @@ impl DockerEngine {
     pub fn new(files: impl IntoIterator<Item = RenderedFile>) -> Self {
         Self {
             files: files.into_iter().collect(),
+            packages: DOCKER_PACKAGES,
+            after: Vec::new(),
         }
+    }
+
+    /// Installs `target`'s Docker packages ([`Target::docker_packages`]) instead of Ubuntu
+    /// 24.04's.
+    #[must_use]
+    pub fn for_target(mut self, target: Target) -> Self {
+        self.packages = target.docker_packages();
+        self
+    }
+
+    /// A command run in [`Stage::Docker`] right after the installation (e.g. `apt-mark hold`
+    /// of Docker's packages).
+    #[must_use]
+    pub fn then_run(mut self, command: Command) -> Self {
+        self.after.push(command);
+        self
+    }
+
+    /// The packages installed in [`Stage::Docker`].
+    pub fn packages(&self) -> &[&'static str] {
+        self.packages
     }
 }
 
-/// The packages this part installs in [`Stage::Docker`] (also what unattended-upgrades must
-/// cover: erratum 13).
+/// The packages this part installs in [`Stage::Docker`] on Ubuntu 24.04 (also what
+/// unattended-upgrades must cover: erratum 13); see [`Target::docker_packages`].
 pub const DOCKER_PACKAGES: &[&str] = &["docker.io", "docker-compose-v2"];
 
 impl Part for DockerEngine {
@@ -47,7 +72,7 @@ impl Part for DockerEngine {
             "-y",
             "--no-install-recommends",
         ];
-        install.extend(DOCKER_PACKAGES);
+        install.extend(self.packages);
         out.command(
             Stage::Docker,
             Command::chain([
@@ -55,6 +80,9 @@ impl Part for DockerEngine {
                 Command::argv(["systemctl", "enable", "--now", "docker.service"])?,
             ])?,
         );
+        for c in &self.after {
+            out.command(Stage::Docker, c.clone());
+        }
         Ok(())
     }
 }

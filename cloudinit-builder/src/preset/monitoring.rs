@@ -2,9 +2,10 @@
 //! security-events timer feeding its textfile collector (runbook 8.1, 8.3-8.6).
 //!
 //! The exporter's TLS key is written like every secret (`root:root` `0600`), then handed to the
-//! exporter's uid (`65534`, mode `0400`) right before the container starts: node_exporter runs
-//! as `nobody` with no capabilities, so it could not read a root-only file, and no other user
-//! can read it afterwards.
+//! exporter's own uid ([`EXPORTER_UID`], `0400`) right before the container starts:
+//! node_exporter runs with no capabilities, so it could not read a root-only file. The uid is
+//! the exporter's alone (never `nobody`, which any daemon dropping privileges runs as), so no
+//! other process can read the key afterwards.
 
 use hardening_model::docker::{ComposeFile, ImageRef};
 use hardening_model::monitoring::{

@@ -154,6 +154,7 @@ pub struct Contribution {
     pub(crate) mounts: Vec<Mount>,
     pub(crate) groups: Vec<String>,
     pub(crate) commands: Vec<(Stage, Command)>,
+    pub(crate) boot: Vec<Command>,
 }
 
 impl Contribution {
@@ -187,6 +188,18 @@ impl Contribution {
     /// A command run in `stage`.
     pub fn command(&mut self, stage: Stage, command: Command) {
         self.commands.push((stage, command));
+    }
+
+    /// A command run by cloud-init's `bootcmd`, early on every boot: before `write_files`, the
+    /// package stage and sshd. Only for what must precede them (the early firewall); it must
+    /// be idempotent, and cannot rely on any file the document writes.
+    pub fn boot_command(&mut self, command: Command) {
+        self.boot.push(command);
+    }
+
+    /// The `bootcmd` entries contributed so far.
+    pub fn boot_commands(&self) -> &[Command] {
+        &self.boot
     }
 
     /// The files contributed so far.

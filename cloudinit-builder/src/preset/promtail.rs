@@ -112,7 +112,8 @@ impl Part for Promtail {
 
     fn contribute(&self, out: &mut Contribution) -> Result<()> {
         out.apt_source(self.repo.clone());
-        out.package("promtail");
+        // Installed in its own step, not with the security packages: a third-party repository
+        // that fails must not stop auditd, ufw or unattended-upgrades from being installed.
         out.file(WriteFile::secret(PROMTAIL_PASSWORD, &self.password)?);
         out.file(WriteFile::new(PROMTAIL_CONFIG, self.config()?)?);
         out.file(WriteFile::new(
@@ -122,6 +123,15 @@ impl Part for Promtail {
         out.command(
             Stage::Monitoring,
             Command::chain([
+                Command::argv([
+                    "env",
+                    "DEBIAN_FRONTEND=noninteractive",
+                    "apt-get",
+                    "install",
+                    "-y",
+                    "--no-install-recommends",
+                    "promtail",
+                ])?,
                 Command::argv(["systemctl", "daemon-reload"])?,
                 Command::argv(["systemctl", "enable", "promtail.service"])?,
                 Command::argv(["systemctl", "restart", "promtail.service"])?,

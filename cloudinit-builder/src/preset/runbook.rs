@@ -11,7 +11,7 @@ use hardening_model::{IpNet, presets::stack::StackImages};
 
 use super::{
     BackupTarget, Backups, ComposeStack, DockerEngine, Falco, Firewall, HardenedHost,
-    HostMonitoring, Integrity, Promtail, ReadyCallback, RenderedPart, Slot, Sshd, Stage,
+    HostMonitoring, Integrity, Promtail, ReadyCallback, RenderedPart, Slot, Sshd, Stage, Target,
 };
 use crate::{Error, Result, Secret, User};
 
@@ -45,6 +45,7 @@ pub struct RunbookInputs {
     falco: Option<Falco>,
     monitoring: Option<HostMonitoring>,
     app_secrets: Vec<(String, Secret)>,
+    target: Target,
 }
 
 /// The values every runbook host needs, each by name, so that the two ports or the two secrets
@@ -145,7 +146,16 @@ impl RunbookInputs {
             falco: None,
             monitoring: None,
             app_secrets: Vec::new(),
+            target: Target::default(),
         }
+    }
+
+    /// The distribution the document is for (default [`Target::Ubuntu2404`]): Docker's
+    /// packages, the SSH unit and the NTP pool follow it.
+    #[must_use]
+    pub fn target(mut self, target: Target) -> Self {
+        self.target = target;
+        self
     }
 
     /// A secret environment variable for the app: it reaches the container through
@@ -209,8 +219,10 @@ fn commands(stage: Stage, part: RenderedPart, cmds: Vec<HostCommand>) -> Result<
     let mut part = part;
     for c in cmds {
         part = if c.may_fail {
-            // A separate runcmd entry: cloud-init carries on whatever its status.
-            part.command(stage, c.argv)?
+            // Expected to fail where the unit or package is absent (Debian has no snapd or
+            // ModemManager): its failure must not mark the step failed.
+            let line = crate::Command::argv(c.argv)?.to_shell().into_owned();
+            part.command(stage, ["sh", "-c", &format!("{line} || true")])?
         } else {
             part.chained(stage, [c.argv])?
         };
@@ -280,24 +292,48 @@ impl HardenedHost {
             mounts_policy.commands(),
         )?;
 
+        let rules = host::audit_rules();
+        let mut mkdir = vec![
+            "install".to_owned(),
+            "-d".to_owned(),
+            "-m".to_owned(),
+            "0755".to_owned(),
+        ];
+        mkdir.extend(rules.watched_parents());
+        let mut load: Vec<Vec<String>> = vec![
+            mkdir,
+            vec!["systemctl".into(), "enable".into(), "auditd.service".into()],
+        ];
+        let strs = |v: &[&str]| v.iter().map(|s| (*s).to_owned()).collect::<Vec<String>>();
+        match inputs.target.audit_rules_unit() {
+            // audit 4.x: the rules unit loads them (and is no longer failed from the package
+            // stage, where a watched directory was still missing); then the daemon.
+            Some(unit) => {
+                load.push(strs(&["systemctl", "restart", unit]));
+                load.push(strs(&["systemctl", "restart", "auditd.service"]));
+            }
+            // audit 3.x: load (and lock) the rules, then (re)start the daemon.
+            None => {
+                load.push(strs(&["augenrules", "--load"]));
+                load.push(strs(&["systemctl", "restart", "auditd.service"]));
+            }
+        }
+        // The rules end with -e 2: "enabled 2" proves the whole file loaded.
+        load.push(strs(&["sh", "-c", "auditctl -s | grep -q '^enabled 2'"]));
         let auditd = RenderedPart::new(Slot::Auditd)
             .package("auditd")
             .package("audispd-plugins")
-            .file(host::audit_rules().render())
-            .command(Stage::Baseline, ["augenrules", "--load"])?;
+            .file(rules.render())
+            .chained(Stage::Baseline, load)?;
 
         let uu = host::unattended_upgrades();
-        let mut upgrades = RenderedPart::new(Slot::UnattendedUpgrades)
+        let upgrades = RenderedPart::new(Slot::UnattendedUpgrades)
             .package("unattended-upgrades")
             .package("apt-listchanges")
             .package("needrestart")
             .files(uu.files().map_err(m)?);
-        if let Some(hold) = uu.apt_mark_hold() {
-            // Docker's packages are installed in the docker stage; hold them right after.
-            upgrades = commands(Stage::Stack, upgrades, vec![hold])?;
-        }
 
-        let chrony_policy = host::chrony();
+        let chrony_policy = host::chrony_with_pool(inputs.target.ntp_pool());
         let mut chrony = RenderedPart::new(Slot::Chrony).file(chrony_policy.render().map_err(m)?);
         for p in chrony_policy.packages() {
             chrony = chrony.package(p);
@@ -324,7 +360,8 @@ impl HardenedHost {
                 0o644,
                 host::BANNER_TEXT,
             )])
-            .confirm_port(inputs.ssh_port);
+            .confirm_port(inputs.ssh_port)
+            .for_target(inputs.target);
 
         let mut firewall_policy = baseline(
             inputs.ssh_port,
@@ -340,7 +377,13 @@ impl HardenedHost {
         }
         let firewall = Firewall::new(firewall_policy);
 
-        let docker = DockerEngine::new([stack::daemon_config().render().map_err(m)?]);
+        let mut docker = DockerEngine::new([stack::daemon_config().render().map_err(m)?])
+            .for_target(inputs.target);
+        if let Some(hold) = uu.apt_mark_hold() {
+            // Docker's packages are installed in the docker stage; the Docker part holds them
+            // right after (so a host without Docker holds nothing it does not have).
+            docker = docker.then_run(crate::Command::argv(hold.argv)?);
+        }
 
         let mut compose = stack::compose_stack(
             inputs.images.caddy.clone(),

@@ -1,24 +1,26 @@
-//! sshd: validated before it is applied, and moved to its port through `ssh.socket`.
+//! sshd: hardened before it first listens, validated, and moved to its port.
 //!
-//! cloud-init writes files before sshd first runs, so an sshd fragment written straight to
-//! `/etc/ssh/sshd_config.d` would be live before anything checked it, and a mistake would lock
-//! every admin out. The part therefore stages every file under [`STAGING_DIR`]; in
-//! [`Stage::Ssh`] a script installs the sshd files, runs `sshd -t`, and only when sshd accepts
-//! them installs the `ssh.socket` drop-in, reloads systemd and restarts `ssh.socket` (Ubuntu
-//! 24.04 starts sshd from the socket, so `Port` plus `systemctl restart sshd` left it on 22:
-//! erratum 2). On rejection the sshd files are removed, the failure is logged at `auth.crit` and
-//! recorded in [`FAILED_MARKER`](super::FAILED_MARKER), which stops the ready callback. Host keys
-//! other than Ed25519 are removed after the switch (cloud-init generates Ed25519 only).
+//! cloud-init writes files in its init stage, which systemd orders before `ssh.service`
+//! (Debian) and before any connection `ssh.socket` (Ubuntu 24.04) hands to sshd, so the
+//! hardened fragment is written straight to `/etc/ssh/sshd_config.d`: sshd never serves a
+//! connection with the distribution's defaults (the early firewall, loaded by `bootcmd`,
+//! admits only the configured port meanwhile). In [`Stage::Ssh`] a script runs `sshd -t`; if
+//! sshd rejects the files they are removed (the image defaults come back, rather than no sshd
+//! at all), the failure is logged at `auth.crit` and recorded in
+//! [`FAILED_MARKER`](super::FAILED_MARKER), which makes the ready callback report `failed`.
+//! Otherwise it reloads systemd and restarts the unit that owns the listening socket
+//! ([`Target::ssh_unit`](super::Target::ssh_unit): `ssh.socket` on Ubuntu 24.04, whose
+//! `Port` plus `systemctl restart sshd` left it on 22, erratum 2; `ssh.service` on Debian 13).
+//! Host keys other than Ed25519 are removed after the switch (cloud-init generates Ed25519
+//! only).
 
 use hardening_model::RenderedFile;
 use hardening_model::values::Port;
 
-use super::{Contribution, FAILED_MARKER, Part, Slot, Stage};
+use super::{Contribution, FAILED_MARKER, Part, Slot, Stage, Target};
 use crate::command::quote;
 use crate::{Command, Result, WriteFile};
 
-/// Where the part stages files before validation.
-pub const STAGING_DIR: &str = "/var/lib/hardened-host/staged";
 /// The script that validates and applies them.
 pub const SSHD_APPLY_SCRIPT: &str = "/usr/local/sbin/hardened-sshd-apply";
 
@@ -29,6 +31,7 @@ pub struct Sshd {
     socket: Vec<RenderedFile>,
     direct: Vec<RenderedFile>,
     port: Option<Port>,
+    unit: &'static str,
 }
 
 impl Sshd {
@@ -43,6 +46,7 @@ impl Sshd {
             socket: socket.into_iter().collect(),
             direct: Vec::new(),
             port: None,
+            unit: Target::Ubuntu2404.ssh_unit(),
         }
     }
 
@@ -60,23 +64,21 @@ impl Sshd {
         self
     }
 
-    /// The files as they go live (unstaged paths).
+    /// Restarts `target`'s SSH unit ([`Target::ssh_unit`]) instead of Ubuntu 24.04's
+    /// `ssh.socket`.
+    #[must_use]
+    pub fn for_target(mut self, target: Target) -> Self {
+        self.unit = target.ssh_unit();
+        self
+    }
+
+    /// The sshd files and the socket drop-in, at their live paths.
     pub fn files(&self) -> impl Iterator<Item = &RenderedFile> {
         self.config.iter().chain(&self.socket)
     }
 
-    /// The apply script.
+    /// The validate-and-apply script.
     pub fn script(&self) -> String {
-        let install = |f: &RenderedFile| {
-            format!(
-                "install -D -m {} {} {}\n",
-                f.mode_string(),
-                quote(&format!("{STAGING_DIR}{}", f.path)),
-                quote(&f.path)
-            )
-        };
-        let config: String = self.config.iter().map(install).collect();
-        let socket: String = self.socket.iter().map(install).collect();
         let confirm = self
             .port
             .map(|p| {
@@ -92,7 +94,7 @@ impl Sshd {
             .collect();
         format!(
             "#!/bin/sh
-# install the staged sshd files only if sshd -t accepts them, then move ssh.socket
+# keep the hardened sshd files only if sshd -t accepts them, then restart {unit}
 set -u
 fail() {{
   logger -p auth.crit -t hardened-sshd \"$1\"
@@ -101,14 +103,16 @@ fail() {{
   exit 1
 }}
 install -d -m 0755 /run/sshd
-{config}if ! sshd -t; then
-{remove}  fail \"sshd rejected the hardened configuration; the image defaults stay in place\"
+if ! sshd -t; then
+{remove}  systemctl restart {unit}
+  fail \"sshd rejected the hardened configuration; the image defaults are back in place\"
 fi
-{socket}systemctl daemon-reload || fail \"systemctl daemon-reload failed\"
-systemctl restart ssh.socket || fail \"restarting ssh.socket failed\"
+systemctl daemon-reload || fail \"systemctl daemon-reload failed\"
+systemctl restart {unit} || fail \"restarting {unit} failed\"
 {confirm}rm -f /etc/ssh/ssh_host_rsa_key /etc/ssh/ssh_host_rsa_key.pub /etc/ssh/ssh_host_ecdsa_key /etc/ssh/ssh_host_ecdsa_key.pub /etc/ssh/ssh_host_dsa_key /etc/ssh/ssh_host_dsa_key.pub
 ",
             failed = FAILED_MARKER,
+            unit = self.unit,
         )
     }
 }
@@ -123,9 +127,7 @@ impl Part for Sshd {
             out.file(WriteFile::from(f.clone()));
         }
         for f in self.files() {
-            let mut staged = f.clone();
-            staged.path = format!("{STAGING_DIR}{}", f.path);
-            out.file(WriteFile::from(staged));
+            out.file(WriteFile::from(f.clone()));
         }
         out.file(WriteFile::new(SSHD_APPLY_SCRIPT, self.script())?.permissions(0o700)?);
         out.command(Stage::Ssh, Command::argv([SSHD_APPLY_SCRIPT])?);

@@ -132,6 +132,27 @@ impl HostFile {
 pub fn extract_files(user_data: &str) -> BTreeMap<String, HostFile> {
     let doc = crate::support::parse(user_data);
     let mut out = BTreeMap::new();
+    // The early firewall's ruleset travels in bootcmd, which writes it to its path.
+    for c in doc["bootcmd"].as_array().into_iter().flatten() {
+        let text = c.as_str().unwrap_or_default();
+        if let Some((head, body)) = text.split_once(" <<'HARDENED_NFT'\n") {
+            let path = head.rsplit("cat > ").next().unwrap().to_owned();
+            let content = body
+                .split("HARDENED_NFT\n")
+                .next()
+                .unwrap()
+                .as_bytes()
+                .to_vec();
+            out.insert(
+                path,
+                HostFile {
+                    content,
+                    permissions: "0644".into(),
+                    owner: "root:root".into(),
+                },
+            );
+        }
+    }
     for f in doc["write_files"].as_array().unwrap() {
         let content = f["content"].as_str().unwrap_or_default();
         let bytes = match f.get("encoding").and_then(|e| e.as_str()) {
@@ -177,6 +198,23 @@ pub fn runcmd(user_data: &str) -> Vec<String> {
         .as_array()
         .unwrap()
         .iter()
-        .map(|c| c.as_str().unwrap().to_owned())
+        .map(|c| unwrap_step(c.as_str().unwrap()))
         .collect()
+}
+
+/// A `runcmd` line without its step recorder: `hardened-step NAME ARGV...` becomes `ARGV...`,
+/// and `hardened-step NAME sh -c 'CHAIN'` becomes `CHAIN`, as the part wrote them.
+pub fn unwrap_step(line: &str) -> String {
+    let Some(rest) = line.strip_prefix(&format!("{STEP_RUNNER} ")) else {
+        return line.to_owned();
+    };
+    let (_, argv) = rest.split_once(' ').unwrap();
+    match argv
+        .strip_prefix("sh -c '")
+        .and_then(|q| q.strip_suffix('\''))
+    {
+        // quote() writes one word as '...' with each inner ' as '\''.
+        Some(quoted) => quoted.replace("'\\''", "'"),
+        _ => argv.to_owned(),
+    }
 }

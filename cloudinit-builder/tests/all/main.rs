@@ -15,3 +15,4 @@ mod render;
 mod schema;
 mod secrets;
 mod support;
+mod target;

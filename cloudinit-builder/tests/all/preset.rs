@@ -8,7 +8,7 @@ use hardening_model::presets::stack;
 use crate::fixtures::{self, Choices, FULL, extract_files, runcmd};
 use crate::support;
 
-fn position(cmds: &[String], needle: &str) -> usize {
+pub(crate) fn position(cmds: &[String], needle: &str) -> usize {
     cmds.iter()
         .position(|c| c.contains(needle))
         .unwrap_or_else(|| panic!("no runcmd entry contains {needle:?}: {cmds:#?}"))
@@ -82,20 +82,18 @@ fn ordering_is_encoded() {
         .collect();
     assert!(!packages.contains(&"docker.io"), "{packages:?}");
     assert!(!packages.iter().any(|p| p.contains("iptables-persistent")));
-    // Inside the sshd step: validation, then the socket drop-in, then the restart.
+    // Inside the sshd step: validation (removing the files sshd rejects), then the restart.
     let files = extract_files(out.as_str());
     let script = files[SSHD_APPLY_SCRIPT].text();
     let check = script.find("if ! sshd -t; then").unwrap();
-    let socket = script.find("ssh.socket.d/listen.conf").unwrap();
     let reload = script.find("systemctl daemon-reload").unwrap();
-    let restart = script.find("systemctl restart ssh.socket").unwrap();
-    assert!(check < socket && socket < reload && reload < restart);
-    assert!(script[..check].contains("/etc/ssh/sshd_config.d/10-hardening.conf"));
-    // The live sshd paths are only written by the script, never directly by cloud-init.
-    assert!(!files.contains_key("/etc/ssh/sshd_config.d/10-hardening.conf"));
-    assert!(files.contains_key(&format!(
-        "{STAGING_DIR}/etc/ssh/sshd_config.d/10-hardening.conf"
-    )));
+    let restart = script.rfind("systemctl restart ssh.socket").unwrap();
+    assert!(check < reload && reload < restart);
+    assert!(script[check..reload].contains("rm -f /etc/ssh/sshd_config.d/10-hardening.conf"));
+    // sshd is hardened before it first listens: cloud-init writes the live files itself (in
+    // its init stage, which systemd orders before sshd).
+    assert!(files.contains_key("/etc/ssh/sshd_config.d/10-hardening.conf"));
+    assert!(files.contains_key("/etc/systemd/system/ssh.socket.d/listen.conf"));
 }
 
 #[test]
@@ -226,15 +224,18 @@ fn scripts_parse() {
     for files in [extract_files(out.as_str()), extract_files(aide.as_str())] {
         for (path, f) in files {
             let text = f.text();
-            let shell = if text.starts_with("#!/bin/bash") {
-                "bash"
+            let (shell, args): (&str, &[&str]) = if text.starts_with("#!/bin/bash") {
+                ("bash", &["-n", "-c"])
             } else if text.starts_with("#!/bin/sh") {
-                "sh"
+                ("sh", &["-n", "-c"])
+            } else if text.starts_with("#!/usr/bin/python3") {
+                ("python3", &["-c", "import ast,sys; ast.parse(sys.argv[1])"])
             } else {
                 continue;
             };
             let status = std::process::Command::new(shell)
-                .args(["-n", "-c", text])
+                .args(args)
+                .arg(text)
                 .status()
                 .unwrap();
             assert!(status.success(), "{path} does not parse with {shell} -n");
@@ -242,6 +243,16 @@ fn scripts_parse() {
         }
     }
     assert!(checked >= 6, "{checked}");
+    // The bootcmd entries (the early firewall, the failed-boot check) parse too.
+    let cfg = fixtures::host(FULL).cloud_config().unwrap();
+    assert!(cfg.boot_commands().len() >= 2);
+    for c in cfg.boot_commands() {
+        let status = std::process::Command::new("sh")
+            .args(["-n", "-c", &c.to_shell()])
+            .status()
+            .unwrap();
+        assert!(status.success(), "bootcmd does not parse: {c}");
+    }
 }
 
 /// Every file the preset writes that has a validator is taken out of the rendered user-data
@@ -251,10 +262,10 @@ fn real_validators_accept_every_file_the_preset_writes() {
     let out = fixtures::host(FULL).render().unwrap();
     assert!(out.is_gzip_wrapped(), "exercise the gzip MIME path");
     let files = extract_files(out.as_str());
-    let staged_sshd = format!("{STAGING_DIR}/etc/ssh/sshd_config.d/10-hardening.conf");
+    let staged_sshd = "/etc/ssh/sshd_config.d/10-hardening.conf";
     let mut checked = Vec::new();
     if let Some(sshd) = hardening_validators::sshd() {
-        sshd.check(files[&staged_sshd].text()).unwrap();
+        sshd.check(files[staged_sshd].text()).unwrap();
         checked.push("sshd");
     }
     if let Some(nft) = hardening_validators::nft() {
@@ -473,7 +484,7 @@ fn after_first_boot_secrets_come_from_their_files_not_the_metadata_service() {
             fixtures::CALLBACK_SECRET,
             READY_ENV,
             READY_SCRIPT,
-            format!(". {READY_ENV}"),
+            format!("\"{READY_ENV}\""),
         ),
         (
             fixtures::BACKUP_S3_SECRET,

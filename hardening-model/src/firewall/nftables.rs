@@ -198,7 +198,7 @@ impl FirewallPolicy {
                  {}\
                  \t\toifname != \"{iface}\" accept\n\
                  \t\tct state established,related accept\n\
-                 \t\ticmpv6 type {{ destination-unreachable, packet-too-big, time-exceeded, parameter-problem, nd-router-solicit, nd-neighbor-solicit, nd-neighbor-advert }} accept\n\
+                 \t\ticmpv6 type {{ destination-unreachable, packet-too-big, time-exceeded, parameter-problem, nd-router-solicit, nd-neighbor-solicit, nd-neighbor-advert, mld-listener-report, mld2-listener-report }} accept\n\
                  \t\tudp sport 68 udp dport 67 accept\n\
                  \t\tudp sport 546 udp dport 547 accept\n\
                  \t\tct state new jump outbound\n\
@@ -417,6 +417,21 @@ mod tests {
                 .content
                 .contains("ExecStop=\nExecStop=-/usr/sbin/nft delete table inet hardening\n")
         );
+    }
+
+    #[test]
+    fn ipv6_multicast_listener_reports_leave_unlogged() {
+        // The kernel sends MLD reports whenever an interface joins a multicast group (every
+        // IPv6 address's solicited-node group): with egress filtering they were dropped and
+        // logged as hardening-drop-out.
+        let c = policy().nftables_conf().content;
+        let out = &c[c.find("chain output {").unwrap()..];
+        let icmp = out.lines().find(|l| l.contains("icmpv6 type")).unwrap();
+        assert!(
+            icmp.contains("mld-listener-report") && icmp.contains("mld2-listener-report"),
+            "{icmp}"
+        );
+        assert!(out.find("mld2-listener-report").unwrap() < out.find("jump outbound").unwrap());
     }
 
     #[test]

@@ -20,9 +20,12 @@
 //! - **ICMP rules are not emitted**: ufw's CLI has no `icmp` protocol. Its shipped
 //!   `before.rules`/`before6.rules` already accept echo requests, errors and IPv6 neighbour
 //!   discovery inbound; ICMP rules still reach nftables, DOCKER-USER and Hetzner.
-//! - Rate-limited rules use ufw's `limit` action, which is fixed by ufw (6 new connections in
-//!   30 seconds per source); the configured [`RateLimit`](super::RateLimit) reaches nftables and
-//!   DOCKER-USER exactly.
+//! - **Rate-limited rules are plain `allow` here**: ufw's `limit` action is fixed by ufw (6
+//!   packets in 30 seconds per source) and counts every SYN, retransmissions included, so
+//!   automation opening about nine connections locked itself out for minutes (erratum 36). The
+//!   configured [`RateLimit`](super::RateLimit) is enforced per source by nftables and
+//!   DOCKER-USER (both hooks see every packet ufw accepts), and sshd adds `MaxStartups` and
+//!   `PerSourceMaxStartups` against unauthenticated floods.
 
 use ipnet::IpNet;
 
@@ -60,7 +63,7 @@ fn argv(parts: &[&str]) -> Vec<String> {
 
 impl FirewallPolicy {
     /// The ufw command lines, in order, each starting with `ufw`:
-    /// `--force reset`, the default policies (deny incoming, allow outgoing), the SSH `limit`
+    /// `--force reset`, the default policies (deny incoming, allow outgoing), the SSH `allow`
     /// rules, the inbound rules, the egress allow-list on the public interface ending in
     /// `deny out on IFACE` (only when the policy has one), `logging medium` and
     /// `--force enable`.
@@ -75,7 +78,7 @@ impl FirewallPolicy {
     /// .unwrap();
     /// let cmds = policy.ufw_commands();
     /// assert!(cmds.contains(&[
-    ///     "ufw", "limit", "proto", "tcp", "from", "198.51.100.0/24", "to", "any", "port", "2222",
+    ///     "ufw", "allow", "proto", "tcp", "from", "198.51.100.0/24", "to", "any", "port", "2222",
     ///     "comment", "SSH, rate-limited per source",
     /// ].map(String::from).to_vec()));
     /// assert_eq!(cmds.last().unwrap(), &["ufw", "--force", "enable"]);
@@ -166,11 +169,8 @@ fn push_rule(cmds: &mut Vec<Vec<String>>, rule: &Rule, out_on: Option<&str>) {
     } else {
         format!("{}:{}", ports.start(), ports.end())
     };
-    let action = if rule.rate_limit().is_some() {
-        "limit"
-    } else {
-        "allow"
-    };
+    // Never `limit` (see the module docs): nftables enforces the configured rate.
+    let action = "allow";
     let peers: Vec<Option<IpNet>> = if rule.peer_list().is_empty() {
         vec![None]
     } else {
@@ -233,8 +233,8 @@ mod tests {
                 "ufw --force reset",
                 "ufw default deny incoming",
                 "ufw default allow outgoing",
-                "ufw limit proto tcp from 198.51.100.0/24 to any port 2222 comment SSH, rate-limited per source",
-                "ufw limit proto tcp from 2001:db8::/32 to any port 2222 comment SSH, rate-limited per source",
+                "ufw allow proto tcp from 198.51.100.0/24 to any port 2222 comment SSH, rate-limited per source",
+                "ufw allow proto tcp from 2001:db8::/32 to any port 2222 comment SSH, rate-limited per source",
                 "ufw allow proto tcp from any to any port 443 comment HTTPS",
                 "ufw allow proto udp from any to any port 60000:61000 comment mosh",
                 "ufw allow out on eth0 proto udp to any port 53 comment DNS",
@@ -275,7 +275,7 @@ mod tests {
         assert!(body.contains("\nset -eu\n"));
         assert!(body.contains("sed -i 's/^IPT_SYSCTL=.*/IPT_SYSCTL=/' /etc/default/ufw\n"));
         assert!(body.contains(
-            "ufw limit proto tcp from 198.51.100.0/24 to any port 2222 comment 'SSH, rate-limited per source'\n"
+            "ufw allow proto tcp from 198.51.100.0/24 to any port 2222 comment 'SSH, rate-limited per source'\n"
         ));
         for line in body.lines().filter(|l| !l.starts_with('#')) {
             assert!(!line.contains("apt"), "{line}");

@@ -4,7 +4,7 @@
 //! Departures from the runbook (8.1):
 //! - node_exporter shares the host PID and network namespaces, so under the daemon's
 //!   userns-remap it must set `userns_mode: host` or it refuses to start (erratum 10). It runs
-//!   as `nobody` (65534) with every capability dropped, a read-only root, pinned by digest.
+//!   as its own uid ([`EXPORTER_UID`], never `nobody`) with every capability dropped, a read-only root, pinned by digest.
 //! - The runbook listened on 127.0.0.1 with no Prometheus on the host, so no metric left it.
 //!   With [`ExporterAccess`] it listens on every address, serves TLS 1.3 only and requires basic
 //!   auth (`--web.config.file`, bcrypt hash on the host), and the firewall opens its port only
@@ -37,8 +37,12 @@ pub const EXPORTER_TLS_CERT: &str = "/etc/node-exporter/tls.crt";
 pub const EXPORTER_TLS_KEY: &str = "/etc/node-exporter/tls.key";
 /// The textfile collector's directory on the host (mounted read-only in the container).
 pub const TEXTFILE_DIR: &str = "/var/lib/node-exporter/textfile";
-/// The uid and gid node_exporter runs as (`nobody:nogroup`).
-pub const EXPORTER_UID: u32 = 65534;
+/// The uid and gid node_exporter runs as: its own, which no account and no other process on
+/// the host uses, since it owns the TLS private key. Not `nobody` (65534): every process
+/// running as `nobody` could read the key. 60910 lies outside the ranges distributions and
+/// systemd hand out (login users up to 59999, systemd-homed 60001-60513, dynamic users
+/// 61184-65519).
+pub const EXPORTER_UID: u32 = 60910;
 /// The description of the scrape rule in every firewall rendering.
 pub const SCRAPE_RULE_DESCRIPTION: &str = "node_exporter, TLS and basic auth, from monitoring";
 

@@ -361,20 +361,25 @@ pub fn unattended_upgrades() -> UnattendedUpgrades {
         )
 }
 
-/// chrony: runbook 2.7 unchanged in substance (Hetzner's three NTP servers, the Debian pool as
-/// fallback, `makestep 1.0 3`, `rtcsync`, command port on loopback, `deny all`); adds
-/// `leapsectz right/UTC` and `ntsdumpdir` as in Ubuntu's packaged file.
+/// chrony: runbook 2.7 unchanged in substance (Hetzner's three NTP servers, `makestep 1.0 3`,
+/// `rtcsync`, command port on loopback, `deny all`) with Ubuntu's pool (`ntp.ubuntu.com`) as
+/// fallback where the runbook named Debian's; [`chrony_with_pool`] for another distribution.
+/// Leap seconds come from `leapseclist /usr/share/zoneinfo/leap-seconds.list` (tzdata, chrony
+/// 4.5+): `leapsectz right/UTC` needs the `right/` zones, which Ubuntu 24.04 and Debian 13 moved
+/// to `tzdata-legacy`, so chronyd failed on it.
 pub fn chrony() -> ChronyPolicy {
+    chrony_with_pool("ntp.ubuntu.com")
+}
+
+/// [`chrony`] with `pool` (the distribution's own, e.g. `2.debian.pool.ntp.org`) after Hetzner's
+/// servers. A `pool` that is not a valid domain is left out.
+pub fn chrony_with_pool(pool: &str) -> ChronyPolicy {
     let mut sources: Vec<NtpSource> = ["ntp1.hetzner.de", "ntp2.hetzner.com", "ntp3.hetzner.net"]
         .into_iter()
         .filter_map(|d| Domain::new(d).ok())
         .map(NtpSource::server)
         .collect();
-    sources.extend(
-        Domain::new("2.debian.pool.ntp.org")
-            .ok()
-            .map(NtpSource::pool),
-    );
+    sources.extend(Domain::new(pool).ok().map(NtpSource::pool));
     ChronyPolicy::new(sources)
 }
 

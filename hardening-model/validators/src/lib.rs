@@ -36,6 +36,7 @@ mod cloud_init;
 mod compose;
 mod exec;
 mod hcloud_cli;
+pub mod guest;
 mod jsonschema;
 mod locate;
 mod monitoring_servers;

@@ -1,0 +1,51 @@
+//! Booting a rendered first-boot document on a real guest: a Debian 13 root file system built
+//! with `mmdebstrap` from Debian's mirror and cached ([`debian13_rootfs`]), booted with real
+//! systemd and real cloud-init by `systemd-nspawn` ([`Container`]) on a private point-to-point
+//! link ([`PrivateLink`]) in its own network namespace.
+//!
+//! The guest never shares this machine's network namespace: the documents load nftables and
+//! ufw rules with egress filtering, which would otherwise firewall the machine running the
+//! tests. The guest reaches nothing but the link's other end, which only the test uses.
+//!
+//! Everything here needs root and the tools `mmdebstrap`, `systemd-nspawn`, `ip`, `nsenter`
+//! and `script` (`.ci/install-validators`); without them the finders print
+//! `skipping: ...` and return `None`, or panic when `CI` is set.
+//!
+//! ```no_run
+//! use hardening_validators::guest::{debian13_rootfs, Container, PrivateLink};
+//! let Some(image) = debian13_rootfs(&["openssh-server"]) else { return };
+//! let link = PrivateLink::new().unwrap();
+//! let guest = Container::boot(&image, &link, b"#cloud-config\n", b"instance-id: i-1\n").unwrap();
+//! let out = guest.exec(&["cloud-init", "status", "--wait"]).unwrap();
+//! # let _ = out;
+//! ```
+
+mod container;
+mod image;
+mod link;
+
+pub use container::{CONTAINER_MASKED, Container, NOCLOUD_SEED_DIR};
+pub use image::{GuestImage, IMAGE_PACKAGES, debian13_rootfs};
+pub use link::PrivateLink;
+
+use crate::locate::{is_root, require, skip};
+
+/// The tools every guest needs, or `None` (skip, or panic in CI) when one is missing.
+pub(crate) fn tools_present() -> Option<()> {
+    if !is_root() {
+        return skip(
+            "booting a guest needs root",
+            "systemd-nspawn and ip netns need CAP_SYS_ADMIN",
+        );
+    }
+    for (tool, hint) in [
+        ("mmdebstrap", "apt-get install mmdebstrap"),
+        ("systemd-nspawn", "apt-get install systemd-container"),
+        ("ip", "apt-get install iproute2"),
+        ("nsenter", "apt-get install util-linux"),
+        ("script", "apt-get install bsdutils"),
+    ] {
+        require(tool, hint)?;
+    }
+    Some(())
+}
