@@ -29,6 +29,7 @@
 #![forbid(unsafe_code)]
 
 pub mod backends;
+pub mod converge;
 pub mod error;
 pub mod host;
 pub mod instance;
