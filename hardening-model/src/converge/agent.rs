@@ -109,7 +109,8 @@ impl AgentConfig {
         for (i, a) in args.iter().enumerate() {
             if a.is_empty()
                 || !a.chars().all(|c| {
-                    c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '/' | ':' | '=' | ',')
+                    c.is_ascii_alphanumeric()
+                        || matches!(c, '-' | '_' | '.' | '/' | ':' | '=' | ',')
                 })
             {
                 return Err(Error::invalid(
@@ -127,7 +128,9 @@ impl AgentConfig {
     pub fn health_url(mut self, url: &str) -> Result<Self> {
         let ok = (url.starts_with("http://") || url.starts_with("https://"))
             && url.len() < 512
-            && url.chars().all(|c| c.is_ascii_graphic() && !matches!(c, '\'' | '"' | '\\' | '`' | '$'));
+            && url
+                .chars()
+                .all(|c| c.is_ascii_graphic() && !matches!(c, '\'' | '"' | '\\' | '`' | '$'));
         if !ok {
             return Err(Error::invalid(
                 "converge.health_url",
@@ -160,14 +163,20 @@ impl AgentConfig {
     }
 
     /// The commands that make sshd, nftables and Caddy pick up new files (defaults:
-    /// `systemctl reload ssh`, `nft -f /etc/nftables.conf`, `systemctl reload caddy`).
+    /// `systemctl reload ssh`, `nft -f /etc/nftables.conf`, `systemctl reload caddy`). Each is
+    /// run by `sh -c` as root, so it is operator input, never host or bundle input.
     pub fn reload_commands(mut self, sshd: &str, nft: &str, caddy: &str) -> Result<Self> {
         for (field, cmd) in [
             ("converge.sshd_reload", sshd),
             ("converge.nft_reload", nft),
             ("converge.caddy_reload", caddy),
         ] {
-            crate::values::check_single_line(field, cmd, 512)?;
+            if cmd.trim().is_empty() || cmd.len() > 512 || cmd.chars().any(char::is_control) {
+                return Err(Error::invalid(
+                    field,
+                    "must be one line of 1-512 characters without control characters",
+                ));
+            }
         }
         self.sshd_reload = sshd.to_owned();
         self.nft_reload = nft.to_owned();
@@ -296,7 +305,10 @@ fn check_remote(field: &str, remote: &str) -> Result<()> {
 fn check_ed25519(field: &str, line: &str) -> Result<String> {
     let mut parts = line.split_whitespace();
     let (Some("ssh-ed25519"), Some(b64)) = (parts.next(), parts.next()) else {
-        return Err(Error::invalid(field, "must be an `ssh-ed25519 AAAA...` public key"));
+        return Err(Error::invalid(
+            field,
+            "must be an `ssh-ed25519 AAAA...` public key",
+        ));
     };
     let blob = base64::engine::general_purpose::STANDARD
         .decode(b64)
@@ -307,7 +319,10 @@ fn check_ed25519(field: &str, line: &str) -> Result<String> {
         && &blob[4..15] == b"ssh-ed25519"
         && blob[15..19] == [0, 0, 0, 32];
     if !ok {
-        return Err(Error::invalid(field, "key blob is not an Ed25519 public key"));
+        return Err(Error::invalid(
+            field,
+            "key blob is not an Ed25519 public key",
+        ));
     }
     Ok(format!("ssh-ed25519 {b64}"))
 }

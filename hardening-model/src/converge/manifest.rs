@@ -95,7 +95,10 @@ impl Sha256Hex {
     /// Validates 64 lowercase hex digits.
     pub fn new(field: &str, hex: &str) -> Result<Self> {
         if hex.len() != 64 || !hex.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
-            return Err(Error::invalid(field, "must be 64 lowercase hex digits (SHA-256)"));
+            return Err(Error::invalid(
+                field,
+                "must be 64 lowercase hex digits (SHA-256)",
+            ));
         }
         Ok(Self(hex.to_owned()))
     }
@@ -193,7 +196,10 @@ impl Selector {
     }
 
     /// True when every pair is among `labels`.
-    pub fn matches<'a>(&self, labels: impl IntoIterator<Item = (&'a str, &'a str)> + Clone) -> bool {
+    pub fn matches<'a>(
+        &self,
+        labels: impl IntoIterator<Item = (&'a str, &'a str)> + Clone,
+    ) -> bool {
         self.0.iter().all(|(k, v)| {
             labels
                 .clone()
@@ -337,7 +343,8 @@ impl Manifest {
                     .ok_or_else(|| Error::invalid(field(i), "mode must be 4 octal digits"))?;
                 let validator = Validator::parse(&field(i), validator)?;
                 files.push(
-                    ManagedFile::new(path, mode, sha, validator).map_err(|e| e.within(&field(i)))?,
+                    ManagedFile::new(path, mode, sha, validator)
+                        .map_err(|e| e.within(&field(i)))?,
                 );
             } else {
                 return Err(Error::invalid(field(i), "unknown line"));

@@ -35,8 +35,9 @@ impl BundleSigner {
     /// # Errors
     /// The system random source failed.
     pub fn generate() -> Result<Self> {
-        let key = PrivateKey::random(&mut ssh_key::rand_core::OsRng, Algorithm::Ed25519)
-            .map_err(|e| Error::invalid("converge.signer", format!("key generation failed: {e}")))?;
+        let key = PrivateKey::random(&mut ssh_key::rand_core::OsRng, Algorithm::Ed25519).map_err(
+            |e| Error::invalid("converge.signer", format!("key generation failed: {e}")),
+        )?;
         Ok(Self { key })
     }
 
@@ -69,10 +70,7 @@ impl BundleSigner {
 
     /// The public key line (`ssh-ed25519 AAAA...`) every host pins at first boot.
     pub fn public_key_line(&self) -> String {
-        self.key
-            .public_key()
-            .to_openssh()
-            .unwrap_or_default()
+        self.key.public_key().to_openssh().unwrap_or_default()
     }
 
     /// Signs `manifest_text` in namespace [`NAMESPACE`]: the armored SSHSIG that
@@ -148,8 +146,13 @@ impl Bundle {
             let bytes = desired.file.content.as_bytes().to_vec();
             let sha = sha256_hex(&bytes);
             managed.push(
-                ManagedFile::new(&desired.file.path, desired.file.mode, &sha, desired.validator)
-                    .map_err(|e| e.within(&format!("bundle.files[{i}]")))?,
+                ManagedFile::new(
+                    &desired.file.path,
+                    desired.file.mode,
+                    &sha,
+                    desired.validator,
+                )
+                .map_err(|e| e.within(&format!("bundle.files[{i}]")))?,
             );
             contents.insert(sha, bytes);
         }

@@ -24,17 +24,26 @@ pub fn publish(
 ) -> Result<()> {
     bundle.write_to(workdir)?;
     let remote = store.remote();
-    rclone(store, credentials, &[
-        "copy".into(),
-        workdir.join("files").display().to_string(),
-        format!("{remote}/files"),
-    ])?;
+    rclone(
+        store,
+        credentials,
+        &[
+            "copy".into(),
+            workdir.join("files").display().to_string(),
+            // a trailing / so rclone lists the prefix instead of first asking for it as an object
+            format!("{remote}/files/"),
+        ],
+    )?;
     for name in ["manifest.sig", "manifest"] {
-        rclone(store, credentials, &[
-            "copyto".into(),
-            workdir.join(name).display().to_string(),
-            format!("{remote}/{name}"),
-        ])?;
+        rclone(
+            store,
+            credentials,
+            &[
+                "copyto".into(),
+                workdir.join(name).display().to_string(),
+                format!("{remote}/{name}"),
+            ],
+        )?;
     }
     Ok(())
 }
@@ -44,7 +53,11 @@ pub fn publish(
 /// # Errors
 /// [`Error::Command`] (step `publish`) when rclone fails or the object is not UTF-8.
 pub fn read_object(store: &ObjectStore, credentials: &S3Credentials, key: &str) -> Result<String> {
-    let out = rclone(store, credentials, &["cat".into(), format!("{}/{key}", store.remote())])?;
+    let out = rclone(
+        store,
+        credentials,
+        &["cat".into(), format!("{}/{key}", store.remote())],
+    )?;
     String::from_utf8(out).map_err(|_| Error::Command {
         step: "publish".to_owned(),
         detail: format!("{key} is not UTF-8"),
@@ -56,10 +69,20 @@ fn rclone(store: &ObjectStore, credentials: &S3Credentials, args: &[String]) -> 
         step: "publish".to_owned(),
         detail,
     };
-    let out = Command::new("rclone")
-        .args(store.rclone_args())
+    let mut cmd = Command::new("rclone");
+    cmd.args(store.rclone_args());
+    // rclone 1.60's S3 client refuses AWS_CA_BUNDLE itself; it takes the bundle as --ca-cert
+    // (as the restore flow does)
+    cmd.env_remove("AWS_CA_BUNDLE");
+    if let Some(bundle) = std::env::var_os("AWS_CA_BUNDLE") {
+        cmd.arg("--ca-cert").arg(bundle);
+    }
+    let out = cmd
         .args(args)
-        .env("RCLONE_S3_ACCESS_KEY_ID", credentials.access_key_id().expose())
+        .env(
+            "RCLONE_S3_ACCESS_KEY_ID",
+            credentials.access_key_id().expose(),
+        )
         .env(
             "RCLONE_S3_SECRET_ACCESS_KEY",
             credentials.secret_access_key().expose(),
@@ -71,6 +94,10 @@ fn rclone(store: &ObjectStore, credentials: &S3Credentials, args: &[String]) -> 
         return Ok(out.stdout);
     }
     let stderr = String::from_utf8_lossy(&out.stderr);
-    let last = stderr.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("");
+    let last = stderr
+        .lines()
+        .rev()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("");
     Err(fail(format!("{}: {}", out.status, last.trim())))
 }

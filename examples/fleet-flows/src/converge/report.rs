@@ -40,11 +40,16 @@ impl HostReport {
             .ok_or_else(|| bad("last line must be hmac=HEX"))?;
         let mac = (0..mac_hex.len())
             .step_by(2)
-            .map(|i| mac_hex.get(i..i + 2).and_then(|h| u8::from_str_radix(h, 16).ok()))
+            .map(|i| {
+                mac_hex
+                    .get(i..i + 2)
+                    .and_then(|h| u8::from_str_radix(h, 16).ok())
+            })
             .collect::<Option<Vec<u8>>>()
             .ok_or_else(|| bad("hmac is not hex"))?;
         let body = format!("{body}\n");
-        let hkey = aws_lc_rs::hmac::Key::new(aws_lc_rs::hmac::HMAC_SHA256, key.expose().trim().as_bytes());
+        let hkey =
+            aws_lc_rs::hmac::Key::new(aws_lc_rs::hmac::HMAC_SHA256, key.expose().trim().as_bytes());
         aws_lc_rs::hmac::verify(&hkey, body.as_bytes(), &mac)
             .map_err(|_| bad("hmac does not verify with the instance's report key"))?;
         Self::parse(&body)
