@@ -22,9 +22,11 @@
 //! ```
 
 mod bundle;
+mod cloud;
 mod publish;
 mod report;
 
+pub use cloud::{FirewallConvergence, FleetRanges, converge_firewalls, fleet_firewalls};
 pub use bundle::{Bundle, BundleSigner, DesiredFile, sha256_hex};
 pub use publish::{publish, read_object};
 pub use report::HostReport;
