@@ -30,3 +30,4 @@ pub use cloud::{FirewallConvergence, FleetRanges, converge_firewalls, fleet_fire
 pub use bundle::{Bundle, BundleSigner, DesiredFile, sha256_hex};
 pub use publish::{publish, read_object};
 pub use report::HostReport;
+pub(crate) use cloud::{same_rules as cloud_same_rules, ssh_port_of as cloud_ssh_port};
