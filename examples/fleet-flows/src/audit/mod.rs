@@ -60,7 +60,10 @@ pub struct Desired<'a> {
 fn line(id: &str, status: Status, source: &'static str, detail: impl Into<String>) -> Line {
     Line {
         id: id.to_owned(),
-        title: check_by_id(id).map_or_else(|| "Converge: desired bundle applied".to_owned(), |c| c.title.to_owned()),
+        title: check_by_id(id).map_or_else(
+            || "Converge: desired bundle applied".to_owned(),
+            |c| c.title.to_owned(),
+        ),
         status,
         source,
         detail: detail.into(),
@@ -116,7 +119,12 @@ pub async fn audit_fleet(
     let firewalls: BTreeMap<String, _> = fleet_firewalls(backends)
         .await?
         .into_iter()
-        .filter_map(|fw| fw.labels.get(INSTANCE_LABEL).map(str::to_owned).map(|i| (i, fw)))
+        .filter_map(|fw| {
+            fw.labels
+                .get(INSTANCE_LABEL)
+                .map(str::to_owned)
+                .map(|i| (i, fw))
+        })
         .collect();
     let filter = ListServers {
         params: ListParams::default()
@@ -139,21 +147,43 @@ pub async fn audit_fleet(
 
     let mut instances = Vec::new();
     for server in &servers {
-        let Some(instance) = server.labels.get(INSTANCE_LABEL) else { continue };
+        let Some(instance) = server.labels.get(INSTANCE_LABEL) else {
+            continue;
+        };
         let mut lines = Vec::new();
         // Hetzner firewall
         lines.push(match firewalls.get(instance) {
-            None => line("firewall.hetzner", Status::Fail, "api", format!("no firewall fw-{instance}")),
+            None => line(
+                "firewall.hetzner",
+                Status::Fail,
+                "api",
+                format!("no firewall fw-{instance}"),
+            ),
             Some(fw) => {
                 let port = crate::converge::cloud_ssh_port(fw)?;
-                let rules_ok = crate::converge::cloud_same_rules(&fw.rules, &desired.ranges.hetzner_rules(port)?);
-                let applied = fw.applied_to.iter().any(|a| a.server.as_ref().is_some_and(|s| s.id == server.id));
+                let rules_ok = crate::converge::cloud_same_rules(
+                    &fw.rules,
+                    &desired.ranges.hetzner_rules(port)?,
+                );
+                let applied = fw
+                    .applied_to
+                    .iter()
+                    .any(|a| a.server.as_ref().is_some_and(|s| s.id == server.id));
                 let detail = match (rules_ok, applied) {
-                    (true, true) => format!("firewall {} holds the expected rules and is applied", fw.id),
+                    (true, true) => {
+                        format!("firewall {} holds the expected rules and is applied", fw.id)
+                    }
                     (false, _) => format!("firewall {} rules differ from the fleet ranges", fw.id),
-                    (true, false) => format!("firewall {} is not applied to server {}", fw.id, server.id),
+                    (true, false) => {
+                        format!("firewall {} is not applied to server {}", fw.id, server.id)
+                    }
                 };
-                line("firewall.hetzner", pass_fail(rules_ok && applied), "api", detail)
+                line(
+                    "firewall.hetzner",
+                    pass_fail(rules_ok && applied),
+                    "api",
+                    detail,
+                )
             }
         });
         lines.push(line(
@@ -185,7 +215,10 @@ pub async fn audit_fleet(
             if exposed.is_empty() {
                 "no unproxied record points at the origin".to_owned()
             } else {
-                format!("unproxied records point at the origin: {}", exposed.join(", "))
+                format!(
+                    "unproxied records point at the origin: {}",
+                    exposed.join(", ")
+                )
             },
         ));
 
@@ -193,11 +226,18 @@ pub async fn audit_fleet(
         let report = reports.get(instance);
         let differing: Vec<&str> = wanted
             .iter()
-            .filter(|(path, sha)| report.is_none_or(|r| r.files.get(**path).map(String::as_str) != Some(**sha)))
+            .filter(|(path, sha)| {
+                report.is_none_or(|r| r.files.get(**path).map(String::as_str) != Some(**sha))
+            })
             .map(|(path, _)| *path)
             .collect();
         lines.push(match report {
-            None => line("converge.version", Status::Fail, "host report", "no verified report from the host"),
+            None => line(
+                "converge.version",
+                Status::Fail,
+                "host report",
+                "no verified report from the host",
+            ),
             Some(r) => {
                 let ok = r.applied_version == desired.manifest.version() && differing.is_empty();
                 line(
@@ -209,7 +249,11 @@ pub async fn audit_fleet(
                         r.applied_version,
                         desired.manifest.version(),
                         r.state,
-                        if differing.is_empty() { String::new() } else { format!("; differing: {}", differing.join(", ")) }
+                        if differing.is_empty() {
+                            String::new()
+                        } else {
+                            format!("; differing: {}", differing.join(", "))
+                        }
                     ),
                 )
             }
@@ -225,13 +269,21 @@ pub async fn audit_fleet(
                 .map(String::as_str)
                 .collect();
             lines.push(if drifted.is_empty() {
-                line(finding.check.id, finding.status, "policy", finding.detail.clone())
+                line(
+                    finding.check.id,
+                    finding.status,
+                    "policy",
+                    finding.detail.clone(),
+                )
             } else {
                 line(
                     finding.check.id,
                     Status::Fail,
                     "host report",
-                    format!("host's {} differs from the desired bundle", drifted.join(", ")),
+                    format!(
+                        "host's {} differs from the desired bundle",
+                        drifted.join(", ")
+                    ),
                 )
             });
         }

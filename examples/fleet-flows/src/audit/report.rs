@@ -87,9 +87,17 @@ impl FleetAudit {
             .collect();
         if !rows.is_empty() {
             let w = rows.iter().map(|(i, _)| i.len()).max().unwrap_or(8).max(8);
-            let _ = writeln!(out, "{:<w$}  {:<28}  {:<11}  DETAIL", "INSTANCE", "CHECK", "SOURCE");
+            let _ = writeln!(
+                out,
+                "{:<w$}  {:<28}  {:<11}  DETAIL",
+                "INSTANCE", "CHECK", "SOURCE"
+            );
             for (instance, l) in rows {
-                let _ = writeln!(out, "{instance:<w$}  {:<28}  {:<11}  {}", l.id, l.source, l.detail);
+                let _ = writeln!(
+                    out,
+                    "{instance:<w$}  {:<28}  {:<11}  {}",
+                    l.id, l.source, l.detail
+                );
             }
         }
         let _ = writeln!(

@@ -25,9 +25,11 @@ mod bundle;
 mod cloud;
 mod publish;
 mod report;
+mod sim;
 
-pub use cloud::{FirewallConvergence, FleetRanges, converge_firewalls, fleet_firewalls};
 pub use bundle::{Bundle, BundleSigner, DesiredFile, sha256_hex};
+pub use cloud::{FirewallConvergence, FleetRanges, converge_firewalls, fleet_firewalls};
+pub(crate) use cloud::{same_rules as cloud_same_rules, ssh_port_of as cloud_ssh_port};
 pub use publish::{publish, read_object};
 pub use report::HostReport;
-pub(crate) use cloud::{same_rules as cloud_same_rules, ssh_port_of as cloud_ssh_port};
+pub use sim::SimulatedHost;
