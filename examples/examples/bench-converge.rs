@@ -63,7 +63,7 @@ fn host_files(ranges: &FleetRanges) -> examples::Result<Vec<DesiredFile>> {
 
 fn net(cidr: &str) -> examples::Result<hardening_model::IpNet> {
     cidr.parse()
-        .map_err(|_| fleet_flows::Error::invalid("range", "not a CIDR").into())
+        .map_err(|_| fleet_flows::Error::invalid("range", "not a CIDR"))
 }
 
 fn report_key(i: usize) -> examples::Result<Secret> {
@@ -73,7 +73,7 @@ fn report_key(i: usize) -> examples::Result<Secret> {
 async fn run(args: Args) -> examples::Result<()> {
     let backends = Backends::simulated(ZONE)?;
     let Some(hsim) = backends.hetzner_sim.clone() else {
-        return Err(fleet_flows::Error::State("simulator expected".into()).into());
+        return Err(fleet_flows::Error::State("simulator expected".into()));
     };
     hsim.set_action_duration(Duration::from_millis(5));
     fleet_flows::zone::harden_zone(&backends, ZONE, false, &Progress::silent()).await?;
@@ -187,7 +187,9 @@ async fn run(args: Args) -> examples::Result<()> {
         audit.drift_count()
     );
     if audit.drift_count() > 0 {
-        return Err(fleet_flows::Error::State("drift left after converging".into()).into());
+        return Err(fleet_flows::Error::State(
+            "drift left after converging".into(),
+        ));
     }
     Ok(())
 }

@@ -44,7 +44,7 @@ struct Args {
 
 fn read(field: &str, path: &std::path::Path) -> examples::Result<String> {
     std::fs::read_to_string(path)
-        .map_err(|e| fleet_flows::Error::invalid(field, format!("{}: {e}", path.display())).into())
+        .map_err(|e| fleet_flows::Error::invalid(field, format!("{}: {e}", path.display())))
 }
 
 async fn run(args: Args) -> examples::Result<bool> {
