@@ -9,7 +9,8 @@ use std::time::Duration;
 use cloudinit_builder::Secret;
 use fleet_flows::audit::{Desired, audit_fleet};
 use fleet_flows::converge::{
-    Bundle, BundleSigner, DesiredFile, FleetRanges, HostReport, SimulatedHost, converge_firewalls,
+    Bundle, BundleSigner, DesiredFile, FleetRanges, HostReport, SimulatedHost, converge_cloud,
+    converge_firewalls,
 };
 use fleet_flows::{Backends, Progress};
 use hardening_model::RenderedFile;
@@ -148,10 +149,11 @@ async fn one_range_change_converges_a_fleet_of_100() {
         );
     }
 
-    // Cloudflare adds a range
+    // Cloudflare adds a range, and an admin source is added
     let mut new = old.clone();
     new.cloudflare_ranges
         .push("203.0.113.0/24".parse().unwrap());
+    new.admin_sources.push("192.0.2.7/32".parse().unwrap());
     let files_v2 = host_files(&new);
     let v2 = Bundle::build(
         &signer,
@@ -184,8 +186,19 @@ async fn one_range_change_converges_a_fleet_of_100() {
     );
 
     let requests_before = hsim.request_count();
-    let out = converge_firewalls(&backends, &new, 25).await.unwrap();
+    let cloud = converge_cloud(&backends, ZONE, &new, 25, &Progress::silent())
+        .await
+        .unwrap();
+    let out = cloud.firewalls;
     assert_eq!((out.examined, out.updated.len(), out.unchanged), (N, N, 0));
+    assert!(
+        !cloud.zone.plan.changes.is_empty(),
+        "the admin list changed"
+    );
+    assert!(
+        cloud.zone.after.unwrap().is_empty(),
+        "the zone matches afterwards"
+    );
     let used = hsim.request_count() - requests_before;
     assert!(used < 3 * N as u64, "{used} requests for {N} firewalls");
     // a second run changes nothing

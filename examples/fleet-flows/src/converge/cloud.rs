@@ -153,3 +153,44 @@ pub async fn converge_firewalls(
     }
     Ok(out)
 }
+
+/// What [`converge_cloud`] did on both providers.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CloudConvergence {
+    /// The Cloudflare zone preset: list `$admin_ips` and the rules, planned, applied and
+    /// planned again (its `after` plan is empty when the zone matches).
+    pub zone: crate::zone::ZoneOutcome,
+    /// The Hetzner firewalls.
+    pub firewalls: FirewallConvergence,
+}
+
+/// A policy change on both providers: the Cloudflare zone preset with `ranges.admin_sources`
+/// as its admin list (the list and the rules that use it), then every fleet firewall
+/// ([`converge_firewalls`]).
+///
+/// # Errors
+/// As [`crate::zone::harden_zone_with`] and [`converge_firewalls`]; a bad range or batch is
+/// refused before anything is sent.
+pub async fn converge_cloud(
+    backends: &Backends,
+    zone: &str,
+    ranges: &FleetRanges,
+    batch: usize,
+    progress: &crate::Progress,
+) -> Result<CloudConvergence> {
+    if !(1..=50).contains(&batch) {
+        return Err(Error::invalid("batch", "must be between 1 and 50"));
+    }
+    ranges.hetzner_rules(Port::new(22)?)?;
+    let options = cloudflare_client::hardening::preset::RunbookOptions {
+        admin_ips: ranges
+            .admin_sources
+            .iter()
+            .map(ToString::to_string)
+            .collect(),
+        ..Default::default()
+    };
+    let zone = crate::zone::harden_zone_with(backends, zone, &options, false, progress).await?;
+    let firewalls = converge_firewalls(backends, ranges, batch).await?;
+    Ok(CloudConvergence { zone, firewalls })
+}

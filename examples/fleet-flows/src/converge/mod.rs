@@ -28,7 +28,10 @@ mod report;
 mod sim;
 
 pub use bundle::{Bundle, BundleSigner, DesiredFile, sha256_hex};
-pub use cloud::{FirewallConvergence, FleetRanges, converge_firewalls, fleet_firewalls};
+pub use cloud::{
+    CloudConvergence, FirewallConvergence, FleetRanges, converge_cloud, converge_firewalls,
+    fleet_firewalls,
+};
 pub(crate) use cloud::{same_rules as cloud_same_rules, ssh_port_of as cloud_ssh_port};
 pub use publish::{publish, read_object};
 pub use report::HostReport;
