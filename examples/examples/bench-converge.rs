@@ -24,6 +24,7 @@ use fleet_flows::converge::{
     Bundle, BundleSigner, DesiredFile, FleetRanges, HostReport, SimulatedHost, converge_firewalls,
 };
 use fleet_flows::{Backends, Progress};
+use futures::{StreamExt as _, TryStreamExt as _};
 use hardening_model::RenderedFile;
 use hardening_model::converge::{Selector, Validator};
 use hardening_model::presets;
@@ -91,33 +92,47 @@ async fn run(args: Args) -> examples::Result<()> {
         &host_files(&old)?,
     )?;
     let setup = Instant::now();
+    let old_rules = old.hetzner_rules(Port::new(22)?)?;
+    let create = |i: usize| {
+        let backends = &backends;
+        let rules = old_rules.clone();
+        async move {
+            let id = format!("inst-{i:05}");
+            let labels = Labels::new()
+                .with("managed-by", "hardened-fleet")?
+                .with("instance", id.as_str())?
+                .with("ssh-port", "22")?;
+            let fw = backends
+                .hetzner
+                .firewalls()
+                .create(
+                    &CreateFirewall::new(format!("fw-{id}"))
+                        .labels(labels.clone())
+                        .rules(rules),
+                )
+                .await?
+                .firewall;
+            backends
+                .hetzner
+                .servers()
+                .create(
+                    &CreateServer::new(id.as_str(), "cx22", "ubuntu-24.04")
+                        .firewall(fw.id)
+                        .labels(labels),
+                )
+                .await?;
+            Ok::<String, examples::Error>(id)
+        }
+    };
+    // instances are created 16 at a time (setup only; not measured)
+    let ids: Vec<String> = futures::stream::iter(0..args.instances)
+        .map(create)
+        .buffer_unordered(16)
+        .try_collect()
+        .await?;
     let mut hosts = Vec::with_capacity(args.instances);
-    for i in 0..args.instances {
-        let id = format!("inst-{i:05}");
-        let labels = Labels::new()
-            .with("managed-by", "hardened-fleet")?
-            .with("instance", id.as_str())?
-            .with("ssh-port", "22")?;
-        let fw = backends
-            .hetzner
-            .firewalls()
-            .create(
-                &CreateFirewall::new(format!("fw-{id}"))
-                    .labels(labels.clone())
-                    .rules(old.hetzner_rules(Port::new(22)?)?),
-            )
-            .await?
-            .firewall;
-        backends
-            .hetzner
-            .servers()
-            .create(
-                &CreateServer::new(id.as_str(), "cx22", "ubuntu-24.04")
-                    .firewall(fw.id)
-                    .labels(labels),
-            )
-            .await?;
-        let mut host = SimulatedHost::new(&id, &signer.public_key_line(), report_key(i)?)?;
+    for (i, id) in ids.iter().enumerate() {
+        let mut host = SimulatedHost::new(id, &signer.public_key_line(), report_key(i)?)?;
         host.pull(&v1)?;
         hosts.push(host);
     }
