@@ -267,6 +267,11 @@ fn agent_applies_signed_bundles_and_leaves_the_host_unchanged_on_every_bad_one()
         "ROOT={}\nCHECK_TRIES=4\nCHECK_DELAY=0.3\n",
         root.display()
     ));
+    // the project's pinned Caddy when installed (as the validators use it), else PATH's
+    let pinned_caddy = hardening_validators::workspace_root().join(".ci/venv/bin/caddy");
+    if pinned_caddy.exists() {
+        text.push_str(&format!("CADDY={}\n", pinned_caddy.display()));
+    }
     std::fs::write(&conf, text).unwrap();
     std::fs::write(root.join("etc/hardened-fleet/report.key"), REPORT_KEY).unwrap();
 
@@ -414,6 +419,37 @@ fn agent_applies_signed_bundles_and_leaves_the_host_unchanged_on_every_bad_one()
         &mut |fx| fx.publish(&fx.bundle(2, &ruleset(true), "PermitRootLogin sometimes\n")),
         "sshd -t rejects",
     );
+
+    if hardening_validators::caddy().is_some() {
+        bad(
+            "invalid Caddyfile",
+            &mut |fx| {
+                let b = Bundle::build(
+                    &fx.signer,
+                    2,
+                    "2026-12-07T18:00:00Z",
+                    Selector::all(),
+                    &[
+                        DesiredFile::new(
+                            RenderedFile::root(NFT_PATH, 0o640, ruleset(true)),
+                            Validator::Nft,
+                        ),
+                        DesiredFile::new(
+                            RenderedFile::root(
+                                "/etc/caddy/Caddyfile",
+                                0o644,
+                                "example.com {\n  reverse_proxy {\n",
+                            ),
+                            Validator::Caddy,
+                        ),
+                    ],
+                )
+                .unwrap();
+                fx.publish(&b);
+            },
+            "caddy validate rejects",
+        );
+    }
 
     // 3. a valid ruleset that cuts the SSH port: applied, control path lost, rolled back
     let before = tree(&etc);
