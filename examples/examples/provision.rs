@@ -42,9 +42,7 @@ struct Args {
 async fn run(args: Args) -> examples::Result<()> {
     // no request and no file before every input is checked
     let backends = Backends::from_env(&args.zone)?;
-    let inputs = args
-        .host
-        .inputs(args.instance_id, args.subdomain, args.zone);
+    let inputs = args.host.inputs(args.instance_id, args.subdomain, args.zone);
     let prepared = inputs.prepare(backends.hetzner_sim.is_none())?;
     let progress = Progress::stderr();
     for path in prepared.write_secrets()? {

@@ -112,10 +112,7 @@ async fn run(args: Args) -> examples::Result<()> {
     }
     let progress = Progress::stderr();
     for path in prepared.write_secrets()? {
-        progress.step(format!(
-            "wrote a new secret to {} (mode 0600): keep it",
-            path.display()
-        ));
+        progress.step(format!("wrote a new secret to {} (mode 0600): keep it", path.display()));
     }
     backends.verify_cloudflare_token().await?;
     let request = prepared.request;

@@ -65,52 +65,19 @@ fn every_example_runs_with_its_defaults() {
             failed.push(format!("{name}: {}\n{}", out.status, text(&out.stderr)));
         }
     }
-    assert!(
-        failed.is_empty(),
-        "examples broken out of the box:\n{}",
-        failed.join("\n")
-    );
+    assert!(failed.is_empty(), "examples broken out of the box:\n{}", failed.join("\n"));
 }
 
 #[test]
 fn bad_input_prints_a_display_chain_naming_the_flag_and_writes_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let cases: &[(&str, &[&str], &str)] = &[
-        (
-            "provision",
-            &["--admin-user", "root", "--callback-secret-file", "cb"],
-            "invalid admin_user:",
-        ),
-        (
-            "provision",
-            &["--admin-cidr", "10.0.0.1/8", "--backup-identity-file", "id"],
-            "invalid admin_cidr[0]:",
-        ),
-        (
-            "provision",
-            &["--instance-id", "Bad Id", "--callback-secret-file", "cb"],
-            "invalid instance_id:",
-        ),
-        (
-            "provision",
-            &[
-                "--hetzner-ssh-key",
-                " padded",
-                "--callback-secret-file",
-                "cb",
-            ],
-            "invalid hetzner_ssh_key[0]:",
-        ),
-        (
-            "restore",
-            &["--object", "../../etc/passwd"],
-            "invalid object:",
-        ),
-        (
-            "cleanup-snapshots",
-            &["--older-than-hours", "18446744073709551615", "--yes"],
-            "invalid older_than_hours:",
-        ),
+        ("provision", &["--admin-user", "root", "--callback-secret-file", "cb"], "invalid admin_user:"),
+        ("provision", &["--admin-cidr", "10.0.0.1/8", "--backup-identity-file", "id"], "invalid admin_cidr[0]:"),
+        ("provision", &["--instance-id", "Bad Id", "--callback-secret-file", "cb"], "invalid instance_id:"),
+        ("provision", &["--hetzner-ssh-key", " padded", "--callback-secret-file", "cb"], "invalid hetzner_ssh_key[0]:"),
+        ("restore", &["--object", "../../etc/passwd"], "invalid object:"),
+        ("cleanup-snapshots", &["--older-than-hours", "18446744073709551615", "--yes"], "invalid older_than_hours:"),
         ("retire", &["--subdomain", "a.b"], "invalid subdomain:"),
         ("quarantine", &["--zone", "not a zone"], "invalid zone:"),
     ];
@@ -122,15 +89,9 @@ fn bad_input_prints_a_display_chain_naming_the_flag_and_writes_nothing() {
             .lines()
             .find(|l| l.starts_with("error: "))
             .unwrap_or_else(|| panic!("{name} {args:?}: no error line in {stderr}"));
-        assert!(
-            error.starts_with(&format!("error: {want}")),
-            "{name} {args:?}: {error}"
-        );
+        assert!(error.starts_with(&format!("error: {want}")), "{name} {args:?}: {error}");
         assert!(!stderr.contains("Invalid {"), "Debug output: {stderr}");
-        assert!(
-            !stderr.contains("==>"),
-            "{name} {args:?} started work: {stderr}"
-        );
+        assert!(!stderr.contains("==>"), "{name} {args:?} started work: {stderr}");
     }
     let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
     assert!(left.is_empty(), "files written: {left:?}");
@@ -143,12 +104,7 @@ fn rust_log_shows_the_libraries_events() {
     let quiet = run("cleanup-snapshots", &args, dir.path(), None);
     assert!(quiet.status.success());
     assert!(!text(&quiet.stderr).contains("deleted stale snapshot"));
-    let loud = run(
-        "cleanup-snapshots",
-        &args,
-        dir.path(),
-        Some("hetzner_client=info"),
-    );
+    let loud = run("cleanup-snapshots", &args, dir.path(), Some("hetzner_client=info"));
     assert!(loud.status.success());
     assert!(
         text(&loud.stderr).contains("deleted stale snapshot"),

@@ -35,14 +35,14 @@
 use std::fmt;
 
 use cloudflare_client::resources::dns::{DnsFilter, RecordType};
+use hetzner_client::resources::ListParams;
+use hetzner_client::resources::images::ListImages;
+use hetzner_client::{LabelSelector, Labels};
 use hetzner_client::helpers::quarantine::{HELD_LABEL_PREFIX, QUARANTINE_FIREWALL, held_labels};
 use hetzner_client::models::firewall::ApplyTo;
 use hetzner_client::models::server::Server;
-use hetzner_client::resources::ListParams;
 use hetzner_client::resources::common::Update;
-use hetzner_client::resources::images::ListImages;
 use hetzner_client::resources::servers::CreateImage;
-use hetzner_client::{LabelSelector, Labels};
 
 use crate::backends::Backends;
 use crate::error::{Error, Result};
@@ -167,16 +167,10 @@ pub async fn quarantine(
     let (instance, server, zone_id) = target(backends, request).await?;
     let hetzner = &backends.hetzner;
 
-    progress.step(format!(
-        "containing server {}: deny-all firewall first",
-        server.id
-    ));
+    progress.step(format!("containing server {}: deny-all firewall first", server.id));
     let outcome = hetzner.quarantine(server.id).await?;
     progress
-        .wait(
-            "firewall changes",
-            hetzner.actions().wait_for(&outcome.actions),
-        )
+        .wait("firewall changes", hetzner.actions().wait_for(&outcome.actions))
         .await?;
     let mut remaining = Vec::new();
     if !outcome.still_applied.is_empty() {
@@ -186,9 +180,7 @@ pub async fn quarantine(
         ));
     }
     for (k, v) in &outcome.dropped_labels {
-        remaining.push(format!(
-            "label {k}={v} was removed; put it back by hand after release"
-        ));
+        remaining.push(format!("label {k}={v} was removed; put it back by hand after release"));
     }
 
     let dns = backends.cloudflare.dns(&zone_id);
@@ -302,7 +294,9 @@ pub async fn release(
         .firewalls()
         .get_by_name(&instance.firewall_name())
         .await?
-        .ok_or_else(|| Error::State(format!("firewall {} not found", instance.firewall_name())))?;
+        .ok_or_else(|| {
+            Error::State(format!("firewall {} not found", instance.firewall_name()))
+        })?;
     let applied = |id: u64| server.public_net.firewalls.iter().any(|f| f.id == id);
     let mut actions = Vec::new();
     if !applied(own.id) {

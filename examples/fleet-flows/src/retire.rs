@@ -94,23 +94,14 @@ impl fmt::Display for RetireReport {
         for r in &self.removed_records {
             writeln!(f, "dns removed   {} {} -> {}", r.id, r.name, r.content)?;
         }
-        let or_none =
-            |id: Option<u64>| id.map_or_else(|| "none left".to_owned(), |i| i.to_string());
+        let or_none = |id: Option<u64>| id.map_or_else(|| "none left".to_owned(), |i| i.to_string());
         writeln!(f, "server        {} deleted", or_none(self.server_id))?;
         writeln!(f, "firewall      {} deleted", or_none(self.firewall_id))?;
         writeln!(f, "ips deleted   {:?}", self.deleted_ips)?;
         if !self.kept_ips.is_empty() {
-            writeln!(
-                f,
-                "ips kept      {:?} (billed until deleted)",
-                self.kept_ips
-            )?;
+            writeln!(f, "ips kept      {:?} (billed until deleted)", self.kept_ips)?;
         }
-        writeln!(
-            f,
-            "snapshots     {:?} kept (forensics)",
-            self.kept_snapshots
-        )
+        writeln!(f, "snapshots     {:?} kept (forensics)", self.kept_snapshots)
     }
 }
 

@@ -48,25 +48,18 @@ async fn provisioned_with_selector_firewall(w: &World) -> (ProvisionRequest, u64
     let req = ProvisionRequest::new("inst-0007", "shop", ZONE);
     let summary = provision(&w.b, &req, &Progress::silent()).await.unwrap();
     let selector = LabelSelector::new().eq("managed-by", "hardened-fleet");
-    let allow =
-        w.b.hetzner
-            .firewalls()
-            .create(
-                &CreateFirewall::new("fleet-ssh-anywhere")
-                    .rule(FirewallRule::inbound(
-                        Protocol::Tcp,
-                        Some("22"),
-                        ["0.0.0.0/0"],
-                    ))
-                    .apply_to(ApplyTo::label_selector(&selector).unwrap()),
-            )
-            .await
-            .unwrap();
-    w.b.hetzner
-        .actions()
-        .wait_for(&allow.actions)
+    let allow = w
+        .b
+        .hetzner
+        .firewalls()
+        .create(
+            &CreateFirewall::new("fleet-ssh-anywhere")
+                .rule(FirewallRule::inbound(Protocol::Tcp, Some("22"), ["0.0.0.0/0"]))
+                .apply_to(ApplyTo::label_selector(&selector).unwrap()),
+        )
         .await
         .unwrap();
+    w.b.hetzner.actions().wait_for(&allow.actions).await.unwrap();
     (req, summary.server_id, allow.firewall.id)
 }
 
@@ -81,11 +74,7 @@ fn applied(h: &Simulator, server: u64) -> Vec<u64> {
 async fn containment_is_the_first_mutating_request_and_precedes_dns_and_snapshot() {
     let w = world();
     let (req, server, selector_fw) = provisioned_with_selector_firewall(&w).await;
-    assert_eq!(
-        applied(&w.h, server).len(),
-        2,
-        "own firewall and the selector one"
-    );
+    assert_eq!(applied(&w.h, server).len(), 2, "own firewall and the selector one");
     // the deny-all firewall exists already (another host was quarantined before)
     w.b.hetzner
         .firewalls()
@@ -97,11 +86,12 @@ async fn containment_is_the_first_mutating_request_and_precedes_dns_and_snapshot
 
     let report = quarantine(&w.b, &req, &Progress::silent()).await.unwrap();
 
-    let deny =
-        w.h.firewalls()
-            .into_iter()
-            .find(|f| f.name == QUARANTINE_FIREWALL)
-            .unwrap();
+    let deny = w
+        .h
+        .firewalls()
+        .into_iter()
+        .find(|f| f.name == QUARANTINE_FIREWALL)
+        .unwrap();
     let log = w.h.requests();
     let writes: Vec<_> = log.iter().filter(|r| is_mutating(&r.method)).collect();
     assert_eq!(
@@ -124,16 +114,9 @@ async fn containment_is_the_first_mutating_request_and_precedes_dns_and_snapshot
         .iter()
         .position(|r| r.path.ends_with("/actions/remove_from_resources"))
         .unwrap();
-    assert!(
-        relabel_at < snapshot_at && removal_at < snapshot_at,
-        "{writes:?}"
-    );
+    assert!(relabel_at < snapshot_at && removal_at < snapshot_at, "{writes:?}");
 
-    assert_eq!(
-        applied(&w.h, server),
-        vec![deny.id],
-        "only the deny-all firewall"
-    );
+    assert_eq!(applied(&w.h, server), vec![deny.id], "only the deny-all firewall");
     assert!(report.contained());
     assert_eq!(report.detached_by_labels, vec![selector_fw]);
     assert_eq!(
@@ -151,11 +134,12 @@ async fn containment_is_the_first_mutating_request_and_precedes_dns_and_snapshot
     // release: own firewall and labels back, deny-all off, DNS back
     release(&w.b, &req, &Progress::silent()).await.unwrap();
     tokio::time::sleep(Duration::from_secs(5)).await;
-    let own =
-        w.h.firewalls()
-            .into_iter()
-            .find(|f| f.name == "fw-inst-0007")
-            .unwrap();
+    let own = w
+        .h
+        .firewalls()
+        .into_iter()
+        .find(|f| f.name == "fw-inst-0007")
+        .unwrap();
     let mut want = vec![own.id, selector_fw];
     want.sort_unstable();
     assert_eq!(applied(&w.h, server), want);
@@ -164,15 +148,8 @@ async fn containment_is_the_first_mutating_request_and_precedes_dns_and_snapshot
     assert!(s.labels.iter().all(|(k, _)| !k.starts_with("held.")));
     assert_eq!(w.c.dns_records(&w.zone).len(), 2);
     let again = release(&w.b, &req, &Progress::silent()).await.unwrap();
-    assert_eq!(
-        again.0,
-        ["nothing to release: the instance is not quarantined"]
-    );
-    assert_eq!(
-        w.h.images().iter().filter(|i| i.id == snapshot).count(),
-        1,
-        "kept"
-    );
+    assert_eq!(again.0, ["nothing to release: the instance is not quarantined"]);
+    assert_eq!(w.h.images().iter().filter(|i| i.id == snapshot).count(), 1, "kept");
 }
 
 #[tokio::test(start_paused = true)]
@@ -183,10 +160,7 @@ async fn the_first_quarantine_creates_the_deny_all_firewall_on_the_server_in_one
     quarantine(&w.b, &req, &Progress::silent()).await.unwrap();
     let log = w.h.requests();
     let first = log.iter().find(|r| is_mutating(&r.method)).unwrap();
-    assert_eq!(
-        (first.method.clone(), first.path.as_str()),
-        (Method::POST, "/firewalls")
-    );
+    assert_eq!((first.method.clone(), first.path.as_str()), (Method::POST, "/firewalls"));
     let body = first.body.as_ref().unwrap();
     assert_eq!(body["name"], QUARANTINE_FIREWALL);
     assert_eq!(body["apply_to"][0]["server"]["id"], server);
@@ -203,11 +177,12 @@ async fn containment_survives_dropped_connections_5xx_and_429() {
     w.h.inject(Fault::DropConnection, Method::POST, "/servers", 1);
     let report = quarantine(&w.b, &req, &Progress::silent()).await.unwrap();
     assert!(report.contained());
-    let deny =
-        w.h.firewalls()
-            .into_iter()
-            .filter(|f| f.name == QUARANTINE_FIREWALL)
-            .collect::<Vec<_>>();
+    let deny = w
+        .h
+        .firewalls()
+        .into_iter()
+        .filter(|f| f.name == QUARANTINE_FIREWALL)
+        .collect::<Vec<_>>();
     assert_eq!(deny.len(), 1, "one deny-all firewall");
     assert_eq!(applied(&w.h, server), vec![deny[0].id]);
     let forensic = |h: &Simulator| {
@@ -216,11 +191,7 @@ async fn containment_survives_dropped_connections_5xx_and_429() {
             .filter(|i| i.labels.get("forensics") == Some("true"))
             .count()
     };
-    assert_eq!(
-        forensic(&w.h),
-        1,
-        "a dropped create_image is reconciled, not repeated"
-    );
+    assert_eq!(forensic(&w.h), 1, "a dropped create_image is reconciled, not repeated");
     // a second run changes no firewall
     w.h.clear_requests();
     quarantine(&w.b, &req, &Progress::silent()).await.unwrap();

@@ -76,15 +76,7 @@ async fn an_undecodable_firewall_fails_the_find_by_name() {
         .mount(&mock)
         .await;
     let (b, _) = backends(&mock).await;
-    let err = b
-        .hetzner
-        .firewalls()
-        .get_by_name("fw-inst-0042")
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(err, hetzner_client::Error::Decode { .. }),
-        "{err:?}"
-    );
+    let err = b.hetzner.firewalls().get_by_name("fw-inst-0042").await.unwrap_err();
+    assert!(matches!(err, hetzner_client::Error::Decode { .. }), "{err:?}");
     assert!(err.to_string().contains("firewalls[0]"), "{err}");
 }

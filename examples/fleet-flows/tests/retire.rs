@@ -31,16 +31,11 @@ async fn retire_removes_one_instance_keeps_its_evidence_and_is_idempotent() {
 
     h.inject(Fault::DropConnection, Method::DELETE, "/servers", 1);
     h.inject(Fault::ServerError, Method::DELETE, "/firewalls", 1);
-    let out = retire(&b, &gone, RetirePolicy::default(), &p)
-        .await
-        .unwrap();
+    let out = retire(&b, &gone, RetirePolicy::default(), &p).await.unwrap();
     assert_eq!(out.server_id, Some(victim.server_id));
     assert_eq!(out.firewall_id, Some(victim.firewall_id));
     assert_eq!(out.kept_snapshots, vec![snapshot]);
-    assert!(
-        out.removed_records.is_empty(),
-        "quarantine removed them already"
-    );
+    assert!(out.removed_records.is_empty(), "quarantine removed them already");
     tokio::time::sleep(Duration::from_secs(10)).await;
 
     let servers = h.servers();
@@ -52,25 +47,11 @@ async fn retire_removes_one_instance_keeps_its_evidence_and_is_idempotent() {
     let records = c.dns_records(&zone);
     assert_eq!(records.len(), 2);
     assert!(records.iter().all(|r| r.name == "alpha.example.com"));
-    let ips = b
-        .hetzner
-        .primary_ips()
-        .list(&Default::default())
-        .await
-        .unwrap()
-        .items;
-    assert!(
-        ips.iter().all(|ip| ip.assignee_id == Some(servers[0].id)),
-        "{ips:?}"
-    );
-    assert!(
-        h.images().iter().any(|i| i.id == snapshot),
-        "forensic snapshot kept"
-    );
+    let ips = b.hetzner.primary_ips().list(&Default::default()).await.unwrap().items;
+    assert!(ips.iter().all(|ip| ip.assignee_id == Some(servers[0].id)), "{ips:?}");
+    assert!(h.images().iter().any(|i| i.id == snapshot), "forensic snapshot kept");
 
-    let again = retire(&b, &gone, RetirePolicy::default(), &p)
-        .await
-        .unwrap();
+    let again = retire(&b, &gone, RetirePolicy::default(), &p).await.unwrap();
     assert!(again.is_noop(), "{again}");
     assert_eq!(again.kept_snapshots, vec![snapshot]);
 }
@@ -93,13 +74,7 @@ async fn keeping_ips_leaves_them_unassigned_and_reported() {
     assert!(c.dns_records(&zone).is_empty());
     assert!(h.servers().is_empty());
     tokio::time::sleep(Duration::from_secs(10)).await;
-    let ips = b
-        .hetzner
-        .primary_ips()
-        .list(&Default::default())
-        .await
-        .unwrap()
-        .items;
+    let ips = b.hetzner.primary_ips().list(&Default::default()).await.unwrap().items;
     let mut kept: Vec<u64> = ips.iter().map(|ip| ip.id).collect();
     kept.sort_unstable();
     let mut want = out.kept_ips.clone();

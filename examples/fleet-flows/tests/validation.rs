@@ -38,99 +38,36 @@ type Spoil = Box<dyn Fn(&mut ProvisionInputs)>;
 fn cases(fx: &Path) -> Vec<(&'static str, Spoil, bool)> {
     let mut out: Vec<(&'static str, Spoil, bool)> = Vec::new();
     let mut add = |field: &'static str, real: bool, f: Spoil| out.push((field, f, real));
-    for bad in [
-        "",
-        "A",
-        "inst 1",
-        "-a",
-        "a-",
-        "a_b",
-        "a/b",
-        "a.b",
-        "ä",
-        "a\n",
-        &"a".repeat(41),
-    ] {
+    for bad in ["", "A", "inst 1", "-a", "a-", "a_b", "a/b", "a.b", "ä", "a\n", &"a".repeat(41)] {
         let bad = bad.to_owned();
-        add(
-            "instance_id",
-            false,
-            Box::new(move |i| i.instance_id = bad.clone()),
-        );
+        add("instance_id", false, Box::new(move |i| i.instance_id = bad.clone()));
     }
-    for bad in [
-        "",
-        "A",
-        "a b",
-        "-a",
-        "a-",
-        "a.b",
-        "a_b",
-        &"a".repeat(64),
-        "*",
-    ] {
+    for bad in ["", "A", "a b", "-a", "a-", "a.b", "a_b", &"a".repeat(64), "*"] {
         let bad = bad.to_owned();
-        add(
-            "subdomain",
-            false,
-            Box::new(move |i| i.subdomain = bad.clone()),
-        );
+        add("subdomain", false, Box::new(move |i| i.subdomain = bad.clone()));
     }
-    for bad in [
-        "",
-        "not a zone",
-        "-a.com",
-        "a..com",
-        "exa_mple.com",
-        "a.com/",
-        "com",
-    ] {
+    for bad in ["", "not a zone", "-a.com", "a..com", "exa_mple.com", "a.com/", "com"] {
         let bad = bad.to_owned();
         add("zone", false, Box::new(move |i| i.zone = bad.clone()));
     }
     for bad in ["", "FSN1", "fsn 1", &"a".repeat(17)] {
         let bad = bad.to_owned();
-        add(
-            "location",
-            false,
-            Box::new(move |i| i.location = Some(bad.clone())),
-        );
+        add("location", false, Box::new(move |i| i.location = Some(bad.clone())));
     }
     for bad in ["", "CX22", "cx 22", &"c".repeat(33)] {
         let bad = bad.to_owned();
-        add(
-            "server_type",
-            false,
-            Box::new(move |i| i.server_type = Some(bad.clone())),
-        );
+        add("server_type", false, Box::new(move |i| i.server_type = Some(bad.clone())));
     }
     for bad in ["", "ubuntu 24.04", &"u".repeat(65), "ubuntu\t24"] {
         let bad = bad.to_owned();
-        add(
-            "image",
-            false,
-            Box::new(move |i| i.image = Some(bad.clone())),
-        );
+        add("image", false, Box::new(move |i| i.image = Some(bad.clone())));
     }
     for bad in [0u16, 1, 21, 80, 443, 1023] {
         add("ssh_port", false, Box::new(move |i| i.ssh_port = Some(bad)));
     }
-    for bad in [
-        "root",
-        "",
-        "Admin",
-        "a b",
-        "1abc",
-        "a;b",
-        "a:b",
-        &"a".repeat(33),
-    ] {
+    for bad in ["root", "", "Admin", "a b", "1abc", "a;b", "a:b", &"a".repeat(33)] {
         let bad = bad.to_owned();
-        add(
-            "admin_user",
-            false,
-            Box::new(move |i| i.admin_user = Some(bad.clone())),
-        );
+        add("admin_user", false, Box::new(move |i| i.admin_user = Some(bad.clone())));
     }
     for (n, bad) in [
         "",
@@ -144,167 +81,64 @@ fn cases(fx: &Path) -> Vec<(&'static str, Spoil, bool)> {
     .enumerate()
     {
         let path = fixture(fx, &format!("admin-key-{n}"), bad);
-        add(
-            "admin_key_file",
-            false,
-            Box::new(move |i| i.admin_key_file = Some(path.clone())),
-        );
+        add("admin_key_file", false, Box::new(move |i| i.admin_key_file = Some(path.clone())));
     }
     let missing = fx.join("no-such-key.pub");
-    add(
-        "admin_key_file",
-        false,
-        Box::new(move |i| i.admin_key_file = Some(missing.clone())),
-    );
-    for bad in [
-        "10.0.0.1/8",
-        "192.168.1.1/24",
-        "2001:db8::1/64",
-        "0.0.0.1/0",
-        "172.16.0.1/12",
-    ] {
+    add("admin_key_file", false, Box::new(move |i| i.admin_key_file = Some(missing.clone())));
+    for bad in ["10.0.0.1/8", "192.168.1.1/24", "2001:db8::1/64", "0.0.0.1/0", "172.16.0.1/12"] {
         let net: ipnet::IpNet = bad.parse().unwrap();
-        add(
-            "admin_cidr[0]",
-            false,
-            Box::new(move |i| i.admin_cidr = vec![net]),
-        );
+        add("admin_cidr[0]", false, Box::new(move |i| i.admin_cidr = vec![net]));
     }
     for bad in ["", " a", "a ", "a\nb", "a\u{7}", &"k".repeat(129)] {
         let bad = bad.to_owned();
-        add(
-            "hetzner_ssh_key[0]",
-            false,
-            Box::new(move |i| i.hetzner_ssh_key = vec![bad.clone()]),
-        );
+        add("hetzner_ssh_key[0]", false, Box::new(move |i| i.hetzner_ssh_key = vec![bad.clone()]));
     }
-    for bad in [
-        "caddy:2",
-        "caddy",
-        "",
-        "caddy@sha256:xyz",
-        "caddy:2@sha256:00",
-        "a b@sha256:00",
-    ] {
+    for bad in ["caddy:2", "caddy", "", "caddy@sha256:xyz", "caddy:2@sha256:00", "a b@sha256:00"] {
         let b1 = bad.to_owned();
-        add(
-            "caddy_image",
-            false,
-            Box::new(move |i| i.caddy_image = Some(b1.clone())),
-        );
+        add("caddy_image", false, Box::new(move |i| i.caddy_image = Some(b1.clone())));
         let b2 = bad.to_owned();
-        add(
-            "app_image",
-            false,
-            Box::new(move |i| i.app_image = Some(b2.clone())),
-        );
+        add("app_image", false, Box::new(move |i| i.app_image = Some(b2.clone())));
         let b3 = bad.to_owned();
-        add(
-            "node_exporter_image",
-            false,
-            Box::new(move |i| i.node_exporter_image = Some(b3.clone())),
-        );
+        add("node_exporter_image", false, Box::new(move |i| i.node_exporter_image = Some(b3.clone())));
     }
-    for bad in [
-        "http://x.example",
-        "",
-        "https://",
-        "https://a b",
-        "ftp://x",
-        "https://x'y",
-        "https://x\"y",
-    ] {
+    for bad in ["http://x.example", "", "https://", "https://a b", "ftp://x", "https://x'y", "https://x\"y"] {
         let bad = bad.to_owned();
-        add(
-            "callback_url",
-            false,
-            Box::new(move |i| i.callback_url = Some(bad.clone())),
-        );
+        add("callback_url", false, Box::new(move |i| i.callback_url = Some(bad.clone())));
     }
-    for (n, bad) in [
-        "short",
-        "abc'defghijklmnopqrstuvwxyz0123456789",
-        "abc\u{1}defghijklmnopqrstuvwxyz0123",
-        "",
-        "# only a comment\n",
-    ]
-    .iter()
-    .enumerate()
+    for (n, bad) in ["short", "abc'defghijklmnopqrstuvwxyz0123456789", "abc\u{1}defghijklmnopqrstuvwxyz0123", "", "# only a comment\n"]
+        .iter()
+        .enumerate()
     {
         let path = fixture(fx, &format!("callback-{n}"), bad);
-        add(
-            "callback_secret_file",
-            false,
-            Box::new(move |i| i.callback_secret_file = Some(path.clone())),
-        );
+        add("callback_secret_file", false, Box::new(move |i| i.callback_secret_file = Some(path.clone())));
     }
     let nodir = fx.join("no-such-dir").join("callback");
-    add(
-        "callback_secret_file",
-        false,
-        Box::new(move |i| i.callback_secret_file = Some(nodir.clone())),
-    );
-    for (n, bad) in [
-        "AGE-SECRET-KEY-1NOTAKEYATALLNOTAKEYATALL",
-        "",
-        "not an identity at all, long enough",
-    ]
-    .iter()
-    .enumerate()
+    add("callback_secret_file", false, Box::new(move |i| i.callback_secret_file = Some(nodir.clone())));
+    for (n, bad) in ["AGE-SECRET-KEY-1NOTAKEYATALLNOTAKEYATALL", "", "not an identity at all, long enough"]
+        .iter()
+        .enumerate()
     {
         let path = fixture(fx, &format!("identity-{n}"), bad);
-        add(
-            "backup_identity_file",
-            false,
-            Box::new(move |i| i.backup_identity_file = Some(path.clone())),
-        );
+        add("backup_identity_file", false, Box::new(move |i| i.backup_identity_file = Some(path.clone())));
     }
     let nodir = fx.join("no-such-dir").join("identity");
-    add(
-        "backup_identity_file",
-        false,
-        Box::new(move |i| i.backup_identity_file = Some(nodir.clone())),
-    );
-    add(
-        "backup_endpoint",
-        false,
-        Box::new(|i| i.backup_endpoint = Some("https://s3.example".into())),
-    );
-    add(
-        "backup_endpoint",
-        false,
-        Box::new(|i| i.backup_bucket = Some("bucket".into())),
-    );
-    add(
-        "backup_endpoint",
-        false,
-        Box::new(|i| {
-            i.backup_endpoint = Some("ftp://s3.example".into());
-            i.backup_bucket = Some("bucket".into());
-        }),
-    );
-    add(
-        "backup_bucket",
-        false,
-        Box::new(|i| {
-            i.backup_endpoint = Some("https://s3.example".into());
-            i.backup_bucket = Some("UPPER".into());
-        }),
-    );
+    add("backup_identity_file", false, Box::new(move |i| i.backup_identity_file = Some(nodir.clone())));
+    add("backup_endpoint", false, Box::new(|i| i.backup_endpoint = Some("https://s3.example".into())));
+    add("backup_endpoint", false, Box::new(|i| i.backup_bucket = Some("bucket".into())));
+    add("backup_endpoint", false, Box::new(|i| {
+        i.backup_endpoint = Some("ftp://s3.example".into());
+        i.backup_bucket = Some("bucket".into());
+    }));
+    add("backup_bucket", false, Box::new(|i| {
+        i.backup_endpoint = Some("https://s3.example".into());
+        i.backup_bucket = Some("UPPER".into());
+    }));
     for (n, bad) in ["", "only-one-line-of-credentials"].iter().enumerate() {
         let path = fixture(fx, &format!("s3-{n}"), bad);
-        add(
-            "backup_credentials_file",
-            false,
-            Box::new(move |i| i.backup_credentials_file = Some(path.clone())),
-        );
+        add("backup_credentials_file", false, Box::new(move |i| i.backup_credentials_file = Some(path.clone())));
     }
     let missing = fx.join("no-such-credentials");
-    add(
-        "backup_credentials_file",
-        false,
-        Box::new(move |i| i.backup_credentials_file = Some(missing.clone())),
-    );
+    add("backup_credentials_file", false, Box::new(move |i| i.backup_credentials_file = Some(missing.clone())));
     // against the real API the demo defaults are refused, each naming its flag
     let key = fixture(fx, "admin.pub", GOOD_KEY);
     let creds = fixture(fx, "s3", "AKIAEXAMPLEEXAMPLE\nsecretsecretsecretsecret\n");
@@ -336,27 +170,23 @@ fn cases(fx: &Path) -> Vec<(&'static str, Spoil, bool)> {
     ] {
         let complete = complete.clone();
         let out_dir = fxo.join("out-of-reach");
-        add(
-            field,
-            true,
-            Box::new(move |i| {
-                complete(i, &out_dir);
-                match field {
-                    "admin_key_file" => i.admin_key_file = None,
-                    "caddy_image" => i.caddy_image = None,
-                    "app_image" => i.app_image = None,
-                    "node_exporter_image" => i.node_exporter_image = None,
-                    "callback_url" => i.callback_url = None,
-                    "callback_secret_file" => i.callback_secret_file = None,
-                    "backup_identity_file" => i.backup_identity_file = None,
-                    "backup_endpoint" => {
-                        i.backup_endpoint = None;
-                        i.backup_bucket = None;
-                    }
-                    _ => i.backup_credentials_file = None,
+        add(field, true, Box::new(move |i| {
+            complete(i, &out_dir);
+            match field {
+                "admin_key_file" => i.admin_key_file = None,
+                "caddy_image" => i.caddy_image = None,
+                "app_image" => i.app_image = None,
+                "node_exporter_image" => i.node_exporter_image = None,
+                "callback_url" => i.callback_url = None,
+                "callback_secret_file" => i.callback_secret_file = None,
+                "backup_identity_file" => i.backup_identity_file = None,
+                "backup_endpoint" => {
+                    i.backup_endpoint = None;
+                    i.backup_bucket = None;
                 }
-            }),
-        );
+                _ => i.backup_credentials_file = None,
+            }
+        }));
     }
     out
 }
@@ -424,24 +254,13 @@ async fn bad_inputs_are_refused_naming_the_field_with_nothing_sent_and_nothing_w
                 (!written.is_empty()).then(|| format!("files written: {written:?}"))
             });
             if let Some(problem) = problem {
-                failures.push(format!(
-                    "case {n} ({field}, new files {with_new_files}): {problem}"
-                ));
+                failures.push(format!("case {n} ({field}, new files {with_new_files}): {problem}"));
             }
             checked += 1;
         }
     }
-    assert!(
-        failures.is_empty(),
-        "{} of {checked} cases:\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
-    assert_eq!(
-        files_in(fixtures.path()).len(),
-        fixture_files,
-        "fixtures untouched"
-    );
+    assert!(failures.is_empty(), "{} of {checked} cases:\n{}", failures.len(), failures.join("\n"));
+    assert_eq!(files_in(fixtures.path()).len(), fixture_files, "fixtures untouched");
     assert!(checked >= 200, "only {checked} cases");
 }
 
@@ -454,11 +273,7 @@ async fn a_missing_hetzner_ssh_key_stops_before_anything_is_created() {
     let mut inputs = good();
     inputs.hetzner_ssh_key = vec!["nobody's key".into()];
     let err = attempt(&backends, inputs, false).await.unwrap_err();
-    assert!(
-        err.to_string()
-            .starts_with("invalid hetzner_ssh_keys[0]: no SSH key named"),
-        "{err}"
-    );
+    assert!(err.to_string().starts_with("invalid hetzner_ssh_keys[0]: no SSH key named"), "{err}");
     assert!(
         h.requests().iter().all(|r| r.method == http::Method::GET),
         "{:?}",

@@ -8,9 +8,7 @@ use ipnet::IpNet;
 
 use super::ProvisionRequest;
 use crate::error::{Error, Result};
-use crate::secrets::{
-    SecretFile, age_identity, age_recipient, callback_secret, load_s3_credentials,
-};
+use crate::secrets::{SecretFile, age_identity, age_recipient, callback_secret, load_s3_credentials};
 
 /// The user's inputs, one field per command-line flag (`admin_key_file` is
 /// `--admin-key-file`). `None` for a value with a demo default: against the simulators the
@@ -154,9 +152,7 @@ impl ProvisionInputs {
         let key = match &self.admin_key_file {
             Some(path) => Some(
                 std::fs::read_to_string(path)
-                    .map_err(|e| {
-                        Error::invalid("admin_key_file", format!("{}: {e}", path.display()))
-                    })?
+                    .map_err(|e| Error::invalid("admin_key_file", format!("{}: {e}", path.display())))?
                     .trim()
                     .to_owned(),
             ),
@@ -174,29 +170,25 @@ impl ProvisionInputs {
                 pending.push(("callback_secret_file", file));
             }
             None if real => {
-                return Err(Error::invalid(
-                    "callback_secret_file",
-                    "required against the real API",
-                ));
+                return Err(Error::invalid("callback_secret_file", "required against the real API"));
             }
             None => {}
         }
         match self.backup_identity_file {
             Some(path) => {
                 let file = SecretFile::load("backup_identity_file", &path, age_identity)?;
-                request.backup_recipient = Some(age_recipient(file.secret()).map_err(|_| {
-                    Error::invalid(
-                        "backup_identity_file",
-                        format!("{} does not hold an age X25519 identity", path.display()),
-                    )
-                })?);
+                request.backup_recipient = Some(
+                    age_recipient(file.secret()).map_err(|_| {
+                        Error::invalid(
+                            "backup_identity_file",
+                            format!("{} does not hold an age X25519 identity", path.display()),
+                        )
+                    })?,
+                );
                 pending.push(("backup_identity_file", file));
             }
             None if real => {
-                return Err(Error::invalid(
-                    "backup_identity_file",
-                    "required against the real API",
-                ));
+                return Err(Error::invalid("backup_identity_file", "required against the real API"));
             }
             None => {}
         }

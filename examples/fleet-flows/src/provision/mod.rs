@@ -262,16 +262,20 @@ pub async fn provision(
     .await?;
     created.record = v4.change == RecordChange::Created;
     if v4.change == RecordChange::Updated {
-        updated.push(format!(
-            "dns record {} now points to {address}",
-            v4.record.id
-        ));
+        updated.push(format!("dns record {} now points to {address}", v4.record.id));
     }
     let record = v4.record;
     let record_v6 = match server_ipv6_address(&server)? {
         Some(v6) => {
-            let out =
-                ensure_record(backends, &zone.id, &fqdn, RecordType::Aaaa, &v6, &instance).await?;
+            let out = ensure_record(
+                backends,
+                &zone.id,
+                &fqdn,
+                RecordType::Aaaa,
+                &v6,
+                &instance,
+            )
+            .await?;
             created.record |= out.change == RecordChange::Created;
             if out.change == RecordChange::Updated {
                 updated.push(format!("dns record {} now points to {v6}", out.record.id));

@@ -1,8 +1,8 @@
 //! What to provision, and the checks it passes before anything is sent.
 
 use cloudinit_builder::age::AgeRecipient;
-use cloudinit_builder::preset::{BackupTarget, ObjectStore, S3Credentials};
 use cloudinit_builder::{Secret, SshPublicKey};
+use cloudinit_builder::preset::{BackupTarget, ObjectStore, S3Credentials};
 use hardening_model::docker::ImageRef;
 use hardening_model::presets::stack::StackImages;
 use hardening_model::values::{Domain, UnixUser};
@@ -11,11 +11,11 @@ use ipnet::IpNet;
 
 use super::{INSTANCE_LABEL, MANAGED_BY, MANAGED_BY_LABEL, SSH_PORT_LABEL};
 use crate::error::{Error, Result};
+use crate::instance::{Instance, check_slug};
 use crate::host::{
     DEMO_ADMIN_KEY, DEMO_APP_IMAGE, DEMO_BACKUP_BUCKET, DEMO_BACKUP_ENDPOINT, DEMO_BACKUP_REGION,
     DEMO_CADDY_IMAGE, DEMO_CALLBACK_URL, DEMO_NODE_EXPORTER_IMAGE,
 };
-use crate::instance::{Instance, check_slug};
 
 /// What to provision.
 ///
