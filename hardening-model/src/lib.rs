@@ -27,6 +27,7 @@
 //! - [`backup`]: the backup jobs' status files, read by the audit (section 9).
 //! - [`presets`]: the runbook baseline with every known erratum fixed.
 //! - [`audit`]: the runbook's Appendix B checklist, evaluated against rendered artifacts and host files.
+//! - [`converge`]: signed desired-state bundles and the host agent that pulls and applies them.
 //! - [`command`]: commands as data ([`command::HostCommand`]) and POSIX shell quoting.
 //! - [`values`]: validated building blocks shared by every policy (users, paths, domains, ports).
 #![forbid(unsafe_code)]
@@ -41,6 +42,7 @@ pub mod auditd;
 pub mod backup;
 pub mod caddy;
 pub mod chrony;
+pub mod converge;
 pub mod docker;
 pub mod firewall;
 pub mod kernel_modules;

@@ -10,6 +10,9 @@
 //!   forensic snapshots are kept.
 //! - [`restore`]: an instance's data from its off-host backups onto a fresh host.
 //! - [`ssh_keys`]: admin key rotation (upload, then removal from Hetzner).
+//! - [`converge`]: day-2 changes of desired state reach running hosts (signed bundles pulled by
+//!   a host agent; firewalls updated in batches).
+//! - [`audit`]: Appendix B for every instance, API lines from the APIs, a drift report.
 //! - [`zone`], [`snapshots`]: the Cloudflare zone hardening plan, snapshot cleanup.
 //! - [`backends`]: real APIs or the built-in simulators, chosen from the token variables.
 //! - [`error`]: one error type; [`error::chain`] prints it with every cause.
@@ -28,7 +31,9 @@
 //! ```
 #![forbid(unsafe_code)]
 
+pub mod audit;
 pub mod backends;
+pub mod converge;
 pub mod error;
 pub mod host;
 pub mod instance;

@@ -1,0 +1,61 @@
+//! Day-2 convergence, host side: how a change of desired state reaches a running host
+//! without a reprovision.
+//!
+//! # Design: a signed pull
+//!
+//! The operator publishes a versioned **bundle** to the S3-compatible object store it already
+//! runs for backups: a [`Manifest`] (version, creation time, instance selector, and for every
+//! desired host file its path, mode, SHA-256 and [`Validator`]), its SSH signature
+//! `manifest.sig` (SSHSIG, namespace [`NAMESPACE`], Ed25519) and the contents as
+//! `files/<sha256>`. On every host a root systemd timer runs the agent ([`AgentConfig::files`]),
+//! a POSIX sh script that:
+//!
+//! 1. fetches `manifest` and `manifest.sig` with rclone (the backup job's remote shape and
+//!    credential variables);
+//! 2. verifies the signature with `ssh-keygen -Y verify` against the `allowed_signers` pinned at
+//!    first boot: only that key, only that namespace;
+//! 3. rejects a version not above the applied one (an older bundle, or a replay of the applied
+//!    version with other content); re-serving the applied bundle is a no-op;
+//! 4. fetches every file, checks its SHA-256, and validates it with the real tool (`nft -c -f`,
+//!    `sshd -t -f`, `caddy validate`, `ssh-keygen -l -f`) — all before touching anything;
+//! 5. applies: each file is staged next to its target and renamed over it, the previous bytes
+//!    kept; nftables, sshd and Caddy are reloaded;
+//! 6. checks the control path: sshd must answer `ssh-keyscan` on its port and the site health
+//!    URL (if set) must answer `curl -f`; otherwise every file is restored and the services
+//!    reloaded again (state `rolled-back`);
+//! 7. records the applied version and writes a status file listing every managed file's
+//!    on-disk SHA-256, signs it with HMAC-SHA256 under the instance's report key (the
+//!    provisioning callback secret) and uploads it to the report remote.
+//!
+//! A rejected bundle leaves every managed file untouched; only the status and report change.
+//!
+//! **Why pull, not push over SSH:** the fleet's hosts need no inbound path beyond what they
+//! have; publishing is one upload whatever the fleet size (no SSH fan-out, no bastion
+//! bottleneck, no short-lived certificate per host); a host that is off or partitioned
+//! converges on its next tick; and the trust anchor is a stock tool (`ssh-keygen -Y verify`,
+//! OpenSSH 8.1+) with a key pinned at first boot, so a compromised store can withhold updates
+//! but never forge, downgrade or replay one. The cost is latency: a change lands within the
+//! timer interval (default 5 minutes plus up to 10 % random delay).
+//!
+//! **Why a line manifest:** the host parses it with `read` and `case` in POSIX sh, with no
+//! JSON parser, and [`Manifest::parse`] accepts only the canonical form [`Manifest::render`]
+//! produces, so the signed bytes are the bytes both sides read.
+//!
+//! # Wiring into first boot
+//!
+//! The first-boot document installs [`AgentConfig::files`] (script, configuration, pinned
+//! signer, labels, service and timer), writes [`REPORT_KEY_PATH`] (0600, the callback secret)
+//! and [`STORE_ENV_PATH`] (0600, read-only store keys plus write access to the report
+//! prefix), then runs `systemctl enable --now hf-agent.timer`.
+//!
+//! The control-plane side (building, signing and publishing bundles, reading reports, the
+//! fleet drift audit) lives in `fleet-flows`.
+
+mod agent;
+mod manifest;
+
+pub use agent::{
+    AGENT_PATH, AGENT_SCRIPT, ALLOWED_SIGNERS_PATH, AgentConfig, CONF_PATH, LABELS_PATH, NAMESPACE,
+    REPORT_KEY_PATH, STATUS_PATH, STORE_ENV_PATH,
+};
+pub use manifest::{ALLOWED_ROOTS, MAGIC, ManagedFile, Manifest, Selector, Sha256Hex, Validator};
