@@ -558,9 +558,21 @@ async fn the_host_firewall_in_user_data_is_the_policy_the_hetzner_rules_come_fro
     assert_eq!(policy.user_data().unwrap().into_string(), user_data);
     // ...whose ufw, nftables and DOCKER-USER files are this policy's, byte for byte...
     let fw = policy.firewall_policy().unwrap();
-    for f in [fw.ufw_script(), fw.nftables_conf(), fw.docker_user_script()] {
+    for f in [fw.ufw_script(), fw.docker_user_script()] {
         assert_eq!(files.get(&f.path), Some(&f.content), "{}", f.path);
     }
+    // The nftables ruleset travels in `bootcmd` (firewall first, before packages and sshd),
+    // which writes it to its path: that entry carries this policy's ruleset byte for byte.
+    let nft = fw.nftables_conf();
+    let text = cloudinit_builder::cloud_config_of(&user_data).unwrap();
+    let doc: serde_json::Value = serde_saphyr::from_str(&text).unwrap();
+    let bootcmd = doc["bootcmd"].as_array().expect("bootcmd");
+    assert!(
+        bootcmd.iter().filter_map(|c| c.as_str()).any(|c| c.contains(&nft.path)
+            && c.contains(nft.content.trim_end())),
+        "no bootcmd entry writes {}",
+        nft.path
+    );
     // ...and whose Hetzner rules are the ones on the cloud firewall.
     let want = hetzner_client::policy::rules_from_policy(&fw.hetzner_rules().unwrap()).unwrap();
     let firewall = &w.hetzner.firewalls()[0];
