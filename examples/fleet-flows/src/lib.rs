@@ -11,6 +11,7 @@
 //! - [`restore`]: an instance's data from its off-host backups onto a fresh host.
 //! - [`ssh_keys`]: admin key rotation (upload, then removal from Hetzner).
 //! - [`zone`], [`snapshots`]: the Cloudflare zone hardening plan, snapshot cleanup.
+//! - [`actions`]: action waits of many flows batched into shared `GET /actions?id=…` polls.
 //! - [`backends`]: real APIs or the built-in simulators, chosen from the token variables.
 //! - [`error`]: one error type; [`error::chain`] prints it with every cause.
 //!
@@ -28,6 +29,7 @@
 //! ```
 #![forbid(unsafe_code)]
 
+pub mod actions;
 pub mod backends;
 pub mod error;
 pub mod host;
