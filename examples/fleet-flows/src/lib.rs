@@ -12,6 +12,7 @@
 //! - [`ssh_keys`]: admin key rotation (upload, then removal from Hetzner).
 //! - [`zone`], [`snapshots`]: the Cloudflare zone hardening plan, snapshot cleanup.
 //! - [`actions`]: action waits of many flows batched into shared `GET /actions?id=…` polls.
+//! - [`fleet`]: a whole fleet provisioned at once on the simulators, measured (`bench-fleet`).
 //! - [`backends`]: real APIs or the built-in simulators, chosen from the token variables.
 //! - [`error`]: one error type; [`error::chain`] prints it with every cause.
 //!
@@ -32,6 +33,7 @@
 pub mod actions;
 pub mod backends;
 pub mod error;
+pub mod fleet;
 pub mod host;
 pub mod instance;
 pub mod naming;
