@@ -36,7 +36,7 @@ fn main() -> std::process::ExitCode {
         .start_paused(true)
         .build()
         .expect("tokio runtime");
-    examples::exit_on_error(runtime.block_on(provision_fleet(&run)).map_err(Into::into).and_then(
+    examples::exit_on_error(runtime.block_on(provision_fleet(&run)).and_then(
         |report| {
             println!(
                 "hetzner: {} requests ({} action polls), budget minimum {:.0} s, makespan {:.0} s (virtual)",
