@@ -25,6 +25,9 @@ pub struct Backends {
     pub hetzner_sim: Option<hetzner_client::simulator::Simulator>,
     /// The Cloudflare simulator, when offline.
     pub cloudflare_sim: Option<cloudflare_client::simulator::Simulator>,
+    /// Action waits of every flow over these backends, polled together in batches through
+    /// `hetzner` (see [`crate::actions`]).
+    pub actions: crate::actions::ActionWaiter,
 }
 
 fn is_set(var: &str) -> bool {
@@ -55,6 +58,7 @@ impl Backends {
             (sim.client()?, Some(sim))
         };
         let backends = Self {
+            actions: crate::actions::ActionWaiter::new(hetzner.clone()),
             hetzner,
             cloudflare,
             hetzner_sim,
@@ -118,8 +122,10 @@ impl Backends {
         hetzner: &hetzner_client::simulator::Simulator,
         cloudflare: &cloudflare_client::simulator::Simulator,
     ) -> Result<Self> {
+        let client = hetzner_client::Client::simulated(hetzner)?;
         Ok(Self {
-            hetzner: hetzner_client::Client::simulated(hetzner)?,
+            actions: crate::actions::ActionWaiter::new(client.clone()),
+            hetzner: client,
             cloudflare: cloudflare.client()?,
             hetzner_sim: Some(hetzner.clone()),
             cloudflare_sim: Some(cloudflare.clone()),

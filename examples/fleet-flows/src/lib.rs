@@ -14,6 +14,8 @@
 //!   a host agent; firewalls updated in batches).
 //! - [`audit`]: Appendix B for every instance, API lines from the APIs, a drift report.
 //! - [`zone`], [`snapshots`]: the Cloudflare zone hardening plan, snapshot cleanup.
+//! - [`actions`]: action waits of many flows batched into shared `GET /actions?id=…` polls.
+//! - [`fleet`]: a whole fleet provisioned at once on the simulators, measured (`bench-fleet`).
 //! - [`backends`]: real APIs or the built-in simulators, chosen from the token variables.
 //! - [`error`]: one error type; [`error::chain`] prints it with every cause.
 //!
@@ -31,10 +33,12 @@
 //! ```
 #![forbid(unsafe_code)]
 
+pub mod actions;
 pub mod audit;
 pub mod backends;
 pub mod converge;
 pub mod error;
+pub mod fleet;
 pub mod host;
 pub mod instance;
 pub mod naming;

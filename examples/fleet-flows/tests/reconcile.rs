@@ -26,6 +26,7 @@ async fn backends(hetzner: &MockServer) -> (Backends, cloudflare_client::simulat
     let c = cloudflare_client::simulator::Simulator::new();
     c.add_zone("example.com", PlanTier::Free);
     let b = Backends {
+        actions: fleet_flows::actions::ActionWaiter::new(client.clone()),
         hetzner: client,
         cloudflare: c.client().unwrap(),
         hetzner_sim: Some(hetzner_client::simulator::Simulator::new()),

@@ -150,20 +150,18 @@ pub async fn provision(
         }
     }
 
-    // Firewall: unique name per instance.
+    // Firewall: unique name per instance. A fresh instance creates it straight away and
+    // adopts it by name when the name is taken (an earlier run or a concurrent flow); a known
+    // instance looks it up first.
     let fw_name = request.firewall_name();
     progress.step(format!("ensuring firewall {fw_name}"));
-    let firewall = match hetzner.firewalls().get_by_name(&fw_name).await? {
-        Some(fw) => {
-            if !same_rules(&fw.rules, &rules) {
-                let actions = hetzner.firewalls().set_rules(fw.id, &rules).await?;
-                progress
-                    .wait("firewall rules", hetzner.actions().wait_for(&actions))
-                    .await?;
-                updated.push(format!("firewall {} rules", fw.id));
-            }
-            fw
-        }
+    let found = match existing {
+        Some(_) => hetzner.firewalls().get_by_name(&fw_name).await?,
+        None => None,
+    };
+    // (firewall, whether it predates this run and so may carry other rules)
+    let (firewall, adopted) = match found {
+        Some(fw) => (fw, true),
         None => {
             let create = CreateFirewall::new(fw_name.as_str())
                 .labels(labels.clone())
@@ -173,26 +171,37 @@ pub async fn provision(
                     created.firewall = !out.reconciled;
                     if !out.actions.is_empty() {
                         progress
-                            .wait("firewall", hetzner.actions().wait_for(&out.actions))
+                            .wait("firewall", backends.actions.wait(&out.actions))
                             .await?;
                     }
-                    out.firewall
+                    (out.firewall, out.reconciled)
                 }
-                // another flow on this instance created it first: adopt it (its rules are
-                // the same, derived from the same values)
-                Err(e) if e.is_uniqueness_error_on("name") => hetzner
-                    .firewalls()
-                    .get_by_name(&fw_name)
-                    .await?
-                    .ok_or_else(|| {
-                        Error::State(format!("firewall {fw_name} is taken but cannot be found"))
-                    })?,
+                Err(e) if e.is_uniqueness_error_on("name") => {
+                    let fw = hetzner
+                        .firewalls()
+                        .get_by_name(&fw_name)
+                        .await?
+                        .ok_or_else(|| {
+                            Error::State(format!("firewall {fw_name} is taken but cannot be found"))
+                        })?;
+                    (fw, true)
+                }
                 Err(e) => return Err(e.into()),
             }
         }
     };
+    if adopted && !same_rules(&firewall.rules, &rules) {
+        let actions = hetzner.firewalls().set_rules(firewall.id, &rules).await?;
+        progress
+            .wait("firewall rules", backends.actions.wait(&actions))
+            .await?;
+        updated.push(format!("firewall {} rules", firewall.id));
+    }
 
-    // Server: found by its instance label; created with an opaque name otherwise.
+    // Server: found by its instance label; created with an opaque name otherwise. A server
+    // this run created and whose actions (create_server, start_server) all finished is
+    // running, and its create answer already holds its addresses: no extra GET for it.
+    let mut started = false;
     let server = match existing {
         Some(server) => {
             progress.step(format!("reusing server {} ({})", server.id, server.name));
@@ -204,7 +213,7 @@ pub async fn provision(
             {
                 let actions = hetzner.attach_checked(firewall.id, server.id, true).await?;
                 progress
-                    .wait("firewall attachment", hetzner.actions().wait_for(&actions))
+                    .wait("firewall attachment", backends.actions.wait(&actions))
                     .await?;
                 updated.push(format!(
                     "firewall {} applied to server {}",
@@ -240,8 +249,9 @@ pub async fn provision(
                     let actions = out.actions();
                     if !actions.is_empty() {
                         progress
-                            .wait("server actions", hetzner.actions().wait_for(&actions))
+                            .wait("server actions", backends.actions.wait(&actions))
                             .await?;
+                        started = actions.iter().any(|a| a.command == "start_server");
                     }
                     out.server
                 }
@@ -261,9 +271,13 @@ pub async fn provision(
             }
         }
     };
-    let server = progress
-        .wait("server start", wait_running(backends, server.id))
-        .await?;
+    let server = if started && server.public_net.ipv4.is_some() {
+        server
+    } else {
+        progress
+            .wait("server start", wait_running(backends, server.id))
+            .await?
+    };
     let ipv4 = server.public_net.ipv4.as_ref().map(|ip| ip.ip.clone());
     let ipv6 = server.public_net.ipv6.as_ref().map(|ip| ip.ip.clone());
 
