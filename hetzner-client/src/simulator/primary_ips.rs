@@ -49,9 +49,10 @@ pub(crate) fn new_primary_ip(
         "labels": {},
         "created": state.now_wall(),
         "blocked": false,
-        // `datacenter` is derived from the location when answered (see `complete_reply`):
-        // not stored, as it is the same large object for every address of a location
-        "location": location,
+        // only the location's id is stored; the location and its `datacenter` are filled in
+        // when answered (see `complete_reply`), as they are the same large objects for every
+        // address of a location
+        "location": { "id": location.get("id").cloned().unwrap_or(Value::Null) },
         "ip": ip,
         "dns_ptr": dns_ptr,
         "protection": { "delete": false },
@@ -363,8 +364,8 @@ fn refuse_delete(state: &State, id: u64) -> Option<Reply> {
     })
 }
 
-/// Adds the `datacenter` of each primary IP in an answer (`primary_ip` or `primary_ips`),
-/// derived from its location.
+/// Fills in the `location` (stored as its id only) and the `datacenter` of each primary IP in
+/// an answer (`primary_ip` or `primary_ips`).
 pub(crate) fn complete_reply(state: &State, reply: &mut Reply) {
     let Some(body) = reply.body.as_mut() else {
         return;
@@ -373,8 +374,14 @@ pub(crate) fn complete_reply(state: &State, reply: &mut Reply) {
         if let Some(map) = entry.as_object_mut()
             && !map.contains_key("datacenter")
         {
-            let location = map.get("location").cloned().unwrap_or(Value::Null);
+            let stored = map.get("location").cloned().unwrap_or(Value::Null);
+            let location = stored
+                .get("id")
+                .and_then(Value::as_u64)
+                .and_then(|id| location_json(state, &id.to_string()))
+                .unwrap_or(stored);
             map.insert("datacenter".into(), datacenter_json(state, &location));
+            map.insert("location".into(), location);
         }
     };
     if let Some(one) = body.get_mut("primary_ip") {

@@ -1,5 +1,6 @@
 //! The simulator's request log: the latest requests in full (a ring of bounded capacity, so a
-//! long run does not grow without end), and counters over every request.
+//! long run does not grow without end), and counters over every request. Kept bodies are
+//! held as compact JSON text (a fraction of a parsed value's size) and parsed back when read.
 
 use std::collections::{BTreeMap, VecDeque};
 use std::fmt;
@@ -37,10 +38,46 @@ impl fmt::Debug for RecordedRequest {
     }
 }
 
+/// A kept request as stored: the body as compact JSON text rather than a parsed value.
+#[derive(Debug)]
+struct StoredRequest {
+    method: Method,
+    path: Box<str>,
+    query: Box<[(String, String)]>,
+    body: Option<Box<str>>,
+    status: u16,
+}
+
+impl StoredRequest {
+    fn new(request: RecordedRequest) -> Self {
+        Self {
+            method: request.method,
+            path: request.path.into_boxed_str(),
+            query: request.query.into_boxed_slice(),
+            body: request.body.map(|b| b.to_string().into_boxed_str()),
+            status: request.status,
+        }
+    }
+
+    fn recorded(&self) -> RecordedRequest {
+        RecordedRequest {
+            method: self.method.clone(),
+            path: self.path.to_string(),
+            query: self.query.to_vec(),
+            // the text was written from a `Value`, so it parses back to the same value
+            body: self
+                .body
+                .as_deref()
+                .and_then(|text| serde_json::from_str(text).ok()),
+            status: self.status,
+        }
+    }
+}
+
 /// The latest `capacity` requests, and counts of all of them by status.
 #[derive(Debug)]
 pub(crate) struct RequestLog {
-    kept: VecDeque<RecordedRequest>,
+    kept: VecDeque<StoredRequest>,
     capacity: usize,
     total: u64,
     by_status: BTreeMap<u16, u64>,
@@ -67,12 +104,12 @@ impl RequestLog {
         if self.kept.len() >= self.capacity {
             self.kept.pop_front();
         }
-        self.kept.push_back(request);
+        self.kept.push_back(StoredRequest::new(request));
     }
 
     /// The kept requests, oldest first.
     pub(crate) fn kept(&self) -> Vec<RecordedRequest> {
-        self.kept.iter().cloned().collect()
+        self.kept.iter().map(StoredRequest::recorded).collect()
     }
 
     /// Every request recorded.
@@ -109,8 +146,8 @@ mod tests {
         RecordedRequest {
             method: Method::GET,
             path: format!("/servers/{n}"),
-            query: Vec::new(),
-            body: None,
+            query: vec![("page".into(), n.to_string())],
+            body: Some(serde_json::json!({ "name": format!("web-{n}"), "count": n, "x": 1.5 })),
             status: if n.is_multiple_of(2) { 200 } else { 404 },
         }
     }
@@ -123,6 +160,8 @@ mod tests {
         }
         let paths: Vec<String> = log.kept().into_iter().map(|r| r.path).collect();
         assert_eq!(paths, ["/servers/7", "/servers/8", "/servers/9"]);
+        // a kept request reads back as it was recorded, body included
+        assert_eq!(log.kept()[2], request(9));
         assert_eq!(log.total(), 10);
         assert_eq!((log.count_status(200), log.count_status(404)), (5, 5));
         log.set_capacity(1);
