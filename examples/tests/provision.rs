@@ -568,8 +568,10 @@ async fn the_host_firewall_in_user_data_is_the_policy_the_hetzner_rules_come_fro
     let doc: serde_json::Value = serde_saphyr::from_str(&text).unwrap();
     let bootcmd = doc["bootcmd"].as_array().expect("bootcmd");
     assert!(
-        bootcmd.iter().filter_map(|c| c.as_str()).any(|c| c.contains(&nft.path)
-            && c.contains(nft.content.trim_end())),
+        bootcmd
+            .iter()
+            .filter_map(|c| c.as_str())
+            .any(|c| c.contains(&nft.path) && c.contains(nft.content.trim_end())),
         "no bootcmd entry writes {}",
         nft.path
     );

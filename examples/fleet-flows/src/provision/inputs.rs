@@ -235,6 +235,8 @@ impl ProvisionInputs {
             None => {}
         }
         request.validate().map_err(renamed)?;
+        // the whole document must fit before a secret file is written or a request sent
+        super::check_user_data(&request, !real).map_err(renamed)?;
         Ok(Prepared { request, pending })
     }
 }

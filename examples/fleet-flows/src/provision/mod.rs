@@ -35,6 +35,7 @@ use cloudflare_client::resources::dns::{
     DnsFilter, DnsRecord, DnsRecordPatch, NewDnsRecord, RecordType,
 };
 use cloudinit_builder::Secret;
+use hardening_model::presets::firewall::cloudflare_fallback_ranges;
 use hardening_model::values::{Domain, Port, UnixUser};
 use hetzner_client::LabelSelector;
 use hetzner_client::models::firewall::FirewallRule;
@@ -86,6 +87,9 @@ pub async fn provision(
     let mut created = Created::default();
     let mut updated = Vec::new();
 
+    // the document must fit Hetzner's user_data limit before anything is sent
+    check_user_data(request, backends.hetzner_sim.is_some())?;
+
     progress.step(format!("looking for instance {instance}"));
     let existing = find_server(backends, &instance).await?;
     let ssh_port = choose_ssh_port(request, &instance, existing.as_ref())?;
@@ -107,31 +111,7 @@ pub async fn provision(
     let ranges = cloudflare.ips().get().await?.to_model();
 
     let simulated = backends.hetzner_sim.is_some();
-    let secret = |field: &str, given: &Option<Secret>, generate: fn() -> Result<Secret>| match given
-    {
-        Some(s) => Ok(s.clone()),
-        None if simulated => generate(),
-        None => Err(Error::invalid(
-            field,
-            "required against the real API (the control plane and restores need it)",
-        )),
-    };
-    let policy = HostPolicy {
-        ssh_port: Port::new(ssh_port)?,
-        admin_user: UnixUser::new(request.admin_user.as_str())?,
-        admin_key: request.admin_key.clone(),
-        admin_sources: request.admin_sources.clone(),
-        cloudflare_ranges: ranges,
-        domain: Domain::new(request.fqdn())?,
-        images: request.images()?,
-        callback_url: request.callback_url.clone(),
-        callback_secret: secret(
-            "callback_secret",
-            &request.callback_secret,
-            secrets::callback_secret,
-        )?,
-        backup: request.backup_target(simulated)?,
-    };
+    let policy = host_policy(request, ssh_port, ranges, simulated)?;
     progress.step("rendering the hardened cloud-init document");
     let user_data = policy.user_data()?;
     let rules =
@@ -335,6 +315,57 @@ pub async fn provision(
         callback_url: request.callback_url.clone(),
         created,
         updated,
+    })
+}
+
+/// Renders the document `request` would send, with the SSH port a new instance gets and
+/// Cloudflare's published ranges ([`cloudflare_fallback_ranges`]), so that a document over
+/// Hetzner's 32 KiB user_data limit is refused before any request is sent or any file written.
+/// [`provision`] and [`ProvisionInputs::prepare`] call it first; the real render uses the live
+/// ranges, normally the same list. Returns the document's size in bytes.
+///
+/// # Errors
+/// [`Error::Invalid`] for the request's own fields, or the render's error when the document
+/// does not fit.
+pub fn check_user_data(request: &ProvisionRequest, simulated: bool) -> Result<usize> {
+    let instance = request.instance()?;
+    let port = choose_ssh_port(request, &instance, None)?;
+    let policy = host_policy(request, port, cloudflare_fallback_ranges(), simulated)?;
+    Ok(policy.user_data()?.len())
+}
+
+/// The host's policy values for `request`, with its SSH port and Cloudflare's ranges; the
+/// secrets the request lacks are generated only against the simulators.
+fn host_policy(
+    request: &ProvisionRequest,
+    ssh_port: u16,
+    ranges: Vec<hardening_model::IpNet>,
+    simulated: bool,
+) -> Result<HostPolicy> {
+    let secret = |field: &str, given: &Option<Secret>, generate: fn() -> Result<Secret>| match given
+    {
+        Some(s) => Ok(s.clone()),
+        None if simulated => generate(),
+        None => Err(Error::invalid(
+            field,
+            "required against the real API (the control plane and restores need it)",
+        )),
+    };
+    Ok(HostPolicy {
+        ssh_port: Port::new(ssh_port)?,
+        admin_user: UnixUser::new(request.admin_user.as_str())?,
+        admin_key: request.admin_key.clone(),
+        admin_sources: request.admin_sources.clone(),
+        cloudflare_ranges: ranges,
+        domain: Domain::new(request.fqdn())?,
+        images: request.images()?,
+        callback_url: request.callback_url.clone(),
+        callback_secret: secret(
+            "callback_secret",
+            &request.callback_secret,
+            secrets::callback_secret,
+        )?,
+        backup: request.backup_target(simulated)?,
     })
 }
 
