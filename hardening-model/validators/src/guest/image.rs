@@ -58,6 +58,24 @@ impl GuestImage {
     }
 }
 
+/// The Debian archive this machine's apt already uses (the entry of its own release), so the
+/// guest comes from the same mirror as the host's packages.
+fn debian_mirror() -> Result<String, String> {
+    let out = Command::new("sh")
+        .arg("-c")
+        .arg(
+            ". /etc/os-release && apt-get indextargets --format '$(REPO_URI) $(RELEASE)' \
+             | awk -v r=\"$VERSION_CODENAME\" '$2 == r && m == \"\" { m = $1 } END { print m }'",
+        )
+        .output()
+        .map_err(|e| format!("apt-get indextargets: {e}"))?;
+    let mirror = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+    if mirror.is_empty() {
+        return Err("no Debian archive in this machine's apt sources (run apt-get update)".into());
+    }
+    Ok(mirror)
+}
+
 /// FNV-1a: stable across toolchains, enough to name a cache entry.
 fn fnv(text: &str) -> u64 {
     text.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
@@ -78,7 +96,7 @@ pub(crate) fn cache_dir() -> PathBuf {
 }
 
 /// A Debian 13 (trixie) root file system with [`IMAGE_PACKAGES`] and `packages` installed
-/// (without Recommends), built by `mmdebstrap` from `deb.debian.org` on first use and cached
+/// (without Recommends), built by `mmdebstrap` from the Debian archive this machine's apt uses, on first use and cached
 /// under the cache directory (`$FIRST_BOOT_CACHE`, else `$CARGO_TARGET_DIR/first-boot`) by the package list: a changed list builds a new image. The build takes
 /// a few minutes; later calls return at once.
 ///
@@ -138,7 +156,7 @@ fn build(dir: &Path, root: &Path, packages: &[String]) -> Result<(), String> {
         .arg(format!("--customize-hook={hook}"))
         .arg("trixie")
         .arg(&tmp)
-        .arg("http://deb.debian.org/debian")
+        .arg(debian_mirror()?)
         .stdout(log_file)
         .stderr(err_file)
         .status()
