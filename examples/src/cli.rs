@@ -51,6 +51,11 @@ pub struct HostArgs {
     /// once every other input is checked (required with HCLOUD_TOKEN).
     #[arg(long)]
     pub callback_secret_file: Option<PathBuf>,
+    /// File holding the key of the keyed hash that server names and new SSH ports are derived
+    /// from; created with a fresh one (mode 0600) if missing. Keep it with the control plane's
+    /// secrets: without it names follow a public default key and are guessable from instance ids.
+    #[arg(long)]
+    pub name_key_file: Option<PathBuf>,
     /// File holding the backups' age identity (AGE-SECRET-KEY-1...); created with a fresh one
     /// (mode 0600) if missing. Only its recipient goes to the host (required with HCLOUD_TOKEN).
     #[arg(long)]
@@ -92,6 +97,7 @@ impl HostArgs {
             node_exporter_image: self.node_exporter_image,
             callback_url: self.callback_url,
             callback_secret_file: self.callback_secret_file,
+            name_key_file: self.name_key_file,
             backup_identity_file: self.backup_identity_file,
             backup_endpoint: self.backup_endpoint,
             backup_bucket: self.backup_bucket,

@@ -466,3 +466,43 @@ async fn a_missing_hetzner_ssh_key_stops_before_anything_is_created() {
     );
     assert!(h.firewalls().is_empty() && h.servers().is_empty());
 }
+
+#[test]
+fn a_name_key_file_keys_the_server_name_and_is_written_0600_only_after_every_check() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("name-key");
+    let mut inputs = good();
+    inputs.name_key_file = Some(path.clone());
+    let prepared = inputs.clone().prepare(false).unwrap();
+    assert!(files_in(dir.path()).is_empty(), "prepare writes nothing");
+    prepared.write_secrets().unwrap();
+    let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+
+    let request = &prepared.request;
+    let instance = request.instance().unwrap();
+    let keyed =
+        fleet_flows::naming::server_name(request.name_key.as_ref(), &instance, &request.location);
+    let public = fleet_flows::naming::server_name(None, &instance, &request.location);
+    assert_ne!(keyed, public, "the key changes the name");
+    // the file is read back: the same key gives the same name on the next run
+    let again = inputs.prepare(false).unwrap();
+    let name = fleet_flows::naming::server_name(
+        again.request.name_key.as_ref(),
+        &instance,
+        &request.location,
+    );
+    assert_eq!(name, keyed);
+
+    // a key file that holds no key is refused naming the flag
+    let bad = dir.path().join("bad-key");
+    std::fs::write(&bad, "# no key in this file\n").unwrap();
+    let mut inputs = good();
+    inputs.name_key_file = Some(bad);
+    let err = inputs.prepare(false).unwrap_err();
+    assert!(
+        err.to_string().starts_with("invalid name_key_file"),
+        "{err}"
+    );
+}

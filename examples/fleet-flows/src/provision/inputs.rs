@@ -35,6 +35,7 @@ pub struct ProvisionInputs {
     pub node_exporter_image: Option<String>,
     pub callback_url: Option<String>,
     pub callback_secret_file: Option<PathBuf>,
+    pub name_key_file: Option<PathBuf>,
     pub backup_identity_file: Option<PathBuf>,
     pub backup_endpoint: Option<String>,
     pub backup_bucket: Option<String>,
@@ -180,6 +181,12 @@ impl ProvisionInputs {
                 ));
             }
             None => {}
+        }
+        // optional: without it the public default key names servers (see `naming`)
+        if let Some(path) = self.name_key_file {
+            let file = SecretFile::load("name_key_file", &path, callback_secret)?;
+            request.name_key = Some(file.secret().clone());
+            pending.push(("name_key_file", file));
         }
         match self.backup_identity_file {
             Some(path) => {
