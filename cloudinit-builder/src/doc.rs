@@ -82,6 +82,8 @@ struct Apt<'a> {
 struct AptSourceDoc<'a> {
     source: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
+    filename: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     keyid: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     keyserver: Option<&'a str>,
@@ -243,6 +245,7 @@ impl<'a> Doc<'a> {
                             name.as_str(),
                             AptSourceDoc {
                                 source: &s.source,
+                                filename: s.list_file_path(),
                                 keyid: s.keyid(),
                                 keyserver: s.keyserver(),
                                 key: s.keyid().is_none().then(|| Text::block(&s.key)),

@@ -13,7 +13,14 @@
 //!   `mounts`, which manages its own fstab lines idempotently.
 //!
 //! `/dev/shm` is refused as a [`TmpfsMount`]: systemd mounts it itself early at boot
-//! (`nosuid,nodev`), and its options come from `/etc/fstab`, not from a unit file.
+//! (`nosuid,nodev`), and its options come from `/etc/fstab`, not from a unit file. It and
+//! `/proc` are [`ApiMount`]s: one `/etc/fstab` line each (replaced, never appended twice), read
+//! at every boot by `systemd-remount-fs.service`, and applied live by `mount -o remount`.
+//!
+//! Every change is applied live as well as persisted: a tmpfs unit that is already mounted
+//! (Debian 13 mounts `/tmp` itself; a container runtime does too) is remounted with the unit's
+//! options by `systemctl reload-or-restart`, which `enable --now` would leave as it was until
+//! the next boot.
 
 use crate::command::HostCommand;
 use crate::values::AbsPath;
@@ -232,11 +239,96 @@ impl BlockMount {
     }
 }
 
+/// The group exempt from `/proc`'s `hidepid` ([`ApiMount::proc_hidepid`]).
+pub const PROC_GROUP: &str = "proc";
+
+/// Units that must see other users' processes under `hidepid`: they get [`PROC_GROUP`] as a
+/// supplementary group (`systemd-logind` resolves the session of a login's process, `polkitd`
+/// checks the process asking for an action; both run with fewer capabilities than the
+/// processes they look at, so `hidepid` would hide those from them).
+pub const HIDEPID_EXEMPT_UNITS: &[&str] = &["systemd-logind.service", "polkit.service"];
+
+/// An API file system whose options come from one `/etc/fstab` line: `/dev/shm` or `/proc`.
+///
+/// ```
+/// use hardening_model::mounts::ApiMount;
+/// assert_eq!(ApiMount::dev_shm().fstab_line(), "tmpfs /dev/shm tmpfs nosuid,nodev,noexec 0 0");
+/// assert_eq!(
+///     ApiMount::proc_hidepid().fstab_line(),
+///     "proc /proc proc nosuid,nodev,noexec,hidepid=invisible,gid=proc 0 0"
+/// );
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiMount {
+    what: &'static str,
+    mount_point: &'static str,
+    options: &'static str,
+}
+
+impl ApiMount {
+    /// `/dev/shm` `nosuid,nodev,noexec` (CIS 1.1.2.2.x).
+    pub fn dev_shm() -> Self {
+        Self {
+            what: "tmpfs",
+            mount_point: "/dev/shm",
+            options: "nosuid,nodev,noexec",
+        }
+    }
+
+    /// `/proc` with `hidepid=invisible`: other users' processes are not even listed. The
+    /// members of [`PROC_GROUP`] (`gid=`) still see them; [`MountPolicy::files`] gives the
+    /// [`HIDEPID_EXEMPT_UNITS`] that group.
+    pub fn proc_hidepid() -> Self {
+        Self {
+            what: "proc",
+            mount_point: "/proc",
+            options: "nosuid,nodev,noexec,hidepid=invisible,gid=proc",
+        }
+    }
+
+    /// The mount point.
+    pub fn mount_point(&self) -> &str {
+        self.mount_point
+    }
+
+    /// The mount options as `/etc/fstab` carries them (`gid=` by group name; `mount`
+    /// resolves it).
+    pub fn options(&self) -> &str {
+        self.options
+    }
+
+    /// The `/etc/fstab` line.
+    pub fn fstab_line(&self) -> String {
+        format!(
+            "{} {} {} {} 0 0",
+            self.what, self.mount_point, self.what, self.options
+        )
+    }
+
+    /// Replaces any `/etc/fstab` line for the mount point with [`fstab_line`](Self::fstab_line)
+    /// (idempotent), then remounts with the options from `/etc/fstab`.
+    fn command(&self) -> HostCommand {
+        let at = self.mount_point;
+        HostCommand::new(
+            [
+                "sh".to_owned(),
+                "-c".to_owned(),
+                format!(
+                    "sed -i '\\%^[^#][^[:space:]]*[[:space:]][[:space:]]*{at}[[:space:]]%d' /etc/fstab && echo '{}' >> /etc/fstab && mount -o remount {at}",
+                    self.fstab_line()
+                ),
+            ],
+            format!("persist the options of {at} in /etc/fstab and apply them now"),
+        )
+    }
+}
+
 /// The mounts of a host.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct MountPolicy {
     tmpfs: Vec<TmpfsMount>,
     block: Vec<BlockMount>,
+    api: Vec<ApiMount>,
 }
 
 impl MountPolicy {
@@ -279,14 +371,47 @@ impl MountPolicy {
         Ok(())
     }
 
+    /// Adds an API file system's options; a mount point may appear once (field
+    /// `mounts.api[i]`).
+    pub fn api(mut self, mount: ApiMount) -> Result<Self> {
+        if self.api.iter().any(|m| m.mount_point == mount.mount_point) {
+            return Err(Error::invalid(
+                format!("mounts.api[{}].mount_point", self.api.len()),
+                "the mount point is used twice",
+            ));
+        }
+        self.api.push(mount);
+        Ok(self)
+    }
+
     /// The tmpfs mounts.
     pub fn tmpfs_mounts(&self) -> &[TmpfsMount] {
         &self.tmpfs
     }
 
-    /// One mount unit per tmpfs mount.
+    /// The API file systems whose options the policy sets.
+    pub fn api_mounts(&self) -> &[ApiMount] {
+        &self.api
+    }
+
+    fn hides_pids(&self) -> bool {
+        self.api.iter().any(|m| m.options.contains("hidepid="))
+    }
+
+    /// One mount unit per tmpfs mount, and with `hidepid` a drop-in per
+    /// [`HIDEPID_EXEMPT_UNITS`] unit adding [`PROC_GROUP`] (harmless where the unit is absent).
     pub fn files(&self) -> Vec<RenderedFile> {
-        self.tmpfs.iter().map(TmpfsMount::unit).collect()
+        let mut files: Vec<RenderedFile> = self.tmpfs.iter().map(TmpfsMount::unit).collect();
+        if self.hides_pids() {
+            for unit in HIDEPID_EXEMPT_UNITS {
+                files.push(RenderedFile::root(
+                    format!("/etc/systemd/system/{unit}.d/hidepid.conf"),
+                    0o644,
+                    format!("[Service]\nSupplementaryGroups={PROC_GROUP}\n"),
+                ));
+            }
+        }
+        files
     }
 
     /// Entries for cloud-init's `mounts` key (block devices only).
@@ -297,21 +422,67 @@ impl MountPolicy {
             .collect()
     }
 
-    /// The commands that activate the units after they are written: `daemon-reload`, then
-    /// `systemctl enable --now` for every unit (mounts now and at each boot; idempotent).
+    /// Every command, in order: [`api_commands`](Self::api_commands), then
+    /// [`tmpfs_commands`](Self::tmpfs_commands).
     pub fn commands(&self) -> Vec<HostCommand> {
+        let mut all = self.api_commands();
+        all.extend(self.tmpfs_commands());
+        all
+    }
+
+    /// `/dev/shm` and `/proc`: with `hidepid`, the [`PROC_GROUP`] group is created and the
+    /// exempt units restarted into it first (`try-restart`: only if running; polkit's may fail
+    /// where it is not installed); then each
+    /// `/etc/fstab` line is replaced and the mount remounted (live now, and at every boot by
+    /// `systemd-remount-fs.service`).
+    pub fn api_commands(&self) -> Vec<HostCommand> {
+        let mut steps = Vec::new();
+        if self.hides_pids() {
+            steps.push(HostCommand::new(
+                ["groupadd", "-f", "-r", PROC_GROUP],
+                "the group that may see every process under hidepid",
+            ));
+            steps.push(HostCommand::new(
+                ["systemctl", "daemon-reload"],
+                "load the hidepid drop-ins",
+            ));
+            // logind is part of systemd; polkit is absent from minimal installs, where
+            // restarting it fails harmlessly.
+            for (i, unit) in HIDEPID_EXEMPT_UNITS.iter().enumerate() {
+                let restart = HostCommand::new(
+                    ["systemctl", "try-restart", unit],
+                    "give the unit the hidepid group before /proc hides processes",
+                );
+                steps.push(if i == 0 {
+                    restart
+                } else {
+                    restart.allow_failure()
+                });
+            }
+        }
+        steps.extend(self.api.iter().map(ApiMount::command));
+        steps
+    }
+
+    /// The tmpfs units after they are written: `daemon-reload`, `systemctl enable` (mounted at
+    /// every boot), then `systemctl reload-or-restart`: a unit already mounted is remounted
+    /// with the unit's options now, one not yet mounted is mounted (idempotent).
+    pub fn tmpfs_commands(&self) -> Vec<HostCommand> {
         if self.tmpfs.is_empty() {
             return Vec::new();
         }
-        let mut enable = vec![
-            "systemctl".to_owned(),
-            "enable".to_owned(),
-            "--now".to_owned(),
-        ];
-        enable.extend(self.tmpfs.iter().map(TmpfsMount::unit_name));
+        let units = self.tmpfs.iter().map(TmpfsMount::unit_name);
+        let mut enable = vec!["systemctl".to_owned(), "enable".to_owned()];
+        enable.extend(units.clone());
+        let mut apply = vec!["systemctl".to_owned(), "reload-or-restart".to_owned()];
+        apply.extend(units);
         vec![
             HostCommand::new(["systemctl", "daemon-reload"], "load the new mount units"),
-            HostCommand::new(enable, "mount the hardened tmpfs now and at every boot"),
+            HostCommand::new(enable, "mount the hardened tmpfs at every boot"),
+            HostCommand::new(
+                apply,
+                "apply the options now: remount what is mounted, mount the rest",
+            ),
         ]
     }
 }
@@ -361,14 +532,73 @@ mod tests {
             .tmpfs(tmpfs("/var/tmp").unwrap())
             .unwrap();
         let lines: Vec<String> = p.commands().iter().map(HostCommand::shell_line).collect();
+        // A /tmp that is already mounted is remounted now (reload), not left until a reboot.
         assert_eq!(
             lines,
             [
                 "systemctl daemon-reload",
-                "systemctl enable --now tmp.mount var-tmp.mount"
+                "systemctl enable tmp.mount var-tmp.mount",
+                "systemctl reload-or-restart tmp.mount var-tmp.mount"
             ]
         );
         assert!(p.files()[0].content.contains("\nWhere=/tmp\n"));
         assert!(!p.files().iter().any(|f| f.path.contains("fstab")));
+    }
+
+    #[test]
+    fn api_mounts_replace_their_fstab_line_and_remount_now() {
+        let p = MountPolicy::new()
+            .api(ApiMount::dev_shm())
+            .unwrap()
+            .api(ApiMount::proc_hidepid())
+            .unwrap();
+        assert_eq!(
+            p.clone().api(ApiMount::dev_shm()).unwrap_err().field(),
+            "mounts.api[2].mount_point"
+        );
+        let steps = p.api_commands();
+        let lines: Vec<String> = steps.iter().map(HostCommand::shell_line).collect();
+        assert_eq!(lines[0], "groupadd -f -r proc");
+        assert_eq!(lines[2], "systemctl try-restart systemd-logind.service");
+        assert!(!steps[2].may_fail && steps[3].may_fail);
+        // Run the fstab edit twice on a file that already has a /dev/shm line and a comment
+        // naming it: one line for the mount point remains, the comment stays.
+        let dir = std::env::temp_dir().join(format!("mounts-fstab-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let fstab = dir.join("fstab");
+        std::fs::write(
+            &fstab,
+            "# tmpfs /dev/shm is hardened below\nUUID=1 / ext4 defaults 0 1\ntmpfs  /dev/shm\ttmpfs defaults 0 0\n",
+        )
+        .unwrap();
+        let shm = &steps[4].argv[2];
+        let edit = shm
+            .split(" && mount ")
+            .next()
+            .unwrap()
+            .replace("/etc/fstab", &fstab.display().to_string());
+        for _ in 0..2 {
+            let ok = std::process::Command::new("sh")
+                .args(["-c", &edit])
+                .status()
+                .unwrap();
+            assert!(ok.success());
+        }
+        let text = std::fs::read_to_string(&fstab).unwrap();
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert_eq!(
+            text,
+            "# tmpfs /dev/shm is hardened below\nUUID=1 / ext4 defaults 0 1\ntmpfs /dev/shm tmpfs nosuid,nodev,noexec 0 0\n"
+        );
+        assert!(shm.ends_with("&& mount -o remount /dev/shm"));
+        assert!(steps[5].argv[2].contains("hidepid=invisible,gid=proc"));
+        let dropins: Vec<String> = p.files().into_iter().map(|f| f.path).collect();
+        assert_eq!(
+            dropins,
+            [
+                "/etc/systemd/system/systemd-logind.service.d/hidepid.conf",
+                "/etc/systemd/system/polkit.service.d/hidepid.conf"
+            ]
+        );
     }
 }

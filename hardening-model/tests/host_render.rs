@@ -64,28 +64,39 @@ fn mounts_are_units_not_fstab_appends() {
         paths,
         [
             "/etc/systemd/system/tmp.mount",
-            "/etc/systemd/system/var-tmp.mount"
+            "/etc/systemd/system/var-tmp.mount",
+            "/etc/systemd/system/systemd-logind.service.d/hidepid.conf",
+            "/etc/systemd/system/polkit.service.d/hidepid.conf"
         ]
     );
-    for f in &files {
+    for f in &files[..2] {
         assert!(f.content.contains("nosuid,nodev,noexec"));
         assert!(
             f.content
                 .contains("\n[Install]\nWantedBy=local-fs.target\n")
         );
     }
-    let lines: Vec<String> = p.commands().iter().map(HostCommand::shell_line).collect();
+    let lines: Vec<String> = p
+        .tmpfs_commands()
+        .iter()
+        .map(HostCommand::shell_line)
+        .collect();
     assert_eq!(
         lines,
         [
             "systemctl daemon-reload",
-            "systemctl enable --now tmp.mount var-tmp.mount"
+            "systemctl enable tmp.mount var-tmp.mount",
+            "systemctl reload-or-restart tmp.mount var-tmp.mount"
         ]
     );
-    assert!(
-        lines
-            .iter()
-            .all(|l| !l.contains("fstab") && !l.contains("remount"))
+    assert!(lines.iter().all(|l| !l.contains("fstab")));
+    let api: Vec<String> = p.api_mounts().iter().map(|m| m.fstab_line()).collect();
+    assert_eq!(
+        api,
+        [
+            "tmpfs /dev/shm tmpfs nosuid,nodev,noexec 0 0",
+            "proc /proc proc nosuid,nodev,noexec,hidepid=invisible,gid=proc 0 0"
+        ]
     );
     assert!(p.cloud_init_mounts().is_empty());
 }
@@ -195,11 +206,12 @@ fn host_baseline_bundles_files_and_ordered_steps() {
     .unwrap();
     let files = host.files().unwrap();
     let mut paths: Vec<&str> = files.iter().map(|f| f.path.as_str()).collect();
-    assert_eq!(paths.len(), 13, "{paths:?}");
+    // 13, and the hidepid drop-ins for logind and polkit.
+    assert_eq!(paths.len(), 15, "{paths:?}");
     assert!(paths.iter().all(|p| p.starts_with('/')));
     paths.sort_unstable();
     paths.dedup();
-    assert_eq!(paths.len(), 13, "a path is written twice");
+    assert_eq!(paths.len(), 15, "a path is written twice");
     let banner = files.iter().find(|f| f.path == "/etc/issue.net").unwrap();
     assert!(!banner.content.contains("Ubuntu"));
     let limits = files

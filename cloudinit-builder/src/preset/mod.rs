@@ -82,6 +82,23 @@ pub const NO_RECOMMENDS_PATH: &str = "/etc/apt/apt.conf.d/90hardened-no-recommen
 pub const NO_RECOMMENDS: &str =
     "APT::Install-Recommends \"false\";\nAPT::Install-Suggests \"false\";\n";
 
+/// Where the preset has cloud-init write third-party apt source lists: outside
+/// `/etc/apt/sources.list.d`, so cloud-init's package stage installs the distribution's
+/// security packages (auditd, ufw, nftables, chrony, ...) from the distribution alone.
+pub const THIRD_PARTY_SOURCES_DIR: &str = "/etc/apt/third-party";
+/// The step ([`STEP_RUNNER`] name) that moves the third-party lists into place and updates
+/// apt's indexes, first in [`Stage::Monitoring`], before any third-party package is installed.
+/// It fails on any index that cannot be fetched (`--error-on=any`), so a broken third-party
+/// repository is reported by this name instead of passing as a warning.
+pub const THIRD_PARTY_SOURCES_STEP: &str = "apt_sources";
+
+/// The command of [`THIRD_PARTY_SOURCES_STEP`].
+fn third_party_sources() -> Result<Command> {
+    Command::shell(format!(
+        "cp {THIRD_PARTY_SOURCES_DIR}/*.list /etc/apt/sources.list.d/ && apt-get update --error-on=any"
+    ))
+}
+
 /// A hardened Ubuntu 24.04 host as one first-boot document.
 ///
 /// ```
@@ -181,6 +198,7 @@ impl HardenedHost {
             .timezone(&self.timezone)?;
         let mut commands = Vec::new();
         let mut boot = Vec::new();
+        let mut third_party = false;
         for (slot, part) in &self.parts {
             let mut out = Contribution::default();
             part.contribute(&mut out)
@@ -191,7 +209,9 @@ impl HardenedHost {
                 cfg = cfg.group(g).map_err(within)?;
             }
             for s in out.apt_sources {
-                cfg = cfg.apt_source(s);
+                let list = format!("{THIRD_PARTY_SOURCES_DIR}/{}.list", s.name());
+                cfg = cfg.apt_source(s.list_file(&list).map_err(within)?);
+                third_party = true;
             }
             for m in out.mounts {
                 cfg = cfg.mount(m);
@@ -202,6 +222,15 @@ impl HardenedHost {
             for (stage, c) in out.commands {
                 commands.push((stage, recorded(&name, stage, c).map_err(within)?));
             }
+        }
+        if third_party {
+            // First of its stage (the sort below is stable), after every distribution package.
+            let step = recorded(
+                THIRD_PARTY_SOURCES_STEP,
+                Stage::Monitoring,
+                third_party_sources()?,
+            )?;
+            commands.insert(0, (Stage::Monitoring, step));
         }
         // Written in cloud-init's init stage, before its package stage: no Recommends (aide's
         // would pull in exim4, a mail server listening on port 25).

@@ -28,7 +28,8 @@ pub enum Stage {
     Docker,
     /// Pull and start the Compose stack.
     Stack,
-    /// node_exporter, promtail, Falco, Wazuh.
+    /// Third-party apt sources put in place (first), then node_exporter, promtail, Falco,
+    /// Wazuh.
     Monitoring,
     /// Backup and verify timers.
     Backups,
@@ -165,7 +166,11 @@ impl Contribution {
         self.packages.push(name.to_owned());
     }
 
-    /// A signed third-party apt repository.
+    /// A signed third-party apt repository. The preset keeps it apart from the distribution:
+    /// cloud-init writes its list under [`THIRD_PARTY_SOURCES_DIR`](super::THIRD_PARTY_SOURCES_DIR),
+    /// where apt does not read it, and the [`THIRD_PARTY_SOURCES_STEP`](super::THIRD_PARTY_SOURCES_STEP)
+    /// step puts it in place first in [`Stage::Monitoring`]. Install its packages with a
+    /// command in that stage or a later one, never with [`Contribution::package`].
     pub fn apt_source(&mut self, source: AptSource) {
         self.apt_sources.push(source);
     }

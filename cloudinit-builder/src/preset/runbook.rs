@@ -247,7 +247,8 @@ impl HardenedHost {
     /// | node_exporter + alert rules (loopback), or [`HostMonitoring`] (scraped: TLS, basic auth, security events; firewall rule) | `presets::stack`, `monitoring` | monitoring |
     /// | promtail, Wazuh or AIDE, Falco | this crate (optional) | monitoring / baseline |
     /// | backups | this crate | backups |
-    /// | tmpfs mounts, auditd rules | `presets::host::mounts`, `audit_rules` | baseline |
+    /// | `/dev/shm` noexec, `/proc` hidepid (fstab, remounted live) | `presets::host::mounts` | kernel |
+    /// | tmpfs mounts (remounted live), auditd rules | `presets::host::mounts`, `audit_rules` | baseline |
     /// | ready callback | this crate | ready |
     ///
     /// The tmpfs mounts (`noexec` `/tmp`) come after every package installation (maintainer
@@ -276,9 +277,15 @@ impl HardenedHost {
         let modules = RenderedPart::new(Slot::KernelModules).file(host::kernel_modules().render());
 
         let mounts_policy = host::mounts();
+        // /dev/shm and /proc (hidepid) at once; the noexec tmpfs after every installation.
+        let mounts = commands(
+            Stage::Kernel,
+            RenderedPart::new(Slot::Mounts),
+            mounts_policy.api_commands(),
+        )?;
         let mounts = commands(
             Stage::Baseline,
-            RenderedPart::new(Slot::Mounts)
+            mounts
                 .files(mounts_policy.files())
                 .file(RenderedFile::root(
                     "/etc/apt/apt.conf.d/90hardening-templates-dir",
@@ -289,7 +296,7 @@ impl HardenedHost {
                     ),
                 ))
                 .command(Stage::Baseline, ["install", "-d", "-m", "0700", APT_TEMPLATES_DIR])?,
-            mounts_policy.commands(),
+            mounts_policy.tmpfs_commands(),
         )?;
 
         let rules = host::audit_rules();

@@ -14,5 +14,6 @@ mod realistic;
 mod render;
 mod schema;
 mod secrets;
+mod staging;
 mod support;
 mod target;

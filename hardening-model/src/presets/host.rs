@@ -7,7 +7,7 @@
 use crate::auditd::{AuditRules, Filter, FilterField, Op, Perms, SyscallRule};
 use crate::chrony::{ChronyPolicy, NtpSource};
 use crate::kernel_modules::KernelModulePolicy;
-use crate::mounts::{MountFlags, MountPolicy, TmpfsMount};
+use crate::mounts::{ApiMount, MountFlags, MountPolicy, TmpfsMount};
 use crate::services::{DisabledServices, UnitAction};
 use crate::sshd::{
     AdminSshConfig, AuthLimits, ClientPath, HostName, HostPattern, SshCrypto, SshTarget,
@@ -193,14 +193,18 @@ pub fn kernel_modules() -> KernelModulePolicy {
     policy
 }
 
-/// Hardened tmpfs mounts as systemd units (erratum 8): `/tmp` (512 MiB) and `/var/tmp`
-/// (256 MiB), both `nodev,nosuid,noexec`, mode 1777.
+/// Hardened mounts (erratum 8), applied live and persisted: `/tmp` (512 MiB) and `/var/tmp`
+/// (256 MiB) as systemd tmpfs units, both `nodev,nosuid,noexec`, mode 1777; `/dev/shm`
+/// `nosuid,nodev,noexec` and `/proc` `hidepid=invisible` through one `/etc/fstab` line each.
 ///
-/// Departures: no `/etc/fstab.d` file, no append to `/etc/fstab`, no `mount -o remount`
-/// (the units are enabled with `systemctl enable --now`); **`/dev/shm` is left to systemd**,
-/// which already mounts it `nosuid,nodev` (its options come from `/etc/fstab`, which the
-/// baseline does not edit); the runbook's `chmod`s of application directories belong to the
-/// application, not the host baseline.
+/// Departures: no `/etc/fstab.d` file and no blind append to `/etc/fstab` (each API mount's
+/// line is replaced, so a rerun leaves one); the tmpfs units are remounted with
+/// `systemctl reload-or-restart` (the runbook's `mount -o remount /tmp` fails where `/tmp` is
+/// not a mount point; `enable --now` leaves an already mounted `/tmp` as it was until a
+/// reboot); `/proc` gets `gid=proc`, a group given to `systemd-logind` and `polkitd` by unit
+/// drop-ins ([`crate::mounts::HIDEPID_EXEMPT_UNITS`]): without it logind cannot resolve the
+/// session of a login's process and polkit refuses every request; the runbook's `chmod`s of
+/// application directories belong to the application, not the host baseline.
 ///
 /// Caveat: with `noexec` on `/tmp`, package maintainer scripts that debconf extracts there
 /// cannot be executed; a host that installs such packages after first boot may need
@@ -213,6 +217,11 @@ pub fn mounts() -> MountPolicy {
         if let Ok(m) = mount
             && let Ok(p) = policy.clone().tmpfs(m)
         {
+            policy = p;
+        }
+    }
+    for api in [ApiMount::dev_shm(), ApiMount::proc_hidepid()] {
+        if let Ok(p) = policy.clone().api(api) {
             policy = p;
         }
     }

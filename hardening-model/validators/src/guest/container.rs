@@ -27,6 +27,8 @@ pub struct Container {
     root: PathBuf,
     console: PathBuf,
     started: Instant,
+    machine: String,
+    netns: String,
 }
 
 fn run(cmd: &mut Command) -> io::Result<()> {
@@ -101,44 +103,70 @@ impl Container {
 
         let console = root.with_extension("console.log");
         let machine = format!("fb{}x{n}", std::process::id());
+        let netns = link.netns_path();
+        let (script, nspawn, started) = Self::spawn(&machine, &netns, &root, &console)?;
+        Ok(Self {
+            script,
+            nspawn: Some(nspawn),
+            root,
+            console,
+            started,
+            machine,
+            netns,
+        })
+    }
+
+    /// Shuts the guest down as [`Drop`] does, keeping its root, and boots that root again
+    /// (same machine name and link): a reboot, with the first boot's state on disk. The
+    /// console log goes on; [`Container::started`] is the second start.
+    pub fn reboot(&mut self) -> io::Result<()> {
+        self.shutdown();
+        let (script, nspawn, started) =
+            Self::spawn(&self.machine, &self.netns, &self.root, &self.console)?;
+        self.script = script;
+        self.nspawn = Some(nspawn);
+        self.started = started;
+        Ok(())
+    }
+
+    /// Starts `systemd-nspawn` on `root`; returns the `script` wrapper, nspawn's PID and when.
+    fn spawn(
+        machine: &str,
+        netns: &str,
+        root: &Path,
+        console: &Path,
+    ) -> io::Result<(Child, u32, Instant)> {
         let nspawn = format!(
             "exec systemd-nspawn --quiet --register=no --keep-unit --machine={machine} \
-             --network-namespace-path={} --capability=CAP_NET_ADMIN -D {} -b",
-            link.netns_path(),
+             --network-namespace-path={netns} --capability=CAP_NET_ADMIN -D {} -b",
             root.display()
         );
         // CAP_NET_ADMIN (which nspawn grants only with --private-network) lets the guest load
         // its firewall; it is confined to the guest's own network namespace.
         // systemd-nspawn prints nothing without a terminal: `script` gives it one.
-        let script = Command::new("script")
+        let mut script = Command::new("script")
             .arg("-qfec")
             .arg(&nspawn)
-            .arg(&console)
+            .arg(console)
             .env("SYSTEMD_NSPAWN_UNIFIED_HIERARCHY", "1")
             .stdin(Stdio::piped())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()?;
         let started = Instant::now();
-        let mut guest = Self {
-            nspawn: None,
-            script,
-            root,
-            console,
-            started,
-        };
         let deadline = started + Duration::from_secs(30);
-        while guest.nspawn.is_none() && Instant::now() < deadline {
-            guest.nspawn = children(guest.script.id()).into_iter().next();
+        while Instant::now() < deadline {
+            if let Some(pid) = children(script.id()).into_iter().next() {
+                return Ok((script, pid, started));
+            }
             std::thread::sleep(Duration::from_millis(100));
         }
-        if guest.nspawn.is_none() {
-            return Err(io::Error::other(format!(
-                "systemd-nspawn did not start; console: {}",
-                guest.console_text()
-            )));
-        }
-        Ok(guest)
+        let _ = script.kill();
+        let _ = script.wait();
+        Err(io::Error::other(format!(
+            "systemd-nspawn did not start; console: {}",
+            std::fs::read_to_string(console).unwrap_or_default()
+        )))
     }
 
     /// When `systemd-nspawn` was started.
@@ -213,9 +241,10 @@ impl Container {
     }
 }
 
-impl Drop for Container {
-    fn drop(&mut self) {
-        if let Some(pid) = self.nspawn {
+impl Container {
+    /// SIGTERM to `systemd-nspawn` (systemd powers the guest off), SIGKILL after 30 s.
+    fn shutdown(&mut self) {
+        if let Some(pid) = self.nspawn.take() {
             let _ = Command::new("kill")
                 .args(["-TERM", &pid.to_string()])
                 .status();
@@ -234,6 +263,12 @@ impl Drop for Container {
         }
         let _ = self.script.kill();
         let _ = self.script.wait();
+    }
+}
+
+impl Drop for Container {
+    fn drop(&mut self) {
+        self.shutdown();
         if std::env::var_os("FIRST_BOOT_KEEP").is_none() {
             let _ = std::fs::remove_dir_all(&self.root);
             let _ = std::fs::remove_file(&self.console);
