@@ -21,14 +21,24 @@
 //! - the project's own Appendix B audit on the guest's files passes every check the files can
 //!   answer in a container;
 //! - the ready callback reached a real HTTP listener here, verified (HMAC, window, nonce),
-//!   reporting `ready`.
+//!   reporting `ready`;
+//! - the mounts as rendered, live ([`LIVE_MOUNTS`], `findmnt` on the guest): `/tmp` and
+//!   `/var/tmp` `nosuid,nodev,noexec`, `/dev/shm` `nosuid,nodev,noexec`, `/proc`
+//!   `hidepid=invisible` with `gid=` the exempt group. The container runtime mounts `/tmp`,
+//!   `/dev/shm` and `/proc` itself (as Debian's own `tmp.mount` does on a VM), so this is the
+//!   remount a first boot must do, not a fresh mount;
+//! - after a reboot of the same root: `cloud-init status` still `done`, the mounts still
+//!   hardened (`/tmp`: its unit enabled; the live check is VM-only, see [`VM_ONLY_CHECKS`]).
 //!
 //! It prints `first-boot: status=done errors=0 failed_units=0 ssh_s=N done_s=N audit=P/T`.
 //!
+//! A second test boots the same document with one more step that fails, and asserts the
+//! callback says `failed` naming that step, `cloud-init status` says `error`, and still says
+//! `error` after a reboot.
+//!
 //! **Checks only a VM can make** (a container shares the host's kernel): `auditd running with
 //! its rules` (no audit subsystem per container: auditd and audit-rules are masked in the
-//! container image and the auditd part ships its rules file only), `mounts as rendered (live)`
-//! (`/tmp`, `/dev/shm` noexec, `/proc` hidepid), `kernel modules` (blacklist effective),
+//! container image and the auditd part ships its rules file only), `kernel modules` (blacklist effective),
 //! `sysctls` (the kernel's values; `/proc/sys` is read-only in a container, so the sysctl part
 //! ships its files only), and `os.apparmor`/Docker's checks (Docker needs its own kernel
 //! features). Their audit checks are [`VM_ONLY_CHECKS`]; the checks of the parts left out
@@ -52,13 +62,14 @@ use std::net::{SocketAddr, TcpStream};
 use std::os::unix::fs::MetadataExt as _;
 use std::path::Path;
 use std::process::Command;
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use cloudinit_builder::age::AgeRecipient;
 use cloudinit_builder::callback::{ReadyStatus, Verifier};
 use cloudinit_builder::preset::{
     BackupTarget, HardenedHost, ObjectStore, ReadyCallback, RenderedPart, RunbookInputs,
-    RunbookRequired, S3Credentials, Slot, Target,
+    RunbookRequired, S3Credentials, Slot, Stage, Target,
 };
 use cloudinit_builder::{Secret, SshPublicKey, User};
 use hardening_model::audit::{DirHost, Status, audit};
@@ -72,7 +83,69 @@ use hardening_validators::guest::{Container, PrivateLink, debian13_rootfs};
 const SSH_PORT: u16 = 42022;
 const CALLBACK_SECRET: &str = "first-boot-callback-secret-7d1e";
 
-/// Appendix B checks a container cannot answer (see the module docs), with the reason.
+/// One guest at a time: each boots a whole system on a small machine.
+static ONE_GUEST: Mutex<()> = Mutex::new(());
+
+/// The options each mount point must carry live on the guest (`findmnt`), whatever mounted it.
+/// `/proc` also carries `gid=` the group exempt from `hidepid` (checked by number).
+pub const LIVE_MOUNTS: &[(&str, &[&str])] = &[
+    ("/tmp", &["nosuid", "nodev", "noexec"]),
+    ("/var/tmp", &["nosuid", "nodev", "noexec"]),
+    ("/dev/shm", &["nosuid", "nodev", "noexec"]),
+    ("/proc", &["hidepid=invisible"]),
+];
+
+/// What differs between [`LIVE_MOUNTS`] (but `skip`) and the guest's live mounts.
+fn mount_problems(guest: &Container, skip: &[&str]) -> Vec<String> {
+    let mut problems = Vec::new();
+    for (at, want) in LIVE_MOUNTS.iter().filter(|(at, _)| !skip.contains(at)) {
+        let out = guest_text(
+            guest,
+            &["findmnt", "-n", "-o", "OPTIONS", "--mountpoint", at],
+        );
+        // The top mount when several are stacked.
+        let live = out.lines().last().unwrap_or("").trim().to_owned();
+        let opts: Vec<&str> = live.split(',').collect();
+        for w in *want {
+            if !opts.contains(w) {
+                problems.push(format!("{at} is mounted {live:?}: {w} missing"));
+            }
+        }
+        if *at == "/proc" {
+            let group = guest_text(
+                guest,
+                &["getent", "group", hardening_model::mounts::PROC_GROUP],
+            );
+            let gid = group.split(':').nth(2).unwrap_or("?").trim().to_owned();
+            if !opts.contains(&format!("gid={gid}").as_str()) {
+                problems.push(format!("/proc is mounted {live:?}: gid={gid} missing"));
+            }
+        }
+    }
+    problems
+}
+
+/// `cloud-init status --format json` once cloud-init finished this boot (`--wait`), and when.
+fn finished_status(guest: &Container, timeout: Duration) -> Option<(serde_json::Value, Duration)> {
+    guest.wait_for(timeout, |g| {
+        let out = g
+            .exec(&[
+                "timeout",
+                "30",
+                "cloud-init",
+                "status",
+                "--wait",
+                "--format",
+                "json",
+            ])
+            .ok()?;
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).ok()?;
+        matches!(v["status"].as_str(), Some("done" | "error" | "disabled")).then_some(v)
+    })
+}
+
+/// Appendix B checks a container cannot answer (see the module docs), with the reason, and
+/// `mounts.tmp-after-reboot`, a live-mount check of this test a container cannot make.
 pub const VM_ONLY_CHECKS: &[(&str, &str)] = &[
     (
         "os.auditd",
@@ -101,6 +174,13 @@ pub const VM_ONLY_CHECKS: &[(&str, &str)] = &[
     (
         "firewall.docker-user",
         "DOCKER-USER is applied when Docker starts",
+    ),
+    (
+        "mounts.tmp-after-reboot",
+        "systemd-nspawn mounts /tmp (without noexec) before the guest's systemd starts, so \
+         tmp.mount finds it mounted at the second boot; on a VM nothing mounts /tmp first and \
+         the unit mounts it with its options (the container checks the unit is enabled, and \
+         /var/tmp, mounted by its unit at boot)",
     ),
 ];
 
@@ -246,6 +326,7 @@ fn wall(ts: &str) -> String {
 
 #[test]
 fn first_boot_in_a_container() {
+    let _one = ONE_GUEST.lock().unwrap_or_else(|e| e.into_inner());
     if Command::new("ssh").arg("-V").output().is_err() {
         // Reported through the same rule as every validator.
         assert!(
@@ -321,11 +402,7 @@ fn first_boot_in_a_container() {
             TcpStream::connect_timeout(&ssh_addr, Duration::from_secs(1)).ok()
         })
         .map(|(_, t)| t.as_secs());
-    let status = guest.wait_for(Duration::from_secs(900), |g| {
-        let out = g.exec(&["cloud-init", "status", "--format", "json"]).ok()?;
-        let v: serde_json::Value = serde_json::from_slice(&out.stdout).ok()?;
-        matches!(v["status"].as_str(), Some("done" | "error" | "disabled")).then_some(v)
-    });
+    let status = finished_status(&guest, Duration::from_secs(900));
     let Some((status, done)) = status else {
         panic!(
             "cloud-init did not finish in 15 minutes\n{}\n{}",
@@ -523,6 +600,27 @@ fn first_boot_in_a_container() {
         }
     }
 
+    // The mounts as rendered, live at first boot (not only after a reboot).
+    problems.extend(mount_problems(&guest, &[]));
+
+    // A reboot of the same root: still done, still hardened.
+    let mut guest = guest;
+    guest.reboot().expect("reboot the guest");
+    match finished_status(&guest, Duration::from_secs(600)) {
+        Some((after, _)) if after["status"] == "done" => {}
+        other => problems.push(format!("after a reboot cloud-init says {other:?}")),
+    }
+    // /tmp is mounted by the container runtime before the guest's systemd starts (see
+    // VM_ONLY_CHECKS): here the unit must be enabled, and /var/tmp (mounted by its unit at
+    // boot) shows the units work.
+    for p in mount_problems(&guest, &["/tmp"]) {
+        problems.push(format!("after a reboot: {p}"));
+    }
+    let enabled = guest_text(&guest, &["systemctl", "is-enabled", "tmp.mount"]);
+    if enabled.trim() != "enabled" {
+        problems.push(format!("after a reboot tmp.mount is {enabled:?}"));
+    }
+
     println!(
         "first-boot: status={ci_status} errors={} failed_units={} ssh_s={} done_s={done_s} audit={passed}/{total}",
         errors.len(),
@@ -559,4 +657,112 @@ fn first_boot_in_a_container() {
             problems.join("\n- ")
         );
     }
+}
+
+/// A step that fails: the callback says `failed` with its name, `cloud-init status` says
+/// `error`, and a reboot does not turn that into `done`.
+#[test]
+fn a_failed_step_stays_an_error_after_reboot() {
+    let _one = ONE_GUEST.lock().unwrap_or_else(|e| e.into_inner());
+    let failing = |host: HardenedHost| {
+        host.set(
+            RenderedPart::new(Slot::Custom("fails".into()))
+                .command(Stage::Services, ["sh", "-c", "exit 1"])
+                .unwrap(),
+        )
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let key_path = dir.path().join("admin");
+    let keygen = Command::new("ssh-keygen")
+        .args([
+            "-q",
+            "-t",
+            "ed25519",
+            "-N",
+            "",
+            "-C",
+            "admin@first-boot",
+            "-f",
+        ])
+        .arg(&key_path)
+        .status();
+    if keygen.is_err() {
+        assert!(
+            !hardening_validators::ci_mode(),
+            "ssh-keygen is missing and CI is set"
+        );
+        eprintln!("skipping: ssh-keygen not installed (apt-get install openssh-client)");
+        return;
+    }
+    let key_text = std::fs::read_to_string(key_path.with_extension("pub")).unwrap();
+    let key = key_text.trim();
+    let packages: Vec<String> = failing(document(
+        key,
+        "http://10.0.0.1/ready",
+        "http://10.0.0.1/health",
+    ))
+    .cloud_config()
+    .unwrap()
+    .package_names()
+    .to_vec();
+    let package_refs: Vec<&str> = packages.iter().map(String::as_str).collect();
+    let Some(image) = debian13_rootfs(&package_refs) else {
+        return;
+    };
+    let link = PrivateLink::new().expect("private link");
+    let listener = listener::Listener::start(
+        link.host_ip(),
+        Verifier::new(Secret::new(CALLBACK_SECRET).unwrap()),
+    );
+    let base = format!("http://{}:{}", link.host_ip(), listener.port);
+    let host = failing(document(
+        key,
+        &format!("{base}/ready"),
+        &format!("{base}/health"),
+    ));
+    let user_data = host.render().unwrap();
+    let mut guest = Container::boot(
+        &image,
+        &link,
+        user_data.as_str().as_bytes(),
+        b"instance-id: i-first-boot-fails\nlocal-hostname: first-boot\n",
+    )
+    .expect("boot the guest");
+
+    let Some((first, _)) = finished_status(&guest, Duration::from_secs(900)) else {
+        panic!("cloud-init did not finish\n{}", guest.console_text());
+    };
+    let report = listener
+        .received
+        .recv_timeout(Duration::from_secs(120))
+        .expect("a ready callback")
+        .expect("a verified ready callback");
+    match &report.status {
+        ReadyStatus::Failed(steps) => {
+            assert!(steps.iter().any(|s| s == "custom.fails"), "{steps:?}");
+        }
+        other => panic!("the callback says {other:?}"),
+    }
+    assert_eq!(first["status"], "error", "{first:#}");
+
+    guest.reboot().expect("reboot the guest");
+    let Some((after, _)) = finished_status(&guest, Duration::from_secs(600)) else {
+        panic!(
+            "cloud-init did not finish after the reboot\n{}",
+            guest.console_text()
+        );
+    };
+    println!(
+        "first-boot (failing step): status={} after reboot status={} errors={}",
+        first["status"], after["status"], after["errors"]
+    );
+    assert_eq!(
+        after["status"],
+        "error",
+        "a reboot hid the failed first boot: {after:#}\n{}",
+        guest_text(
+            &guest,
+            &["journalctl", "-b", "-t", "hardened-ready", "--no-pager"]
+        )
+    );
 }
