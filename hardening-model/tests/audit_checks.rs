@@ -639,7 +639,7 @@ fn reports_render_as_table_and_json() {
     assert!(table.trim_end().ends_with(&report.summary.to_string()));
     assert_eq!(
         report.summary.to_string(),
-        "29 checks: 24 pass, 0 fail (0 critical), 5 unknown"
+        "30 checks: 25 pass, 0 fail (0 critical), 5 unknown"
     );
     let json: serde_json::Value = serde_json::from_str(&report.to_json().unwrap()).unwrap();
     assert_eq!(json["findings"].as_array().unwrap().len(), CHECKS.len());
@@ -695,4 +695,56 @@ fn backup_status_files_are_evidence_for_the_last_run_and_the_last_verification()
     let (s, detail) = status(&host, "backup.daily");
     assert_eq!(s, Status::Pass);
     assert!(detail.contains("2026-12-15T03:05:00Z"), "{detail}");
+}
+
+#[test]
+fn mounts_are_judged_live_where_the_host_shows_them() {
+    // From the files only: the configuration passes, and says the live table was not seen.
+    let report = audit::audit(&good_host());
+    let files = report.finding("os.mounts").unwrap();
+    assert_eq!(files.status, Status::Pass, "{}", files.detail);
+    assert!(files.detail.contains("configured"), "{}", files.detail);
+    // A live table where /tmp is still the distribution's (no noexec) fails, whatever the
+    // files say: the change has not been applied.
+    let mut host = good_host();
+    host.insert(
+        audit::captures::MOUNTS,
+        "proc /proc proc rw,nosuid,nodev,noexec,relatime,gid=996,hidepid=invisible 0 0\n\
+         tmpfs /dev/shm tmpfs rw,nosuid,nodev,noexec 0 0\n\
+         tmpfs /tmp tmpfs rw,nosuid,nodev,size=1620092k,nr_inodes=1048576 0 0\n\
+         tmpfs /var/tmp tmpfs rw,nosuid,nodev,noexec,relatime,size=262144k,mode=1777 0 0\n",
+    );
+    let detail = fails_after("os.mounts", |h| *h = host.clone());
+    assert!(
+        detail.contains("/tmp is mounted") && detail.contains("live"),
+        "{detail}"
+    );
+    // The same table with /tmp remounted passes.
+    host.insert(
+        audit::captures::MOUNTS,
+        "proc /proc proc rw,nosuid,nodev,noexec,relatime,gid=996,hidepid=invisible 0 0\n\
+         tmpfs /dev/shm tmpfs rw,nosuid,nodev,noexec 0 0\n\
+         tmpfs /tmp tmpfs rw,nosuid,nodev,size=1620092k,nr_inodes=1048576 0 0\n\
+         tmpfs /var/tmp tmpfs rw,nosuid,nodev,noexec,relatime,size=262144k,mode=1777 0 0\n\
+         tmpfs /tmp tmpfs rw,nosuid,nodev,noexec,size=524288k,mode=1777 0 0\n",
+    );
+    let live = audit::audit(&host);
+    assert_eq!(live.finding("os.mounts").unwrap().status, Status::Pass);
+    // No /proc hidepid and no mount units: the files fail.
+    let detail = fails_after("os.mounts", |h| {
+        h.insert(
+            "/etc/fstab",
+            "LABEL=root / ext4 defaults 0 1\nproc /proc proc defaults 0 0\n",
+        );
+    });
+    assert!(
+        detail.contains("/proc") && detail.contains("hidepid"),
+        "{detail}"
+    );
+    let detail = fails_after("os.mounts", |h| {
+        h.insert("/etc/fstab", "LABEL=root / ext4 defaults 0 1\n");
+        h.remove("/etc/systemd/system/tmp.mount");
+        h.remove("/etc/systemd/system/var-tmp.mount");
+    });
+    assert!(detail.contains("no mount unit"), "{detail}");
 }

@@ -581,8 +581,24 @@ fn first_boot_in_a_container() {
     }
     assert!(secrets > 0, "the document has secret files to check");
 
-    // The project's Appendix B audit on the guest's files.
+    // The project's Appendix B audit on the guest's files, with the live mount table
+    // captured as an operator would (`cat /proc/self/mounts`), so os.mounts judges the live
+    // options, not only the configured ones.
+    let table = guest_text(&guest, &["cat", "/proc/self/mounts"]);
+    let capture = guest
+        .root()
+        .join(hardening_model::audit::captures::MOUNTS.trim_start_matches('/'));
+    std::fs::create_dir_all(capture.parent().unwrap()).unwrap();
+    std::fs::write(&capture, table).unwrap();
     let report_audit = audit(&DirHost::new(guest.root()));
+    if let Some(f) = report_audit.finding("os.mounts")
+        && !f.detail.contains("live")
+    {
+        problems.push(format!(
+            "os.mounts did not judge the live table: {}",
+            f.detail
+        ));
+    }
     let vm_only: BTreeMap<&str, &str> = VM_ONLY_CHECKS
         .iter()
         .chain(LEFT_OUT_CHECKS)

@@ -9,6 +9,7 @@
 //! sshd -T > /run/hardening-audit/sshd-T.txt
 //! ufw status verbose > /run/hardening-audit/ufw-status.txt
 //! iptables -S DOCKER-USER > /run/hardening-audit/iptables-docker-user.txt
+//! cat /proc/self/mounts > /run/hardening-audit/mounts.txt
 //! ```
 
 /// Directory holding the captures.
@@ -19,3 +20,5 @@ pub const SSHD_T: &str = "/run/hardening-audit/sshd-T.txt";
 pub const UFW_STATUS: &str = "/run/hardening-audit/ufw-status.txt";
 /// Output of `iptables -S DOCKER-USER`.
 pub const IPTABLES_DOCKER_USER: &str = "/run/hardening-audit/iptables-docker-user.txt";
+/// The live mount table (`cat /proc/self/mounts`).
+pub const MOUNTS: &str = "/run/hardening-audit/mounts.txt";

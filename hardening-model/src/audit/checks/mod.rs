@@ -3,6 +3,7 @@
 mod caddy;
 mod docker;
 mod firewall;
+mod mounts;
 mod offhost;
 mod os;
 mod ssh;
@@ -28,6 +29,7 @@ pub(crate) fn evaluate(host: &Host<'_>, check: Check) -> Finding {
         "os.sysctl" => os::sysctl(host, check),
         "os.apparmor" => os::apparmor(host, check),
         "os.auditd" => os::auditd(host, check),
+        "os.mounts" => mounts::mounts(host, check),
         "os.unattended-upgrades" => os::unattended_upgrades(host, check),
         "os.chrony" => os::chrony(host, check),
         "os.services" => os::services(host, check),
