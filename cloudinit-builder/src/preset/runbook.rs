@@ -252,7 +252,12 @@ impl HardenedHost {
     /// | ready callback | this crate | ready |
     ///
     /// The tmpfs mounts (`noexec` `/tmp`) come after every package installation (maintainer
-    /// scripts run from there), and apt is pointed at [`APT_TEMPLATES_DIR`] for later upgrades.
+    /// scripts run from there), and apt is pointed at [`APT_TEMPLATES_DIR`] for later upgrades;
+    /// a `/tmp` already mounted (Debian 13 mounts its own) is remounted then, not at the next
+    /// boot. `/dev/shm` (`noexec`) and `/proc` (`hidepid=invisible`, `gid=proc` for logind and
+    /// polkit) are remounted in the kernel stage. Third-party repositories reach apt only in
+    /// their own step ([`THIRD_PARTY_SOURCES_STEP`](super::THIRD_PARTY_SOURCES_STEP)), after
+    /// the distribution's packages.
     /// The audit rules load last: they watch Docker's paths and end with `-e 2` (immutable).
     pub fn runbook(inputs: &RunbookInputs) -> Result<Self> {
         let m = |e: hardening_model::Error| Error::from(e);
