@@ -38,8 +38,6 @@ pub struct AptSource {
     pub(crate) key: String,
     /// `(fingerprint, keyserver)` when the key is fetched at first boot instead of embedded.
     pub(crate) fetch: Option<(String, String)>,
-    /// Where cloud-init writes the source line, when not `/etc/apt/sources.list.d/NAME.list`.
-    pub(crate) list_file: Option<String>,
 }
 
 /// The keyserver [`AptSource::fetched`] names: cloud-init's own default.
@@ -91,7 +89,6 @@ impl AptSource {
             source,
             key,
             fetch: None,
-            list_file: None,
         })
     }
 
@@ -118,39 +115,6 @@ impl AptSource {
         let fingerprint = self.fingerprint()?;
         self.fetch = Some((fingerprint, keyserver.to_owned()));
         Ok(self)
-    }
-
-    /// The same source with its line written to `path` (cloud-init's `filename`: an absolute
-    /// path ending in `.list`) instead of `/etc/apt/sources.list.d/NAME.list`. A list outside
-    /// `sources.list.d` is invisible to apt until something moves it there: the preset keeps
-    /// third-party repositories away from the distribution's security packages this way.
-    /// The key still goes to cloud-init's own `signed-by` keyring (named after the file).
-    ///
-    /// ```
-    /// use cloudinit_builder::AptSource;
-    /// let key = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/falco.asc"));
-    /// let falco = AptSource::signed("falco", "https://download.falco.org/packages/deb", "stable", ["main"], key)?;
-    /// let staged = falco.clone().list_file("/etc/apt/third-party/falco.list")?;
-    /// assert_eq!(staged.list_file_path(), Some("/etc/apt/third-party/falco.list"));
-    /// assert!(falco.list_file("third-party/falco.list").is_err());
-    /// # Ok::<(), cloudinit_builder::Error>(())
-    /// ```
-    pub fn list_file(mut self, path: &str) -> Result<Self> {
-        const FIELD: &str = "apt.sources.filename";
-        hardening_model::values::AbsPath::new(path).map_err(|e| Error::from(e).within(FIELD))?;
-        if !path.ends_with(".list") || path.chars().any(|c| c.is_whitespace() || c.is_control()) {
-            return Err(Error::invalid(
-                FIELD,
-                "must end in .list and hold no whitespace or control character",
-            ));
-        }
-        self.list_file = Some(path.to_owned());
-        Ok(self)
-    }
-
-    /// Where cloud-init writes the source line, when [`list_file`](Self::list_file) moved it.
-    pub fn list_file_path(&self) -> Option<&str> {
-        self.list_file.as_deref()
     }
 
     /// The fingerprint cloud-init fetches the key by (`keyid`), when the key is not embedded.

@@ -81,6 +81,7 @@ pub struct CloudConfig {
     pub(crate) package_upgrade: Option<bool>,
     pub(crate) package_reboot_if_required: Option<bool>,
     pub(crate) apt_sources: BTreeMap<String, AptSource>,
+    pub(crate) apt_list_dir: Option<String>,
     pub(crate) packages: Vec<String>,
     pub(crate) groups: Vec<UnixGroup>,
     pub(crate) no_default_user: bool,
@@ -158,6 +159,35 @@ impl CloudConfig {
     pub fn apt_source(mut self, source: AptSource) -> Self {
         self.apt_sources.insert(source.name.clone(), source);
         self
+    }
+
+    /// Has cloud-init write every apt source's line to `DIR/NAME.list` (its `filename`) instead
+    /// of `/etc/apt/sources.list.d/NAME.list`. Outside `sources.list.d` apt does not read the
+    /// list until something moves it there: the preset keeps third-party repositories away from
+    /// the distribution's security packages this way. Each key still goes to cloud-init's own
+    /// `signed-by` keyring, named after the source.
+    ///
+    /// [`Error::Invalid`] naming `apt.sources.filename` unless `dir` is absolute, without
+    /// whitespace or control characters.
+    ///
+    /// ```
+    /// use cloudinit_builder::CloudConfig;
+    /// let cfg = CloudConfig::new().apt_lists_in("/etc/apt/third-party")?;
+    /// assert!(CloudConfig::new().apt_lists_in("third-party").is_err());
+    /// # let _ = cfg;
+    /// # Ok::<(), cloudinit_builder::Error>(())
+    /// ```
+    pub fn apt_lists_in(mut self, dir: &str) -> Result<Self> {
+        const FIELD: &str = "apt.sources.filename";
+        hardening_model::values::AbsPath::new(dir).map_err(|e| Error::from(e).within(FIELD))?;
+        if dir.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return Err(Error::invalid(
+                FIELD,
+                "must hold no whitespace or control character",
+            ));
+        }
+        self.apt_list_dir = Some(dir.trim_end_matches('/').to_owned());
+        Ok(self)
     }
 
     /// Creates a group.

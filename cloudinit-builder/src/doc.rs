@@ -82,7 +82,7 @@ struct Apt<'a> {
 struct AptSourceDoc<'a> {
     source: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
-    filename: Option<&'a str>,
+    filename: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     keyid: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -245,7 +245,10 @@ impl<'a> Doc<'a> {
                             name.as_str(),
                             AptSourceDoc {
                                 source: &s.source,
-                                filename: s.list_file_path(),
+                                filename: cfg
+                                    .apt_list_dir
+                                    .as_ref()
+                                    .map(|d| format!("{d}/{name}.list")),
                                 keyid: s.keyid(),
                                 keyserver: s.keyserver(),
                                 key: s.keyid().is_none().then(|| Text::block(&s.key)),

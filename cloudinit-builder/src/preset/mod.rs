@@ -209,8 +209,7 @@ impl HardenedHost {
                 cfg = cfg.group(g).map_err(within)?;
             }
             for s in out.apt_sources {
-                let list = format!("{THIRD_PARTY_SOURCES_DIR}/{}.list", s.name());
-                cfg = cfg.apt_source(s.list_file(&list).map_err(within)?);
+                cfg = cfg.apt_source(s);
                 third_party = true;
             }
             for m in out.mounts {
@@ -224,6 +223,7 @@ impl HardenedHost {
             }
         }
         if third_party {
+            cfg = cfg.apt_lists_in(THIRD_PARTY_SOURCES_DIR)?;
             // First of its stage (the sort below is stable), after every distribution package.
             let step = recorded(
                 THIRD_PARTY_SOURCES_STEP,

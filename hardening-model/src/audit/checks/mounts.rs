@@ -11,8 +11,11 @@ const PROC_MOUNTS: &str = "/proc/self/mounts";
 const FSTAB: &str = "/etc/fstab";
 const UNIT_DIR: &str = "/etc/systemd/system";
 
-/// Each mount point, its mount unit, and the options it must carry (any of a group).
-const WANT: &[(&str, Option<&str>, &[&[&str]])] = &[
+/// Options a mount must carry: each group is satisfied by any one of its spellings.
+type Required = &'static [&'static [&'static str]];
+
+/// Each mount point, its mount unit, and the options it must carry.
+const WANT: &[(&str, Option<&str>, Required)] = &[
     (
         "/tmp",
         Some("tmp.mount"),
