@@ -314,7 +314,7 @@ impl ApiMount {
                 "sh".to_owned(),
                 "-c".to_owned(),
                 format!(
-                    "sed -i '\\%^[^#][^[:space:]]*[[:space:]][[:space:]]*{at}[[:space:]]%d' /etc/fstab && echo '{}' >> /etc/fstab && mount -o remount {at}",
+                    "sed -i \"\\%^[^#]\\S*\\s\\+{at}\\s%d\" /etc/fstab && echo \"{}\" >> /etc/fstab && mount -o remount {at}",
                     self.fstab_line()
                 ),
             ],
