@@ -230,6 +230,32 @@ fn commands(stage: Stage, part: RenderedPart, cmds: Vec<HostCommand>) -> Result<
     Ok(part)
 }
 
+/// Like [`commands`], with fewer `runcmd` entries: consecutive commands that must succeed
+/// become one chained entry, and a `sh -c SCRIPT` command runs as it is (no second shell).
+fn grouped(stage: Stage, part: RenderedPart, cmds: Vec<HostCommand>) -> Result<RenderedPart> {
+    let flush = |part: RenderedPart, mut run: Vec<Vec<String>>| match run.len() {
+        0 => Ok(part),
+        1 => part.command(stage, run.remove(0)),
+        _ => part.chained(stage, run),
+    };
+    let mut part = part;
+    let mut run: Vec<Vec<String>> = Vec::new();
+    for c in cmds {
+        let shell = c.argv.len() == 3 && c.argv[0] == "sh" && c.argv[1] == "-c";
+        if !c.may_fail && !shell {
+            run.push(c.argv);
+            continue;
+        }
+        part = flush(part, std::mem::take(&mut run))?;
+        part = if shell && !c.may_fail {
+            part.command(stage, c.argv)?
+        } else {
+            commands(stage, part, vec![c])?
+        };
+    }
+    flush(part, run)
+}
+
 impl HardenedHost {
     /// The runbook's Appendix A, complete, with every erratum fixed: each hardening-model
     /// baseline becomes a part, in its stage.
@@ -283,12 +309,12 @@ impl HardenedHost {
 
         let mounts_policy = host::mounts();
         // /dev/shm and /proc (hidepid) at once; the noexec tmpfs after every installation.
-        let mounts = commands(
+        let mounts = grouped(
             Stage::Kernel,
             RenderedPart::new(Slot::Mounts),
             mounts_policy.api_commands(),
         )?;
-        let mounts = commands(
+        let mounts = grouped(
             Stage::Baseline,
             mounts
                 .files(mounts_policy.files())
