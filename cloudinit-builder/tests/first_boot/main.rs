@@ -22,7 +22,7 @@
 //!   answer in a container;
 //! - the ready callback reached a real HTTP listener here, verified (HMAC, window, nonce),
 //!   reporting `ready`;
-//! - the mounts as rendered, live ([`LIVE_MOUNTS`], `findmnt` on the guest): `/tmp` and
+//! - the mounts as rendered, live ([`mounts::LIVE_MOUNTS`], `findmnt` on the guest): `/tmp` and
 //!   `/var/tmp` `nosuid,nodev,noexec`, `/dev/shm` `nosuid,nodev,noexec`, `/proc`
 //!   `hidepid=invisible` with `gid=` the exempt group. The container runtime mounts `/tmp`,
 //!   `/dev/shm` and `/proc` itself (as Debian's own `tmp.mount` does on a VM), so this is the
@@ -50,12 +50,17 @@
 //! a vfat image labelled `CIDATA`, and boot a Debian 13 image built by `mmdebstrap` with
 //! `-accel tcg,thread=multi -cpu max -smp 2 -m 3072`.
 //!
+//! (Over 600 lines: the container test reads best as one script of checks in boot order; its
+//! helpers live in `listener.rs`, `mounts.rs` and `reboot.rs`.)
+//!
 //! Needs root, `mmdebstrap`, `systemd-nspawn`, `ip`, `nsenter`, `script` and `ssh`
 //! (`.ci/install-validators`); prints `skipping: ...` without them, and fails when `CI` is set.
 
 #![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
 
 mod listener;
+mod mounts;
+mod reboot;
 
 use std::collections::BTreeMap;
 use std::net::{SocketAddr, TcpStream};
@@ -69,7 +74,7 @@ use cloudinit_builder::age::AgeRecipient;
 use cloudinit_builder::callback::{ReadyStatus, Verifier};
 use cloudinit_builder::preset::{
     BackupTarget, HardenedHost, ObjectStore, ReadyCallback, RenderedPart, RunbookInputs,
-    RunbookRequired, S3Credentials, Slot, Stage, Target,
+    RunbookRequired, S3Credentials, Slot, Target,
 };
 use cloudinit_builder::{Secret, SshPublicKey, User};
 use hardening_model::audit::{DirHost, Status, audit};
@@ -85,45 +90,6 @@ const CALLBACK_SECRET: &str = "first-boot-callback-secret-7d1e";
 
 /// One guest at a time: each boots a whole system on a small machine.
 static ONE_GUEST: Mutex<()> = Mutex::new(());
-
-/// The options each mount point must carry live on the guest (`findmnt`), whatever mounted it.
-/// `/proc` also carries `gid=` the group exempt from `hidepid` (checked by number).
-pub const LIVE_MOUNTS: &[(&str, &[&str])] = &[
-    ("/tmp", &["nosuid", "nodev", "noexec"]),
-    ("/var/tmp", &["nosuid", "nodev", "noexec"]),
-    ("/dev/shm", &["nosuid", "nodev", "noexec"]),
-    ("/proc", &["hidepid=invisible"]),
-];
-
-/// What differs between [`LIVE_MOUNTS`] (but `skip`) and the guest's live mounts.
-fn mount_problems(guest: &Container, skip: &[&str]) -> Vec<String> {
-    let mut problems = Vec::new();
-    for (at, want) in LIVE_MOUNTS.iter().filter(|(at, _)| !skip.contains(at)) {
-        let out = guest_text(
-            guest,
-            &["findmnt", "-n", "-o", "OPTIONS", "--mountpoint", at],
-        );
-        // The top mount when several are stacked.
-        let live = out.lines().last().unwrap_or("").trim().to_owned();
-        let opts: Vec<&str> = live.split(',').collect();
-        for w in *want {
-            if !opts.contains(w) {
-                problems.push(format!("{at} is mounted {live:?}: {w} missing"));
-            }
-        }
-        if *at == "/proc" {
-            let group = guest_text(
-                guest,
-                &["getent", "group", hardening_model::mounts::PROC_GROUP],
-            );
-            let gid = group.split(':').nth(2).unwrap_or("?").trim().to_owned();
-            if !opts.contains(&format!("gid={gid}").as_str()) {
-                problems.push(format!("/proc is mounted {live:?}: gid={gid} missing"));
-            }
-        }
-    }
-    problems
-}
 
 /// `cloud-init status --format json` once cloud-init finished this boot (`--wait`), and when.
 fn finished_status(guest: &Container, timeout: Duration) -> Option<(serde_json::Value, Duration)> {
@@ -617,7 +583,7 @@ fn first_boot_in_a_container() {
     }
 
     // The mounts as rendered, live at first boot (not only after a reboot).
-    problems.extend(mount_problems(&guest, &[]));
+    problems.extend(mounts::mount_problems(&guest, &[]));
 
     // A reboot of the same root: still done, still hardened.
     let mut guest = guest;
@@ -629,7 +595,7 @@ fn first_boot_in_a_container() {
     // /tmp is mounted by the container runtime before the guest's systemd starts (see
     // VM_ONLY_CHECKS): here the unit must be enabled, and /var/tmp (mounted by its unit at
     // boot) shows the units work.
-    for p in mount_problems(&guest, &["/tmp"]) {
+    for p in mounts::mount_problems(&guest, &["/tmp"]) {
         problems.push(format!("after a reboot: {p}"));
     }
     let enabled = guest_text(&guest, &["systemctl", "is-enabled", "tmp.mount"]);
@@ -673,112 +639,4 @@ fn first_boot_in_a_container() {
             problems.join("\n- ")
         );
     }
-}
-
-/// A step that fails: the callback says `failed` with its name, `cloud-init status` says
-/// `error`, and a reboot does not turn that into `done`.
-#[test]
-fn a_failed_step_stays_an_error_after_reboot() {
-    let _one = ONE_GUEST.lock().unwrap_or_else(|e| e.into_inner());
-    let failing = |host: HardenedHost| {
-        host.set(
-            RenderedPart::new(Slot::Custom("fails".into()))
-                .command(Stage::Services, ["sh", "-c", "exit 1"])
-                .unwrap(),
-        )
-    };
-    let dir = tempfile::tempdir().unwrap();
-    let key_path = dir.path().join("admin");
-    let keygen = Command::new("ssh-keygen")
-        .args([
-            "-q",
-            "-t",
-            "ed25519",
-            "-N",
-            "",
-            "-C",
-            "admin@first-boot",
-            "-f",
-        ])
-        .arg(&key_path)
-        .status();
-    if keygen.is_err() {
-        assert!(
-            !hardening_validators::ci_mode(),
-            "ssh-keygen is missing and CI is set"
-        );
-        eprintln!("skipping: ssh-keygen not installed (apt-get install openssh-client)");
-        return;
-    }
-    let key_text = std::fs::read_to_string(key_path.with_extension("pub")).unwrap();
-    let key = key_text.trim();
-    let packages: Vec<String> = failing(document(
-        key,
-        "http://10.0.0.1/ready",
-        "http://10.0.0.1/health",
-    ))
-    .cloud_config()
-    .unwrap()
-    .package_names()
-    .to_vec();
-    let package_refs: Vec<&str> = packages.iter().map(String::as_str).collect();
-    let Some(image) = debian13_rootfs(&package_refs) else {
-        return;
-    };
-    let link = PrivateLink::new().expect("private link");
-    let listener = listener::Listener::start(
-        link.host_ip(),
-        Verifier::new(Secret::new(CALLBACK_SECRET).unwrap()),
-    );
-    let base = format!("http://{}:{}", link.host_ip(), listener.port);
-    let host = failing(document(
-        key,
-        &format!("{base}/ready"),
-        &format!("{base}/health"),
-    ));
-    let user_data = host.render().unwrap();
-    let mut guest = Container::boot(
-        &image,
-        &link,
-        user_data.as_str().as_bytes(),
-        b"instance-id: i-first-boot-fails\nlocal-hostname: first-boot\n",
-    )
-    .expect("boot the guest");
-
-    let Some((first, _)) = finished_status(&guest, Duration::from_secs(900)) else {
-        panic!("cloud-init did not finish\n{}", guest.console_text());
-    };
-    let report = listener
-        .received
-        .recv_timeout(Duration::from_secs(120))
-        .expect("a ready callback")
-        .expect("a verified ready callback");
-    match &report.status {
-        ReadyStatus::Failed(steps) => {
-            assert!(steps.iter().any(|s| s == "custom.fails"), "{steps:?}");
-        }
-        other => panic!("the callback says {other:?}"),
-    }
-    assert_eq!(first["status"], "error", "{first:#}");
-
-    guest.reboot().expect("reboot the guest");
-    let Some((after, _)) = finished_status(&guest, Duration::from_secs(600)) else {
-        panic!(
-            "cloud-init did not finish after the reboot\n{}",
-            guest.console_text()
-        );
-    };
-    println!(
-        "first-boot (failing step): status={} after reboot status={} errors={}",
-        first["status"], after["status"], after["errors"]
-    );
-    assert_eq!(
-        after["status"],
-        "error",
-        "a reboot hid the failed first boot: {after:#}\n{}",
-        guest_text(
-            &guest,
-            &["journalctl", "-b", "-t", "hardened-ready", "--no-pager"]
-        )
-    );
 }
