@@ -11,6 +11,7 @@
 //! processes on the host; the firewall policy should block `169.254.169.254` from containers.
 
 mod backup;
+mod converge;
 mod docker;
 mod falco;
 mod firewall;
@@ -31,6 +32,7 @@ pub use backup::{
     BACKUP_ENV, BACKUP_SCRIPT, BackupTarget, Backups, DEFAULT_SCHEDULE, DEFAULT_VERIFY_SCHEDULE,
     ObjectStore, RANDOMIZED_DELAY_MINUTES, RESTORE_SCRIPT, S3Credentials, VERIFY_SCRIPT,
 };
+pub use converge::{AGENT_TIMER, BOUNDED_RCLONE, ConvergeAgent};
 pub use docker::{DOCKER_PACKAGES, DockerEngine};
 pub use falco::{FALCO_RULES, Falco, FalcoDriver};
 pub use firewall::Firewall;
@@ -43,7 +45,8 @@ pub use ready::{
 };
 pub use rendered::RenderedPart;
 pub use runbook::{
-    APP_DATA_VOLUME, APP_SECRETS_ENV, APT_TEMPLATES_DIR, RunbookInputs, RunbookRequired, STACK_DIR,
+    APP_DATA_VOLUME, APP_SECRETS_ENV, APT_TEMPLATES_DIR, ConvergeInputs, RunbookInputs,
+    RunbookRequired, STACK_DIR,
 };
 pub use sshd::{SSHD_APPLY_SCRIPT, Sshd};
 pub use stack::ComposeStack;

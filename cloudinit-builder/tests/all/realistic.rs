@@ -96,7 +96,23 @@ pub fn realistic_host() -> HardenedHost {
             "2001:db8:4f00::10/128".parse().unwrap(),
         ],
     )
-    .falco(Falco::new(FalcoDriver::ModernBpf, "stack-app", FALCO_KEY).unwrap());
+    .falco(Falco::new(FalcoDriver::ModernBpf, "stack-app", FALCO_KEY).unwrap())
+    .converge(ConvergeInputs {
+        instance: "customer-portal-production-fsn1-07".into(),
+        signer_key: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIIz6aQmiGH6b0rUgkQ0MdXeTvswk2sWyYqP6LjX9IVHP fleet-signer@example-company.com".into(),
+        store: ObjectStore::new(
+            "https://fsn1.your-objectstorage.com",
+            "example-company-fleet-desired-state",
+            "fsn1",
+        )
+        .unwrap()
+        .prefix("customer-portal/production")
+        .unwrap(),
+        credentials: S3Credentials::new(
+            Secret::new("7XK2M9QPL4RT8VZ3BN6C").unwrap(),
+            Secret::new("q8Lm2Vx9Rt4Kp7Zs1Nw6Bd3Fh5Jc0Ga8Ye2Ui4Oo").unwrap(),
+        ),
+    });
     HardenedHost::runbook(&inputs).unwrap()
 }
 
