@@ -11,6 +11,7 @@
 //! processes on the host; the firewall policy should block `169.254.169.254` from containers.
 
 mod backup;
+mod compact;
 mod converge;
 mod docker;
 mod falco;
@@ -173,7 +174,10 @@ impl HardenedHost {
     }
 
     /// The document before rendering: base settings, then every part's contribution, with
-    /// commands ordered by [`Stage`] and, inside a stage, by [`Slot`].
+    /// commands ordered by [`Stage`] and, inside a stage, by [`Slot`]. Text files are written
+    /// in their dense but equivalent form: scripts and line-oriented configuration without
+    /// comment and blank lines, JSON without whitespace (the commented sources stay in the
+    /// repository).
     pub fn cloud_config(&self) -> Result<CloudConfig> {
         let mut cfg = CloudConfig::new()
             .package_update(true)
@@ -199,7 +203,15 @@ impl HardenedHost {
             for m in out.mounts {
                 cfg = cfg.mount(m);
             }
-            cfg = cfg.write_files(out.files);
+            let files = out.files.into_iter().map(|mut f| {
+                if let crate::write_file::Content::Text(text) = &f.content
+                    && let Some(dense) = compact::compact(&f.path, text)
+                {
+                    f.content = crate::write_file::Content::Text(dense);
+                }
+                f
+            });
+            cfg = cfg.write_files(files);
             boot.extend(out.boot);
             let name = slot.to_string();
             for (stage, c) in out.commands {
