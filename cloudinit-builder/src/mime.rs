@@ -30,6 +30,11 @@ pub struct MultiPart {
     inner: Option<UserData>,
 }
 
+/// The base64 line length of a gzip part: 996 characters, within the 998 a message line may
+/// have (RFC 5322), where RFC 2045's 76 would spend one byte in 77 on line breaks. cloud-init
+/// (Python's `email` parser) decodes base64 of any line length; text parts keep 76.
+pub const GZIP_LINE: usize = 996;
+
 /// The content type of a gzip-compressed part ([`MultiPart::gzip_cloud_config`]).
 pub const GZIP_CONTENT_TYPE: &str = "application/gzip";
 
@@ -149,7 +154,8 @@ impl MultiPart {
                 }
             } else {
                 let b64 = base64::engine::general_purpose::STANDARD.encode(&p.body);
-                for chunk in b64.as_bytes().chunks(76) {
+                let width = if text { 76 } else { GZIP_LINE };
+                for chunk in b64.as_bytes().chunks(width) {
                     out.push_str(std::str::from_utf8(chunk).unwrap_or_default());
                     out.push('\n');
                 }

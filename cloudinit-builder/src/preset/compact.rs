@@ -6,6 +6,9 @@
 //!   full-line comments and blank
 //!   lines go, the interpreter line stays. Shell here-documents and Python triple-quoted
 //!   strings are kept as they are.
+//!   Runs of three or more consecutive shell commands that differ only in one address
+//!   (`198.51.100.0/24`, `2001:db8::/32`) become one `for` loop over the addresses: the same
+//!   commands in the same order, under the same `set -e`.
 //! - Configuration whose reader treats a line starting with `#` as a comment (sysctl.d,
 //!   modprobe.d, modules-load.d, audit rules, `sshd_config.d`, chrony, limits.d, systemd units
 //!   and drop-ins, which also take `;`): comment and blank lines go.
@@ -27,10 +30,9 @@ const CONF_DIRS: [&str; 8] = [
 
 /// The compact form of `text` written at `path`, or `None` when it stays as it is.
 pub(crate) fn compact(path: &str, text: &str) -> Option<String> {
-    let out = if ["#!/bin/sh", "#!/bin/bash", "#!/usr/sbin/nft"]
-        .iter()
-        .any(|i| text.starts_with(i))
-    {
+    let out = if text.starts_with("#!/bin/sh") || text.starts_with("#!/bin/bash") {
+        loops(&script(text, Lang::Shell))
+    } else if text.starts_with("#!/usr/sbin/nft") {
         script(text, Lang::Shell)
     } else if text.starts_with("#!/usr/bin/python3") {
         script(text, Lang::Python)
@@ -99,6 +101,116 @@ fn script(text: &str, lang: Lang) -> String {
     out
 }
 
+/// An address word: a CIDR or IP address, nothing the shell would expand or split.
+fn is_address(word: &str) -> bool {
+    word.len() >= 3
+        && word.chars().any(|c| c.is_ascii_digit())
+        && word.contains(['.', ':'])
+        && word
+            .chars()
+            .all(|c| c.is_ascii_hexdigit() || matches!(c, '.' | ':' | '/'))
+}
+
+/// `line` split around its `i`-th space-separated word.
+fn around(line: &str, i: usize) -> Option<(&str, &str, &str)> {
+    let mut start = 0;
+    for (n, word) in line.split(' ').enumerate() {
+        if n == i {
+            let end = start + word.len();
+            return Some((&line[..start], word, &line[end..]));
+        }
+        start += word.len() + 1;
+    }
+    None
+}
+
+/// The position of the one address word in which `a` and `b` differ, if that is their only
+/// difference.
+fn differs_in_address(a: &str, b: &str) -> Option<usize> {
+    let (wa, wb): (Vec<&str>, Vec<&str>) = (a.split(' ').collect(), b.split(' ').collect());
+    if wa.len() != wb.len() {
+        return None;
+    }
+    let mut diff = wa.iter().zip(&wb).enumerate().filter(|(_, (x, y))| x != y);
+    let (i, (x, y)) = diff.next()?;
+    (diff.next().is_none() && is_address(x) && is_address(y)).then_some(i)
+}
+
+/// Folds runs of 3+ lines that differ only in one address word into `for` loops. Lines in a
+/// here-document, or inside a quoted string spanning lines, are never folded: only lines
+/// without quotes other than complete `'...'` words take part.
+fn loops(text: &str) -> String {
+    let lines: Vec<&str> = text.lines().collect();
+    let simple = |l: &str| {
+        !l.starts_with([' ', '\t', '#'])
+            && !l.contains(['"', '`', '$', '\\', '<', '>', '|', '&', ';', '(', ')'])
+            && l.matches('\'').count() % 2 == 0
+            && !l.ends_with('\\')
+    };
+    let mut out = String::with_capacity(text.len());
+    // Inside a here-document, or after a line that opens a quote it does not close.
+    let mut heredoc: Option<String> = None;
+    let mut open_quote = false;
+    let mut i = 0;
+    while i < lines.len() {
+        let line = lines[i];
+        if let Some(end) = &heredoc {
+            if line.trim_start() == end.as_str() {
+                heredoc = None;
+            }
+            out.push_str(line);
+            out.push('\n');
+            i += 1;
+            continue;
+        }
+        // A line that leaves a quote open: copy up to the line that closes it.
+        let quotes = line.matches('\'').count() + line.matches('"').count();
+        if open_quote || quotes % 2 == 1 {
+            if quotes % 2 == 1 {
+                open_quote = !open_quote;
+            }
+            out.push_str(line);
+            out.push('\n');
+            i += 1;
+            continue;
+        }
+        let mut j = i + 1;
+        let pos = if simple(line) && i + 1 < lines.len() && simple(lines[i + 1]) {
+            differs_in_address(line, lines[i + 1])
+        } else {
+            None
+        };
+        if let Some(pos) = pos {
+            while j < lines.len()
+                && simple(lines[j])
+                && differs_in_address(line, lines[j]) == Some(pos)
+                && around(line, pos).map(|(a, _, c)| (a, c))
+                    == around(lines[j], pos).map(|(a, _, c)| (a, c))
+            {
+                j += 1;
+            }
+        }
+        if let (Some(pos), true) = (pos, j - i >= 3) {
+            let words: Vec<&str> = lines[i..j]
+                .iter()
+                .filter_map(|l| around(l, pos).map(|(_, w, _)| w))
+                .collect();
+            let (head, _, tail) = around(line, pos).unwrap_or((line, "", ""));
+            out.push_str(&format!(
+                "for a in {}; do {head}\"$a\"{tail}; done\n",
+                words.join(" ")
+            ));
+            i = j;
+        } else {
+            heredoc = heredoc_terminator(line);
+            out.push_str(line);
+            out.push('\n');
+            i += 1;
+        }
+    }
+    out
+}
+
 /// The word that ends a here-document started on `line` (`<<WORD`, `<<'WORD'`, `<<-WORD`).
 fn heredoc_terminator(line: &str) -> Option<String> {
     let (_, rest) = line.split_once("<<")?;
@@ -127,6 +239,20 @@ mod tests {
             compact("/usr/local/sbin/y", py).unwrap(),
             "#!/usr/bin/python3\nX = \"\"\"\n# kept\n\"\"\"\nprint(X)\n"
         );
+    }
+
+    #[test]
+    fn runs_differing_in_one_address_become_loops() {
+        let src = "#!/bin/sh\nset -eu\nufw allow from 192.0.2.0/24 to any port 80 comment 'HTTP'\nufw allow from 198.51.100.0/24 to any port 80 comment 'HTTP'\nufw allow from 2001:db8::/32 to any port 80 comment 'HTTP'\nufw allow from 192.0.2.0/24 to any port 443\nufw allow from 198.51.100.0/24 to any port 443\necho done\n";
+        assert_eq!(
+            compact("/usr/local/sbin/fw", src).unwrap(),
+            "#!/bin/sh\nset -eu\nfor a in 192.0.2.0/24 198.51.100.0/24 2001:db8::/32; do ufw allow from \"$a\" to any port 80 comment 'HTTP'; done\nufw allow from 192.0.2.0/24 to any port 443\nufw allow from 198.51.100.0/24 to any port 443\necho done\n"
+        );
+        // Words that are not addresses, and lines the shell would read differently, stay.
+        let quoted = "#!/bin/sh\necho 'start\nx 192.0.2.1 y\nx 192.0.2.2 y\nx 192.0.2.3 y\nend'\n";
+        assert_eq!(compact("/usr/local/sbin/q", quoted), None);
+        let other = "#!/bin/sh\nsystemctl mask a.service\nsystemctl mask b.service\nsystemctl mask c.service\necho \"1.2.3.4\"\necho \"1.2.3.5\"\necho \"1.2.3.6\"\n";
+        assert_eq!(compact("/usr/local/sbin/o", other), None);
     }
 
     #[test]
