@@ -115,14 +115,14 @@ impl MultiPart {
                 seed = (seed ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
             }
         }
-        let mut boundary = format!("=============={seed:016x}==");
+        let mut boundary = format!("=={seed:016x}==");
         while self.parts.iter().any(|p| {
             p.body
                 .windows(boundary.len())
                 .any(|w| w == boundary.as_bytes())
         }) {
             seed = seed.wrapping_add(1);
-            boundary = format!("=============={seed:016x}==");
+            boundary = format!("=={seed:016x}==");
         }
         let mut out = String::new();
         // Infallible: writing to a String.
@@ -142,7 +142,7 @@ impl MultiPart {
             };
             let _ = write!(
                 out,
-                "--{boundary}\nContent-Type: {}{charset}\nMIME-Version: 1.0\n\
+                "--{boundary}\nContent-Type: {}{charset}\n\
                  Content-Transfer-Encoding: {cte}\nContent-Disposition: attachment; filename=\"{}\"\n\n",
                 p.content_type, p.filename
             );

@@ -10,14 +10,15 @@
 //!   (`198.51.100.0/24`, `2001:db8::/32`) become one `for` loop over the addresses: the same
 //!   commands in the same order, under the same `set -e`.
 //! - Configuration whose reader treats a line starting with `#` as a comment (sysctl.d,
-//!   modprobe.d, modules-load.d, audit rules, `sshd_config.d`, chrony, limits.d, systemd units
-//!   and drop-ins, which also take `;`): comment and blank lines go.
+//!   modprobe.d, modules-load.d, audit rules, `sshd_config.d`, chrony, limits.d, the converge agent's
+//!   shell-sourced configuration, systemd units and drop-ins, which also take `;`): comment and blank lines go.
+//! - apt configuration (`/etc/apt/apt.conf.d/`): `//` comment and blank lines go.
 //! - JSON (`*.json`): serialised without insignificant whitespace.
 //!
 //! Anything else, and every secret, is written as rendered.
 
 /// Directories whose files are line-oriented configuration with `#` comments.
-const CONF_DIRS: [&str; 8] = [
+const CONF_DIRS: [&str; 9] = [
     "/etc/sysctl.d/",
     "/etc/modprobe.d/",
     "/etc/modules-load.d/",
@@ -26,6 +27,7 @@ const CONF_DIRS: [&str; 8] = [
     "/etc/chrony/",
     "/etc/security/limits.d/",
     "/etc/systemd/system/",
+    "/etc/hardened-fleet/",
 ];
 
 /// The compact form of `text` written at `path`, or `None` when it stays as it is.
@@ -42,6 +44,14 @@ pub(crate) fn compact(path: &str, text: &str) -> Option<String> {
             .filter(|l| {
                 let t = l.trim_start();
                 !(t.is_empty() || t.starts_with('#') || (systemd && t.starts_with(';')))
+            })
+            .map(|l| format!("{l}\n"))
+            .collect()
+    } else if path.starts_with("/etc/apt/apt.conf.d/") {
+        text.lines()
+            .filter(|l| {
+                let t = l.trim_start();
+                !(t.is_empty() || t.starts_with("//"))
             })
             .map(|l| format!("{l}\n"))
             .collect()

@@ -223,7 +223,12 @@ impl HardenedHost {
         cfg = cfg.write_file(crate::WriteFile::new(NO_RECOMMENDS_PATH, NO_RECOMMENDS)?);
         if !commands.is_empty() {
             cfg = cfg.write_file(
-                crate::WriteFile::new(STEP_RUNNER, ready::step_runner())?.permissions(0o700)?,
+                crate::WriteFile::new(
+                    STEP_RUNNER,
+                    compact::compact(STEP_RUNNER, &ready::step_runner())
+                        .unwrap_or_else(ready::step_runner),
+                )?
+                .permissions(0o700)?,
             );
         }
         for c in boot {
