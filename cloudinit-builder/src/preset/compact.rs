@@ -272,7 +272,11 @@ mod tests {
             "kernel.sysrq = 0\n"
         );
         assert_eq!(
-            compact("/etc/systemd/system/a.service", "; c\n[Unit]\n\n[Service]\n").unwrap(),
+            compact(
+                "/etc/systemd/system/a.service",
+                "; c\n[Unit]\n\n[Service]\n"
+            )
+            .unwrap(),
             "[Unit]\n[Service]\n"
         );
         assert_eq!(
