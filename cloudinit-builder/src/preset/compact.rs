@@ -101,7 +101,7 @@ fn script(text: &str, lang: Lang) -> String {
             }
             Lang::Python => {
                 let quotes = line.matches("\"\"\"").count() + line.matches("'''").count();
-                if quotes % 2 == 1 {
+                if !quotes.is_multiple_of(2) {
                     triple = !triple;
                 }
             }
@@ -154,7 +154,7 @@ fn loops(text: &str) -> String {
     let simple = |l: &str| {
         !l.starts_with([' ', '\t', '#'])
             && !l.contains(['"', '`', '$', '\\', '<', '>', '|', '&', ';', '(', ')'])
-            && l.matches('\'').count() % 2 == 0
+            && l.matches('\'').count().is_multiple_of(2)
             && !l.ends_with('\\')
     };
     let mut out = String::with_capacity(text.len());
@@ -175,8 +175,8 @@ fn loops(text: &str) -> String {
         }
         // A line that leaves a quote open: copy up to the line that closes it.
         let quotes = line.matches('\'').count() + line.matches('"').count();
-        if open_quote || quotes % 2 == 1 {
-            if quotes % 2 == 1 {
+        if open_quote || !quotes.is_multiple_of(2) {
+            if !quotes.is_multiple_of(2) {
                 open_quote = !open_quote;
             }
             out.push_str(line);
