@@ -1,26 +1,27 @@
 //! `users` entries: named accounts with SSH keys and no password.
 
+use hardening_model::sshd::AdminPublicKey;
 use hardening_model::values::{AbsPath, UnixGroup, UnixUser};
 
 use crate::{Error, Result};
 
-/// Key types accepted in `ssh_authorized_keys`: Ed25519 and ECDSA, with their FIDO variants.
-/// RSA is refused (section 3.1 of the runbook: Ed25519 keys only).
-pub const SSH_KEY_TYPES: &[&str] = &[
-    "ssh-ed25519",
-    "sk-ssh-ed25519@openssh.com",
-    "ecdsa-sha2-nistp256",
-    "ecdsa-sha2-nistp384",
-    "ecdsa-sha2-nistp521",
-    "sk-ecdsa-sha2-nistp256@openssh.com",
-];
+/// Key types accepted in `ssh_authorized_keys`: exactly the user key types the rendered sshd
+/// accepts at login ([`hardening_model::sshd::ADMIN_KEY_ALGORITHMS`]: Ed25519 and FIDO2
+/// Ed25519). ECDSA and RSA keys are refused: sshd would refuse them, and the admin would be
+/// locked out of a host that booted fine.
+pub const SSH_KEY_TYPES: &[&str] = &["ssh-ed25519", "sk-ssh-ed25519@openssh.com"];
 
 /// An OpenSSH public key line: `TYPE BASE64 [comment]`.
 ///
 /// ```
 /// use cloudinit_builder::SshPublicKey;
-/// let k = SshPublicKey::new("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIE admin@laptop")?;
-/// assert_eq!(k.as_str(), "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIE admin@laptop");
+/// let k = SshPublicKey::new("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGx4bXBsZS1rZXktZm9yLXRlc3Rz admin@laptop")?;
+/// assert_eq!(
+///     k.as_str(),
+///     "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGx4bXBsZS1rZXktZm9yLXRlc3Rz admin@laptop"
+/// );
+/// // sshd refuses ECDSA user keys, so they are refused here
+/// assert!(SshPublicKey::new("ecdsa-sha2-nistp256 AAAAE2VjZHNhLXNoYTItbmlzdHAyNTY= a").is_err());
 /// assert!(SshPublicKey::new("ssh-rsa AAAAB3Nza").is_err());
 /// assert!(SshPublicKey::new("ssh-ed25519 AAAA\nssh-ed25519 BBBB").is_err());
 /// # Ok::<(), cloudinit_builder::Error>(())
@@ -29,32 +30,12 @@ pub const SSH_KEY_TYPES: &[&str] = &[
 pub struct SshPublicKey(String);
 
 impl SshPublicKey {
-    /// Validates a public key line.
+    /// Validates a public key line: a type the rendered sshd accepts ([`SSH_KEY_TYPES`]),
+    /// base64 that decodes to a key of that type, and a comment without shell
+    /// metacharacters. Errors name the field `ssh_key`.
     pub fn new(line: impl Into<String>) -> Result<Self> {
         let line = line.into();
-        let field = "ssh_key";
-        if let Some(at) = line.chars().position(char::is_control) {
-            return Err(Error::invalid(
-                field,
-                format!("control character at position {at}"),
-            ));
-        }
-        let mut parts = line.splitn(3, ' ');
-        let kind = parts.next().unwrap_or_default();
-        if !SSH_KEY_TYPES.contains(&kind) {
-            return Err(Error::invalid(
-                field,
-                "key type must be Ed25519 or ECDSA (RSA is not accepted)",
-            ));
-        }
-        let body = parts.next().unwrap_or_default();
-        if body.len() < 4
-            || !body
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '/' | '='))
-        {
-            return Err(Error::invalid(field, "key body must be base64"));
-        }
+        AdminPublicKey::parse("ssh_key", &line)?;
         Ok(Self(line))
     }
 
@@ -73,7 +54,7 @@ impl SshPublicKey {
 ///     .groups(["sudo"])?
 ///     .shell("/bin/bash")?
 ///     .sudo("ALL=(ALL) NOPASSWD:ALL")?
-///     .ssh_key(SshPublicKey::new("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5 admin")?);
+///     .ssh_key(SshPublicKey::new("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGx4bXBsZS1rZXktZm9yLXRlc3Rz admin")?);
 /// assert_eq!(admin.name(), "admin");
 /// # Ok::<(), cloudinit_builder::Error>(())
 /// ```
@@ -170,5 +151,32 @@ impl User {
     /// The user name.
     pub fn name(&self) -> &str {
         self.name.as_str()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_accepted_key_types_are_the_ones_sshd_accepts() {
+        assert_eq!(
+            SSH_KEY_TYPES,
+            hardening_model::sshd::admin_key_types().as_slice()
+        );
+    }
+
+    #[test]
+    fn a_key_sshd_would_refuse_is_refused_naming_the_field() {
+        let p384 = "ecdsa-sha2-nistp384 AAAAE2VjZHNhLXNoYTItbmlzdHAzODQAAAAIbmlzdHAzODQAAABhBNTb/X8s25tjF5+jDBzVv/gdGTLvYH/HDxaTl/T9J6A3NDn7Md7BCC2SkD6ehEpXjHKYR9jVsPGNhLlHzrtRoqtdtyuMojDtM8TzbWPwWBooyjZ63s3Szyajl62VKGIafQ== carol";
+        let err = SshPublicKey::new(p384).unwrap_err();
+        assert_eq!(err.field(), Some("ssh_key"));
+        assert!(
+            err.to_string().contains("PubkeyAcceptedAlgorithms"),
+            "{err}"
+        );
+        // a type that claims Ed25519 but carries another key blob
+        let forged = "ssh-ed25519 AAAAE2VjZHNhLXNoYTItbmlzdHAzODQAAAAIbmlzdHAzODQAAABhBNTb carol";
+        assert!(SshPublicKey::new(forged).is_err());
     }
 }

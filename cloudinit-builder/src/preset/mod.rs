@@ -95,7 +95,7 @@ pub const NO_RECOMMENDS: &str =
 /// let admin = User::new("admin")?
 ///     .groups(["sudo"])?
 ///     .shell("/bin/bash")?
-///     .ssh_key(SshPublicKey::new("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIE admin@laptop")?);
+///     .ssh_key(SshPublicKey::new("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGx4bXBsZS1rZXktZm9yLXRlc3Rz admin@laptop")?);
 /// let host = HardenedHost::new(admin).set(ReadyCallback::new(
 ///     "http://127.0.0.1:3000/health",
 ///     "https://control.example.com/api/instances/ready",

@@ -3,11 +3,11 @@
 //! with the 26.1 schema, and decode back to every file's exact content and mode.
 //!
 //! Two inputs: the test fixture (short placeholder repository keys), which must leave 8 KiB of
-//! Hetzner's 32 KiB unused, and realistic inputs: three admin keys (Ed25519, ECDSA P-521 and
-//! P-384; the preset refuses RSA), three real-size armored repository keys (RSA 4096/3072 with
-//! subkeys, in `tests/fixtures/`), a long domain, IPv6 admin ranges and every optional part on
-//! (Wazuh, Falco, promtail, backups and the day-2 converge agent). With the keys embedded
-//! the realistic document is over even Hetzner's limit (the three keys alone are about 8.7 KB
+//! Hetzner's 32 KiB unused, and realistic inputs: three admin keys (two Ed25519, one FIDO2
+//! Ed25519: the only types the rendered sshd accepts), three real-size armored repository keys
+//! (RSA 4096/3072 with subkeys, in `tests/fixtures/`), a long domain, IPv6 admin ranges and
+//! every optional part on (Wazuh, Falco, promtail, backups and the day-2 converge agent). With
+//! the keys embedded the realistic document is over even Hetzner's limit (the three keys alone are about 8.7 KB
 //! of incompressible key material), so the preset's default budget makes it pin them by full
 //! fingerprint (`keyid` + `keyserver`), fetched by cloud-init at first boot; the fingerprints
 //! are checked against what gpg itself reports.
