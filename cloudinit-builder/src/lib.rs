@@ -62,7 +62,7 @@ pub use apt::{AptSource, DEFAULT_KEYSERVER};
 pub use command::Command;
 pub use config::{CloudConfig, SshKeyType, TYPED_KEYS};
 pub use error::{Error, Overflow, PartSize, Result};
-pub use mime::{GZIP_CONTENT_TYPE, MultiPart, cloud_config_of};
+pub use mime::{GZIP_CONTENT_TYPE, GZIP_LINE, MultiPart, cloud_config_of};
 pub use mounts::Mount;
 pub use ntp::Ntp;
 pub use phone_home::{PhoneHome, PhoneHomeField};

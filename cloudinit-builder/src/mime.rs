@@ -30,6 +30,11 @@ pub struct MultiPart {
     inner: Option<UserData>,
 }
 
+/// The base64 line length of a gzip part: 996 characters, within the 998 a message line may
+/// have (RFC 5322), where RFC 2045's 76 would spend one byte in 77 on line breaks. cloud-init
+/// (Python's `email` parser) decodes base64 of any line length; text parts keep 76.
+pub const GZIP_LINE: usize = 996;
+
 /// The content type of a gzip-compressed part ([`MultiPart::gzip_cloud_config`]).
 pub const GZIP_CONTENT_TYPE: &str = "application/gzip";
 
@@ -110,14 +115,14 @@ impl MultiPart {
                 seed = (seed ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
             }
         }
-        let mut boundary = format!("=============={seed:016x}==");
+        let mut boundary = format!("=={seed:016x}==");
         while self.parts.iter().any(|p| {
             p.body
                 .windows(boundary.len())
                 .any(|w| w == boundary.as_bytes())
         }) {
             seed = seed.wrapping_add(1);
-            boundary = format!("=============={seed:016x}==");
+            boundary = format!("=={seed:016x}==");
         }
         let mut out = String::new();
         // Infallible: writing to a String.
@@ -137,7 +142,7 @@ impl MultiPart {
             };
             let _ = write!(
                 out,
-                "--{boundary}\nContent-Type: {}{charset}\nMIME-Version: 1.0\n\
+                "--{boundary}\nContent-Type: {}{charset}\n\
                  Content-Transfer-Encoding: {cte}\nContent-Disposition: attachment; filename=\"{}\"\n\n",
                 p.content_type, p.filename
             );
@@ -149,7 +154,8 @@ impl MultiPart {
                 }
             } else {
                 let b64 = base64::engine::general_purpose::STANDARD.encode(&p.body);
-                for chunk in b64.as_bytes().chunks(76) {
+                let width = if text { 76 } else { GZIP_LINE };
+                for chunk in b64.as_bytes().chunks(width) {
                     out.push_str(std::str::from_utf8(chunk).unwrap_or_default());
                     out.push('\n');
                 }

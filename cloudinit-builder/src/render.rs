@@ -156,7 +156,7 @@ impl CloudConfig {
     }
 
     /// Renders the whole document, gzip-compressed, as the one `application/gzip` part of a
-    /// MIME multipart (base64 inside, 76-character lines). cloud-init decompresses such a part
+    /// MIME multipart (base64 inside, lines of [`GZIP_LINE`](crate::GZIP_LINE) characters). cloud-init decompresses such a part
     /// before reading it, so the host gets exactly the document [`render`](Self::render) makes;
     /// one compression over all files and keys beats compressing files one by one (which
     /// cannot share anything between them). [`UserData::cloud_config`] gives the document back.

@@ -13,8 +13,10 @@
 //! Third-party parts need their repository's armoured signing key: `--falco-key FILE` adds
 //! Falco, `--grafana-key FILE` adds promtail shipping logs to Loki; without them those parts
 //! are left out (said on stderr), so the example runs out of the box. `--target debian-13`
-//! renders for Debian 13 instead of Ubuntu 24.04. The user-data holds secrets: it is written
-//! with mode `0600`.
+//! renders for Debian 13 instead of Ubuntu 24.04. `--converge-signer 'ssh-ed25519 AAAA...'`
+//! adds the day-2 converge agent, pinning that bundle signer (its read-only store keys from
+//! `CONVERGE_S3_ACCESS_KEY_ID`/`CONVERGE_S3_SECRET_KEY`). The user-data holds secrets: it is
+//! written with mode `0600`.
 //!
 //! Secrets come from the environment (`CALLBACK_SECRET`, `BACKUP_S3_ACCESS_KEY_ID`,
 //! `BACKUP_S3_SECRET_KEY`, `LOKI_PASSWORD`, `SCRAPE_PASSWORD`, and
@@ -31,8 +33,8 @@ use std::process::ExitCode;
 use clap::Parser;
 use cloudinit_builder::age::AgeRecipient;
 use cloudinit_builder::preset::{
-    BackupTarget, Falco, FalcoDriver, HardenedHost, HostMonitoring, Integrity, ObjectStore,
-    Promtail, RunbookInputs, RunbookRequired, S3Credentials, Target,
+    BackupTarget, ConvergeInputs, Falco, FalcoDriver, HardenedHost, HostMonitoring, Integrity,
+    ObjectStore, Promtail, RunbookInputs, RunbookRequired, S3Credentials, Target,
 };
 use cloudinit_builder::{HETZNER_USER_DATA_LIMIT, Secret, SshPublicKey, User};
 use hardening_model::docker::ImageRef;
@@ -80,6 +82,10 @@ struct Args {
         default_value = "https://control.example.com/api/instances/ready"
     )]
     callback_url: String,
+    /// The bundle signer's public key (`ssh-ed25519 AAAA...`): adds the day-2 converge agent,
+    /// which applies only bundles this key signed.
+    #[arg(long)]
+    converge_signer: Option<String>,
 }
 
 fn secret(var: &str, placeholder: &str) -> Result<Secret> {
@@ -240,6 +246,26 @@ fn run(args: &Args) -> Result<()> {
     }
     if let Some(key) = key_file(&args.falco_key, "Falco")? {
         inputs = inputs.falco(Falco::new(FalcoDriver::ModernBpf, "stack-app", &key)?);
+    }
+
+    if let Some(signer) = &args.converge_signer {
+        inputs = inputs.converge(ConvergeInputs {
+            instance: "fleet-host".into(),
+            signer_key: signer.clone(),
+            store: ObjectStore::new(
+                "https://fsn1.your-objectstorage.com",
+                "fleet-desired",
+                "fsn1",
+            )?
+            .prefix("app-hosts")?,
+            credentials: S3Credentials::new(
+                secret(
+                    "CONVERGE_S3_ACCESS_KEY_ID",
+                    "placeholder-converge-access-key",
+                )?,
+                secret("CONVERGE_S3_SECRET_KEY", "placeholder-converge-secret-key")?,
+            ),
+        });
     }
 
     let host = HardenedHost::runbook(&inputs)?;

@@ -65,3 +65,47 @@ fn render_cloud_init_reports_a_bad_value_as_a_display_chain() {
         "nothing is written"
     );
 }
+
+#[test]
+fn render_cloud_init_adds_the_converge_agent_and_refuses_a_bad_signer() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("user-data.yaml");
+    let cfg = dir.path().join("cloud-config.yaml");
+    let signer = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIIz6aQmiGH6b0rUgkQ0MdXeTvswk2sWyYqP6LjX9IVHP";
+    let run = Command::new(example("render-cloud-init"))
+        .current_dir(dir.path())
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .arg("--out")
+        .arg(&out)
+        .arg("--cloud-config-out")
+        .arg(&cfg)
+        .args(["--converge-signer", signer])
+        .output()
+        .unwrap();
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let text = std::fs::read_to_string(&cfg).unwrap();
+    assert!(
+        text.contains("path: /usr/local/sbin/hf-agent\n"),
+        "no agent"
+    );
+    assert!(text.contains("systemctl enable --now hf-agent.timer"));
+    assert!(text.contains(signer));
+
+    let bad = Command::new(example("render-cloud-init"))
+        .current_dir(dir.path())
+        .arg("--out")
+        .arg(dir.path().join("bad.yaml"))
+        .args(["--converge-signer", "ssh-rsa AAAAB3NzaC1yc2E"])
+        .output()
+        .unwrap();
+    assert!(!bad.status.success());
+    let stderr = String::from_utf8_lossy(&bad.stderr);
+    assert!(stderr.contains("converge.signer_key"), "{stderr}");
+    assert!(!stderr.contains("Invalid {"), "Debug output: {stderr}");
+    assert!(!dir.path().join("bad.yaml").exists(), "nothing is written");
+}

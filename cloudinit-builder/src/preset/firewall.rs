@@ -42,7 +42,8 @@ const EARLY_DONE: &str = "/var/lib/cloud/instance/hardened-nftables-written";
 /// The `bootcmd` entry that writes `file` (once per instance: later changes to it are kept)
 /// and loads it (every boot), before anything else runs.
 fn early_nftables(file: &hardening_model::RenderedFile) -> Result<Command> {
-    let mut body = file.content.clone();
+    let mut body =
+        super::compact::compact(&file.path, &file.content).unwrap_or_else(|| file.content.clone());
     if !body.ends_with('\n') {
         body.push('\n');
     }

@@ -94,6 +94,8 @@ pub enum Slot {
     Falco,
     /// Encrypted backups with verification.
     Backups,
+    /// The day-2 converge agent (signed desired-state bundles).
+    Converge,
     /// The ready callback.
     ReadyCallback,
     /// A part the caller adds, ordered after the built-in ones by name.

@@ -10,8 +10,9 @@ use hardening_model::values::{Domain, Port, UnixUser};
 use hardening_model::{IpNet, presets::stack::StackImages};
 
 use super::{
-    BackupTarget, Backups, ComposeStack, DockerEngine, Falco, Firewall, HardenedHost,
-    HostMonitoring, Integrity, Promtail, ReadyCallback, RenderedPart, Slot, Sshd, Stage, Target,
+    BackupTarget, Backups, ComposeStack, ConvergeAgent, DockerEngine, Falco, Firewall,
+    HardenedHost, HostMonitoring, Integrity, ObjectStore, Promtail, ReadyCallback, RenderedPart,
+    S3Credentials, Slot, Sshd, Stage, Target,
 };
 use crate::{Error, Result, Secret, User};
 
@@ -44,8 +45,42 @@ pub struct RunbookInputs {
     wazuh_managers: Option<Vec<IpNet>>,
     falco: Option<Falco>,
     monitoring: Option<HostMonitoring>,
+    converge: Option<ConvergeInputs>,
     app_secrets: Vec<(String, Secret)>,
     target: Target,
+}
+
+/// What the day-2 converge agent ([`ConvergeAgent`]) needs, each by name; set with
+/// [`RunbookInputs::converge`]. The signer key is pinned at first boot: only bundles it signed
+/// are ever applied, so [`HardenedHost::runbook`] refuses a missing or invalid one
+/// (`converge.signer_key`) before anything is rendered. Reports are signed with the
+/// instance's callback secret.
+///
+/// ```
+/// use cloudinit_builder::preset::{ConvergeInputs, ObjectStore, S3Credentials};
+/// use cloudinit_builder::Secret;
+/// let converge = ConvergeInputs {
+///     instance: "inst-0042".into(),
+///     signer_key: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIIz6aQmiGH6b0rUgkQ0MdXeTvswk2sWyYqP6LjX9IVHP".into(),
+///     store: ObjectStore::new("https://fsn1.your-objectstorage.com", "fleet-desired", "fsn1")?
+///         .prefix("acme")?,
+///     credentials: S3Credentials::new(Secret::new("AKIDREADONLY")?, Secret::new("read-secret")?),
+/// };
+/// # let _ = converge;
+/// # Ok::<(), cloudinit_builder::Error>(())
+/// ```
+#[derive(Debug, Clone)]
+#[allow(clippy::exhaustive_structs)] // built by name on purpose, like RunbookRequired
+pub struct ConvergeInputs {
+    /// The instance id the agent reports as (`A-Za-z0-9._-`).
+    pub instance: String,
+    /// The bundle signer's public key (`ssh-ed25519 AAAA...`), pinned at first boot.
+    pub signer_key: String,
+    /// Where bundles are published (the prefix holds `manifest`, `manifest.sig` and `files/`);
+    /// reports go to `<prefix>/reports/<instance>.status`.
+    pub store: ObjectStore,
+    /// Keys that read the bundle prefix and write the report prefix.
+    pub credentials: S3Credentials,
 }
 
 /// The values every runbook host needs, each by name, so that the two ports or the two secrets
@@ -145,6 +180,7 @@ impl RunbookInputs {
             wazuh_managers: None,
             falco: None,
             monitoring: None,
+            converge: None,
             app_secrets: Vec::new(),
             target: Target::default(),
         }
@@ -201,6 +237,14 @@ impl RunbookInputs {
     #[must_use]
     pub fn falco(mut self, falco: Falco) -> Self {
         self.falco = Some(falco);
+        self
+    }
+
+    /// Run the day-2 converge agent, so later changes of desired state reach this host
+    /// without a reprovision.
+    #[must_use]
+    pub fn converge(mut self, converge: ConvergeInputs) -> Self {
+        self.converge = Some(converge);
         self
     }
 
@@ -273,6 +317,7 @@ impl HardenedHost {
     /// | node_exporter + alert rules (loopback), or [`HostMonitoring`] (scraped: TLS, basic auth, security events; firewall rule) | `presets::stack`, `monitoring` | monitoring |
     /// | promtail, Wazuh or AIDE, Falco | this crate (optional) | monitoring / baseline |
     /// | backups | this crate | backups |
+    /// | converge agent ([`RunbookInputs::converge`]) | `hardening_model::converge` | backups |
     /// | `/dev/shm` noexec, `/proc` hidepid (fstab, remounted live) | `presets::host::mounts` | kernel |
     /// | tmpfs mounts (remounted live), auditd rules | `presets::host::mounts`, `audit_rules` | baseline |
     /// | ready callback | this crate | ready |
@@ -539,6 +584,16 @@ impl HardenedHost {
         }
         if let Some(f) = &inputs.falco {
             host = host.set(f.clone());
+        }
+        if let Some(c) = &inputs.converge {
+            host = host.set(ConvergeAgent::from_store(
+                &c.instance,
+                &c.store,
+                &c.signer_key,
+                inputs.ssh_port,
+                inputs.callback_secret.clone(),
+                c.credentials.clone(),
+            )?);
         }
         Ok(host)
     }

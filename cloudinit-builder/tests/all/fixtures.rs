@@ -37,6 +37,32 @@ pub fn backup_target() -> BackupTarget {
         ),
     )
 }
+/// The bundle signer pinned at first boot (an Ed25519 public key).
+pub const CONVERGE_SIGNER: &str =
+    "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIIz6aQmiGH6b0rUgkQ0MdXeTvswk2sWyYqP6LjX9IVHP";
+/// The converge agent's read-only store secret key.
+pub const CONVERGE_S3_SECRET: &str = "s3-desired-ro-7d41c9e0a2b6";
+
+/// The day-2 agent: bundles from the fleet's desired-state bucket.
+pub fn converge_inputs() -> ConvergeInputs {
+    ConvergeInputs {
+        instance: "host-1".into(),
+        signer_key: CONVERGE_SIGNER.into(),
+        store: ObjectStore::new(
+            "https://fsn1.your-objectstorage.com",
+            "fleet-desired",
+            "fsn1",
+        )
+        .unwrap()
+        .prefix("app-hosts")
+        .unwrap(),
+        credentials: S3Credentials::new(
+            Secret::new("AKIDDESIREDRO").unwrap(),
+            Secret::new(CONVERGE_S3_SECRET).unwrap(),
+        ),
+    }
+}
+
 pub const CALLBACK_SECRET: &str = "cb-secret-5f0d6a1c9e2b47d8a3c1";
 pub const LOKI_PASSWORD: &str = "loki-password-8c2e91ab";
 
@@ -87,6 +113,7 @@ pub fn inputs(choices: Choices) -> RunbookInputs {
         backup: backup_target(),
     })
     .admin_sources(["203.0.113.0/24".parse().unwrap()])
+    .converge(converge_inputs())
     .promtail(
         Promtail::new(
             "https://logs.example.com/loki/api/v1/push",

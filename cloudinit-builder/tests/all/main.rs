@@ -5,6 +5,7 @@
 
 mod backup;
 mod budget;
+mod converge;
 mod fixtures;
 mod mime;
 mod monitoring;

@@ -4,9 +4,10 @@
 //!
 //! Two inputs: the test fixture (short placeholder repository keys), which must leave 8 KiB of
 //! Hetzner's 32 KiB unused, and realistic inputs: three admin keys (two Ed25519, one FIDO2
-//! Ed25519: the only types the rendered sshd accepts), three real-size armored repository keys (RSA 4096/3072 with
-//! subkeys, in `tests/fixtures/`), a long domain and IPv6 admin ranges. With the keys embedded
-//! the realistic document is over even Hetzner's limit (the three keys alone are about 8.7 KB
+//! Ed25519: the only types the rendered sshd accepts), three real-size armored repository keys
+//! (RSA 4096/3072 with subkeys, in `tests/fixtures/`), a long domain, IPv6 admin ranges and
+//! every optional part on (Wazuh, Falco, promtail, backups and the day-2 converge agent). With
+//! the keys embedded the realistic document is over even Hetzner's limit (the three keys alone are about 8.7 KB
 //! of incompressible key material), so the preset's default budget makes it pin them by full
 //! fingerprint (`keyid` + `keyserver`), fetched by cloud-init at first boot; the fingerprints
 //! are checked against what gpg itself reports.
@@ -96,7 +97,23 @@ pub fn realistic_host() -> HardenedHost {
             "2001:db8:4f00::10/128".parse().unwrap(),
         ],
     )
-    .falco(Falco::new(FalcoDriver::ModernBpf, "stack-app", FALCO_KEY).unwrap());
+    .falco(Falco::new(FalcoDriver::ModernBpf, "stack-app", FALCO_KEY).unwrap())
+    .converge(ConvergeInputs {
+        instance: "customer-portal-production-fsn1-07".into(),
+        signer_key: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIIz6aQmiGH6b0rUgkQ0MdXeTvswk2sWyYqP6LjX9IVHP fleet-signer@example-company.com".into(),
+        store: ObjectStore::new(
+            "https://fsn1.your-objectstorage.com",
+            "example-company-fleet-desired-state",
+            "fsn1",
+        )
+        .unwrap()
+        .prefix("customer-portal/production")
+        .unwrap(),
+        credentials: S3Credentials::new(
+            Secret::new("7XK2M9QPL4RT8VZ3BN6C").unwrap(),
+            Secret::new("q8Lm2Vx9Rt4Kp7Zs1Nw6Bd3Fh5Jc0Ga8Ye2Ui4Oo").unwrap(),
+        ),
+    });
     HardenedHost::runbook(&inputs).unwrap()
 }
 

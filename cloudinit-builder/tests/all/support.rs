@@ -49,7 +49,10 @@ pub fn cloud_config_of(user_data: &str) -> String {
         headers.contains("\nContent-Transfer-Encoding: base64\n"),
         "{headers}"
     );
-    assert!(body.lines().all(|l| l.len() <= 76));
+    assert!(
+        body.lines()
+            .all(|l| l.len() <= cloudinit_builder::GZIP_LINE)
+    );
     let b64: String = body.lines().collect();
     let gz = base64::engine::general_purpose::STANDARD
         .decode(b64)

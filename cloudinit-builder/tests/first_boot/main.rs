@@ -18,6 +18,8 @@
 //!   (`StrictHostKeyChecking yes`); password, keyboard-interactive and root are refused;
 //! - the nftables ruleset was loaded (by `bootcmd`) before cloud-init's package module ran;
 //! - every secret file of the document is `0600` and owned by root on the guest;
+//! - the converge agent's files are installed with their modes, `hf-agent.timer` is enabled
+//!   and active, and a run against the (unreachable) store succeeds with `state=unreachable`;
 //! - the project's own Appendix B audit on the guest's files passes every check the files can
 //!   answer in a container;
 //! - the ready callback reached a real HTTP listener here, verified (HMAC, window, nonce),
@@ -58,6 +60,7 @@
 
 #![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
 
+mod converge;
 mod listener;
 mod mounts;
 mod reboot;
@@ -218,6 +221,7 @@ fn document(admin_key: &str, callback: &str, health: &str) -> HardenedHost {
             ),
         ),
     })
+    .converge(converge::inputs())
     .target(Target::Debian13);
     let mut host = HardenedHost::runbook(&inputs).unwrap();
     for slot in [
@@ -392,6 +396,10 @@ fn first_boot_in_a_container() {
     if ci_status != "done" || !errors.is_empty() {
         problems.push(format!("cloud-init status={ci_status} errors={errors:?}"));
     }
+
+    // The converge agent: installed, timer enabled, a run with the store away leaves no
+    // failed unit.
+    problems.extend(converge::problems(&guest));
 
     let failed_units: Vec<String> =
         guest_text(&guest, &["systemctl", "--failed", "--plain", "--no-legend"])

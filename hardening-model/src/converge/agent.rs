@@ -230,7 +230,9 @@ impl AgentConfig {
             .collect()
     }
 
-    /// The oneshot service (root, hardened sandbox except for the paths it manages).
+    /// The oneshot service (root, hardened sandbox except for the paths it manages). A rejected
+    /// bundle (exit 2) and an unreachable store (exit 4, retried next tick, recorded in the
+    /// status file) count as success, so neither leaves a failed unit; a rollback (exit 3) does.
     pub fn render_service(&self) -> String {
         format!(
             "[Unit]\n\
@@ -241,7 +243,7 @@ impl AgentConfig {
              Type=oneshot\n\
              EnvironmentFile=-{STORE_ENV_PATH}\n\
              ExecStart={AGENT_PATH}\n\
-             SuccessExitStatus=2\n\
+             SuccessExitStatus=2 4\n\
              NoNewPrivileges=yes\n\
              PrivateTmp=yes\n\
              ProtectHome=yes\n\

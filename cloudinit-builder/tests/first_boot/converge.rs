@@ -1,0 +1,93 @@
+//! The day-2 converge agent on the booted guest: installed with its modes, its timer enabled,
+//! and a run against a store the guest cannot reach ends without a failed unit (the agent
+//! records `state=unreachable` and the next tick retries).
+
+use std::os::unix::fs::MetadataExt as _;
+
+use cloudinit_builder::Secret;
+use cloudinit_builder::preset::{AGENT_TIMER, ConvergeInputs, ObjectStore, S3Credentials};
+use hardening_model::converge::{
+    AGENT_PATH, ALLOWED_SIGNERS_PATH, CONF_PATH, LABELS_PATH, REPORT_KEY_PATH, STATUS_PATH,
+    STORE_ENV_PATH,
+};
+use hardening_validators::guest::Container;
+
+/// The agent's inputs: the fleet's real object-store endpoint, which the guest (on a private
+/// link without a resolver or a route out) cannot reach.
+pub fn inputs() -> ConvergeInputs {
+    ConvergeInputs {
+        instance: "i-first-boot".into(),
+        signer_key:
+            "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIIz6aQmiGH6b0rUgkQ0MdXeTvswk2sWyYqP6LjX9IVHP"
+                .into(),
+        store: ObjectStore::new(
+            "https://fsn1.your-objectstorage.com",
+            "fleet-desired",
+            "fsn1",
+        )
+        .unwrap()
+        .prefix("first-boot")
+        .unwrap(),
+        credentials: S3Credentials::new(
+            Secret::new("AKIDDESIREDRO").unwrap(),
+            Secret::new("first-boot-desired-secret").unwrap(),
+        ),
+    }
+}
+
+/// What is wrong with the agent on the guest (empty when nothing is).
+pub fn problems(guest: &Container) -> Vec<String> {
+    let mut problems = Vec::new();
+    for (path, mode) in [
+        (AGENT_PATH, 0o755),
+        (CONF_PATH, 0o600),
+        (ALLOWED_SIGNERS_PATH, 0o644),
+        (LABELS_PATH, 0o644),
+        (REPORT_KEY_PATH, 0o600),
+        (STORE_ENV_PATH, 0o600),
+        ("/etc/systemd/system/hf-agent.service", 0o644),
+        ("/etc/systemd/system/hf-agent.timer", 0o644),
+    ] {
+        match std::fs::metadata(guest.root().join(path.trim_start_matches('/'))) {
+            Ok(m) if m.mode() & 0o7777 == mode && m.uid() == 0 => {}
+            Ok(m) => problems.push(format!(
+                "agent file {path} is {:o} uid {}, want {mode:o} root",
+                m.mode() & 0o7777,
+                m.uid()
+            )),
+            Err(e) => problems.push(format!("agent file {path}: {e}")),
+        }
+    }
+    let state = |argv: &[&str]| {
+        guest
+            .exec(argv)
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+            .unwrap_or_default()
+    };
+    let enabled = state(&["systemctl", "is-enabled", AGENT_TIMER]);
+    let active = state(&["systemctl", "is-active", AGENT_TIMER]);
+    if enabled != "enabled" || active != "active" {
+        problems.push(format!("{AGENT_TIMER}: {enabled}, {active}"));
+    }
+    // One run now, whatever the timer's schedule: the store is unreachable from here.
+    match guest.exec(&["systemctl", "start", "hf-agent.service"]) {
+        Ok(o) if o.status.success() => {}
+        Ok(o) => problems.push(format!(
+            "hf-agent.service with an unreachable store failed: {}",
+            String::from_utf8_lossy(&o.stderr)
+        )),
+        Err(e) => problems.push(format!("systemctl start hf-agent.service: {e}")),
+    }
+    let result = state(&["systemctl", "show", "-P", "Result", "hf-agent.service"]);
+    if result != "success" {
+        problems.push(format!("hf-agent.service result: {result}"));
+    }
+    let status = std::fs::read_to_string(guest.root().join(STATUS_PATH.trim_start_matches('/')))
+        .unwrap_or_default();
+    if !status.lines().any(|l| l == "state=unreachable") {
+        problems.push(format!(
+            "agent status after an unreachable store: {status:?}"
+        ));
+    }
+    problems
+}
