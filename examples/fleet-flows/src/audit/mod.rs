@@ -121,7 +121,7 @@ pub async fn audit_fleet(
         cloudflare_client::resources::rulesets::Phase::HttpRequestFirewallManaged,
     ] {
         let entrypoint = rulesets.get_entrypoint(&phase).await?;
-        if !entrypoint.as_ref().is_some_and(|r| !r.rules.is_empty()) {
+        if entrypoint.as_ref().is_none_or(|r| r.rules.is_empty()) {
             waf_missing.push(phase.as_str().to_owned());
         }
         if phase == cloudflare_client::resources::rulesets::Phase::HttpRequestFirewallCustom {
