@@ -5,6 +5,10 @@
 //! Bundles are published through the real S3 API (`s3s-fs`, rclone); the agent inside the
 //! namespace has no route to the server's port, so it reads the very objects the server stored
 //! (its data directory) through rclone's local backend — the same `rclone copyto` calls.
+//!
+//! Beyond the good and bad bundles: a file a newer bundle drops is removed (and brought back
+//! by a rollback), and, where ufw can run (root), ufw's rules files are applied with
+//! `ufw reload` in the namespace and restored and reloaded on rollback.
 #![allow(clippy::unwrap_used, clippy::print_stderr)]
 
 use std::collections::BTreeMap;

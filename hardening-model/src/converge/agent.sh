@@ -142,8 +142,7 @@ while read -r mode kind sha path; do
   esac
 done <"$WORK/plan"
 
-# 5. apply: stage next to the target, then rename over it (atomic per file); drop managed files
-# the bundle no longer names.
+# 5. apply: stage, rename over the target (atomic per file), remove files no longer named.
 n=0
 : >"$WORK/undo"
 cut -d' ' -f2 "$WORK/plan" >"$WORK/kinds"
