@@ -217,3 +217,31 @@ fn agent_files_are_complete_and_checked() {
         "converge.sshd_reload"
     );
 }
+
+#[test]
+fn ufw_rules_files_and_their_reload() {
+    let ok = ManagedFile::new("/etc/ufw/user6.rules", 0o640, &sha('c'), Validator::Ufw).unwrap();
+    let m = Manifest::new(4, "2026-12-07T18:00:00Z", Selector::all(), vec![ok]).unwrap();
+    let text = m.render();
+    assert!(text.ends_with(&format!(
+        "file 0640 ufw {} /etc/ufw/user6.rules\n",
+        sha('c')
+    )));
+    assert_eq!(Manifest::parse(&text).unwrap(), m);
+    for path in ["/etc/ufw/ufw.conf", "/etc/nftables.conf"] {
+        let err = ManagedFile::new(path, 0o640, &sha('c'), Validator::Ufw).unwrap_err();
+        assert_eq!(err.field(), "files.path", "{path}");
+    }
+    let config = AgentConfig::new("i", ":s3:b/p", KEY, Port::new(22).unwrap()).unwrap();
+    assert!(config.render_conf().contains("UFW_RELOAD='ufw reload'\n"));
+    let custom = config.clone().ufw_reload("ufw --force reload").unwrap();
+    assert!(
+        custom
+            .render_conf()
+            .contains("UFW_RELOAD='ufw --force reload'\n")
+    );
+    assert_eq!(
+        config.ufw_reload("ufw\nreload").unwrap_err().field(),
+        "converge.ufw_reload"
+    );
+}

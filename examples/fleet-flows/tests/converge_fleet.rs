@@ -1,152 +1,54 @@
-//! A fleet of 100 simulated instances: one Cloudflare range change reaches every Hetzner
-//! firewall (in batches, through the rate gate) and every host (signed bundle), and the fleet
-//! audit reports drift before and none after.
+//! A fleet of 100 simulated instances: one policy change (a new Cloudflare range and a new
+//! admin source) reaches the zone's admin list and rules, every Hetzner firewall (in batches,
+//! through the rate gates) and every host (signed bundle), and the fleet audit reports drift
+//! before and none after.
 #![allow(clippy::unwrap_used)]
 
-use std::collections::BTreeMap;
-use std::time::Duration;
-
-use cloudinit_builder::Secret;
-use fleet_flows::audit::{Desired, audit_fleet};
-use fleet_flows::converge::{
-    Bundle, BundleSigner, DesiredFile, FleetRanges, HostReport, SimulatedHost, converge_cloud,
-    converge_firewalls,
-};
-use fleet_flows::{Backends, Progress};
-use hardening_model::RenderedFile;
-use hardening_model::converge::{Selector, Validator};
+use fleet_flows::converge::{FleetRanges, SimulatedFleet, converge_firewalls};
+use hardening_model::audit::Status;
 use hardening_model::presets;
-use hardening_model::values::{Port, UnixUser};
-use hetzner_client::Labels;
-use hetzner_client::resources::firewalls::CreateFirewall;
-use hetzner_client::resources::servers::CreateServer;
 
 const ZONE: &str = "example.com";
 const N: usize = 100;
 
-fn host_files(ranges: &FleetRanges) -> Vec<DesiredFile> {
-    let port = Port::new(22).unwrap();
-    let fw =
-        presets::firewall::baseline(port, &ranges.admin_sources, &ranges.cloudflare_ranges, None)
-            .unwrap();
-    let sshd = presets::host::sshd(port, &[UnixUser::new("admin").unwrap()])
-        .unwrap()
-        .render()
+const API_LINES: [&str; 5] = [
+    "firewall.hetzner",
+    "cloudflare.ssl-strict",
+    "cloudflare.waf",
+    "cloudflare.admin-list",
+    "cloudflare.origin-hidden",
+];
+
+fn status_of(audit: &fleet_flows::audit::FleetAudit, i: usize, id: &str) -> Status {
+    let l = audit.instances[i]
+        .lines
+        .iter()
+        .find(|l| l.id == id)
         .unwrap();
-    vec![
-        DesiredFile::new(fw.nftables_conf(), Validator::Nft),
-        DesiredFile::new(sshd, Validator::Sshd),
-    ]
-}
-
-fn rendered(files: &[DesiredFile]) -> Vec<RenderedFile> {
-    files.iter().map(|f| f.file.clone()).collect()
-}
-
-fn key(i: usize) -> Secret {
-    Secret::new(format!("report-key-of-instance-{i:04}")).unwrap()
+    assert_eq!(l.source, "api", "{id}");
+    l.status
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_range_change_converges_a_fleet_of_100() {
-    let backends = Backends::simulated(ZONE).unwrap();
-    let hsim = backends.hetzner_sim.clone().unwrap();
-    hsim.set_action_duration(Duration::from_millis(5));
-    fleet_flows::zone::harden_zone(&backends, ZONE, false, &Progress::silent())
-        .await
-        .unwrap();
-
     let old = FleetRanges {
         admin_sources: vec!["198.51.100.0/24".parse().unwrap()],
         cloudflare_ranges: presets::firewall::cloudflare_fallback_ranges(),
     };
-    let signer = BundleSigner::generate().unwrap();
-    let mut hosts = Vec::new();
-    for i in 0..N {
-        let id = format!("inst-{i:04}");
-        let labels = Labels::new()
-            .with("managed-by", "hardened-fleet")
-            .unwrap()
-            .with("instance", id.as_str())
-            .unwrap()
-            .with("ssh-port", "22")
-            .unwrap();
-        let fw = backends
-            .hetzner
-            .firewalls()
-            .create(
-                &CreateFirewall::new(format!("fw-{id}"))
-                    .labels(labels.clone())
-                    .rules(old.hetzner_rules(Port::new(22).unwrap()).unwrap()),
-            )
-            .await
-            .unwrap()
-            .firewall;
-        backends
-            .hetzner
-            .servers()
-            .create(
-                &CreateServer::new(id.as_str(), "cx22", "ubuntu-24.04")
-                    .firewall(fw.id)
-                    .labels(labels),
-            )
-            .await
-            .unwrap();
-        hosts.push(SimulatedHost::new(&id, &signer.public_key_line(), key(i)).unwrap());
-    }
-    let collect = |hosts: &[SimulatedHost]| -> BTreeMap<String, HostReport> {
-        hosts
-            .iter()
-            .enumerate()
-            .map(|(i, h)| {
-                let r = HostReport::verify(&h.report(), &key(i)).unwrap();
-                (r.instance.clone(), r)
-            })
-            .collect()
-    };
+    let mut fleet = SimulatedFleet::create(ZONE, N, &old).await.unwrap();
+    let csim = fleet.backends().cloudflare_sim.clone().unwrap();
+    assert_eq!(
+        csim.list_items("admin_ips").unwrap(),
+        vec!["198.51.100.0/24"]
+    );
 
-    // version 1 everywhere: no drift
-    let files_v1 = host_files(&old);
-    let v1 = Bundle::build(
-        &signer,
-        1,
-        "2026-12-07T18:00:00Z",
-        Selector::all(),
-        &files_v1,
-    )
-    .unwrap();
-    for h in &mut hosts {
-        assert!(h.pull(&v1).unwrap());
-    }
-    let host_v1 = rendered(&files_v1);
-    let desired_v1 = Desired {
-        zone: ZONE,
-        ranges: &old,
-        manifest: v1.manifest(),
-        host_files: &host_v1,
-    };
-    let audit = audit_fleet(&backends, &desired_v1, &collect(&hosts))
-        .await
-        .unwrap();
+    // version 1 everywhere: no drift, every API line answered by the APIs
+    let v1 = fleet.bundle(1, "2026-12-07T18:00:00Z", &old).unwrap();
+    let audit = fleet.audit(&old, &v1).await.unwrap();
     assert_eq!(audit.instances.len(), N);
     assert_eq!(audit.drift_count(), 0, "{}", audit.to_table());
-    for id in [
-        "firewall.hetzner",
-        "cloudflare.ssl-strict",
-        "cloudflare.waf",
-        "cloudflare.origin-hidden",
-    ] {
-        let l = audit.instances[0]
-            .lines
-            .iter()
-            .find(|l| l.id == id)
-            .unwrap();
-        assert_eq!(
-            (l.status, l.source),
-            (hardening_model::audit::Status::Pass, "api"),
-            "{id}: {}",
-            l.detail
-        );
+    for id in API_LINES {
+        assert_eq!(status_of(&audit, 0, id), Status::Pass, "{id}");
     }
 
     // Cloudflare adds a range, and an admin source is added
@@ -154,77 +56,100 @@ async fn one_range_change_converges_a_fleet_of_100() {
     new.cloudflare_ranges
         .push("203.0.113.0/24".parse().unwrap());
     new.admin_sources.push("192.0.2.7/32".parse().unwrap());
-    let files_v2 = host_files(&new);
-    let v2 = Bundle::build(
-        &signer,
-        2,
-        "2026-12-07T19:00:00Z",
-        Selector::all(),
-        &files_v2,
-    )
-    .unwrap();
-    let host_v2 = rendered(&files_v2);
-    let desired = Desired {
-        zone: ZONE,
-        ranges: &new,
-        manifest: v2.manifest(),
-        host_files: &host_v2,
-    };
-    let before = audit_fleet(&backends, &desired, &collect(&hosts))
-        .await
-        .unwrap();
+    let v2 = fleet.bundle(2, "2026-12-07T19:00:00Z", &new).unwrap();
+    let before = fleet.audit(&new, &v2).await.unwrap();
     assert_eq!(
         before.drifted_instances().len(),
         N,
         "every instance drifts from the new policy"
     );
-    assert!(
-        before
-            .instances
-            .iter()
-            .all(|i| i.drift().any(|l| l.id == "firewall.hetzner"))
-    );
+    for i in [0, N - 1] {
+        assert_eq!(status_of(&before, i, "firewall.hetzner"), Status::Fail);
+        assert_eq!(
+            status_of(&before, i, "cloudflare.admin-list"),
+            Status::Fail,
+            "the zone's admin list still holds the old sources"
+        );
+    }
 
-    let requests_before = hsim.request_count();
-    let cloud = converge_cloud(&backends, ZONE, &new, 25, &Progress::silent())
-        .await
-        .unwrap();
-    let out = cloud.firewalls;
+    let (cloud, used) = fleet.converge_cloud(&new, 25).await.unwrap();
+    let out = &cloud.firewalls;
     assert_eq!((out.examined, out.updated.len(), out.unchanged), (N, N, 0));
     assert!(
-        !cloud.zone.plan.changes.is_empty(),
-        "the admin list changed"
+        cloud
+            .zone
+            .plan
+            .changes
+            .iter()
+            .any(|c| c.to_string().contains("admin_ips")),
+        "the admin list changed: {:?}",
+        cloud.zone.plan.changes
     );
     assert!(
-        cloud.zone.after.unwrap().is_empty(),
+        cloud.zone.after.as_ref().unwrap().is_empty(),
         "the zone matches afterwards"
     );
-    let used = hsim.request_count() - requests_before;
-    assert!(used < 3 * N as u64, "{used} requests for {N} firewalls");
-    // a second run changes nothing
+    assert!(cloud.zone.applied.as_ref().unwrap().writes > 0);
+    // both providers are counted; the Hetzner side stays well within its budget
+    assert!(used.hetzner < 3 * N as u64, "{used:?} for {N} firewalls");
+    assert!(
+        (1..100).contains(&used.cloudflare),
+        "{used:?}: the zone is a fixed number of requests, not one per instance"
+    );
+    assert_eq!(used.total(), used.hetzner + used.cloudflare);
+    // the Cloudflare side holds the new ranges
+    let mut items = csim.list_items("admin_ips").unwrap();
+    items.sort();
+    assert_eq!(items, vec!["192.0.2.7/32", "198.51.100.0/24"]);
+    let zone_id = fleet
+        .backends()
+        .cloudflare
+        .zones()
+        .get_by_name(ZONE)
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    let custom = csim
+        .entrypoint(
+            &zone_id,
+            &cloudflare_client::resources::rulesets::Phase::HttpRequestFirewallCustom,
+        )
+        .unwrap();
+    assert!(
+        custom
+            .rules
+            .iter()
+            .any(|r| r.enabled && r.expression.contains("$admin_ips"))
+    );
+    // a second run changes nothing on either side
+    let (again, _) = fleet.converge_cloud(&new, 25).await.unwrap();
+    assert!(again.zone.plan.is_empty());
+    assert_eq!(again.firewalls.unchanged, N);
     assert_eq!(
-        converge_firewalls(&backends, &new, 25)
+        converge_firewalls(fleet.backends(), &new, 25)
             .await
             .unwrap()
             .unchanged,
         N
     );
 
-    for h in &mut hosts {
-        assert!(h.pull(&v2).unwrap());
+    assert_eq!(fleet.pull_all(&v2).unwrap(), N);
+    for h in fleet.hosts_mut() {
         assert!(h.pull(&v1).is_err(), "an older bundle is rejected");
     }
-    let after = audit_fleet(&backends, &desired, &collect(&hosts))
-        .await
-        .unwrap();
+    let after = fleet.audit(&new, &v2).await.unwrap();
     assert_eq!(after.drift_count(), 0, "{}", after.to_table());
     assert_eq!(after.to_json()["drift"], 0);
+    for i in [0, N / 2, N - 1] {
+        for id in API_LINES {
+            assert_eq!(status_of(&after, i, id), Status::Pass, "{id}");
+        }
+    }
 
     // a host edited by hand is caught from its report
-    hosts[7].tamper("/etc/nftables.conf", b"flush ruleset\n");
-    let tampered = audit_fleet(&backends, &desired, &collect(&hosts))
-        .await
-        .unwrap();
-    assert_eq!(tampered.drifted_instances(), vec!["inst-0007"]);
-    assert!(tampered.to_table().contains("inst-0007"));
+    fleet.hosts_mut()[7].tamper("/etc/nftables.conf", b"flush ruleset\n");
+    let tampered = fleet.audit(&new, &v2).await.unwrap();
+    assert_eq!(tampered.drifted_instances(), vec!["inst-00007"]);
+    assert!(tampered.to_table().contains("inst-00007"));
 }

@@ -5,6 +5,10 @@
 //! Bundles are published through the real S3 API (`s3s-fs`, rclone); the agent inside the
 //! namespace has no route to the server's port, so it reads the very objects the server stored
 //! (its data directory) through rclone's local backend — the same `rclone copyto` calls.
+//!
+//! Beyond the good and bad bundles: a file a newer bundle drops is removed (and brought back
+//! by a rollback), and, where ufw can run (root), ufw's rules files are applied with
+//! `ufw reload` in the namespace and restored and reloaded on rollback.
 #![allow(clippy::unwrap_used, clippy::print_stderr)]
 
 use std::collections::BTreeMap;
@@ -24,6 +28,9 @@ const SSH_PORT: u16 = 2222;
 const REPORT_KEY: &str = "report-key-0123456789abcdef0123456789abcdef";
 const NFT_PATH: &str = "/etc/nftables.conf";
 const SSHD_PATH: &str = "/etc/ssh/sshd_config.d/10-hardening.conf";
+const EXTRA_PATH: &str = "/etc/ssh/sshd_config.d/20-extra.conf";
+const UFW_PATH: &str = "/etc/ufw/user.rules";
+const UFW6_PATH: &str = "/etc/ufw/user6.rules";
 
 fn ruleset(allow_ssh: bool) -> String {
     let ssh = if allow_ssh {
@@ -192,19 +199,60 @@ impl Fixture {
     }
 
     fn bundle(&self, version: u64, nft: &str, sshd: &str) -> Bundle {
+        self.build(version, &[nft_file(nft), sshd_file(SSHD_PATH, sshd)])
+    }
+
+    fn build(&self, version: u64, files: &[DesiredFile]) -> Bundle {
         Bundle::build(
             &self.signer,
             version,
             "2026-12-07T18:00:00Z",
             Selector::all().with("project", "acme").unwrap(),
-            &[
-                DesiredFile::new(RenderedFile::root(NFT_PATH, 0o640, nft), Validator::Nft),
-                DesiredFile::new(RenderedFile::root(SSHD_PATH, 0o644, sshd), Validator::Sshd),
-            ],
+            files,
         )
         .unwrap()
     }
 }
+
+fn nft_file(nft: &str) -> DesiredFile {
+    DesiredFile::new(RenderedFile::root(NFT_PATH, 0o640, nft), Validator::Nft)
+}
+
+fn sshd_file(path: &str, sshd: &str) -> DesiredFile {
+    DesiredFile::new(RenderedFile::root(path, 0o644, sshd), Validator::Sshd)
+}
+
+fn ufw_file(v6: bool, https_sources: &[&str]) -> DesiredFile {
+    let path = if v6 { UFW6_PATH } else { UFW_PATH };
+    DesiredFile::new(
+        RenderedFile::root(path, 0o640, user_rules(v6, https_sources)),
+        Validator::Ufw,
+    )
+}
+
+/// ufw's `user.rules` (`user6.rules` with `v6`) as `ufw allow proto tcp from SRC to any port
+/// 443` writes it, one tuple per source.
+fn user_rules(v6: bool, https_sources: &[&str]) -> String {
+    let (c, any) = if v6 {
+        ("ufw6", "::/0")
+    } else {
+        ("ufw", "0.0.0.0/0")
+    };
+    let mut rules = String::new();
+    for src in https_sources {
+        rules.push_str(&format!(
+            "\n### tuple ### allow tcp 443 {any} any {src} in\n-A {c}-user-input -p tcp --dport 443 -s {src} -j ACCEPT\n"
+        ));
+    }
+    format!(
+        "*filter\n:{c}-user-input - [0:0]\n:{c}-user-output - [0:0]\n:{c}-user-forward - [0:0]\n\
+         :{c}-user-limit - [0:0]\n:{c}-user-limit-accept - [0:0]\n### RULES ###\n{rules}\n### END RULES ###\n\
+         -A {c}-user-limit -m limit --limit 3/minute -j LOG --log-prefix \"[UFW LIMIT BLOCK] \"\n\
+         -A {c}-user-limit -j REJECT\n-A {c}-user-limit-accept -j ACCEPT\nCOMMIT\n"
+    )
+}
+
+impl Fixture {}
 
 #[test]
 fn agent_applies_signed_bundles_and_leaves_the_host_unchanged_on_every_bad_one() {
@@ -473,6 +521,162 @@ fn agent_applies_signed_bundles_and_leaves_the_host_unchanged_on_every_bad_one()
     assert_eq!(code, 0, "{err}");
     assert_eq!(applied(root), "3");
     bad_older(&ns, root, &etc, &mut fx, &v1);
+    dropped_file_is_removed(&ns, root, &etc, &mut fx);
+    if hardening_validators::ufw().is_some() {
+        ufw_rules_apply_and_roll_back(&ns, root, &etc, &mut fx);
+    }
+}
+
+fn local_report(root: &Path) -> HostReport {
+    let text = std::fs::read_to_string(root.join("var/lib/hardened-fleet/report")).unwrap();
+    HostReport::verify(&text, &Secret::new(REPORT_KEY).unwrap()).unwrap()
+}
+
+/// A file a newer bundle no longer names leaves the host; the rollback brings it back.
+fn dropped_file_is_removed(ns: &Namespace, root: &Path, etc: &Path, fx: &mut Fixture) {
+    let sshd = "PasswordAuthentication no\n";
+    let extra = root.join(&EXTRA_PATH[1..]);
+    fx.publish(&fx.build(
+        4,
+        &[
+            nft_file(&ruleset(true)),
+            sshd_file(SSHD_PATH, sshd),
+            sshd_file(EXTRA_PATH, "MaxAuthTries 3\n"),
+        ],
+    ));
+    let (code, err) = ns.agent();
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(std::fs::read_to_string(&extra).unwrap(), "MaxAuthTries 3\n");
+    assert!(local_report(root).files.contains_key(EXTRA_PATH));
+
+    // dropped, but the same bundle cuts SSH: the rollback restores the dropped file too
+    let before = tree(etc);
+    fx.publish(&fx.build(5, &[nft_file(&ruleset(false)), sshd_file(SSHD_PATH, sshd)]));
+    let (code, err) = ns.agent();
+    assert_eq!(code, 3, "{err}");
+    assert_eq!(
+        tree(etc),
+        before,
+        "rollback must bring the dropped file back"
+    );
+    assert!(ns.ssh_answers());
+    assert_eq!(applied(root), "4");
+
+    fx.publish(&fx.build(6, &[nft_file(&ruleset(true)), sshd_file(SSHD_PATH, sshd)]));
+    let (code, err) = ns.agent();
+    assert_eq!(code, 0, "{err}");
+    assert!(!extra.exists(), "a dropped file must be removed");
+    assert_eq!(applied(root), "6");
+    let report = local_report(root);
+    assert_eq!(
+        report.files.keys().map(String::as_str).collect::<Vec<_>>(),
+        vec![NFT_PATH, SSHD_PATH]
+    );
+    // the next bundle no longer sees it as managed
+    fx.publish(&fx.build(7, &[nft_file(&ruleset(true)), sshd_file(SSHD_PATH, sshd)]));
+    let (code, err) = ns.agent();
+    assert_eq!(code, 0, "{err}");
+    assert!(!extra.exists());
+}
+
+/// ufw's rules files in a bundle: checked with `iptables-restore --test`, applied with
+/// `ufw reload`, and restored and reloaded on rollback. ufw in the namespace reads the test
+/// root's `/etc/ufw` (bind-mounted over `/etc/ufw`), with `IPT_SYSCTL` blank so it leaves the
+/// host's sysctls alone.
+fn ufw_rules_apply_and_roll_back(ns: &Namespace, root: &Path, etc: &Path, fx: &mut Fixture) {
+    let ufw_dir = root.join("etc/ufw");
+    let copied = Command::new("cp")
+        .arg("-a")
+        .arg("/etc/ufw/.")
+        .arg(&ufw_dir)
+        .status()
+        .unwrap();
+    assert!(copied.success());
+    let default = std::fs::read_to_string("/etc/default/ufw").unwrap();
+    let default: String = default
+        .lines()
+        .map(|l| {
+            if l.starts_with("IPT_SYSCTL=") {
+                "IPT_SYSCTL="
+            } else {
+                l
+            }
+        })
+        .map(|l| format!("{l}\n"))
+        .collect();
+    std::fs::create_dir_all(root.join("etc/default")).unwrap();
+    std::fs::write(root.join("etc/default/ufw"), default).unwrap();
+    let out = ns.exec(&format!(
+        "mount --bind {r}/etc/ufw /etc/ufw && mount --bind {r}/etc/default/ufw /etc/default/ufw \
+         && ufw --force enable",
+        r = root.display()
+    ));
+    assert!(
+        out.status.success(),
+        "ufw enable: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let chains = || {
+        let v4 = ns.exec("iptables -S ufw-user-input").stdout;
+        let v6 = ns.exec("ip6tables -S ufw6-user-input").stdout;
+        String::from_utf8(v4).unwrap() + &String::from_utf8(v6).unwrap()
+    };
+    let sshd = sshd_file(SSHD_PATH, "PasswordAuthentication no\n");
+
+    // Cloudflare edge allows for HTTPS
+    fx.publish(&fx.build(
+        8,
+        &[
+            nft_file(&ruleset(true)),
+            sshd.clone(),
+            ufw_file(false, &["173.245.48.0/20", "203.0.113.0/24"]),
+            ufw_file(true, &["2400:cb00::/32"]),
+        ],
+    ));
+    let (code, err) = ns.agent();
+    assert_eq!(code, 0, "{err}");
+    let live = chains();
+    for src in ["173.245.48.0/20", "203.0.113.0/24", "2400:cb00::/32"] {
+        assert!(live.contains(src), "ufw reload must load {src}: {live}");
+    }
+
+    // a rules file iptables-restore refuses: rejected, nothing changed
+    let before = tree(etc);
+    let mut bad = user_rules(false, &["203.0.113.0/24"]);
+    bad = bad.replace("--dport 443", "--dport 99999");
+    fx.publish(&fx.build(
+        9,
+        &[
+            nft_file(&ruleset(true)),
+            sshd.clone(),
+            DesiredFile::new(RenderedFile::root(UFW_PATH, 0o640, bad), Validator::Ufw),
+        ],
+    ));
+    let (code, err) = ns.agent();
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("iptables-restore --test rejects"), "{err}");
+    assert_eq!(tree(etc), before);
+    assert_eq!(chains(), live);
+
+    // new ufw rules with a ruleset that cuts SSH: both restored, ufw reloaded
+    fx.publish(&fx.build(
+        9,
+        &[
+            nft_file(&ruleset(false)),
+            sshd,
+            ufw_file(false, &["198.18.0.0/15"]),
+            ufw_file(true, &["2606:4700::/32"]),
+        ],
+    ));
+    let (code, err) = ns.agent();
+    assert_eq!(code, 3, "{err}");
+    assert_eq!(tree(etc), before, "rollback must restore the ufw files");
+    assert_eq!(
+        chains(),
+        live,
+        "rollback must reload ufw with the old rules"
+    );
+    assert_eq!(applied(root), "8");
 }
 
 fn bad_older(ns: &Namespace, root: &Path, etc: &Path, fx: &mut Fixture, v1: &Bundle) {

@@ -62,6 +62,7 @@ pub struct AgentConfig {
     sshd_reload: String,
     nft_reload: String,
     caddy_reload: String,
+    ufw_reload: String,
 }
 
 impl AgentConfig {
@@ -87,6 +88,7 @@ impl AgentConfig {
             sshd_reload: "systemctl reload ssh".to_owned(),
             nft_reload: "nft -f /etc/nftables.conf".to_owned(),
             caddy_reload: "systemctl reload caddy".to_owned(),
+            ufw_reload: "ufw reload".to_owned(),
         })
     }
 
@@ -171,16 +173,19 @@ impl AgentConfig {
             ("converge.nft_reload", nft),
             ("converge.caddy_reload", caddy),
         ] {
-            if cmd.trim().is_empty() || cmd.len() > 512 || cmd.chars().any(char::is_control) {
-                return Err(Error::invalid(
-                    field,
-                    "must be one line of 1-512 characters without control characters",
-                ));
-            }
+            check_command(field, cmd)?;
         }
         self.sshd_reload = sshd.to_owned();
         self.nft_reload = nft.to_owned();
         self.caddy_reload = caddy.to_owned();
+        Ok(self)
+    }
+
+    /// The command that makes ufw load new rules files (default `ufw reload`); operator
+    /// input run by `sh -c` as root, like [`AgentConfig::reload_commands`].
+    pub fn ufw_reload(mut self, command: &str) -> Result<Self> {
+        check_command("converge.ufw_reload", command)?;
+        self.ufw_reload = command.to_owned();
         Ok(self)
     }
 
@@ -211,6 +216,7 @@ impl AgentConfig {
         set("SSHD_RELOAD", &self.sshd_reload);
         set("NFT_RELOAD", &self.nft_reload);
         set("CADDY_RELOAD", &self.caddy_reload);
+        set("UFW_RELOAD", &self.ufw_reload);
         out
     }
 
@@ -285,6 +291,16 @@ impl AgentConfig {
             ),
         ]
     }
+}
+
+fn check_command(field: &str, cmd: &str) -> Result<()> {
+    if cmd.trim().is_empty() || cmd.len() > 512 || cmd.chars().any(char::is_control) {
+        return Err(Error::invalid(
+            field,
+            "must be one line of 1-512 characters without control characters",
+        ));
+    }
+    Ok(())
 }
 
 fn check_remote(field: &str, remote: &str) -> Result<()> {

@@ -11,7 +11,7 @@ PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 CONF=${HF_AGENT_CONF:-/etc/hardened-fleet/agent.conf}
 # shellcheck disable=SC1090
 . "$CONF"
-: "${ROOT:=}" "${REPORT_REMOTE:=}" "${HEALTH_URL:=}" "${RCLONE_ARGS:=}"
+: "${ROOT:=}" "${REPORT_REMOTE:=}" "${HEALTH_URL:=}" "${RCLONE_ARGS:=}" "${UFW_RELOAD:=ufw reload}"
 : "${NFT:=nft}" "${SSHD:=sshd}" "${CADDY:=caddy}"
 ETC="$ROOT/etc/hardened-fleet"
 STATE="$ROOT/var/lib/hardened-fleet"
@@ -43,7 +43,7 @@ report() { # $1 state, $2 reason
     echo "offered_version=$offered"
     echo "at=$(date -u +%Y-%m-%dT%H:%M:%SZ)"
     if [ -f "$STATE/managed" ]; then
-      while read -r p; do
+      while read -r k p; do
         if [ -f "$ROOT$p" ]; then
           echo "file $(sha256sum <"$ROOT$p" | cut -d' ' -f1) $p"
         else
@@ -135,14 +135,18 @@ while read -r mode kind sha path; do
     sshd) "$SSHD" -t -f "$f" >/dev/null 2>&1 || reject "sshd -t rejects $path" ;;
     caddy) "$CADDY" validate --adapter caddyfile --config "$f" >/dev/null 2>&1 || reject "caddy validate rejects $path" ;;
     ssh-keys) ssh-keygen -l -f "$f" >/dev/null 2>&1 || reject "ssh-keygen -l rejects $path" ;;
+    ufw) t=iptables-restore; case $path in *6.rules) t=ip6tables-restore ;; esac
+      $t --test "$f" >/dev/null 2>&1 || reject "$t --test rejects $path" ;;
     plain) ;;
     *) reject "unknown validator $kind" ;;
   esac
 done <"$WORK/plan"
 
-# 5. apply: stage next to the target, then rename over it (atomic per file).
+# 5. apply: stage, rename over the target (atomic per file), remove files no longer named.
 n=0
 : >"$WORK/undo"
+cut -d' ' -f2 "$WORK/plan" >"$WORK/kinds"
+cut -d' ' -f4 "$WORK/plan" >"$WORK/paths"
 while read -r mode kind sha path; do
   n=$((n + 1))
   target="$ROOT$path"
@@ -157,12 +161,21 @@ while read -r mode kind sha path; do
   chmod "$mode" "$target.hf-new"
   mv -f "$target.hf-new" "$target"
 done <"$WORK/plan"
+[ -f "$STATE/managed" ] && while read -r kind path; do
+  grep -qxF "$path" "$WORK/paths" && continue
+  echo "$kind" >>"$WORK/kinds"
+  [ -f "$ROOT$path" ] || continue
+  n=$((n + 1))
+  cp -p "$ROOT$path" "$WORK/backup/$n"
+  echo "restore $n $path" >>"$WORK/undo"
+  rm -f "$ROOT$path"
+done <"$STATE/managed"
 
 reload() {
   ok=0
-  if grep -q ' nft ' "$WORK/plan"; then sh -c "$NFT_RELOAD" >/dev/null 2>&1 || ok=1; fi
-  if grep -Eq ' (sshd|ssh-keys|plain) ' "$WORK/plan"; then sh -c "$SSHD_RELOAD" >/dev/null 2>&1 || ok=1; fi
-  if grep -q ' caddy ' "$WORK/plan"; then sh -c "$CADDY_RELOAD" >/dev/null 2>&1 || ok=1; fi
+  for r in "nft:$NFT_RELOAD" "ufw:$UFW_RELOAD" "sshd|ssh-keys|plain:$SSHD_RELOAD" "caddy:$CADDY_RELOAD"; do
+    if grep -qxE "${r%%:*}" "$WORK/kinds"; then sh -c "${r#*:}" >/dev/null 2>&1 || ok=1; fi
+  done
   return $ok
 }
 
@@ -199,7 +212,7 @@ fi
 # 6. record and report.
 echo "$offered" >"$STATE/applied-version.tmp" && mv -f "$STATE/applied-version.tmp" "$STATE/applied-version"
 echo "$manifest_sha" >"$STATE/applied-manifest.sha256"
-cut -d' ' -f4 "$WORK/plan" >"$STATE/managed"
+cut -d' ' -f2,4 "$WORK/plan" >"$STATE/managed"
 applied=$offered
 report applied "version $offered applied"
 log "applied version $offered"

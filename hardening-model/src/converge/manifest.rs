@@ -47,6 +47,11 @@ pub enum Validator {
     Caddy,
     /// `ssh-keygen -l -f FILE`: every line a public key (authorized keys, the user CA key).
     SshKeys,
+    /// A ufw rules file below `/etc/ufw` named `*.rules` (e.g. `user.rules`, `user6.rules`):
+    /// `iptables-restore --test FILE` (`ip6tables-restore` for `*6.rules`), the parser ufw
+    /// hands the file to when it loads it; applied with the agent's `UFW_RELOAD`
+    /// (`ufw reload`). `ufw --dry-run` cannot check a rules file: it reads the installed one.
+    Ufw,
     /// No tool reads the file on its own (e.g. an `auth_principals` list): the signature and
     /// the SHA-256 are its only checks.
     Plain,
@@ -60,6 +65,7 @@ impl Validator {
             Self::Sshd => "sshd",
             Self::Caddy => "caddy",
             Self::SshKeys => "ssh-keys",
+            Self::Ufw => "ufw",
             Self::Plain => "plain",
         }
     }
@@ -70,11 +76,12 @@ impl Validator {
             "sshd" => Self::Sshd,
             "caddy" => Self::Caddy,
             "ssh-keys" => Self::SshKeys,
+            "ufw" => Self::Ufw,
             "plain" => Self::Plain,
             _ => {
                 return Err(Error::invalid(
                     field,
-                    "validator must be one of nft, sshd, caddy, ssh-keys, plain",
+                    "validator must be one of nft, sshd, caddy, ssh-keys, ufw, plain",
                 ));
             }
         })
@@ -131,6 +138,15 @@ impl ManagedFile {
             return Err(Error::invalid(
                 "files.path",
                 format!("must lie below one of {}", ALLOWED_ROOTS.join(", ")),
+            ));
+        }
+        if validator == Validator::Ufw
+            && !(path.is_within(&AbsPath::new("/etc/ufw").expect("static root is valid"))
+                && path.as_str().ends_with(".rules"))
+        {
+            return Err(Error::invalid(
+                "files.path",
+                "a ufw rules file must be /etc/ufw/*.rules",
             ));
         }
         if mode & !0o644 != 0 {

@@ -17,12 +17,15 @@
 //! 3. rejects a version not above the applied one (an older bundle, or a replay of the applied
 //!    version with other content); re-serving the applied bundle is a no-op;
 //! 4. fetches every file, checks its SHA-256, and validates it with the real tool (`nft -c -f`,
-//!    `sshd -t -f`, `caddy validate`, `ssh-keygen -l -f`) — all before touching anything;
-//! 5. applies: each file is staged next to its target and renamed over it, the previous bytes
-//!    kept; nftables, sshd and Caddy are reloaded;
+//!    `sshd -t -f`, `caddy validate`, `ssh-keygen -l -f`, `iptables-restore --test` for ufw
+//!    rules files) — all before touching anything;
+//! 5. applies: each file is staged next to its target and renamed over it, and every file the
+//!    previous bundle managed that this one no longer names is removed (the agent keeps the
+//!    list of managed files), the previous bytes of both kept; nftables, ufw, sshd and Caddy
+//!    are reloaded where a file of theirs changed or went away;
 //! 6. checks the control path: sshd must answer `ssh-keyscan` on its port and the site health
-//!    URL (if set) must answer `curl -f`; otherwise every file is restored and the services
-//!    reloaded again (state `rolled-back`);
+//!    URL (if set) must answer `curl -f`; otherwise every file is restored (removed ones
+//!    included, new ones removed) and the services reloaded again (state `rolled-back`);
 //! 7. records the applied version and writes a status file listing every managed file's
 //!    on-disk SHA-256, signs it with HMAC-SHA256 under the instance's report key (the
 //!    provisioning callback secret) and uploads it to the report remote.

@@ -8,6 +8,9 @@
 //!   `http_request_firewall_managed` phases (Cloudflare API).
 //! - `cloudflare.origin-hidden`: no DNS record of the zone points at the server's address
 //!   unproxied (Cloudflare and Hetzner APIs).
+//! - `cloudflare.admin-list`: the account list `$admin_ips` holds exactly the fleet's admin
+//!   sources and an enabled custom rule uses it, so a policy change that reached the firewalls
+//!   but not the zone is drift (Cloudflare API).
 //! - `converge.version`: the host reports the desired bundle version applied, and every managed
 //!   file's on-disk SHA-256 equals the bundle's.
 //! - every other line: the checklist evaluated on the desired host files
@@ -18,6 +21,7 @@
 //! Drift is every failed line; [`FleetAudit::to_json`] and [`FleetAudit::to_table`] print it.
 
 mod report;
+mod zone_policy;
 
 use std::collections::BTreeMap;
 
@@ -57,11 +61,19 @@ pub struct Desired<'a> {
     pub host_files: &'a [RenderedFile],
 }
 
+const ADMIN_LIST_LINE: &str = "cloudflare.admin-list";
+
 fn line(id: &str, status: Status, source: &'static str, detail: impl Into<String>) -> Line {
     Line {
         id: id.to_owned(),
         title: check_by_id(id).map_or_else(
-            || "Converge: desired bundle applied".to_owned(),
+            || {
+                if id == ADMIN_LIST_LINE {
+                    "Cloudflare: admin list and rule match the fleet policy".to_owned()
+                } else {
+                    "Converge: desired bundle applied".to_owned()
+                }
+            },
             |c| c.title.to_owned(),
         ),
         status,
@@ -79,7 +91,8 @@ fn pass_fail(ok: bool) -> Status {
 /// instance without one fails `converge.version`.
 ///
 /// Requests: one servers listing, one firewalls listing (both paginated), the zone lookup,
-/// its `ssl` setting, two ruleset entrypoints and one DNS listing — independent of how
+/// its `ssl` setting, two ruleset entrypoints, the account's lists and the admin list's items,
+/// and one DNS listing — independent of how
 /// many instances there are beyond pagination.
 ///
 /// # Errors
@@ -102,18 +115,21 @@ pub async fn audit_fleet(
     let ssl_strict = ssl.value == cloudflare_client::resources::settings::SslMode::Strict;
     let rulesets = cf.rulesets(&zone.id);
     let mut waf_missing = Vec::new();
+    let mut custom = None;
     for phase in [
         cloudflare_client::resources::rulesets::Phase::HttpRequestFirewallCustom,
         cloudflare_client::resources::rulesets::Phase::HttpRequestFirewallManaged,
     ] {
-        let has_rules = rulesets
-            .get_entrypoint(&phase)
-            .await?
-            .is_some_and(|r| !r.rules.is_empty());
-        if !has_rules {
+        let entrypoint = rulesets.get_entrypoint(&phase).await?;
+        if entrypoint.as_ref().is_none_or(|r| r.rules.is_empty()) {
             waf_missing.push(phase.as_str().to_owned());
         }
+        if phase == cloudflare_client::resources::rulesets::Phase::HttpRequestFirewallCustom {
+            custom = entrypoint;
+        }
     }
+    let (admin_list_ok, admin_list_detail) =
+        zone_policy::admin_list(cf, &zone, custom.as_ref(), desired.ranges).await?;
     let records = cf.dns(&zone.id).list_all(&Default::default()).await?;
 
     let firewalls: BTreeMap<String, _> = fleet_firewalls(backends)
@@ -201,6 +217,12 @@ pub async fn audit_fleet(
             } else {
                 format!("no rules in {}", waf_missing.join(", "))
             },
+        ));
+        lines.push(line(
+            ADMIN_LIST_LINE,
+            pass_fail(admin_list_ok),
+            "api",
+            admin_list_detail.clone(),
         ));
         let ip = server.public_net.ipv4.as_ref().map(|v| v.ip.clone());
         let exposed: Vec<&str> = records

@@ -106,8 +106,7 @@ pub(crate) fn ssh_port_of(fw: &Firewall) -> Result<Port> {
 /// each batch's actions before the next. Every request goes through the client's rate gate,
 /// so the run shares (and never overdraws) the project's budget with every other flow.
 ///
-/// Run it after [`crate::zone::harden_zone_with`] with the new admin sources, which updates
-/// the Cloudflare list and rules the same change affects.
+/// [`converge_cloud`] runs it together with the Cloudflare side of the same change.
 ///
 /// # Errors
 /// `batch` outside 1-50 ([`Error::Invalid`], nothing sent), a rejected range, or the API's
@@ -154,6 +153,21 @@ pub async fn converge_firewalls(
     Ok(out)
 }
 
+/// The runbook preset's options for a fleet policy: `ranges.admin_sources` become the account
+/// list `$admin_ips` and the custom rule that keeps the admin paths to them.
+pub(crate) fn zone_options(
+    ranges: &FleetRanges,
+) -> cloudflare_client::hardening::preset::RunbookOptions {
+    cloudflare_client::hardening::preset::RunbookOptions {
+        admin_ips: ranges
+            .admin_sources
+            .iter()
+            .map(ToString::to_string)
+            .collect(),
+        ..Default::default()
+    }
+}
+
 /// What [`converge_cloud`] did on both providers.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CloudConvergence {
@@ -164,9 +178,14 @@ pub struct CloudConvergence {
     pub firewalls: FirewallConvergence,
 }
 
-/// A policy change on both providers: the Cloudflare zone preset with `ranges.admin_sources`
-/// as its admin list (the list and the rules that use it), then every fleet firewall
-/// ([`converge_firewalls`]).
+/// A policy change on both providers, in one run and through both clients' rate gates: the
+/// Cloudflare zone preset with `ranges.admin_sources` as its admin list (the account list
+/// `$admin_ips` and the custom rule that uses it are planned, changed only where they differ,
+/// and planned again), then every fleet firewall ([`converge_firewalls`]).
+///
+/// Cloudflare's own edge ranges are enforced at the origin (Hetzner firewall here; ufw,
+/// nftables and Caddy through the host bundle); no Cloudflare rule or list holds them, so a
+/// change of only those ranges leaves the zone's plan empty and costs its read requests only.
 ///
 /// # Errors
 /// As [`crate::zone::harden_zone_with`] and [`converge_firewalls`]; a bad range or batch is
@@ -182,15 +201,9 @@ pub async fn converge_cloud(
         return Err(Error::invalid("batch", "must be between 1 and 50"));
     }
     ranges.hetzner_rules(Port::new(22)?)?;
-    let options = cloudflare_client::hardening::preset::RunbookOptions {
-        admin_ips: ranges
-            .admin_sources
-            .iter()
-            .map(ToString::to_string)
-            .collect(),
-        ..Default::default()
-    };
-    let zone = crate::zone::harden_zone_with(backends, zone, &options, false, progress).await?;
+    let zone =
+        crate::zone::harden_zone_with(backends, zone, &zone_options(ranges), false, progress)
+            .await?;
     let firewalls = converge_firewalls(backends, ranges, batch).await?;
     Ok(CloudConvergence { zone, firewalls })
 }

@@ -8,6 +8,10 @@
 //! Every host's timer pulls, verifies, validates, applies with rollback, and uploads an
 //! HMAC-signed status, read back with [`HostReport::verify`].
 //!
+//! The cloud side of the same change is [`converge_cloud`]: the zone's admin list and rules on
+//! Cloudflare, then every fleet firewall on Hetzner in batches. [`SimulatedFleet`] runs the
+//! whole cycle on the API simulators (the fleet tests and `bench-converge` use it).
+//!
 //! ```
 //! use fleet_flows::converge::{Bundle, BundleSigner, DesiredFile};
 //! use hardening_model::RenderedFile;
@@ -23,6 +27,7 @@
 
 mod bundle;
 mod cloud;
+mod fleet_sim;
 mod publish;
 mod report;
 mod sim;
@@ -33,6 +38,7 @@ pub use cloud::{
     fleet_firewalls,
 };
 pub(crate) use cloud::{same_rules as cloud_same_rules, ssh_port_of as cloud_ssh_port};
+pub use fleet_sim::{ApiRequests, SimulatedFleet, policy_host_files};
 pub use publish::{publish, read_object};
 pub use report::HostReport;
 pub use sim::SimulatedHost;

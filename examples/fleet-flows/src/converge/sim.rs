@@ -1,6 +1,7 @@
 //! An in-memory stand-in for the host agent, for fleet-scale tests and benchmarks against the
 //! API simulators: the same decisions in the same order as the agent script (signature in
-//! namespace `hardened-fleet-bundle` by the pinned key, no replay or downgrade, every digest),
+//! namespace `hardened-fleet-bundle` by the pinned key, no replay or downgrade, every digest,
+//! managed files a newer bundle no longer names removed),
 //! without the real tools or a real root. The script itself is tested against a real root.
 
 use std::collections::BTreeMap;
@@ -88,7 +89,8 @@ impl SimulatedHost {
                 _ => return reject("content does not match its digest"),
             }
         }
-        self.files.extend(staged);
+        // files the bundle no longer names are removed, as the agent removes them
+        self.files = staged.into_iter().collect();
         self.applied = manifest.version();
         self.applied_manifest = Some(bundle.manifest_text().to_owned());
         Ok(true)
