@@ -29,8 +29,7 @@ pub const DEMO_APP_IMAGE: &str = "ghcr.io/example/app:1.0@sha256:000000000000000
 /// Placeholder node_exporter image (see [`DEMO_CADDY_IMAGE`]).
 pub const DEMO_NODE_EXPORTER_IMAGE: &str = "prom/node-exporter:v1.9.1@sha256:0000000000000000000000000000000000000000000000000000000000000003";
 /// A documentation-only admin key for offline runs.
-pub const DEMO_ADMIN_KEY: &str =
-    "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIEXAMPLEXAMPLEXAMPLEXAMPLEXAMPLEXAMPLEXAMPL admin@example";
+pub const DEMO_ADMIN_KEY: &str = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGV4YW1wbGUtYWRtaW4ta2V5LXJlcGxhY2UtaXQtbm93 admin@example";
 /// The object store of offline runs (Hetzner Object Storage in Falkenstein; nothing is sent).
 pub const DEMO_BACKUP_ENDPOINT: &str = "https://fsn1.your-objectstorage.com";
 /// The bucket of offline runs.

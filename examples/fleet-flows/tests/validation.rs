@@ -13,8 +13,7 @@ use fleet_flows::{Backends, Error, Progress};
 use hetzner_client::simulator::Simulator;
 
 const ZONE: &str = "example.com";
-const GOOD_KEY: &str =
-    "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIEXAMPLEXAMPLEXAMPLEXAMPLEXAMPLEXAMPLEXAMPL admin@example";
+const GOOD_KEY: &str = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGV4YW1wbGUtYWRtaW4ta2V5LXJlcGxhY2UtaXQtbm93 admin@example";
 
 fn good() -> ProvisionInputs {
     ProvisionInputs {

@@ -11,14 +11,14 @@
 //! ```
 //! use fleet_flows::ssh_keys::host::{HostKeyRotation, SshTarget};
 //! let rotation = HostKeyRotation::new(
-//!     "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOLDOLDOLDOLDOLDOLDOLDOLDOLDOLDOLDOLDOLDOLD alice-2026",
-//!     "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAINEWNEWNEWNEWNEWNEWNEWNEWNEWNEWNEWNEWNEWNEW alice-2027",
+//!     "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAILc2XfqJ2tHyuC1V30KKS6gMKu3fLxi2JcrAVVcb7Quy alice-2026",
+//!     "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOnVuPlLJbRW5ljyoLBVt6D7650AxObyWECVjsKlV3we alice-2027",
 //! )?;
 //! let target = SshTarget { user: "admin".into(), address: "203.0.113.7".into(), port: 24022,
 //!     bastion: Some("ops@bastion.example.com".into()) };
 //! let argv = rotation.ssh_command(&target)?;
 //! assert_eq!(argv[..3], ["ssh", "-J", "ops@bastion.example.com"]);
-//! assert!(rotation.script(".ssh/authorized_keys")?.contains("AAAAC3NzaC1lZDI1NTE5AAAAINEW"));
+//! assert!(rotation.script(".ssh/authorized_keys")?.contains("AAAAC3NzaC1lZDI1NTE5AAAAIOnVuPlLJbRW"));
 //! # Ok::<(), fleet_flows::Error>(())
 //! ```
 
@@ -202,10 +202,10 @@ mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
 
-    const OLD: &str = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOLDOLDOLDOLDOLDOLDOLDOLDOLDOLDOLDOLDOLDOLD alice-2026";
-    const NEW: &str = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAINEWNEWNEWNEWNEWNEWNEWNEWNEWNEWNEWNEWNEWNEW alice-2027";
+    const OLD: &str = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAILc2XfqJ2tHyuC1V30KKS6gMKu3fLxi2JcrAVVcb7Quy alice-2026";
+    const NEW: &str = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOnVuPlLJbRW5ljyoLBVt6D7650AxObyWECVjsKlV3we alice-2027";
     const BOB: &str =
-        "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBOBBOBBOBBOBBOBBOBBOBBOBBOBBOBBOBBOBBOBBOB bob";
+        "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKsH9kh9aYEYJRPvXDtayJbiBGboYA/Kqzy5JaF34F8T bob";
 
     fn run_local(rotation: &HostKeyRotation, file: &std::path::Path) {
         let script = rotation.script(file.to_str().unwrap()).unwrap();
