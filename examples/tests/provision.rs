@@ -558,12 +558,15 @@ async fn the_host_firewall_in_user_data_is_the_policy_the_hetzner_rules_come_fro
     assert_eq!(policy.user_data().unwrap().into_string(), user_data);
     // ...whose ufw, nftables and DOCKER-USER files are this policy's, byte for byte...
     let fw = policy.firewall_policy().unwrap();
+    // (in the dense form the preset ships: comments dropped, address runs as loops)
     for f in [fw.ufw_script(), fw.docker_user_script()] {
-        assert_eq!(files.get(&f.path), Some(&f.content), "{}", f.path);
+        let shipped = cloudinit_builder::preset::shipped_content(&f.path, &f.content);
+        assert_eq!(files.get(&f.path), Some(&shipped), "{}", f.path);
     }
     // The nftables ruleset travels in `bootcmd` (firewall first, before packages and sshd),
     // which writes it to its path: that entry carries this policy's ruleset byte for byte.
     let nft = fw.nftables_conf();
+    let nft_shipped = cloudinit_builder::preset::shipped_content(&nft.path, &nft.content);
     let text = cloudinit_builder::cloud_config_of(&user_data).unwrap();
     let doc: serde_json::Value = serde_saphyr::from_str(&text).unwrap();
     let bootcmd = doc["bootcmd"].as_array().expect("bootcmd");
@@ -571,7 +574,7 @@ async fn the_host_firewall_in_user_data_is_the_policy_the_hetzner_rules_come_fro
         bootcmd
             .iter()
             .filter_map(|c| c.as_str())
-            .any(|c| c.contains(&nft.path) && c.contains(nft.content.trim_end())),
+            .any(|c| c.contains(&nft.path) && c.contains(nft_shipped.trim_end())),
         "no bootcmd entry writes {}",
         nft.path
     );

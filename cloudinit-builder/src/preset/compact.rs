@@ -30,6 +30,20 @@ const CONF_DIRS: [&str; 9] = [
     "/etc/hardened-fleet/",
 ];
 
+/// What the host receives for a file rendered as `text` at `path`: the dense form this module
+/// describes, or `text` itself when nothing applies. Use it to compare a rendered file with the
+/// content of a document [`HardenedHost`](super::HardenedHost) produced.
+///
+/// ```
+/// use cloudinit_builder::preset::shipped_content;
+/// let script = "#!/bin/sh\n# say hello\n\necho hello\n";
+/// assert_eq!(shipped_content("/usr/local/sbin/hello", script), "#!/bin/sh\necho hello\n");
+/// assert_eq!(shipped_content("/etc/motd", "# kept\n"), "# kept\n");
+/// ```
+pub fn shipped_content(path: &str, text: &str) -> String {
+    compact(path, text).unwrap_or_else(|| text.to_owned())
+}
+
 /// The compact form of `text` written at `path`, or `None` when it stays as it is.
 pub(crate) fn compact(path: &str, text: &str) -> Option<String> {
     let out = if text.starts_with("#!/bin/sh") || text.starts_with("#!/bin/bash") {

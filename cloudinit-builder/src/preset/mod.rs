@@ -33,6 +33,7 @@ pub use backup::{
     BACKUP_ENV, BACKUP_SCRIPT, BackupTarget, Backups, DEFAULT_SCHEDULE, DEFAULT_VERIFY_SCHEDULE,
     ObjectStore, RANDOMIZED_DELAY_MINUTES, RESTORE_SCRIPT, S3Credentials, VERIFY_SCRIPT,
 };
+pub use compact::shipped_content;
 pub use converge::{AGENT_TIMER, BOUNDED_RCLONE, ConvergeAgent};
 pub use docker::{DOCKER_PACKAGES, DockerEngine};
 pub use falco::{FALCO_RULES, Falco, FalcoDriver};
