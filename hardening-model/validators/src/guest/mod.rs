@@ -1,7 +1,9 @@
 //! Booting a rendered first-boot document on a real guest: a Debian 13 root file system built
 //! with `mmdebstrap` from Debian's mirror and cached ([`debian13_rootfs`]), booted with real
 //! systemd and real cloud-init by `systemd-nspawn` ([`Container`]) on a private point-to-point
-//! link ([`PrivateLink`]) in its own network namespace.
+//! link ([`PrivateLink`]) in its own network namespace, or booted by QEMU as a virtual
+//! machine with its own kernel ([`Vm`], image from [`debian13_vm_image`]) for the checks a
+//! container cannot make (auditd, live mounts, sysctls, kernel modules).
 //!
 //! The guest never shares this machine's network namespace: the documents load nftables and
 //! ufw rules with egress filtering, which would otherwise firewall the machine running the
@@ -23,10 +25,12 @@
 mod container;
 mod image;
 mod link;
+mod vm;
 
 pub use container::{CONTAINER_MASKED, Container, NOCLOUD_SEED_DIR};
 pub use image::{GuestImage, IMAGE_PACKAGES, debian13_rootfs};
 pub use link::PrivateLink;
+pub use vm::{VM_GUEST_IP, VM_HOST_ALIAS, VM_PACKAGES, Vm, debian13_vm_image};
 
 use crate::locate::{is_root, require, skip};
 
