@@ -160,7 +160,6 @@ fn first_boot_in_a_vm() {
         );
     }
     let status = vm.wait_for(Duration::from_secs(5400), |vm| {
-        std::thread::sleep(Duration::from_secs(8));
         let out = vm
             .exec(&["cloud-init", "status", "--format", "json"])
             .ok()?;

@@ -345,8 +345,9 @@ impl Vm {
         cmd
     }
 
-    /// Polls `probe` every two seconds until it returns `Some`, or `timeout` passes since QEMU
-    /// started. Returns the value and the time since start.
+    /// Polls `probe` every six seconds until it returns `Some`, or `timeout` passes since QEMU
+    /// started. Returns the value and the time since start. Six seconds keep a probe that opens
+    /// a connection each time under a hardened firewall's per-source SSH rate (12 a minute).
     pub fn wait_for<T>(
         &self,
         timeout: Duration,
@@ -359,7 +360,7 @@ impl Vm {
             if self.started.elapsed() > timeout {
                 return None;
             }
-            std::thread::sleep(Duration::from_secs(2));
+            std::thread::sleep(Duration::from_secs(6));
         }
     }
 
