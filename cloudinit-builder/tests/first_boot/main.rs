@@ -57,14 +57,7 @@ use shared::{CALLBACK_SECRET, LEFT_OUT_CHECKS, SSH_PORT, Shell, Tier, VM_ONLY_CH
 
 impl Shell for Container {
     fn text(&self, argv: &[&str]) -> String {
-        match self.exec(argv) {
-            Ok(out) => format!(
-                "{}{}",
-                String::from_utf8_lossy(&out.stdout),
-                String::from_utf8_lossy(&out.stderr)
-            ),
-            Err(e) => format!("({argv:?}: {e})"),
-        }
+        shared::output_text(argv, self.exec(argv))
     }
 }
 
@@ -75,16 +68,7 @@ fn first_boot_in_a_container() {
     }
     let dir = tempfile::tempdir().unwrap();
     let (key, admin_key) = shared::admin_key(dir.path());
-    let packages: Vec<String> = document(
-        &admin_key,
-        "http://10.0.0.1/ready",
-        "http://10.0.0.1/health",
-        Tier::Container,
-    )
-    .cloud_config()
-    .unwrap()
-    .package_names()
-    .to_vec();
+    let packages = shared::document_packages(&admin_key, Tier::Container);
     let package_refs: Vec<&str> = packages.iter().map(String::as_str).collect();
 
     let build = Instant::now();
@@ -190,11 +174,5 @@ fn first_boot_in_a_container() {
         )
     );
     println!("first-boot: image_s={image_s} (0: cached) boot_to_done_s={done_s}");
-    if !problems.is_empty() {
-        panic!(
-            "first boot problems:\n- {}\n\n{}",
-            problems.join("\n- "),
-            shared::diagnostics(&guest, &log)
-        );
-    }
+    shared::assert_no_problems(&problems, &guest, &log);
 }

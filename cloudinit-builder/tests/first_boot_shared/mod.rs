@@ -174,6 +174,43 @@ pub trait Shell {
     fn text(&self, argv: &[&str]) -> String;
 }
 
+/// What [`Shell::text`] makes of a command's outcome.
+pub fn output_text(argv: &[&str], out: std::io::Result<std::process::Output>) -> String {
+    match out {
+        Ok(out) => format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+        Err(e) => format!("({argv:?}: {e})"),
+    }
+}
+
+/// The packages the document installs (the guest image preinstalls them: it has no mirror).
+pub fn document_packages(admin_key: &str, tier: Tier) -> Vec<String> {
+    document(
+        admin_key,
+        "http://10.0.0.1/ready",
+        "http://10.0.0.1/health",
+        tier,
+    )
+    .cloud_config()
+    .unwrap()
+    .package_names()
+    .to_vec()
+}
+
+/// Panics with every problem and the guest's diagnostics, unless there is none.
+pub fn assert_no_problems(problems: &[String], guest: &dyn Shell, cloud_init_log: &str) {
+    if !problems.is_empty() {
+        panic!(
+            "first boot problems:\n- {}\n\n{}",
+            problems.join("\n- "),
+            diagnostics(guest, cloud_init_log)
+        );
+    }
+}
+
 /// Whether `ssh` is missing (printed as a skip, or a panic when `CI` is set).
 pub fn ssh_missing() -> bool {
     if Command::new("ssh").arg("-V").output().is_err() {

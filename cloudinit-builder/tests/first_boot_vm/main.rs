@@ -73,14 +73,7 @@ struct Guest(Vm);
 
 impl Shell for Guest {
     fn text(&self, argv: &[&str]) -> String {
-        match self.0.exec(argv) {
-            Ok(out) => format!(
-                "{}{}",
-                String::from_utf8_lossy(&out.stdout),
-                String::from_utf8_lossy(&out.stderr)
-            ),
-            Err(e) => format!("({argv:?}: {e})"),
-        }
+        shared::output_text(argv, self.0.exec(argv))
     }
 }
 
@@ -106,16 +99,7 @@ fn first_boot_in_a_vm() {
     }
     let dir = tempfile::tempdir().unwrap();
     let (key, admin_key) = shared::admin_key(dir.path());
-    let packages: Vec<String> = document(
-        &admin_key,
-        "http://10.0.0.1/ready",
-        "http://10.0.0.1/health",
-        Tier::Vm,
-    )
-    .cloud_config()
-    .unwrap()
-    .package_names()
-    .to_vec();
+    let packages = shared::document_packages(&admin_key, Tier::Vm);
     let package_refs: Vec<&str> = packages.iter().map(String::as_str).collect();
     let build = Instant::now();
     let Some(image) = debian13_vm_image(&package_refs) else {
@@ -241,11 +225,5 @@ fn first_boot_in_a_vm() {
         "first-boot: tier=vm image_s={image_s} (0: cached) disk_s={boot_s} audit_rules={audit_rules} sysctls={sysctls} modules_refused={modules}"
     );
     println!("first-boot: tier=vm mounts {mounts}");
-    if !problems.is_empty() {
-        panic!(
-            "first boot problems:\n- {}\n\n{}",
-            problems.join("\n- "),
-            shared::diagnostics(&guest, &log)
-        );
-    }
+    shared::assert_no_problems(&problems, &guest, &log);
 }

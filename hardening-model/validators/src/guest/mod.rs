@@ -32,7 +32,43 @@ pub use image::{GuestImage, IMAGE_PACKAGES, debian13_rootfs};
 pub use link::PrivateLink;
 pub use vm::{VM_GUEST_IP, VM_HOST_ALIAS, VM_PACKAGES, Vm, debian13_vm_image};
 
+use std::io;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
 use crate::locate::{is_root, require, skip};
+
+/// Runs `cmd`; an error carrying its stderr when it fails.
+pub(crate) fn run(cmd: &mut Command) -> io::Result<()> {
+    let out = cmd.output()?;
+    if out.status.success() {
+        Ok(())
+    } else {
+        Err(io::Error::other(format!(
+            "{cmd:?}: {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        )))
+    }
+}
+
+/// Calls `probe` every `interval` until it returns `Some`, or `timeout` has passed since
+/// `started`. Returns the value and the time since `started`.
+pub(crate) fn poll<T>(
+    started: Instant,
+    timeout: Duration,
+    interval: Duration,
+    mut probe: impl FnMut() -> Option<T>,
+) -> Option<(T, Duration)> {
+    loop {
+        if let Some(v) = probe() {
+            return Some((v, started.elapsed()));
+        }
+        if started.elapsed() > timeout {
+            return None;
+        }
+        std::thread::sleep(interval);
+    }
+}
 
 /// The tools every guest needs, or `None` (skip, or panic in CI) when one is missing.
 pub(crate) fn tools_present() -> Option<()> {

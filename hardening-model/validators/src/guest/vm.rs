@@ -20,6 +20,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
 use super::image::cache_dir;
+use super::run;
 use super::{GuestImage, debian13_rootfs, tools_present};
 use crate::locate::require;
 
@@ -84,18 +85,6 @@ pub struct Vm {
     ssh: SocketAddr,
     started: Instant,
     login: Option<(String, PathBuf)>,
-}
-
-fn run(cmd: &mut Command) -> io::Result<()> {
-    let out = cmd.output()?;
-    if out.status.success() {
-        Ok(())
-    } else {
-        Err(io::Error::other(format!(
-            "{cmd:?}: {}",
-            String::from_utf8_lossy(&out.stderr).trim()
-        )))
-    }
 }
 
 /// A free TCP port on 127.0.0.1, chosen by the kernel.
@@ -353,15 +342,9 @@ impl Vm {
         timeout: Duration,
         mut probe: impl FnMut(&Self) -> Option<T>,
     ) -> Option<(T, Duration)> {
-        loop {
-            if let Some(v) = probe(self) {
-                return Some((v, self.started.elapsed()));
-            }
-            if self.started.elapsed() > timeout {
-                return None;
-            }
-            std::thread::sleep(Duration::from_secs(6));
-        }
+        super::poll(self.started, timeout, Duration::from_secs(6), || {
+            probe(self)
+        })
     }
 
     /// Copies `paths` (absolute paths in the guest; missing ones are left out) into `dest` with
