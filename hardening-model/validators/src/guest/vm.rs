@@ -50,6 +50,11 @@ LinkLocalAddressing=no
 IPv6AcceptRA=no
 ";
 
+/// The platform setting the VM copy adds to the image's (as a cloud provider's image does):
+/// cloud-init writes the instance's hostname to `/etc/hosts`, so `sudo` (which [`Vm::exec`]
+/// runs) resolves it.
+const VM_PLATFORM_CFG: &str = "manage_etc_hosts: localhost\n";
+
 /// The tools a VM needs besides the image builder's, or `None` (skip, or panic in CI).
 fn vm_tools() -> Option<[PathBuf; 5]> {
     tools_present()?;
@@ -149,7 +154,8 @@ impl Vm {
         std::fs::create_dir_all(&work)?;
         std::fs::set_permissions(&work, std::fs::Permissions::from_mode(0o700))?;
 
-        // The VM's copy of the root: the image plus the network the VM needs.
+        // The VM's copy of the root: the image plus the network and platform setting the VM
+        // needs.
         let root = work.join("root");
         run(Command::new("cp")
             .args(["-a", "--reflink=auto"])
@@ -158,6 +164,10 @@ impl Vm {
         let network = root.join("etc/systemd/network");
         std::fs::create_dir_all(&network)?;
         std::fs::write(network.join("20-qemu-user.network"), NETWORK_FILE)?;
+        std::fs::write(
+            root.join("etc/cloud/cloud.cfg.d/91-vm-platform.cfg"),
+            VM_PLATFORM_CFG,
+        )?;
         run(Command::new("systemctl")
             .arg(format!("--root={}", root.display()))
             .args(["enable", "--quiet", "systemd-networkd.service"]))?;
