@@ -8,8 +8,26 @@
 //! [`Vm::boot`] as `host_ports` is a listener on `127.0.0.1` here, reached by the guest at
 //! [`VM_HOST_ALIAS`] on the same port (a `guestfwd` that runs `socat` per connection).
 //!
-//! KVM is used when `/dev/kvm` works for a stock kernel; on hosts where it does not (nested or
-//! PVM hosts) set `FIRST_BOOT_ACCEL=tcg` (the default is `tcg`; `kvm` opts in).
+//! QEMU emulates the CPU (TCG) unless `FIRST_BOOT_ACCEL=kvm` is set: on nested and PVM hosts
+//! `/dev/kvm` opens but a stock kernel dies with a KVM internal error, so KVM is opted into
+//! where it works.
+//!
+//! ```no_run
+//! use std::path::Path;
+//! use std::time::Duration;
+//! use hardening_validators::guest::{Vm, debian13_vm_image};
+//!
+//! let Some(image) = debian13_vm_image(&["openssh-server"]) else { return };
+//! let user_data = b"#cloud-config\nusers: [{name: admin, ssh_authorized_keys: ['ssh-ed25519 AAAA...'], sudo: 'ALL=(ALL) NOPASSWD:ALL'}]\n";
+//! let mut vm = Vm::boot(&image, user_data, b"instance-id: i-1\n", 22, &[]).unwrap();
+//! vm.set_login("admin", Path::new("admin-key"));
+//! let done = vm.wait_for(Duration::from_secs(3600), |vm| {
+//!     let out = vm.exec(&["cloud-init", "status"]).ok()?;
+//!     String::from_utf8_lossy(&out.stdout).contains("done").then_some(())
+//! });
+//! let out = vm.exec(&["auditctl", "-s"]).unwrap();
+//! # let _ = (done, out);
+//! ```
 
 use std::io;
 use std::net::{Ipv4Addr, SocketAddr, TcpListener};
