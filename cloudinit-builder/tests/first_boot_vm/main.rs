@@ -11,7 +11,7 @@
 //! which runs the container tier (`tests/first_boot`).
 //!
 //! The guest is a Debian 13 image built by `mmdebstrap` with the document's packages and a
-//! kernel (`linux-image-amd64`, only in the VM image; cached apart from the container image),
+//! kernel (`linux-image-amd64`, and `e2fsprogs` for cloud-init's `resizefs`, only in the VM image; cached apart from the container image),
 //! packed into an ext4 disk, booted by `qemu-system-x86_64 -accel tcg,thread=multi -cpu max
 //! -smp 2 -m 3072` with the image's kernel and initramfs and the document on a NoCloud seed
 //! (vfat, label `CIDATA`). QEMU's user network runs with `restrict=on`: SSH is forwarded from
@@ -111,7 +111,8 @@ fn first_boot_in_a_vm() {
         std::net::Ipv4Addr::LOCALHOST,
         Verifier::new(Secret::new(CALLBACK_SECRET).unwrap()),
     );
-    let base = format!("http://{VM_HOST_ALIAS}:{}", listener.port);
+    // Port 80 in the guest: the document's egress filter lets out only DNS, NTP, HTTP and HTTPS.
+    let base = format!("http://{VM_HOST_ALIAS}");
     let host = document(
         &admin_key,
         &format!("{base}/ready"),
@@ -127,7 +128,7 @@ fn first_boot_in_a_vm() {
         user_data.as_str().as_bytes(),
         b"instance-id: i-first-boot-vm\nlocal-hostname: first-boot\n",
         SSH_PORT,
-        &[listener.port],
+        &[(80, listener.port)],
     )
     .expect("boot the VM");
     let boot_s = vm.started().duration_since(build).as_secs() - image_s;

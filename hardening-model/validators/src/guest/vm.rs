@@ -4,9 +4,11 @@
 //!
 //! The VM's network is QEMU's user network with `restrict=on`: the guest reaches nothing, not
 //! even this machine, except through two explicit forwards. SSH: a port on `127.0.0.1` here
-//! (chosen by the kernel) forwards to the guest's SSH port. Callbacks: each port given to
-//! [`Vm::boot`] as `host_ports` is a listener on `127.0.0.1` here, reached by the guest at
-//! [`VM_HOST_ALIAS`] on the same port (a `guestfwd` that runs `socat` per connection).
+//! (chosen by the kernel) forwards to the guest's SSH port. Callbacks: each `(guest port, host
+//! port)` pair given to [`Vm::boot`] as `forwards` makes a listener on `127.0.0.1:HOST_PORT`
+//! here reachable by the guest at [`VM_HOST_ALIAS`]`:GUEST_PORT` (a `guestfwd` that runs
+//! `socat` per connection). Pick a guest port the document's egress filter lets out (80, 443),
+//! as a real control plane's callback URL does.
 //!
 //! QEMU emulates the CPU (TCG) unless `FIRST_BOOT_ACCEL=kvm` is set: on nested and PVM hosts
 //! `/dev/kvm` opens but a stock kernel dies with a KVM internal error, so KVM is opted into
@@ -45,11 +47,12 @@ use crate::locate::require;
 static NEXT: AtomicU32 = AtomicU32::new(0);
 
 /// Packages a VM image adds to the document's: the kernel (and, through its dependencies, the
-/// initramfs it boots with). Only VM images carry them, so they are cached apart from the
-/// container images.
-pub const VM_PACKAGES: &[&str] = &["linux-image-amd64"];
+/// initramfs it boots with) and `e2fsprogs` (cloud-init's `resizefs` grows the root file
+/// system with `resize2fs`, as on a cloud image). Only VM images carry them, so they are
+/// cached apart from the container images.
+pub const VM_PACKAGES: &[&str] = &["linux-image-amd64", "e2fsprogs"];
 
-/// The address at which the guest reaches the listeners given to [`Vm::boot`] (same port).
+/// The address at which the guest reaches the listeners forwarded by [`Vm::boot`].
 pub const VM_HOST_ALIAS: Ipv4Addr = Ipv4Addr::new(10, 0, 2, 100);
 
 /// The guest's own address on QEMU's user network (static, set by a systemd-networkd file the
@@ -151,7 +154,8 @@ impl Vm {
     /// puts `user_data` and `meta_data` on a vfat seed labelled `CIDATA`, and starts QEMU with
     /// the image's kernel and initramfs, the serial console written to a log file, the guest's
     /// `guest_ssh_port` forwarded from a port on `127.0.0.1` here ([`Vm::ssh_addr`]) and every
-    /// `host_ports` listener (on `127.0.0.1` here) reachable by the guest at [`VM_HOST_ALIAS`].
+    /// `forwards` pair's host port (a listener on `127.0.0.1` here) reachable by the guest at
+    /// [`VM_HOST_ALIAS`] on the pair's guest port.
     /// Returns once QEMU runs.
     ///
     /// The image must come from [`debian13_vm_image`] (it needs a kernel).
@@ -160,7 +164,7 @@ impl Vm {
         user_data: &[u8],
         meta_data: &[u8],
         guest_ssh_port: u16,
-        host_ports: &[u16],
+        forwards: &[(u16, u16)],
     ) -> io::Result<Self> {
         let [qemu, mkfs_ext4, mkfs_vfat, mcopy, socat] =
             vm_tools().ok_or_else(|| io::Error::other("the tools to boot a VM are missing"))?;
@@ -235,9 +239,9 @@ impl Vm {
         let mut nic = format!(
             "user,model=virtio-net-pci,restrict=on,hostfwd=tcp:127.0.0.1:{ssh_port}-:{guest_ssh_port}"
         );
-        for port in host_ports {
+        for (guest_port, host_port) in forwards {
             nic.push_str(&format!(
-                ",guestfwd=tcp:{VM_HOST_ALIAS}:{port}-cmd:{} STDIO TCP:127.0.0.1:{port}",
+                ",guestfwd=tcp:{VM_HOST_ALIAS}:{guest_port}-cmd:{} STDIO TCP:127.0.0.1:{host_port}",
                 socat.display()
             ));
         }
