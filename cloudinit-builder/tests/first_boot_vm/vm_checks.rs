@@ -121,14 +121,23 @@ pub fn sysctls(guest: &dyn Shell, cfg: &CloudConfig, problems: &mut Vec<String>)
     if wanted.is_empty() {
         problems.push("the document renders no sysctl".into());
     }
+    // One `sysctl` for every key: `key = value` lines (a missing key only prints an error).
+    let mut argv = vec!["sysctl"];
+    argv.extend(wanted.iter().map(|(k, _)| k.as_str()));
+    let answer = guest.text(&argv);
+    let live: Vec<(&str, String)> = answer
+        .lines()
+        .filter_map(|l| l.split_once(" = "))
+        .map(|(k, v)| (k.trim(), v.split_whitespace().collect::<Vec<_>>().join(" ")))
+        .collect();
     let mut matching = 0;
     for (key, value) in &wanted {
-        let live = guest.text(&["sysctl", "-n", key]);
-        let live = live.split_whitespace().collect::<Vec<_>>().join(" ");
-        if live == *value {
-            matching += 1;
-        } else {
-            problems.push(format!("sysctl {key} is {live:?}, rendered {value:?}"));
+        match live.iter().find(|(k, _)| k == key) {
+            Some((_, v)) if v == value => matching += 1,
+            found => problems.push(format!(
+                "sysctl {key} is {:?}, rendered {value:?}",
+                found.map_or("(missing)", |(_, v)| v.as_str())
+            )),
         }
     }
     format!("{matching}/{}", wanted.len())
@@ -153,20 +162,24 @@ pub fn modules(guest: &dyn Shell, cfg: &CloudConfig, problems: &mut Vec<String>)
     if names.is_empty() {
         problems.push("the document disables no kernel module".into());
     }
+    // One shell: try to load each module, then list what the kernel holds.
+    let mut argv = vec![
+        "sh",
+        "-c",
+        "for m; do modprobe \"$m\" >/dev/null 2>&1 && echo \"loaded $m\"; done; cat /proc/modules",
+        "sh",
+    ];
+    argv.extend(names.iter().map(String::as_str));
+    let answer = guest.text(&argv);
     let mut refused = 0;
     for name in &names {
-        let out = guest.text(&[
-            "sh",
-            "-c",
-            "modprobe \"$1\" >/dev/null 2>&1 && echo loaded; exit 0",
-            "sh",
-            name,
-        ]);
-        let loaded = guest.text(&["cat", "/proc/modules"]);
-        let in_kernel = loaded
-            .lines()
-            .any(|l| l.split_whitespace().next() == Some(&name.replace('-', "_")));
-        if out.trim() == "loaded" || in_kernel {
+        let loaded = answer.lines().any(|l| {
+            let mut words = l.split_whitespace();
+            let first = words.next();
+            first == Some(&name.replace('-', "_"))
+                || (first == Some("loaded") && words.next() == Some(name))
+        });
+        if loaded {
             problems.push(format!("kernel module {name} loads despite the blacklist"));
         } else {
             refused += 1;
@@ -278,14 +291,14 @@ mod tests {
         let kernel = |wrong: Option<String>| {
             let policy = policy.clone();
             move |argv: &[&str]| {
-                let key = argv.last().copied().unwrap_or("");
-                if wrong.as_deref() == Some(key) {
-                    return "7\n".to_owned();
-                }
-                policy
-                    .get(key)
-                    .map(|v| format!("{}\n", v.replace(' ', "\t")))
-                    .unwrap_or_default()
+                argv.iter()
+                    .skip(1)
+                    .map(|key| match policy.get(key) {
+                        _ if wrong.as_deref() == Some(*key) => format!("{key} = 7\n"),
+                        Some(v) => format!("{key} = {}\n", v.replace(' ', "\t")),
+                        None => format!("sysctl: cannot stat /proc/sys/{key}\n"),
+                    })
+                    .collect::<String>()
             }
         };
         let mut problems = Vec::new();
@@ -303,9 +316,14 @@ mod tests {
         let disabled = host::kernel_modules();
         let loads = disabled.modules()[0].name.as_str().to_owned();
         let kernel = |loads: Option<String>| {
-            move |argv: &[&str]| match argv {
-                ["sh", .., name] if loads.as_deref() == Some(*name) => "loaded\n".to_owned(),
-                _ => "ext4 1 0 - Live 0x0\n".to_owned(),
+            move |argv: &[&str]| {
+                let loaded: String = argv
+                    .iter()
+                    .skip(4)
+                    .filter(|m| loads.as_deref() == Some(**m))
+                    .map(|m| format!("loaded {m}\n"))
+                    .collect();
+                format!("{loaded}ext4 1 0 - Live 0x0\n")
             }
         };
         let mut problems = Vec::new();
