@@ -34,7 +34,7 @@
 //! features). Their audit checks are [`VM_ONLY_CHECKS`]; the checks of the parts left out
 //! (backups of a Docker volume, node_exporter, Falco) are [`LEFT_OUT_CHECKS`].
 //!
-//! **VM tier (not in CI: about 25 minutes under TCG).** `tests/first_boot_vm` boots the same
+//! **VM tier (not in CI: about 15 minutes under TCG).** `tests/first_boot_vm` boots the same
 //! document, with its full sysctl and auditd parts, in QEMU and adds the checks listed above:
 //! `FIRST_BOOT_VM=1 cargo test -p cloudinit-builder --test first_boot_vm -- --nocapture`.
 //! The checks both tiers make live in `tests/first_boot_shared`.
