@@ -7,11 +7,14 @@
 //!
 //! The guest never shares this machine's network namespace: the documents load nftables and
 //! ufw rules with egress filtering, which would otherwise firewall the machine running the
-//! tests. The guest reaches nothing but the link's other end, which only the test uses.
+//! tests. The container reaches nothing but the link's other end, which only the test uses;
+//! the VM reaches nothing but the listeners its test forwards (QEMU's user network with
+//! `restrict=on`).
 //!
 //! Everything here needs root and the tools `mmdebstrap`, `systemd-nspawn`, `ip`, `nsenter`
-//! and `script` (`.ci/install-validators`); without them the finders print
-//! `skipping: ...` and return `None`, or panic when `CI` is set.
+//! and `script`, and for a VM `qemu-system-x86_64`, `mkfs.ext4`, `mkfs.vfat`, `mcopy` and
+//! `socat` (`.ci/install-validators`); without them the finders print `skipping: ...` and
+//! return `None`, or panic when `CI` is set.
 //!
 //! ```no_run
 //! use hardening_validators::guest::{debian13_rootfs, Container, PrivateLink};
