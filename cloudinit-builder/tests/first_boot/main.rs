@@ -165,6 +165,7 @@ fn first_boot_in_a_container() {
     println!(
         "{}",
         shared::summary(
+            Tier::Container,
             &ci_status,
             errors.len(),
             failed_units.len(),

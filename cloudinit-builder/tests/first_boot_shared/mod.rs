@@ -499,8 +499,9 @@ pub fn appendix_b(
     (passed, report.findings.len())
 }
 
-/// The summary line both tiers print.
+/// The summary line both tiers print, ending with the tier (`tier=container`, `tier=vm`).
 pub fn summary(
+    tier: Tier,
     ci_status: &str,
     errors: usize,
     failed_units: usize,
@@ -509,10 +510,14 @@ pub fn summary(
     audit: (usize, usize),
 ) -> String {
     format!(
-        "first-boot: status={ci_status} errors={errors} failed_units={failed_units} ssh_s={} done_s={done_s} audit={}/{}",
+        "first-boot: status={ci_status} errors={errors} failed_units={failed_units} ssh_s={} done_s={done_s} audit={}/{} tier={}",
         ssh_s.map_or_else(|| "none".to_owned(), |s| s.to_string()),
         audit.0,
         audit.1,
+        match tier {
+            Tier::Container => "container",
+            Tier::Vm => "vm",
+        },
     )
 }
 

@@ -38,8 +38,8 @@
 //! (the VPS's), which the VM has and the container's link does not, so the callback here goes
 //! to port 80, one of the ports the document lets out.
 //!
-//! It prints `first-boot: status=done errors=0 failed_units=0 ssh_s=N done_s=N audit=P/T`
-//! and `first-boot: tier=vm ...` with the VM-only results.
+//! It prints `first-boot: status=done errors=0 failed_units=0 ssh_s=N done_s=N audit=P/T tier=vm`
+//! and `first-boot: tier=vm ...` lines with the VM-only results.
 //!
 //! Needs root, `mmdebstrap`, `qemu-system-x86_64`, `mkfs.ext4`, `mkfs.vfat`, `mcopy`, `socat`
 //! and `ssh` (`.ci/install-validators`).
@@ -219,6 +219,7 @@ fn first_boot_in_a_vm() {
     println!(
         "{}",
         shared::summary(
+            Tier::Vm,
             &ci_status,
             errors.len(),
             failed_units.len(),
