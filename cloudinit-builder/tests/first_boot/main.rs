@@ -23,7 +23,7 @@
 //! - the ready callback reached a real HTTP listener here, verified (HMAC, window, nonce),
 //!   reporting `ready`.
 //!
-//! It prints `first-boot: status=done errors=0 failed_units=0 ssh_s=N done_s=N audit=P/T`.
+//! It prints `first-boot: status=done errors=0 failed_units=0 ssh_s=N done_s=N audit=P/T tier=container`.
 //!
 //! **Checks only a VM can make** (a container shares the host's kernel): `auditd running with
 //! its rules` (no audit subsystem per container: auditd and audit-rules are masked in the
