@@ -4,36 +4,12 @@
 
 use std::os::unix::fs::MetadataExt as _;
 
-use cloudinit_builder::Secret;
-use cloudinit_builder::preset::{AGENT_TIMER, ConvergeInputs, ObjectStore, S3Credentials};
+use cloudinit_builder::preset::AGENT_TIMER;
 use hardening_model::converge::{
     AGENT_PATH, ALLOWED_SIGNERS_PATH, CONF_PATH, LABELS_PATH, REPORT_KEY_PATH, STATUS_PATH,
     STORE_ENV_PATH,
 };
 use hardening_validators::guest::Container;
-
-/// The agent's inputs: the fleet's real object-store endpoint, which the guest (on a private
-/// link without a resolver or a route out) cannot reach.
-pub fn inputs() -> ConvergeInputs {
-    ConvergeInputs {
-        instance: "i-first-boot".into(),
-        signer_key:
-            "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIIz6aQmiGH6b0rUgkQ0MdXeTvswk2sWyYqP6LjX9IVHP"
-                .into(),
-        store: ObjectStore::new(
-            "https://fsn1.your-objectstorage.com",
-            "fleet-desired",
-            "fsn1",
-        )
-        .unwrap()
-        .prefix("first-boot")
-        .unwrap(),
-        credentials: S3Credentials::new(
-            Secret::new("AKIDDESIREDRO").unwrap(),
-            Secret::new("first-boot-desired-secret").unwrap(),
-        ),
-    }
-}
 
 /// What is wrong with the agent on the guest (empty when nothing is).
 pub fn problems(guest: &Container) -> Vec<String> {

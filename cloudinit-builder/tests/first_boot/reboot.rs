@@ -8,7 +8,8 @@ use cloudinit_builder::callback::{ReadyStatus, Verifier};
 use cloudinit_builder::preset::{HardenedHost, RenderedPart, Slot, Stage};
 use hardening_validators::guest::{Container, PrivateLink, debian13_rootfs};
 
-use super::{CALLBACK_SECRET, ONE_GUEST, document, finished_status, guest_text, listener};
+use super::{ONE_GUEST, finished_status, guest_text};
+use crate::shared::{CALLBACK_SECRET, Tier, document, listener};
 
 /// A step that fails: the callback says `failed` with its name, `cloud-init status` says
 /// `error`, and a reboot does not turn that into `done`.
@@ -51,6 +52,7 @@ fn a_failed_step_stays_an_error_after_reboot() {
         key,
         "http://10.0.0.1/ready",
         "http://10.0.0.1/health",
+        Tier::Container,
     ))
     .cloud_config()
     .unwrap()
@@ -70,6 +72,7 @@ fn a_failed_step_stays_an_error_after_reboot() {
         key,
         &format!("{base}/ready"),
         &format!("{base}/health"),
+        Tier::Container,
     ));
     let user_data = host.render().unwrap();
     let mut guest = Container::boot(

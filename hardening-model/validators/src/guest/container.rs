@@ -8,6 +8,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
 use super::image::cache_dir;
+use super::run;
 use super::{GuestImage, PrivateLink};
 
 static NEXT: AtomicU32 = AtomicU32::new(0);
@@ -29,18 +30,6 @@ pub struct Container {
     started: Instant,
     machine: String,
     netns: String,
-}
-
-fn run(cmd: &mut Command) -> io::Result<()> {
-    let out = cmd.output()?;
-    if out.status.success() {
-        Ok(())
-    } else {
-        Err(io::Error::other(format!(
-            "{cmd:?}: {}",
-            String::from_utf8_lossy(&out.stderr).trim()
-        )))
-    }
 }
 
 /// The processes whose parent is `ppid`.
@@ -229,15 +218,9 @@ impl Container {
         timeout: Duration,
         mut probe: impl FnMut(&Self) -> Option<T>,
     ) -> Option<(T, Duration)> {
-        loop {
-            if let Some(v) = probe(self) {
-                return Some((v, self.started.elapsed()));
-            }
-            if self.started.elapsed() > timeout {
-                return None;
-            }
-            std::thread::sleep(Duration::from_millis(500));
-        }
+        super::poll(self.started, timeout, Duration::from_millis(500), || {
+            probe(self)
+        })
     }
 }
 
