@@ -12,7 +12,7 @@ use hardening_model::{IpNet, presets::stack::StackImages};
 use super::{
     BackupTarget, Backups, ComposeStack, ConvergeAgent, DockerEngine, Falco, Firewall,
     HardenedHost, HostMonitoring, Integrity, ObjectStore, Promtail, ReadyCallback, RenderedPart,
-    S3Credentials, Slot, Sshd, Stage, Target,
+    S3Credentials, Slot, Sshd, Stage, Target, ThirdPartySource,
 };
 use crate::{Error, Result, Secret, User};
 
@@ -47,6 +47,7 @@ pub struct RunbookInputs {
     monitoring: Option<HostMonitoring>,
     converge: Option<ConvergeInputs>,
     app_secrets: Vec<(String, Secret)>,
+    pub(super) third_party: Vec<ThirdPartySource>,
     target: Target,
 }
 
@@ -182,6 +183,7 @@ impl RunbookInputs {
             monitoring: None,
             converge: None,
             app_secrets: Vec::new(),
+            third_party: Vec::new(),
             target: Target::default(),
         }
     }
@@ -316,6 +318,7 @@ impl HardenedHost {
     /// | Caddy + app compose stack | `presets::stack::compose_stack`, `caddyfile` | stack |
     /// | node_exporter + alert rules (loopback), or [`HostMonitoring`] (scraped: TLS, basic auth, security events; firewall rule) | `presets::stack`, `monitoring` | monitoring |
     /// | promtail, Wazuh or AIDE, Falco | this crate (optional) | monitoring / baseline |
+    /// | the operator's own apt repositories ([`RunbookInputs::third_party`]) | this crate (optional) | monitoring |
     /// | backups | this crate | backups |
     /// | converge agent ([`RunbookInputs::converge`]) | `hardening_model::converge` | backups |
     /// | `/dev/shm` noexec, `/proc` hidepid (fstab, remounted live) | `presets::host::mounts` | kernel |
@@ -584,6 +587,9 @@ impl HardenedHost {
         }
         if let Some(f) = &inputs.falco {
             host = host.set(f.clone());
+        }
+        for s in &inputs.third_party {
+            host = host.set(s.clone());
         }
         if let Some(c) = &inputs.converge {
             host = host.set(ConvergeAgent::from_store(
