@@ -276,6 +276,33 @@ fn commands(stage: Stage, part: RenderedPart, cmds: Vec<HostCommand>) -> Result<
     Ok(part)
 }
 
+/// Commands that may fail (units masked or disabled where present) as one script: those
+/// that differ only in their last word become one loop,
+/// `for u in A B; do systemctl mask --now $u || true; done`.
+fn looped(cmds: Vec<HostCommand>) -> String {
+    let mut groups: Vec<(Vec<String>, bool, Vec<String>)> = Vec::new();
+    for mut c in cmds {
+        let last = c.argv.pop().unwrap_or_default();
+        match groups
+            .iter_mut()
+            .find(|(head, may_fail, _)| *head == c.argv && *may_fail == c.may_fail)
+        {
+            Some((_, _, tails)) => tails.push(last),
+            None => groups.push((c.argv, c.may_fail, vec![last])),
+        }
+    }
+    groups
+        .iter()
+        .map(|(head, may_fail, tails)| {
+            let head = hardening_model::command::line(head);
+            let tails = hardening_model::command::line(tails);
+            let or = if *may_fail { " || true" } else { "" };
+            format!("for u in {tails}; do {head} \"$u\"{or}; done")
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
 /// Like [`commands`], with fewer `runcmd` entries: consecutive commands that must succeed
 /// become one chained entry, and a `sh -c SCRIPT` command runs as it is (no second shell).
 fn grouped(stage: Stage, part: RenderedPart, cmds: Vec<HostCommand>) -> Result<RenderedPart> {
@@ -405,7 +432,7 @@ impl HardenedHost {
             }
         }
         // The rules end with -e 2: "enabled 2" proves the whole file loaded.
-        load.push(strs(&["sh", "-c", "auditctl -s | grep -q '^enabled 2'"]));
+        load.push(strs(&["sh", "-c", "auditctl -s | grep -q \"^enabled 2\""]));
         let auditd = RenderedPart::new(Slot::Auditd)
             .package("auditd")
             .package("audispd-plugins")
@@ -424,12 +451,11 @@ impl HardenedHost {
         for p in chrony_policy.packages() {
             chrony = chrony.package(p);
         }
-        let chrony = commands(Stage::Services, chrony, chrony_policy.commands())?;
+        let chrony = grouped(Stage::Services, chrony, chrony_policy.commands())?;
 
-        let services = commands(
+        let services = RenderedPart::new(Slot::Services).command(
             Stage::Services,
-            RenderedPart::new(Slot::Services),
-            host::disabled_services().commands(),
+            ["sh", "-c", &looped(host::disabled_services().commands())],
         )?;
 
         let sshd_policy = host::sshd(inputs.ssh_port, &[admin_name]).map_err(m)?;
