@@ -111,9 +111,27 @@ impl Command {
     pub fn to_shell(&self) -> Cow<'_, str> {
         match &self.0 {
             Repr::Shell(s) => Cow::Borrowed(s),
-            Repr::Argv(a) => Cow::Owned(hardening_model::command::line(a)),
+            Repr::Argv(a) => Cow::Owned(argv_line(a)),
         }
     }
+}
+
+/// `argv` as one command line, quoted as needed: like [`hardening_model::command::line`], but
+/// a word after the first that holds `=` among otherwise plain characters stays bare
+/// (`env DEBIAN_FRONTEND=noninteractive`, `--unit=name`): only a first word can be an
+/// assignment.
+fn argv_line(argv: &[String]) -> String {
+    argv.iter()
+        .enumerate()
+        .map(|(i, w)| {
+            if i > 0 && quote(&w.replace('=', "")) == w.replace('=', "") && !w.starts_with('=') {
+                w.clone()
+            } else {
+                quote(w).into_owned()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 impl fmt::Display for Command {
@@ -134,6 +152,14 @@ pub use hardening_model::command::quote;
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn an_assignment_like_argument_stays_bare_but_a_first_word_is_quoted() {
+        let c = super::Command::argv(["env", "A=b", "--unit=x", "a=b c", "=x"]).unwrap();
+        assert_eq!(c.to_shell(), "env A=b --unit=x 'a=b c' '=x'");
+        let c = super::Command::argv(["A=b", "x"]).unwrap();
+        assert_eq!(c.to_shell(), "'A=b' x");
+    }
+
     use super::*;
 
     #[test]
@@ -153,6 +179,7 @@ mod tests {
     #[test]
     fn metacharacters_are_quoted() {
         let c = Command::argv(["sh", "-c", "x; y", "a'b", "~", "*", "a=b", "\n"]).unwrap();
-        assert_eq!(c.to_shell(), "sh -c 'x; y' 'a'\\''b' '~' '*' 'a=b' '\n'");
+        // `a=b` after the first word is an argument, not an assignment: it stays bare.
+        assert_eq!(c.to_shell(), "sh -c 'x; y' 'a'\\''b' '~' '*' a=b '\n'");
     }
 }

@@ -6,6 +6,8 @@
 //!   full-line comments and blank
 //!   lines go, the interpreter line stays. Shell here-documents and Python triple-quoted
 //!   strings are kept as they are.
+//!   Shell scripts lose their indentation, except on lines that continue a quoted string, a
+//!   here-document or a backslash-continued line; a script whose quotes do not balance keeps it.
 //!   Runs of three or more consecutive shell commands that differ only in one address
 //!   (`198.51.100.0/24`, `2001:db8::/32`) become one `for` loop over the addresses: the same
 //!   commands in the same order, under the same `set -e`.
@@ -47,7 +49,7 @@ pub fn shipped_content(path: &str, text: &str) -> String {
 /// The compact form of `text` written at `path`, or `None` when it stays as it is.
 pub(crate) fn compact(path: &str, text: &str) -> Option<String> {
     let out = if text.starts_with("#!/bin/sh") || text.starts_with("#!/bin/bash") {
-        loops(&script(text, Lang::Shell))
+        loops(&dedent(&script(text, Lang::Shell)))
     } else if text.starts_with("#!/usr/sbin/nft") {
         script(text, Lang::Shell)
     } else if text.starts_with("#!/usr/bin/python3") {
@@ -123,6 +125,71 @@ fn script(text: &str, lang: Lang) -> String {
         }
     }
     out
+}
+
+/// Where a shell scanner stands at the end of a line.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Quote {
+    None,
+    Single,
+    Double,
+}
+
+/// The quote state after `line`, starting in `state`: single and double quotes, backslash
+/// escapes outside single quotes, and `#` comments at the start of a word.
+fn scan(line: &str, mut state: Quote) -> Quote {
+    let mut chars = line.chars().peekable();
+    let mut word_start = true;
+    while let Some(c) = chars.next() {
+        match (state, c) {
+            (Quote::None, '#') if word_start => return state,
+            (Quote::None, '\\') | (Quote::Double, '\\') => {
+                chars.next();
+            }
+            (Quote::None, '\'') => state = Quote::Single,
+            (Quote::None, '"') => state = Quote::Double,
+            (Quote::Single, '\'') | (Quote::Double, '"') => state = Quote::None,
+            _ => {}
+        }
+        word_start =
+            state == Quote::None && (c.is_whitespace() || matches!(c, ';' | '&' | '|' | '('));
+    }
+    state
+}
+
+/// A shell script without leading whitespace on the lines where it is insignificant: not
+/// inside a quoted string or a here-document, not after a backslash-continued line. The
+/// script is returned as it is when its quotes do not balance (a construct the scanner does
+/// not follow).
+fn dedent(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut state = Quote::None;
+    let mut heredoc: Option<String> = None;
+    let mut continued = false;
+    for line in text.lines() {
+        if let Some(end) = &heredoc {
+            if line.trim_start() == end.as_str() {
+                heredoc = None;
+            }
+            out.push_str(line);
+            out.push('\n');
+            continue;
+        }
+        let strip = state == Quote::None && !continued;
+        out.push_str(if strip { line.trim_start() } else { line });
+        out.push('\n');
+        let start = state;
+        state = scan(line, state);
+        continued = state == Quote::None && line.ends_with('\\');
+        if start == Quote::None && !line.trim_start().starts_with('#') {
+            heredoc = heredoc_terminator(line);
+        }
+    }
+    if state == Quote::None && heredoc.is_none() {
+        out
+    } else {
+        text.to_owned()
+    }
 }
 
 /// An address word: a CIDR or IP address, nothing the shell would expand or split.
@@ -263,6 +330,18 @@ mod tests {
             compact("/usr/local/sbin/y", py).unwrap(),
             "#!/usr/bin/python3\nX = \"\"\"\n# kept\n\"\"\"\nprint(X)\n"
         );
+    }
+
+    #[test]
+    fn shell_indentation_goes_except_inside_strings_heredocs_and_continuations() {
+        let src = "#!/bin/sh\nif true; then\n  echo 'a\n  b'\n  x=\"c\n  d\" # it's\n  cat <<EOF\n  kept\nEOF\n  ls \\\n    -l\nfi\n";
+        assert_eq!(
+            compact("/usr/local/sbin/x", src).unwrap(),
+            "#!/bin/sh\nif true; then\necho 'a\n  b'\nx=\"c\n  d\" # it's\ncat <<EOF\n  kept\nEOF\nls \\\n    -l\nfi\n"
+        );
+        // Unbalanced quotes: the scanner is lost, the indentation stays.
+        let odd = "#!/bin/sh\n  echo \"a\n";
+        assert_eq!(compact("/usr/local/sbin/x", odd), None);
     }
 
     #[test]

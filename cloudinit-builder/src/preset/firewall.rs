@@ -62,6 +62,17 @@ fn early_nftables(file: &hardening_model::RenderedFile) -> Result<Command> {
     ))
 }
 
+/// The DOCKER-USER unit relies on the daemon-reload nftables' commands start with.
+fn assert_reload_first(cmds: &[Vec<String>]) -> Result<()> {
+    if cmds.first().map(|c| c.join(" ")).as_deref() != Some("systemctl daemon-reload") {
+        return Err(crate::Error::invalid(
+            "firewall.nftables",
+            "the nftables commands must start with systemctl daemon-reload",
+        ));
+    }
+    Ok(())
+}
+
 fn argv_chain(cmds: Vec<Vec<String>>) -> Result<Command> {
     Command::chain(
         cmds.into_iter()
@@ -91,23 +102,21 @@ impl Part for Firewall {
             out.file(WriteFile::from(f));
         }
         out.command(Stage::Firewall, Command::argv([ufw_path])?);
-        out.command(Stage::Firewall, argv_chain(nftables::boot_commands())?);
-        // Enable only: the unit is wanted by docker.service and runs when Docker first starts.
-        out.command(
-            Stage::Firewall,
-            argv_chain(vec![
-                vec!["systemctl".into(), "daemon-reload".into()],
-                vec![
-                    "systemctl".into(),
-                    "enable".into(),
-                    docker_user::UNIT_PATH
-                        .rsplit('/')
-                        .next()
-                        .unwrap_or("hardening-docker-user.service")
-                        .into(),
-                ],
-            ])?,
-        );
+        // nftables' commands start with a daemon-reload, which covers the DOCKER-USER unit
+        // too. Enable only: that unit is wanted by docker.service and runs when Docker first
+        // starts.
+        let mut cmds = nftables::boot_commands();
+        assert_reload_first(&cmds)?;
+        cmds.push(vec![
+            "systemctl".into(),
+            "enable".into(),
+            docker_user::UNIT_PATH
+                .rsplit('/')
+                .next()
+                .unwrap_or("hardening-docker-user.service")
+                .into(),
+        ]);
+        out.command(Stage::Firewall, argv_chain(cmds)?);
         Ok(())
     }
 }

@@ -26,6 +26,7 @@ mod runbook;
 mod sshd;
 mod stack;
 mod target;
+mod third_party;
 
 use std::collections::BTreeMap;
 
@@ -53,6 +54,7 @@ pub use runbook::{
 pub use sshd::{SSHD_APPLY_SCRIPT, Sshd};
 pub use stack::ComposeStack;
 pub use target::Target;
+pub use third_party::ThirdPartySource;
 
 use crate::{CloudConfig, Command, Error, Result, User, UserData};
 

@@ -12,7 +12,7 @@ use hardening_model::{IpNet, presets::stack::StackImages};
 use super::{
     BackupTarget, Backups, ComposeStack, ConvergeAgent, DockerEngine, Falco, Firewall,
     HardenedHost, HostMonitoring, Integrity, ObjectStore, Promtail, ReadyCallback, RenderedPart,
-    S3Credentials, Slot, Sshd, Stage, Target,
+    S3Credentials, Slot, Sshd, Stage, Target, ThirdPartySource,
 };
 use crate::{Error, Result, Secret, User};
 
@@ -47,6 +47,7 @@ pub struct RunbookInputs {
     monitoring: Option<HostMonitoring>,
     converge: Option<ConvergeInputs>,
     app_secrets: Vec<(String, Secret)>,
+    pub(super) third_party: Vec<ThirdPartySource>,
     target: Target,
 }
 
@@ -182,6 +183,7 @@ impl RunbookInputs {
             monitoring: None,
             converge: None,
             app_secrets: Vec::new(),
+            third_party: Vec::new(),
             target: Target::default(),
         }
     }
@@ -274,6 +276,33 @@ fn commands(stage: Stage, part: RenderedPart, cmds: Vec<HostCommand>) -> Result<
     Ok(part)
 }
 
+/// Commands that may fail (units masked or disabled where present) as one script: those
+/// that differ only in their last word become one loop,
+/// `for u in A B; do systemctl mask --now $u || true; done`.
+fn looped(cmds: Vec<HostCommand>) -> String {
+    let mut groups: Vec<(Vec<String>, bool, Vec<String>)> = Vec::new();
+    for mut c in cmds {
+        let last = c.argv.pop().unwrap_or_default();
+        match groups
+            .iter_mut()
+            .find(|(head, may_fail, _)| *head == c.argv && *may_fail == c.may_fail)
+        {
+            Some((_, _, tails)) => tails.push(last),
+            None => groups.push((c.argv, c.may_fail, vec![last])),
+        }
+    }
+    groups
+        .iter()
+        .map(|(head, may_fail, tails)| {
+            let head = hardening_model::command::line(head);
+            let tails = hardening_model::command::line(tails);
+            let or = if *may_fail { " || true" } else { "" };
+            format!("for u in {tails}; do {head} \"$u\"{or}; done")
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
 /// Like [`commands`], with fewer `runcmd` entries: consecutive commands that must succeed
 /// become one chained entry, and a `sh -c SCRIPT` command runs as it is (no second shell).
 fn grouped(stage: Stage, part: RenderedPart, cmds: Vec<HostCommand>) -> Result<RenderedPart> {
@@ -316,6 +345,7 @@ impl HardenedHost {
     /// | Caddy + app compose stack | `presets::stack::compose_stack`, `caddyfile` | stack |
     /// | node_exporter + alert rules (loopback), or [`HostMonitoring`] (scraped: TLS, basic auth, security events; firewall rule) | `presets::stack`, `monitoring` | monitoring |
     /// | promtail, Wazuh or AIDE, Falco | this crate (optional) | monitoring / baseline |
+    /// | the operator's own apt repositories ([`RunbookInputs::third_party`]) | this crate (optional) | monitoring |
     /// | backups | this crate | backups |
     /// | converge agent ([`RunbookInputs::converge`]) | `hardening_model::converge` | backups |
     /// | `/dev/shm` noexec, `/proc` hidepid (fstab, remounted live) | `presets::host::mounts` | kernel |
@@ -402,7 +432,7 @@ impl HardenedHost {
             }
         }
         // The rules end with -e 2: "enabled 2" proves the whole file loaded.
-        load.push(strs(&["sh", "-c", "auditctl -s | grep -q '^enabled 2'"]));
+        load.push(strs(&["sh", "-c", "auditctl -s | grep -q \"^enabled 2\""]));
         let auditd = RenderedPart::new(Slot::Auditd)
             .package("auditd")
             .package("audispd-plugins")
@@ -421,12 +451,11 @@ impl HardenedHost {
         for p in chrony_policy.packages() {
             chrony = chrony.package(p);
         }
-        let chrony = commands(Stage::Services, chrony, chrony_policy.commands())?;
+        let chrony = grouped(Stage::Services, chrony, chrony_policy.commands())?;
 
-        let services = commands(
+        let services = RenderedPart::new(Slot::Services).command(
             Stage::Services,
-            RenderedPart::new(Slot::Services),
-            host::disabled_services().commands(),
+            ["sh", "-c", &looped(host::disabled_services().commands())],
         )?;
 
         let sshd_policy = host::sshd(inputs.ssh_port, &[admin_name]).map_err(m)?;
@@ -584,6 +613,9 @@ impl HardenedHost {
         }
         if let Some(f) = &inputs.falco {
             host = host.set(f.clone());
+        }
+        for s in &inputs.third_party {
+            host = host.set(s.clone());
         }
         if let Some(c) = &inputs.converge {
             host = host.set(ConvergeAgent::from_store(

@@ -52,7 +52,7 @@ fn the_agent_is_installed_with_its_modes_and_its_timer_enabled_as_a_step() {
     for arg in BOUNDED_RCLONE {
         assert!(conf.contains(arg), "{arg} missing: {conf}");
     }
-    // The script is the agent, without its comment lines.
+    // The script is the agent, without its comment lines and (outside strings) indentation.
     let script = files[AGENT_PATH].text();
     assert!(script.starts_with("#!/bin/sh\n"));
     assert!(
@@ -65,7 +65,7 @@ fn the_agent_is_installed_with_its_modes_and_its_timer_enabled_as_a_step() {
         s.lines()
             .skip(1)
             .filter(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#'))
-            .map(str::to_owned)
+            .map(|l| l.trim_start().to_owned())
             .collect()
     };
     assert_eq!(code(script), code(AGENT_SCRIPT));

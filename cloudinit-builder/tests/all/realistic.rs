@@ -6,7 +6,8 @@
 //! Hetzner's 32 KiB unused, and realistic inputs: three admin keys (two Ed25519, one FIDO2
 //! Ed25519: the only types the rendered sshd accepts), three real-size armored repository keys
 //! (RSA 4096/3072 with subkeys, in `tests/fixtures/`), a long domain, IPv6 admin ranges and
-//! every optional part on (Wazuh, Falco, promtail, backups and the day-2 converge agent). With
+//! every optional part on (AIDE, Falco, promtail, backups, the day-2 converge agent and an apt
+//! repository of the operator's own, signed by the third key). With
 //! the keys embedded the realistic document is over even Hetzner's limit (the three keys alone are about 8.7 KB
 //! of incompressible key material), so the preset's default budget makes it pin them by full
 //! fingerprint (`keyid` + `keyserver`), fetched by cloud-init at first boot; the fingerprints
@@ -84,18 +85,21 @@ pub fn realistic_host() -> HardenedHost {
         )
         .unwrap(),
     )
-    .integrity(
-        Integrity::wazuh(
-            "wazuh-manager.security.example-company.com",
-            "customer-portal",
-            WAZUH_KEY,
-            STACK_DIR,
+    .integrity(Integrity::Aide, [])
+    // The third armoured key: the operator's own repository.
+    .third_party(
+        ThirdPartySource::new(
+            AptSource::signed(
+                "platform",
+                "https://apt.example-company.com/ubuntu",
+                "noble",
+                ["main"],
+                WAZUH_KEY,
+            )
+            .unwrap(),
+            ["platform-node-tools"],
         )
         .unwrap(),
-        [
-            "198.51.100.10/32".parse().unwrap(),
-            "2001:db8:4f00::10/128".parse().unwrap(),
-        ],
     )
     .falco(Falco::new(FalcoDriver::ModernBpf, "stack-app", FALCO_KEY).unwrap())
     .converge(ConvergeInputs {

@@ -111,6 +111,52 @@ fn third_party_sources_wait_for_their_own_step() {
     assert!(support::parse(plain.as_str()).get("apt").is_none());
 }
 
+#[test]
+fn an_operator_source_joins_the_third_party_step_and_installs_after_it() {
+    let source = cloudinit_builder::AptSource::signed(
+        "platform",
+        "https://apt.example.com/ubuntu",
+        "noble",
+        ["main"],
+        support::FALCO_KEY,
+    )
+    .unwrap();
+    let err = ThirdPartySource::new(source.clone(), ["Bad Name"]).unwrap_err();
+    assert!(err.to_string().contains("apt.packages[0]"), "{err}");
+    let err = ThirdPartySource::new(source.clone(), Vec::<String>::new()).unwrap_err();
+    assert!(err.to_string().contains("apt.packages"), "{err}");
+    assert!(ThirdPartySource::new(source, ["platform-tools"]).is_ok());
+    // The realistic inputs add one (`RunbookInputs::third_party`).
+    let out = crate::realistic::realistic_host().render().unwrap();
+    let doc = support::parse(out.as_str());
+    assert_eq!(
+        doc["apt"]["sources"]["platform"]["filename"].as_str(),
+        Some(format!("{THIRD_PARTY_SOURCES_DIR}/platform.list").as_str())
+    );
+    let packages = doc["packages"].as_array().unwrap();
+    assert!(!packages.iter().any(|p| p == "platform-node-tools"));
+    let raw: Vec<&str> = doc["runcmd"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_str().unwrap())
+        .collect();
+    let step = raw
+        .iter()
+        .position(|c| c.starts_with(&format!("{STEP_RUNNER} {THIRD_PARTY_SOURCES_STEP} ")))
+        .unwrap();
+    let install = raw
+        .iter()
+        .position(|c| c.contains("apt-get install") && c.contains("platform-node-tools"))
+        .unwrap();
+    assert!(step < install);
+    assert!(
+        raw[install].starts_with(&format!("{STEP_RUNNER} custom.apt.platform ")),
+        "{}",
+        raw[install]
+    );
+}
+
 /// The rendered step run by the rendered step runner against apt itself, with a third-party
 /// repository that refuses connections: the step fails and is recorded as failed by name.
 /// (`apt-get update` alone only warns about an unreachable repository and exits 0.)
