@@ -34,6 +34,7 @@ mod metrics;
 mod networks;
 mod others;
 mod placement_groups;
+mod primary_ip;
 mod primary_ips;
 mod request_log;
 mod routes;

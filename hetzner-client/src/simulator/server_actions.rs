@@ -418,7 +418,7 @@ fn change_dns_ptr(state: &mut State, id: u64, body: &Value) -> Reply {
     let Some(primary) = owner else {
         return Reply::invalid("ip", "is not an address of this server");
     };
-    let reply = super::primary_ips::change_dns_ptr(state, "primary_ips", "server", primary, body);
+    let reply = super::primary_ips::change_dns_ptr(state, primary, "server", body);
     if reply.status == 201 {
         // the action is the server's, as the API reports it
         if let Some(action_id) = reply.body.as_ref().and_then(|b| b["action"]["id"].as_u64()) {

@@ -7,6 +7,7 @@ use serde_json::{Value, json};
 
 use super::generic::{self, resolve};
 use super::listing::list;
+use super::primary_ip::Family;
 use super::primary_ips::{attach_to_server, detach, new_primary_ip};
 use super::server_actions::{ACTIONS, join_group, server_action};
 use super::state::{Effect, Query, Reply, SimServer, State, check_labels};
@@ -91,12 +92,9 @@ fn release(state: &mut State, id: u64) {
         .and_then(|g| g["id"].as_u64());
     for primary in primaries {
         detach(state, primary);
-        let auto = state
-            .store("primary_ips")
-            .get(&primary)
-            .is_some_and(|p| p["auto_delete"] == true);
+        let auto = state.primary_ips.get(&primary).is_some_and(|p| p.auto_delete);
         if auto {
-            state.store_mut("primary_ips").remove(&primary);
+            state.primary_ips.remove(&primary);
         }
     }
     if let Some(group) = group {
@@ -363,29 +361,29 @@ fn create_checked(state: &mut State, body: &Value) -> Result<Reply, Reply> {
             .unwrap_or(true)
     };
     let mut given = Vec::new();
-    for family in ["ipv4", "ipv6"] {
+    for family in [Family::V4, Family::V6] {
         let Some(reference) = public_net
-            .and_then(|p| p.get(family))
+            .and_then(|p| p.get(family.as_str()))
             .filter(|v| !v.is_null())
         else {
             continue;
         };
         let Some(primary) = reference
             .as_u64()
-            .and_then(|id| state.store("primary_ips").get(&id).map(|p| (id, p)))
+            .and_then(|id| state.primary_ips.get(&id).map(|p| (id, p)))
         else {
             return Err(Reply::invalid(
-                &format!("public_net.{family}"),
+                &format!("public_net.{}", family.as_str()),
                 "primary IP not found",
             ));
         };
-        if primary.1["type"] != family || !primary.1["assignee_id"].is_null() {
+        if primary.1.family != family || primary.1.assignee.is_some() {
             return Err(Reply::invalid(
-                &format!("public_net.{family}"),
+                &format!("public_net.{}", family.as_str()),
                 "primary IP is of the other family or already assigned",
             ));
         }
-        if primary.1["location"]["id"].as_u64() != Some(location.id) {
+        if primary.1.location != location.id {
             return Err(Reply::error(
                 422,
                 "primary_ip_datacenter_mismatch",
@@ -437,17 +435,16 @@ fn create_checked(state: &mut State, body: &Value) -> Result<Reply, Reply> {
             extra: serde_json::Map::new(),
         },
     );
-    let location_value = serde_json::to_value(&location).unwrap_or_default();
-    for family in ["ipv4", "ipv6"] {
+    for family in [Family::V4, Family::V6] {
         let primary = match given.iter().find(|(f, _)| *f == family) {
             Some((_, primary)) => *primary,
-            None if enabled(family) => {
-                new_primary_ip(state, None, family, &location_value, None, true).0
+            None if enabled(family.as_str()) => {
+                new_primary_ip(state, None, family, location.id, None, true).0
             }
             None => continue,
         };
-        if let Some(p) = state.store_mut("primary_ips").get_mut(&primary) {
-            p["assignee_id"] = json!(id);
+        if let Some(p) = state.primary_ips.get_mut(&primary) {
+            p.assignee = Some(id);
         }
         attach_to_server(state, primary, id);
     }

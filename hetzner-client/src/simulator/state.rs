@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 use tokio::time::Instant;
 
+use super::primary_ip::PrimaryIp;
 use crate::labels::{LabelSelector, Labels};
 use crate::models::IdRef;
 use crate::models::action::{Action, ActionError, ActionResource, ActionStatus};
@@ -159,6 +160,7 @@ pub(crate) struct State {
     pub(crate) firewalls: BTreeMap<u64, Firewall>,
     pub(crate) ssh_keys: BTreeMap<u64, SshKey>,
     pub(crate) images: BTreeMap<u64, Image>,
+    pub(crate) primary_ips: BTreeMap<u64, PrimaryIp>,
     /// Kinds stored as the API's JSON (primary IPs, volumes, ...), by path segment.
     pub(crate) objects: BTreeMap<&'static str, BTreeMap<u64, Value>>,
     pub(crate) actions: BTreeMap<u64, SimAction>,
@@ -185,6 +187,7 @@ impl State {
             firewalls: BTreeMap::new(),
             ssh_keys: BTreeMap::new(),
             images: BTreeMap::new(),
+            primary_ips: BTreeMap::new(),
             objects: BTreeMap::new(),
             actions: BTreeMap::new(),
             running: BTreeSet::new(),

@@ -68,8 +68,9 @@ pub(crate) fn complete(state: &State, value: &mut Value) {
         let entries = ip
             .get("id")
             .and_then(Value::as_u64)
-            .and_then(|id| state.store("primary_ips").get(&id))
-            .and_then(|p| p["dns_ptr"].as_array().cloned())
+            .and_then(|id| state.primary_ips.get(&id))
+            .map(|p| p.dns_ptr_json())
+            .and_then(|p| p.as_array().cloned())
             .unwrap_or_default();
         if family == "ipv4" {
             let own = ip.get("ip").cloned().unwrap_or(Value::Null);
