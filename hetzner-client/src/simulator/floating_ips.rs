@@ -42,7 +42,7 @@ fn create(state: &mut State, body: &Value) -> Reply {
         (None, Some(s)) => state
             .servers
             .get(&s)
-            .and_then(|s| serde_json::to_value(&s.server.location).ok()),
+            .and_then(|s| location_json(state, &s.server.location.to_string())),
         (None, None) => return Reply::invalid("home_location", "give a home_location or a server"),
     };
     let id = state.id();

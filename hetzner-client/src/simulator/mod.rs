@@ -42,6 +42,7 @@ mod rrsets;
 mod server_actions;
 mod servers;
 mod state;
+mod stored_server;
 mod volumes;
 mod wire;
 mod x509;
@@ -320,7 +321,7 @@ impl Simulator {
         state
             .servers
             .values()
-            .map(|s| state.server_now(s))
+            .filter_map(|s| state.server_now(s))
             .collect()
     }
 

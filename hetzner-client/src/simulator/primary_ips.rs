@@ -154,7 +154,11 @@ fn create(state: &mut State, body: &Value) -> Reply {
     else {
         return Reply::invalid("name", "is required");
     };
-    let Some(family) = body.get("type").and_then(Value::as_str).and_then(Family::parse) else {
+    let Some(family) = body
+        .get("type")
+        .and_then(Value::as_str)
+        .and_then(Family::parse)
+    else {
         return Reply::invalid("type", "must be ipv4 or ipv6");
     };
     // the spec marks it required, but the official clients leave it out without an assignee
@@ -204,7 +208,7 @@ fn create(state: &mut State, body: &Value) -> Reply {
     };
     let location = match (location_id, assignee) {
         (Some(id), _) => Some(id),
-        (None, Some(server)) => state.servers.get(&server).map(|s| s.server.location.id),
+        (None, Some(server)) => state.servers.get(&server).map(|s| s.server.location),
         (None, None) => None,
     };
     let Some(location) = location else {
@@ -431,7 +435,7 @@ fn act(state: &mut State, id: u64, name: &str, body: &Value) -> Reply {
                     Value::Null,
                 );
             }
-            if location != sim.server.location.id {
+            if location != sim.server.location {
                 return Reply::error(
                     422,
                     "primary_ip_datacenter_mismatch",

@@ -178,7 +178,7 @@ pub(crate) fn server_action(state: &mut State, id: u64, name: &str, body: &Value
                 if upgrade_disk {
                     s.server.primary_disk_size = new_type.disk;
                 }
-                s.server.server_type = new_type;
+                s.server.server_type = new_type.id;
             }
             action_reply(state, "change_server_type", &resource)
         }
@@ -457,7 +457,12 @@ fn create_image(state: &mut State, id: u64, body: &Value) -> Reply {
     let Some(server) = state.servers.get(&id).map(|s| s.server.clone()) else {
         return Reply::not_found();
     };
-    let source = server.image.as_ref();
+    let source = server.image.and_then(|image| state.images.get(&image));
+    let architecture = state
+        .server_types
+        .iter()
+        .find(|t| t.id == server.server_type)
+        .and_then(|t| t.architecture.clone());
     let image = Image {
         id: image_id,
         kind: kind.clone(),
@@ -478,7 +483,7 @@ fn create_image(state: &mut State, id: u64, body: &Value) -> Reply {
         deprecated: None,
         deleted: None,
         labels,
-        architecture: server.server_type.architecture.clone(),
+        architecture,
     };
     state.images.insert(image_id, image.clone());
     let action = state.start_action(

@@ -1,6 +1,6 @@
 //! The simulator's world: resources, actions, the clock, and helpers shared by the routes.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -8,6 +8,7 @@ use serde_json::{Value, json};
 use tokio::time::Instant;
 
 use super::primary_ip::PrimaryIp;
+use super::stored_server::StoredServer;
 use crate::labels::{LabelSelector, Labels};
 use crate::models::IdRef;
 use crate::models::action::{Action, ActionError, ActionResource, ActionStatus};
@@ -107,7 +108,7 @@ impl Reply {
 /// A server plus what only the simulator knows about it.
 #[derive(Debug, Clone)]
 pub(crate) struct SimServer {
-    pub(crate) server: Server,
+    pub(crate) server: StoredServer,
     pub(crate) user_data: Option<String>,
     pub(crate) direct_firewalls: Vec<u64>,
     /// Firewall id -> the action that applies it; the server reports the firewall as
@@ -157,6 +158,9 @@ pub(crate) struct State {
     next_id: u64,
     pub(crate) action_duration: Duration,
     pub(crate) servers: BTreeMap<u64, SimServer>,
+    /// Server ids by name, so the uniqueness check of a create or rename does not walk every
+    /// server (kept by [`State::add_server`], [`State::rename_server`], [`State::remove_server`]).
+    server_names: HashMap<String, u64>,
     pub(crate) firewalls: BTreeMap<u64, Firewall>,
     pub(crate) ssh_keys: BTreeMap<u64, SshKey>,
     pub(crate) images: BTreeMap<u64, Image>,
@@ -184,6 +188,7 @@ impl State {
             next_id: 1000,
             action_duration,
             servers: BTreeMap::new(),
+            server_names: HashMap::new(),
             firewalls: BTreeMap::new(),
             ssh_keys: BTreeMap::new(),
             images: BTreeMap::new(),
@@ -307,6 +312,35 @@ impl State {
     pub(crate) fn now_wall(&self) -> DateTime<Utc> {
         let elapsed = Instant::now().saturating_duration_since(self.base_instant);
         self.base_wall + chrono::Duration::from_std(elapsed).unwrap_or_default()
+    }
+
+    /// Stores a new server (its name must be free: see [`State::server_named`]).
+    pub(crate) fn add_server(&mut self, sim: SimServer) {
+        self.server_names
+            .insert(sim.server.name.clone(), sim.server.id);
+        self.servers.insert(sim.server.id, sim);
+    }
+
+    /// Forgets server `id`; returns it.
+    pub(crate) fn remove_server(&mut self, id: u64) -> Option<SimServer> {
+        let sim = self.servers.remove(&id)?;
+        self.server_names.remove(&sim.server.name);
+        Some(sim)
+    }
+
+    /// Renames server `id` (the new name must be free).
+    pub(crate) fn rename_server(&mut self, id: u64, name: &str) {
+        let Some(sim) = self.servers.get_mut(&id) else {
+            return;
+        };
+        self.server_names.remove(&sim.server.name);
+        name.clone_into(&mut sim.server.name);
+        self.server_names.insert(name.to_owned(), id);
+    }
+
+    /// The id of the server called `name`.
+    pub(crate) fn server_named(&self, name: &str) -> Option<u64> {
+        self.server_names.get(name).copied()
     }
 
     /// Starts an action on `resources`; it succeeds after the action duration.
@@ -477,11 +511,11 @@ impl State {
             .collect()
     }
 
-    /// A server as the API reports it now (its firewalls filled in).
-    pub(crate) fn server_now(&self, sim: &SimServer) -> Server {
-        let mut server = sim.server.clone();
+    /// A server as the API reports it now (catalog entries expanded, its firewalls filled in).
+    pub(crate) fn server_now(&self, sim: &SimServer) -> Option<Server> {
+        let mut server = sim.server.to_model(self)?;
         server.public_net.firewalls = self.firewalls_of(sim);
-        server
+        Some(server)
     }
 
     /// A firewall as the API reports it now: each label selector lists the servers it
