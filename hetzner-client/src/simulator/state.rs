@@ -1,6 +1,6 @@
 //! The simulator's world: resources, actions, the clock, and helpers shared by the routes.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -21,6 +21,10 @@ use crate::models::ssh_key::SshKey;
 
 /// The message of the 404 for paths the API does not have.
 pub const NO_ROUTE: &str = "no such route in the Hetzner Cloud API";
+
+/// How many finished actions a simulator keeps unless told otherwise
+/// ([`Simulator::set_action_retention`](super::Simulator::set_action_retention)).
+pub const DEFAULT_ACTION_RETENTION: usize = 10_000;
 
 /// No entries (what an unused kind's store reads as).
 static EMPTY: BTreeMap<u64, Value> = BTreeMap::new();
@@ -170,6 +174,10 @@ pub(crate) struct State {
     pub(crate) actions: BTreeMap<u64, SimAction>,
     /// Running actions by the time they end, so a tick visits only those that end now.
     running: BTreeSet<(Instant, u64)>,
+    /// Finished actions, oldest first: beyond `action_retention` the oldest are forgotten
+    /// (their `GET /actions/{id}` answers 404, as the API does for old actions).
+    finished: VecDeque<u64>,
+    pub(crate) action_retention: usize,
     /// Action ids by the resource they touch (`(type, id)`), for `/{kind}/{id}/actions`.
     actions_by_resource: BTreeMap<(String, u64), BTreeSet<u64>>,
     pub(crate) server_types: Vec<ServerType>,
@@ -196,6 +204,8 @@ impl State {
             objects: BTreeMap::new(),
             actions: BTreeMap::new(),
             running: BTreeSet::new(),
+            finished: VecDeque::new(),
+            action_retention: DEFAULT_ACTION_RETENTION,
             actions_by_resource: BTreeMap::new(),
             server_types: Vec::new(),
             server_type_wire: BTreeMap::new(),
@@ -448,6 +458,7 @@ impl State {
             let Some(sim) = self.actions.get_mut(&id) else {
                 continue;
             };
+            self.finished.push_back(id);
             sim.action.finished = Some(wall);
             sim.action.progress = 100;
             let effect = if let Some((code, message)) = sim.fails.take() {
@@ -470,6 +481,29 @@ impl State {
                     }
                 }
                 None => {}
+            }
+        }
+        self.forget_finished();
+    }
+
+    /// Forgets the oldest finished actions beyond the retention (each once, so the cost per
+    /// request stays bounded by the actions that ended since the last one).
+    pub(crate) fn forget_finished(&mut self) {
+        while self.finished.len() > self.action_retention {
+            let Some(id) = self.finished.pop_front() else {
+                break;
+            };
+            let Some(sim) = self.actions.remove(&id) else {
+                continue;
+            };
+            for resource in &sim.action.resources {
+                let key = (resource.kind.clone(), resource.id);
+                if let Some(ids) = self.actions_by_resource.get_mut(&key) {
+                    ids.remove(&id);
+                    if ids.is_empty() {
+                        self.actions_by_resource.remove(&key);
+                    }
+                }
             }
         }
     }
