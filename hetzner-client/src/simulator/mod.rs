@@ -36,6 +36,7 @@ mod others;
 mod placement_groups;
 mod primary_ip;
 mod primary_ips;
+mod reply;
 mod request_log;
 mod routes;
 mod rrsets;

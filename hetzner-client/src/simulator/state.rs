@@ -19,6 +19,8 @@ use crate::models::server::{Server, ServerFirewall, ServerStatus};
 use crate::models::server_type::{Architecture, CpuType, ServerType};
 use crate::models::ssh_key::SshKey;
 
+pub(crate) use super::reply::Reply;
+
 /// The message of the 404 for paths the API does not have.
 pub const NO_ROUTE: &str = "no such route in the Hetzner Cloud API";
 
@@ -28,86 +30,6 @@ pub const DEFAULT_ACTION_RETENTION: usize = 10_000;
 
 /// No entries (what an unused kind's store reads as).
 static EMPTY: BTreeMap<u64, Value> = BTreeMap::new();
-
-/// What a route answers.
-#[derive(Debug, Clone)]
-pub(crate) struct Reply {
-    pub(crate) status: u16,
-    pub(crate) body: Option<Value>,
-}
-
-impl Reply {
-    pub(crate) fn json(status: u16, body: Value) -> Self {
-        Self {
-            status,
-            body: Some(body),
-        }
-    }
-
-    pub(crate) fn empty() -> Self {
-        Self {
-            status: 204,
-            body: None,
-        }
-    }
-
-    /// The API's error body.
-    pub(crate) fn error(status: u16, code: &str, message: &str, details: Value) -> Self {
-        Self::json(
-            status,
-            json!({ "error": { "code": code, "message": message, "details": details } }),
-        )
-    }
-
-    pub(crate) fn not_found() -> Self {
-        Self::error(404, "not_found", "resource not found", Value::Null)
-    }
-
-    /// 404 for a path the API does not have (as opposed to a missing resource).
-    pub(crate) fn no_route() -> Self {
-        Self::error(404, "not_found", NO_ROUTE, Value::Null)
-    }
-
-    /// 423 `protected`: the resource's protection forbids the action.
-    pub(crate) fn protected() -> Self {
-        Self::error(
-            423,
-            "protected",
-            "the action is protected for this resource",
-            Value::Null,
-        )
-    }
-
-    /// `uniqueness_error` naming one field of a `what`.
-    pub(crate) fn not_unique_named(what: &str, field: &str) -> Self {
-        Self::error(
-            409,
-            "uniqueness_error",
-            &format!("{what} with the same {field} already exists"),
-            json!({ "fields": [ { "name": field } ] }),
-        )
-    }
-
-    /// `invalid_input` naming one field, as the API does.
-    pub(crate) fn invalid(field: &str, message: &str) -> Self {
-        Self::error(
-            422,
-            "invalid_input",
-            &format!("invalid input in field '{field}'"),
-            json!({ "fields": [ { "name": field, "messages": [message] } ] }),
-        )
-    }
-
-    /// `uniqueness_error` naming one field.
-    pub(crate) fn not_unique(field: &str) -> Self {
-        Self::error(
-            409,
-            "uniqueness_error",
-            &format!("SSH key with the same {field} already exists"),
-            json!({ "fields": [ { "name": field } ] }),
-        )
-    }
-}
 
 /// A server plus what only the simulator knows about it.
 #[derive(Debug, Clone)]
@@ -657,82 +579,5 @@ pub(crate) fn check_labels(body: &Value) -> Result<Labels, Reply> {
 }
 
 #[cfg(test)]
-mod tests {
-    use http::Method;
-
-    use super::*;
-
-    fn call(state: &mut State, method: Method, path: &str, body: &Value) -> Reply {
-        super::super::routes::route(state, &method, path, &Query::default(), body)
-    }
-
-    #[tokio::test(start_paused = true)]
-    async fn finished_actions_beyond_the_retention_are_forgotten() {
-        let mut state = State::new(Duration::from_secs(1));
-        state.action_retention = 3;
-        let ids: Vec<u64> = (0..5)
-            .map(|n| state.start_action("noop", &[(n, "server")], None).id)
-            .collect();
-        state.tick();
-        // running actions are always kept
-        assert_eq!(state.actions.len(), 5);
-        tokio::time::advance(Duration::from_secs(2)).await;
-        state.tick();
-        let kept: Vec<u64> = state.actions.keys().copied().collect();
-        assert_eq!(kept, ids[2..]);
-        // the index forgets them too
-        assert_eq!(state.actions_of("server", 0).count(), 0);
-        assert_eq!(state.actions_of("server", 4).count(), 1);
-        assert_eq!(state.finished.len(), 3);
-    }
-
-    #[tokio::test(start_paused = true)]
-    async fn the_name_index_follows_creates_renames_and_deletes() {
-        let mut state = State::new(Duration::from_secs(1));
-        let create =
-            |name: &str| json!({ "name": name, "server_type": "cx22", "image": "ubuntu-24.04" });
-        let first = call(&mut state, Method::POST, "/servers", &create("a"));
-        assert_eq!(first.status, 201);
-        let id = first
-            .body
-            .as_ref()
-            .and_then(|b| b["server"]["id"].as_u64())
-            .unwrap_or_default();
-        assert_eq!(
-            call(&mut state, Method::POST, "/servers", &create("a")).status,
-            409
-        );
-        let renamed = call(
-            &mut state,
-            Method::PUT,
-            &format!("/servers/{id}"),
-            &json!({ "name": "b" }),
-        );
-        assert_eq!(renamed.status, 200);
-        assert_eq!(state.server_named("b"), Some(id));
-        assert_eq!(state.server_named("a"), None);
-        assert_eq!(
-            call(&mut state, Method::POST, "/servers", &create("a")).status,
-            201
-        );
-        assert_eq!(
-            call(&mut state, Method::POST, "/servers", &create("b")).status,
-            409
-        );
-        assert_eq!(
-            call(
-                &mut state,
-                Method::DELETE,
-                &format!("/servers/{id}"),
-                &Value::Null
-            )
-            .status,
-            200
-        );
-        assert_eq!(state.server_named("b"), None);
-        assert_eq!(
-            call(&mut state, Method::POST, "/servers", &create("b")).status,
-            201
-        );
-    }
-}
+#[path = "state_tests.rs"]
+mod tests;
