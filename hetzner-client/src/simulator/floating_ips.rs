@@ -3,7 +3,7 @@
 use serde_json::{Value, json};
 
 use super::generic::{Kind, action_reply, name_taken, optional_server, resolve_location};
-use super::primary_ips::change_dns_ptr;
+use super::primary_ip::dns_ptr_change;
 use super::state::{Reply, State, check_labels};
 use super::wire::location_json;
 
@@ -42,7 +42,7 @@ fn create(state: &mut State, body: &Value) -> Reply {
         (None, Some(s)) => state
             .servers
             .get(&s)
-            .and_then(|s| serde_json::to_value(&s.server.location).ok()),
+            .and_then(|s| location_json(state, &s.server.location.to_string())),
         (None, None) => return Reply::invalid("home_location", "give a home_location or a server"),
     };
     let id = state.id();
@@ -130,6 +130,25 @@ fn act(state: &mut State, id: u64, name: &str, body: &Value) -> Reply {
             }
             action_reply(state, "unassign_floating_ip", &[(id, "floating_ip")])
         }
-        _ => change_dns_ptr(state, "floating_ips", "floating_ip", id, body),
+        _ => change_dns_ptr(state, id, body),
     }
+}
+
+/// `change_dns_ptr`: sets or (with null) resets one reverse DNS entry.
+fn change_dns_ptr(state: &mut State, id: u64, body: &Value) -> Reply {
+    let Some(entry) = state.store_mut("floating_ips").get_mut(&id) else {
+        return Reply::not_found();
+    };
+    let own = entry["ip"].as_str().unwrap_or_default().to_owned();
+    let (ip, ptr) = match dns_ptr_change(&own, body) {
+        Ok(change) => change,
+        Err(reply) => return reply,
+    };
+    let mut entries: Vec<Value> = entry["dns_ptr"].as_array().cloned().unwrap_or_default();
+    entries.retain(|e| e["ip"] != ip.as_str());
+    if let Some(ptr) = ptr {
+        entries.push(json!({ "ip": ip, "dns_ptr": ptr }));
+    }
+    entry["dns_ptr"] = Value::Array(entries);
+    action_reply(state, "change_dns_ptr", &[(id, "floating_ip")])
 }

@@ -14,7 +14,6 @@ use crate::labels::{LabelSelector, Labels};
 use crate::models::action::Action;
 use crate::models::firewall::Firewall;
 use crate::models::image::Image;
-use crate::models::server::Server;
 use crate::models::ssh_key::SshKey;
 
 /// Fields a list may be sorted by.
@@ -75,34 +74,6 @@ impl Listed for Value {
 /// The JSON of one field of a typed entry.
 fn to_json<T: serde::Serialize>(value: &T) -> Value {
     serde_json::to_value(value).unwrap_or(Value::Null)
-}
-
-impl Listed for Server {
-    fn name(&self) -> Option<&str> {
-        Some(&self.name)
-    }
-
-    fn labels(&self) -> Option<Cow<'_, Labels>> {
-        Some(Cow::Borrowed(&self.labels))
-    }
-
-    fn json(&self) -> Value {
-        to_json(self)
-    }
-
-    fn field(&self, field: &str) -> Value {
-        match field {
-            "id" => json!(self.id),
-            "name" => json!(self.name),
-            "status" => to_json(&self.status),
-            "created" => to_json(&self.created),
-            _ => Value::Null,
-        }
-    }
-
-    fn text(&self, field: &str) -> Option<&str> {
-        (field == "name").then_some(self.name.as_str())
-    }
 }
 
 /// `Listed` for a kind with a name, labels and a creation time, sortable by `id`, `name` and

@@ -34,13 +34,16 @@ mod metrics;
 mod networks;
 mod others;
 mod placement_groups;
+mod primary_ip;
 mod primary_ips;
+mod reply;
 mod request_log;
 mod routes;
 mod rrsets;
 mod server_actions;
 mod servers;
 mod state;
+mod stored_server;
 mod volumes;
 mod wire;
 mod x509;
@@ -60,7 +63,7 @@ use self::http_parts::{link_header, rate_headers, split_url};
 use self::request_log::RequestLog;
 pub use self::request_log::{DEFAULT_REQUEST_LOG_CAPACITY, RecordedRequest};
 use self::routes::route;
-pub use self::state::NO_ROUTE;
+pub use self::state::{DEFAULT_ACTION_RETENTION, NO_ROUTE};
 use self::state::{Query, Reply, State};
 use crate::client::{Client, ClientBuilder};
 use crate::error::Result;
@@ -222,6 +225,35 @@ impl Simulator {
         self.world().state.action_duration = duration;
     }
 
+    /// Keeps at most `count` finished actions from now on (the oldest are forgotten first;
+    /// running actions are always kept). A forgotten action answers 404 on
+    /// `GET /actions/{id}` and leaves the action lists, as the API does for old actions, so
+    /// a long run holds a bounded number of actions.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)] async fn main() -> hetzner_client::Result<()> {
+    /// use std::time::Duration;
+    /// use hetzner_client::resources::servers::CreateServer;
+    /// use hetzner_client::simulator::Simulator;
+    /// use hetzner_client::Client;
+    ///
+    /// let sim = Simulator::new();
+    /// sim.set_action_retention(1);
+    /// let client = Client::simulated(&sim)?;
+    /// let first = client.servers().create(&CreateServer::new("web-1", "cx22", "ubuntu-24.04")).await?;
+    /// tokio::time::sleep(Duration::from_secs(10)).await;
+    /// // create_server and start_server finished: only the latest is kept
+    /// let (created, started) = (first.action.expect("an action").id, first.next_actions[0].id);
+    /// assert!(client.actions().get(created).await.is_err());
+    /// assert_eq!(client.actions().get(started).await?.id, started);
+    /// # Ok(()) }
+    /// ```
+    pub fn set_action_retention(&self, count: usize) {
+        let mut world = self.world();
+        world.state.action_retention = count;
+        world.state.forget_finished();
+    }
+
     /// Makes the next action with `command` (e.g. `create_image`) end in `error`.
     pub fn fail_next_action(&self, command: &str, code: &str, message: &str) {
         self.world().state.fail_next_action = Some((command.into(), code.into(), message.into()));
@@ -319,7 +351,7 @@ impl Simulator {
         state
             .servers
             .values()
-            .map(|s| state.server_now(s))
+            .filter_map(|s| state.server_now(s))
             .collect()
     }
 

@@ -1,68 +1,149 @@
 //! Simulated `/primary_ips`: every server's public addresses are primary IPs, created with
 //! the server (`auto_delete: true`) or beforehand and passed in `public_net.ipv4`/`ipv6`.
+//! They are stored typed ([`PrimaryIp`]) and answered through the shared list and action
+//! routes.
 
+use http::Method;
 use serde_json::{Value, json};
 
-use super::generic::{self, Kind, action_reply, resolve};
-use super::state::{Reply, State, check_labels};
-use super::wire::{datacenter_json, location_json};
+use super::generic::{action_reply, actions_route, resolve};
+use super::listing::list;
+use super::primary_ip::{Family, PrimaryIp, complete, dns_ptr_change};
+use super::state::{Query, Reply, State, check_labels};
 use crate::models::server::ServerStatus;
 
-pub(crate) const KIND: Kind = Kind {
-    plural: "primary_ips",
-    one: "primary_ip",
-    action_type: "primary_ip",
-    has_actions: true,
-    actions: &["assign", "unassign", "change_dns_ptr"],
-    updatable: &["auto_delete"],
-    create,
-    act,
-    refuse_delete,
-    delete_action: None,
-};
+/// Query keys the shared list handles; any other key filters on the field of that name.
+const LIST_KEYS: &[&str] = &["name", "label_selector", "sort", "page", "per_page"];
 
-/// Creates a primary IP of `kind` (`ipv4`/`ipv6`) in `location`; returns its id and address.
+/// Actions besides `change_protection`.
+const ACTIONS: &[&str] = &["assign", "unassign", "change_dns_ptr"];
+
+/// Creates a primary IP of `family` in location `location`; returns its id and address.
 pub(crate) fn new_primary_ip(
     state: &mut State,
     name: Option<&str>,
-    kind: &str,
-    location: &Value,
+    family: Family,
+    location: u64,
     assignee: Option<u64>,
     auto_delete: bool,
 ) -> (u64, String) {
     let id = state.id();
     let octets = id.to_be_bytes();
-    let ip = if kind == "ipv4" {
-        format!("203.0.{}.{}", octets[6], octets[7])
-    } else {
-        format!("2001:db8:{id:x}::/64")
+    let ip = match family {
+        Family::V4 => format!("203.0.{}.{}", octets[6], octets[7]),
+        Family::V6 => format!("2001:db8:{id:x}::/64"),
     };
-    let reverse = format!("static.{id}.clients.your-server.de");
-    let dns_ptr = if kind == "ipv4" {
-        json!([{ "ip": ip, "dns_ptr": reverse }])
-    } else {
-        json!([])
+    let dns_ptr = match family {
+        Family::V4 => vec![(ip.clone(), format!("static.{id}.clients.your-server.de"))],
+        Family::V6 => Vec::new(),
     };
-    let value = json!({
-        "id": id,
-        "name": name.map_or_else(|| format!("primary_ip-{id}"), str::to_owned),
-        "labels": {},
-        "created": state.now_wall(),
-        "blocked": false,
-        // only the location's id is stored; the location and its `datacenter` are filled in
-        // when answered (see `complete_reply`), as they are the same large objects for every
-        // address of a location
-        "location": { "id": location.get("id").cloned().unwrap_or(Value::Null) },
-        "ip": ip,
-        "dns_ptr": dns_ptr,
-        "protection": { "delete": false },
-        "type": kind,
-        "auto_delete": auto_delete,
-        "assignee_type": "server",
-        "assignee_id": assignee,
-    });
-    state.store_mut("primary_ips").insert(id, value);
+    let entry = PrimaryIp {
+        id,
+        name: name.map_or_else(|| format!("primary_ip-{id}"), str::to_owned),
+        labels: crate::Labels::new(),
+        created: state.now_wall(),
+        location,
+        ip: ip.clone(),
+        dns_ptr,
+        delete_protected: false,
+        family,
+        auto_delete,
+        assignee,
+    };
+    state.primary_ips.insert(id, entry);
     (id, ip)
+}
+
+/// Answers `rest`, the path below `/primary_ips`.
+pub(crate) fn route(
+    state: &mut State,
+    method: &Method,
+    rest: &[&str],
+    query: &Query,
+    body: &Value,
+) -> Reply {
+    let mut reply = match (method, rest) {
+        (&Method::GET, []) => {
+            let entries: Vec<&PrimaryIp> = state
+                .primary_ips
+                .values()
+                .filter(|p| matches_fields(p, query))
+                .collect();
+            list("primary_ips", entries, query)
+        }
+        (&Method::POST, []) => create(state, body),
+        (&Method::GET, ["actions", rest @ ..]) => {
+            actions_route(state, "primary_ip", None, rest, query)
+        }
+        (_, [id, ..]) if find(state, id).is_none() => {
+            if is_route(method, rest) {
+                Reply::not_found()
+            } else {
+                Reply::no_route()
+            }
+        }
+        (&Method::GET, [id]) => {
+            let value = find(state, id).map(super::listing::Listed::json);
+            Reply::json(200, json!({ "primary_ip": value }))
+        }
+        (&Method::PUT, [id]) => update(state, parse(id), body),
+        (&Method::DELETE, [id]) => delete(state, parse(id)),
+        (&Method::GET, [id, "actions", rest @ ..]) => {
+            actions_route(state, "primary_ip", Some(parse(id)), rest, query)
+        }
+        (&Method::POST, [id, "actions", "change_protection"]) => {
+            change_protection(state, parse(id), body)
+        }
+        (&Method::POST, [id, "actions", name]) if ACTIONS.contains(name) => {
+            act(state, parse(id), name, body)
+        }
+        _ => Reply::no_route(),
+    };
+    complete(state, &mut reply);
+    reply
+}
+
+/// True when `method rest` is a primary IP route (so a missing id is a 404 of the resource).
+fn is_route(method: &Method, rest: &[&str]) -> bool {
+    match (method, rest) {
+        (&Method::GET | &Method::PUT | &Method::DELETE, [_]) => true,
+        (&Method::GET, [_, "actions"] | [_, "actions", _]) => true,
+        (&Method::POST, [_, "actions", name]) => {
+            *name == "change_protection" || ACTIONS.contains(name)
+        }
+        _ => false,
+    }
+}
+
+fn parse(id: &str) -> u64 {
+    id.parse().unwrap_or_default()
+}
+
+fn find<'a>(state: &'a State, id: &str) -> Option<&'a PrimaryIp> {
+    id.parse::<u64>()
+        .ok()
+        .and_then(|id| state.primary_ips.get(&id))
+}
+
+/// Filters on fields named by query keys the shared list does not handle (`ip`, `type`...).
+fn matches_fields(entry: &PrimaryIp, query: &Query) -> bool {
+    query
+        .0
+        .iter()
+        .filter(|(k, _)| !LIST_KEYS.contains(&k.as_str()))
+        .all(|(k, _)| {
+            entry
+                .field_text(k)
+                .is_none_or(|value| query.all(k).contains(&value.as_str()))
+        })
+}
+
+/// True when another primary IP is called `name`.
+fn name_taken(state: &State, name: &str, except: Option<u64>) -> bool {
+    state
+        .primary_ips
+        .values()
+        .any(|p| Some(p.id) != except && p.name == name)
 }
 
 fn create(state: &mut State, body: &Value) -> Reply {
@@ -73,9 +154,12 @@ fn create(state: &mut State, body: &Value) -> Reply {
     else {
         return Reply::invalid("name", "is required");
     };
-    let kind = match body.get("type").and_then(Value::as_str) {
-        Some(k @ ("ipv4" | "ipv6")) => k,
-        _ => return Reply::invalid("type", "must be ipv4 or ipv6"),
+    let Some(family) = body
+        .get("type")
+        .and_then(Value::as_str)
+        .and_then(Family::parse)
+    else {
+        return Reply::invalid("type", "must be ipv4 or ipv6");
     };
     // the spec marks it required, but the official clients leave it out without an assignee
     if body
@@ -123,11 +207,8 @@ fn create(state: &mut State, body: &Value) -> Reply {
         Err(reply) => return reply,
     };
     let location = match (location_id, assignee) {
-        (Some(id), _) => location_json(state, &id.to_string()),
-        (None, Some(server)) => state
-            .servers
-            .get(&server)
-            .and_then(|s| serde_json::to_value(&s.server.location).ok()),
+        (Some(id), _) => Some(id),
+        (None, Some(server)) => state.servers.get(&server).map(|s| s.server.location),
         (None, None) => None,
     };
     let Some(location) = location else {
@@ -138,11 +219,11 @@ fn create(state: &mut State, body: &Value) -> Reply {
         };
         return Reply::invalid(field, "give a location or an assignee_id");
     };
-    if generic::name_taken(state, "primary_ips", name, None) {
+    if name_taken(state, name, None) {
         return Reply::not_unique_named("primary_ip", "name");
     }
     if let Some(server) = assignee
-        && let Some(reply) = refuse_assign(state, server, kind)
+        && let Some(reply) = refuse_assign(state, server, family)
     {
         return reply;
     }
@@ -150,9 +231,9 @@ fn create(state: &mut State, body: &Value) -> Reply {
         .get("auto_delete")
         .and_then(Value::as_bool)
         .unwrap_or(false);
-    let (id, _) = new_primary_ip(state, Some(name), kind, &location, assignee, auto_delete);
-    if let Some(entry) = state.store_mut("primary_ips").get_mut(&id) {
-        entry["labels"] = json!(labels);
+    let (id, _) = new_primary_ip(state, Some(name), family, location, assignee, auto_delete);
+    if let Some(entry) = state.primary_ips.get_mut(&id) {
+        entry.labels = labels;
     }
     if let Some(server) = assignee {
         attach_to_server(state, id, server);
@@ -160,12 +241,107 @@ fn create(state: &mut State, body: &Value) -> Reply {
     let mut resources = vec![(id, "primary_ip")];
     resources.extend(assignee.map(|server| (server, "server")));
     let action = state.start_action("create_primary_ip", &resources, None);
-    let value = state.store("primary_ips").get(&id).cloned();
+    let value = state.primary_ips.get(&id).map(super::listing::Listed::json);
     Reply::json(201, json!({ "primary_ip": value, "action": action }))
 }
 
-/// Why `server` cannot take a primary IP of `kind` now, if it cannot.
-fn refuse_assign(state: &State, server: u64, kind: &str) -> Option<Reply> {
+/// `PUT /primary_ips/{id}`: name, labels and `auto_delete`.
+fn update(state: &mut State, id: u64, body: &Value) -> Reply {
+    let Some(fields) = body.as_object() else {
+        return Reply::invalid("body", "must be an object");
+    };
+    let labels = match check_labels(body) {
+        Ok(labels) => labels,
+        Err(reply) => return reply,
+    };
+    let name = match fields.get("name") {
+        None => None,
+        Some(name) => {
+            let Some(name) = name.as_str().filter(|n| !n.is_empty()) else {
+                return Reply::invalid("name", "must be a non-empty string");
+            };
+            if name_taken(state, name, Some(id)) {
+                return Reply::not_unique_named("primary_ip", "name");
+            }
+            Some(name.to_owned())
+        }
+    };
+    for (key, value) in fields {
+        if !["name", "labels", "auto_delete"].contains(&key.as_str()) {
+            return Reply::invalid(key, "cannot be updated");
+        }
+        if value.is_null() {
+            return Reply::invalid(key, "must not be null");
+        }
+    }
+    let auto_delete = match fields.get("auto_delete") {
+        None => None,
+        Some(Value::Bool(on)) => Some(*on),
+        Some(_) => return Reply::invalid("auto_delete", "must be a boolean"),
+    };
+    let Some(entry) = state.primary_ips.get_mut(&id) else {
+        return Reply::not_found();
+    };
+    if let Some(name) = name {
+        entry.name = name;
+    }
+    if fields.contains_key("labels") {
+        entry.labels = labels;
+    }
+    if let Some(on) = auto_delete {
+        entry.auto_delete = on;
+    }
+    let value = super::listing::Listed::json(&*entry);
+    Reply::json(200, json!({ "primary_ip": value }))
+}
+
+/// `DELETE /primary_ips/{id}`: refused while assigned or protected.
+fn delete(state: &mut State, id: u64) -> Reply {
+    let Some(entry) = state.primary_ips.get(&id) else {
+        return Reply::not_found();
+    };
+    if entry.assignee.is_some() {
+        return Reply::error(
+            422,
+            "must_be_unassigned",
+            "unassign the primary IP before deleting it",
+            Value::Null,
+        );
+    }
+    if entry.delete_protected {
+        return Reply::protected();
+    }
+    state.primary_ips.remove(&id);
+    Reply::empty()
+}
+
+/// `change_protection`: a primary IP has only the `delete` flag.
+fn change_protection(state: &mut State, id: u64, body: &Value) -> Reply {
+    let Some(flags) = body.as_object().filter(|f| !f.is_empty()) else {
+        return Reply::invalid("delete", "set at least one protection flag");
+    };
+    let mut delete = None;
+    for (flag, value) in flags {
+        if flag != "delete" {
+            return Reply::invalid(flag, "is not a protection flag of this resource");
+        }
+        let Some(on) = value.as_bool() else {
+            return Reply::invalid(flag, "must be a boolean");
+        };
+        delete = Some(on);
+    }
+    let Some(entry) = state.primary_ips.get_mut(&id) else {
+        return Reply::not_found();
+    };
+    if let Some(on) = delete {
+        entry.delete_protected = on;
+    }
+    let action = state.start_action("change_protection", &[(id, "primary_ip")], None);
+    Reply::json(201, json!({ "action": action }))
+}
+
+/// Why `server` cannot take a primary IP of `family` now, if it cannot.
+fn refuse_assign(state: &State, server: u64, family: Family) -> Option<Reply> {
     let sim = state.servers.get(&server)?;
     if sim.server.status != ServerStatus::Off {
         return Some(Reply::error(
@@ -175,19 +351,14 @@ fn refuse_assign(state: &State, server: u64, kind: &str) -> Option<Reply> {
             Value::Null,
         ));
     }
-    let taken = if kind == "ipv4" {
-        sim.server.public_net.ipv4.is_some()
-    } else {
-        sim.server.public_net.ipv6.is_some()
+    let (taken, code) = match family {
+        Family::V4 => (sim.server.public_net.ipv4.is_some(), "server_has_ipv4"),
+        Family::V6 => (sim.server.public_net.ipv6.is_some(), "server_has_ipv6"),
     };
     taken.then(|| {
         Reply::error(
             422,
-            if kind == "ipv4" {
-                "server_has_ipv4"
-            } else {
-                "server_has_ipv6"
-            },
+            code,
             "the server already has a primary IP of this type",
             Value::Null,
         )
@@ -196,37 +367,39 @@ fn refuse_assign(state: &State, server: u64, kind: &str) -> Option<Reply> {
 
 /// Puts primary IP `id` into the server's `public_net`.
 pub(crate) fn attach_to_server(state: &mut State, id: u64, server: u64) {
-    let Some(entry) = state.store("primary_ips").get(&id).cloned() else {
+    let Some(entry) = state.primary_ips.get(&id) else {
         return;
     };
-    let ip = entry["ip"].as_str().unwrap_or_default().to_owned();
+    let (family, ip) = (entry.family, entry.ip.clone());
     let Some(sim) = state.servers.get_mut(&server) else {
         return;
     };
-    if entry["type"] == "ipv4" {
-        sim.server.public_net.ipv4 = Some(crate::models::server::Ipv4 {
-            id: Some(id),
-            ip,
-            blocked: false,
-            dns_ptr: None,
-        });
-    } else {
-        sim.server.public_net.ipv6 = Some(crate::models::server::Ipv6 {
-            id: Some(id),
-            ip,
-            blocked: false,
-            dns_ptr: None,
-        });
+    match family {
+        Family::V4 => {
+            sim.server.public_net.ipv4 = Some(crate::models::server::Ipv4 {
+                id: Some(id),
+                ip,
+                blocked: false,
+                dns_ptr: None,
+            });
+        }
+        Family::V6 => {
+            sim.server.public_net.ipv6 = Some(crate::models::server::Ipv6 {
+                id: Some(id),
+                ip,
+                blocked: false,
+                dns_ptr: None,
+            });
+        }
     }
 }
 
 /// Takes primary IP `id` out of its server's `public_net` and marks it unassigned.
 pub(crate) fn detach(state: &mut State, id: u64) {
-    let Some(entry) = state.store_mut("primary_ips").get_mut(&id) else {
+    let Some(entry) = state.primary_ips.get_mut(&id) else {
         return;
     };
-    let server = entry["assignee_id"].as_u64();
-    entry["assignee_id"] = Value::Null;
+    let server = entry.assignee.take();
     if let Some(sim) = server.and_then(|s| state.servers.get_mut(&s)) {
         let net = &mut sim.server.public_net;
         if net.ipv4.as_ref().and_then(|i| i.id) == Some(id) {
@@ -239,11 +412,10 @@ pub(crate) fn detach(state: &mut State, id: u64) {
 }
 
 fn act(state: &mut State, id: u64, name: &str, body: &Value) -> Reply {
-    let entry = state
-        .store("primary_ips")
-        .get(&id)
-        .cloned()
-        .unwrap_or_default();
+    let Some(entry) = state.primary_ips.get(&id) else {
+        return Reply::not_found();
+    };
+    let (assignee, location, family) = (entry.assignee, entry.location, entry.family);
     match name {
         "assign" => {
             if body.get("assignee_type").and_then(Value::as_str) != Some("server") {
@@ -255,7 +427,7 @@ fn act(state: &mut State, id: u64, name: &str, body: &Value) -> Reply {
             let Some(sim) = state.servers.get(&server) else {
                 return Reply::invalid("assignee_id", "server not found");
             };
-            if !entry["assignee_id"].is_null() {
+            if assignee.is_some() {
                 return Reply::error(
                     422,
                     "primary_ip_already_assigned",
@@ -263,7 +435,7 @@ fn act(state: &mut State, id: u64, name: &str, body: &Value) -> Reply {
                     Value::Null,
                 );
             }
-            if entry["location"]["id"].as_u64() != Some(sim.server.location.id) {
+            if location != sim.server.location {
                 return Reply::error(
                     422,
                     "primary_ip_datacenter_mismatch",
@@ -271,12 +443,11 @@ fn act(state: &mut State, id: u64, name: &str, body: &Value) -> Reply {
                     Value::Null,
                 );
             }
-            let kind = entry["type"].as_str().unwrap_or("ipv4").to_owned();
-            if let Some(reply) = refuse_assign(state, server, &kind) {
+            if let Some(reply) = refuse_assign(state, server, family) {
                 return reply;
             }
-            if let Some(e) = state.store_mut("primary_ips").get_mut(&id) {
-                e["assignee_id"] = json!(server);
+            if let Some(e) = state.primary_ips.get_mut(&id) {
+                e.assignee = Some(server);
             }
             attach_to_server(state, id, server);
             action_reply(
@@ -286,7 +457,7 @@ fn act(state: &mut State, id: u64, name: &str, body: &Value) -> Reply {
             )
         }
         "unassign" => {
-            let Some(server) = entry["assignee_id"].as_u64() else {
+            let Some(server) = assignee else {
                 return Reply::error(
                     422,
                     "not_assigned",
@@ -313,81 +484,23 @@ fn act(state: &mut State, id: u64, name: &str, body: &Value) -> Reply {
                 &[(id, "primary_ip"), (server, "server")],
             )
         }
-        _ => change_dns_ptr(state, "primary_ips", "primary_ip", id, body),
+        _ => change_dns_ptr(state, id, "primary_ip", body),
     }
 }
 
-/// `change_dns_ptr` of primary and floating IPs: sets or (with null) resets one entry.
-pub(crate) fn change_dns_ptr(
-    state: &mut State,
-    plural: &'static str,
-    action_type: &str,
-    id: u64,
-    body: &Value,
-) -> Reply {
-    let Some(ip) = body.get("ip").and_then(Value::as_str) else {
-        return Reply::invalid("ip", "is required");
-    };
-    let Some(entry) = state.store_mut(plural).get_mut(&id) else {
+/// `change_dns_ptr` of primary IP `id`: sets or (with null) resets one entry; the action
+/// reports a resource of `action_type` (`server` when asked through the server).
+pub(crate) fn change_dns_ptr(state: &mut State, id: u64, action_type: &str, body: &Value) -> Reply {
+    let Some(entry) = state.primary_ips.get_mut(&id) else {
         return Reply::not_found();
     };
-    let own = entry["ip"].as_str().unwrap_or_default().to_owned();
-    let in_range = ip == own
-        || own
-            .split_once("::/")
-            .is_some_and(|(prefix, _)| ip.starts_with(&format!("{prefix}:")));
-    if !in_range {
-        return Reply::invalid("ip", "is not an address of this resource");
+    let (ip, ptr) = match dns_ptr_change(&entry.ip, body) {
+        Ok(change) => change,
+        Err(reply) => return reply,
+    };
+    entry.dns_ptr.retain(|(address, _)| *address != ip);
+    if let Some(ptr) = ptr {
+        entry.dns_ptr.push((ip, ptr));
     }
-    let mut entries: Vec<Value> = entry["dns_ptr"].as_array().cloned().unwrap_or_default();
-    entries.retain(|e| e["ip"] != ip);
-    match body.get("dns_ptr") {
-        Some(Value::String(ptr)) if !ptr.is_empty() => {
-            entries.push(json!({ "ip": ip, "dns_ptr": ptr }));
-        }
-        None | Some(Value::Null) => {}
-        Some(_) => return Reply::invalid("dns_ptr", "must be a hostname or null"),
-    }
-    entry["dns_ptr"] = Value::Array(entries);
     action_reply(state, "change_dns_ptr", &[(id, action_type)])
-}
-
-fn refuse_delete(state: &State, id: u64) -> Option<Reply> {
-    let entry = state.store("primary_ips").get(&id)?;
-    entry["assignee_id"].as_u64().map(|_| {
-        Reply::error(
-            422,
-            "must_be_unassigned",
-            "unassign the primary IP before deleting it",
-            Value::Null,
-        )
-    })
-}
-
-/// Fills in the `location` (stored as its id only) and the `datacenter` of each primary IP in
-/// an answer (`primary_ip` or `primary_ips`).
-pub(crate) fn complete_reply(state: &State, reply: &mut Reply) {
-    let Some(body) = reply.body.as_mut() else {
-        return;
-    };
-    let fill = |entry: &mut Value| {
-        if let Some(map) = entry.as_object_mut()
-            && !map.contains_key("datacenter")
-        {
-            let stored = map.get("location").cloned().unwrap_or(Value::Null);
-            let location = stored
-                .get("id")
-                .and_then(Value::as_u64)
-                .and_then(|id| location_json(state, &id.to_string()))
-                .unwrap_or(stored);
-            map.insert("datacenter".into(), datacenter_json(state, &location));
-            map.insert("location".into(), location);
-        }
-    };
-    if let Some(one) = body.get_mut("primary_ip") {
-        fill(one);
-    }
-    if let Some(all) = body.get_mut("primary_ips").and_then(Value::as_array_mut) {
-        all.iter_mut().for_each(fill);
-    }
 }

@@ -30,6 +30,7 @@ pub(super) fn route(
             rest @ ..,
         ] => others::catalog(state, kind, method, rest, query),
         ["pricing"] if method == Method::GET => others::pricing(state),
+        ["primary_ips", rest @ ..] => primary_ips::route(state, method, rest, query, body),
         ["zones", rest @ ..] => zones::route(state, method, rest, query, body),
         ["load_balancers", id, "metrics"]
             if method == Method::GET
@@ -40,13 +41,7 @@ pub(super) fn route(
             super::metrics::reply(query, super::metrics::LOAD_BALANCER)
         }
         [plural, rest @ ..] => match kind_of(plural) {
-            Some(kind) => {
-                let mut reply = generic::route(state, kind, method, rest, query, body);
-                if kind.plural == primary_ips::KIND.plural {
-                    primary_ips::complete_reply(state, &mut reply);
-                }
-                reply
-            }
+            Some(kind) => generic::route(state, kind, method, rest, query, body),
             None => Reply::no_route(),
         },
         [] => Reply::no_route(),
@@ -58,7 +53,6 @@ pub(super) fn route(
 /// The kinds stored as JSON, by path segment.
 fn kind_of(plural: &str) -> Option<&'static generic::Kind> {
     [
-        &primary_ips::KIND,
         &placement_groups::KIND,
         &floating_ips::KIND,
         &volumes::KIND,

@@ -178,7 +178,7 @@ pub(crate) fn server_action(state: &mut State, id: u64, name: &str, body: &Value
                 if upgrade_disk {
                     s.server.primary_disk_size = new_type.disk;
                 }
-                s.server.server_type = new_type;
+                s.server.server_type = new_type.id;
             }
             action_reply(state, "change_server_type", &resource)
         }
@@ -418,7 +418,7 @@ fn change_dns_ptr(state: &mut State, id: u64, body: &Value) -> Reply {
     let Some(primary) = owner else {
         return Reply::invalid("ip", "is not an address of this server");
     };
-    let reply = super::primary_ips::change_dns_ptr(state, "primary_ips", "server", primary, body);
+    let reply = super::primary_ips::change_dns_ptr(state, primary, "server", body);
     if reply.status == 201 {
         // the action is the server's, as the API reports it
         if let Some(action_id) = reply.body.as_ref().and_then(|b| b["action"]["id"].as_u64()) {
@@ -457,7 +457,12 @@ fn create_image(state: &mut State, id: u64, body: &Value) -> Reply {
     let Some(server) = state.servers.get(&id).map(|s| s.server.clone()) else {
         return Reply::not_found();
     };
-    let source = server.image.as_ref();
+    let source = server.image.and_then(|image| state.images.get(&image));
+    let architecture = state
+        .server_types
+        .iter()
+        .find(|t| t.id == server.server_type)
+        .and_then(|t| t.architecture.clone());
     let image = Image {
         id: image_id,
         kind: kind.clone(),
@@ -478,7 +483,7 @@ fn create_image(state: &mut State, id: u64, body: &Value) -> Reply {
         deprecated: None,
         deleted: None,
         labels,
-        architecture: server.server_type.architecture.clone(),
+        architecture,
     };
     state.images.insert(image_id, image.clone());
     let action = state.start_action(

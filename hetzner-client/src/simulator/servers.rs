@@ -7,13 +7,15 @@ use serde_json::{Value, json};
 
 use super::generic::{self, resolve};
 use super::listing::list;
+use super::primary_ip::Family;
 use super::primary_ips::{attach_to_server, detach, new_primary_ip};
 use super::server_actions::{ACTIONS, join_group, server_action};
 use super::state::{Effect, Query, Reply, SimServer, State, check_labels};
+use super::stored_server::StoredServer;
 use super::wire::{complete, server_json};
 use crate::models::IdRef;
 use crate::models::firewall::{AppliedTo, ApplyToType};
-use crate::models::server::{PublicNet, Server, ServerProtection, ServerStatus};
+use crate::models::server::{PublicNet, ServerProtection, ServerStatus};
 use crate::names::validate_hostname;
 use crate::resources::servers::MAX_USER_DATA_BYTES;
 
@@ -49,20 +51,19 @@ fn update(state: &mut State, id: &str, body: &Value) -> Reply {
         if validate_hostname("name", name).is_err() {
             return Reply::invalid("name", "is not a valid hostname");
         }
-        if state
-            .servers
-            .values()
-            .any(|s| s.server.name == name && s.server.id != id)
-        {
+        if state.server_named(name).is_some_and(|other| other != id) {
             return Reply::not_unique_named("server", "name");
         }
+    }
+    if !state.servers.contains_key(&id) {
+        return Reply::not_found();
+    }
+    if let Some(name) = name {
+        state.rename_server(id, name);
     }
     let Some(sim) = state.servers.get_mut(&id) else {
         return Reply::not_found();
     };
-    if let Some(name) = name {
-        sim.server.name = name.to_owned();
-    }
     if body.get("labels").is_some() {
         sim.server.labels = labels;
     }
@@ -92,11 +93,11 @@ fn release(state: &mut State, id: u64) {
     for primary in primaries {
         detach(state, primary);
         let auto = state
-            .store("primary_ips")
+            .primary_ips
             .get(&primary)
-            .is_some_and(|p| p["auto_delete"] == true);
+            .is_some_and(|p| p.auto_delete);
         if auto {
-            state.store_mut("primary_ips").remove(&primary);
+            state.primary_ips.remove(&primary);
         }
     }
     if let Some(group) = group {
@@ -125,7 +126,7 @@ pub(crate) fn route(
     match (method, rest) {
         (&Method::GET, []) => {
             let statuses = query.all("status");
-            let items: Vec<&Server> = state
+            let items: Vec<&StoredServer> = state
                 .servers
                 .values()
                 .map(|s| &s.server)
@@ -176,7 +177,7 @@ pub(crate) fn route(
                 return Reply::protected();
             }
             release(state, id);
-            state.servers.remove(&id);
+            state.remove_server(id);
             for firewall in state.firewalls.values_mut() {
                 firewall
                     .applied_to
@@ -235,8 +236,8 @@ fn create_checked(state: &mut State, body: &Value) -> Result<Reply, Reply> {
         .server_types
         .iter()
         .find(|t| t.id == type_id)
-        .cloned()
         .ok_or_else(|| Reply::invalid("server_type", "server type not found"))?;
+    let primary_disk_size = server_type.disk;
     let image_names: Vec<(u64, String)> = state
         .images
         .values()
@@ -248,7 +249,7 @@ fn create_checked(state: &mut State, body: &Value) -> Result<Reply, Reply> {
         image_names.iter().map(|(i, n)| (*i, n.as_str())),
     )?
     .ok_or_else(|| Reply::invalid("image", "is required"))?;
-    let image = state.images.get(&image_id).cloned();
+    let image = state.images.contains_key(&image_id).then_some(image_id);
     let location_names: Vec<(u64, String)> = state
         .locations
         .iter()
@@ -278,9 +279,10 @@ fn create_checked(state: &mut State, body: &Value) -> Result<Reply, Reply> {
         (None, None) => None,
     };
     let location = match location_id {
-        Some(id) => state.locations.iter().find(|l| l.id == id).cloned(),
-        None => state.locations.first().cloned(),
+        Some(id) => state.locations.iter().find(|l| l.id == id),
+        None => state.locations.first(),
     }
+    .map(|l| l.id)
     .ok_or_else(|| Reply::invalid("location", "no location available"))?;
     if let Some(user_data) = text("user_data")
         && user_data.len() > MAX_USER_DATA_BYTES
@@ -347,7 +349,7 @@ fn create_checked(state: &mut State, body: &Value) -> Result<Reply, Reply> {
     let volumes = ids_in("volumes", "volumes")?;
     let networks = ids_in("networks", "networks")?;
     let labels = check_labels(body)?;
-    if state.servers.values().any(|s| s.server.name == name) {
+    if state.server_named(name).is_some() {
         return Err(Reply::error(
             409,
             "uniqueness_error",
@@ -363,29 +365,29 @@ fn create_checked(state: &mut State, body: &Value) -> Result<Reply, Reply> {
             .unwrap_or(true)
     };
     let mut given = Vec::new();
-    for family in ["ipv4", "ipv6"] {
+    for family in [Family::V4, Family::V6] {
         let Some(reference) = public_net
-            .and_then(|p| p.get(family))
+            .and_then(|p| p.get(family.as_str()))
             .filter(|v| !v.is_null())
         else {
             continue;
         };
         let Some(primary) = reference
             .as_u64()
-            .and_then(|id| state.store("primary_ips").get(&id).map(|p| (id, p)))
+            .and_then(|id| state.primary_ips.get(&id).map(|p| (id, p)))
         else {
             return Err(Reply::invalid(
-                &format!("public_net.{family}"),
+                &format!("public_net.{}", family.as_str()),
                 "primary IP not found",
             ));
         };
-        if primary.1["type"] != family || !primary.1["assignee_id"].is_null() {
+        if primary.1.family != family || primary.1.assignee.is_some() {
             return Err(Reply::invalid(
-                &format!("public_net.{family}"),
+                &format!("public_net.{}", family.as_str()),
                 "primary IP is of the other family or already assigned",
             ));
         }
-        if primary.1["location"]["id"].as_u64() != Some(location.id) {
+        if primary.1.location != location {
             return Err(Reply::error(
                 422,
                 "primary_ip_datacenter_mismatch",
@@ -396,16 +398,15 @@ fn create_checked(state: &mut State, body: &Value) -> Result<Reply, Reply> {
         given.push((family, primary.0));
     }
     let id = state.id();
-    let primary_disk_size = server_type.disk;
-    let server = Server {
+    let server = StoredServer {
         id,
         name: name.to_owned(),
         status: ServerStatus::Initializing,
         created: state.now_wall(),
         public_net: PublicNet::default(),
         private_net: Vec::new(),
-        server_type,
-        location: location.clone(),
+        server_type: type_id,
+        location,
         image,
         rescue_enabled: false,
         locked: false,
@@ -427,34 +428,30 @@ fn create_checked(state: &mut State, body: &Value) -> Result<Reply, Reply> {
             });
         }
     }
-    state.servers.insert(
-        id,
-        SimServer {
-            server: server.clone(),
-            user_data: text("user_data").map(str::to_owned),
-            direct_firewalls: firewalls.clone(),
-            firewall_actions: BTreeMap::new(),
-            extra: serde_json::Map::new(),
-        },
-    );
-    let location_value = serde_json::to_value(&location).unwrap_or_default();
-    for family in ["ipv4", "ipv6"] {
+    state.add_server(SimServer {
+        server: server.clone(),
+        user_data: text("user_data").map(str::to_owned),
+        direct_firewalls: firewalls.clone(),
+        firewall_actions: BTreeMap::new(),
+        extra: serde_json::Map::new(),
+    });
+    for family in [Family::V4, Family::V6] {
         let primary = match given.iter().find(|(f, _)| *f == family) {
             Some((_, primary)) => *primary,
-            None if enabled(family) => {
-                new_primary_ip(state, None, family, &location_value, None, true).0
+            None if enabled(family.as_str()) => {
+                new_primary_ip(state, None, family, location, None, true).0
             }
             None => continue,
         };
-        if let Some(p) = state.store_mut("primary_ips").get_mut(&primary) {
-            p["assignee_id"] = json!(id);
+        if let Some(p) = state.primary_ips.get_mut(&primary) {
+            p.assignee = Some(id);
         }
         attach_to_server(state, primary, id);
     }
     if let Some(group) = group
         && let Some(refusal) = join_group(state, id, group)
     {
-        state.servers.remove(&id);
+        state.remove_server(id);
         return Err(refusal);
     }
     for volume in &volumes {

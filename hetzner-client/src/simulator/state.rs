@@ -1,12 +1,14 @@
 //! The simulator's world: resources, actions, the clock, and helpers shared by the routes.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 use tokio::time::Instant;
 
+use super::primary_ip::PrimaryIp;
+use super::stored_server::StoredServer;
 use crate::labels::{LabelSelector, Labels};
 use crate::models::IdRef;
 use crate::models::action::{Action, ActionError, ActionResource, ActionStatus};
@@ -17,96 +19,22 @@ use crate::models::server::{Server, ServerFirewall, ServerStatus};
 use crate::models::server_type::{Architecture, CpuType, ServerType};
 use crate::models::ssh_key::SshKey;
 
+pub(crate) use super::reply::Reply;
+
 /// The message of the 404 for paths the API does not have.
 pub const NO_ROUTE: &str = "no such route in the Hetzner Cloud API";
+
+/// How many finished actions a simulator keeps unless told otherwise
+/// ([`Simulator::set_action_retention`](super::Simulator::set_action_retention)).
+pub const DEFAULT_ACTION_RETENTION: usize = 10_000;
 
 /// No entries (what an unused kind's store reads as).
 static EMPTY: BTreeMap<u64, Value> = BTreeMap::new();
 
-/// What a route answers.
-#[derive(Debug, Clone)]
-pub(crate) struct Reply {
-    pub(crate) status: u16,
-    pub(crate) body: Option<Value>,
-}
-
-impl Reply {
-    pub(crate) fn json(status: u16, body: Value) -> Self {
-        Self {
-            status,
-            body: Some(body),
-        }
-    }
-
-    pub(crate) fn empty() -> Self {
-        Self {
-            status: 204,
-            body: None,
-        }
-    }
-
-    /// The API's error body.
-    pub(crate) fn error(status: u16, code: &str, message: &str, details: Value) -> Self {
-        Self::json(
-            status,
-            json!({ "error": { "code": code, "message": message, "details": details } }),
-        )
-    }
-
-    pub(crate) fn not_found() -> Self {
-        Self::error(404, "not_found", "resource not found", Value::Null)
-    }
-
-    /// 404 for a path the API does not have (as opposed to a missing resource).
-    pub(crate) fn no_route() -> Self {
-        Self::error(404, "not_found", NO_ROUTE, Value::Null)
-    }
-
-    /// 423 `protected`: the resource's protection forbids the action.
-    pub(crate) fn protected() -> Self {
-        Self::error(
-            423,
-            "protected",
-            "the action is protected for this resource",
-            Value::Null,
-        )
-    }
-
-    /// `uniqueness_error` naming one field of a `what`.
-    pub(crate) fn not_unique_named(what: &str, field: &str) -> Self {
-        Self::error(
-            409,
-            "uniqueness_error",
-            &format!("{what} with the same {field} already exists"),
-            json!({ "fields": [ { "name": field } ] }),
-        )
-    }
-
-    /// `invalid_input` naming one field, as the API does.
-    pub(crate) fn invalid(field: &str, message: &str) -> Self {
-        Self::error(
-            422,
-            "invalid_input",
-            &format!("invalid input in field '{field}'"),
-            json!({ "fields": [ { "name": field, "messages": [message] } ] }),
-        )
-    }
-
-    /// `uniqueness_error` naming one field.
-    pub(crate) fn not_unique(field: &str) -> Self {
-        Self::error(
-            409,
-            "uniqueness_error",
-            &format!("SSH key with the same {field} already exists"),
-            json!({ "fields": [ { "name": field } ] }),
-        )
-    }
-}
-
 /// A server plus what only the simulator knows about it.
 #[derive(Debug, Clone)]
 pub(crate) struct SimServer {
-    pub(crate) server: Server,
+    pub(crate) server: StoredServer,
     pub(crate) user_data: Option<String>,
     pub(crate) direct_firewalls: Vec<u64>,
     /// Firewall id -> the action that applies it; the server reports the firewall as
@@ -156,14 +84,22 @@ pub(crate) struct State {
     next_id: u64,
     pub(crate) action_duration: Duration,
     pub(crate) servers: BTreeMap<u64, SimServer>,
+    /// Server ids by name, so the uniqueness check of a create or rename does not walk every
+    /// server (kept by [`State::add_server`], [`State::rename_server`], [`State::remove_server`]).
+    server_names: HashMap<String, u64>,
     pub(crate) firewalls: BTreeMap<u64, Firewall>,
     pub(crate) ssh_keys: BTreeMap<u64, SshKey>,
     pub(crate) images: BTreeMap<u64, Image>,
+    pub(crate) primary_ips: BTreeMap<u64, PrimaryIp>,
     /// Kinds stored as the API's JSON (primary IPs, volumes, ...), by path segment.
     pub(crate) objects: BTreeMap<&'static str, BTreeMap<u64, Value>>,
     pub(crate) actions: BTreeMap<u64, SimAction>,
     /// Running actions by the time they end, so a tick visits only those that end now.
     running: BTreeSet<(Instant, u64)>,
+    /// Finished actions, oldest first: beyond `action_retention` the oldest are forgotten
+    /// (their `GET /actions/{id}` answers 404, as the API does for old actions).
+    finished: VecDeque<u64>,
+    pub(crate) action_retention: usize,
     /// Action ids by the resource they touch (`(type, id)`), for `/{kind}/{id}/actions`.
     actions_by_resource: BTreeMap<(String, u64), BTreeSet<u64>>,
     pub(crate) server_types: Vec<ServerType>,
@@ -182,12 +118,16 @@ impl State {
             next_id: 1000,
             action_duration,
             servers: BTreeMap::new(),
+            server_names: HashMap::new(),
             firewalls: BTreeMap::new(),
             ssh_keys: BTreeMap::new(),
             images: BTreeMap::new(),
+            primary_ips: BTreeMap::new(),
             objects: BTreeMap::new(),
             actions: BTreeMap::new(),
             running: BTreeSet::new(),
+            finished: VecDeque::new(),
+            action_retention: DEFAULT_ACTION_RETENTION,
             actions_by_resource: BTreeMap::new(),
             server_types: Vec::new(),
             server_type_wire: BTreeMap::new(),
@@ -306,6 +246,35 @@ impl State {
         self.base_wall + chrono::Duration::from_std(elapsed).unwrap_or_default()
     }
 
+    /// Stores a new server (its name must be free: see [`State::server_named`]).
+    pub(crate) fn add_server(&mut self, sim: SimServer) {
+        self.server_names
+            .insert(sim.server.name.clone(), sim.server.id);
+        self.servers.insert(sim.server.id, sim);
+    }
+
+    /// Forgets server `id`; returns it.
+    pub(crate) fn remove_server(&mut self, id: u64) -> Option<SimServer> {
+        let sim = self.servers.remove(&id)?;
+        self.server_names.remove(&sim.server.name);
+        Some(sim)
+    }
+
+    /// Renames server `id` (the new name must be free).
+    pub(crate) fn rename_server(&mut self, id: u64, name: &str) {
+        let Some(sim) = self.servers.get_mut(&id) else {
+            return;
+        };
+        self.server_names.remove(&sim.server.name);
+        name.clone_into(&mut sim.server.name);
+        self.server_names.insert(name.to_owned(), id);
+    }
+
+    /// The id of the server called `name`.
+    pub(crate) fn server_named(&self, name: &str) -> Option<u64> {
+        self.server_names.get(name).copied()
+    }
+
     /// Starts an action on `resources`; it succeeds after the action duration.
     pub(crate) fn start_action(
         &mut self,
@@ -411,6 +380,7 @@ impl State {
             let Some(sim) = self.actions.get_mut(&id) else {
                 continue;
             };
+            self.finished.push_back(id);
             sim.action.finished = Some(wall);
             sim.action.progress = 100;
             let effect = if let Some((code, message)) = sim.fails.take() {
@@ -433,6 +403,29 @@ impl State {
                     }
                 }
                 None => {}
+            }
+        }
+        self.forget_finished();
+    }
+
+    /// Forgets the oldest finished actions beyond the retention (each once, so the cost per
+    /// request stays bounded by the actions that ended since the last one).
+    pub(crate) fn forget_finished(&mut self) {
+        while self.finished.len() > self.action_retention {
+            let Some(id) = self.finished.pop_front() else {
+                break;
+            };
+            let Some(sim) = self.actions.remove(&id) else {
+                continue;
+            };
+            for resource in &sim.action.resources {
+                let key = (resource.kind.clone(), resource.id);
+                if let Some(ids) = self.actions_by_resource.get_mut(&key) {
+                    ids.remove(&id);
+                    if ids.is_empty() {
+                        self.actions_by_resource.remove(&key);
+                    }
+                }
             }
         }
     }
@@ -474,11 +467,11 @@ impl State {
             .collect()
     }
 
-    /// A server as the API reports it now (its firewalls filled in).
-    pub(crate) fn server_now(&self, sim: &SimServer) -> Server {
-        let mut server = sim.server.clone();
+    /// A server as the API reports it now (catalog entries expanded, its firewalls filled in).
+    pub(crate) fn server_now(&self, sim: &SimServer) -> Option<Server> {
+        let mut server = sim.server.to_model(self)?;
         server.public_net.firewalls = self.firewalls_of(sim);
-        server
+        Some(server)
     }
 
     /// A firewall as the API reports it now: each label selector lists the servers it
@@ -584,3 +577,7 @@ pub(crate) fn check_labels(body: &Value) -> Result<Labels, Reply> {
     }
     serde_json::from_value(json!(out)).map_err(|_| Reply::invalid("labels", "invalid labels"))
 }
+
+#[cfg(test)]
+#[path = "state_tests.rs"]
+mod tests;

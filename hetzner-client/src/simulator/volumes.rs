@@ -45,7 +45,7 @@ fn create(state: &mut State, body: &Value) -> Reply {
     let location = match resolve_location(state, "location", body.get("location")) {
         Ok(Some(id)) => location_json(state, &id.to_string()),
         Ok(None) => match server.and_then(|s| state.servers.get(&s)) {
-            Some(s) => serde_json::to_value(&s.server.location).ok(),
+            Some(s) => location_json(state, &s.server.location.to_string()),
             None => return Reply::invalid("location", "give a location or a server"),
         },
         Err(reply) => return reply,

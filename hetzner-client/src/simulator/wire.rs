@@ -5,20 +5,21 @@
 use serde_json::{Map, Value, json};
 
 use super::state::State;
+use super::stored_server::StoredServer;
 use crate::models::firewall::Firewall;
-use crate::models::server::Server;
 
 /// Included traffic of every simulated server type (20 TiB).
 const INCLUDED_TRAFFIC: u64 = 20 * 1024 * 1024 * 1024 * 1024;
 
 /// A server as the API answers it.
-pub(crate) fn server_json(state: &State, server: &Server) -> Value {
+pub(crate) fn server_json(state: &State, server: &StoredServer) -> Value {
     let mut value = serde_json::to_value(server).unwrap_or(Value::Null);
     complete(state, &mut value);
     value
 }
 
-/// Adds the fields a serialized [`Server`] lacks; keeps any the model already sends.
+/// Expands the catalog entries of a serialized [`StoredServer`] and adds the fields the
+/// model lacks; keeps any the model already sends.
 pub(crate) fn complete(state: &State, value: &mut Value) {
     let Some(map) = value.as_object_mut() else {
         return;
@@ -35,6 +36,22 @@ pub(crate) fn complete(state: &State, value: &mut Value) {
     {
         // derived when read: which firewalls apply, and whether each is still pending
         public_net.insert("firewalls".into(), json!(state.firewalls_of(sim)));
+    }
+    // catalog entries are stored as ids (see `StoredServer`)
+    let location_id = map
+        .get("location")
+        .and_then(|l| l.get("id"))
+        .and_then(Value::as_u64);
+    if let Some(location) = location_id.and_then(|id| location_json(state, &id.to_string())) {
+        map.insert("location".into(), location);
+    }
+    if let Some(image) = map
+        .get("image")
+        .and_then(|i| i.get("id"))
+        .and_then(Value::as_u64)
+    {
+        let image = state.images.get(&image).map_or(Value::Null, |i| json!(i));
+        map.insert("image".into(), image);
     }
     let location = map.get("location").cloned().unwrap_or(Value::Null);
     let datacenter = datacenter_json(state, &location);
@@ -68,8 +85,9 @@ pub(crate) fn complete(state: &State, value: &mut Value) {
         let entries = ip
             .get("id")
             .and_then(Value::as_u64)
-            .and_then(|id| state.store("primary_ips").get(&id))
-            .and_then(|p| p["dns_ptr"].as_array().cloned())
+            .and_then(|id| state.primary_ips.get(&id))
+            .map(|p| p.dns_ptr_json())
+            .and_then(|p| p.as_array().cloned())
             .unwrap_or_default();
         if family == "ipv4" {
             let own = ip.get("ip").cloned().unwrap_or(Value::Null);
