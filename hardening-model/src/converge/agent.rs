@@ -306,7 +306,7 @@ impl AgentConfig {
     /// What the first-boot document installs: [`AgentConfig::files`] with the bootstrap
     /// ([`BOOTSTRAP_SCRIPT`] at [`BOOTSTRAP_PATH`], run by the service) in place of the agent.
     /// The first run fetches the signed agent from the store (published by the control plane
-    /// with every bundle), so the document carries about 1 KB of script instead of 8.
+    /// with every bundle), so the document carries under 2 KB of script instead of over 8.
     ///
     /// ```
     /// use hardening_model::converge::{AgentConfig, AGENT_PATH, BOOTSTRAP_PATH};
