@@ -450,6 +450,12 @@ fn agent_applies_signed_bundles_and_leaves_the_host_unchanged_on_every_bad_one()
     let (code, err) = ns.agent();
     assert_eq!(code, 0, "{err}");
     assert!(status(root).contains("state=current"));
+    // the agent cannot be fetched but one is installed: the installed agent runs
+    std::fs::rename(store_dir.join("agent"), store_dir.join("agent.away")).unwrap();
+    let (code, err) = ns.bootstrap();
+    assert_eq!(code, 0, "{err}");
+    assert!(status(root).contains("state=current\n"), "{}", status(root));
+    std::fs::rename(store_dir.join("agent.away"), store_dir.join("agent")).unwrap();
 
     let v2 = fx.bundle(2, &ruleset(true), "PasswordAuthentication no\n");
     // every bad bundle: rejected (exit 2), the tree and the live ruleset byte for byte the same
