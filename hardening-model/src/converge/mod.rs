@@ -47,9 +47,9 @@
 //! # Wiring into first boot
 //!
 //! The first-boot document installs [`AgentConfig::first_boot_files`] (configuration, pinned
-//! signer, labels, service and timer, and a small bootstrap in place of the agent), writes [`REPORT_KEY_PATH`] (0600, the callback secret)
-//! and [`STORE_ENV_PATH`] (0600, read-only store keys plus write access to the report
-//! prefix), then runs `systemctl enable --now hf-agent.timer`.
+//! signer, labels, service and timer, and a small bootstrap in place of the agent), writes
+//! [`REPORT_KEY_PATH`] (0600, the callback secret) and [`STORE_ENV_PATH`] (0600, read-only
+//! store keys plus write access to the report prefix), then runs `systemctl enable --now hf-agent.timer`.
 //!
 //! The service runs the bootstrap ([`BOOTSTRAP_SCRIPT`] at [`BOOTSTRAP_PATH`], about thirty
 //! lines) rather than the agent. On every tick it fetches `agent` and `agent.sig` from the
