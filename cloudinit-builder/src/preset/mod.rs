@@ -146,7 +146,7 @@ pub struct HardenedHost {
 /// repository keys fetched by fingerprint, Wazuh, Falco, promtail, backups, the agent) is
 /// 25,110 B. The first-boot document now ships the agent's bootstrap instead of the agent
 /// ([`AgentConfig::first_boot_files`](hardening_model::converge::AgentConfig::first_boot_files),
-/// the host fetches the signed agent from the store), which brings that document to 22,936 B,
+/// the host fetches the signed agent from the store), which brings that document to 22,932 B,
 /// back within 24 KiB.
 pub const PRESET_BUDGET: usize = 24 * 1024;
 

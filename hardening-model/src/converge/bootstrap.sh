@@ -32,7 +32,9 @@ if rclone $RCLONE_ARGS copyto "$REMOTE/agent" "$W/agent" >/dev/null 2>&1 &&
     -n hardened-fleet-agent -s "$W/agent.sig" <"$W/agent" >/dev/null 2>&1 ||
     { status rejected "agent signature does not verify"; exit 2; }
   if ! cmp -s "$W/agent" "$AGENT"; then
-    cp "$W/agent" "$AGENT.hf-new" && chmod 0755 "$AGENT.hf-new" && mv -f "$AGENT.hf-new" "$AGENT"
+    cp "$W/agent" "$AGENT.hf-new"
+    chmod 0755 "$AGENT.hf-new"
+    mv -f "$AGENT.hf-new" "$AGENT"
   fi
 elif [ ! -f "$AGENT" ]; then
   status unreachable "store unreachable and no agent installed"

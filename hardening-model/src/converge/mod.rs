@@ -68,7 +68,7 @@
 //! **Why a bootstrap:** the agent is over 8 KB of script, the largest single item of the
 //! first-boot document, whose user data Hetzner caps at 32 KiB and the preset budgets at
 //! 24 KiB. The bootstrap is under a quarter of that: the realistic everything-on document
-//! drops from 25,110 B to 22,936 B. The trust model is unchanged: the agent that runs is one
+//! drops from 25,110 B to 22,932 B. The trust model is unchanged: the agent that runs is one
 //! the pinned key signed, as for bundles, and a compromised store can still only withhold. It
 //! also lets the operator ship a fixed agent to a running fleet by publishing, without a
 //! reprovision. The cost: a host's first agent arrives with the first publish, not at boot
