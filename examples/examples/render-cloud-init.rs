@@ -1,10 +1,10 @@
 //! Renders the full hardened first-boot document (the runbook's Appendix A with its errata
-//! fixed) and prints its size against the preset's 26 KiB budget (6 KiB below Hetzner's 32 KiB
+//! fixed) and prints its size against the preset's 24 KiB budget (8 KiB below Hetzner's 32 KiB
 //! `user_data` limit). When the plain `#cloud-config` is too large it is sent as one gzip MIME
 //! part, which cloud-init decompresses (and, if still too large, with apt repository keys fetched
 //! by full fingerprint); `--cloud-config-out` writes the decompressed document too. The last line is
 //! `bytes=N spare=M` (spare: bytes left below Hetzner's 32,768-byte limit; the preset keeps at
-//! least 6 KiB of it).
+//! least 8 KiB of it).
 //!
 //! ```sh
 //! cargo run --example render-cloud-init -- --out user-data.yaml

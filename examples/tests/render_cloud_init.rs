@@ -89,10 +89,12 @@ fn render_cloud_init_adds_the_converge_agent_and_refuses_a_bad_signer() {
         String::from_utf8_lossy(&run.stderr)
     );
     let text = std::fs::read_to_string(&cfg).unwrap();
+    // the agent's bootstrap (the agent itself is fetched, signed, from the store)
     assert!(
-        text.contains("path: /usr/local/sbin/hf-agent\n"),
-        "no agent"
+        text.contains("path: /usr/local/sbin/hf-bootstrap\n"),
+        "no agent bootstrap"
     );
+    assert!(!text.contains("path: /usr/local/sbin/hf-agent\n"));
     assert!(text.contains("systemctl enable --now hf-agent.timer"));
     assert!(text.contains(signer));
 

@@ -2,7 +2,10 @@
 //! and the agent script accepted by the shell.
 #![allow(clippy::unwrap_used)]
 
-use hardening_model::converge::{AgentConfig, ManagedFile, Manifest, Selector, Validator};
+use hardening_model::converge::{
+    AGENT_NAMESPACE, AGENT_PATH, AGENT_SCRIPT, AgentConfig, BOOTSTRAP_PATH, BOOTSTRAP_SCRIPT,
+    ManagedFile, Manifest, Selector, Validator,
+};
 use hardening_model::values::Port;
 
 const KEY: &str =
@@ -153,7 +156,7 @@ fn agent_files_are_complete_and_checked() {
     );
     assert_eq!(
         get("/etc/hardened-fleet/allowed_signers").content,
-        format!("fleet-operator namespaces=\"hardened-fleet-bundle\" {KEY}\n")
+        format!("fleet-operator namespaces=\"hardened-fleet-bundle,hardened-fleet-agent\" {KEY}\n")
     );
     assert_eq!(get("/etc/hardened-fleet/labels").content, "project=acme\n");
     assert!(
@@ -175,6 +178,39 @@ fn agent_files_are_complete_and_checked() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+
+    // first boot: the bootstrap in place of the agent, run by the same service
+    let first = config.first_boot_files();
+    let boot = first.iter().find(|f| f.path == BOOTSTRAP_PATH).unwrap();
+    assert_eq!(boot.mode, 0o755);
+    assert!(!first.iter().any(|f| f.path == AGENT_PATH));
+    let service = &first
+        .iter()
+        .find(|f| f.path == "/etc/systemd/system/hf-agent.service")
+        .unwrap()
+        .content;
+    assert!(
+        service.contains(&format!("ExecStart={BOOTSTRAP_PATH}\n")),
+        "{service}"
+    );
+    assert!(service.contains("SuccessExitStatus=2 4\n"), "{service}");
+    // it verifies in the agent namespace, installs at the agent's path, and is valid POSIX sh
+    assert!(BOOTSTRAP_SCRIPT.contains(&format!("-n {AGENT_NAMESPACE} ")));
+    assert!(BOOTSTRAP_SCRIPT.contains(&format!("AGENT=\"$ROOT{AGENT_PATH}\"")));
+    let boot_script = dir.path().join("hf-bootstrap");
+    std::fs::write(&boot_script, &boot.content).unwrap();
+    let out = std::process::Command::new("sh")
+        .arg("-n")
+        .arg(&boot_script)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // and the first-boot document carries under a quarter of the agent
+    assert!(boot.content.len() * 4 < AGENT_SCRIPT.len());
 
     let field = |r: hardening_model::Result<AgentConfig>| r.unwrap_err().field().to_owned();
     let port = Port::new(22).unwrap();

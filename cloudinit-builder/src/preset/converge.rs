@@ -18,7 +18,8 @@ pub const BOUNDED_RCLONE: [&str; 4] = [
     "--timeout=60s",
 ];
 
-/// The converge agent as a part: installs [`AgentConfig::files`], writes the report key
+/// The converge agent as a part: installs [`AgentConfig::first_boot_files`] (the agent
+/// bootstrap, which fetches the signed agent from the store on its first run), writes the report key
 /// ([`REPORT_KEY_PATH`], root `0600`, the instance's callback secret: reports are signed with
 /// the key the control plane already holds for this instance) and the store keys
 /// ([`STORE_ENV_PATH`], root `0600`), then enables [`AGENT_TIMER`] in [`Stage::Backups`],
@@ -29,7 +30,8 @@ pub const BOUNDED_RCLONE: [&str; 4] = [
 /// one that can delete the bundle can stall its own updates.
 ///
 /// # A store that cannot be reached
-/// The agent exits 4 when it cannot fetch the bundle (no bundle published yet, or no route to
+/// The bootstrap exits 4 when it cannot fetch the agent and none is installed yet, the agent
+/// when it cannot fetch the bundle (no bundle published yet, or no route to
 /// the store, as on a host whose first boot precedes the fleet's first bundle). Its status
 /// file then says `state=unreachable` and the next tick retries, so the service counts that
 /// exit as success (`SuccessExitStatus=2 4`): first boot never ends with a failed unit because
@@ -115,7 +117,7 @@ impl Part for ConvergeAgent {
     fn contribute(&self, out: &mut Contribution) -> Result<()> {
         // rclone fetches, python3 signs the report (both also used by the backups part).
         out.package("rclone");
-        for f in self.config.files() {
+        for f in self.config.first_boot_files() {
             out.file(WriteFile::from(f));
         }
         out.file(

@@ -1,10 +1,10 @@
-//! The day-2 converge agent in the full preset: its files and modes, its secrets only in
+//! The day-2 converge agent in the full preset: its bootstrap, files and modes, its secrets only in
 //! `0600` files, its recorded step, and a refused signer key.
 
 use cloudinit_builder::preset::*;
 use hardening_model::converge::{
-    AGENT_PATH, AGENT_SCRIPT, ALLOWED_SIGNERS_PATH, CONF_PATH, LABELS_PATH, REPORT_KEY_PATH,
-    STORE_ENV_PATH,
+    AGENT_PATH, ALLOWED_SIGNERS_PATH, BOOTSTRAP_PATH, BOOTSTRAP_SCRIPT, CONF_PATH, LABELS_PATH,
+    REPORT_KEY_PATH, STORE_ENV_PATH,
 };
 
 use crate::fixtures::{
@@ -20,7 +20,7 @@ fn the_agent_is_installed_with_its_modes_and_its_timer_enabled_as_a_step() {
         .unwrap();
     let files = extract_files(out.as_str());
     for (path, mode) in [
-        (AGENT_PATH, "0755"),
+        (BOOTSTRAP_PATH, "0755"),
         (CONF_PATH, "0600"),
         (ALLOWED_SIGNERS_PATH, "0644"),
         (LABELS_PATH, "0644"),
@@ -52,8 +52,19 @@ fn the_agent_is_installed_with_its_modes_and_its_timer_enabled_as_a_step() {
     for arg in BOUNDED_RCLONE {
         assert!(conf.contains(arg), "{arg} missing: {conf}");
     }
-    // The script is the agent, without its comment lines and (outside strings) indentation.
-    let script = files[AGENT_PATH].text();
+    // The first-boot document carries the bootstrap, not the agent (fetched, signed, from the
+    // store), and the service runs the bootstrap.
+    assert!(
+        !files.contains_key(AGENT_PATH),
+        "the agent itself is shipped"
+    );
+    assert!(
+        files["/etc/systemd/system/hf-agent.service"]
+            .text()
+            .contains(&format!("ExecStart={BOOTSTRAP_PATH}\n"))
+    );
+    // The script is the bootstrap, without its comment lines and (outside strings) indentation.
+    let script = files[BOOTSTRAP_PATH].text();
     assert!(script.starts_with("#!/bin/sh\n"));
     assert!(
         !script
@@ -68,7 +79,7 @@ fn the_agent_is_installed_with_its_modes_and_its_timer_enabled_as_a_step() {
             .map(|l| l.trim_start().to_owned())
             .collect()
     };
-    assert_eq!(code(script), code(AGENT_SCRIPT));
+    assert_eq!(code(script), code(BOOTSTRAP_SCRIPT));
     // Enabled by a recorded step, after the backups and before the baseline and the callback.
     let cfg = HardenedHost::runbook(&inputs(FULL))
         .unwrap()

@@ -23,7 +23,7 @@ use hardening_model::values::{Domain, Port};
 use crate::fixtures::extract_files;
 use crate::support;
 
-/// The preset's default budget, 6 KiB below Hetzner's limit.
+/// The preset's default budget, 8 KiB below Hetzner's limit.
 const TARGET: usize = cloudinit_builder::preset::PRESET_BUDGET;
 
 /// A budget the realistic document fits with its keys embedded (for measuring that size).

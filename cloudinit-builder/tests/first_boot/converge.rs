@@ -1,13 +1,14 @@
-//! The day-2 converge agent on the booted guest: installed with its modes, its timer enabled,
-//! and a run against a store the guest cannot reach ends without a failed unit (the agent
-//! records `state=unreachable` and the next tick retries).
+//! The day-2 converge agent on the booted guest: its bootstrap installed with its modes (the
+//! agent itself is fetched, signed, from the store), its timer enabled, and a run against a
+//! store the guest cannot reach ends without a failed unit (the bootstrap, with no agent to
+//! fall back on, records `state=unreachable` and the next tick retries).
 
 use std::os::unix::fs::MetadataExt as _;
 
 use cloudinit_builder::preset::AGENT_TIMER;
 use hardening_model::converge::{
-    AGENT_PATH, ALLOWED_SIGNERS_PATH, CONF_PATH, LABELS_PATH, REPORT_KEY_PATH, STATUS_PATH,
-    STORE_ENV_PATH,
+    AGENT_PATH, ALLOWED_SIGNERS_PATH, BOOTSTRAP_PATH, CONF_PATH, LABELS_PATH, REPORT_KEY_PATH,
+    STATUS_PATH, STORE_ENV_PATH,
 };
 use hardening_validators::guest::Container;
 
@@ -15,7 +16,7 @@ use hardening_validators::guest::Container;
 pub fn problems(guest: &Container) -> Vec<String> {
     let mut problems = Vec::new();
     for (path, mode) in [
-        (AGENT_PATH, 0o755),
+        (BOOTSTRAP_PATH, 0o755),
         (CONF_PATH, 0o600),
         (ALLOWED_SIGNERS_PATH, 0o644),
         (LABELS_PATH, 0o644),
@@ -33,6 +34,16 @@ pub fn problems(guest: &Container) -> Vec<String> {
             )),
             Err(e) => problems.push(format!("agent file {path}: {e}")),
         }
+    }
+    // The agent arrives signed from the store on a run; the document ships only the bootstrap.
+    if guest
+        .root()
+        .join(AGENT_PATH.trim_start_matches('/'))
+        .exists()
+    {
+        problems.push(format!(
+            "{AGENT_PATH} is installed before any signed agent was fetched"
+        ));
     }
     let state = |argv: &[&str]| {
         guest

@@ -22,8 +22,9 @@
 //!   answer in a container;
 //! - the ready callback reached a real HTTP listener here, verified (HMAC, window, nonce),
 //!   reporting `ready`;
-//! - the converge agent's files are installed with their modes, `hf-agent.timer` is enabled
-//!   and active, and a run against the (unreachable) store succeeds with `state=unreachable`;
+//! - the converge agent's files (its bootstrap in place of the agent) are installed with their
+//!   modes, `hf-agent.timer` is enabled and active, and a run against the (unreachable) store
+//!   succeeds with `state=unreachable` and installs no agent;
 //! - the mounts as rendered, live ([`mounts::LIVE_MOUNTS`], `findmnt` on the guest): `/tmp` and
 //!   `/var/tmp` `nosuid,nodev,noexec`, `/dev/shm` `nosuid,nodev,noexec`, `/proc`
 //!   `hidepid=invisible` with `gid=` the exempt group. The container runtime mounts `/tmp`,

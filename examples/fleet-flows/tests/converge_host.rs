@@ -20,7 +20,9 @@ use cloudinit_builder::Secret;
 use cloudinit_builder::preset::{ObjectStore, S3Credentials};
 use fleet_flows::converge::{Bundle, BundleSigner, DesiredFile, HostReport, publish};
 use hardening_model::RenderedFile;
-use hardening_model::converge::{AgentConfig, Selector, Validator};
+use hardening_model::converge::{
+    AGENT_PATH, AGENT_SCRIPT, AgentConfig, BOOTSTRAP_PATH, Selector, Validator,
+};
 use hardening_model::values::Port;
 use hardening_validators::{S3_ACCESS_KEY, S3_SECRET_KEY};
 
@@ -104,8 +106,18 @@ impl Namespace {
 
     /// Runs the agent; its exit status and stderr.
     fn agent(&self) -> (i32, String) {
+        self.run("usr/local/sbin/hf-agent")
+    }
+
+    /// Runs the first-boot bootstrap (which installs and runs the signed agent); its exit
+    /// status and stderr.
+    fn bootstrap(&self) -> (i32, String) {
+        self.run(&BOOTSTRAP_PATH[1..])
+    }
+
+    fn run(&self, script: &str) -> (i32, String) {
         let out = self.exec(&format!(
-            "HF_AGENT_CONF={root}/etc/hardened-fleet/agent.conf sh {root}/usr/local/sbin/hf-agent",
+            "HF_AGENT_CONF={root}/etc/hardened-fleet/agent.conf sh {root}/{script}",
             root = self.root.display()
         ));
         (
@@ -302,7 +314,9 @@ fn agent_applies_signed_bundles_and_leaves_the_host_unchanged_on_every_bad_one()
         "true",
     )
     .unwrap();
-    for file in config.files() {
+    // the first-boot files (the bootstrap, no agent) plus the agent's own, as a host built
+    // without the bootstrap has them; the agent is removed again below until it is fetched
+    for file in config.first_boot_files().into_iter().chain(config.files()) {
         let target = root.join(&file.path[1..]);
         std::fs::create_dir_all(target.parent().unwrap()).unwrap();
         std::fs::write(&target, &file.content).unwrap();
@@ -342,16 +356,64 @@ fn agent_applies_signed_bundles_and_leaves_the_host_unchanged_on_every_bad_one()
     };
     let etc = root.join("etc");
 
-    // 1. a good bundle applies
+    // 0. first boot: only the bootstrap. Nothing published yet: unreachable, exit 4.
+    let agent_path = root.join(&AGENT_PATH[1..]);
+    std::fs::remove_file(&agent_path).unwrap();
+    let (code, err) = ns.bootstrap();
+    assert_eq!(code, 4, "{err}");
+    assert!(
+        status(root).contains("state=unreachable\n"),
+        "{}",
+        status(root)
+    );
+    assert!(!agent_path.exists());
+    // a tampered agent, an agent signed by another key, and the bundle signature offered as
+    // the agent's are refused: exit 2, status rejected, nothing installed, nothing run
+    let store_dir = bucket_dir.join("acme");
+    std::fs::create_dir_all(&store_dir).unwrap();
+    let other = BundleSigner::generate().unwrap();
+    let tampered = AGENT_SCRIPT.replace("set -eu\n", "set -eu\ntouch /tmp/hf-pwned\n");
+    let v0 = fx.bundle(1, &ruleset(true), "LogLevel INFO\n");
+    for (agent, sig) in [
+        (
+            tampered.as_str(),
+            fx.signer.sign_agent(AGENT_SCRIPT.as_bytes()).unwrap(),
+        ),
+        (
+            AGENT_SCRIPT,
+            other.sign_agent(AGENT_SCRIPT.as_bytes()).unwrap(),
+        ),
+        (v0.manifest_text(), v0.signature().to_owned()),
+    ] {
+        std::fs::write(store_dir.join("agent"), agent).unwrap();
+        std::fs::write(store_dir.join("agent.sig"), sig).unwrap();
+        let (code, err) = ns.bootstrap();
+        assert_eq!(code, 2, "{err}");
+        assert!(
+            status(root).contains("state=rejected\n"),
+            "{}",
+            status(root)
+        );
+        assert!(!agent_path.exists(), "a refused agent was installed");
+        assert_eq!(applied(root), "");
+    }
+
+    // 1. a good bundle, published with the signed agent: the bootstrap installs the agent
+    // (0755, the exact published bytes), which applies the bundle
     let v1 = fx.bundle(
         1,
         &ruleset(true),
         "PasswordAuthentication no\nLogLevel VERBOSE\n",
     );
     fx.publish(&v1);
-    let (code, err) = ns.agent();
+    let (code, err) = ns.bootstrap();
     assert_eq!(code, 0, "{err}");
     assert_eq!(applied(root), "1");
+    assert_eq!(std::fs::read_to_string(&agent_path).unwrap(), AGENT_SCRIPT);
+    assert_eq!(
+        std::fs::metadata(&agent_path).unwrap().permissions().mode() & 0o7777,
+        0o755
+    );
     assert_eq!(
         std::fs::read_to_string(root.join(&SSHD_PATH[1..])).unwrap(),
         "PasswordAuthentication no\nLogLevel VERBOSE\n"
@@ -388,6 +450,12 @@ fn agent_applies_signed_bundles_and_leaves_the_host_unchanged_on_every_bad_one()
     let (code, err) = ns.agent();
     assert_eq!(code, 0, "{err}");
     assert!(status(root).contains("state=current"));
+    // the agent cannot be fetched but one is installed: the installed agent runs
+    std::fs::rename(store_dir.join("agent"), store_dir.join("agent.away")).unwrap();
+    let (code, err) = ns.bootstrap();
+    assert_eq!(code, 0, "{err}");
+    assert!(status(root).contains("state=current\n"), "{}", status(root));
+    std::fs::rename(store_dir.join("agent.away"), store_dir.join("agent")).unwrap();
 
     let v2 = fx.bundle(2, &ruleset(true), "PasswordAuthentication no\n");
     // every bad bundle: rejected (exit 2), the tree and the live ruleset byte for byte the same

@@ -14,6 +14,13 @@ use crate::{Error, Result};
 pub const AGENT_SCRIPT: &str = include_str!("agent.sh");
 /// Where the agent is installed.
 pub const AGENT_PATH: &str = "/usr/local/sbin/hf-agent";
+/// The agent bootstrap (installed as [`BOOTSTRAP_PATH`] by [`AgentConfig::first_boot_files`]):
+/// fetches `agent` and `agent.sig` from the bundle remote, verifies them in
+/// [`AGENT_NAMESPACE`] against the pinned signer, installs the agent at [`AGENT_PATH`] when its
+/// bytes changed and runs it.
+pub const BOOTSTRAP_SCRIPT: &str = include_str!("bootstrap.sh");
+/// Where the bootstrap is installed; the first-boot service runs it.
+pub const BOOTSTRAP_PATH: &str = "/usr/local/sbin/hf-bootstrap";
 /// Its configuration (sourced by the script).
 pub const CONF_PATH: &str = "/etc/hardened-fleet/agent.conf";
 /// The signer pinned at first boot, in `ssh-keygen -Y verify` format.
@@ -31,6 +38,10 @@ pub const STATUS_PATH: &str = "/var/lib/hardened-fleet/status";
 /// The SSHSIG namespace bundles are signed in; a signature made for anything else (a git
 /// commit, a file) never verifies as a bundle.
 pub const NAMESPACE: &str = "hardened-fleet-bundle";
+/// The SSHSIG namespace the agent script itself is signed in (object `agent.sig` next to the
+/// bundle): the same pinned key, but a bundle signature never verifies as an agent and the
+/// other way round.
+pub const AGENT_NAMESPACE: &str = "hardened-fleet-agent";
 
 /// What the agent on one host needs to know.
 ///
@@ -220,10 +231,11 @@ impl AgentConfig {
         out
     }
 
-    /// `allowed_signers`: the one key bundles must be signed with, for this namespace only.
+    /// `allowed_signers`: the one key bundles and the agent must be signed with, for their two
+    /// namespaces only.
     pub fn render_allowed_signers(&self) -> String {
         format!(
-            "{} namespaces=\"{NAMESPACE}\" {}\n",
+            "{} namespaces=\"{NAMESPACE},{AGENT_NAMESPACE}\" {}\n",
             self.signer_identity, self.signer_key
         )
     }
@@ -240,6 +252,17 @@ impl AgentConfig {
     /// bundle (exit 2) and an unreachable store (exit 4, retried next tick, recorded in the
     /// status file) count as success, so neither leaves a failed unit; a rollback (exit 3) does.
     pub fn render_service(&self) -> String {
+        self.service_running(AGENT_PATH)
+    }
+
+    /// The same service running the bootstrap ([`BOOTSTRAP_PATH`]) instead of the agent; the
+    /// bootstrap's own exits (2 agent rejected, 4 store unreachable with no agent) are the
+    /// agent's.
+    pub fn render_bootstrap_service(&self) -> String {
+        self.service_running(BOOTSTRAP_PATH)
+    }
+
+    fn service_running(&self, exec: &str) -> String {
         format!(
             "[Unit]\n\
              Description=hardened-fleet converge agent (signed desired-state bundles)\n\
@@ -248,7 +271,7 @@ impl AgentConfig {
              [Service]\n\
              Type=oneshot\n\
              EnvironmentFile=-{STORE_ENV_PATH}\n\
-             ExecStart={AGENT_PATH}\n\
+             ExecStart={exec}\n\
              SuccessExitStatus=2 4\n\
              NoNewPrivileges=yes\n\
              PrivateTmp=yes\n\
@@ -274,16 +297,45 @@ impl AgentConfig {
     /// ([`REPORT_KEY_PATH`], [`STORE_ENV_PATH`]); the preset then runs
     /// `systemctl enable --now hf-agent.timer`.
     pub fn files(&self) -> Vec<RenderedFile> {
-        vec![
+        self.files_with(
             RenderedFile::root(AGENT_PATH, 0o755, AGENT_SCRIPT),
+            self.render_service(),
+        )
+    }
+
+    /// What the first-boot document installs: [`AgentConfig::files`] with the bootstrap
+    /// ([`BOOTSTRAP_SCRIPT`] at [`BOOTSTRAP_PATH`], run by the service) in place of the agent.
+    /// The first run fetches the signed agent from the store (published by the control plane
+    /// with every bundle), so the document carries under 2 KB of script instead of over 8.
+    ///
+    /// ```
+    /// use hardening_model::converge::{AgentConfig, AGENT_PATH, BOOTSTRAP_PATH};
+    /// use hardening_model::values::Port;
+    /// let config = AgentConfig::new(
+    ///     "inst-0042",
+    ///     ":s3:fleet-desired/acme",
+    ///     "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIIz6aQmiGH6b0rUgkQ0MdXeTvswk2sWyYqP6LjX9IVHP",
+    ///     Port::new(22)?,
+    /// )?;
+    /// let files = config.first_boot_files();
+    /// assert!(files.iter().any(|f| f.path == BOOTSTRAP_PATH));
+    /// assert!(!files.iter().any(|f| f.path == AGENT_PATH));
+    /// # Ok::<(), hardening_model::Error>(())
+    /// ```
+    pub fn first_boot_files(&self) -> Vec<RenderedFile> {
+        self.files_with(
+            RenderedFile::root(BOOTSTRAP_PATH, 0o755, BOOTSTRAP_SCRIPT),
+            self.render_bootstrap_service(),
+        )
+    }
+
+    fn files_with(&self, program: RenderedFile, service: String) -> Vec<RenderedFile> {
+        vec![
+            program,
             RenderedFile::root(CONF_PATH, 0o600, self.render_conf()),
             RenderedFile::root(ALLOWED_SIGNERS_PATH, 0o644, self.render_allowed_signers()),
             RenderedFile::root(LABELS_PATH, 0o644, self.render_labels()),
-            RenderedFile::root(
-                "/etc/systemd/system/hf-agent.service",
-                0o644,
-                self.render_service(),
-            ),
+            RenderedFile::root("/etc/systemd/system/hf-agent.service", 0o644, service),
             RenderedFile::root(
                 "/etc/systemd/system/hf-agent.timer",
                 0o644,

@@ -46,10 +46,36 @@
 //!
 //! # Wiring into first boot
 //!
-//! The first-boot document installs [`AgentConfig::files`] (script, configuration, pinned
-//! signer, labels, service and timer), writes [`REPORT_KEY_PATH`] (0600, the callback secret)
-//! and [`STORE_ENV_PATH`] (0600, read-only store keys plus write access to the report
-//! prefix), then runs `systemctl enable --now hf-agent.timer`.
+//! The first-boot document installs [`AgentConfig::first_boot_files`] (configuration, pinned
+//! signer, labels, service and timer, and a small bootstrap in place of the agent), writes
+//! [`REPORT_KEY_PATH`] (0600, the callback secret) and [`STORE_ENV_PATH`] (0600, read-only
+//! store keys plus write access to the report prefix), then runs `systemctl enable --now hf-agent.timer`.
+//!
+//! The service runs the bootstrap ([`BOOTSTRAP_SCRIPT`] at [`BOOTSTRAP_PATH`], about thirty
+//! lines) rather than the agent. On every tick it fetches `agent` and `agent.sig` from the
+//! bundle remote (same rclone arguments and store keys as the agent), verifies them with
+//! `ssh-keygen -Y verify` against the same pinned `allowed_signers` in its own namespace
+//! [`AGENT_NAMESPACE`], installs the agent at [`AGENT_PATH`] (0755, staged and renamed) when
+//! the verified bytes differ from the installed ones, and `exec`s it. The control plane
+//! publishes the agent, signed with the bundle key, with every bundle (`fleet-flows`).
+//!
+//! - Store unreachable, agent installed: the installed agent runs (and reports `unreachable`
+//!   itself). Store unreachable, no agent yet: status `state=unreachable`, exit 4, which the
+//!   service counts as success like the agent's own exit 4.
+//! - An agent that does not verify (tampered, unsigned, signed by another key or in the bundle
+//!   namespace): status `state=rejected`, exit 2, nothing installed and nothing run.
+//!
+//! **Why a bootstrap:** the agent is over 8 KB of script, the largest single item of the
+//! first-boot document, whose user data Hetzner caps at 32 KiB and the preset budgets at
+//! 24 KiB. The bootstrap is under a quarter of that: the realistic everything-on document
+//! drops from 25,110 B to 22,932 B. The trust model is unchanged: the agent that runs is one
+//! the pinned key signed, as for bundles, and a compromised store can still only withhold. It
+//! also lets the operator ship a fixed agent to a running fleet by publishing, without a
+//! reprovision. The cost: a host's first agent arrives with the first publish, not at boot
+//! (until then the status says `unreachable`), and an older agent the key once signed could be
+//! served again (the version checks are kept in the host's state, which every agent version
+//! honours). [`AgentConfig::files`] still installs the agent itself for hosts not built with
+//! the bootstrap.
 //!
 //! The control-plane side (building, signing and publishing bundles, reading reports, the
 //! fleet drift audit) lives in `fleet-flows`.
@@ -58,7 +84,8 @@ mod agent;
 mod manifest;
 
 pub use agent::{
-    AGENT_PATH, AGENT_SCRIPT, ALLOWED_SIGNERS_PATH, AgentConfig, CONF_PATH, LABELS_PATH, NAMESPACE,
-    REPORT_KEY_PATH, STATUS_PATH, STORE_ENV_PATH,
+    AGENT_NAMESPACE, AGENT_PATH, AGENT_SCRIPT, ALLOWED_SIGNERS_PATH, AgentConfig, BOOTSTRAP_PATH,
+    BOOTSTRAP_SCRIPT, CONF_PATH, LABELS_PATH, NAMESPACE, REPORT_KEY_PATH, STATUS_PATH,
+    STORE_ENV_PATH,
 };
 pub use manifest::{ALLOWED_ROOTS, MAGIC, ManagedFile, Manifest, Selector, Sha256Hex, Validator};

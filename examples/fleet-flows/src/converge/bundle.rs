@@ -5,7 +5,9 @@ use std::fmt;
 use std::path::Path;
 
 use hardening_model::RenderedFile;
-use hardening_model::converge::{ManagedFile, Manifest, NAMESPACE, Selector, Validator};
+use hardening_model::converge::{
+    AGENT_NAMESPACE, AGENT_SCRIPT, ManagedFile, Manifest, NAMESPACE, Selector, Validator,
+};
 use ssh_key::{Algorithm, HashAlg, LineEnding, PrivateKey};
 
 use crate::error::{Error, Result};
@@ -76,9 +78,23 @@ impl BundleSigner {
     /// Signs `manifest_text` in namespace [`NAMESPACE`]: the armored SSHSIG that
     /// `ssh-keygen -Y verify -n hardened-fleet-bundle` accepts.
     fn sign(&self, manifest_text: &str) -> Result<String> {
+        self.sign_in(NAMESPACE, manifest_text.as_bytes())
+    }
+
+    /// Signs an agent script in namespace [`AGENT_NAMESPACE`]: the `agent.sig` the host's
+    /// bootstrap verifies before it installs the agent. [`Bundle::build`] signs
+    /// [`AGENT_SCRIPT`] with it; call it directly to publish another agent build.
+    ///
+    /// # Errors
+    /// [`Error::Invalid`] naming `converge.signer` when signing fails.
+    pub fn sign_agent(&self, script: &[u8]) -> Result<String> {
+        self.sign_in(AGENT_NAMESPACE, script)
+    }
+
+    fn sign_in(&self, namespace: &str, bytes: &[u8]) -> Result<String> {
         let sig = self
             .key
-            .sign(NAMESPACE, HashAlg::Sha512, manifest_text.as_bytes())
+            .sign(namespace, HashAlg::Sha512, bytes)
             .map_err(|e| Error::invalid("converge.signer", format!("signing failed: {e}")))?;
         sig.to_pem(LineEnding::LF)
             .map_err(|e| Error::invalid("converge.signer", format!("encoding failed: {e}")))
@@ -107,6 +123,7 @@ pub struct Bundle {
     manifest: Manifest,
     manifest_text: String,
     signature: String,
+    agent_signature: String,
     contents: BTreeMap<String, Vec<u8>>,
 }
 
@@ -159,10 +176,12 @@ impl Bundle {
         let manifest = Manifest::new(version, created_at, selector, managed)?;
         let manifest_text = manifest.render();
         let signature = signer.sign(&manifest_text)?;
+        let agent_signature = signer.sign_agent(AGENT_SCRIPT.as_bytes())?;
         Ok(Self {
             manifest,
             manifest_text,
             signature,
+            agent_signature,
             contents,
         })
     }
@@ -182,13 +201,20 @@ impl Bundle {
         &self.signature
     }
 
+    /// The armored SSHSIG signature of the agent ([`AGENT_SCRIPT`], namespace
+    /// [`AGENT_NAMESPACE`]) published next to the bundle for the hosts' bootstrap.
+    pub fn agent_signature(&self) -> &str {
+        &self.agent_signature
+    }
+
     /// The contents by SHA-256.
     pub fn contents(&self) -> &BTreeMap<String, Vec<u8>> {
         &self.contents
     }
 
-    /// Writes the store layout below `dir`: `files/<sha256>`, `manifest.sig`, `manifest`
-    /// (contents first, manifest last, so a host never sees a manifest whose files are missing).
+    /// Writes the store layout below `dir`: `files/<sha256>`, `agent`, `agent.sig`,
+    /// `manifest.sig`, `manifest` (contents first, manifest last, so a host never sees a
+    /// manifest whose files are missing).
     ///
     /// # Errors
     /// [`Error::Command`] (step `bundle write`) naming the file that could not be written.
@@ -204,6 +230,8 @@ impl Bundle {
             std::fs::write(&p, bytes).map_err(|e| fail(&p, e))?;
         }
         for (name, text) in [
+            ("agent", AGENT_SCRIPT),
+            ("agent.sig", self.agent_signature.as_str()),
             ("manifest.sig", self.signature.as_str()),
             ("manifest", self.manifest_text.as_str()),
         ] {

@@ -6,7 +6,10 @@
 //! Ed25519 [`BundleSigner`] (SSHSIG, verified on the host by `ssh-keygen -Y verify` against the
 //! key pinned at first boot) and [`publish`]es it to the object store it runs for backups.
 //! Every host's timer pulls, verifies, validates, applies with rollback, and uploads an
-//! HMAC-signed status, read back with [`HostReport::verify`].
+//! HMAC-signed status, read back with [`HostReport::verify`]. Every bundle also carries the
+//! agent itself (`hardening_model::converge::AGENT_SCRIPT`, signed by the same key in the agent
+//! namespace, [`BundleSigner::sign_agent`]): hosts built by the preset boot with a small
+//! bootstrap that installs it from the store.
 //!
 //! The cloud side of the same change is [`converge_cloud`]: the zone's admin list and rules on
 //! Cloudflare, then every fleet firewall on Hetzner in batches. [`SimulatedFleet`] runs the

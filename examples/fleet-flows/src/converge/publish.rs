@@ -8,8 +8,8 @@ use cloudinit_builder::preset::{ObjectStore, S3Credentials};
 use super::bundle::Bundle;
 use crate::error::{Error, Result};
 
-/// Uploads `bundle` below `store`'s prefix: contents first, then `manifest.sig`, then
-/// `manifest`, so a host that reads between two uploads sees either the old manifest or a
+/// Uploads `bundle` below `store`'s prefix: contents first, then the signed agent (`agent`,
+/// `agent.sig`, which the hosts' bootstrap installs), then `manifest.sig`, then `manifest`, so a host that reads between two uploads sees either the old manifest or a
 /// manifest whose signature does not verify yet (rejected, nothing changed, retried next
 /// tick) — never a verified manifest with missing files. `workdir` must be a private, empty
 /// directory for the staged layout. The credentials reach rclone through its environment only.
@@ -34,7 +34,7 @@ pub fn publish(
             format!("{remote}/files/"),
         ],
     )?;
-    for name in ["manifest.sig", "manifest"] {
+    for name in ["agent", "agent.sig", "manifest.sig", "manifest"] {
         rclone(
             store,
             credentials,
