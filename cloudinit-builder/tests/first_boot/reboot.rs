@@ -1,6 +1,5 @@
 //! A failed first boot stays visible after a reboot.
 
-use std::process::Command;
 use std::time::Duration;
 
 use cloudinit_builder::Secret;
@@ -23,31 +22,12 @@ fn a_failed_step_stays_an_error_after_reboot() {
                 .unwrap(),
         )
     };
-    let dir = tempfile::tempdir().unwrap();
-    let key_path = dir.path().join("admin");
-    let keygen = Command::new("ssh-keygen")
-        .args([
-            "-q",
-            "-t",
-            "ed25519",
-            "-N",
-            "",
-            "-C",
-            "admin@first-boot",
-            "-f",
-        ])
-        .arg(&key_path)
-        .status();
-    if keygen.is_err() {
-        assert!(
-            !hardening_validators::ci_mode(),
-            "ssh-keygen is missing and CI is set"
-        );
-        eprintln!("skipping: ssh-keygen not installed (apt-get install openssh-client)");
+    if crate::shared::ssh_missing() {
         return;
     }
-    let key_text = std::fs::read_to_string(key_path.with_extension("pub")).unwrap();
-    let key = key_text.trim();
+    let dir = tempfile::tempdir().unwrap();
+    let (_, key) = crate::shared::admin_key(dir.path());
+    let key = key.as_str();
     let packages: Vec<String> = failing(document(
         key,
         "http://10.0.0.1/ready",
