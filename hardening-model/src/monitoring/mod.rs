@@ -35,5 +35,6 @@ pub use exporter::{
 };
 pub use rules::{ALERT_RULES_PATH, AlertRule, AlertRules, AlertThresholds, Severity};
 pub use security::{
-    SECURITY_EVENTS_FILE, SECURITY_EVENTS_SCRIPT, SECURITY_EVENTS_UNIT, SecurityEvents,
+    REBOOT_REQUIRED, SECURITY_EVENTS_FILE, SECURITY_EVENTS_SCRIPT, SECURITY_EVENTS_UNIT,
+    SecurityEvents,
 };

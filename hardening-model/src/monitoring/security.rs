@@ -19,9 +19,14 @@
 //! | `hardened_host_aide_changes` | 1 when the last check found differences |
 //! | `hardened_host_falco_active` | 1 when a Falco unit is active |
 //! | `hardened_host_falco_events{priority}` | Falco alerts by priority |
+//! | `hardened_host_container_restarts{container}` | restarts by the container's restart policy (`docker inspect`'s `RestartCount`) |
+//! | `hardened_host_reboot_required_timestamp_seconds` | since when `/var/run/reboot-required` exists (0: no reboot pending) |
+//! | `hardened_host_held_security_update{package}` | 1 when a package on hold (`apt-mark showhold`) has its candidate from a `-security` pocket |
+//! | `hardened_host_backup_last_success_timestamp_seconds` | the last successful backup ([`LAST_BACKUP`], else the [`MANIFEST`]'s last upload; the script's own provisioning time before the first) |
 
 use crate::RenderedFile;
 use crate::auditd::AuditKey;
+use crate::backup::{LAST_BACKUP, MANIFEST};
 use crate::values::check_max_len;
 use crate::{Error, Problem, Result};
 
@@ -34,6 +39,9 @@ pub const SECURITY_EVENTS_SCRIPT: &str = "/usr/local/sbin/security-events-textfi
 pub const SECURITY_EVENTS_UNIT: &str = "security-events-textfile";
 /// The file the script writes inside [`TEXTFILE_DIR`].
 pub const SECURITY_EVENTS_FILE: &str = "security-events.prom";
+/// The file whose presence means a reboot is pending (written by `update-notifier-common`'s
+/// and `needrestart`'s package hooks).
+pub const REBOOT_REQUIRED: &str = "/var/run/reboot-required";
 
 /// Falco's units (one per driver; erratum 18).
 const FALCO_UNITS: [&str; 3] = [
@@ -52,6 +60,22 @@ const FALCO_PRIORITIES: [(&str, &str); 6] = [
     ("Notice", "notice"),
 ];
 
+/// `value` when `min <= value <= max`, else an out-of-range error naming `field`.
+fn in_range(field: &str, value: u32, min: u32, max: u32) -> Result<u32> {
+    if (min..=max).contains(&value) {
+        Ok(value)
+    } else {
+        Err(Error::new(
+            field,
+            Problem::OutOfRange {
+                min: i64::from(min),
+                max: i64::from(max),
+                value: i64::from(value),
+            },
+        ))
+    }
+}
+
 /// Which events the timer counts and over what window.
 ///
 /// ```
@@ -67,6 +91,8 @@ pub struct SecurityEvents {
     window_minutes: u32,
     audit_keys: Vec<AuditKey>,
     ssh_failures: u32,
+    reboot_days: u32,
+    backup_hours: u32,
 }
 
 impl Default for SecurityEvents {
@@ -87,23 +113,29 @@ impl SecurityEvents {
                 .filter_map(|k| AuditKey::new(k).ok())
                 .collect(),
             ssh_failures: 10,
+            reboot_days: 7,
+            backup_hours: 26,
         }
+    }
+
+    /// How many days a pending reboot may wait before `RebootPending` fires, 1 to 90
+    /// (default 7: a weekly maintenance window).
+    pub fn reboot_pending_days(mut self, days: u32) -> Result<Self> {
+        self.reboot_days = in_range("security_events.reboot_pending_days", days, 1, 90)?;
+        Ok(self)
+    }
+
+    /// How old the last successful backup may be before `BackupTooOld` fires, in hours, 2 to
+    /// 744 (default 26: a daily backup with two hours of slack).
+    pub fn backup_max_age_hours(mut self, hours: u32) -> Result<Self> {
+        self.backup_hours = in_range("security_events.backup_max_age_hours", hours, 2, 744)?;
+        Ok(self)
     }
 
     /// The counting window, 1 to 10 minutes (`ausearch --start recent` reaches 10 minutes
     /// back; the script keeps the records of the window by their own timestamps).
     pub fn window_minutes(mut self, minutes: u32) -> Result<Self> {
-        if !(1..=10).contains(&minutes) {
-            return Err(Error::new(
-                "security_events.window_minutes",
-                Problem::OutOfRange {
-                    min: 1,
-                    max: 10,
-                    value: i64::from(minutes),
-                },
-            ));
-        }
-        self.window_minutes = minutes;
+        self.window_minutes = in_range("security_events.window_minutes", minutes, 1, 10)?;
         Ok(self)
     }
 
@@ -139,6 +171,12 @@ impl SecurityEvents {
 
     /// [`script`](Self::script) writing into `dir` (for a test that runs it).
     pub fn script_for(&self, dir: &str) -> String {
+        self.script_in(dir, "")
+    }
+
+    /// [`script_for`](Self::script_for) reading [`REBOOT_REQUIRED`] and the backup status
+    /// files under `root` instead of `/` (for a test that runs it against a temporary root).
+    pub fn script_in(&self, dir: &str, root: &str) -> String {
         let keys: Vec<String> = self.audit_keys.iter().map(ToString::to_string).collect();
         let priorities: Vec<String> = FALCO_PRIORITIES
             .iter()
@@ -197,6 +235,27 @@ if command -v falco >/dev/null 2>&1; then
     echo "hardened_host_falco_events{{priority=\"${{p#*:}}\"}} $n"
   done
 fi
+if command -v docker >/dev/null 2>&1; then
+  help container_restarts 'Restarts of a container by its restart policy.'
+  docker ps -aq 2>/dev/null | xargs -r docker inspect -f '{{{{.Name}}}} {{{{.RestartCount}}}}' 2>/dev/null \
+    | while read -r c n; do echo "hardened_host_container_restarts{{container=\"${{c#/}}\"}} $n"; done
+fi
+help reboot_required_timestamp_seconds 'Since when a reboot is pending (0: none).'
+r={root}{reboot}; t=0; [ -e "$r" ] && t=$(stat -c %Y "$r")
+echo "hardened_host_reboot_required_timestamp_seconds $t"
+help backup_last_success_timestamp_seconds 'When the last backup succeeded (provisioning before the first).'
+b={root}{last}; m={root}{manifest}
+if grep -qx result=pass "$b" 2>/dev/null; then t=$(stat -c %Y "$b"); elif [ -e "$m" ]; then t=$(stat -c %Y "$m"); else t=$(stat -c %Y "$0"); fi
+echo "hardened_host_backup_last_success_timestamp_seconds $t"
+held=$(apt-mark showhold 2>/dev/null)
+if [ -n "$held" ]; then
+  help held_security_update '1 when a held package has its candidate from a -security pocket.'
+  apt-cache policy $held 2>/dev/null | awk '/^[^ ]/ {{ p = $1; sub(/:$/, "", p); h[p] = 0 }}
+    $1 == "Installed:" {{ i = $2 }} $1 == "Candidate:" {{ c = $2 }}
+    $1 == "***" {{ v = $2 }} NF == 2 && $2 ~ /^[0-9]+$/ {{ v = $1 }}
+    /-security/ && v == c && c != i {{ h[p] = 1 }}
+    END {{ for (p in h) printf "hardened_host_held_security_update{{package=\"%s\"}} %d\n", p, h[p] }}'
+fi
 }} > "$tmp" && mv -f "$tmp" "$out"
 "##,
             w = self.window_minutes,
@@ -209,6 +268,9 @@ fi
                 .collect::<Vec<_>>()
                 .join(" "),
             priorities = priorities.join(" "),
+            reboot = REBOOT_REQUIRED,
+            last = LAST_BACKUP,
+            manifest = MANIFEST,
         )
     }
 
@@ -253,6 +315,10 @@ fi
     /// | `FileIntegrityCheckStale` | sev3 | no AIDE check for two days |
     /// | `SshBruteForce` | sev3 | suspicious activity (keys only, rate-limited) |
     /// | `SecurityEventsStale` | sev2 | the timer stopped: the figures above are blind |
+    /// | `ContainerRestarting` | sev2 | a container restarted within 15 minutes (crash, OOM kill) |
+    /// | `BackupTooOld` | sev2 | no successful backup within [`backup_max_age_hours`](Self::backup_max_age_hours) |
+    /// | `HeldSecurityUpdate` | sev3 | a held package (Docker, containerd, runc) has a security fix waiting for a planned upgrade |
+    /// | `RebootPending` | sev3 | a reboot has waited longer than [`reboot_pending_days`](Self::reboot_pending_days) |
     pub fn alert_rules(&self, job: &str) -> Result<AlertRules> {
         check_max_len("alert.job", job, 64)?;
         // Job names are validated by the node rules' constructor as well.
@@ -337,6 +403,46 @@ fi
                 300,
                 Severity::Sev2,
                 "Security event figures of {{ $labels.instance }} are not being updated",
+            )?,
+            AlertRule::new(
+                "ContainerRestarting",
+                &format!("increase(hardened_host_container_restarts{{{sel}}}[15m]) > 0"),
+                0,
+                Severity::Sev2,
+                "Container {{ $labels.container }} restarted within 15 minutes on {{ $labels.instance }}",
+            )?,
+            AlertRule::new(
+                "BackupTooOld",
+                &format!(
+                    "time() - hardened_host_backup_last_success_timestamp_seconds{{{sel}}} > {}",
+                    self.backup_hours * 3600
+                ),
+                0,
+                Severity::Sev2,
+                &format!(
+                    "No successful backup of {{{{ $labels.instance }}}} for more than {} hours",
+                    self.backup_hours
+                ),
+            )?,
+            AlertRule::new(
+                "HeldSecurityUpdate",
+                &format!("hardened_host_held_security_update{{{sel}}} > 0"),
+                3600,
+                Severity::Sev3,
+                "Held package {{ $labels.package }} has a security update pending on {{ $labels.instance }}",
+            )?,
+            AlertRule::new(
+                "RebootPending",
+                &format!(
+                    "hardened_host_reboot_required_timestamp_seconds{{{sel}}} > 0 and time() - hardened_host_reboot_required_timestamp_seconds{{{sel}}} > {}",
+                    self.reboot_days * 86_400
+                ),
+                0,
+                Severity::Sev3,
+                &format!(
+                    "A reboot has been pending on {{{{ $labels.instance }}}} for more than {} days",
+                    self.reboot_days
+                ),
             )?,
         ];
         if !other_keys.is_empty() {
