@@ -170,8 +170,20 @@ fn promtool_accepts_the_config_and_the_rules_fire() {
         "SshBruteForce",
         "SecurityEventsStale",
         "NodeExporterDown",
+        "ContainerRestarting",
+        "BackupTooOld",
+        "HeldSecurityUpdate",
+        "RebootPending",
     ] {
         assert!(tests.contains(&format!("{alert} fires")), "{alert}");
+    }
+    for alert in [
+        "ContainerRestarting",
+        "BackupTooOld",
+        "HeldSecurityUpdate",
+        "RebootPending",
+    ] {
+        assert!(tests.contains(&format!("{alert} stays quiet")), "{alert}");
     }
 }
 
@@ -246,10 +258,63 @@ fn stub(dir: &Path, name: &str, output: &str) {
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
 }
 
+/// `apt-cache policy` as apt 2.x prints it: docker.io's candidate is from the security pocket,
+/// containerd's from -updates, runc is up to date.
+const APT_POLICY: &str = "docker.io:
+  Installed: 24.0.7-0ubuntu4
+  Candidate: 24.0.7-0ubuntu4.1
+  Version table:
+     24.0.7-0ubuntu4.1 500
+        500 http://security.ubuntu.com/ubuntu noble-security/universe amd64 Packages
+        500 http://archive.ubuntu.com/ubuntu noble-updates/universe amd64 Packages
+ *** 24.0.7-0ubuntu4 100
+        100 /var/lib/dpkg/status
+containerd:
+  Installed: 1.7.12-0ubuntu4
+  Candidate: 1.7.24-0ubuntu1~24.04.1
+  Version table:
+     1.7.24-0ubuntu1~24.04.1 500
+        500 http://archive.ubuntu.com/ubuntu noble-updates/main amd64 Packages
+     1.7.12-0ubuntu4.2 500
+        500 http://security.ubuntu.com/ubuntu noble-security/main amd64 Packages
+ *** 1.7.12-0ubuntu4 100
+        100 /var/lib/dpkg/status
+runc:
+  Installed: 1.1.12-0ubuntu3.1
+  Candidate: 1.1.12-0ubuntu3.1
+  Version table:
+ *** 1.1.12-0ubuntu3.1 500
+        500 http://security.ubuntu.com/ubuntu noble-security/main amd64 Packages
+        100 /var/lib/dpkg/status
+";
+
 /// Runs the security-events script with stub journalctl/ausearch/aide/falco/systemctl and
 /// returns the metrics file it wrote.
 pub fn run_events_script(out_dir: &Path) -> String {
+    run_events_script_in(out_dir, Path::new("/nonexistent-root"))
+}
+
+/// [`run_events_script`] with the reboot flag and backup status files read under `root`, and
+/// stub docker, apt-mark and apt-cache.
+fn run_events_script_in(out_dir: &Path, root: &Path) -> String {
     let bin = tempfile::tempdir().unwrap();
+    let docker = bin.path().join("docker");
+    std::fs::write(
+        &docker,
+        "#!/bin/sh
+case \"$1\" in
+  ps) printf 'c0ffee01\\nc0ffee02\\n' ;;
+           inspect) printf '/stack-app-1 3\\n/stack-caddy-1 0\\n' ;;
+esac
+",
+    )
+    .unwrap();
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&docker, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    stub(bin.path(), "apt-mark", "docker.io\ncontainerd\nrunc\n");
+    stub(bin.path(), "apt-cache", APT_POLICY);
     let journal = "Invalid user admin from 198.51.100.7 port 4242\n\
                    Connection closed by invalid user root 198.51.100.7 port 4243 [preauth]\n\
                    Failed publickey for deploy from 198.51.100.8 port 22 ssh2\n\
@@ -276,7 +341,7 @@ pub fn run_events_script(out_dir: &Path) -> String {
     stub(bin.path(), "aide", "");
     stub(bin.path(), "falco", "");
     stub(bin.path(), "systemctl", "");
-    let script = SecurityEvents::new().script_for(out_dir.to_str().unwrap());
+    let script = SecurityEvents::new().script_in(out_dir.to_str().unwrap(), root.to_str().unwrap());
     let script_path = bin.path().join("events.sh");
     std::fs::write(&script_path, script).unwrap();
     let path = format!("{}:/usr/bin:/bin", bin.path().display());
@@ -323,6 +388,131 @@ fn the_events_script_counts_what_the_logs_say_and_promtool_reads_it() {
     );
     assert_eq!(metric(&text, "hardened_host_falco_active "), 1.0);
     assert!(metric(&text, "hardened_host_security_events_timestamp_seconds ") > 1.7e9);
+    let Some(promtool) = hardening_validators::promtool() else {
+        return;
+    };
+    promtool
+        .check_metrics(&text)
+        .unwrap_or_else(|e| panic!("{}\n{text}", e.output()));
+}
+
+/// The file's mtime set `secs_ago` seconds back (with the real `touch`).
+fn age(path: &Path, secs_ago: u64) {
+    let stamp = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        - secs_ago;
+    let ok = std::process::Command::new("touch")
+        .arg("-d")
+        .arg(format!("@{stamp}"))
+        .arg(path)
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok);
+}
+
+fn now() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs_f64()
+}
+
+#[test]
+fn the_events_script_reports_restarts_reboots_held_updates_and_backups() {
+    use hardening_model::backup::{LAST_BACKUP, MANIFEST};
+    use hardening_model::monitoring::REBOOT_REQUIRED;
+    let root = tempfile::tempdir().unwrap();
+    let under = |p: &str| root.path().join(p.trim_start_matches('/'));
+    for p in [REBOOT_REQUIRED, LAST_BACKUP] {
+        std::fs::create_dir_all(under(p).parent().unwrap()).unwrap();
+    }
+    // No reboot pending, no backup yet: the age counts from the script's own file.
+    let out = tempfile::tempdir().unwrap();
+    let text = run_events_script_in(out.path(), root.path());
+    assert_eq!(
+        metric(&text, "hardened_host_reboot_required_timestamp_seconds "),
+        0.0
+    );
+    let first = metric(
+        &text,
+        "hardened_host_backup_last_success_timestamp_seconds ",
+    );
+    assert!((now() - first).abs() < 120.0, "{first}");
+    assert_eq!(
+        metric(
+            &text,
+            "hardened_host_container_restarts{container=\"stack-app-1\"} "
+        ),
+        3.0
+    );
+    assert_eq!(
+        metric(
+            &text,
+            "hardened_host_container_restarts{container=\"stack-caddy-1\"} "
+        ),
+        0.0
+    );
+    // Only docker.io's candidate comes from -security; containerd's is from -updates (its
+    // security version is older), runc is current.
+    assert_eq!(
+        metric(
+            &text,
+            "hardened_host_held_security_update{package=\"docker.io\"} "
+        ),
+        1.0
+    );
+    assert_eq!(
+        metric(
+            &text,
+            "hardened_host_held_security_update{package=\"containerd\"} "
+        ),
+        0.0
+    );
+    assert_eq!(
+        metric(
+            &text,
+            "hardened_host_held_security_update{package=\"runc\"} "
+        ),
+        0.0
+    );
+
+    // A reboot pending for three days; a successful backup 30 hours ago, then a failed one:
+    // the age is the last upload's (the manifest's), not the failed run's.
+    std::fs::write(under(REBOOT_REQUIRED), "*** System restart required ***\n").unwrap();
+    age(&under(REBOOT_REQUIRED), 3 * 86_400);
+    std::fs::write(
+        under(MANIFEST),
+        "20261201T030000Z inst-1/b.tar.gz.age 00 1\n",
+    )
+    .unwrap();
+    age(&under(MANIFEST), 30 * 3600);
+    std::fs::write(under(LAST_BACKUP), "result=fail\ndetail=exit status 1\n").unwrap();
+    let text = run_events_script_in(out.path(), root.path());
+    let reboot = metric(&text, "hardened_host_reboot_required_timestamp_seconds ");
+    assert!((now() - reboot - 3.0 * 86_400.0).abs() < 120.0, "{reboot}");
+    let backup = metric(
+        &text,
+        "hardened_host_backup_last_success_timestamp_seconds ",
+    );
+    assert!((now() - backup - 30.0 * 3600.0).abs() < 120.0, "{backup}");
+
+    // The next backup passes: its status file's time is the last success.
+    std::fs::write(
+        under(LAST_BACKUP),
+        "result=pass\nfinished_at=2026-12-02T03:04:05Z\n",
+    )
+    .unwrap();
+    age(&under(LAST_BACKUP), 600);
+    let text = run_events_script_in(out.path(), root.path());
+    let backup = metric(
+        &text,
+        "hardened_host_backup_last_success_timestamp_seconds ",
+    );
+    assert!((now() - backup - 600.0).abs() < 120.0, "{backup}");
+
     let Some(promtool) = hardening_validators::promtool() else {
         return;
     };
