@@ -258,34 +258,13 @@ fn stub(dir: &Path, name: &str, output: &str) {
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
 }
 
-/// `apt-cache policy` as apt 2.x prints it: docker.io's candidate is from the security pocket,
-/// containerd's from -updates, runc is up to date.
-const APT_POLICY: &str = "docker.io:
-  Installed: 24.0.7-0ubuntu4
-  Candidate: 24.0.7-0ubuntu4.1
-  Version table:
-     24.0.7-0ubuntu4.1 500
-        500 http://security.ubuntu.com/ubuntu noble-security/universe amd64 Packages
-        500 http://archive.ubuntu.com/ubuntu noble-updates/universe amd64 Packages
- *** 24.0.7-0ubuntu4 100
-        100 /var/lib/dpkg/status
-containerd:
-  Installed: 1.7.12-0ubuntu4
-  Candidate: 1.7.24-0ubuntu1~24.04.1
-  Version table:
-     1.7.24-0ubuntu1~24.04.1 500
-        500 http://archive.ubuntu.com/ubuntu noble-updates/main amd64 Packages
-     1.7.12-0ubuntu4.2 500
-        500 http://security.ubuntu.com/ubuntu noble-security/main amd64 Packages
- *** 1.7.12-0ubuntu4 100
-        100 /var/lib/dpkg/status
-runc:
-  Installed: 1.1.12-0ubuntu3.1
-  Candidate: 1.1.12-0ubuntu3.1
-  Version table:
- *** 1.1.12-0ubuntu3.1 500
-        500 http://security.ubuntu.com/ubuntu noble-security/main amd64 Packages
-        100 /var/lib/dpkg/status
+/// `apt list --upgradable` as apt 2.x prints it: docker.io's candidate is in the security
+/// pocket (and -updates), containerd's only in -updates; runc is up to date; openssl (not held)
+/// has a security update.
+const APT_UPGRADABLE: &str = "Listing...
+containerd/noble-updates 1.7.24-0ubuntu1~24.04.1 amd64 [upgradable from: 1.7.12-0ubuntu4]
+docker.io/noble-updates,noble-security 24.0.7-0ubuntu4.1 amd64 [upgradable from: 24.0.7-0ubuntu4]
+openssl/noble-security 3.0.13-0ubuntu3.5 amd64 [upgradable from: 3.0.13-0ubuntu3.4]
 ";
 
 /// Runs the security-events script with stub journalctl/ausearch/aide/falco/systemctl and
@@ -295,7 +274,7 @@ pub fn run_events_script(out_dir: &Path) -> String {
 }
 
 /// [`run_events_script`] with the reboot flag and backup status files read under `root`, and
-/// stub docker, apt-mark and apt-cache.
+/// stub docker, apt-mark and apt.
 fn run_events_script_in(out_dir: &Path, root: &Path) -> String {
     let bin = tempfile::tempdir().unwrap();
     let docker = bin.path().join("docker");
@@ -314,7 +293,7 @@ esac
         std::fs::set_permissions(&docker, std::fs::Permissions::from_mode(0o755)).unwrap();
     }
     stub(bin.path(), "apt-mark", "docker.io\ncontainerd\nrunc\n");
-    stub(bin.path(), "apt-cache", APT_POLICY);
+    stub(bin.path(), "apt", APT_UPGRADABLE);
     let journal = "Invalid user admin from 198.51.100.7 port 4242\n\
                    Connection closed by invalid user root 198.51.100.7 port 4243 [preauth]\n\
                    Failed publickey for deploy from 198.51.100.8 port 22 ssh2\n\
@@ -455,8 +434,8 @@ fn the_events_script_reports_restarts_reboots_held_updates_and_backups() {
         ),
         0.0
     );
-    // Only docker.io's candidate comes from -security; containerd's is from -updates (its
-    // security version is older), runc is current.
+    // Only docker.io's candidate comes from -security; containerd's is from -updates, runc is
+    // current, and openssl is not held.
     assert_eq!(
         metric(
             &text,

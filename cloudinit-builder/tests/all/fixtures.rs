@@ -7,6 +7,7 @@ use base64::Engine as _;
 use cloudinit_builder::preset::*;
 use cloudinit_builder::*;
 use hardening_model::docker::ImageRef;
+use hardening_model::monitoring::{ExporterAccess, ScrapeAuth};
 use hardening_model::presets::firewall::cloudflare_fallback_ranges;
 use hardening_model::presets::stack::StackImages;
 use hardening_model::values::{Domain, Port};
@@ -94,8 +95,41 @@ fn image(name: &str, fill: char) -> ImageRef {
     ImageRef::parse(&format!("{name}@sha256:{}", fill.to_string().repeat(64))).unwrap()
 }
 
+pub const SCRAPE_PASSWORD: &str = "scrape-password-0123456789";
+pub const MONITORING_KEY_BODY: &str =
+    "MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgPlaceholderKeyBody";
+
+/// The central Prometheus at 192.0.2.10 (built once: the scrape password is hashed with
+/// bcrypt). The certificate is a placeholder of a real certificate's size.
+pub fn monitoring() -> HostMonitoring {
+    static MONITORING: std::sync::LazyLock<HostMonitoring> = std::sync::LazyLock::new(|| {
+        let auth = ScrapeAuth::new("prometheus", SCRAPE_PASSWORD.into()).unwrap();
+        let access = ExporterAccess::new(
+            Port::new(9100).unwrap(),
+            ["192.0.2.10/32".parse().unwrap()],
+            auth,
+        )
+        .unwrap();
+        let cert = format!(
+            "-----BEGIN CERTIFICATE-----\n{}\n-----END CERTIFICATE-----\n",
+            "MIIB".repeat(150)
+        );
+        let key = Secret::new(format!(
+            "-----BEGIN PRIVATE KEY-----\n{MONITORING_KEY_BODY}\n-----END PRIVATE KEY-----\n"
+        ))
+        .unwrap();
+        HostMonitoring::new(access, &cert, key).unwrap()
+    });
+    MONITORING.clone()
+}
+
 /// The inputs of the full runbook preset for one choice of optional parts.
 pub fn inputs(choices: Choices) -> RunbookInputs {
+    inputs_monitored(choices, monitoring())
+}
+
+/// [`inputs`] scraped as `monitoring` says.
+pub fn inputs_monitored(choices: Choices, monitoring: HostMonitoring) -> RunbookInputs {
     let mut inputs = RunbookInputs::new(RunbookRequired {
         admin: admin(),
         ssh_port: Port::new(SSH_PORT).unwrap(),
@@ -111,6 +145,7 @@ pub fn inputs(choices: Choices) -> RunbookInputs {
         callback_url: "https://control.example.com/api/instances/ready".into(),
         callback_secret: Secret::new(CALLBACK_SECRET).unwrap(),
         backup: backup_target(),
+        monitoring,
     })
     .admin_sources(["203.0.113.0/24".parse().unwrap()])
     .converge(converge_inputs())

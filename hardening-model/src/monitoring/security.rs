@@ -21,7 +21,7 @@
 //! | `hardened_host_falco_events{priority}` | Falco alerts by priority |
 //! | `hardened_host_container_restarts{container}` | restarts by the container's restart policy (`docker inspect`'s `RestartCount`) |
 //! | `hardened_host_reboot_required_timestamp_seconds` | since when `/var/run/reboot-required` exists (0: no reboot pending) |
-//! | `hardened_host_held_security_update{package}` | 1 when a package on hold (`apt-mark showhold`) has its candidate from a `-security` pocket |
+//! | `hardened_host_held_security_update{package}` | 1 when a package on hold (`apt-mark showhold`) can be upgraded from a `-security` pocket (`apt list --upgradable`) |
 //! | `hardened_host_backup_last_success_timestamp_seconds` | the last successful backup ([`LAST_BACKUP`], else the [`MANIFEST`]'s last upload; the script's own provisioning time before the first) |
 
 use crate::RenderedFile;
@@ -50,14 +50,14 @@ const FALCO_UNITS: [&str; 3] = [
     "falco-bpf.service",
 ];
 
-/// Falco priorities, as Falco prints them, with their label value.
-const FALCO_PRIORITIES: [(&str, &str); 6] = [
-    ("Emergency", "emergency"),
-    ("Alert", "alert"),
-    ("Critical", "critical"),
-    ("Error", "error"),
-    ("Warning", "warning"),
-    ("Notice", "notice"),
+/// Falco priorities as Falco prints them (the label value is the lowercase name).
+const FALCO_PRIORITIES: [&str; 6] = [
+    "Emergency",
+    "Alert",
+    "Critical",
+    "Error",
+    "Warning",
+    "Notice",
 ];
 
 /// `value` when `min <= value <= max`, else an out-of-range error naming `field`.
@@ -178,84 +178,66 @@ impl SecurityEvents {
     /// files under `root` instead of `/` (for a test that runs it against a temporary root).
     pub fn script_in(&self, dir: &str, root: &str) -> String {
         let keys: Vec<String> = self.audit_keys.iter().map(ToString::to_string).collect();
-        let priorities: Vec<String> = FALCO_PRIORITIES
-            .iter()
-            .map(|(p, l)| format!("{p}:{l}"))
-            .collect();
         format!(
             r##"#!/bin/sh
-# Security events as node_exporter textfile metrics (counts over the last {w} minutes).
+# Security events as node_exporter textfile metrics ({w}-minute window).
 set -u
 umask 022
 export LC_ALL=C
 dir={dir}
 out="$dir/{file}"
 tmp="$dir/.{file}.$$"
-w={w}
 mkdir -p "$dir"
-since=$(( $(date +%s) - w * 60 ))
+now=$(date +%s)
+since=$((now - {w} * 60))
 count() {{ grep -c "$@" || true; }}
-help() {{ echo "# HELP hardened_host_$1 $2"; echo "# TYPE hardened_host_$1 gauge"; }}
+j() {{ journalctl -q --no-pager -o cat --since "@$since" "$@" 2>/dev/null || true; }}
+h() {{ echo "# HELP hardened_host_$1 $2"; echo "# TYPE hardened_host_$1 gauge"; }}
+m() {{ h "$1" "$2"; echo "hardened_host_$1 $3"; }}
+mtime() {{ stat -c %Y "$1" 2>/dev/null || echo 0; }}
 {{
-help security_events_timestamp_seconds 'When these figures were written.'
-echo "hardened_host_security_events_timestamp_seconds $(date +%s)"
-help ssh_failed_logins 'sshd authentication failures and invalid users in the window.'
-n=$(journalctl -q --no-pager -o cat --since "@$since" _COMM=sshd _COMM=sshd-session 2>/dev/null \
-  | count -E 'Failed (password|publickey|keyboard-interactive)|Invalid user|authentication failure|Connection closed by (authenticating|invalid) user')
-echo "hardened_host_ssh_failed_logins $n"
+m security_events_timestamp_seconds 'When this file was written.' "$now"
+m ssh_failed_logins 'sshd failures in the window.' "$(j _COMM=sshd _COMM=sshd-session \
+  | count -E 'Failed (password|publickey|keyboard-interactive)|Invalid user|authentication failure|Connection closed by (authenticating|invalid) user')"
 if command -v ausearch >/dev/null 2>&1; then
-  help audit_events 'Audit records of a rule key from login sessions in the window.'
+  h audit_events 'Audit records by key from login sessions in the window.'
   for key in {keys}; do
-    n=$(ausearch --input-logs -k "$key" --start recent --format raw 2>/dev/null | awk -v s="$since" \
-      '/^type=SYSCALL/ && !/auid=4294967295/ && match($0, /audit\([0-9]+/) && substr($0, RSTART + 6, RLENGTH - 6) + 0 >= s {{ n++ }} END {{ print n + 0 }}')
-    echo "hardened_host_audit_events{{key=\"$key\"}} $n"
+    echo "hardened_host_audit_events{{key=\"$key\"}} $(ausearch --input-logs -k "$key" --start recent --format raw 2>/dev/null | awk -v s="$since" \
+      '/^type=SYSCALL/ && !/auid=4294967295/ && match($0, /audit\([0-9]+/) && substr($0, RSTART + 6, RLENGTH - 6) + 0 >= s {{ n++ }} END {{ print n + 0 }}')"
   done
 fi
 if command -v aide >/dev/null 2>&1; then
-  help aide_last_check_timestamp_seconds 'When AIDE last checked (or took its baseline).'
-  help aide_changes '1 when the last AIDE check found differences.'
-  log=/var/log/aide/aide.log; db=/var/lib/aide/aide.db; ts=0; ch=0
-  if [ -s "$log" ]; then
-    ts=$(stat -c %Y "$log")
-    grep -q 'found differences between database and filesystem' "$log" && ch=1
-  elif [ -s "$db" ]; then
-    ts=$(stat -c %Y "$db")
-  fi
-  echo "hardened_host_aide_last_check_timestamp_seconds $ts"
-  echo "hardened_host_aide_changes $ch"
+  f=/var/log/aide/aide.log; [ -s $f ] || f=/var/lib/aide/aide.db
+  m aide_last_check_timestamp_seconds 'Last AIDE check or baseline.' "$(mtime $f)"
+  c=0; grep -q 'found differences between database and filesystem' /var/log/aide/aide.log 2>/dev/null && c=1
+  m aide_changes 'The last AIDE check found differences.' $c
 fi
 if command -v falco >/dev/null 2>&1; then
-  help falco_active '1 when a Falco unit is active.'
   a=0; systemctl is-active -q {falco_units} && a=1
-  echo "hardened_host_falco_active $a"
-  help falco_events 'Falco alerts by priority in the window.'
-  ev=$(journalctl -q --no-pager -o cat --since "@$since" {falco_match} 2>/dev/null || true)
+  m falco_active 'A Falco unit is active.' $a
+  h falco_events 'Falco alerts by priority in the window.'
+  ev=$(j {falco_match})
   for p in {priorities}; do
-    n=$(printf '%s\n' "$ev" | count -E "^[0-9:.T+-]+: ${{p%%:*}} ")
-    echo "hardened_host_falco_events{{priority=\"${{p#*:}}\"}} $n"
+    echo "hardened_host_falco_events{{priority=\"$(echo $p | tr A-Z a-z)\"}} $(printf '%s\n' "$ev" | count -E "^[0-9:.T+-]+: $p ")"
   done
 fi
 if command -v docker >/dev/null 2>&1; then
-  help container_restarts 'Restarts of a container by its restart policy.'
-  docker ps -aq 2>/dev/null | xargs -r docker inspect -f '{{{{.Name}}}} {{{{.RestartCount}}}}' 2>/dev/null \
-    | while read -r c n; do echo "hardened_host_container_restarts{{container=\"${{c#/}}\"}} $n"; done
+  h container_restarts 'Restarts by the restart policy.'
+  docker ps -aq | xargs -r docker inspect -f '{{{{.Name}}}} {{{{.RestartCount}}}}' | while read -r c n; do
+    echo "hardened_host_container_restarts{{container=\"${{c#/}}\"}} $n"; done
 fi
-help reboot_required_timestamp_seconds 'Since when a reboot is pending (0: none).'
-r={root}{reboot}; t=0; [ -e "$r" ] && t=$(stat -c %Y "$r")
-echo "hardened_host_reboot_required_timestamp_seconds $t"
-help backup_last_success_timestamp_seconds 'When the last backup succeeded (provisioning before the first).'
-b={root}{last}; m={root}{manifest}
-if grep -qx result=pass "$b" 2>/dev/null; then t=$(stat -c %Y "$b"); elif [ -e "$m" ]; then t=$(stat -c %Y "$m"); else t=$(stat -c %Y "$0"); fi
-echo "hardened_host_backup_last_success_timestamp_seconds $t"
+r="{root}{reboot}"; t=0; [ -e "$r" ] && t=$(mtime "$r")
+m reboot_required_timestamp_seconds 'Since when a reboot is pending (0: none).' $t
+b="{root}{last}"; t=$(mtime "{root}{manifest}"); [ $t = 0 ] && t=$(mtime "$0")
+grep -qx result=pass "$b" 2>/dev/null && t=$(mtime "$b")
+m backup_last_success_timestamp_seconds 'Last successful backup.' $t
 held=$(apt-mark showhold 2>/dev/null)
-if [ -n "$held" ]; then
-  help held_security_update '1 when a held package has its candidate from a -security pocket.'
-  apt-cache policy $held 2>/dev/null | awk '/^[^ ]/ {{ p = $1; sub(/:$/, "", p); h[p] = 0 }}
-    $1 == "Installed:" {{ i = $2 }} $1 == "Candidate:" {{ c = $2 }}
-    $1 == "***" {{ v = $2 }} NF == 2 && $2 ~ /^[0-9]+$/ {{ v = $1 }}
-    /-security/ && v == c && c != i {{ h[p] = 1 }}
-    END {{ for (p in h) printf "hardened_host_held_security_update{{package=\"%s\"}} %d\n", p, h[p] }}'
-fi
+[ -n "$held" ] && h held_security_update 'A held package can be upgraded from -security.'
+up=$(apt list --upgradable 2>/dev/null)
+for p in $held; do
+  n=0; printf '%s\n' "$up" | grep -q "^$p/[^ ]*-security" && n=1
+  echo "hardened_host_held_security_update{{package=\"$p\"}} $n"
+done
 }} > "$tmp" && mv -f "$tmp" "$out"
 "##,
             w = self.window_minutes,
@@ -267,7 +249,7 @@ fi
                 .map(|u| format!("-u {u}"))
                 .collect::<Vec<_>>()
                 .join(" "),
-            priorities = priorities.join(" "),
+            priorities = FALCO_PRIORITIES.join(" "),
             reboot = REBOOT_REQUIRED,
             last = LAST_BACKUP,
             manifest = MANIFEST,
