@@ -366,6 +366,7 @@ fn host_policy(
             secrets::callback_secret,
         )?,
         backup: request.backup_target(simulated)?,
+        monitoring: request.monitoring(simulated)?,
     })
 }
 
