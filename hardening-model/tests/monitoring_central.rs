@@ -139,6 +139,16 @@ fn bad_input_is_a_typed_error_naming_the_field() {
             .field(),
         "business_hours.location"
     );
+    for days in [0, 91] {
+        let e = SecurityEvents::new().reboot_pending_days(days).unwrap_err();
+        assert_eq!(e.field(), "security_events.reboot_pending_days");
+    }
+    for hours in [0, 1, 745] {
+        let e = SecurityEvents::new()
+            .backup_max_age_hours(hours)
+            .unwrap_err();
+        assert_eq!(e.field(), "security_events.backup_max_age_hours");
+    }
 }
 
 #[test]
@@ -185,6 +195,32 @@ fn promtool_accepts_the_config_and_the_rules_fire() {
     ] {
         assert!(tests.contains(&format!("{alert} stays quiet")), "{alert}");
     }
+}
+
+/// The reboot and backup windows reach the rules that use them.
+#[test]
+fn the_reboot_and_backup_windows_reach_their_rules() {
+    let rules = SecurityEvents::new()
+        .reboot_pending_days(3)
+        .unwrap()
+        .backup_max_age_hours(50)
+        .unwrap()
+        .alert_rules("node")
+        .unwrap();
+    let rule = |name: &str| {
+        rules
+            .rules()
+            .iter()
+            .find(|r| r.name() == name)
+            .unwrap()
+            .clone()
+    };
+    assert!(rule("RebootPending").expr().ends_with("> 259200"));
+    assert!(rule("RebootPending").summary().contains("3 days"));
+    assert!(rule("BackupTooOld").expr().ends_with("> 180000"));
+    assert_eq!(rule("BackupTooOld").severity(), Severity::Sev2);
+    assert_eq!(rule("HeldSecurityUpdate").severity(), Severity::Sev3);
+    assert_eq!(rule("ContainerRestarting").severity(), Severity::Sev2);
 }
 
 #[test]

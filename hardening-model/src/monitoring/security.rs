@@ -1,5 +1,7 @@
 //! [`SecurityEvents`]: the host's security events (failed SSH logins, auditd rule hits, AIDE's
-//! last result, Falco's alerts) as node_exporter textfile metrics, and the alert rules on them.
+//! last result, Falco's alerts) and its operational signals (container restarts, a pending
+//! reboot, held security updates, the last successful backup) as node_exporter textfile
+//! metrics, and the alert rules on them.
 //!
 //! The runbook (8.3-8.6) left these events on the host: Falco and the AIDE cron job wrote to
 //! the local journal, auditd to `/var/log/audit`, fail2ban to its own log, and the alerts of 8.6
