@@ -86,7 +86,7 @@ pub fn realistic_inputs() -> RunbookInputs {
     for line in ADMIN_KEYS.lines() {
         admin = admin.ssh_key(SshPublicKey::new(line).unwrap());
     }
-    let inputs = RunbookInputs::new(RunbookRequired {
+    RunbookInputs::new(RunbookRequired {
         admin,
         ssh_port: Port::new(47813).unwrap(),
         cloudflare_ranges: cloudflare_fallback_ranges(),
@@ -138,8 +138,7 @@ pub fn realistic_inputs() -> RunbookInputs {
         )
         .unwrap(),
     )
-    .falco(Falco::new(FalcoDriver::ModernBpf, "stack-app", FALCO_KEY).unwrap());
-    inputs
+    .falco(Falco::new(FalcoDriver::ModernBpf, "stack-app", FALCO_KEY).unwrap())
 }
 
 /// The converge agent's inputs for the realistic host.
