@@ -1,7 +1,9 @@
 //! The backup and verify scripts run for real (bash, tar, age, sha256sum and rclone) against a
 //! temporary data directory and a real S3 server on 127.0.0.1 (`s3s-fs`), with a stand-in for
-//! `docker`: the upload is encrypted to the recipient only, verification passes, a changed
-//! stored object fails it, and a failed upload is recorded and still restarts the stack.
+//! `docker` (no Docker daemon in the test environment; the shim records the argv): only the data
+//! services stop, the seconds they were stopped are recorded, the upload is encrypted to the
+//! recipient only, verification passes, a changed stored object fails it, and a failed upload is
+//! recorded and still restarts the services.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -9,7 +11,9 @@ use std::process::{Command, Output};
 use cloudinit_builder::Secret;
 use cloudinit_builder::age::AgeRecipient;
 use cloudinit_builder::preset::{BackupTarget, Backups, ObjectStore, S3Credentials};
-use hardening_model::backup::{JobResult, JobStatus};
+use std::time::Duration;
+
+use hardening_model::backup::{JobResult, JobStatus, QUIESCE_METRIC};
 use hardening_validators::{S3_ACCESS_KEY, S3_SECRET_KEY};
 
 fn find(tool: &str) -> Option<PathBuf> {
@@ -80,7 +84,8 @@ fn backups_go_off_host_encrypted_to_the_recipient_and_verification_catches_chang
     std::fs::write(
         &docker,
         format!(
-            "#!/bin/sh\necho \"$*\" >> '{}'\nif [ \"$1\" = volume ]; then echo '{}'; fi\n",
+            "#!/bin/sh\necho \"$*\" >> '{}'\nif [ \"$1\" = volume ]; then echo '{}'; fi\n\
+             if [ \"$2\" = stop ]; then sleep 1; fi\n",
             log.display(),
             data.display()
         ),
@@ -115,6 +120,8 @@ fn backups_go_off_host_encrypted_to_the_recipient_and_verification_catches_chang
         Secret::new(S3_SECRET_KEY).unwrap(),
     );
     let state = root.join("state");
+    let textfile = root.join("textfile");
+    std::fs::create_dir_all(&textfile).unwrap();
     let part = Backups::volume(
         "stack_app_data",
         root.join("srv/app").to_str().unwrap(),
@@ -122,6 +129,8 @@ fn backups_go_off_host_encrypted_to_the_recipient_and_verification_catches_chang
     )
     .unwrap()
     .state_dir(state.to_str().unwrap())
+    .unwrap()
+    .metrics_dir(textfile.to_str().unwrap())
     .unwrap();
     let identity = std::fs::read_to_string(&identity_file).unwrap();
     for text in [
@@ -140,11 +149,35 @@ fn backups_go_off_host_encrypted_to_the_recipient_and_verification_catches_chang
     let calls = std::fs::read_to_string(&log).unwrap();
     assert_eq!(
         calls,
-        "volume inspect --format {{ .Mountpoint }} stack_app_data\ncompose stop\ncompose start\n",
-        "the real mount point, quiesced and restarted"
+        "volume inspect --format {{ .Mountpoint }} stack_app_data\ncompose stop app\ncompose start app\n",
+        "the real mount point; only the app stopped and started, Caddy untouched"
     );
     let last = status(&state.join("last-backup"));
     assert_eq!(last.result, JobResult::Pass);
+    // The shim's `compose stop` takes a second: the recorded downtime covers it, and no more
+    // than the archive of a small directory adds.
+    let quiesce = last.quiesce.expect("quiesce_seconds recorded");
+    assert!(
+        quiesce >= Duration::from_secs(1) && quiesce < Duration::from_secs(30),
+        "{quiesce:?}"
+    );
+    let metric = std::fs::read_to_string(textfile.join("hardened-backup.prom")).unwrap();
+    let value: f64 = metric
+        .lines()
+        .find_map(|l| l.strip_prefix(&format!("{QUIESCE_METRIC} ")))
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((value - quiesce.as_secs_f64()).abs() < 0.01, "{metric}");
+    assert!(metric.contains(&format!("# TYPE {QUIESCE_METRIC} gauge")));
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(textfile.join("hardened-backup.prom"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o644, "node_exporter reads it");
+    }
     let object = last.object.clone().unwrap();
     assert!(object.starts_with("fleet/inst-test/backup-") && object.ends_with(".tar.gz.age"));
     let manifest = std::fs::read_to_string(state.join("manifest")).unwrap();
@@ -200,7 +233,11 @@ fn backups_go_off_host_encrypted_to_the_recipient_and_verification_catches_chang
     assert!(!refused.status.success());
     assert_eq!(status(&state.join("last-backup")).result, JobResult::Fail);
     let calls = std::fs::read_to_string(&log).unwrap();
-    assert!(calls.ends_with("compose stop\ncompose start\n"), "{calls}");
+    assert!(
+        calls.ends_with("compose stop app\ncompose start app\n"),
+        "{calls}"
+    );
+    assert!(status(&state.join("last-backup")).quiesce.is_some());
     assert_eq!(std::fs::read_dir(state.join("spool")).unwrap().count(), 0);
 
     // Without credentials nothing runs at all.
@@ -255,6 +292,22 @@ fn the_host_gets_the_recipient_and_s3_keys_in_a_0600_file_never_an_identity() {
         ),
     )
     .unwrap();
+    assert!(
+        part.backup_script()
+            .contains("docker compose stop \"${services[@]}\"")
+            && part.backup_script().contains("services=(app)\n")
+    );
+    let two = part.clone().services(&["app", "worker_2"]).unwrap();
+    assert!(two.backup_script().contains("services=(app worker_2)\n"));
+    assert!(two.restore_script().contains("services=(app worker_2)\n"));
+    for (names, field) in [
+        (&[][..], "backups.services"),
+        (&["app", "Caddy;reboot"][..], "backups.services[1]"),
+        (&["-x"][..], "backups.services[0]"),
+    ] {
+        let err = part.clone().services(names).unwrap_err();
+        assert_eq!(err.field(), Some(field), "{err}");
+    }
     let err = bad.env_file().unwrap_err();
     assert!(
         err.field().unwrap().starts_with("backups.credentials"),
