@@ -1,9 +1,11 @@
 //! The backup and verify scripts run for real (bash, tar, age, sha256sum and rclone) against a
 //! temporary data directory and a real S3 server on 127.0.0.1 (`s3s-fs`), with a stand-in for
-//! `docker` (no Docker daemon in the test environment; the shim records the argv): only the data
-//! services stop, the seconds they were stopped are recorded, the upload is encrypted to the
-//! recipient only, verification passes, a changed stored object fails it, and a failed upload is
-//! recorded and still restarts the services.
+//! `docker` (the S3 server listens in the test's own network namespace, where no Docker engine
+//! runs; the shim records the argv): only the data services stop, the seconds they were stopped
+//! are recorded, the upload is encrypted to the recipient only, verification passes, a changed
+//! stored object fails it, and a failed upload is recorded and still restarts the services.
+//! The restore script also runs against a real Docker engine in private namespaces: only the app
+//! restarts, and its real health check is reported.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -314,4 +316,156 @@ fn the_host_gets_the_recipient_and_s3_keys_in_a_0600_file_never_an_identity() {
         "{err}"
     );
     assert!(!err.to_string().contains("quote'inside"));
+}
+
+/// The preset's restore script against a real Docker engine (dockerd in private mount, network
+/// and PID namespaces, tmpfs on `/run`, `/var/lib` and `/etc/docker`; Compose v2 from
+/// `.ci/venv`; a busybox image imported from `busybox-static`): a stack of `app` (its health
+/// check reads the data directory) and `caddy` (depends on `app`). Restoring an archive whose
+/// data makes the check pass reports `healthy`; one that makes it fail reports `unhealthy` with
+/// the probe's output and exit status 3. Only `app` restarts: `caddy` keeps its start time.
+#[test]
+fn restore_against_real_docker_stops_only_the_app_and_reports_its_health() {
+    let hint = "apt-get install docker.io busybox-static util-linux; bash .ci/install-validators";
+    let tools = ["unshare", "dockerd", "docker", "busybox", "docker-compose"]
+        .map(|t| hardening_validators::require_tool(t, hint));
+    let [
+        Some(unshare),
+        Some(_),
+        Some(_),
+        Some(busybox),
+        Some(compose),
+    ] = tools
+    else {
+        return;
+    };
+    let root_user = std::fs::read_to_string("/proc/self/status")
+        .unwrap()
+        .lines()
+        .any(|l| l.starts_with("Uid:") && l.split_whitespace().nth(2) == Some("0"));
+    if !root_user {
+        assert!(
+            !hardening_validators::ci_mode(),
+            "a private Docker engine needs root, and CI is set"
+        );
+        eprintln!("skipping: a private Docker engine needs root");
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    let stack = root.join("stack");
+    let data = stack.join("data");
+    std::fs::create_dir_all(&data).unwrap();
+    std::fs::write(data.join("state"), "first boot\n").unwrap();
+    std::fs::write(
+        stack.join("docker-compose.yml"),
+        "name: stack\nservices:\n  app:\n    image: bb:local\n    command: [\"sleep\", \"100000\"]\n    \
+         volumes: [\"./data:/data\"]\n    healthcheck:\n      \
+         test: [\"CMD\", \"sh\", \"-c\", \"test -e /data/ok || { echo database is locked; exit 1; }\"]\n      \
+         interval: 1s\n      retries: 2\n  caddy:\n    image: bb:local\n    command: [\"sleep\", \"100000\"]\n    \
+         depends_on: [app]\n",
+    )
+    .unwrap();
+    // Two archives of the data directory: one the health check accepts, one it refuses.
+    for (name, ok) in [("good", true), ("bad", false)] {
+        let src = root.join(name).join("data");
+        std::fs::create_dir_all(&src).unwrap();
+        std::fs::write(src.join("state"), format!("{name}\n")).unwrap();
+        if ok {
+            std::fs::write(src.join("ok"), "").unwrap();
+        }
+        let tar = Command::new("tar")
+            .arg("-C")
+            .arg(root.join(name))
+            .args(["-czf"])
+            .arg(root.join(format!("{name}.tar.gz")))
+            .arg("data")
+            .status()
+            .unwrap();
+        assert!(tar.success());
+    }
+    let script = root.join("restore.sh");
+    std::fs::write(
+        &script,
+        Backups::volume_restore_script("stack_app_data", stack.to_str().unwrap())
+            .unwrap()
+            .replace(
+                "data_dir=$(docker volume inspect --format '{{ .Mountpoint }}' stack_app_data)",
+                &format!("data_dir='{}'", data.display()),
+            ),
+    )
+    .unwrap();
+    let inner = format!(
+        r#"set -u
+mount -t tmpfs tmpfs /run && mount -t tmpfs tmpfs /var/lib && mkdir -p /etc/docker && mount -t tmpfs tmpfs /etc/docker
+ip link set lo up 2>/dev/null || true
+export DOCKER_CONFIG={root}/docker-config DOCKER_HOST=unix:///run/docker.sock
+mkdir -p "$DOCKER_CONFIG/cli-plugins" {root}/rootfs/bin
+ln -s {compose} "$DOCKER_CONFIG/cli-plugins/docker-compose"
+dockerd --iptables=false --ip6tables=false >{root}/dockerd.log 2>&1 &
+for _ in $(seq 60); do docker version >/dev/null 2>&1 && break; sleep 0.5; done
+cp {busybox} {root}/rootfs/bin/busybox
+for a in sh sleep test echo; do ln -s busybox {root}/rootfs/bin/$a; done
+tar -C {root}/rootfs -c . | docker import - bb:local >/dev/null
+cd {root}/stack && docker compose up -d --quiet-pull >/dev/null 2>&1
+started() {{ docker inspect --format '{{{{.State.StartedAt}}}}' "$(docker compose ps -aq "$1")"; }}
+caddy0=$(started caddy); app0=$(started app)
+for a in good bad; do
+  RESTORE_HEALTH_TIMEOUT=30 bash {root}/restore.sh < {root}/$a.tar.gz > {root}/$a.out 2>{root}/$a.err
+  echo "$a rc=$?"
+done
+[ "$(started caddy)" = "$caddy0" ] && echo "caddy kept running"
+[ "$(started app)" != "$app0" ] && echo "app restarted"
+docker compose down -t 1 >/dev/null 2>&1
+kill %1; wait
+"#,
+        root = root.display(),
+        compose = compose.display(),
+        busybox = busybox.display(),
+    );
+    std::fs::write(root.join("ns.sh"), inner).unwrap();
+    let out = Command::new(&unshare)
+        .args(["-m", "-n", "-p", "-f", "--mount-proc", "bash"])
+        .arg(root.join("ns.sh"))
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&out.stdout).into_owned();
+    let read = |f: &str| std::fs::read_to_string(root.join(f)).unwrap_or_default();
+    let context = format!(
+        "{said}\n{}\ngood: {}{}\nbad: {}{}\ndockerd: {}",
+        String::from_utf8_lossy(&out.stderr),
+        read("good.out"),
+        read("good.err"),
+        read("bad.out"),
+        read("bad.err"),
+        read("dockerd.log")
+            .lines()
+            .rev()
+            .take(5)
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+    assert!(said.contains("good rc=0\n"), "{context}");
+    assert!(
+        read("good.out").contains("health: app healthy\n"),
+        "{context}"
+    );
+    assert!(said.contains("bad rc=3\n"), "{context}");
+    let bad = read("bad.out");
+    let line = bad
+        .lines()
+        .find(|l| l.starts_with("health: app unhealthy {"))
+        .unwrap_or_else(|| panic!("{context}"));
+    assert!(
+        line.contains(r#""Output":"database is locked\n""#),
+        "{line}"
+    );
+    // The data of the second restore is in place, the first one's kept beside it.
+    assert_eq!(
+        std::fs::read_to_string(data.join("state")).unwrap(),
+        "bad\n"
+    );
+    assert!(stack.join(".previous-data/ok").exists());
+    assert!(said.contains("caddy kept running"), "{context}");
+    assert!(said.contains("app restarted"), "{context}");
 }
