@@ -695,6 +695,17 @@ fn backup_status_files_are_evidence_for_the_last_run_and_the_last_verification()
     let (s, detail) = status(&host, "backup.daily");
     assert_eq!(s, Status::Pass);
     assert!(detail.contains("2026-12-15T03:05:00Z"), "{detail}");
+    // The run's downtime, when the job recorded it.
+    host.insert(
+        LAST_BACKUP,
+        "result=pass\nfinished_at=2026-12-16T03:05:00Z\nquiesce_seconds=2.35\n",
+    );
+    let (s, detail) = status(&host, "backup.daily");
+    assert_eq!(s, Status::Pass);
+    assert!(
+        detail.ends_with("the data services stopped 2.4 s"),
+        "{detail}"
+    );
 }
 
 #[test]

@@ -32,7 +32,8 @@ use std::collections::BTreeMap;
 
 pub use backup::{
     BACKUP_ENV, BACKUP_SCRIPT, BackupTarget, Backups, DEFAULT_SCHEDULE, DEFAULT_VERIFY_SCHEDULE,
-    ObjectStore, RANDOMIZED_DELAY_MINUTES, RESTORE_SCRIPT, S3Credentials, VERIFY_SCRIPT,
+    ObjectStore, RANDOMIZED_DELAY_MINUTES, RESTORE_HEALTH_TIMEOUT_SECS, RESTORE_SCRIPT,
+    S3Credentials, VERIFY_SCRIPT,
 };
 pub use compact::shipped_content;
 pub use converge::{AGENT_TIMER, BOUNDED_RCLONE, ConvergeAgent};

@@ -163,8 +163,11 @@ pub(crate) fn backup_daily(host: &Host<'_>, check: Check) -> Finding {
             Ok(Some(s)) if s.result == JobResult::Pass => (
                 Status::Pass,
                 format!(
-                    "a daily backup job is scheduled; its last run passed {}",
-                    when(&s)
+                    "a daily backup job is scheduled; its last run passed {}{}",
+                    when(&s),
+                    s.quiesce
+                        .map(|q| format!(", the data services stopped {:.1} s", q.as_secs_f64()))
+                        .unwrap_or_default()
                 ),
             ),
             Ok(Some(s)) if s.result == JobResult::Fail => (
