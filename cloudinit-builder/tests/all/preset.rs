@@ -502,9 +502,9 @@ fn after_first_boot_secrets_come_from_their_files_not_the_metadata_service() {
         ),
         (
             fixtures::LOKI_PASSWORD,
-            PROMTAIL_PASSWORD,
-            "/etc/systemd/system/promtail.service.d/10-hardened-host.conf",
-            format!("LoadCredential=loki-password:{PROMTAIL_PASSWORD}"),
+            ALLOY_PASSWORD,
+            ALLOY_DROP_IN,
+            format!("LoadCredential=loki-password:{ALLOY_PASSWORD}"),
         ),
     ] {
         assert!(text_of(home).contains(secret), "{home}");
