@@ -295,6 +295,73 @@ mod tests {
         assert!(config.contains(&format!("password_file = \"{CREDENTIAL}\"")));
     }
 
+    /// Every attribute and nested block, as `path: name`, e.g. `loki.write/endpoint: url`.
+    fn attributes(config: &str) -> Vec<String> {
+        let mut stack: Vec<String> = Vec::new();
+        let mut out = Vec::new();
+        for line in config.lines().map(str::trim) {
+            if line.is_empty() || line.starts_with("//") {
+                continue;
+            }
+            if line == "}" {
+                stack.pop();
+            } else if let Some(head) = line.strip_suffix('{') {
+                let kind = head
+                    .split_whitespace()
+                    .next()
+                    .unwrap_or_default()
+                    .to_owned();
+                if !stack.is_empty() {
+                    out.push(format!("{}: {kind} {{}}", stack.join("/")));
+                }
+                stack.push(kind);
+            } else if let Some((name, _)) = line.split_once('=') {
+                out.push(format!("{}: {}", stack.join("/"), name.trim()));
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn every_argument_is_documented_in_alloys_reference() {
+        // From Alloy's component reference: loki.write, loki.relabel (rule block),
+        // loki.source.journal, local.file_match, loki.source.file.
+        let documented = [
+            "loki.write: endpoint {}",
+            "loki.write: external_labels",
+            "loki.write/endpoint: url",
+            "loki.write/endpoint: basic_auth {}",
+            "loki.write/endpoint/basic_auth: username",
+            "loki.write/endpoint/basic_auth: password_file",
+            "loki.relabel: forward_to",
+            "loki.relabel: rule {}",
+            "loki.relabel/rule: source_labels",
+            "loki.relabel/rule: target_label",
+            "loki.source.journal: forward_to",
+            "loki.source.journal: relabel_rules",
+            "loki.source.journal: max_age",
+            "loki.source.journal: labels",
+            "local.file_match: path_targets",
+            "loki.source.file: targets",
+            "loki.source.file: forward_to",
+        ];
+        let used = attributes(&alloy().config());
+        assert!(used.len() >= 20, "{used:?}");
+        for a in &used {
+            assert!(documented.contains(&a.as_str()), "undocumented: {a}");
+        }
+        for required in [
+            "loki.write/endpoint: url",
+            "loki.relabel: forward_to",
+            "loki.source.journal: forward_to",
+            "local.file_match: path_targets",
+            "loki.source.file: targets",
+            "loki.source.file: forward_to",
+        ] {
+            assert!(used.iter().any(|a| a == required), "missing {required}");
+        }
+    }
+
     #[test]
     fn the_secret_stays_out_of_the_config_and_debug() {
         let a = alloy();
