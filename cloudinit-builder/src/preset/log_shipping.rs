@@ -40,7 +40,8 @@ const CREDENTIAL: &str = "/run/credentials/alloy.service/loki-password";
 /// from here (Debian, PyPI, npm, crates.io), so the rendered configuration is not run through
 /// `alloy fmt` or `alloy run`; its blocks and arguments follow Alloy's component reference
 /// (`loki.source.journal`, `loki.relabel`, `local.file_match`, `loki.source.file`,
-/// `loki.write`), and tests check its structure, braces and that no secret is in it.
+/// `loki.write`), and tests check its structure, braces, that every argument is a documented
+/// one and that no secret is in it. The systemd drop-in is checked by `systemd-analyze verify`.
 ///
 /// ```
 /// use cloudinit_builder::Secret;
@@ -175,6 +176,7 @@ pub(crate) const DROP_IN: &str = "[Service]
 LoadCredential=loki-password:/etc/alloy/loki-password
 SupplementaryGroups=adm systemd-journal
 StateDirectory=alloy
+StateDirectoryMode=0750
 NoNewPrivileges=yes
 ProtectSystem=strict
 ProtectHome=yes
