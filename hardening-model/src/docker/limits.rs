@@ -149,7 +149,8 @@ impl Ulimit {
 /// `systemd-journal` group) ships container logs, Caddy's access log included, without reading
 /// `/var/lib/docker` (root `0700`) or joining the `docker` group. Docker's dual logging keeps
 /// `docker logs` working from a bounded local cache (`cache-max-size`, `cache-max-file`), and
-/// journald's own limits bound the journal. The file drivers keep logs only on the host, which
+/// journald's own limits bound the journal (its per-unit rate limit, 10,000 lines per 30 s by
+/// default, is shared by every container under `docker.service`). The file drivers keep logs only on the host, which
 /// docker-bench 2.13 (centralised and remote logging) warns about.
 ///
 /// ```
