@@ -33,6 +33,21 @@ fn hardened_daemon_json() {
     );
 }
 
+/// The real dockerd starts on the hardened daemon.json (journald with its cache options,
+/// userns-remap, address pools) and refuses `max-size` under the journald driver.
+#[test]
+fn hardened_daemon_json_starts_real_dockerd() {
+    let Some(dockerd) = hardening_validators::dockerd() else {
+        return;
+    };
+    let file = DaemonConfig::hardened().render().unwrap();
+    dockerd.check(&file.content).unwrap();
+    let wrong = file.content.replace("\"cache-max-size\"", "\"max-size\"");
+    assert_ne!(wrong, file.content);
+    let err = dockerd.check(&wrong).unwrap_err();
+    assert!(err.output().contains("unknown log opt"), "{err}");
+}
+
 #[test]
 fn bad_values_are_refused() {
     let mut c = DaemonConfig::hardened();
