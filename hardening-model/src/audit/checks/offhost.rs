@@ -532,7 +532,9 @@ fn events_exported(host: &Host<'_>) -> Option<String> {
         None if host.text(&unit_file).is_ok() => return Some(unit_file),
         _ => {}
     }
-    (enabled(host, "promtail.service") == Some(true)).then(|| "promtail.service enabled".to_owned())
+    // Grafana Alloy ships the journal, where Falco writes its alerts. Promtail (end of life
+    // 2026-03-02) no longer counts.
+    (enabled(host, "alloy.service") == Some(true)).then(|| "alloy.service enabled".to_owned())
 }
 
 pub(crate) fn ids(host: &Host<'_>, check: Check) -> Finding {
