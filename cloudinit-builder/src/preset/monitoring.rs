@@ -123,7 +123,7 @@ impl Part for ScrapedExporter {
                 Command::argv(["chown", &format!("root:{uid}"), EXPORTER_CONFIG_DIR])?,
                 Command::argv(["chown", &owner, EXPORTER_TLS_KEY])?,
                 Command::argv(["chmod", "0400", EXPORTER_TLS_KEY])?,
-                Command::argv(["systemctl", "daemon-reload"])?,
+                // `enable` reloads the manager itself before `--now` starts the timer.
                 Command::argv([
                     "systemctl",
                     "enable",

@@ -67,8 +67,7 @@ fn the_scraped_exporter_is_wired_through_files_firewall_and_commands() {
 /// loopback with alert rules no Prometheus reads.
 #[test]
 fn every_runbook_host_is_scraped() {
-    let host = HardenedHost::runbook(&inputs(FULL)).unwrap();
-    let files = extract_files(host.render().unwrap().as_str());
+    let files = extract_files(crate::fixtures::host(FULL).render().unwrap().as_str());
     let compose = files[MONITORING_COMPOSE].text();
     assert!(!compose.contains("127.0.0.1"), "{compose}");
     assert!(compose.contains("--web.config.file="), "{compose}");

@@ -45,12 +45,8 @@ pub const SECURITY_EVENTS_FILE: &str = "security-events.prom";
 /// and `needrestart`'s package hooks).
 pub const REBOOT_REQUIRED: &str = "/var/run/reboot-required";
 
-/// Falco's units (one per driver; erratum 18).
-const FALCO_UNITS: [&str; 3] = [
-    "falco-modern-bpf.service",
-    "falco-kmod.service",
-    "falco-bpf.service",
-];
+/// Falco's units (one per driver; erratum 18), as `systemctl` and `journalctl -u` take them.
+const FALCO_UNITS: [&str; 3] = ["falco-modern-bpf", "falco-kmod", "falco-bpf"];
 
 /// Falco priorities as Falco prints them (the label value is the lowercase name).
 const FALCO_PRIORITIES: [&str; 6] = [
@@ -198,11 +194,11 @@ h() {{ echo "# HELP hardened_host_$1 $2"; echo "# TYPE hardened_host_$1 gauge"; 
 m() {{ h "$1" "$2"; echo "hardened_host_$1 $3"; }}
 mtime() {{ stat -c %Y "$1" 2>/dev/null || echo 0; }}
 {{
-m security_events_timestamp_seconds 'When this file was written.' "$now"
-m ssh_failed_logins 'sshd failures in the window.' "$(j _COMM=sshd _COMM=sshd-session \
+m security_events_timestamp_seconds 'Written at.' "$now"
+m ssh_failed_logins 'sshd failures.' "$(j _COMM=sshd _COMM=sshd-session \
   | count -E 'Failed (password|publickey|keyboard-interactive)|Invalid user|authentication failure|Connection closed by (authenticating|invalid) user')"
 if command -v ausearch >/dev/null 2>&1; then
-  h audit_events 'Audit records by key from login sessions in the window.'
+  h audit_events 'Audit records from logins.'
   for key in {keys}; do
     echo "hardened_host_audit_events{{key=\"$key\"}} $(ausearch --input-logs -k "$key" --start recent --format raw 2>/dev/null | awk -v s="$since" \
       '/^type=SYSCALL/ && !/auid=4294967295/ && match($0, /audit\([0-9]+/) && substr($0, RSTART + 6, RLENGTH - 6) + 0 >= s {{ n++ }} END {{ print n + 0 }}')"
@@ -210,31 +206,31 @@ if command -v ausearch >/dev/null 2>&1; then
 fi
 if command -v aide >/dev/null 2>&1; then
   f=/var/log/aide/aide.log; [ -s $f ] || f=/var/lib/aide/aide.db
-  m aide_last_check_timestamp_seconds 'Last AIDE check or baseline.' "$(mtime $f)"
+  m aide_last_check_timestamp_seconds 'Last AIDE check.' "$(mtime $f)"
   c=0; grep -q 'found differences between database and filesystem' /var/log/aide/aide.log 2>/dev/null && c=1
-  m aide_changes 'The last AIDE check found differences.' $c
+  m aide_changes 'AIDE found changes.' $c
 fi
 if command -v falco >/dev/null 2>&1; then
   a=0; systemctl is-active -q {falco_units} && a=1
-  m falco_active 'A Falco unit is active.' $a
-  h falco_events 'Falco alerts by priority in the window.'
+  m falco_active 'Falco active.' $a
+  h falco_events 'Falco alerts.'
   ev=$(j {falco_match})
   for p in {priorities}; do
     echo "hardened_host_falco_events{{priority=\"$(echo $p | tr A-Z a-z)\"}} $(printf '%s\n' "$ev" | count -E "^[0-9:.T+-]+: $p ")"
   done
 fi
 if command -v docker >/dev/null 2>&1; then
-  h container_restarts 'Restarts by the restart policy.'
+  h container_restarts 'Container restarts.'
   docker ps -aq | xargs -r docker inspect -f '{{{{.Name}}}} {{{{.RestartCount}}}}' | while read -r c n; do
     echo "hardened_host_container_restarts{{container=\"${{c#/}}\"}} $n"; done
 fi
 r="{root}{reboot}"; t=0; [ -e "$r" ] && t=$(mtime "$r")
-m reboot_required_timestamp_seconds 'Since when a reboot is pending (0: none).' $t
+m reboot_required_timestamp_seconds 'Reboot pending since.' $t
 b="{root}{last}"; t=$(mtime "{root}{manifest}"); [ $t = 0 ] && t=$(mtime "$0")
 grep -qx result=pass "$b" 2>/dev/null && t=$(mtime "$b")
-m backup_last_success_timestamp_seconds 'Last successful backup.' $t
+m backup_last_success_timestamp_seconds 'Last backup.' $t
 held=$(apt-mark showhold 2>/dev/null)
-[ -n "$held" ] && h held_security_update 'A held package can be upgraded from -security.'
+[ -n "$held" ] && h held_security_update 'Held security update.'
 up=$(apt list --upgradable 2>/dev/null)
 for p in $held; do
   n=0; printf '%s\n' "$up" | grep -q "^$p/[^ ]*-security" && n=1
@@ -267,7 +263,7 @@ done
                 format!("/etc/systemd/system/{unit}.service"),
                 0o644,
                 format!(
-                    "[Unit]\nDescription=Security events as node_exporter textfile metrics\n\n\
+                    "[Unit]\nDescription=Security events textfile\n\n\
                      [Service]\nType=oneshot\nExecStart={SECURITY_EVENTS_SCRIPT}\nNice=10\n\
                      ProtectSystem=strict\nReadWritePaths={TEXTFILE_DIR}\nPrivateTmp=true\n\
                      NoNewPrivileges=true\n"
@@ -277,7 +273,7 @@ done
                 format!("/etc/systemd/system/{unit}.timer"),
                 0o644,
                 format!(
-                    "[Unit]\nDescription=Security events every minute\n\n\
+                    "[Unit]\nDescription=Security events textfile\n\n\
                      [Timer]\nOnBootSec=1min\nOnUnitActiveSec=1min\nAccuracySec=10s\n\
                      Unit={unit}.service\n\n[Install]\nWantedBy=timers.target\n"
                 ),
