@@ -197,6 +197,45 @@ fn promtool_accepts_the_config_and_the_rules_fire() {
     }
 }
 
+/// The timer and its service pass `systemd-analyze verify` (every key known, the timer's unit
+/// present, the script executable), with the script in a temporary directory.
+#[test]
+fn the_timer_units_pass_systemd_analyze_verify() {
+    use hardening_model::monitoring::SECURITY_EVENTS_SCRIPT;
+    let Some(analyze) =
+        hardening_validators::require_tool("systemd-analyze", "apt-get install systemd")
+    else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("security-events-textfile");
+    let mut units = Vec::new();
+    for f in SecurityEvents::new().files() {
+        let name = Path::new(&f.path).file_name().unwrap().to_owned();
+        if f.path == SECURITY_EVENTS_SCRIPT {
+            std::fs::write(&script, &f.content).unwrap();
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+        } else {
+            let text = f
+                .content
+                .replace(SECURITY_EVENTS_SCRIPT, script.to_str().unwrap());
+            std::fs::write(dir.path().join(&name), text).unwrap();
+            units.push(dir.path().join(&name));
+        }
+    }
+    assert_eq!(units.len(), 2);
+    let run = std::process::Command::new(&analyze)
+        .args(["verify", "--man=no"])
+        .args(&units)
+        .env("SYSTEMD_UNIT_PATH", format!("{}:", dir.path().display()))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(run.status.success(), "{stderr}");
+    assert!(!stderr.contains("Unknown"), "{stderr}");
+}
+
 /// The reboot and backup windows reach the rules that use them.
 #[test]
 fn the_reboot_and_backup_windows_reach_their_rules() {
