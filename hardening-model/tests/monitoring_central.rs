@@ -286,6 +286,45 @@ fn promtool_test_rules_catches_a_wrong_severity() {
     );
 }
 
+/// Thresholds that would never fire, or fire too early, fail the promtool cases of the new
+/// alerts (one broken rules file, one promtool run: the long-horizon cases are slow).
+#[test]
+fn promtool_test_rules_catches_wrong_thresholds() {
+    let Some(promtool) = hardening_validators::promtool() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let files = central(dir.path()).render().unwrap();
+    write(&files);
+    let rules = file(&files, "hardened-host.rules.yml");
+    let mut broken = rules.content.clone();
+    for (from, to) in [
+        ("> 93600", "> 9360000"),
+        ("> 604800", "> 0"),
+        ("[15m]) > 0", "[15m]) > 5"),
+        (
+            "hardened_host_held_security_update{job=\"node\"} > 0",
+            "hardened_host_held_security_update{job=\"node\"} > 1",
+        ),
+    ] {
+        let next = broken.replacen(from, to, 1);
+        assert_ne!(next, broken, "{from}");
+        broken = next;
+    }
+    std::fs::write(&rules.path, broken).unwrap();
+    let err = promtool
+        .test_rules(Path::new(&file(&files, "hardened-host.test.yml").path))
+        .unwrap_err();
+    for alert in [
+        "BackupTooOld",
+        "RebootPending",
+        "ContainerRestarting",
+        "HeldSecurityUpdate",
+    ] {
+        assert!(err.output().contains(alert), "{alert}: {}", err.output());
+    }
+}
+
 #[test]
 fn amtool_accepts_the_routes_and_each_severity_reaches_its_receiver() {
     let Some(amtool) = hardening_validators::amtool() else {

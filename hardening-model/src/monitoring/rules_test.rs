@@ -208,14 +208,15 @@ const CASES: &[Case] = &[
         fires: true,
         value: "",
     },
+    // Quiet cases stay short: promtool evaluates every rule at every minute up to `eval`.
     Case {
         alert: "RebootPending",
         series: &[(
             "hardened_host_reboot_required_timestamp_seconds",
             &[],
-            "1x11600",
+            "1x150",
         )],
-        eval: "6d",
+        eval: "2h",
         fires: false,
         value: "",
     },
@@ -224,9 +225,9 @@ const CASES: &[Case] = &[
         series: &[(
             "hardened_host_reboot_required_timestamp_seconds",
             &[],
-            "0x11600",
+            "0x150",
         )],
-        eval: "8d",
+        eval: "2h",
         fires: false,
         value: "",
     },
