@@ -41,6 +41,7 @@ use hardening_model::docker::ImageRef;
 use hardening_model::monitoring::{ExporterAccess, ScrapeAuth};
 use hardening_model::presets::firewall::cloudflare_fallback_ranges;
 use hardening_model::presets::stack::StackImages;
+use hardening_model::sshd::{CaPublicKey, Principal};
 use hardening_model::values::{Domain, Port};
 
 use examples::{Error, Result};
@@ -67,6 +68,20 @@ struct Args {
         default_value = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGx4bXBsZS1rZXktZm9yLXRlc3Rz admin@example"
     )]
     admin_key: String,
+    /// Networks SSH is admitted from (repeat the flag); the default is a documentation range.
+    /// SSH is never open to every address: with no admin network, bastion or CA the render is
+    /// refused.
+    #[arg(long, default_value = "203.0.113.0/24")]
+    admin_cidr: Vec<String>,
+    /// The bastion's addresses (repeat the flag): SSH is admitted from them too.
+    #[arg(long)]
+    bastion_cidr: Vec<String>,
+    /// The SSH user CA's public key (`ssh-ed25519 AAAA...`): certificate-only login.
+    #[arg(long)]
+    ssh_ca: Option<String>,
+    /// The principals the admin's certificates carry (with `--ssh-ca`; repeat the flag).
+    #[arg(long, default_value = "fleet-admins")]
+    ssh_principal: Vec<String>,
     /// The distribution: `ubuntu-24.04` (default) or `debian-13`.
     #[arg(long, default_value = "ubuntu-24.04")]
     target: String,
@@ -235,7 +250,22 @@ fn run(args: &Args) -> Result<()> {
         Secret::new(pem("EXPORTER_TLS_KEY", "PRIVATE KEY", 184)?)?,
     )?);
 
-    let mut inputs = inputs;
+    let nets = |list: &[String]| {
+        list.iter()
+            .map(|s| parse_net(s))
+            .collect::<Result<Vec<_>>>()
+    };
+    let mut inputs = inputs
+        .admin_sources(nets(&args.admin_cidr)?)
+        .bastion(nets(&args.bastion_cidr)?);
+    if let Some(ca) = &args.ssh_ca {
+        let principals = args
+            .ssh_principal
+            .iter()
+            .map(|p| Principal::new(p.as_str()))
+            .collect::<std::result::Result<Vec<_>, _>>()?;
+        inputs = inputs.ssh_ca(CaPublicKey::parse(ca)?, principals);
+    }
     if let Some(key) = key_file(&args.grafana_key, "promtail")? {
         inputs = inputs.promtail(Promtail::new(
             "https://logs.example.com/loki/api/v1/push",

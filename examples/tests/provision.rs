@@ -112,7 +112,7 @@ async fn expected_user_data(w: &World, req: &ProvisionRequest, ssh_port: u16) ->
         callback_secret: req.callback_secret.clone().unwrap(),
         backup: backup_target(req),
     })
-    .admin_sources(req.admin_sources.iter().copied());
+    .admin_sources(req.ssh_sources(true).unwrap().0);
     HardenedHost::runbook(&inputs)
         .unwrap()
         .render()
@@ -539,6 +539,8 @@ async fn the_host_firewall_in_user_data_is_the_policy_the_hetzner_rules_come_fro
         admin_user: UnixUser::new(req.admin_user.as_str()).unwrap(),
         admin_key: req.admin_key.clone(),
         admin_sources: req.admin_sources.clone(),
+        bastion_sources: Vec::new(),
+        ssh_ca: None,
         cloudflare_ranges: ranges,
         domain: Domain::new(req.fqdn()).unwrap(),
         images: StackImages {

@@ -290,7 +290,10 @@ fn certificates_only_refuses_an_authorized_bare_key() {
 
     let only = policy.certificates_only(true);
     let fragment = only.render().expect("render").content;
-    assert!(fragment.contains("\nAuthorizedKeysFile none\n"), "{fragment}");
+    assert!(
+        fragment.contains("\nAuthorizedKeysFile none\n"),
+        "{fragment}"
+    );
     if let Some(sshd) = hardening_validators::sshd() {
         let effective = sshd.effective(&fragment).expect("sshd -T");
         assert!(

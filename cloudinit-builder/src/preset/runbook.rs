@@ -6,6 +6,7 @@ use hardening_model::RenderedFile;
 use hardening_model::command::HostCommand;
 use hardening_model::presets::firewall::baseline;
 use hardening_model::presets::{host, stack};
+use hardening_model::sshd::{CaPublicKey, CertAuthority, Principal};
 use hardening_model::values::{Domain, Port, UnixUser};
 use hardening_model::{IpNet, presets::stack::StackImages};
 
@@ -32,6 +33,8 @@ pub struct RunbookInputs {
     admin: User,
     ssh_port: Port,
     admin_sources: Vec<IpNet>,
+    bastion: Vec<IpNet>,
+    ssh_ca: Option<(CaPublicKey, Vec<Principal>)>,
     cloudflare: Vec<IpNet>,
     domain: Domain,
     images: StackImages,
@@ -168,6 +171,8 @@ impl RunbookInputs {
             admin,
             ssh_port,
             admin_sources: Vec::new(),
+            bastion: Vec::new(),
+            ssh_ca: None,
             cloudflare: cloudflare_ranges,
             domain,
             images,
@@ -207,10 +212,47 @@ impl RunbookInputs {
         self
     }
 
-    /// Addresses SSH is accepted from (anywhere when empty).
+    /// Addresses SSH is accepted from: the admins' own networks. SSH is never open to every
+    /// address by default: [`HardenedHost::runbook`] refuses inputs with no admin sources, no
+    /// [`bastion`](Self::bastion) and no [`ssh_ca`](Self::ssh_ca), naming `admin_sources`.
     #[must_use]
     pub fn admin_sources(mut self, sources: impl IntoIterator<Item = IpNet>) -> Self {
         self.admin_sources = sources.into_iter().collect();
+        self
+    }
+
+    /// Reach SSH through a bastion (runbook 3.6): the bastion's addresses are admitted at the
+    /// SSH port by every firewall layer, next to any [`admin_sources`](Self::admin_sources).
+    /// Admins connect with `ProxyJump` (their side:
+    /// [`admin_ssh_config`](hardening_model::presets::host::admin_ssh_config)).
+    #[must_use]
+    pub fn bastion(mut self, addresses: impl IntoIterator<Item = IpNet>) -> Self {
+        self.bastion = addresses.into_iter().collect();
+        self
+    }
+
+    /// Certificate-only login (runbook 3.5): sshd trusts `ca` for the admin, who logs in
+    /// with a short-lived certificate naming one of `principals` (sign it with
+    /// [`CaSigningKey`](hardening_model::sshd::CaSigningKey)); no `authorized_keys` file is
+    /// read, so the admin's bare key no longer logs in. An empty `principals` is refused by
+    /// [`HardenedHost::runbook`], naming `sshd.cert_authority.principals.<admin>`.
+    ///
+    /// ```
+    /// use hardening_model::sshd::{CaSigningKey, Principal};
+    /// # fn with_ca(inputs: cloudinit_builder::preset::RunbookInputs) -> Result<(), hardening_model::Error> {
+    /// let ca = CaSigningKey::generate(); // the operator's, kept off the hosts
+    /// let inputs = inputs.ssh_ca(ca.public_key(), [Principal::new("fleet-admins")?]);
+    /// # let _ = inputs;
+    /// # Ok(())
+    /// # }
+    /// ```
+    #[must_use]
+    pub fn ssh_ca(
+        mut self,
+        ca: CaPublicKey,
+        principals: impl IntoIterator<Item = Principal>,
+    ) -> Self {
+        self.ssh_ca = Some((ca, principals.into_iter().collect()));
         self
     }
 
@@ -458,7 +500,22 @@ impl HardenedHost {
             ["sh", "-c", &looped(host::disabled_services().commands())],
         )?;
 
-        let sshd_policy = host::sshd(inputs.ssh_port, &[admin_name]).map_err(m)?;
+        if inputs.admin_sources.is_empty() && inputs.bastion.is_empty() && inputs.ssh_ca.is_none() {
+            return Err(Error::invalid(
+                "admin_sources",
+                "SSH is never open to every address by default: give admin sources, a bastion \
+                 or an SSH certificate authority (certificate-only login)",
+            ));
+        }
+        let mut sshd_policy = host::sshd(inputs.ssh_port, &[admin_name.clone()]).map_err(m)?;
+        if let Some((ca, principals)) = &inputs.ssh_ca {
+            let trust =
+                CertAuthority::new(ca.clone()).allow(admin_name, principals.iter().cloned());
+            sshd_policy = sshd_policy.cert_authority(trust).certificates_only(true);
+            // No principal at all is refused here, naming
+            // `sshd.cert_authority.principals.<admin>`.
+            sshd_policy.check().map_err(m)?;
+        }
         let socket = sshd_policy.socket().dropin();
         let config: Vec<RenderedFile> = sshd_policy
             .files()
@@ -475,9 +532,15 @@ impl HardenedHost {
             .confirm_port(inputs.ssh_port)
             .for_target(inputs.target);
 
+        let ssh_sources: Vec<IpNet> = inputs
+            .admin_sources
+            .iter()
+            .chain(&inputs.bastion)
+            .copied()
+            .collect();
         let mut firewall_policy = baseline(
             inputs.ssh_port,
-            &inputs.admin_sources,
+            &ssh_sources,
             &inputs.cloudflare,
             inputs.wazuh_managers.as_deref(),
         )

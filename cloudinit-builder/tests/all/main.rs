@@ -15,6 +15,7 @@ mod realistic;
 mod render;
 mod schema;
 mod secrets;
+mod ssh_access;
 mod staging;
 mod support;
 mod target;

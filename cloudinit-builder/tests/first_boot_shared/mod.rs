@@ -141,6 +141,9 @@ pub fn document(admin_key: &str, callback: &str, health: &str, tier: Tier) -> Ha
             ),
         ),
     })
+    // The test reaches the guest from 10.213.N.1 (container link) or 10.0.2.2 (QEMU's user
+    // network): SSH is admitted from there only, as a host is from its admin sources.
+    .admin_sources(["10.0.0.0/8".parse().unwrap()])
     .converge(converge_inputs())
     .target(Target::Debian13);
     let mut host = HardenedHost::runbook(&inputs).unwrap();

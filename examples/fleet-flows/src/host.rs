@@ -15,6 +15,7 @@ use cloudinit_builder::preset::{BackupTarget, HardenedHost, RunbookInputs, Runbo
 use cloudinit_builder::{Secret, SshPublicKey, User, UserData};
 use hardening_model::firewall::FirewallPolicy;
 use hardening_model::presets::{self, stack::StackImages};
+use hardening_model::sshd::{CaPublicKey, Principal};
 use hardening_model::values::{Domain, Port, UnixUser};
 use ipnet::IpNet;
 
@@ -36,6 +37,9 @@ pub const DEMO_BACKUP_ENDPOINT: &str = "https://fsn1.your-objectstorage.com";
 pub const DEMO_BACKUP_BUCKET: &str = "hardened-fleet-backups";
 /// The region of offline runs.
 pub const DEMO_BACKUP_REGION: &str = "fsn1";
+/// The admin source of offline runs when none, no bastion and no CA is given (a documentation
+/// range: nothing there can reach a host). Against the real API such a request is refused.
+pub const DEMO_ADMIN_SOURCE: &str = "198.51.100.0/24";
 /// The port the application listens on inside its container.
 pub const APP_PORT: u16 = 3000;
 /// The control plane's ready endpoint in offline runs (`--callback-url` for real runs).
@@ -52,8 +56,12 @@ pub struct HostPolicy {
     pub admin_user: UnixUser,
     /// Its OpenSSH public key line.
     pub admin_key: String,
-    /// Who may reach SSH (anywhere when empty; the SSH port is still rate-limited per source).
+    /// The admins' networks allowed to reach SSH.
     pub admin_sources: Vec<IpNet>,
+    /// The bastion's addresses (runbook 3.6), allowed to reach SSH too.
+    pub bastion_sources: Vec<IpNet>,
+    /// The SSH user CA and the admin's principals: certificate-only login (runbook 3.5).
+    pub ssh_ca: Option<(CaPublicKey, Vec<Principal>)>,
     /// Cloudflare's edge ranges: the only sources of HTTP(S).
     pub cloudflare_ranges: Vec<IpNet>,
     /// The site Caddy serves.
@@ -82,7 +90,7 @@ impl HostPolicy {
     pub fn firewall_policy(&self) -> Result<FirewallPolicy> {
         Ok(presets::firewall::baseline(
             self.ssh_port,
-            &self.admin_sources,
+            &self.ssh_sources(),
             &self.cloudflare_ranges,
             None,
         )?)
@@ -102,7 +110,7 @@ impl HostPolicy {
             .shell("/bin/bash")?
             .sudo("ALL=(ALL) NOPASSWD:ALL")?
             .ssh_key(key);
-        Ok(RunbookInputs::new(RunbookRequired {
+        let inputs = RunbookInputs::new(RunbookRequired {
             admin,
             ssh_port: self.ssh_port,
             cloudflare_ranges: self.cloudflare_ranges.clone(),
@@ -114,7 +122,22 @@ impl HostPolicy {
             callback_secret: self.callback_secret.clone(),
             backup: self.backup.clone(),
         })
-        .admin_sources(self.admin_sources.iter().copied()))
+        .admin_sources(self.admin_sources.iter().copied())
+        .bastion(self.bastion_sources.iter().copied());
+        Ok(match &self.ssh_ca {
+            Some((ca, principals)) => inputs.ssh_ca(ca.clone(), principals.iter().cloned()),
+            None => inputs,
+        })
+    }
+
+    /// Every source SSH is admitted from: the admin sources, then the bastion's addresses
+    /// (what [`HardenedHost::runbook`] admits on the host).
+    pub fn ssh_sources(&self) -> Vec<IpNet> {
+        self.admin_sources
+            .iter()
+            .chain(&self.bastion_sources)
+            .copied()
+            .collect()
     }
 
     /// The runbook preset for this host ([`HardenedHost::runbook`]).

@@ -351,11 +351,14 @@ fn host_policy(
             "required against the real API (the control plane and restores need it)",
         )),
     };
+    let (admin_sources, bastion_sources) = request.ssh_sources(simulated)?;
     Ok(HostPolicy {
         ssh_port: Port::new(ssh_port)?,
         admin_user: UnixUser::new(request.admin_user.as_str())?,
         admin_key: request.admin_key.clone(),
-        admin_sources: request.admin_sources.clone(),
+        admin_sources,
+        bastion_sources,
+        ssh_ca: request.ssh_certificates()?,
         cloudflare_ranges: ranges,
         domain: Domain::new(request.fqdn())?,
         images: request.images()?,
