@@ -18,6 +18,7 @@ mod falco;
 mod firewall;
 mod integrity;
 mod monitoring;
+mod origin_pull;
 mod part;
 mod promtail;
 mod ready;
@@ -41,6 +42,9 @@ pub use falco::{FALCO_RULES, Falco, FalcoDriver};
 pub use firewall::Firewall;
 pub use integrity::{AIDE_TIMER, Integrity, WAZUH_CONFIG, WAZUH_MERGE_MARKER, WAZUH_STAGED_CONFIG};
 pub use monitoring::{HostMonitoring, MONITORING_COMPOSE, ScrapedExporter};
+pub use origin_pull::{
+    CUSTOM_ORIGIN_PULL_CA, OriginPullTrust, fetch_script as origin_pull_fetch_script,
+};
 pub use part::{Contribution, Part, Slot, Stage};
 pub use promtail::{PROMTAIL_CONFIG, PROMTAIL_PASSWORD, Promtail};
 pub use ready::{

@@ -12,8 +12,8 @@ use hardening_model::{IpNet, presets::stack::StackImages};
 
 use super::{
     BackupTarget, Backups, ComposeStack, ConvergeAgent, DockerEngine, Falco, Firewall,
-    HardenedHost, HostMonitoring, Integrity, ObjectStore, Promtail, ReadyCallback, RenderedPart,
-    S3Credentials, Slot, Sshd, Stage, Target, ThirdPartySource,
+    HardenedHost, HostMonitoring, Integrity, ObjectStore, OriginPullTrust, Promtail, ReadyCallback,
+    RenderedPart, S3Credentials, Slot, Sshd, Stage, Target, ThirdPartySource,
 };
 use crate::{Error, Result, Secret, User};
 
@@ -40,6 +40,7 @@ pub struct RunbookInputs {
     images: StackImages,
     app_port: Port,
     bind_ip: IpAddr,
+    origin_pull: Option<OriginPullTrust>,
     callback_url: String,
     callback_secret: Secret,
     backup: BackupTarget,
@@ -178,6 +179,7 @@ impl RunbookInputs {
             images,
             app_port,
             bind_ip,
+            origin_pull: Some(OriginPullTrust::Cloudflare),
             callback_url,
             callback_secret,
             backup,
@@ -253,6 +255,17 @@ impl RunbookInputs {
         principals: impl IntoIterator<Item = Principal>,
     ) -> Self {
         self.ssh_ca = Some((ca, principals.into_iter().collect()));
+        self
+    }
+
+    /// Which client certificates Caddy requires (Authenticated Origin Pulls; the Cloudflare
+    /// zone preset switches them on). Default: Cloudflare's origin-pull CA
+    /// ([`OriginPullTrust::Cloudflare`], installed at first boot by pinned fingerprint). `None`
+    /// only for an origin Cloudflare does not authenticate: the origin then answers any TLS
+    /// client from Cloudflare's ranges.
+    #[must_use]
+    pub fn origin_pull(mut self, trust: Option<OriginPullTrust>) -> Self {
+        self.origin_pull = trust;
         self
     }
 
@@ -600,15 +613,29 @@ impl HardenedHost {
             )?;
         let upstream = hardening_model::caddy::Upstream::new(stack::APP_SERVICE, inputs.app_port)
             .map_err(m)?;
-        let caddyfile = stack::caddyfile(inputs.domain.clone(), upstream, &inputs.cloudflare)
-            .map_err(m)?
-            .render_at(stack::CADDYFILE_HOST_PATH)
-            .map_err(m)?;
+        let mut caddyfile =
+            stack::caddyfile(inputs.domain.clone(), upstream, &inputs.cloudflare).map_err(m)?;
+        let origin_pull = inputs.origin_pull.as_ref().map(|t| (t, t.origin_pull()));
+        if let Some((_, pull)) = &origin_pull {
+            caddyfile = caddyfile.require_origin_pull(pull);
+            compose = stack::mount_origin_pull_ca(compose, pull).map_err(m)?;
+        }
+        let caddyfile = caddyfile.render_at(stack::CADDYFILE_HOST_PATH).map_err(m)?;
+        let ca_file = origin_pull.and_then(|(trust, _)| trust.file());
         let mut stack_part = ComposeStack::new(
             STACK_DIR,
             compose.render_at(stack::COMPOSE_PATH).map_err(m)?,
-            [caddyfile],
+            std::iter::once(caddyfile).chain(ca_file),
         )?;
+        if let Some(fetch) = inputs
+            .origin_pull
+            .as_ref()
+            .map(OriginPullTrust::fetch)
+            .transpose()?
+            .flatten()
+        {
+            stack_part = stack_part.before_up(fetch);
+        }
         if let Some(env) = app_env {
             stack_part = stack_part.with_secret_env(env)?;
         }

@@ -9,6 +9,7 @@ mod converge;
 mod fixtures;
 mod mime;
 mod monitoring;
+mod origin;
 mod preset;
 mod properties;
 mod realistic;
