@@ -9,7 +9,7 @@
 //! `ssh.socket`, ufw, nftables, DOCKER-USER, the Caddy allow-list and (through
 //! [`HostPolicy::firewall_policy`]) the Hetzner Cloud firewall.
 
-use std::net::{IpAddr, Ipv4Addr};
+use std::net::IpAddr;
 
 use cloudinit_builder::preset::{BackupTarget, HardenedHost, RunbookInputs, RunbookRequired};
 use cloudinit_builder::{Secret, SshPublicKey, User, UserData};
@@ -64,6 +64,9 @@ pub struct HostPolicy {
     pub ssh_ca: Option<(CaPublicKey, Vec<Principal>)>,
     /// Cloudflare's edge ranges: the only sources of HTTP(S).
     pub cloudflare_ranges: Vec<IpNet>,
+    /// The one address Caddy's ports are published on: the server's public IPv4 (never
+    /// `0.0.0.0`, docker-bench 5.14), made as a primary IP before the server.
+    pub caddy_bind: IpAddr,
     /// The site Caddy serves.
     pub domain: Domain,
     /// Digest-pinned images of the stack.
@@ -97,8 +100,8 @@ impl HostPolicy {
     }
 
     /// The inputs of the runbook preset: the admin (sudo, SSH key, no password), the values
-    /// above, the app on [`APP_PORT`] and Caddy bound to all addresses (the firewalls admit
-    /// only Cloudflare's ranges).
+    /// above, the app on [`APP_PORT`] and Caddy published on [`HostPolicy::caddy_bind`] only
+    /// (the firewalls admit only Cloudflare's ranges there).
     ///
     /// # Errors
     /// A rejected value, naming its field (e.g. `admin_key`).
@@ -117,7 +120,7 @@ impl HostPolicy {
             domain: self.domain.clone(),
             images: self.images.clone(),
             app_port: Port::new(APP_PORT)?,
-            bind_ip: IpAddr::V4(Ipv4Addr::UNSPECIFIED),
+            bind_ip: self.caddy_bind,
             callback_url: self.callback_url.clone(),
             callback_secret: self.callback_secret.clone(),
             backup: self.backup.clone(),
