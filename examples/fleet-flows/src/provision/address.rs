@@ -36,7 +36,7 @@ pub fn ipv4_of(ip: &PrimaryIp) -> Result<Ipv4Addr> {
     })
 }
 
-/// The instance's primary IPv4 in the server's location, found by name or created (labelled
+/// The instance's primary IPv4 in the server's location, created or adopted by name (labelled
 /// with the instance, deleted with its server unless a retire keeps it). Returns it and
 /// whether this call created it.
 ///
@@ -54,38 +54,35 @@ pub(crate) async fn ensure_primary_ipv4(
     let hetzner = &backends.hetzner;
     let name = primary_ipv4_name(server_name);
     progress.step(format!("ensuring primary IPv4 {name}"));
-    let (ip, created) = match hetzner.primary_ips().get_by_name(&name).await? {
-        Some(ip) => (ip, false),
-        None => {
-            let create = CreatePrimaryIp::new(name.as_str(), IpType::Ipv4)
-                .location(location)
-                .auto_delete(true)
-                .labels(labels.clone());
-            match hetzner.primary_ips().create(&create).await {
-                Ok(out) => {
-                    if let Some(action) = &out.action {
-                        progress
-                            .wait(
-                                "primary IP",
-                                backends.actions.wait(std::slice::from_ref(action)),
-                            )
-                            .await?;
-                    }
-                    (out.value, !out.reconciled)
-                }
-                // a concurrent flow on this instance made it first: adopt it
-                Err(e) if e.is_uniqueness_error_on("name") => {
-                    let ip = hetzner.primary_ips().get_by_name(&name).await?;
-                    (
-                        ip.ok_or_else(|| {
-                            Error::State(format!("primary IP {name} is taken but cannot be found"))
-                        })?,
-                        false,
+    // Called only when the instance has no server: create straight away and adopt by name
+    // when the name is taken (an earlier run that stopped before the server, or a concurrent
+    // flow), like the firewall.
+    let create = CreatePrimaryIp::new(name.as_str(), IpType::Ipv4)
+        .location(location)
+        .auto_delete(true)
+        .labels(labels.clone());
+    let (ip, created) = match hetzner.primary_ips().create(&create).await {
+        Ok(out) => {
+            if let Some(action) = &out.action {
+                progress
+                    .wait(
+                        "primary IP",
+                        backends.actions.wait(std::slice::from_ref(action)),
                     )
-                }
-                Err(e) => return Err(e.into()),
+                    .await?;
             }
+            (out.value, !out.reconciled)
         }
+        Err(e) if e.is_uniqueness_error_on("name") => {
+            let ip = hetzner.primary_ips().get_by_name(&name).await?;
+            (
+                ip.ok_or_else(|| {
+                    Error::State(format!("primary IP {name} is taken but cannot be found"))
+                })?,
+                false,
+            )
+        }
+        Err(e) => return Err(e.into()),
     };
     if ip.labels.get(INSTANCE_LABEL) != Some(instance.as_str()) {
         return Err(Error::State(format!(
