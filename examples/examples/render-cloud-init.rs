@@ -11,7 +11,9 @@
 //! ```
 //!
 //! Third-party parts need their repository's armoured signing key: `--falco-key FILE` adds
-//! Falco, `--grafana-key FILE` adds promtail shipping logs to Loki; without them those parts
+//! Falco, `--grafana-key FILE` adds Grafana Alloy shipping the journal (containers and Caddy's
+//! access log included) and auditd's log to the Loki push URL `--loki-url` (password from
+//! `LOKI_PASSWORD`); without them those parts
 //! are left out (said on stderr), so the example runs out of the box. `--target debian-13`
 //! renders for Debian 13 instead of Ubuntu 24.04. `--converge-signer 'ssh-ed25519 AAAA...'`
 //! adds the day-2 converge agent, pinning that bundle signer (its read-only store keys from
@@ -33,8 +35,8 @@ use std::process::ExitCode;
 use clap::Parser;
 use cloudinit_builder::age::AgeRecipient;
 use cloudinit_builder::preset::{
-    BackupTarget, ConvergeInputs, Falco, FalcoDriver, HardenedHost, HostMonitoring, Integrity,
-    ObjectStore, Promtail, RunbookInputs, RunbookRequired, S3Credentials, Target,
+    Alloy, BackupTarget, ConvergeInputs, Falco, FalcoDriver, HardenedHost, HostMonitoring,
+    Integrity, ObjectStore, RunbookInputs, RunbookRequired, S3Credentials, Target,
 };
 use cloudinit_builder::{HETZNER_USER_DATA_LIMIT, Secret, SshPublicKey, User};
 use hardening_model::docker::ImageRef;
@@ -88,9 +90,12 @@ struct Args {
     /// Falco's armoured repository key (adds Falco).
     #[arg(long)]
     falco_key: Option<PathBuf>,
-    /// Grafana's armoured repository key (adds promtail shipping logs to Loki).
+    /// Grafana's armoured repository key (adds Grafana Alloy shipping logs to Loki).
     #[arg(long)]
     grafana_key: Option<PathBuf>,
+    /// Loki's push URL for Alloy (with `--grafana-key`).
+    #[arg(long, default_value = "https://logs.example.com/loki/api/v1/push")]
+    loki_url: String,
     /// The control plane's ready endpoint.
     #[arg(
         long,
@@ -266,9 +271,9 @@ fn run(args: &Args) -> Result<()> {
             .collect::<std::result::Result<Vec<_>, _>>()?;
         inputs = inputs.ssh_ca(CaPublicKey::parse(ca)?, principals);
     }
-    if let Some(key) = key_file(&args.grafana_key, "promtail")? {
-        inputs = inputs.promtail(Promtail::new(
-            "https://logs.example.com/loki/api/v1/push",
+    if let Some(key) = key_file(&args.grafana_key, "log shipping (Alloy)")? {
+        inputs = inputs.log_shipping(Alloy::new(
+            &args.loki_url,
             "fleet-host",
             secret("LOKI_PASSWORD", "placeholder-loki-password")?,
             &key,

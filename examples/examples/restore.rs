@@ -6,7 +6,9 @@
 //! store and SSH steps need a real bucket and a real host. With HCLOUD_TOKEN and
 //! CLOUDFLARE_API_TOKEN it provisions (or finds) the instance's host and, with `--execute`,
 //! runs the plan: download, decrypt with `--identity-file` here, then the host's restore script
-//! over SSH. The identity never leaves this machine.
+//! over SSH. The identity never leaves this machine. The host's script stops only the app for
+//! the swap and ends with its health check: the example prints it and exits non-zero when the app
+//! is unhealthy or not healthy in time (the data is restored either way).
 //!
 //! ```text
 //! cargo run --example restore -- --instance-id inst-0042 --subdomain acme --zone example.com
@@ -172,6 +174,13 @@ async fn run(args: Args) -> examples::Result<()> {
             done.archive_bytes,
             done.steps.join(", ")
         );
+        println!("health check: {}", done.health);
+        if !done.health.is_healthy() {
+            return Err(Error::State(format!(
+                "the data of {} is restored, but the app is not healthy: {}",
+                done.object, done.health
+            )));
+        }
     }
     let assumptions = Assumptions {
         archive_bytes: args.archive_mb * 1_000_000,

@@ -1,7 +1,10 @@
 //! The restore flow for real: the preset's backup script uploads a data directory to a real S3
 //! server on 127.0.0.1 (`s3s-fs`), encrypted to a recipient derived from the operator's
 //! identity; a changed stored object fails the restore with nothing written to the target; the
-//! untouched object restores through the preset's restore script, byte for byte.
+//! untouched object restores through the preset's restore script, byte for byte, with only the
+//! app stopped, and ends with the app's health check: healthy, unhealthy (with the probe's last
+//! output) and not healthy in time are each reported. No Docker daemon runs here: a `docker`
+//! stand-in records the argv and answers the health status.
 #![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
 
 use std::collections::BTreeMap;
@@ -10,7 +13,7 @@ use std::process::{Command, Output};
 
 use cloudinit_builder::Secret;
 use cloudinit_builder::preset::{BackupTarget, Backups, ObjectStore, S3Credentials};
-use examples::restore::{HostAccess, RestorePlan, execute};
+use examples::restore::{Health, HostAccess, RestorePlan, execute};
 use examples::secrets::{age_identity, age_recipient, load_or_create};
 use examples::{Error, Progress};
 use hardening_validators::{S3_ACCESS_KEY, S3_SECRET_KEY};
@@ -34,14 +37,23 @@ fn ok(out: &Output) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
-/// A `docker` stand-in logging its arguments, in its own directory.
+/// A `docker` stand-in logging its arguments, in its own directory. `compose ps` names one
+/// container; `docker inspect` answers the health status from `DIR/health` (and Docker's
+/// `.State.Health` JSON from `DIR/health.json`).
 fn shim(dir: &Path) -> (PathBuf, PathBuf) {
     let bin = dir.join("bin");
     std::fs::create_dir_all(&bin).unwrap();
     let log = dir.join("docker.log");
+    let d = dir.display();
     std::fs::write(
         bin.join("docker"),
-        format!("#!/bin/sh\necho \"$*\" >> '{}'\n", log.display()),
+        format!(
+            "#!/bin/sh\necho \"$*\" >> '{}'\ncase \"$1 $2\" in\n\
+             'compose ps') echo c0ffee ;;\n\
+             'inspect --format') case \"$3\" in *json*) cat '{d}/health.json' ;; *) cat '{d}/health' ;; esac ;;\n\
+             esac\nexit 0\n",
+            log.display()
+        ),
     )
     .unwrap();
     Command::new("chmod")
@@ -208,9 +220,18 @@ fn back_up_tamper_fails_with_nothing_written_then_restore_compares_equal() {
     assert!(execute(&plan, &credentials, &Progress::silent()).is_err());
     assert_eq!(tree(&fresh_data), before);
 
-    // The untouched copy restores, byte for byte, with the stack stopped around the swap.
+    // The untouched copy restores, byte for byte, with the app stopped around the swap, and
+    // the app's health check passes.
     std::fs::write(&stored, &original).unwrap();
+    std::fs::write(fresh.join("health"), "healthy\n").unwrap();
     let done = execute(&plan, &credentials, &Progress::silent()).unwrap();
+    assert_eq!(
+        done.health,
+        Health::Healthy {
+            services: vec!["app".to_owned()],
+            running: vec![],
+        }
+    );
     assert_eq!(
         done.steps,
         ["list", "download", "decrypt", "check", "restore"]
@@ -219,7 +240,9 @@ fn back_up_tamper_fails_with_nothing_written_then_restore_compares_equal() {
     assert_eq!(tree(&fresh_data), tree(&data));
     assert_eq!(
         std::fs::read_to_string(&fresh_log).unwrap(),
-        "compose stop\ncompose start\n"
+        "compose stop app\ncompose start app\ncompose ps -aq app\n\
+         inspect --format {{if .State.Health}}{{.State.Health.Status}}{{else}}{{.State.Status}}{{end}} c0ffee\n",
+        "only the app stops (Caddy keeps serving); its container's health is asked after the start"
     );
     assert_eq!(
         std::fs::read_dir(&workdir).unwrap().count(),
@@ -231,6 +254,49 @@ fn back_up_tamper_fails_with_nothing_written_then_restore_compares_equal() {
         fresh
             .join("volumes/stack_app_data/.previous-_data/placeholder")
             .exists()
+    );
+
+    // The same restore with a failing health check: the data is in place, and the report
+    // carries the probe's last output instead of an error.
+    std::fs::write(fresh.join("health"), "unhealthy\n").unwrap();
+    std::fs::write(
+        fresh.join("health.json"),
+        r#"{"Status":"unhealthy","FailingStreak":3,"Log":[{"ExitCode":1,"Output":"starting"},{"ExitCode":1,"Output":"GET /healthz: database is locked\n"}]}"#,
+    )
+    .unwrap();
+    let sick = execute(&plan, &credentials, &Progress::silent()).unwrap();
+    assert_eq!(
+        sick.health,
+        Health::Unhealthy {
+            service: "app".to_owned(),
+            last_output: "GET /healthz: database is locked".to_owned(),
+            exit_code: Some(1),
+        }
+    );
+    assert!(!sick.health.is_healthy());
+    assert_eq!(tree(&fresh_data), tree(&data));
+
+    // A container that never leaves `starting`: the bounded wait ends and says so.
+    std::fs::write(fresh.join("health"), "starting\n").unwrap();
+    let HostAccess::Local { command } = &plan.host else {
+        unreachable!()
+    };
+    let mut slow = plan.clone();
+    let mut short = vec![command[0].clone(), "RESTORE_HEALTH_TIMEOUT=1".to_owned()];
+    short.extend(command[1..].iter().cloned());
+    slow.host = HostAccess::Local { command: short };
+    let late = execute(&slow, &credentials, &Progress::silent()).unwrap();
+    assert_eq!(
+        late.health,
+        Health::TimedOut {
+            service: "app".to_owned(),
+            status: "starting".to_owned(),
+        }
+    );
+    assert_eq!(
+        std::fs::read_dir(&workdir).unwrap().count(),
+        0,
+        "no plaintext left"
     );
 
     s3.stop();

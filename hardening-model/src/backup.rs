@@ -14,7 +14,11 @@
 //! assert_eq!(s.result, JobResult::Pass);
 //! assert_eq!(s.finished_at.as_deref(), Some("2026-12-02T03:04:05Z"));
 //! assert_eq!(JobStatus::parse("garbage").result, JobResult::Unreadable);
+//! let q = JobStatus::parse("result=pass\nquiesce_seconds=2.35\n").quiesce;
+//! assert_eq!(q, Some(std::time::Duration::from_millis(2350)));
 //! ```
+
+use std::time::Duration;
 
 /// Where the jobs keep their state (the manifest and the status files), root-owned `0700`.
 pub const STATE_DIR: &str = "/var/lib/hardened-backup";
@@ -24,6 +28,9 @@ pub const LAST_BACKUP: &str = "/var/lib/hardened-backup/last-backup";
 pub const LAST_VERIFY: &str = "/var/lib/hardened-backup/last-verify";
 /// One line per uploaded object, `<stamp> <object key> <sha256> <bytes>`, appended at upload.
 pub const MANIFEST: &str = "/var/lib/hardened-backup/manifest";
+/// The node_exporter textfile metric (gauge, seconds) the backup job writes after each run: how
+/// long the data-owning services were stopped (the site's downtime for that run).
+pub const QUIESCE_METRIC: &str = "hardened_backup_quiesce_seconds";
 
 /// A job's outcome as its status file states it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -50,6 +57,9 @@ pub struct JobStatus {
     pub sha256: Option<String>,
     /// Why it failed, in the job's words (`result=fail` only).
     pub detail: Option<String>,
+    /// How long the backup job kept the data-owning services stopped (`quiesce_seconds=`,
+    /// measured on the monotonic clock); `None` for the verification job or an unreadable value.
+    pub quiesce: Option<Duration>,
 }
 
 impl JobStatus {
@@ -61,6 +71,7 @@ impl JobStatus {
             object: None,
             sha256: None,
             detail: None,
+            quiesce: None,
         };
         for line in text.lines().map(str::trim) {
             let Some((key, value)) = line.split_once('=') else {
@@ -80,6 +91,12 @@ impl JobStatus {
                 "object" => status.object = owned,
                 "sha256" => status.sha256 = owned,
                 "detail" => status.detail = owned,
+                "quiesce_seconds" => {
+                    status.quiesce = value
+                        .parse::<f64>()
+                        .ok()
+                        .and_then(|s| Duration::try_from_secs_f64(s).ok());
+                }
                 _ => {}
             }
         }
@@ -106,5 +123,12 @@ mod tests {
             JobResult::Unreadable
         );
         assert_eq!(JobStatus::parse("").finished_at, None);
+        assert_eq!(s.quiesce, None);
+        for bad in ["-1", "nan", "inf", "soon"] {
+            let q = JobStatus::parse(&format!("quiesce_seconds={bad}")).quiesce;
+            assert_eq!(q, None, "{bad}");
+        }
+        let q = JobStatus::parse("quiesce_seconds=0.50").quiesce;
+        assert_eq!(q, Some(Duration::from_millis(500)));
     }
 }

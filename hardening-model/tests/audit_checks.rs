@@ -502,6 +502,37 @@ fn monitoring_that_reaches_no_one_fails() {
 }
 
 #[test]
+fn an_enabled_alloy_carries_falco_alerts_off_the_host_and_promtail_no_longer_does() {
+    let without_timer = |h: &mut MemoryHost| {
+        h.remove("/etc/systemd/system/timers.target.wants/security-events-textfile.timer")
+            .unwrap();
+    };
+    // Promtail reached end of life on 2026-03-02: it no longer counts as the log shipper.
+    let d = fails_after("monitoring.ids", |h| {
+        without_timer(h);
+        h.insert(
+            "/etc/systemd/system/multi-user.target.wants/promtail.service",
+            "",
+        );
+    });
+    assert!(d.contains("local journal"), "{d}");
+    let mut host = good_host();
+    without_timer(&mut host);
+    host.insert(
+        "/etc/systemd/system/multi-user.target.wants/alloy.service",
+        "",
+    );
+    let report = audit::audit(&host);
+    let finding = report.finding("monitoring.ids").expect("finding");
+    assert_eq!(finding.status, Status::Pass, "{}", finding.detail);
+    assert!(
+        finding.detail.contains("alloy.service enabled"),
+        "{}",
+        finding.detail
+    );
+}
+
+#[test]
 fn the_runbooks_own_defects_are_caught() {
     let mut host = good_host();
     host.insert("/opt/app/Caddyfile", fixture("runbook-Caddyfile"));
@@ -695,6 +726,17 @@ fn backup_status_files_are_evidence_for_the_last_run_and_the_last_verification()
     let (s, detail) = status(&host, "backup.daily");
     assert_eq!(s, Status::Pass);
     assert!(detail.contains("2026-12-15T03:05:00Z"), "{detail}");
+    // The run's downtime, when the job recorded it.
+    host.insert(
+        LAST_BACKUP,
+        "result=pass\nfinished_at=2026-12-16T03:05:00Z\nquiesce_seconds=2.35\n",
+    );
+    let (s, detail) = status(&host, "backup.daily");
+    assert_eq!(s, Status::Pass);
+    assert!(
+        detail.ends_with("the data services stopped 2.4 s"),
+        "{detail}"
+    );
 }
 
 #[test]

@@ -50,7 +50,9 @@ fn defaults_are_hardened() {
     assert_eq!(app["cap_drop"], serde_json::json!(["ALL"]));
     assert_eq!(app["security_opt"][0], "no-new-privileges:true");
     assert_eq!(app["deploy"]["resources"]["limits"]["pids"], 256);
-    assert_eq!(app["logging"]["options"]["max-size"], "10m");
+    assert_eq!(app["logging"]["driver"], "journald");
+    assert_eq!(app["logging"]["options"]["cache-max-size"], "10m");
+    assert!(app["logging"]["options"].get("max-size").is_none());
     assert_eq!(app["tmpfs"][0], "/tmp:size=64m,mode=1777");
     assert!(app["image"].as_str().unwrap().contains("@sha256:"));
     assert_eq!(doc["networks"]["backend"]["internal"], true);

@@ -123,8 +123,22 @@ fn the_layers_agree() {
     );
     assert!(caddyfile.contains("client_ip_headers Cf-Connecting-Ip"));
     assert!(!caddyfile.contains("rate_limit"));
+    // Caddy's access log reaches the host's log shipper: JSON on stdout, taken by the journald
+    // log driver that the daemon and every service use.
+    assert!(caddyfile.contains("\tlog {\n\t\toutput stdout\n\t\tformat json\n\t}\n"));
+    assert!(!caddyfile.contains("output file"));
+    let daemon: Value = serde_json::from_str(&file("/etc/docker/daemon.json").content).unwrap();
+    assert_eq!(daemon["log-driver"], "journald");
     let monitoring: Value =
         serde_saphyr::from_str(&file(stack::MONITORING_COMPOSE_PATH).content).unwrap();
+    for (name, svc) in compose["services"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .chain(monitoring["services"].as_object().unwrap())
+    {
+        assert_eq!(svc["logging"]["driver"], "journald", "{name}");
+    }
     assert_eq!(
         monitoring["services"]["node-exporter"]["userns_mode"],
         "host"

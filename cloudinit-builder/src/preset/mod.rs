@@ -17,10 +17,10 @@ mod docker;
 mod falco;
 mod firewall;
 mod integrity;
+mod log_shipping;
 mod monitoring;
 mod origin_pull;
 mod part;
-mod promtail;
 mod ready;
 mod rendered;
 mod runbook;
@@ -33,7 +33,8 @@ use std::collections::BTreeMap;
 
 pub use backup::{
     BACKUP_ENV, BACKUP_SCRIPT, BackupTarget, Backups, DEFAULT_SCHEDULE, DEFAULT_VERIFY_SCHEDULE,
-    ObjectStore, RANDOMIZED_DELAY_MINUTES, RESTORE_SCRIPT, S3Credentials, VERIFY_SCRIPT,
+    ObjectStore, RANDOMIZED_DELAY_MINUTES, RESTORE_HEALTH_TIMEOUT_SECS, RESTORE_SCRIPT,
+    S3Credentials, VERIFY_SCRIPT,
 };
 pub use compact::shipped_content;
 pub use converge::{AGENT_TIMER, BOUNDED_RCLONE, ConvergeAgent};
@@ -41,12 +42,12 @@ pub use docker::{DOCKER_PACKAGES, DockerEngine};
 pub use falco::{FALCO_RULES, Falco, FalcoDriver};
 pub use firewall::Firewall;
 pub use integrity::{AIDE_TIMER, Integrity, WAZUH_CONFIG, WAZUH_MERGE_MARKER, WAZUH_STAGED_CONFIG};
+pub use log_shipping::{ALLOY_CONFIG, ALLOY_DROP_IN, ALLOY_PASSWORD, Alloy};
 pub use monitoring::{HostMonitoring, MONITORING_COMPOSE, ScrapedExporter};
 pub use origin_pull::{
     CUSTOM_ORIGIN_PULL_CA, OriginPullTrust, fetch_script as origin_pull_fetch_script,
 };
 pub use part::{Contribution, Part, Slot, Stage};
-pub use promtail::{PROMTAIL_CONFIG, PROMTAIL_PASSWORD, Promtail};
 pub use ready::{
     BOOT_FAILED, FAILED_MARKER, READY_ENV, READY_SCRIPT, ReadyCallback, STEP_RUNNER, STEPS_DIR,
 };
@@ -80,7 +81,7 @@ fn recorded(name: &str, stage: Stage, command: Command) -> Result<Command> {
     Command::argv(argv)
 }
 
-/// Serialises a generated config file (promtail, Falco rules) with the same YAML settings as
+/// Serialises a generated config file (Falco rules) with the same YAML settings as
 /// the document itself.
 pub(crate) fn yaml(value: &serde_json::Value) -> Result<String> {
     let opts = serde_saphyr::ser_options! { prefer_block_scalars: false };
@@ -147,7 +148,7 @@ pub struct HardenedHost {
 /// [`HardenedHost::cloud_config`] (no comment or blank lines, JSON without whitespace, address
 /// runs as loops) and 996-character base64 lines ([`GZIP_LINE`](crate::GZIP_LINE)) win back
 /// 4.4 KB, so the realistic everything-on document (three admin keys, three real-size
-/// repository keys fetched by fingerprint, Wazuh, Falco, promtail, backups, the agent) is
+/// repository keys fetched by fingerprint, Wazuh, Falco, Alloy, backups, the agent) is
 /// 25,110 B. The first-boot document now ships the agent's bootstrap instead of the agent
 /// ([`AgentConfig::first_boot_files`](hardening_model::converge::AgentConfig::first_boot_files),
 /// the host fetches the signed agent from the store), which brings that document to 22,932 B,

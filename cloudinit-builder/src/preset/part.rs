@@ -28,7 +28,7 @@ pub enum Stage {
     Docker,
     /// Pull and start the Compose stack.
     Stack,
-    /// Third-party apt sources put in place (first), then node_exporter, promtail, Falco,
+    /// Third-party apt sources put in place (first), then node_exporter, Alloy, Falco,
     /// Wazuh.
     Monitoring,
     /// Backup and verify timers.
@@ -86,8 +86,8 @@ pub enum Slot {
     Stack,
     /// node_exporter and alert rules.
     NodeExporter,
-    /// promtail shipping logs to Loki.
-    Promtail,
+    /// Log shipping to Loki ([`Alloy`](super::Alloy)).
+    LogShipping,
     /// Wazuh agent or AIDE.
     Integrity,
     /// Falco.

@@ -11,8 +11,8 @@ use hardening_model::values::{Domain, Port, UnixUser};
 use hardening_model::{IpNet, presets::stack::StackImages};
 
 use super::{
-    BackupTarget, Backups, ComposeStack, ConvergeAgent, DockerEngine, Falco, Firewall,
-    HardenedHost, HostMonitoring, Integrity, ObjectStore, OriginPullTrust, Promtail, ReadyCallback,
+    Alloy, BackupTarget, Backups, ComposeStack, ConvergeAgent, DockerEngine, Falco, Firewall,
+    HardenedHost, HostMonitoring, Integrity, ObjectStore, OriginPullTrust, ReadyCallback,
     RenderedPart, S3Credentials, Slot, Sshd, Stage, Target, ThirdPartySource,
 };
 use crate::{Error, Result, Secret, User};
@@ -44,7 +44,7 @@ pub struct RunbookInputs {
     callback_url: String,
     callback_secret: Secret,
     backup: BackupTarget,
-    promtail: Option<Promtail>,
+    log_shipping: Option<Alloy>,
     integrity: Option<Integrity>,
     wazuh_managers: Option<Vec<IpNet>>,
     falco: Option<Falco>,
@@ -183,7 +183,7 @@ impl RunbookInputs {
             callback_url,
             callback_secret,
             backup,
-            promtail: None,
+            log_shipping: None,
             integrity: None,
             wazuh_managers: None,
             falco: None,
@@ -269,10 +269,11 @@ impl RunbookInputs {
         self
     }
 
-    /// Ship logs with promtail.
+    /// Ship the journal (containers and Caddy's access log included) and auditd's log to
+    /// Loki with Grafana Alloy.
     #[must_use]
-    pub fn promtail(mut self, promtail: Promtail) -> Self {
-        self.promtail = Some(promtail);
+    pub fn log_shipping(mut self, alloy: Alloy) -> Self {
+        self.log_shipping = Some(alloy);
         self
     }
 
@@ -399,7 +400,7 @@ impl HardenedHost {
     /// | seccomp and AppArmor profiles | `presets::stack` | stack (loaded before `up`) |
     /// | Caddy + app compose stack | `presets::stack::compose_stack`, `caddyfile` | stack |
     /// | node_exporter + alert rules (loopback), or [`HostMonitoring`] (scraped: TLS, basic auth, security events; firewall rule) | `presets::stack`, `monitoring` | monitoring |
-    /// | promtail, Wazuh or AIDE, Falco | this crate (optional) | monitoring / baseline |
+    /// | Alloy, Wazuh or AIDE, Falco | this crate (optional) | monitoring / baseline |
     /// | the operator's own apt repositories ([`RunbookInputs::third_party`]) | this crate (optional) | monitoring |
     /// | backups | this crate | backups |
     /// | converge agent ([`RunbookInputs::converge`]) | `hardening_model::converge` | backups |
@@ -695,7 +696,7 @@ impl HardenedHost {
             Some(mon) => host.set(mon.part(inputs.images.node_exporter.clone())),
             None => host.set(node_exporter),
         };
-        if let Some(p) = &inputs.promtail {
+        if let Some(p) = &inputs.log_shipping {
             host = host.set(p.clone());
         }
         if let Some(i) = &inputs.integrity {

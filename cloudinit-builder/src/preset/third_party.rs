@@ -4,7 +4,7 @@ use super::{Contribution, Part, RunbookInputs, Slot, Stage};
 use crate::{AptSource, Command, Error, Result};
 
 /// A signed third-party apt repository of the operator's own, with the packages to install
-/// from it. Like the preset's own repositories (Falco, promtail, Wazuh) its list reaches apt
+/// from it. Like the preset's own repositories (Falco, Alloy, Wazuh) its list reaches apt
 /// only in the [`THIRD_PARTY_SOURCES_STEP`](super::THIRD_PARTY_SOURCES_STEP) step, after every
 /// distribution package, and its packages are installed right after, in [`Stage::Monitoring`].
 /// It fills [`Slot::Custom`]`("apt.NAME")`, `NAME` being the source's name.

@@ -114,8 +114,8 @@ pub fn inputs(choices: Choices) -> RunbookInputs {
     })
     .admin_sources(["203.0.113.0/24".parse().unwrap()])
     .converge(converge_inputs())
-    .promtail(
-        Promtail::new(
+    .log_shipping(
+        Alloy::new(
             "https://logs.example.com/loki/api/v1/push",
             "host-1",
             Secret::new(LOKI_PASSWORD).unwrap(),

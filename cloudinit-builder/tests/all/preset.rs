@@ -513,9 +513,9 @@ fn after_first_boot_secrets_come_from_their_files_not_the_metadata_service() {
         ),
         (
             fixtures::LOKI_PASSWORD,
-            PROMTAIL_PASSWORD,
-            "/etc/systemd/system/promtail.service.d/10-hardened-host.conf",
-            format!("LoadCredential=loki-password:{PROMTAIL_PASSWORD}"),
+            ALLOY_PASSWORD,
+            ALLOY_DROP_IN,
+            format!("LoadCredential=loki-password:{ALLOY_PASSWORD}"),
         ),
     ] {
         assert!(text_of(home).contains(secret), "{home}");
@@ -554,4 +554,58 @@ fn after_first_boot_secrets_come_from_their_files_not_the_metadata_service() {
     let docker_user = text_of("/usr/local/sbin/hardening-docker-user.sh");
     assert!(docker_user.contains("iptables -w -A DOCKER-USER -d 169.254.0.0/16 -j DROP"));
     assert!(docker_user.contains("ip6tables -w -A DOCKER-USER -d fe80::/10 -j DROP"));
+}
+
+/// The rendered Alloy drop-in passes `systemd-analyze verify` on top of a unit shaped like the
+/// package's `alloy.service` (`User=alloy`, its own `ExecStart=`): every key is known, and the
+/// `ExecStart=` reset lets the drop-in replace the command. The alloy binary does not install
+/// here, so the verified copy runs `/bin/true` in its place; without the reset systemd refuses
+/// the unit.
+#[test]
+fn alloy_drop_in_passes_systemd_analyze_verify() {
+    let Some(analyze) =
+        hardening_validators::require_tool("systemd-analyze", "apt-get install systemd")
+    else {
+        return;
+    };
+    let out = fixtures::host(FULL).render().unwrap();
+    let files = extract_files(out.as_str());
+    let drop_in = files[ALLOY_DROP_IN].text().to_owned();
+    assert!(drop_in.contains(&format!("LoadCredential=loki-password:{ALLOY_PASSWORD}\n")));
+    assert!(drop_in.contains(&format!(" {ALLOY_CONFIG}\n")));
+    let verify = |drop_in: &str| {
+        let dir = tempfile::tempdir().unwrap();
+        let unit = dir.path().join("alloy.service");
+        std::fs::write(
+            &unit,
+            "[Unit]\nDescription=log shipper\n[Service]\nUser=alloy\nWorkingDirectory=/var/lib/alloy\n\
+             ExecStart=/bin/true run /etc/alloy/config.alloy\nRestart=always\n\
+             [Install]\nWantedBy=multi-user.target\n",
+        )
+        .unwrap();
+        std::fs::create_dir(dir.path().join("alloy.service.d")).unwrap();
+        std::fs::write(
+            dir.path().join("alloy.service.d/10-hardened-host.conf"),
+            drop_in.replace("=/usr/bin/alloy ", "=/bin/true "),
+        )
+        .unwrap();
+        let run = std::process::Command::new(&analyze)
+            .args(["verify", "--man=no"])
+            .arg(&unit)
+            .env("SYSTEMD_UNIT_PATH", format!("{}:", dir.path().display()))
+            .output()
+            .unwrap();
+        (
+            run.status.success(),
+            String::from_utf8_lossy(&run.stderr).into_owned(),
+        )
+    };
+    let (ok, stderr) = verify(&drop_in);
+    assert!(ok, "{stderr}");
+    assert!(!stderr.contains("Unknown"), "{stderr}");
+    let (ok, stderr) = verify(&drop_in.replace("ExecStart=\n", ""));
+    assert!(
+        !ok,
+        "a second ExecStart= without the reset must be refused: {stderr}"
+    );
 }

@@ -6,7 +6,7 @@
 //! Hetzner's 32 KiB unused, and realistic inputs: three admin keys (two Ed25519, one FIDO2
 //! Ed25519: the only types the rendered sshd accepts), three real-size armored repository keys
 //! (RSA 4096/3072 with subkeys, in `tests/fixtures/`), a long domain, IPv6 admin ranges and
-//! every optional part on (AIDE, Falco, promtail, backups, the day-2 converge agent and an apt
+//! every optional part on (AIDE, Falco, Alloy log shipping, backups, the day-2 converge agent and an apt
 //! repository of the operator's own, signed by the third key). With
 //! the keys embedded the realistic document is over even Hetzner's limit (the three keys alone are about 8.7 KB
 //! of incompressible key material), so the preset's default budget makes it pin them by full
@@ -76,8 +76,8 @@ pub fn realistic_host() -> HardenedHost {
         "2001:db8:4f00::/48".parse().unwrap(),
         "2a01:4f8:c17:1234::/64".parse().unwrap(),
     ])
-    .promtail(
-        Promtail::new(
+    .log_shipping(
+        Alloy::new(
             "https://logs-prod-eu-west-0.grafana.net/loki/api/v1/push",
             "customer-portal-production",
             Secret::new("glc_eyJvIjoiMTIzNDU2NyIsIm4iOiJzdGFjay1sb2dzIn0").unwrap(),

@@ -52,7 +52,7 @@ fn third_party_sources_wait_for_their_own_step() {
     let out = fixtures::host(FULL).render().unwrap();
     let doc = support::parse(out.as_str());
     let sources = doc["apt"]["sources"].as_object().unwrap();
-    assert!(sources.len() >= 3, "{sources:?}"); // promtail, Wazuh, Falco
+    assert!(sources.len() >= 3, "{sources:?}"); // Grafana (Alloy), Wazuh, Falco
     for (name, s) in sources {
         // Outside sources.list.d: cloud-init's own apt-get update and package stage never
         // see it.
@@ -72,7 +72,7 @@ fn third_party_sources_wait_for_their_own_step() {
     for p in ["auditd", "ufw", "nftables", "chrony", "unattended-upgrades"] {
         assert!(packages.contains(&p), "{p} missing from {packages:?}");
     }
-    for p in ["falco", "promtail", "wazuh-agent"] {
+    for p in ["falco", "alloy", "wazuh-agent"] {
         assert!(!packages.contains(&p), "{p} in {packages:?}");
     }
     // The sources are put in place in a step of their own, recorded by name, after Docker and
@@ -89,7 +89,7 @@ fn third_party_sources_wait_for_their_own_step() {
         .unwrap();
     let cmds = runcmd(out.as_str());
     assert!(step > position(&cmds, "docker.io"));
-    for needle in ["falco", "promtail", "wazuh-agent"] {
+    for needle in ["falco", "alloy", "wazuh-agent"] {
         let install = cmds
             .iter()
             .position(|c| c.contains("apt-get install") && c.contains(needle))
@@ -100,7 +100,7 @@ fn third_party_sources_wait_for_their_own_step() {
     let plain = fixtures::host(FULL)
         .without(&Slot::Falco)
         .without(&Slot::Integrity)
-        .without(&Slot::Promtail)
+        .without(&Slot::LogShipping)
         .render()
         .unwrap();
     assert!(

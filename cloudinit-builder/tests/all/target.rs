@@ -28,7 +28,7 @@ fn packages_stage_installs_no_recommends_and_no_third_party_package() {
     // Security packages and third-party packages never share one apt transaction.
     let packages = cfg.package_names();
     assert!(packages.iter().any(|p| p == "aide"));
-    for third_party in ["promtail", "falco", "wazuh-agent", "docker.io"] {
+    for third_party in ["alloy", "falco", "wazuh-agent", "docker.io"] {
         assert!(
             !packages.iter().any(|p| p == third_party),
             "{third_party} in packages"
@@ -37,7 +37,7 @@ fn packages_stage_installs_no_recommends_and_no_third_party_package() {
     let cmds = runcmd(host.render().unwrap().as_str());
     assert!(
         cmds.iter()
-            .any(|c| c.contains("--no-install-recommends promtail"))
+            .any(|c| c.contains("--no-install-recommends alloy"))
     );
 }
 

@@ -158,7 +158,17 @@ pub struct Site {
     pub max_body_mb: Option<u32>,
     origin_allow: Vec<IpNet>,
     rate_limits: Vec<RateLimitZone>,
-    access_log: Option<AbsPath>,
+    access_log: Option<AccessLog>,
+}
+
+/// Where a site's JSON access log goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum AccessLog {
+    /// A file, rolled at 10 MiB, 10 files kept.
+    File(AbsPath),
+    /// Caddy's stdout: in a container, the log driver's stream (journald in the hardened
+    /// daemon), which the host's log shipper carries off the host.
+    Stdout,
 }
 
 impl Site {
@@ -206,7 +216,27 @@ impl Site {
     /// log records `client_ip`, the real client behind trusted proxies.
     #[must_use]
     pub fn with_access_log(mut self, path: AbsPath) -> Self {
-        self.access_log = Some(path);
+        self.access_log = Some(AccessLog::File(path));
+        self
+    }
+
+    /// Writes the JSON access log to Caddy's stdout instead of a file. In a container the
+    /// log driver takes it from there: with the hardened daemon's journald driver each request
+    /// is a journal entry carrying `CONTAINER_NAME`, so it leaves the host with the other logs
+    /// and is bounded by journald's limits rather than a file inside a volume.
+    ///
+    /// ```
+    /// use hardening_model::caddy::{Caddyfile, ReverseProxy, Site, Upstream};
+    /// use hardening_model::values::{Domain, Port};
+    /// let proxy = ReverseProxy::new(vec![Upstream::new("app", Port::new(3000)?)?])?;
+    /// let site = Site::new(vec![Domain::new("app.example.com")?], proxy)?.with_access_log_to_stdout();
+    /// let text = Caddyfile::new().with_site(site).render()?;
+    /// assert!(text.contains("\tlog {\n\t\toutput stdout\n\t\tformat json\n\t}\n"));
+    /// # Ok::<(), hardening_model::Error>(())
+    /// ```
+    #[must_use]
+    pub fn with_access_log_to_stdout(mut self) -> Self {
+        self.access_log = Some(AccessLog::Stdout);
         self
     }
 
@@ -277,11 +307,15 @@ impl Site {
             out.push_str("\t}\n");
         }
         self.proxy.render(out);
-        if let Some(path) = &self.access_log {
-            out.push_str(&format!(
+        match &self.access_log {
+            Some(AccessLog::File(path)) => out.push_str(&format!(
                 "\tlog {{\n\t\toutput file {} {{\n\t\t\troll_size 10MiB\n\t\t\troll_keep 10\n\t\t}}\n\t\tformat json\n\t}}\n",
                 path.as_str()
-            ));
+            )),
+            Some(AccessLog::Stdout) => {
+                out.push_str("\tlog {\n\t\toutput stdout\n\t\tformat json\n\t}\n");
+            }
+            None => {}
         }
         out.push_str("\thandle_errors {\n\t\trespond \"{err.status_code} {err.status_text}\" {err.status_code}\n\t}\n");
         out.push_str("}\n");

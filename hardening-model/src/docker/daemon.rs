@@ -4,6 +4,7 @@ use ipnet::IpNet;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
+use super::limits::LogDriver;
 use super::service::Ulimit;
 use crate::values::{check_chars, check_max_len, check_non_empty};
 use crate::{Error, Problem, RenderedFile, Result};
@@ -21,6 +22,8 @@ pub const DAEMON_JSON_PATH: &str = "/etc/docker/daemon.json";
 /// let json: serde_json::Value = serde_json::from_str(&file.content).unwrap();
 /// assert_eq!(json["icc"], false);
 /// assert_eq!(json["userns-remap"], "default");
+/// assert_eq!(json["log-driver"], "journald");
+/// assert_eq!(json["log-opts"]["cache-max-size"], "10m");
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DaemonConfig {
@@ -34,11 +37,11 @@ pub struct DaemonConfig {
     pub live_restore: bool,
     /// `userland-proxy` (2.16); false uses iptables NAT only.
     pub userland_proxy: bool,
-    /// `log-driver`: `json-file` or `local`.
-    pub local_log_driver: bool,
-    /// `log-opts.max-size` in MiB.
+    /// `log-driver` (journald by default: see [`LogDriver`]).
+    pub log_driver: LogDriver,
+    /// `log-opts.max-size` in MiB (`cache-max-size` for journald).
     pub log_max_size_mib: u32,
-    /// `log-opts.max-file`.
+    /// `log-opts.max-file` (`cache-max-file` for journald).
     pub log_max_file: u32,
     /// `default-ulimits` (nproc is refused by [`Ulimit::new`]: erratum 10).
     pub default_ulimits: Vec<Ulimit>,
@@ -92,7 +95,8 @@ struct DaemonJson {
 
 impl DaemonConfig {
     /// The hardened baseline: icc off, userns-remap `default`, no-new-privileges, live-restore,
-    /// userland-proxy off, json-file logs 10 MiB x 3, nofile 32768/65536, overlay2, no nproc
+    /// userland-proxy off, container logs to journald (dual-logging cache 10 MiB x 3, so the
+    /// host's shipper carries them off the host), nofile 32768/65536, overlay2, no nproc
     /// ulimit (use pids limits), address pool 172.17.0.0/16 split into /24s.
     pub fn hardened() -> Self {
         let pools = "172.17.0.0/16"
@@ -105,7 +109,7 @@ impl DaemonConfig {
             no_new_privileges: true,
             live_restore: true,
             userland_proxy: false,
-            local_log_driver: false,
+            log_driver: LogDriver::Journald,
             log_max_size_mib: 10,
             log_max_file: 3,
             default_ulimits: Ulimit::new("nofile", 32768, 65536).into_iter().collect(),
@@ -157,9 +161,11 @@ impl DaemonConfig {
     /// Renders `/etc/docker/daemon.json` (root, 0644 as docker-bench 3.18 expects).
     pub fn render(&self) -> Result<RenderedFile> {
         self.validate()?;
-        let mut log_opts = BTreeMap::new();
-        log_opts.insert("max-size", format!("{}m", self.log_max_size_mib));
-        log_opts.insert("max-file", self.log_max_file.to_string());
+        let log_opts: BTreeMap<&'static str, String> = self
+            .log_driver
+            .size_options(self.log_max_size_mib, self.log_max_file)
+            .into_iter()
+            .collect();
         let json = DaemonJson {
             pools: self
                 .address_pools
@@ -186,11 +192,7 @@ impl DaemonConfig {
                 .collect(),
             icc: self.icc,
             live_restore: self.live_restore,
-            log_driver: if self.local_log_driver {
-                "local"
-            } else {
-                "json-file"
-            },
+            log_driver: self.log_driver.name(),
             log_opts,
             no_new_privileges: self.no_new_privileges,
             storage_driver: self.storage_driver.clone(),

@@ -142,21 +142,72 @@ impl Ulimit {
     }
 }
 
+/// Where Docker sends a container's stdout and stderr (`log-driver`).
+///
+/// [`LogDriver::Journald`] is the hardened default: every line lands in the host journal with
+/// `CONTAINER_NAME` as a field, so the host's log shipper (running unprivileged, in the
+/// `systemd-journal` group) ships container logs, Caddy's access log included, without reading
+/// `/var/lib/docker` (root `0700`) or joining the `docker` group. Docker's dual logging keeps
+/// `docker logs` working from a bounded local cache (`cache-max-size`, `cache-max-file`), and
+/// journald's own limits bound the journal (its per-unit rate limit, 10,000 lines per 30 s by
+/// default, is shared by every container under `docker.service`). The file drivers keep logs only on the host, which
+/// docker-bench 2.13 (centralised and remote logging) warns about.
+///
+/// ```
+/// use hardening_model::docker::limits::{LogDriver, Logging};
+/// let logging = Logging::default();
+/// assert_eq!(logging.driver, LogDriver::Journald);
+/// assert_eq!(logging.options(), [("cache-max-file", "3".to_owned()), ("cache-max-size", "10m".to_owned())]);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LogDriver {
+    /// `json-file`, rotated by `max-size` and `max-file`.
+    JsonFile,
+    /// `local` (compressed), rotated by `max-size` and `max-file`.
+    Local,
+    /// `journald`, with the dual-logging cache bounded by `cache-max-size` and `cache-max-file`
+    /// (the journald driver refuses `max-size` and `max-file`).
+    #[default]
+    Journald,
+}
+
+impl LogDriver {
+    /// The driver's name in `daemon.json` and compose files.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::JsonFile => "json-file",
+            Self::Local => "local",
+            Self::Journald => "journald",
+        }
+    }
+
+    /// The bounded-size options for this driver, sorted by key: `max-size`/`max-file` for the
+    /// file drivers, their `cache-` counterparts for journald.
+    pub fn size_options(self, max_size_mib: u32, max_file: u32) -> [(&'static str, String); 2] {
+        let size = format!("{max_size_mib}m");
+        let files = max_file.to_string();
+        match self {
+            Self::JsonFile | Self::Local => [("max-file", files), ("max-size", size)],
+            Self::Journald => [("cache-max-file", files), ("cache-max-size", size)],
+        }
+    }
+}
+
 /// Log driver settings with bounded size.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Logging {
-    /// `local` instead of `json-file` when true (compressed, same rotation options).
-    pub local_driver: bool,
-    /// Size of one log file in MiB.
+    /// The log driver (journald by default).
+    pub driver: LogDriver,
+    /// Size of one log file (or cache file, for journald) in MiB.
     pub max_size_mib: u32,
-    /// Number of rotated files kept.
+    /// Number of rotated files (or cache files, for journald) kept.
     pub max_file: u32,
 }
 
 impl Default for Logging {
     fn default() -> Self {
         Self {
-            local_driver: false,
+            driver: LogDriver::default(),
             max_size_mib: 10,
             max_file: 3,
         }
@@ -164,13 +215,21 @@ impl Default for Logging {
 }
 
 impl Logging {
+    /// The driver's options, sorted by key (sizes below 1 are raised to 1).
+    pub fn options(&self) -> [(&'static str, String); 2] {
+        self.driver
+            .size_options(self.max_size_mib.max(1), self.max_file.max(1))
+    }
+
     pub(crate) fn render(&self) -> Value {
+        let options: serde_json::Map<String, Value> = self
+            .options()
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), Value::String(v)))
+            .collect();
         json!({
-            "driver": if self.local_driver { "local" } else { "json-file" },
-            "options": {
-                "max-size": format!("{}m", self.max_size_mib.max(1)),
-                "max-file": self.max_file.max(1).to_string(),
-            }
+            "driver": self.driver.name(),
+            "options": options,
         })
     }
 }

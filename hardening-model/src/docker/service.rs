@@ -1,7 +1,7 @@
 //! One hardened compose service.
 //!
 //! [`Service::new`] starts from the hardened defaults (read-only root, `cap_drop: [ALL]`,
-//! `no-new-privileges`, memory/CPU/pids limits, bounded json-file logs, a small `/tmp` tmpfs)
+//! `no-new-privileges`, memory/CPU/pids limits, bounded logs to journald, a small `/tmp` tmpfs)
 //! and every `with_*` method adds to them. Values that end up in the YAML are validated here;
 //! cross-service checks (networks, volumes, host namespaces) happen in
 //! [`ComposeFile::render`](super::ComposeFile::render).
@@ -12,7 +12,7 @@ use std::fmt;
 use serde_json::{Map, Value, json};
 
 use super::image::ImageRef;
-pub use super::limits::{Healthcheck, Logging, PortBinding, Resources, ULIMITS, Ulimit};
+pub use super::limits::{Healthcheck, LogDriver, Logging, PortBinding, Resources, ULIMITS, Ulimit};
 pub use super::mounts::{Mount, MountSource, Tmpfs};
 use super::names::{Capability, EnvName, NetworkName, ServiceName, VolumeName};
 use crate::values::{AbsPath, check_chars, check_max_len, check_non_empty};
@@ -104,7 +104,7 @@ pub struct Service {
 
 impl Service {
     /// A service with the hardened defaults: read-only root, all capabilities dropped,
-    /// `no-new-privileges`, 1 CPU / 512 MiB / 256 pids, json-file logs 10 MiB x 3,
+    /// `no-new-privileges`, 1 CPU / 512 MiB / 256 pids, logs to journald (cache 10 MiB x 3),
     /// a 64 MiB `/tmp` tmpfs (mode 1777), restart `unless-stopped`, `init: true`.
     pub fn new(name: ServiceName, image: ImageRef) -> Self {
         // "/tmp" always passes AbsPath's rules, so the default tmpfs is always present.

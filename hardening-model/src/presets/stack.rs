@@ -183,12 +183,14 @@ pub fn apparmor_profile(app: &Service) -> Result<AppArmorProfile> {
 /// so `{client_ip}` is the visitor; no `rate_limit` (stock Caddy lacks it, and Cloudflare's
 /// edge rate limiting covers it); Caddy's default curves, which keep X25519MLKEM768 and P-256;
 /// `X-XSS-Protection: 0`; HSTS without `preload`; CSP without `'unsafe-inline'` scripts; the
-/// origin allow-list includes IPv6.
+/// origin allow-list includes IPv6. The JSON access log goes to stdout, where the daemon's
+/// journald log driver picks it up for the host's log shipper (the runbook's file in `/data`
+/// never left the host).
 pub fn caddyfile(domain: Domain, upstream: Upstream, cloudflare: &[IpNet]) -> Result<Caddyfile> {
     let proxy = ReverseProxy::new(vec![upstream])?.with_health_check(UriPath::new("/health")?);
     let mut site = Site::new(vec![domain], proxy)?
         .only_from(cloudflare)?
-        .with_access_log(AbsPath::new("/data/access.log")?);
+        .with_access_log_to_stdout();
     site.tls = TlsPolicy::new(TlsProtocols::Tls13Only);
     Caddyfile::new()
         .with_trusted_proxies(cloudflare, Some(HeaderName::new("Cf-Connecting-Ip")?))

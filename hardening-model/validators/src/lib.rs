@@ -16,7 +16,8 @@
 //! [`node_exporter_server`], [`prometheus_server`] and [`alertmanager_server`] start the real
 //! monitoring programs there on rendered configuration, each a [`ServerProcess`] with a small
 //! HTTP client for its API. [`ssh_login`] starts a real sshd on a rendered config and logs in
-//! to it with the OpenSSH client.
+//! to it with the OpenSSH client. [`dockerd`] starts the real Docker daemon on a rendered
+//! `daemon.json` in private namespaces (root only).
 //!
 //! Inputs are written to private temporary files; nothing is written to the user's home or to
 //! `/etc`. A tool that rejects its input yields a [`Rejection`] carrying its exit status, stdout
@@ -34,6 +35,7 @@ mod apparmor;
 mod caddy;
 mod cloud_init;
 mod compose;
+mod dockerd;
 mod exec;
 pub mod guest;
 mod hcloud_cli;
@@ -59,6 +61,7 @@ pub use apparmor::{AppArmorParser, apparmor_parser, apparmor4_root};
 pub use caddy::{Caddy, caddy};
 pub use cloud_init::{CloudInit, DecodedPart, cloud_init};
 pub use compose::{Compose, compose};
+pub use dockerd::{Dockerd, dockerd};
 pub use hcloud_cli::{HcloudCli, hcloud_cli};
 pub use jsonschema::{
     CheckJsonschema, check_jsonschema, cloud_init_26_1_schema, falco_rules_schema,

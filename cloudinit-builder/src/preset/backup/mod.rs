@@ -4,6 +4,8 @@
 mod script;
 mod store;
 
+use hardening_model::docker::names::ServiceName;
+use hardening_model::presets::stack::APP_SERVICE;
 use hardening_model::values::AbsPath;
 
 pub use store::{BackupTarget, ObjectStore, S3Credentials};
@@ -27,6 +29,9 @@ pub const DEFAULT_SCHEDULE: &str = "*-*-* 03:00:00 UTC";
 pub const DEFAULT_VERIFY_SCHEDULE: &str = "Sun *-*-* 04:00:00 UTC";
 /// The timers' `RandomizedDelaySec=`, in minutes (counts towards the recovery point).
 pub const RANDOMIZED_DELAY_MINUTES: u32 = 15;
+/// How long the restore script waits, by default, for the data services to report healthy after
+/// the swap (seconds; the environment variable `RESTORE_HEALTH_TIMEOUT` overrides it).
+pub const RESTORE_HEALTH_TIMEOUT_SECS: u32 = 120;
 
 /// Encrypted off-host backups of the app's data volume, with upload verification and a
 /// restore script (runbook section 9, erratum 17 fixed).
@@ -63,13 +68,28 @@ pub const RANDOMIZED_DELAY_MINUTES: u32 = 15;
 ///   (`EnvironmentFile=`), never in `/etc/cron.d` (world-readable) or on a command line. rclone
 ///   runs at its default log level: with `-vv` it would log the keys it read from the
 ///   environment.
-/// - The data is quiesced with `docker compose stop` and restarted by a trap even on failure,
-///   instead of `kill 1` inside the container; errors are fatal and loud (`set -euo pipefail`,
-///   no `|| true` around `tar`); the real volume path is backed up (asked from Docker); systemd
-///   timers (`Persistent=true`) replace cron lines.
+/// - **The site stays up.** Only the Compose services that own the data stop
+///   ([`Backups::services`], default the stack's app service
+///   [`APP_SERVICE`](hardening_model::presets::stack::APP_SERVICE)), with
+///   `docker compose stop SERVICE...`, and a trap starts them again even on failure, instead of
+///   `kill 1` inside the container. Caddy keeps running: TLS, redirects and every other route
+///   are served, and requests for the app get Caddy's own `502 Bad Gateway` (the site's
+///   `handle_errors` response) until the app is back; no maintenance page is added, so the
+///   status says what happened. The archive is written while they are stopped; the upload runs
+///   after they are back.
+/// - **Downtime is measured.** The seconds the data services were stopped, on the monotonic clock
+///   (`/proc/uptime`), go into the status file as `quiesce_seconds=` (read by
+///   [`JobStatus`](hardening_model::backup::JobStatus)) and, when the node_exporter textfile
+///   directory exists ([`Backups::metrics_dir`]), into the gauge
+///   [`QUIESCE_METRIC`](hardening_model::backup::QUIESCE_METRIC).
+/// - Errors are fatal and loud (`set -euo pipefail`, no `|| true` around `tar`); the real
+///   volume path is backed up (asked from Docker); systemd timers (`Persistent=true`) replace
+///   cron lines.
 /// - A restore script ([`Backups::restore_script`], installed at [`RESTORE_SCRIPT`] by the
 ///   operator at restore time, so it costs first boot nothing) swaps in a data directory from a
-///   plain archive on its standard input, which the operator decrypted on their side.
+///   plain archive on its standard input, which the operator decrypted on their side, with only
+///   the data services stopped, and ends with their health check (see
+///   [`Backups::restore_script`]).
 ///
 /// ```
 /// use cloudinit_builder::Secret;
@@ -81,9 +101,10 @@ pub const RANDOMIZED_DELAY_MINUTES: u32 = 15;
 ///         .prefix("inst-0042")?,
 ///     S3Credentials::new(Secret::new("AKIAEXAMPLE00")?, Secret::new("s3cr3t-s3cr3t-s3cr3t")?),
 /// );
-/// let b = Backups::volume("stack_app_data", "/opt/stack", target)?;
+/// let b = Backups::volume("stack_app_data", "/opt/stack", target)?.services(&["app", "worker"])?;
 /// let script = b.backup_script();
 /// assert!(script.contains("docker volume inspect") && script.contains("age -e -r"));
+/// assert!(script.contains("services=(app worker)"));
 /// assert!(!script.contains("s3cr3t") && !script.contains("AGE-SECRET-KEY"));
 /// # Ok::<(), cloudinit_builder::Error>(())
 /// ```
@@ -91,7 +112,9 @@ pub const RANDOMIZED_DELAY_MINUTES: u32 = 15;
 pub struct Backups {
     source: Source,
     compose_dir: AbsPath,
+    services: Vec<ServiceName>,
     state_dir: AbsPath,
+    metrics_dir: AbsPath,
     target: BackupTarget,
     schedule: String,
     verify_schedule: String,
@@ -108,7 +131,8 @@ enum Source {
 }
 
 impl Backups {
-    /// Backs up `data_dir` (the app's volume), quiescing the Compose project in `compose_dir`.
+    /// Backs up `data_dir` (the app's volume), stopping the data services (default
+    /// [`APP_SERVICE`]) of the Compose project in `compose_dir` meanwhile.
     pub fn new(data_dir: &str, compose_dir: &str, target: BackupTarget) -> Result<Self> {
         let data_dir =
             AbsPath::new(data_dir).map_err(|e| Error::from(e).within("backups.data_dir"))?;
@@ -116,7 +140,8 @@ impl Backups {
     }
 
     /// Backs up the Docker volume `volume` (its real mount point, asked from Docker at backup
-    /// time), quiescing the Compose project in `compose_dir`.
+    /// time), stopping the data services (default [`APP_SERVICE`]) of the Compose project in
+    /// `compose_dir` meanwhile.
     pub fn volume(volume: &str, compose_dir: &str, target: BackupTarget) -> Result<Self> {
         hardening_model::values::check_token("backups.volume", volume, &[])?;
         Self::with_source(Source::Volume(volume.to_owned()), compose_dir, target)
@@ -128,7 +153,9 @@ impl Backups {
         Ok(Self {
             source,
             compose_dir,
+            services: vec![ServiceName::new(APP_SERVICE)?],
             state_dir: AbsPath::new(hardening_model::backup::STATE_DIR)?,
+            metrics_dir: AbsPath::new(hardening_model::monitoring::TEXTFILE_DIR)?,
             target,
             schedule: DEFAULT_SCHEDULE.to_owned(),
             verify_schedule: DEFAULT_VERIFY_SCHEDULE.to_owned(),
@@ -140,6 +167,47 @@ impl Backups {
     pub fn state_dir(mut self, dir: &str) -> Result<Self> {
         self.state_dir =
             AbsPath::new(dir).map_err(|e| Error::from(e).within("backups.state_dir"))?;
+        Ok(self)
+    }
+
+    /// The Compose services that own the data: only these stop while the archive is written (and
+    /// while a restore swaps the data in); every other service, Caddy included, keeps running.
+    /// Default: [`APP_SERVICE`].
+    ///
+    /// ```
+    /// # use cloudinit_builder::Secret;
+    /// # use cloudinit_builder::age::AgeRecipient;
+    /// # use cloudinit_builder::preset::{BackupTarget, Backups, ObjectStore, S3Credentials};
+    /// # let target = BackupTarget::new(
+    /// #     AgeRecipient::new("age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p")?,
+    /// #     ObjectStore::new("https://fsn1.your-objectstorage.com", "fleet-backups", "fsn1")?,
+    /// #     S3Credentials::new(Secret::new("AKIAEXAMPLE00")?, Secret::new("s3cr3t-s3cr3t-s3cr3t")?),
+    /// # );
+    /// let b = Backups::volume("stack_app_data", "/opt/stack", target)?;
+    /// let err = b.services(&["app", "Worker 2"]).unwrap_err();
+    /// assert_eq!(err.field(), Some("backups.services[1]"));
+    /// # Ok::<(), cloudinit_builder::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// An empty list (`backups.services`), or a name that is not a Compose service name
+    /// (`[a-z0-9][a-z0-9_-]*`, naming `backups.services[i]`).
+    pub fn services(mut self, names: &[&str]) -> Result<Self> {
+        self.services = check_services(names)?;
+        Ok(self)
+    }
+
+    /// The Compose services stopped during a backup or a restore.
+    pub fn data_services(&self) -> &[ServiceName] {
+        &self.services
+    }
+
+    /// The node_exporter textfile directory the backup writes its
+    /// [`QUIESCE_METRIC`](hardening_model::backup::QUIESCE_METRIC) into when it exists (default
+    /// [`TEXTFILE_DIR`](hardening_model::monitoring::TEXTFILE_DIR)).
+    pub fn metrics_dir(mut self, dir: &str) -> Result<Self> {
+        self.metrics_dir =
+            AbsPath::new(dir).map_err(|e| Error::from(e).within("backups.metrics_dir"))?;
         Ok(self)
     }
 
@@ -176,8 +244,9 @@ impl Backups {
         &self.target.recipient
     }
 
-    /// The backup script: quiesce, archive, encrypt to the recipient, restart, upload under an
-    /// immutable name, record the manifest line and the status file.
+    /// The backup script: stop the data services, archive, encrypt to the recipient, start them,
+    /// upload under an immutable name, record the manifest line and the status file (with the
+    /// seconds the services were stopped).
     pub fn backup_script(&self) -> String {
         script::backup(self)
     }
@@ -189,9 +258,16 @@ impl Backups {
     }
 
     /// The restore script: a plain `tar.gz` of the data directory on standard input replaces
-    /// the data directory, with the stack stopped; the previous content is kept beside it.
+    /// the data directory, with the data services stopped; the previous content is kept beside
+    /// it. It ends with the services' health check: it waits (at most
+    /// [`RESTORE_HEALTH_TIMEOUT_SECS`], or `RESTORE_HEALTH_TIMEOUT` seconds from its
+    /// environment) for each service's container to report Docker's health status `healthy`
+    /// (`running` when the image defines no health check) and prints one line per service,
+    /// `health: SERVICE healthy|running`, `health: SERVICE unhealthy <Docker's .State.Health as
+    /// JSON>` or `health: SERVICE timeout <last status>`. It exits 0 only when every service is
+    /// healthy, 3 when the data was swapped in but a service is not.
     pub fn restore_script(&self) -> String {
-        script::restore(&self.source_line(), &self.compose_dir)
+        script::restore(&self.source_line(), &self.compose_dir, &self.services)
     }
 
     /// The restore script for the Docker volume `volume` of the Compose project in
@@ -201,9 +277,13 @@ impl Backups {
     /// ```
     /// use cloudinit_builder::preset::{APP_DATA_VOLUME, Backups, STACK_DIR};
     /// let script = Backups::volume_restore_script(APP_DATA_VOLUME, STACK_DIR)?;
-    /// assert!(script.contains("docker volume inspect") && script.contains("docker compose stop"));
+    /// assert!(script.contains("docker volume inspect") && script.contains("docker compose stop \"${services[@]}\""));
+    /// assert!(script.contains("services=(app)") && script.contains("health: "));
     /// # Ok::<(), cloudinit_builder::Error>(())
     /// ```
+    ///
+    /// The data services are the stack's app service ([`APP_SERVICE`]); see
+    /// [`Backups::restore_script`] for what it prints.
     pub fn volume_restore_script(volume: &str, compose_dir: &str) -> Result<String> {
         hardening_model::values::check_token("backups.volume", volume, &[])?;
         let compose_dir =
@@ -211,6 +291,7 @@ impl Backups {
         Ok(script::restore(
             &Source::Volume(volume.to_owned()).line(),
             &compose_dir,
+            &check_services(&[APP_SERVICE])?,
         ))
     }
 
@@ -249,6 +330,28 @@ impl Backups {
     pub(crate) fn source_line(&self) -> String {
         self.source.line()
     }
+}
+
+/// Validates the data services' names, naming `backups.services[i]`.
+fn check_services(names: &[&str]) -> Result<Vec<ServiceName>> {
+    if names.is_empty() {
+        return Err(Error::invalid(
+            "backups.services",
+            "name at least one Compose service that owns the data",
+        ));
+    }
+    names
+        .iter()
+        .enumerate()
+        .map(|(i, n)| {
+            ServiceName::new(*n).map_err(|e| {
+                Error::from(hardening_model::Error::new(
+                    format!("backups.services[{i}]"),
+                    e.problem().clone(),
+                ))
+            })
+        })
+        .collect()
 }
 
 impl Source {

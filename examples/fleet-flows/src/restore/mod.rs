@@ -11,13 +11,16 @@
 //!    operator's machine, then the restore script, installed at
 //!    [`RESTORE_SCRIPT`](cloudinit_builder::preset::RESTORE_SCRIPT) and run over SSH with the
 //!    plain archive on its standard input. A changed object fails at decryption and nothing reaches
-//!    the host.
+//!    the host. Only the data services stop for the swap; the restore ends with their health
+//!    check, reported as [`Health`] in [`Executed::health`].
 //! 4. [`objectives`] gives the RPO and RTO of the schedule, with the basis of each figure.
 
+mod health;
 mod objectives;
 mod plan;
 mod run;
 
+pub use health::Health;
 pub use objectives::{Assumptions, Objectives, calendar_gap, hm, objectives};
 pub use plan::{
     HostAccess, ObjectChoice, PLAIN_ARCHIVE, RestorePlan, SCRIPT_FILE, Step, Where, check_object,

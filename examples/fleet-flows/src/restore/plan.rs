@@ -274,7 +274,7 @@ impl RestorePlan {
             runs_on: Where::Host,
             argv: restore,
             stdin: Some(plain),
-            purpose: "stop the stack, swap in the data directory, start the stack",
+            purpose: "stop the data services, swap in the data directory, start them, wait for their health check",
         });
         steps
     }

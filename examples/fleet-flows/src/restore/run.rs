@@ -6,6 +6,7 @@ use std::process::{Command, Stdio};
 
 use cloudinit_builder::preset::S3Credentials;
 
+use super::health::Health;
 use super::plan::{ObjectChoice, PLAIN_ARCHIVE, RestorePlan, SCRIPT_FILE, Step};
 use crate::error::{Error, Result};
 use crate::progress::Progress;
@@ -21,6 +22,8 @@ pub struct Executed {
     pub archive_bytes: u64,
     /// The steps run, by name.
     pub steps: Vec<&'static str>,
+    /// The data services' health check after the swap, as the restore script reported it.
+    pub health: Health,
 }
 
 /// Runs `plan`. `credentials` are the operator's read keys for the store; they reach rclone
@@ -31,9 +34,15 @@ pub struct Executed {
 /// archive listing all succeeded. The work directory is created `0700`; the encrypted and the
 /// decrypted archive are deleted at the end, on success and on failure.
 ///
+/// The restore ends with the data services' health check (the script's `health:` lines): a
+/// service that is unhealthy or not healthy in time is reported in [`Executed::health`], not
+/// as an error, because the data was swapped in; the caller decides (the example exits
+/// non-zero).
+///
 /// # Errors
-/// [`Error::Command`] naming the step that failed (e.g. `decrypt` for a changed object), or
-/// [`Error::State`] when the store holds no backup of the instance.
+/// [`Error::Command`] naming the step that failed (e.g. `decrypt` for a changed object, or
+/// `restore` when the script failed before reporting the health check), or [`Error::State`]
+/// when the store holds no backup of the instance.
 pub fn execute(
     plan: &RestorePlan,
     credentials: &S3Credentials,
@@ -74,12 +83,18 @@ pub fn execute(
     std::fs::write(&script, &plan.restore_script)
         .map_err(|e| Error::invalid("workdir", format!("{}: {e}", script.display())))?;
     let mut sizes = (0, 0);
+    let mut health = None;
     for step in plan.steps(&object) {
         progress.step(format!(
             "{} ({}): {}",
             step.name, step.runs_on, step.purpose
         ));
-        if let Err(e) = run(&step, credentials) {
+        let outcome = if step.name == "restore" {
+            restore(&step, credentials).map(|h| health = Some(h))
+        } else {
+            run(&step, credentials).map(drop)
+        };
+        if let Err(e) = outcome {
             cleanup();
             return Err(e);
         }
@@ -89,12 +104,30 @@ pub fn execute(
         }
     }
     cleanup();
+    let health = health.ok_or_else(|| Error::State("the plan has no restore step".to_owned()))?;
+    progress.step(format!("health check: {health}"));
     Ok(Executed {
         object,
         encrypted_bytes: sizes.0,
         archive_bytes: sizes.1,
         steps: ran,
+        health,
     })
+}
+
+/// Runs the restore step: its health report when it printed one (exit status 0 healthy, 3 not),
+/// an error otherwise.
+fn restore(step: &Step, credentials: &S3Credentials) -> Result<Health> {
+    let out = spawn(step, credentials)?;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    match Health::parse(&stdout) {
+        Some(h) if out.status.success() || out.status.code() == Some(3) => Ok(h),
+        _ if !out.status.success() => Err(failed(step, &out)),
+        _ => Err(Error::Command {
+            step: step.name.to_owned(),
+            detail: "the restore script reported no health check".to_owned(),
+        }),
+    }
 }
 
 fn file_size(path: &std::path::Path) -> u64 {
@@ -114,6 +147,30 @@ fn private_dir(dir: &std::path::Path) -> Result<()> {
 
 /// Runs one step; its stdout on success.
 fn run(step: &Step, credentials: &S3Credentials) -> Result<Vec<u8>> {
+    let out = spawn(step, credentials)?;
+    if out.status.success() {
+        Ok(out.stdout)
+    } else {
+        Err(failed(step, &out))
+    }
+}
+
+/// The error for a step that exited non-zero: its status and the last line of its stderr.
+fn failed(step: &Step, out: &std::process::Output) -> Error {
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let last = stderr
+        .lines()
+        .rev()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("");
+    Error::Command {
+        step: step.name.to_owned(),
+        detail: format!("{}: {}", out.status, last.trim()),
+    }
+}
+
+/// Runs one step to its end, whatever its exit status.
+fn spawn(step: &Step, credentials: &S3Credentials) -> Result<std::process::Output> {
     let failed = |detail: String| Error::Command {
         step: step.name.to_owned(),
         detail,
@@ -147,18 +204,6 @@ fn run(step: &Step, credentials: &S3Credentials) -> Result<Vec<u8>> {
             cmd.stdin(Stdio::null());
         }
     }
-    let out = cmd
-        .output()
-        .map_err(|e| failed(format!("{program} could not start: {e}")))?;
-    if out.status.success() {
-        Ok(out.stdout)
-    } else {
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        let last = stderr
-            .lines()
-            .rev()
-            .find(|l| !l.trim().is_empty())
-            .unwrap_or("");
-        Err(failed(format!("{}: {}", out.status, last.trim())))
-    }
+    cmd.output()
+        .map_err(|e| failed(format!("{program} could not start: {e}")))
 }

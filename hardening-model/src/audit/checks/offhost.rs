@@ -163,8 +163,11 @@ pub(crate) fn backup_daily(host: &Host<'_>, check: Check) -> Finding {
             Ok(Some(s)) if s.result == JobResult::Pass => (
                 Status::Pass,
                 format!(
-                    "a daily backup job is scheduled; its last run passed {}",
-                    when(&s)
+                    "a daily backup job is scheduled; its last run passed {}{}",
+                    when(&s),
+                    s.quiesce
+                        .map(|q| format!(", the data services stopped {:.1} s", q.as_secs_f64()))
+                        .unwrap_or_default()
                 ),
             ),
             Ok(Some(s)) if s.result == JobResult::Fail => (
@@ -529,7 +532,9 @@ fn events_exported(host: &Host<'_>) -> Option<String> {
         None if host.text(&unit_file).is_ok() => return Some(unit_file),
         _ => {}
     }
-    (enabled(host, "promtail.service") == Some(true)).then(|| "promtail.service enabled".to_owned())
+    // Grafana Alloy ships the journal, where Falco writes its alerts. Promtail (end of life
+    // 2026-03-02) no longer counts.
+    (enabled(host, "alloy.service") == Some(true)).then(|| "alloy.service enabled".to_owned())
 }
 
 pub(crate) fn ids(host: &Host<'_>, check: Check) -> Finding {
