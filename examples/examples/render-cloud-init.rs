@@ -84,6 +84,10 @@ struct Args {
     /// The principals the admin's certificates carry (with `--ssh-ca`; repeat the flag).
     #[arg(long, default_value = "fleet-admins")]
     ssh_principal: Vec<String>,
+    /// The server's public address, the only one Caddy is published on (default: a
+    /// documentation address; `0.0.0.0` is refused).
+    #[arg(long, default_value = "203.0.113.10")]
+    bind_ip: std::net::IpAddr,
     /// The distribution: `ubuntu-24.04` (default) or `debian-13`.
     #[arg(long, default_value = "ubuntu-24.04")]
     target: String,
@@ -216,7 +220,7 @@ fn run(args: &Args) -> Result<()> {
             node_exporter: image("prom/node-exporter:v1.8.2", 'c')?,
         },
         app_port: Port::new(3000)?,
-        bind_ip: std::net::IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED),
+        bind_ip: args.bind_ip,
         callback_url: args.callback_url.clone(),
         callback_secret: secret("CALLBACK_SECRET", "placeholder-callback-secret-change-me")?,
         backup: BackupTarget::new(

@@ -118,7 +118,7 @@ pub struct ConvergeInputs {
 ///         node_exporter: image("prom/node-exporter:v1.8.2")?,
 ///     },
 ///     app_port: Port::new(3000)?,
-///     bind_ip: IpAddr::V4(Ipv4Addr::UNSPECIFIED),
+///     bind_ip: IpAddr::V4(Ipv4Addr::new(203, 0, 113, 10)),
 ///     callback_url: "https://control.example.com/ready".into(),
 ///     callback_secret: Secret::new("callback-secret-of-some-length")?,
 ///     backup,
@@ -142,7 +142,9 @@ pub struct RunbookRequired {
     pub images: StackImages,
     /// The port the app listens on inside its network.
     pub app_port: Port,
-    /// The address Caddy binds.
+    /// The one address Caddy's ports are published on: the public interface's address
+    /// (docker-bench 5.14). `0.0.0.0` and `::` are refused by [`HardenedHost::runbook`],
+    /// naming `bind_ip`.
     pub bind_ip: IpAddr,
     /// Where first boot reports readiness.
     pub callback_url: String,
@@ -514,6 +516,13 @@ impl HardenedHost {
             ["sh", "-c", &looped(host::disabled_services().commands())],
         )?;
 
+        if inputs.bind_ip.is_unspecified() {
+            return Err(Error::invalid(
+                "bind_ip",
+                "publish Caddy on the public interface's address, not on every address \
+                 (docker-bench 5.14)",
+            ));
+        }
         if inputs.admin_sources.is_empty() && inputs.bastion.is_empty() && inputs.ssh_ca.is_none() {
             return Err(Error::invalid(
                 "admin_sources",

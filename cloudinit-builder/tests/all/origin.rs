@@ -156,3 +156,18 @@ fn the_install_script_keeps_only_the_pinned_certificate() {
     let mode = std::fs::metadata(&dest).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode, 0o644);
 }
+
+#[test]
+fn caddy_is_published_on_one_address_never_on_all() {
+    let compose = text(&fixtures::host(FULL), stack::COMPOSE_PATH);
+    assert_eq!(
+        compose.matches("host_ip: \"203.0.113.10\"").count(),
+        2,
+        "{compose}"
+    );
+    for every in ["0.0.0.0", "::"] {
+        let inputs = fixtures::inputs_binding(FULL, every.parse().unwrap());
+        let err = HardenedHost::runbook(&inputs).unwrap_err().to_string();
+        assert!(err.contains("bind_ip"), "{every}: {err}");
+    }
+}

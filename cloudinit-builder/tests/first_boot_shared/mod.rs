@@ -123,7 +123,7 @@ pub fn document(admin_key: &str, callback: &str, health: &str, tier: Tier) -> Ha
             node_exporter: image("prom/node-exporter:v1.8.2", 'c'),
         },
         app_port: Port::new(3000).unwrap(),
-        bind_ip: "0.0.0.0".parse().unwrap(),
+        bind_ip: "203.0.113.10".parse().unwrap(),
         callback_url: callback.to_owned(),
         callback_secret: Secret::new(CALLBACK_SECRET).unwrap(),
         backup: BackupTarget::new(
