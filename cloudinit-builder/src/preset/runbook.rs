@@ -530,7 +530,7 @@ impl HardenedHost {
                  or an SSH certificate authority (certificate-only login)",
             ));
         }
-        let mut sshd_policy = host::sshd(inputs.ssh_port, &[admin_name.clone()]).map_err(m)?;
+        let mut sshd_policy = host::sshd(inputs.ssh_port, std::slice::from_ref(&admin_name)).map_err(m)?;
         if let Some((ca, principals)) = &inputs.ssh_ca {
             let trust =
                 CertAuthority::new(ca.clone()).allow(admin_name, principals.iter().cloned());
