@@ -96,6 +96,11 @@ fn image(name: &str, fill: char) -> ImageRef {
 
 /// The inputs of the full runbook preset for one choice of optional parts.
 pub fn inputs(choices: Choices) -> RunbookInputs {
+    inputs_binding(choices, "203.0.113.10".parse().unwrap())
+}
+
+/// [`inputs`] with Caddy published on `bind_ip`.
+pub fn inputs_binding(choices: Choices, bind_ip: std::net::IpAddr) -> RunbookInputs {
     let mut inputs = RunbookInputs::new(RunbookRequired {
         admin: admin(),
         ssh_port: Port::new(SSH_PORT).unwrap(),
@@ -107,7 +112,7 @@ pub fn inputs(choices: Choices) -> RunbookInputs {
             node_exporter: image("prom/node-exporter:v1.8.2", 'c'),
         },
         app_port: Port::new(3000).unwrap(),
-        bind_ip: "0.0.0.0".parse().unwrap(),
+        bind_ip,
         callback_url: "https://control.example.com/api/instances/ready".into(),
         callback_secret: Secret::new(CALLBACK_SECRET).unwrap(),
         backup: backup_target(),

@@ -197,6 +197,21 @@ pub fn caddyfile(domain: Domain, upstream: Upstream, cloudflare: &[IpNet]) -> Re
         .map(|c| c.with_site(site))
 }
 
+/// `compose` with the origin-pull CA file that `origin_pull` trusts bind-mounted read-only
+/// into the Caddy service at the same path, so the Caddyfile's `trust_pool file` finds it.
+/// Pair it with [`Caddyfile::require_origin_pull`].
+///
+/// # Errors
+/// When the compose file has no [`CADDY_SERVICE`].
+pub fn mount_origin_pull_ca(
+    compose: ComposeFile,
+    origin_pull: &crate::caddy::OriginPull,
+) -> Result<ComposeFile> {
+    let path = AbsPath::new(origin_pull.ca_file())?;
+    let mount = Mount::bind(path.clone(), path, true)?;
+    compose.map_service(CADDY_SERVICE, |s| s.with_volume(mount))
+}
+
 /// node_exporter (runbook 8.1), listening on 127.0.0.1:9100, in its own compose file.
 ///
 /// Departures: `userns_mode: host` next to `pid: host`/`network_mode: host` (erratum 10), image
