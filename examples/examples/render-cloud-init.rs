@@ -45,6 +45,7 @@ use hardening_model::docker::ImageRef;
 use hardening_model::monitoring::{ExporterAccess, ScrapeAuth};
 use hardening_model::presets::firewall::cloudflare_fallback_ranges;
 use hardening_model::presets::stack::StackImages;
+use hardening_model::sshd::{CaPublicKey, Principal};
 use hardening_model::values::{Domain, Port};
 
 use examples::{Error, Result};
@@ -71,6 +72,24 @@ struct Args {
         default_value = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGx4bXBsZS1rZXktZm9yLXRlc3Rz admin@example"
     )]
     admin_key: String,
+    /// Networks SSH is admitted from (repeat the flag); the default is a documentation range.
+    /// SSH is never open to every address: with no admin network, bastion or CA the render is
+    /// refused.
+    #[arg(long, default_value = "203.0.113.0/24")]
+    admin_cidr: Vec<String>,
+    /// The bastion's addresses (repeat the flag): SSH is admitted from them too.
+    #[arg(long)]
+    bastion_cidr: Vec<String>,
+    /// The SSH user CA's public key (`ssh-ed25519 AAAA...`): certificate-only login.
+    #[arg(long)]
+    ssh_ca: Option<String>,
+    /// The principals the admin's certificates carry (with `--ssh-ca`; repeat the flag).
+    #[arg(long, default_value = "fleet-admins")]
+    ssh_principal: Vec<String>,
+    /// The server's public address, the only one Caddy is published on (default: a
+    /// documentation address; `0.0.0.0` is refused).
+    #[arg(long, default_value = "203.0.113.10")]
+    bind_ip: std::net::IpAddr,
     /// The distribution: `ubuntu-24.04` (default) or `debian-13`.
     #[arg(long, default_value = "ubuntu-24.04")]
     target: String,
@@ -208,7 +227,7 @@ fn run(args: &Args) -> Result<()> {
             node_exporter: image("prom/node-exporter:v1.8.2", 'c')?,
         },
         app_port: Port::new(3000)?,
-        bind_ip: std::net::IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED),
+        bind_ip: args.bind_ip,
         callback_url: args.callback_url.clone(),
         callback_secret: secret("CALLBACK_SECRET", "placeholder-callback-secret-change-me")?,
         monitoring: HostMonitoring::new(
@@ -247,7 +266,22 @@ fn run(args: &Args) -> Result<()> {
     // through node_exporter, with no Wazuh manager to run.
     .integrity(Integrity::Aide, []);
 
-    let mut inputs = inputs;
+    let nets = |list: &[String]| {
+        list.iter()
+            .map(|s| parse_net(s))
+            .collect::<Result<Vec<_>>>()
+    };
+    let mut inputs = inputs
+        .admin_sources(nets(&args.admin_cidr)?)
+        .bastion(nets(&args.bastion_cidr)?);
+    if let Some(ca) = &args.ssh_ca {
+        let principals = args
+            .ssh_principal
+            .iter()
+            .map(|p| Principal::new(p.as_str()))
+            .collect::<std::result::Result<Vec<_>, _>>()?;
+        inputs = inputs.ssh_ca(CaPublicKey::parse(ca)?, principals);
+    }
     if let Some(key) = key_file(&args.grafana_key, "log shipping (Alloy)")? {
         inputs = inputs.log_shipping(Alloy::new(
             &args.loki_url,

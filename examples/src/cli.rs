@@ -28,9 +28,21 @@ pub struct HostArgs {
     /// File with the admin's OpenSSH public key (required with HCLOUD_TOKEN).
     #[arg(long)]
     pub admin_key_file: Option<PathBuf>,
-    /// CIDR allowed to reach SSH (repeatable; anywhere when omitted; no host bits).
+    /// CIDR allowed to reach SSH (repeatable; no host bits). SSH is never open to every
+    /// address: with HCLOUD_TOKEN one of `--admin-cidr`, `--bastion-cidr` or `--ssh-ca-file`
+    /// is required; offline runs use the documentation range 198.51.100.0/24.
     #[arg(long = "admin-cidr")]
     pub admin_cidrs: Vec<IpNet>,
+    /// The bastion's addresses (repeatable; no host bits): SSH is admitted from them too.
+    #[arg(long = "bastion-cidr")]
+    pub bastion_cidrs: Vec<IpNet>,
+    /// File with the SSH user CA's public key (`ssh-ed25519 AAAA...`): the host then logs in
+    /// with certificates only.
+    #[arg(long)]
+    pub ssh_ca_file: Option<PathBuf>,
+    /// A principal the admin's certificates carry (repeatable; default: the admin login).
+    #[arg(long = "ssh-principal")]
+    pub ssh_principals: Vec<String>,
     /// Name of a Hetzner SSH key to attach (repeatable; it must exist in the project).
     #[arg(long = "hetzner-ssh-key")]
     pub hetzner_ssh_keys: Vec<String>,
@@ -107,6 +119,9 @@ impl HostArgs {
             admin_user: Some(self.admin_user),
             admin_key_file: self.admin_key_file,
             admin_cidr: self.admin_cidrs,
+            bastion_cidr: self.bastion_cidrs,
+            ssh_ca_file: self.ssh_ca_file,
+            ssh_principal: self.ssh_principals,
             hetzner_ssh_key: self.hetzner_ssh_keys,
             caddy_image: self.caddy_image,
             app_image: self.app_image,

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 use std::io::Read as _;
-use std::net::{IpAddr, Ipv4Addr};
+use std::net::IpAddr;
 
 use base64::Engine as _;
 use cloudflare_client::PlanTier;
@@ -111,7 +111,12 @@ async fn run(w: &World, req: &ProvisionRequest) -> Summary {
 
 /// The runbook preset rendered independently (straight from cloudinit-builder, not through
 /// the example's `HostPolicy`) from the same values the flow used.
-async fn expected_user_data(w: &World, req: &ProvisionRequest, ssh_port: u16) -> String {
+async fn expected_user_data(
+    w: &World,
+    req: &ProvisionRequest,
+    ssh_port: u16,
+    caddy_bind: IpAddr,
+) -> String {
     let ranges = w.backends.cloudflare.ips().get().await.unwrap().to_model();
     let admin = User::new(req.admin_user.as_str())
         .unwrap()
@@ -133,13 +138,13 @@ async fn expected_user_data(w: &World, req: &ProvisionRequest, ssh_port: u16) ->
             node_exporter: ImageRef::parse(&req.node_exporter_image).unwrap(),
         },
         app_port: Port::new(APP_PORT).unwrap(),
-        bind_ip: IpAddr::V4(Ipv4Addr::UNSPECIFIED),
+        bind_ip: caddy_bind,
         callback_url: DEMO_CALLBACK_URL.to_owned(),
         callback_secret: req.callback_secret.clone().unwrap(),
         backup: backup_target(req),
         monitoring: monitoring(),
     })
-    .admin_sources(req.admin_sources.iter().copied());
+    .admin_sources(req.ssh_sources(true).unwrap().0);
     HardenedHost::runbook(&inputs)
         .unwrap()
         .render()
@@ -278,6 +283,7 @@ async fn one_server_one_firewall_one_record_and_a_rerun_creates_nothing() {
     // The user_data the simulator received is the rendered preset (one gzip MIME part),
     // with 8 KiB of the 32 KiB limit to spare.
     let user_data = w.hetzner.user_data(server.id).unwrap();
+    let caddy_bind = IpAddr::V4(first.ipv4.as_deref().unwrap().parse().unwrap());
     assert!(user_data.contains("\nContent-Type: application/gzip\n"));
     assert!(
         cloudinit_builder::cloud_config_of(&user_data)
@@ -287,8 +293,13 @@ async fn one_server_one_firewall_one_record_and_a_rerun_creates_nothing() {
     assert!(user_data.len() <= 24 * 1024, "{} bytes", user_data.len());
     assert_eq!(
         user_data,
-        expected_user_data(&w, &req, first.ssh_port).await
+        expected_user_data(&w, &req, first.ssh_port, caddy_bind).await
     );
+    // Caddy is published on the server's primary IPv4 only (docker-bench 5.14).
+    let compose = files(&user_data)["/opt/stack/docker-compose.yml"].clone();
+    let bound = format!("host_ip: \"{}\"", first.ipv4.as_deref().unwrap());
+    assert_eq!(compose.matches(&bound).count(), 2, "{compose}");
+    assert!(!compose.contains("0.0.0.0"), "{compose}");
     assert_eq!(first.user_data_bytes, user_data.len());
 
     // One SSH port: firewall rule, label, sshd fragment and ssh.socket drop-in agree.
@@ -566,7 +577,10 @@ async fn the_host_firewall_in_user_data_is_the_policy_the_hetzner_rules_come_fro
         admin_user: UnixUser::new(req.admin_user.as_str()).unwrap(),
         admin_key: req.admin_key.clone(),
         admin_sources: req.admin_sources.clone(),
+        bastion_sources: Vec::new(),
+        ssh_ca: None,
         cloudflare_ranges: ranges,
+        caddy_bind: std::net::IpAddr::V4(summary.ipv4.as_deref().unwrap().parse().unwrap()),
         domain: Domain::new(req.fqdn()).unwrap(),
         images: StackImages {
             caddy: ImageRef::parse(&req.caddy_image).unwrap(),

@@ -229,3 +229,99 @@ fn admin_key_types_are_the_ones_sshd_accepts() {
         "{accepted:?}"
     );
 }
+
+/// `certificates_only`: a bare key listed in an `authorized_keys` file is refused, while the
+/// same configuration without it accepts that key (so the refusal is the directive's doing),
+/// and a certificate still logs in. `sshd -T` reads `authorizedkeysfile none`.
+#[test]
+fn certificates_only_refuses_an_authorized_bare_key() {
+    let Some(login) = hardening_validators::ssh_login() else {
+        return;
+    };
+    let dir = private_dir();
+    let ca = CaSigningKey::generate();
+    let user = UnixUser::new(USER).expect("user");
+    let trust = CertAuthority::new(ca.public_key())
+        .key_path(abs(&dir.path().join("trusted_user_ca_keys.pub")))
+        .principals_dir(abs(&dir.path().join("principals")))
+        .allow(user.clone(), [Principal::new("ops").expect("principal")]);
+    let policy = SshdPolicy::new(Port::new(2222).expect("port"))
+        .hardware_keys(true)
+        .host_key(abs(&login.host_key()))
+        .allow_user(user)
+        .cert_authority(trust);
+    for file in policy.files().expect("files") {
+        if file.path.starts_with(dir.path().to_str().expect("utf-8")) {
+            let path = Path::new(&file.path);
+            std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+            std::fs::set_permissions(
+                path.parent().expect("parent"),
+                std::fs::Permissions::from_mode(0o755),
+            )
+            .expect("chmod");
+            std::fs::write(path, &file.content).expect("write");
+            std::fs::set_permissions(path, std::fs::Permissions::from_mode(file.mode))
+                .expect("chmod");
+        }
+    }
+    let (identity, public) = user_key(dir.path());
+    let authorized = dir.path().join("authorized_keys");
+    std::fs::write(&authorized, format!("{}\n", public.to_line())).expect("authorized_keys");
+    std::fs::set_permissions(&authorized, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+    // sshd keeps the first value of a keyword: the appended line only counts when the
+    // fragment sets none.
+    let with_keys = |fragment: String| {
+        format!(
+            "{fragment}AuthorizedKeysFile {}\n",
+            authorized.to_str().expect("utf-8")
+        )
+    };
+
+    let open = with_keys(policy.render().expect("render").content);
+    let server = login.serve(&open);
+    assert!(
+        login
+            .attempt(&server, USER, &identity, None)
+            .authenticated(),
+        "control: the authorized bare key must log in without certificates_only\n{}",
+        server.log()
+    );
+    drop(server);
+
+    let only = policy.certificates_only(true);
+    let fragment = only.render().expect("render").content;
+    assert!(
+        fragment.contains("\nAuthorizedKeysFile none\n"),
+        "{fragment}"
+    );
+    if let Some(sshd) = hardening_validators::sshd() {
+        let effective = sshd.effective(&fragment).expect("sshd -T");
+        assert!(
+            effective.lines().any(|l| l == "authorizedkeysfile none"),
+            "{effective}"
+        );
+    }
+    let server = login.serve(&with_keys(fragment));
+    assert!(
+        !login
+            .attempt(&server, USER, &identity, None)
+            .authenticated(),
+        "certificates_only accepted a bare key"
+    );
+    let request = UserCertRequest::for_hours(
+        public,
+        vec![Principal::new("ops").expect("principal")],
+        "alice@laptop",
+        1,
+    )
+    .expect("request");
+    let cert = ca.sign(&request).expect("sign");
+    let cert_path = write_cert(dir.path(), "only-cert.pub", cert.to_openssh());
+    let ok = login.attempt(&server, USER, &identity, Some(&cert_path));
+    assert!(
+        ok.authenticated(),
+        "certificate refused under certificates_only: {}\n{}",
+        ok.stderr,
+        server.log()
+    );
+}

@@ -19,6 +19,7 @@ mod firewall;
 mod integrity;
 mod log_shipping;
 mod monitoring;
+mod origin_pull;
 mod part;
 mod ready;
 mod rendered;
@@ -43,6 +44,9 @@ pub use firewall::Firewall;
 pub use integrity::{AIDE_TIMER, Integrity, WAZUH_CONFIG, WAZUH_MERGE_MARKER, WAZUH_STAGED_CONFIG};
 pub use log_shipping::{ALLOY_CONFIG, ALLOY_DROP_IN, ALLOY_PASSWORD, Alloy};
 pub use monitoring::{HostMonitoring, MONITORING_COMPOSE, ScrapedExporter};
+pub use origin_pull::{
+    CUSTOM_ORIGIN_PULL_CA, OriginPullTrust, fetch_script as origin_pull_fetch_script,
+};
 pub use part::{Contribution, Part, Slot, Stage};
 pub use ready::{
     BOOT_FAILED, FAILED_MARKER, READY_ENV, READY_SCRIPT, ReadyCallback, STEP_RUNNER, STEPS_DIR,

@@ -6,13 +6,14 @@ use hardening_model::RenderedFile;
 use hardening_model::command::HostCommand;
 use hardening_model::presets::firewall::baseline;
 use hardening_model::presets::{host, stack};
+use hardening_model::sshd::{CaPublicKey, CertAuthority, Principal};
 use hardening_model::values::{Domain, Port, UnixUser};
 use hardening_model::{IpNet, presets::stack::StackImages};
 
 use super::{
     Alloy, BackupTarget, Backups, ComposeStack, ConvergeAgent, DockerEngine, Falco, Firewall,
-    HardenedHost, HostMonitoring, Integrity, ObjectStore, ReadyCallback, RenderedPart,
-    S3Credentials, Slot, Sshd, Stage, Target, ThirdPartySource,
+    HardenedHost, HostMonitoring, Integrity, ObjectStore, OriginPullTrust, ReadyCallback,
+    RenderedPart, S3Credentials, Slot, Sshd, Stage, Target, ThirdPartySource,
 };
 use crate::{Error, Result, Secret, User};
 
@@ -32,11 +33,14 @@ pub struct RunbookInputs {
     admin: User,
     ssh_port: Port,
     admin_sources: Vec<IpNet>,
+    bastion: Vec<IpNet>,
+    ssh_ca: Option<(CaPublicKey, Vec<Principal>)>,
     cloudflare: Vec<IpNet>,
     domain: Domain,
     images: StackImages,
     app_port: Port,
     bind_ip: IpAddr,
+    origin_pull: Option<OriginPullTrust>,
     callback_url: String,
     callback_secret: Secret,
     backup: BackupTarget,
@@ -124,7 +128,7 @@ pub struct ConvergeInputs {
 ///         node_exporter: image("prom/node-exporter:v1.8.2")?,
 ///     },
 ///     app_port: Port::new(3000)?,
-///     bind_ip: IpAddr::V4(Ipv4Addr::UNSPECIFIED),
+///     bind_ip: IpAddr::V4(Ipv4Addr::new(203, 0, 113, 10)),
 ///     callback_url: "https://control.example.com/ready".into(),
 ///     callback_secret: Secret::new("callback-secret-of-some-length")?,
 ///     backup,
@@ -149,7 +153,9 @@ pub struct RunbookRequired {
     pub images: StackImages,
     /// The port the app listens on inside its network.
     pub app_port: Port,
-    /// The address Caddy binds.
+    /// The one address Caddy's ports are published on: the public interface's address
+    /// (docker-bench 5.14). `0.0.0.0` and `::` are refused by [`HardenedHost::runbook`],
+    /// naming `bind_ip`.
     pub bind_ip: IpAddr,
     /// Where first boot reports readiness.
     pub callback_url: String,
@@ -186,11 +192,14 @@ impl RunbookInputs {
             admin,
             ssh_port,
             admin_sources: Vec::new(),
+            bastion: Vec::new(),
+            ssh_ca: None,
             cloudflare: cloudflare_ranges,
             domain,
             images,
             app_port,
             bind_ip,
+            origin_pull: Some(OriginPullTrust::Cloudflare),
             callback_url,
             callback_secret,
             backup,
@@ -225,10 +234,58 @@ impl RunbookInputs {
         self
     }
 
-    /// Addresses SSH is accepted from (anywhere when empty).
+    /// Addresses SSH is accepted from: the admins' own networks. SSH is never open to every
+    /// address by default: [`HardenedHost::runbook`] refuses inputs with no admin sources, no
+    /// [`bastion`](Self::bastion) and no [`ssh_ca`](Self::ssh_ca), naming `admin_sources`.
     #[must_use]
     pub fn admin_sources(mut self, sources: impl IntoIterator<Item = IpNet>) -> Self {
         self.admin_sources = sources.into_iter().collect();
+        self
+    }
+
+    /// Reach SSH through a bastion (runbook 3.6): the bastion's addresses are admitted at the
+    /// SSH port by every firewall layer, next to any [`admin_sources`](Self::admin_sources).
+    /// Admins connect with `ProxyJump` (their side:
+    /// [`admin_ssh_config`](hardening_model::presets::host::admin_ssh_config)).
+    #[must_use]
+    pub fn bastion(mut self, addresses: impl IntoIterator<Item = IpNet>) -> Self {
+        self.bastion = addresses.into_iter().collect();
+        self
+    }
+
+    /// Certificate-only login (runbook 3.5): sshd trusts `ca` for the admin, who logs in
+    /// with a short-lived certificate naming one of `principals` (sign it with
+    /// [`CaSigningKey`](hardening_model::sshd::CaSigningKey)); no `authorized_keys` file is
+    /// read, so the admin's bare key no longer logs in. An empty `principals` is refused by
+    /// [`HardenedHost::runbook`], naming `sshd.cert_authority.principals.<admin>`.
+    ///
+    /// ```
+    /// use hardening_model::sshd::{CaSigningKey, Principal};
+    /// # fn with_ca(inputs: cloudinit_builder::preset::RunbookInputs) -> Result<(), hardening_model::Error> {
+    /// let ca = CaSigningKey::generate(); // the operator's, kept off the hosts
+    /// let inputs = inputs.ssh_ca(ca.public_key(), [Principal::new("fleet-admins")?]);
+    /// # let _ = inputs;
+    /// # Ok(())
+    /// # }
+    /// ```
+    #[must_use]
+    pub fn ssh_ca(
+        mut self,
+        ca: CaPublicKey,
+        principals: impl IntoIterator<Item = Principal>,
+    ) -> Self {
+        self.ssh_ca = Some((ca, principals.into_iter().collect()));
+        self
+    }
+
+    /// Which client certificates Caddy requires (Authenticated Origin Pulls; the Cloudflare
+    /// zone preset switches them on). Default: Cloudflare's origin-pull CA
+    /// ([`OriginPullTrust::Cloudflare`], installed at first boot by pinned fingerprint). `None`
+    /// only for an origin Cloudflare does not authenticate: the origin then answers any TLS
+    /// client from Cloudflare's ranges.
+    #[must_use]
+    pub fn origin_pull(mut self, trust: Option<OriginPullTrust>) -> Self {
+        self.origin_pull = trust;
         self
     }
 
@@ -467,7 +524,30 @@ impl HardenedHost {
             ["sh", "-c", &looped(host::disabled_services().commands())],
         )?;
 
-        let sshd_policy = host::sshd(inputs.ssh_port, &[admin_name]).map_err(m)?;
+        if inputs.bind_ip.is_unspecified() {
+            return Err(Error::invalid(
+                "bind_ip",
+                "publish Caddy on the public interface's address, not on every address \
+                 (docker-bench 5.14)",
+            ));
+        }
+        if inputs.admin_sources.is_empty() && inputs.bastion.is_empty() && inputs.ssh_ca.is_none() {
+            return Err(Error::invalid(
+                "admin_sources",
+                "SSH is never open to every address by default: give admin sources, a bastion \
+                 or an SSH certificate authority (certificate-only login)",
+            ));
+        }
+        let mut sshd_policy =
+            host::sshd(inputs.ssh_port, std::slice::from_ref(&admin_name)).map_err(m)?;
+        if let Some((ca, principals)) = &inputs.ssh_ca {
+            let trust =
+                CertAuthority::new(ca.clone()).allow(admin_name, principals.iter().cloned());
+            sshd_policy = sshd_policy.cert_authority(trust).certificates_only(true);
+            // No principal at all is refused here, naming
+            // `sshd.cert_authority.principals.<admin>`.
+            sshd_policy.check().map_err(m)?;
+        }
         let socket = sshd_policy.socket().dropin();
         let config: Vec<RenderedFile> = sshd_policy
             .files()
@@ -484,9 +564,15 @@ impl HardenedHost {
             .confirm_port(inputs.ssh_port)
             .for_target(inputs.target);
 
+        let ssh_sources: Vec<IpNet> = inputs
+            .admin_sources
+            .iter()
+            .chain(&inputs.bastion)
+            .copied()
+            .collect();
         let firewall_policy = baseline(
             inputs.ssh_port,
-            &inputs.admin_sources,
+            &ssh_sources,
             &inputs.cloudflare,
             inputs.wazuh_managers.as_deref(),
         )
@@ -543,15 +629,29 @@ impl HardenedHost {
             )?;
         let upstream = hardening_model::caddy::Upstream::new(stack::APP_SERVICE, inputs.app_port)
             .map_err(m)?;
-        let caddyfile = stack::caddyfile(inputs.domain.clone(), upstream, &inputs.cloudflare)
-            .map_err(m)?
-            .render_at(stack::CADDYFILE_HOST_PATH)
-            .map_err(m)?;
+        let mut caddyfile =
+            stack::caddyfile(inputs.domain.clone(), upstream, &inputs.cloudflare).map_err(m)?;
+        let origin_pull = inputs.origin_pull.as_ref().map(|t| (t, t.origin_pull()));
+        if let Some((_, pull)) = &origin_pull {
+            caddyfile = caddyfile.require_origin_pull(pull);
+            compose = stack::mount_origin_pull_ca(compose, pull).map_err(m)?;
+        }
+        let caddyfile = caddyfile.render_at(stack::CADDYFILE_HOST_PATH).map_err(m)?;
+        let ca_file = origin_pull.and_then(|(trust, _)| trust.file());
         let mut stack_part = ComposeStack::new(
             STACK_DIR,
             compose.render_at(stack::COMPOSE_PATH).map_err(m)?,
-            [caddyfile],
+            std::iter::once(caddyfile).chain(ca_file),
         )?;
+        if let Some(fetch) = inputs
+            .origin_pull
+            .as_ref()
+            .map(OriginPullTrust::fetch)
+            .transpose()?
+            .flatten()
+        {
+            stack_part = stack_part.before_up(fetch);
+        }
         if let Some(env) = app_env {
             stack_part = stack_part.with_secret_env(env)?;
         }

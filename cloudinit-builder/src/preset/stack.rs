@@ -15,6 +15,7 @@ pub struct ComposeStack {
     files: Vec<RenderedFile>,
     secret_files: Vec<WriteFile>,
     apparmor_profiles: Vec<String>,
+    before_up: Vec<Command>,
 }
 
 impl ComposeStack {
@@ -41,6 +42,7 @@ impl ComposeStack {
             files: all,
             secret_files: Vec::new(),
             apparmor_profiles: Vec::new(),
+            before_up: Vec::new(),
         })
     }
 
@@ -71,6 +73,14 @@ impl ComposeStack {
         Ok(self)
     }
 
+    /// A command run before the images are pulled and the project started (e.g. installing a
+    /// file a service mounts, such as the origin-pull CA); a failure stops the step.
+    #[must_use]
+    pub fn before_up(mut self, command: Command) -> Self {
+        self.before_up.push(command);
+        self
+    }
+
     /// The files (compose first).
     pub fn files(&self) -> &[RenderedFile] {
         &self.files
@@ -88,6 +98,9 @@ impl Part for ComposeStack {
         }
         for f in &self.secret_files {
             out.file(f.clone());
+        }
+        for command in &self.before_up {
+            out.command(Stage::Stack, command.clone());
         }
         for profile in &self.apparmor_profiles {
             out.command(

@@ -125,11 +125,25 @@ pub fn monitoring() -> HostMonitoring {
 
 /// The inputs of the full runbook preset for one choice of optional parts.
 pub fn inputs(choices: Choices) -> RunbookInputs {
-    inputs_monitored(choices, monitoring())
+    inputs_with(choices, monitoring(), "203.0.113.10".parse().unwrap())
 }
 
 /// [`inputs`] scraped as `monitoring` says.
 pub fn inputs_monitored(choices: Choices, monitoring: HostMonitoring) -> RunbookInputs {
+    inputs_with(choices, monitoring, "203.0.113.10".parse().unwrap())
+}
+
+/// [`inputs`] with Caddy published on `bind_ip`.
+pub fn inputs_binding(choices: Choices, bind_ip: std::net::IpAddr) -> RunbookInputs {
+    inputs_with(choices, monitoring(), bind_ip)
+}
+
+/// [`inputs`] scraped as `monitoring` says, with Caddy published on `bind_ip`.
+pub fn inputs_with(
+    choices: Choices,
+    monitoring: HostMonitoring,
+    bind_ip: std::net::IpAddr,
+) -> RunbookInputs {
     let mut inputs = RunbookInputs::new(RunbookRequired {
         admin: admin(),
         ssh_port: Port::new(SSH_PORT).unwrap(),
@@ -141,7 +155,7 @@ pub fn inputs_monitored(choices: Choices, monitoring: HostMonitoring) -> Runbook
             node_exporter: image("prom/node-exporter:v1.8.2", 'c'),
         },
         app_port: Port::new(3000).unwrap(),
-        bind_ip: "0.0.0.0".parse().unwrap(),
+        bind_ip,
         callback_url: "https://control.example.com/api/instances/ready".into(),
         callback_secret: Secret::new(CALLBACK_SECRET).unwrap(),
         backup: backup_target(),

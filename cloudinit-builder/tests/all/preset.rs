@@ -283,7 +283,18 @@ fn real_validators_accept_every_file_the_preset_writes() {
     if let Some(caddy) = hardening_validators::caddy() {
         // trusted_proxies needs Caddy 2.7+: .ci/install-validators provides 2.11; an older
         // caddy first on PATH (Debian's 2.6) skips here and fails in CI.
-        match caddy.check(files[stack::CADDYFILE_HOST_PATH].text()) {
+        // The origin-pull CA is installed at first boot: validate against a stand-in CA at a
+        // path of the test's own (Caddy loads the trust pool while validating).
+        let pki = hardening_validators::test_client_pki("stand-in origin-pull CA").unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let ca = dir.path().join("origin-pull-ca.pem");
+        std::fs::write(&ca, &pki.ca_pem).unwrap();
+        let caddyfile = files[stack::CADDYFILE_HOST_PATH].text().replace(
+            hardening_model::caddy::OriginPull::CLOUDFLARE_CA_PATH,
+            ca.to_str().unwrap(),
+        );
+        assert!(caddyfile.contains("mode require_and_verify"), "{caddyfile}");
+        match caddy.check(&caddyfile) {
             Ok(()) => checked.push("caddy"),
             Err(r)
                 if r.output()

@@ -101,7 +101,7 @@ pub fn realistic_inputs() -> RunbookInputs {
             node_exporter: image("quay.io/prometheus/node-exporter:v1.8.2", 'c'),
         },
         app_port: Port::new(3000).unwrap(),
-        bind_ip: "0.0.0.0".parse().unwrap(),
+        bind_ip: "203.0.113.10".parse().unwrap(),
         callback_url: "https://control-plane.example-company.com/api/v1/instances/ready".into(),
         callback_secret: Secret::new("cb-7Q2xV9mKpL4sN8rT1wZ6yB3dF5hJ0cG").unwrap(),
         backup: crate::fixtures::backup_target(),

@@ -124,7 +124,7 @@ pub fn document(admin_key: &str, callback: &str, health: &str, tier: Tier) -> Ha
             node_exporter: image("prom/node-exporter:v1.8.2", 'c'),
         },
         app_port: Port::new(3000).unwrap(),
-        bind_ip: "0.0.0.0".parse().unwrap(),
+        bind_ip: "203.0.113.10".parse().unwrap(),
         callback_url: callback.to_owned(),
         callback_secret: Secret::new(CALLBACK_SECRET).unwrap(),
         backup: BackupTarget::new(
@@ -145,6 +145,9 @@ pub fn document(admin_key: &str, callback: &str, health: &str, tier: Tier) -> Ha
         // server on the scrape port.
         monitoring: monitoring(),
     })
+    // The test reaches the guest from 10.213.N.1 (container link) or 10.0.2.2 (QEMU's user
+    // network): SSH is admitted from there only, as a host is from its admin sources.
+    .admin_sources(["10.0.0.0/8".parse().unwrap()])
     .converge(converge_inputs())
     .target(Target::Debian13);
     let mut host = HardenedHost::runbook(&inputs).unwrap();

@@ -9,7 +9,7 @@
 //! `ssh.socket`, ufw, nftables, DOCKER-USER, the Caddy allow-list and (through
 //! [`HostPolicy::firewall_policy`]) the Hetzner Cloud firewall.
 
-use std::net::{IpAddr, Ipv4Addr};
+use std::net::IpAddr;
 
 use cloudinit_builder::preset::{
     BackupTarget, HardenedHost, HostMonitoring, RunbookInputs, RunbookRequired,
@@ -17,6 +17,7 @@ use cloudinit_builder::preset::{
 use cloudinit_builder::{Secret, SshPublicKey, User, UserData};
 use hardening_model::firewall::FirewallPolicy;
 use hardening_model::presets::{self, stack::StackImages};
+use hardening_model::sshd::{CaPublicKey, Principal};
 use hardening_model::values::{Domain, Port, UnixUser};
 use ipnet::IpNet;
 
@@ -43,6 +44,9 @@ pub const DEMO_BACKUP_REGION: &str = "fsn1";
 pub const DEMO_MONITORING_SOURCE: &str = "192.0.2.10/32";
 /// The port node_exporter serves on (TLS and basic auth), open to the monitoring server only.
 pub const EXPORTER_PORT: u16 = 9100;
+/// The admin source of offline runs when none, no bastion and no CA is given (a documentation
+/// range: nothing there can reach a host). Against the real API such a request is refused.
+pub const DEMO_ADMIN_SOURCE: &str = "198.51.100.0/24";
 /// The port the application listens on inside its container.
 pub const APP_PORT: u16 = 3000;
 /// The control plane's ready endpoint in offline runs (`--callback-url` for real runs).
@@ -59,10 +63,17 @@ pub struct HostPolicy {
     pub admin_user: UnixUser,
     /// Its OpenSSH public key line.
     pub admin_key: String,
-    /// Who may reach SSH (anywhere when empty; the SSH port is still rate-limited per source).
+    /// The admins' networks allowed to reach SSH.
     pub admin_sources: Vec<IpNet>,
+    /// The bastion's addresses (runbook 3.6), allowed to reach SSH too.
+    pub bastion_sources: Vec<IpNet>,
+    /// The SSH user CA and the admin's principals: certificate-only login (runbook 3.5).
+    pub ssh_ca: Option<(CaPublicKey, Vec<Principal>)>,
     /// Cloudflare's edge ranges: the only sources of HTTP(S).
     pub cloudflare_ranges: Vec<IpNet>,
+    /// The one address Caddy's ports are published on: the server's public IPv4 (never
+    /// `0.0.0.0`, docker-bench 5.14), made as a primary IP before the server.
+    pub caddy_bind: IpAddr,
     /// The site Caddy serves.
     pub domain: Domain,
     /// Digest-pinned images of the stack.
@@ -93,7 +104,7 @@ impl HostPolicy {
     pub fn firewall_policy(&self) -> Result<FirewallPolicy> {
         Ok(presets::firewall::baseline(
             self.ssh_port,
-            &self.admin_sources,
+            &self.ssh_sources(),
             &self.cloudflare_ranges,
             None,
         )?
@@ -101,8 +112,8 @@ impl HostPolicy {
     }
 
     /// The inputs of the runbook preset: the admin (sudo, SSH key, no password), the values
-    /// above, the app on [`APP_PORT`] and Caddy bound to all addresses (the firewalls admit
-    /// only Cloudflare's ranges).
+    /// above, the app on [`APP_PORT`] and Caddy published on [`HostPolicy::caddy_bind`] only
+    /// (the firewalls admit only Cloudflare's ranges there).
     ///
     /// # Errors
     /// A rejected value, naming its field (e.g. `admin_key`).
@@ -114,20 +125,35 @@ impl HostPolicy {
             .shell("/bin/bash")?
             .sudo("ALL=(ALL) NOPASSWD:ALL")?
             .ssh_key(key);
-        Ok(RunbookInputs::new(RunbookRequired {
+        let inputs = RunbookInputs::new(RunbookRequired {
             admin,
             ssh_port: self.ssh_port,
             cloudflare_ranges: self.cloudflare_ranges.clone(),
             domain: self.domain.clone(),
             images: self.images.clone(),
             app_port: Port::new(APP_PORT)?,
-            bind_ip: IpAddr::V4(Ipv4Addr::UNSPECIFIED),
+            bind_ip: self.caddy_bind,
             callback_url: self.callback_url.clone(),
             callback_secret: self.callback_secret.clone(),
             backup: self.backup.clone(),
             monitoring: self.monitoring.clone(),
         })
-        .admin_sources(self.admin_sources.iter().copied()))
+        .admin_sources(self.admin_sources.iter().copied())
+        .bastion(self.bastion_sources.iter().copied());
+        Ok(match &self.ssh_ca {
+            Some((ca, principals)) => inputs.ssh_ca(ca.clone(), principals.iter().cloned()),
+            None => inputs,
+        })
+    }
+
+    /// Every source SSH is admitted from: the admin sources, then the bastion's addresses
+    /// (what [`HardenedHost::runbook`] admits on the host).
+    pub fn ssh_sources(&self) -> Vec<IpNet> {
+        self.admin_sources
+            .iter()
+            .chain(&self.bastion_sources)
+            .copied()
+            .collect()
     }
 
     /// The runbook preset for this host ([`HardenedHost::runbook`]).

@@ -149,6 +149,65 @@ fn cases(fx: &Path) -> Vec<(&'static str, Spoil, bool)> {
             Box::new(move |i| i.admin_key_file = Some(path.clone())),
         );
     }
+    // SSH is never open to every address, from the admins or through the bastion.
+    for (field, bad) in [
+        ("admin_cidr[0]", "0.0.0.0/0"),
+        ("admin_cidr[0]", "::/0"),
+        ("bastion_cidr[0]", "0.0.0.0/0"),
+        ("bastion_cidr[0]", "10.0.0.1/8"),
+    ] {
+        let net: ipnet::IpNet = bad.parse().unwrap();
+        add(
+            field,
+            false,
+            Box::new(move |i| {
+                if field.starts_with("admin") {
+                    i.admin_cidr = vec![net];
+                } else {
+                    i.bastion_cidr = vec![net];
+                }
+            }),
+        );
+    }
+    let missing_ca = fx.join("no-such-ca.pub");
+    add(
+        "ssh_ca_file",
+        false,
+        Box::new(move |i| i.ssh_ca_file = Some(missing_ca.clone())),
+    );
+    for (n, bad) in [
+        "",
+        "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQ",
+        "ssh-ed25519 not-base64!",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let path = fixture(fx, &format!("ca-{n}.pub"), bad);
+        add(
+            "ssh_ca_file",
+            false,
+            Box::new(move |i| i.ssh_ca_file = Some(path.clone())),
+        );
+    }
+    let ca = fixture(
+        fx,
+        "ca.pub",
+        &hardening_model::sshd::CaSigningKey::generate()
+            .public_key()
+            .to_line(),
+    );
+    for bad in ["", "a b", "a,b", "\n"] {
+        let ca = ca.clone();
+        add(
+            "ssh_principal[0]",
+            false,
+            Box::new(move |i| {
+                i.ssh_ca_file = Some(ca.clone());
+                i.ssh_principal = vec![bad.to_owned()];
+            }),
+        );
+    }
     let missing = fx.join("no-such-key.pub");
     add(
         "admin_key_file",
@@ -404,11 +463,13 @@ fn cases(fx: &Path) -> Vec<(&'static str, Spoil, bool)> {
         i.monitoring_cert_file = Some(cert.clone());
         i.monitoring_key_file = Some(tls_key.clone());
         i.scrape_password_file = Some(out.join("real-scrape-password"));
+        i.admin_cidr = vec!["203.0.113.0/24".parse().unwrap()];
     };
     let complete = std::rc::Rc::new(complete);
     std::fs::create_dir_all(fx.join("out-of-reach")).unwrap();
     let fxo = fx.to_owned();
     for field in [
+        "admin_cidr",
         "admin_key_file",
         "caddy_image",
         "app_image",
@@ -428,6 +489,8 @@ fn cases(fx: &Path) -> Vec<(&'static str, Spoil, bool)> {
             Box::new(move |i| {
                 complete(i, &out_dir);
                 match field {
+                    // no admin source, no bastion and no CA: SSH would be open to all
+                    "admin_cidr" => i.admin_cidr.clear(),
                     "admin_key_file" => i.admin_key_file = None,
                     "caddy_image" => i.caddy_image = None,
                     "app_image" => i.app_image = None,

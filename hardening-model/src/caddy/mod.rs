@@ -135,6 +135,26 @@ impl Caddyfile {
         self
     }
 
+    /// Every site requires Cloudflare's (or another CA's) client certificate: the origin
+    /// answers nothing to a TLS client without one (Authenticated Origin Pulls, erratum 34).
+    ///
+    /// ```
+    /// use hardening_model::caddy::{Caddyfile, OriginPull, ReverseProxy, Site, Upstream};
+    /// use hardening_model::values::{Domain, Port};
+    /// let proxy = ReverseProxy::new(vec![Upstream::new("app", Port::new(3000)?)?])?;
+    /// let site = Site::new(vec![Domain::new("app.example.com")?], proxy)?;
+    /// let caddyfile = Caddyfile::new().with_site(site).require_origin_pull(&OriginPull::cloudflare());
+    /// assert!(caddyfile.render()?.contains("mode require_and_verify"));
+    /// # Ok::<(), hardening_model::Error>(())
+    /// ```
+    #[must_use]
+    pub fn require_origin_pull(mut self, origin_pull: &OriginPull) -> Self {
+        for site in &mut self.sites {
+            site.tls = site.tls.clone().with_origin_pull(origin_pull.clone());
+        }
+        self
+    }
+
     /// The sites.
     pub fn sites(&self) -> &[Site] {
         &self.sites

@@ -33,6 +33,16 @@ impl OriginPull {
     /// readable by Caddy, e.g. bind-mounted next to the Caddyfile).
     pub const CLOUDFLARE_CA_PATH: &'static str = "/etc/caddy/cloudflare-origin-pull-ca.pem";
 
+    /// Where Cloudflare publishes its zone-level origin-pull CA certificate.
+    pub const CLOUDFLARE_CA_URL: &'static str =
+        "https://developers.cloudflare.com/ssl/static/authenticated_origin_pull_ca.pem";
+
+    /// The SHA-256 fingerprint of that certificate's DER encoding (upper-case hex, no colons;
+    /// `openssl x509 -noout -fingerprint -sha256`): `CN=origin-pull.cloudflare.net`, valid
+    /// until 2029-11-01. A host that downloads the file installs it only when it matches.
+    pub const CLOUDFLARE_CA_SHA256: &'static str =
+        "9A1AC2B4BE15F9F27EEE20A734CBA4E9898F61001B3BD7C84B69B56A3E25A2B9";
+
     /// Cloudflare's zone-level origin-pull CA at [`OriginPull::CLOUDFLARE_CA_PATH`].
     pub fn cloudflare() -> Self {
         Self { ca_file: None }

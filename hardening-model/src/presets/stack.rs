@@ -199,6 +199,21 @@ pub fn caddyfile(domain: Domain, upstream: Upstream, cloudflare: &[IpNet]) -> Re
         .map(|c| c.with_site(site))
 }
 
+/// `compose` with the origin-pull CA file that `origin_pull` trusts bind-mounted read-only
+/// into the Caddy service at the same path, so the Caddyfile's `trust_pool file` finds it.
+/// Pair it with [`Caddyfile::require_origin_pull`].
+///
+/// # Errors
+/// When the compose file has no [`CADDY_SERVICE`].
+pub fn mount_origin_pull_ca(
+    compose: ComposeFile,
+    origin_pull: &crate::caddy::OriginPull,
+) -> Result<ComposeFile> {
+    let path = AbsPath::new(origin_pull.ca_file())?;
+    let mount = Mount::bind(path.clone(), path, true)?;
+    compose.map_service(CADDY_SERVICE, |s| s.with_volume(mount))
+}
+
 /// node_exporter (runbook 8.1) in its own compose file, scraped by the central Prometheus
 /// through `access` ([`node_exporter_scraped`]).
 ///

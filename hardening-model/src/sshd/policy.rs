@@ -178,6 +178,7 @@ pub struct SshdPolicy {
     tcp_forwarding: TcpForwarding,
     banner: Option<AbsPath>,
     cert_authority: Option<CertAuthority>,
+    certificates_only: bool,
 }
 
 impl SshdPolicy {
@@ -195,6 +196,7 @@ impl SshdPolicy {
             tcp_forwarding: TcpForwarding::No,
             banner: None,
             cert_authority: None,
+            certificates_only: false,
         }
     }
 
@@ -328,6 +330,34 @@ impl SshdPolicy {
         &self.crypto
     }
 
+    /// Logs in with certificates only (runbook 3.5): `AuthorizedKeysFile none`, so no
+    /// `authorized_keys` file is read and a bare key, even one cloud-init installed, is refused.
+    /// Needs [`SshdPolicy::cert_authority`]; [`SshdPolicy::check`] refuses it alone, naming
+    /// `sshd.certificates_only`, since nobody could log in.
+    ///
+    /// ```
+    /// use hardening_model::sshd::{CaSigningKey, CertAuthority, Principal, SshdPolicy};
+    /// use hardening_model::values::{Port, UnixUser};
+    /// let admin = UnixUser::new("deploy")?;
+    /// let ca = CertAuthority::new(CaSigningKey::generate().public_key())
+    ///     .allow(admin.clone(), [Principal::new("ops")?]);
+    /// let policy = SshdPolicy::new(Port::new(2222)?).allow_user(admin).cert_authority(ca);
+    /// let fragment = policy.certificates_only(true).render()?.content;
+    /// assert!(fragment.contains("\nAuthorizedKeysFile none\n"));
+    /// assert!(SshdPolicy::new(Port::new(2222)?).certificates_only(true).check().is_err());
+    /// # Ok::<(), hardening_model::Error>(())
+    /// ```
+    #[must_use]
+    pub fn certificates_only(mut self, only: bool) -> Self {
+        self.certificates_only = only;
+        self
+    }
+
+    /// Whether only certificates log in ([`SshdPolicy::certificates_only`]).
+    pub fn is_certificates_only(&self) -> bool {
+        self.certificates_only
+    }
+
     /// Users in `AllowUsers`.
     pub fn allowed_users(&self) -> &[UnixUser] {
         &self.allow_users
@@ -348,6 +378,15 @@ impl SshdPolicy {
                 "sshd.crypto.host_key_algorithms",
                 Problem::Conflict(
                     "the only host key is Ed25519, so ssh-ed25519 must be offered".to_owned(),
+                ),
+            ));
+        }
+        if self.certificates_only && self.cert_authority.is_none() {
+            return Err(Error::new(
+                "sshd.certificates_only",
+                Problem::Conflict(
+                    "certificate-only login needs a certificate authority, or nobody can log in"
+                        .to_owned(),
                 ),
             ));
         }
@@ -430,6 +469,9 @@ impl SshdPolicy {
         }
         if let Some(ca) = &self.cert_authority {
             d.extend(ca.directives());
+        }
+        if self.certificates_only {
+            d.push(("AuthorizedKeysFile", "none".into()));
         }
         d.extend([
             ("MaxAuthTries", l.max_auth_tries.to_string()),

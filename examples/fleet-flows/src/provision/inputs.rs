@@ -32,6 +32,9 @@ pub struct ProvisionInputs {
     pub admin_user: Option<String>,
     pub admin_key_file: Option<PathBuf>,
     pub admin_cidr: Vec<IpNet>,
+    pub bastion_cidr: Vec<IpNet>,
+    pub ssh_ca_file: Option<PathBuf>,
+    pub ssh_principal: Vec<String>,
     pub hetzner_ssh_key: Vec<String>,
     pub caddy_image: Option<String>,
     pub app_image: Option<String>,
@@ -85,6 +88,9 @@ fn user_field(field: &str) -> String {
     let user = match head {
         "admin_key" => "admin_key_file",
         "admin_sources" => "admin_cidr",
+        "bastion_sources" => "bastion_cidr",
+        "ssh_ca" => "ssh_ca_file",
+        "ssh_principals" => "ssh_principal",
         "hetzner_ssh_keys" => "hetzner_ssh_key",
         "callback_secret" => "callback_secret_file",
         "backup_store" => "backup_endpoint",
@@ -224,6 +230,13 @@ impl ProvisionInputs {
         }
         request.ssh_port = self.ssh_port;
         request.admin_sources = self.admin_cidr;
+        request.bastion_sources = self.bastion_cidr;
+        request.ssh_principals = self.ssh_principal;
+        if let Some(path) = &self.ssh_ca_file {
+            let line = std::fs::read_to_string(path)
+                .map_err(|e| Error::invalid("ssh_ca_file", format!("{}: {e}", path.display())))?;
+            request.ssh_ca = Some(line.trim().to_owned());
+        }
         request.hetzner_ssh_keys = self.hetzner_ssh_key;
         request.caddy_image = required("caddy_image", self.caddy_image, request.caddy_image)?;
         request.app_image = required("app_image", self.app_image, request.app_image)?;

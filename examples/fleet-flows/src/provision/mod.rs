@@ -34,6 +34,8 @@
 use cloudflare_client::resources::dns::{
     DnsFilter, DnsRecord, DnsRecordPatch, NewDnsRecord, RecordType,
 };
+use std::net::IpAddr;
+
 use cloudinit_builder::Secret;
 use hardening_model::presets::firewall::cloudflare_fallback_ranges;
 use hardening_model::values::{Domain, Port, UnixUser};
@@ -51,10 +53,12 @@ use crate::instance::Instance;
 use crate::progress::Progress;
 use crate::secrets;
 
+mod address;
 mod inputs;
 mod request;
 mod summary;
 
+pub use address::{ipv4_of, primary_ipv4_name};
 pub use inputs::{Prepared, ProvisionInputs};
 pub use request::{ProvisionRequest, instance_store};
 pub use summary::{Created, Summary};
@@ -111,9 +115,9 @@ pub async fn provision(
     let ranges = cloudflare.ips().get().await?.to_model();
 
     let simulated = backends.hetzner_sim.is_some();
-    let policy = host_policy(request, ssh_port, ranges, simulated)?;
-    progress.step("rendering the hardened cloud-init document");
-    let user_data = policy.user_data()?;
+    // Caddy's address is the server's primary IPv4, known once it exists (below); the
+    // firewall rules do not depend on it.
+    let mut policy = host_policy(request, ssh_port, ranges, simulated, PREFLIGHT_BIND)?;
     let rules =
         hetzner_client::policy::rules_from_policy(&policy.firewall_policy()?.hetzner_rules()?)?;
     let labels = request.labels(ssh_port)?;
@@ -182,6 +186,7 @@ pub async fn provision(
     // this run created and whose actions (create_server, start_server) all finished is
     // running, and its create answer already holds its addresses: no extra GET for it.
     let mut started = false;
+    let user_data_bytes;
     let server = match existing {
         Some(server) => {
             progress.step(format!("reusing server {} ({})", server.id, server.name));
@@ -200,11 +205,31 @@ pub async fn provision(
                     firewall.id, server.id
                 ));
             }
+            if let Some(v4) = &server.public_net.ipv4 {
+                policy.caddy_bind = v4.ip.parse().map_err(|_| {
+                    Error::State(format!("server {} reports IPv4 {:?}", server.id, v4.ip))
+                })?;
+            }
+            user_data_bytes = policy.user_data()?.len();
             server
         }
         None => {
             let name =
                 crate::naming::server_name(request.name_key.as_ref(), &instance, &request.location);
+            let (ip, made) = address::ensure_primary_ipv4(
+                backends,
+                &instance,
+                &name,
+                &request.location,
+                &labels,
+                progress,
+            )
+            .await?;
+            created.primary_ip = made;
+            policy.caddy_bind = IpAddr::V4(ipv4_of(&ip)?);
+            progress.step("rendering the hardened cloud-init document");
+            let user_data = policy.user_data()?;
+            user_data_bytes = user_data.len();
             progress.step(format!(
                 "creating server {name} ({}, {}, user_data {} bytes)",
                 request.server_type,
@@ -217,6 +242,7 @@ pub async fn provision(
                 request.image.as_str(),
             )
             .location(request.location.as_str())
+            .primary_ips(Some(ip.id), None)
             .firewall(firewall.id)
             .labels(labels.clone())
             .user_data(user_data.as_str());
@@ -235,8 +261,16 @@ pub async fn provision(
                     }
                     out.server
                 }
-                // another flow on this instance created it first (same derived name): adopt
-                Err(e) if e.is_uniqueness_error_on("name") => {
+                // another flow on this instance created it first (same derived name, so the
+                // name is taken or the shared primary IP is already assigned): adopt
+                Err(e)
+                    if e.is_uniqueness_error_on("name")
+                        || e.api().is_some_and(|a| {
+                            a.invalid_fields()
+                                .iter()
+                                .any(|f| f.name == "public_net.ipv4")
+                        }) =>
+                {
                     let theirs = hetzner.servers().get_by_name(&name).await?.ok_or_else(|| {
                         Error::State(format!("server name {name} is taken but cannot be found"))
                     })?;
@@ -311,7 +345,7 @@ pub async fn provision(
         firewall_name: firewall.name,
         record,
         record_v6,
-        user_data_bytes: user_data.len(),
+        user_data_bytes,
         callback_url: request.callback_url.clone(),
         created,
         updated,
@@ -330,9 +364,19 @@ pub async fn provision(
 pub fn check_user_data(request: &ProvisionRequest, simulated: bool) -> Result<usize> {
     let instance = request.instance()?;
     let port = choose_ssh_port(request, &instance, None)?;
-    let policy = host_policy(request, port, cloudflare_fallback_ranges(), simulated)?;
+    let policy = host_policy(
+        request,
+        port,
+        cloudflare_fallback_ranges(),
+        simulated,
+        PREFLIGHT_BIND,
+    )?;
     Ok(policy.user_data()?.len())
 }
+
+/// The address the size check renders Caddy's binding with: the longest IPv4 text, so the
+/// real document (with the server's primary IPv4) is never larger.
+const PREFLIGHT_BIND: IpAddr = IpAddr::V4(std::net::Ipv4Addr::new(255, 255, 255, 255));
 
 /// The host's policy values for `request`, with its SSH port and Cloudflare's ranges; the
 /// secrets the request lacks are generated only against the simulators.
@@ -341,6 +385,7 @@ fn host_policy(
     ssh_port: u16,
     ranges: Vec<hardening_model::IpNet>,
     simulated: bool,
+    caddy_bind: IpAddr,
 ) -> Result<HostPolicy> {
     let secret = |field: &str, given: &Option<Secret>, generate: fn() -> Result<Secret>| match given
     {
@@ -351,12 +396,16 @@ fn host_policy(
             "required against the real API (the control plane and restores need it)",
         )),
     };
+    let (admin_sources, bastion_sources) = request.ssh_sources(simulated)?;
     Ok(HostPolicy {
         ssh_port: Port::new(ssh_port)?,
         admin_user: UnixUser::new(request.admin_user.as_str())?,
         admin_key: request.admin_key.clone(),
-        admin_sources: request.admin_sources.clone(),
+        admin_sources,
+        bastion_sources,
+        ssh_ca: request.ssh_certificates()?,
         cloudflare_ranges: ranges,
+        caddy_bind,
         domain: Domain::new(request.fqdn())?,
         images: request.images()?,
         callback_url: request.callback_url.clone(),

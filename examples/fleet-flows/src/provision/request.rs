@@ -6,6 +6,7 @@ use cloudinit_builder::{Secret, SshPublicKey};
 use hardening_model::docker::ImageRef;
 use hardening_model::monitoring::{ExporterAccess, ScrapeAuth};
 use hardening_model::presets::stack::StackImages;
+use hardening_model::sshd::{CaPublicKey, Principal};
 use hardening_model::values::{Domain, UnixUser};
 use hetzner_client::Labels;
 use ipnet::IpNet;
@@ -43,8 +44,19 @@ pub struct ProvisionRequest {
     pub admin_user: String,
     /// The admin's OpenSSH public key line.
     pub admin_key: String,
-    /// Sources allowed to reach SSH (anywhere when empty).
+    /// Sources allowed to reach SSH. SSH is never open to every address: with no admin
+    /// source, bastion or CA the flows use [`DEMO_ADMIN_SOURCE`](crate::host::DEMO_ADMIN_SOURCE)
+    /// against the simulators and refuse the request against the real API, naming
+    /// `admin_sources`.
     pub admin_sources: Vec<IpNet>,
+    /// The bastion's addresses (runbook 3.6): SSH is admitted from them too.
+    pub bastion_sources: Vec<IpNet>,
+    /// The SSH user CA's public key line (`ssh-ed25519 AAAA...`, runbook 3.5): the host logs
+    /// in with certificates only.
+    pub ssh_ca: Option<String>,
+    /// The principals the admin's certificates carry (with `ssh_ca`); empty means the admin
+    /// login's name, as `ssh-keygen -n <user>` would sign.
+    pub ssh_principals: Vec<String>,
     /// Names of Hetzner SSH keys to attach (so Hetzner sends no root password e-mail).
     pub hetzner_ssh_keys: Vec<String>,
     /// Caddy image reference, pinned by digest.
@@ -113,6 +125,9 @@ impl ProvisionRequest {
             admin_user: "admin".into(),
             admin_key: DEMO_ADMIN_KEY.into(),
             admin_sources: Vec::new(),
+            bastion_sources: Vec::new(),
+            ssh_ca: None,
+            ssh_principals: Vec::new(),
             hetzner_ssh_keys: Vec::new(),
             caddy_image: DEMO_CADDY_IMAGE.into(),
             app_image: DEMO_APP_IMAGE.into(),
@@ -188,14 +203,26 @@ impl ProvisionRequest {
         }
         SshPublicKey::new(self.admin_key.as_str())
             .map_err(|e| Error::invalid("admin_key", reason(&e)))?;
-        for (i, net) in self.admin_sources.iter().enumerate() {
-            if net.trunc() != *net {
-                return Err(Error::invalid(
-                    format!("admin_sources[{i}]"),
-                    format!("{net} has host bits set (did you mean {}?)", net.trunc()),
-                ));
+        for (field, list) in [
+            ("admin_sources", &self.admin_sources),
+            ("bastion_sources", &self.bastion_sources),
+        ] {
+            for (i, net) in list.iter().enumerate() {
+                if net.trunc() != *net {
+                    return Err(Error::invalid(
+                        format!("{field}[{i}]"),
+                        format!("{net} has host bits set (did you mean {}?)", net.trunc()),
+                    ));
+                }
+                if net.prefix_len() == 0 {
+                    return Err(Error::invalid(
+                        format!("{field}[{i}]"),
+                        format!("{net} is every address: SSH is never open to everyone"),
+                    ));
+                }
             }
         }
+        self.ssh_certificates()?;
         for (i, name) in self.hetzner_ssh_keys.iter().enumerate() {
             check_key_name(&format!("hetzner_ssh_keys[{i}]"), name)?;
         }
@@ -262,6 +289,56 @@ impl ProvisionRequest {
                  password and this host's exporter certificate and key",
             )),
         }
+    }
+
+    /// The SSH CA and the admin's principals, when certificate-only login was asked for.
+    ///
+    /// # Errors
+    /// [`Error::Invalid`] naming `ssh_ca` or `ssh_principals[i]`.
+    pub fn ssh_certificates(&self) -> Result<Option<(CaPublicKey, Vec<Principal>)>> {
+        let Some(line) = &self.ssh_ca else {
+            return Ok(None);
+        };
+        let ca = CaPublicKey::parse(line).map_err(|e| Error::invalid("ssh_ca", e.to_string()))?;
+        let mut principals = Vec::new();
+        for (i, p) in self.ssh_principals.iter().enumerate() {
+            principals.push(
+                Principal::new(p.as_str())
+                    .map_err(|e| Error::invalid(format!("ssh_principals[{i}]"), e.to_string()))?,
+            );
+        }
+        if principals.is_empty() {
+            principals.push(
+                Principal::new(self.admin_user.as_str())
+                    .map_err(|e| Error::invalid("admin_user", e.to_string()))?,
+            );
+        }
+        Ok(Some((ca, principals)))
+    }
+
+    /// Who may reach SSH: the admin sources and the bastion's addresses. With none of them and
+    /// no CA, [`DEMO_ADMIN_SOURCE`](crate::host::DEMO_ADMIN_SOURCE) against the simulators, and
+    /// an error naming `admin_sources` against the real API (SSH is never open to everyone).
+    ///
+    /// # Errors
+    /// [`Error::Invalid`] naming `admin_sources`.
+    pub fn ssh_sources(&self, simulated: bool) -> Result<(Vec<IpNet>, Vec<IpNet>)> {
+        if self.admin_sources.is_empty() && self.bastion_sources.is_empty() && self.ssh_ca.is_none()
+        {
+            if !simulated {
+                return Err(Error::invalid(
+                    "admin_sources",
+                    "required against the real API: SSH is never open to every address; give \
+                     admin sources (--admin-cidr), a bastion (--bastion-cidr) or an SSH CA \
+                     (--ssh-ca-file)",
+                ));
+            }
+            let demo = crate::host::DEMO_ADMIN_SOURCE
+                .parse()
+                .map_err(|_| Error::invalid("admin_sources", "the demo source does not parse"))?;
+            return Ok((vec![demo], Vec::new()));
+        }
+        Ok((self.admin_sources.clone(), self.bastion_sources.clone()))
     }
 
     pub(crate) fn images(&self) -> Result<StackImages> {

@@ -13,12 +13,14 @@ pub struct Created {
     pub firewall: bool,
     /// A DNS record (`A` or `AAAA`) was created.
     pub record: bool,
+    /// The server's primary IPv4 was created.
+    pub primary_ip: bool,
 }
 
 impl Created {
     /// Whether anything was created.
     pub fn any(&self) -> bool {
-        self.server || self.firewall || self.record
+        self.server || self.firewall || self.record || self.primary_ip
     }
 }
 
