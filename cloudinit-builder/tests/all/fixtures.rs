@@ -103,7 +103,13 @@ pub const MONITORING_KEY_BODY: &str =
 /// bcrypt). The certificate is a placeholder of a real certificate's size.
 pub fn monitoring() -> HostMonitoring {
     static MONITORING: std::sync::LazyLock<HostMonitoring> = std::sync::LazyLock::new(|| {
-        let auth = ScrapeAuth::new("prometheus", SCRAPE_PASSWORD.into()).unwrap();
+        // A fixed hash: the document's size must not depend on a random salt.
+        let auth = ScrapeAuth::with_hash(
+            "prometheus",
+            SCRAPE_PASSWORD.into(),
+            "$2b$10$Qg1u8o0CmfdvsujvUxMX9etBY0ag44bOgBl5rJGuwMmX6uR4rwofe",
+        )
+        .unwrap();
         let access = ExporterAccess::new(
             Port::new(9100).unwrap(),
             ["192.0.2.10/32".parse().unwrap()],

@@ -40,21 +40,19 @@ const ADMIN_KEYS: &str = include_str!("../fixtures/admin_keys.pub");
 const EXPORTER_CERT: &str = include_str!("../fixtures/exporter.crt");
 const EXPORTER_KEY: &str = include_str!("../fixtures/exporter.key");
 
-/// The central Prometheus (two addresses) scraping the exporter with a real P-256 certificate
-/// (built once: the bcrypt salt of the scrape password is random, the document must not be).
+/// The central Prometheus scraping the exporter with a real P-256 certificate.
 fn realistic_monitoring() -> HostMonitoring {
     static MONITORING: std::sync::LazyLock<HostMonitoring> = std::sync::LazyLock::new(|| {
-        let auth = hardening_model::monitoring::ScrapeAuth::new(
+        // A fixed hash: the document's size must not depend on a random salt.
+        let auth = hardening_model::monitoring::ScrapeAuth::with_hash(
             "prometheus",
             "Zr8vQ2mX6kP1sN4tW9yB7dF3hJ5cG0aL".into(),
+            "$2b$10$cTNDlioL17GYDopkxS0Ttu3Z5iwjuN5h.FCHTqqr2hRovewwVvHUK",
         )
         .unwrap();
         let access = hardening_model::monitoring::ExporterAccess::new(
             Port::new(9100).unwrap(),
-            [
-                "203.0.113.250/32".parse().unwrap(),
-                "2001:db8:4f00::250/128".parse().unwrap(),
-            ],
+            ["203.0.113.250/32".parse().unwrap()],
             auth,
         )
         .unwrap();
