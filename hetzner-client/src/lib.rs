@@ -81,7 +81,7 @@
 //! volumes, networks, placement groups, load balancers, certificates, DNS zones and RRSets,
 //! ISOs, datacenters, server and load balancer types, locations, pricing. The newer kinds
 //! share one pattern ([`resources::common::Handle`]: get, list, stream, by name, update,
-//! delete, actions, and reconciled creates); `tests/coverage.rs` fails when an operation has
+//! delete, actions, and reconciled creates); `tests/all/coverage.rs` fails when an operation has
 //! no client method or no simulator route. Runbook helpers on [`Client`]: quarantine, rescue
 //! for forensics, protection, reverse DNS, reprovisioning on kept primary IPs, spread
 //! placement groups, admin keys with expiry, snapshot cleanup (module [`helpers`]).

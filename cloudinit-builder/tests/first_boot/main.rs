@@ -1,6 +1,11 @@
 //! First boot on a real guest: the rendered user-data booted by real systemd and real
 //! cloud-init, checked from outside as an operator would.
 //!
+//! **A test binary of its own**, beside the crate's one binary of integration tests
+//! (`tests/all`): it needs root and boots a guest for minutes, so it is built, run and skipped
+//! as a unit (`cargo test -p cloudinit-builder --test first_boot`), and `--test all` stays a
+//! loop of seconds that needs neither.
+//!
 //! **Container tier (this test, run in CI).** A Debian 13 root file system built with
 //! `mmdebstrap` from Debian's mirror (cached under `$CARGO_TARGET_DIR/first-boot`, rebuilt when
 //! the package list changes; every package the document installs is preinstalled, as a cloud

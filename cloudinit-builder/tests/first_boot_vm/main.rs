@@ -11,6 +11,9 @@
 //! build about 4 of them, once; cloud-init done about 9 minutes after power-on), too long for CI,
 //! which runs the container tier (`tests/first_boot`).
 //!
+//! A test binary of its own, like `tests/first_boot` (the crate's other integration tests are
+//! the one binary `tests/all`): it needs root, runs for a quarter of an hour and only on demand.
+//!
 //! The guest is a Debian 13 image built by `mmdebstrap` with the document's packages and a
 //! kernel (`linux-image-amd64`, and `e2fsprogs` for cloud-init's `resizefs`, only in the VM image; cached apart from the container image),
 //! packed into an ext4 disk, booted by `qemu-system-x86_64 -accel tcg,thread=multi -cpu max

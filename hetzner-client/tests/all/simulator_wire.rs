@@ -148,8 +148,8 @@ async fn lists_carry_rfc_8288_links() {
 #[tokio::test(start_paused = true)]
 async fn uploaded_certificates_report_what_their_pem_holds() {
     let sim = Simulator::new();
-    let pem = include_str!("fixtures/example-com.crt");
-    let fingerprint = include_str!("fixtures/example-com.crt.sha256").trim();
+    let pem = include_str!("../fixtures/example-com.crt");
+    let fingerprint = include_str!("../fixtures/example-com.crt.sha256").trim();
     let key = "-----BEGIN PRIVATE KEY-----\nMAA=\n-----END PRIVATE KEY-----\n";
     let created = json_of(
         &sim,

@@ -33,7 +33,7 @@ use hetzner_client::transport::{HttpRequest, Transport};
 use hetzner_client::{Client, Labels, ListParams};
 use serde_json::json;
 
-mod support;
+use crate::support;
 use support::{check_request, operations, response_problems, spec, template};
 
 const KEY: &str =

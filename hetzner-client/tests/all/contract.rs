@@ -20,7 +20,7 @@ use hetzner_client::{Client, LabelSelector, Labels, ListParams, Pagination, Requ
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
-mod support;
+use crate::support;
 use support::{check_request, resolve, spec, synth};
 
 const KEY: &str =

@@ -15,7 +15,7 @@ use hetzner_client::{Client, LabelSelector, Labels};
 use http::{HeaderMap, HeaderValue, Method};
 use serde_json::{Value, json};
 
-mod support;
+use crate::support;
 use support::{spec, to_json_schema};
 
 fn setup() -> (Simulator, Client) {
