@@ -7,7 +7,9 @@
 //! backups. Offline runs use a demo callback URL, a demo object store and fresh random secrets.
 //! Real runs need `--callback-url`, `--callback-secret-file`, `--backup-identity-file`,
 //! `--backup-endpoint`, `--backup-bucket` and `--backup-credentials-file` (access key id and
-//! secret key, one per line). A secret file that does not exist yet is created with a fresh
+//! secret key, one per line), and the central monitoring: `--monitoring-cidr` (the Prometheus
+//! that scrapes node_exporter; offline runs use the documentation address 192.0.2.10),
+//! `--monitoring-cert-file`, `--monitoring-key-file` and `--scrape-password-file`. A secret file that does not exist yet is created with a fresh
 //! value and mode 0600 (give the callback secret to the control plane; keep the identity for
 //! restores: only its recipient reaches the host). Secret values are never printed.
 //!

@@ -17,7 +17,9 @@
 //! are left out (said on stderr), so the example runs out of the box. `--target debian-13`
 //! renders for Debian 13 instead of Ubuntu 24.04. `--converge-signer 'ssh-ed25519 AAAA...'`
 //! adds the day-2 converge agent, pinning that bundle signer (its read-only store keys from
-//! `CONVERGE_S3_ACCESS_KEY_ID`/`CONVERGE_S3_SECRET_KEY`). The user-data holds secrets: it is
+//! `CONVERGE_S3_ACCESS_KEY_ID`/`CONVERGE_S3_SECRET_KEY`). Central monitoring is always on:
+//! `--monitoring-server CIDR` is the Prometheus that scrapes node_exporter (default
+//! `192.0.2.10/32`, a documentation address to replace). The user-data holds secrets: it is
 //! written with mode `0600`.
 //!
 //! Secrets come from the environment (`CALLBACK_SECRET`, `BACKUP_S3_ACCESS_KEY_ID`,
@@ -106,6 +108,11 @@ struct Args {
         default_value = "https://control.example.com/api/instances/ready"
     )]
     callback_url: String,
+    /// The central Prometheus's address (CIDR): the only source the firewall admits to
+    /// node_exporter's port. The default is a documentation address (RFC 5737): give your
+    /// monitoring server's.
+    #[arg(long, default_value = "192.0.2.10/32")]
+    monitoring_server: String,
     /// The bundle signer's public key (`ssh-ed25519 AAAA...`): adds the day-2 converge agent,
     /// which applies only bundles this key signed.
     #[arg(long)]
@@ -223,6 +230,20 @@ fn run(args: &Args) -> Result<()> {
         bind_ip: args.bind_ip,
         callback_url: args.callback_url.clone(),
         callback_secret: secret("CALLBACK_SECRET", "placeholder-callback-secret-change-me")?,
+        monitoring: HostMonitoring::new(
+            ExporterAccess::new(
+                Port::new(9100)?,
+                [parse_net(&args.monitoring_server)?],
+                ScrapeAuth::new(
+                    "prometheus",
+                    secret("SCRAPE_PASSWORD", "placeholder-scrape-password")?
+                        .expose()
+                        .into(),
+                )?,
+            )?,
+            &pem("EXPORTER_TLS_CERT", "CERTIFICATE", 600)?,
+            Secret::new(pem("EXPORTER_TLS_KEY", "PRIVATE KEY", 184)?)?,
+        )?,
         backup: BackupTarget::new(
             AgeRecipient::new(&std::env::var("BACKUP_AGE_RECIPIENT").unwrap_or_else(|_| {
                 // age's documentation recipient: replace it with your own (age-keygen -y).
@@ -243,21 +264,7 @@ fn run(args: &Args) -> Result<()> {
     .target(target)
     // AIDE rather than the Wazuh agent: with central monitoring its results reach Alertmanager
     // through node_exporter, with no Wazuh manager to run.
-    .integrity(Integrity::Aide, [])
-    .monitoring(HostMonitoring::new(
-        ExporterAccess::new(
-            Port::new(9100)?,
-            [parse_net("198.51.100.20/32")?],
-            ScrapeAuth::new(
-                "prometheus",
-                secret("SCRAPE_PASSWORD", "placeholder-scrape-password")?
-                    .expose()
-                    .into(),
-            )?,
-        )?,
-        &pem("EXPORTER_TLS_CERT", "CERTIFICATE", 600)?,
-        Secret::new(pem("EXPORTER_TLS_KEY", "PRIVATE KEY", 184)?)?,
-    )?);
+    .integrity(Integrity::Aide, []);
 
     let nets = |list: &[String]| {
         list.iter()

@@ -87,6 +87,22 @@ pub struct HostArgs {
     /// HCLOUD_TOKEN).
     #[arg(long)]
     pub backup_credentials_file: Option<PathBuf>,
+    /// The central Prometheus's address (CIDR, repeatable): the only source node_exporter's
+    /// port admits. Offline runs default to 192.0.2.10/32, a documentation address (required
+    /// with HCLOUD_TOKEN, with the three flags below).
+    #[arg(long = "monitoring-cidr")]
+    pub monitoring_cidrs: Vec<IpNet>,
+    /// node_exporter's PEM certificate, issued by the CA the monitoring server pins for the
+    /// address it scrapes.
+    #[arg(long)]
+    pub monitoring_cert_file: Option<PathBuf>,
+    /// node_exporter's PEM private key (it reaches only a root-owned `0600` file on the host).
+    #[arg(long)]
+    pub monitoring_key_file: Option<PathBuf>,
+    /// File holding the scrape password; created with a fresh one (mode 0600) if missing. Give
+    /// it to the monitoring server's Prometheus: only its bcrypt hash reaches the host.
+    #[arg(long)]
+    pub scrape_password_file: Option<PathBuf>,
 }
 
 impl HostArgs {
@@ -118,6 +134,10 @@ impl HostArgs {
             backup_bucket: self.backup_bucket,
             backup_region: Some(self.backup_region),
             backup_credentials_file: self.backup_credentials_file,
+            monitoring_cidr: self.monitoring_cidrs,
+            monitoring_cert_file: self.monitoring_cert_file,
+            monitoring_key_file: self.monitoring_key_file,
+            scrape_password_file: self.scrape_password_file,
         }
     }
 }

@@ -7,17 +7,18 @@
 //! the exporter's alone (never `nobody`, which any daemon dropping privileges runs as), so no
 //! other process can read the key afterwards.
 
-use hardening_model::docker::{ComposeFile, ImageRef};
+use hardening_model::docker::ImageRef;
 use hardening_model::monitoring::{
     EXPORTER_CONFIG_DIR, EXPORTER_TLS_CERT, EXPORTER_TLS_KEY, EXPORTER_UID, ExporterAccess,
-    SECURITY_EVENTS_UNIT, SecurityEvents, TEXTFILE_DIR, node_exporter_scraped,
+    SECURITY_EVENTS_UNIT, SecurityEvents, TEXTFILE_DIR,
 };
+use hardening_model::presets::stack;
 
 use super::{Contribution, Part, Slot, Stage};
 use crate::{Command, Error, Result, Secret, WriteFile};
 
-/// Where the monitoring compose file goes (same as the loopback-only exporter's).
-pub const MONITORING_COMPOSE: &str = hardening_model::presets::stack::MONITORING_COMPOSE_PATH;
+/// Where the monitoring compose file goes.
+pub const MONITORING_COMPOSE: &str = stack::MONITORING_COMPOSE_PATH;
 
 /// What a host needs to be scraped by the central Prometheus: how it is reached
 /// ([`ExporterAccess`]) and its TLS certificate and key (issued by the CA the monitoring server
@@ -107,16 +108,11 @@ impl Part for ScrapedExporter {
 
     fn contribute(&self, out: &mut Contribution) -> Result<()> {
         let m = &self.monitoring;
-        let compose = ComposeFile::new()
-            .with_service(node_exporter_scraped(self.image.clone(), &m.access)?)
-            .render_at(MONITORING_COMPOSE)?;
-        out.file(WriteFile::from(compose));
-        out.file(WriteFile::from(m.access.web_config()?));
-        out.file(WriteFile::new(EXPORTER_TLS_CERT, m.cert_pem.clone())?);
-        out.file(WriteFile::secret(EXPORTER_TLS_KEY, &m.key_pem)?);
-        for f in m.events.files() {
+        for f in stack::monitoring_files(self.image.clone(), &m.access, &m.events)? {
             out.file(WriteFile::from(f));
         }
+        out.file(WriteFile::new(EXPORTER_TLS_CERT, m.cert_pem.clone())?);
+        out.file(WriteFile::secret(EXPORTER_TLS_KEY, &m.key_pem)?);
         let uid = EXPORTER_UID.to_string();
         let owner = format!("{uid}:{uid}");
         out.command(
@@ -127,7 +123,7 @@ impl Part for ScrapedExporter {
                 Command::argv(["chown", &format!("root:{uid}"), EXPORTER_CONFIG_DIR])?,
                 Command::argv(["chown", &owner, EXPORTER_TLS_KEY])?,
                 Command::argv(["chmod", "0400", EXPORTER_TLS_KEY])?,
-                Command::argv(["systemctl", "daemon-reload"])?,
+                // `enable` reloads the manager itself before `--now` starts the timer.
                 Command::argv([
                     "systemctl",
                     "enable",

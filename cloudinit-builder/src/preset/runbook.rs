@@ -48,7 +48,7 @@ pub struct RunbookInputs {
     integrity: Option<Integrity>,
     wazuh_managers: Option<Vec<IpNet>>,
     falco: Option<Falco>,
-    monitoring: Option<HostMonitoring>,
+    monitoring: HostMonitoring,
     converge: Option<ConvergeInputs>,
     app_secrets: Vec<(String, Secret)>,
     pub(super) third_party: Vec<ThirdPartySource>,
@@ -94,9 +94,12 @@ pub struct ConvergeInputs {
 /// ```
 /// use std::net::{IpAddr, Ipv4Addr};
 /// use cloudinit_builder::age::AgeRecipient;
-/// use cloudinit_builder::preset::{BackupTarget, ObjectStore, RunbookInputs, RunbookRequired, S3Credentials};
+/// use cloudinit_builder::preset::{
+///     BackupTarget, HostMonitoring, ObjectStore, RunbookInputs, RunbookRequired, S3Credentials,
+/// };
 /// use cloudinit_builder::{Secret, User};
 /// use hardening_model::docker::ImageRef;
+/// use hardening_model::monitoring::{ExporterAccess, ScrapeAuth};
 /// use hardening_model::presets::firewall::cloudflare_fallback_ranges;
 /// use hardening_model::presets::stack::StackImages;
 /// use hardening_model::values::{Domain, Port};
@@ -107,6 +110,13 @@ pub struct ConvergeInputs {
 ///     ObjectStore::new("https://fsn1.your-objectstorage.com", "fleet-backups", "fsn1")?,
 ///     S3Credentials::new(Secret::new("AKIDEXAMPLE")?, Secret::new("example-secret-key")?),
 /// );
+/// // The central Prometheus at 192.0.2.10 scrapes node_exporter with TLS and basic auth.
+/// let scrape = ScrapeAuth::new("prometheus", "a-long-scrape-password".into())?;
+/// let monitoring = HostMonitoring::new(
+///     ExporterAccess::new(Port::new(9100)?, ["192.0.2.10/32".parse()?], scrape)?,
+///     "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n",
+///     Secret::new("-----BEGIN PRIVATE KEY-----\nMIGH\n-----END PRIVATE KEY-----\n")?,
+/// )?;
 /// let inputs = RunbookInputs::new(RunbookRequired {
 ///     admin: User::new("admin")?,
 ///     ssh_port: Port::new(42022)?,
@@ -122,6 +132,7 @@ pub struct ConvergeInputs {
 ///     callback_url: "https://control.example.com/ready".into(),
 ///     callback_secret: Secret::new("callback-secret-of-some-length")?,
 ///     backup,
+///     monitoring,
 /// })
 /// .admin_sources(["203.0.113.0/24".parse()?]);
 /// # let _ = inputs;
@@ -153,6 +164,12 @@ pub struct RunbookRequired {
     /// Where the backups go (the age recipient, the object store and its keys: nothing on the
     /// host can decrypt them).
     pub backup: BackupTarget,
+    /// How the central Prometheus scrapes the host: node_exporter on the access port with TLS
+    /// and basic auth, the firewall open there to the monitoring server only, and the
+    /// security-events timer (Falco, auditd, AIDE, failed SSH, container restarts, pending
+    /// reboot, held security updates, backup age). Required: a host nobody watches detects
+    /// nothing.
+    pub monitoring: HostMonitoring,
 }
 
 impl RunbookInputs {
@@ -169,6 +186,7 @@ impl RunbookInputs {
             callback_url,
             callback_secret,
             backup,
+            monitoring,
         } = required;
         Self {
             admin,
@@ -189,7 +207,7 @@ impl RunbookInputs {
             integrity: None,
             wazuh_managers: None,
             falco: None,
-            monitoring: None,
+            monitoring,
             converge: None,
             app_secrets: Vec::new(),
             third_party: Vec::new(),
@@ -307,16 +325,6 @@ impl RunbookInputs {
         self.converge = Some(converge);
         self
     }
-
-    /// Let the central Prometheus scrape this host: node_exporter on the access port with TLS
-    /// and basic auth, the firewall open there to the monitoring server only, and the
-    /// security-events timer (Falco, auditd, AIDE, failed SSH). Without it node_exporter
-    /// listens on 127.0.0.1 only and the alert rules are written to the host.
-    #[must_use]
-    pub fn monitoring(mut self, monitoring: HostMonitoring) -> Self {
-        self.monitoring = Some(monitoring);
-        self
-    }
 }
 
 fn commands(stage: Stage, part: RenderedPart, cmds: Vec<HostCommand>) -> Result<RenderedPart> {
@@ -401,7 +409,7 @@ impl HardenedHost {
     /// | Docker `daemon.json` | `presets::stack::daemon_config` | docker |
     /// | seccomp and AppArmor profiles | `presets::stack` | stack (loaded before `up`) |
     /// | Caddy + app compose stack | `presets::stack::compose_stack`, `caddyfile` | stack |
-    /// | node_exporter + alert rules (loopback), or [`HostMonitoring`] (scraped: TLS, basic auth, security events; firewall rule) | `presets::stack`, `monitoring` | monitoring |
+    /// | [`HostMonitoring`] (node_exporter scraped: TLS, basic auth, security events; firewall rule) | `presets::stack::monitoring_files` | monitoring |
     /// | Alloy, Wazuh or AIDE, Falco | this crate (optional) | monitoring / baseline |
     /// | the operator's own apt repositories ([`RunbookInputs::third_party`]) | this crate (optional) | monitoring |
     /// | backups | this crate | backups |
@@ -530,7 +538,8 @@ impl HardenedHost {
                  or an SSH certificate authority (certificate-only login)",
             ));
         }
-        let mut sshd_policy = host::sshd(inputs.ssh_port, std::slice::from_ref(&admin_name)).map_err(m)?;
+        let mut sshd_policy =
+            host::sshd(inputs.ssh_port, std::slice::from_ref(&admin_name)).map_err(m)?;
         if let Some((ca, principals)) = &inputs.ssh_ca {
             let trust =
                 CertAuthority::new(ca.clone()).allow(admin_name, principals.iter().cloned());
@@ -561,18 +570,15 @@ impl HardenedHost {
             .chain(&inputs.bastion)
             .copied()
             .collect();
-        let mut firewall_policy = baseline(
+        let firewall_policy = baseline(
             inputs.ssh_port,
             &ssh_sources,
             &inputs.cloudflare,
             inputs.wazuh_managers.as_deref(),
         )
+        .map_err(m)?
+        .with_inbound(inputs.monitoring.access().firewall_rule())
         .map_err(m)?;
-        if let Some(mon) = &inputs.monitoring {
-            firewall_policy = firewall_policy
-                .with_inbound(mon.access().firewall_rule())
-                .map_err(m)?;
-        }
         let firewall = Firewall::new(firewall_policy);
 
         let mut docker = DockerEngine::new([stack::daemon_config().render().map_err(m)?])
@@ -650,34 +656,6 @@ impl HardenedHost {
             stack_part = stack_part.with_secret_env(env)?;
         }
 
-        let monitoring_dir = "/opt/monitoring";
-        let node_exporter = RenderedPart::new(Slot::NodeExporter)
-            .file(
-                stack::monitoring_compose(inputs.images.node_exporter.clone())
-                    .map_err(m)?
-                    .render_at(stack::MONITORING_COMPOSE_PATH)
-                    .map_err(m)?,
-            )
-            .file(
-                stack::alert_rules()
-                    .map_err(m)?
-                    .render_at(hardening_model::monitoring::ALERT_RULES_PATH)
-                    .map_err(m)?,
-            )
-            .chained(
-                Stage::Monitoring,
-                [[
-                    "docker",
-                    "compose",
-                    "--project-directory",
-                    monitoring_dir,
-                    "-f",
-                    stack::MONITORING_COMPOSE_PATH,
-                    "up",
-                    "-d",
-                ]],
-            )?;
-
         let backups = Backups::volume(APP_DATA_VOLUME, STACK_DIR, inputs.backup.clone())?;
         let ready = ReadyCallback::compose_healthy(
             STACK_DIR,
@@ -700,11 +678,8 @@ impl HardenedHost {
             .set(profiles)
             .set(stack_part)
             .set(backups)
-            .set(ready);
-        host = match &inputs.monitoring {
-            Some(mon) => host.set(mon.part(inputs.images.node_exporter.clone())),
-            None => host.set(node_exporter),
-        };
+            .set(ready)
+            .set(inputs.monitoring.part(inputs.images.node_exporter.clone()));
         if let Some(p) = &inputs.log_shipping {
             host = host.set(p.clone());
         }

@@ -14,10 +14,7 @@ use crate::fixtures::{
 
 #[test]
 fn the_agent_is_installed_with_its_modes_and_its_timer_enabled_as_a_step() {
-    let out = HardenedHost::runbook(&inputs(FULL))
-        .unwrap()
-        .render()
-        .unwrap();
+    let out = crate::fixtures::host(FULL).render().unwrap();
     let files = extract_files(out.as_str());
     for (path, mode) in [
         (BOOTSTRAP_PATH, "0755"),

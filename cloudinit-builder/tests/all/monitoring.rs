@@ -12,30 +12,11 @@ use hardening_model::monitoring::{
 };
 use hardening_model::values::Port;
 
-use crate::fixtures::{Choices, FULL, extract_files, inputs, runcmd};
+use crate::fixtures::{
+    Choices, FULL, MONITORING_KEY_BODY as KEY_BODY, SCRAPE_PASSWORD, extract_files, inputs,
+    inputs_monitored, runcmd,
+};
 use crate::support;
-
-const SCRAPE_PASSWORD: &str = "scrape-password-0123456789";
-const KEY_BODY: &str = "MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgPlaceholderKeyBody";
-
-fn monitoring() -> HostMonitoring {
-    let auth = ScrapeAuth::new("prometheus", SCRAPE_PASSWORD.into()).unwrap();
-    let access = ExporterAccess::new(
-        Port::new(9100).unwrap(),
-        ["192.0.2.10/32".parse().unwrap()],
-        auth,
-    )
-    .unwrap();
-    let cert = format!(
-        "-----BEGIN CERTIFICATE-----\n{}\n-----END CERTIFICATE-----\n",
-        "MIIB".repeat(150)
-    );
-    let key = Secret::new(format!(
-        "-----BEGIN PRIVATE KEY-----\n{KEY_BODY}\n-----END PRIVATE KEY-----\n"
-    ))
-    .unwrap();
-    HostMonitoring::new(access, &cert, key).unwrap()
-}
 
 #[test]
 fn the_scraped_exporter_is_wired_through_files_firewall_and_commands() {
@@ -43,7 +24,7 @@ fn the_scraped_exporter_is_wired_through_files_firewall_and_commands() {
         wazuh: false,
         ..FULL
     };
-    let host = HardenedHost::runbook(&inputs(choices).monitoring(monitoring())).unwrap();
+    let host = HardenedHost::runbook(&inputs(choices)).unwrap();
     let out = host.render().unwrap();
     assert!(out.len() <= host.budget_bytes(), "{} bytes", out.len());
     let files = extract_files(out.as_str());
@@ -82,12 +63,17 @@ fn the_scraped_exporter_is_wired_through_files_firewall_and_commands() {
     support::assert_valid(out.as_str());
 }
 
+/// Monitoring is a required input: every runbook host is scraped, none keeps node_exporter on
+/// loopback with alert rules no Prometheus reads.
 #[test]
-fn without_monitoring_the_exporter_stays_on_loopback() {
-    let host = HardenedHost::runbook(&inputs(FULL)).unwrap();
-    let files = extract_files(host.render().unwrap().as_str());
-    assert!(files[MONITORING_COMPOSE].text().contains("127.0.0.1:9100"));
-    assert!(!files.contains_key(EXPORTER_WEB_CONFIG));
+fn every_runbook_host_is_scraped() {
+    let files = extract_files(crate::fixtures::host(FULL).render().unwrap().as_str());
+    let compose = files[MONITORING_COMPOSE].text();
+    assert!(!compose.contains("127.0.0.1"), "{compose}");
+    assert!(compose.contains("--web.config.file="), "{compose}");
+    assert!(files.contains_key(EXPORTER_WEB_CONFIG));
+    assert!(files.contains_key(hardening_model::monitoring::SECURITY_EVENTS_SCRIPT));
+    assert!(!files.contains_key(hardening_model::monitoring::ALERT_RULES_PATH));
 }
 
 #[test]
@@ -129,6 +115,6 @@ fn bad_monitoring_input_names_the_field() {
         Secret::new("-----BEGIN PRIVATE KEY-----\nx\n-----END PRIVATE KEY-----").unwrap(),
     )
     .unwrap();
-    let e = HardenedHost::runbook(&inputs(FULL).monitoring(m)).unwrap_err();
+    let e = HardenedHost::runbook(&inputs_monitored(FULL, m)).unwrap_err();
     assert!(e.to_string().contains("firewall.inbound[2].ports"), "{e}");
 }

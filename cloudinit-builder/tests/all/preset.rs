@@ -346,7 +346,9 @@ fn real_validators_accept_every_file_the_preset_writes() {
 #[test]
 fn debug_output_never_shows_secrets() {
     let inputs = fixtures::inputs(FULL);
-    let host = HardenedHost::runbook(&inputs).unwrap();
+    let host = HardenedHost::runbook(&inputs)
+        .unwrap()
+        .budget(HETZNER_USER_DATA_LIMIT);
     let out = host.render().unwrap();
     for text in [
         format!("{inputs:?}"),
@@ -454,7 +456,11 @@ fn monitoring_errata_are_honoured() {
 fn app_secrets_stay_out_of_the_compose_file() {
     const DB_URL: &str = "postgres://app:Zq9-wR4tY7uI1oP3@db.internal:5432/app";
     let inputs = fixtures::inputs(FULL).app_secret("DATABASE_URL", Secret::new(DB_URL).unwrap());
-    let out = HardenedHost::runbook(&inputs).unwrap().render().unwrap();
+    let out = HardenedHost::runbook(&inputs)
+        .unwrap()
+        .budget(HETZNER_USER_DATA_LIMIT)
+        .render()
+        .unwrap();
     let files = extract_files(out.as_str());
     let compose = files[stack::COMPOSE_PATH].text();
     assert!(!compose.contains(DB_URL));

@@ -17,12 +17,13 @@ use cloudinit_builder::CloudConfig;
 use cloudinit_builder::age::AgeRecipient;
 use cloudinit_builder::callback::{ReadyReport, ReadyStatus};
 use cloudinit_builder::preset::{
-    BackupTarget, ConvergeInputs, HardenedHost, ObjectStore, ReadyCallback, RenderedPart,
-    RunbookInputs, RunbookRequired, S3Credentials, Slot, Target,
+    BackupTarget, ConvergeInputs, HardenedHost, HostMonitoring, ObjectStore, ReadyCallback,
+    RenderedPart, RunbookInputs, RunbookRequired, S3Credentials, Slot, Target,
 };
 use cloudinit_builder::{Secret, SshPublicKey, User};
 use hardening_model::audit::{DirHost, Status, audit};
 use hardening_model::docker::ImageRef;
+use hardening_model::monitoring::{ExporterAccess, ScrapeAuth};
 use hardening_model::presets::firewall::cloudflare_fallback_ranges;
 use hardening_model::presets::host;
 use hardening_model::presets::stack::StackImages;
@@ -140,6 +141,9 @@ pub fn document(admin_key: &str, callback: &str, health: &str, tier: Tier) -> Ha
                 Secret::new("first-boot-s3-secret").unwrap(),
             ),
         ),
+        // The node_exporter slot is left out below; the firewall still admits the monitoring
+        // server on the scrape port.
+        monitoring: monitoring(),
     })
     // The test reaches the guest from 10.213.N.1 (container link) or 10.0.2.2 (QEMU's user
     // network): SSH is admitted from there only, as a host is from its admin sources.
@@ -170,6 +174,23 @@ pub fn document(admin_key: &str, callback: &str, health: &str, tier: Tier) -> Ha
             .unwrap()
             .polling(30, 2),
     )
+}
+
+/// The central Prometheus at 192.0.2.10 (the guest's exporter part is left out).
+pub fn monitoring() -> HostMonitoring {
+    let auth = ScrapeAuth::new("prometheus", "first-boot-scrape-password".into()).unwrap();
+    let access = ExporterAccess::new(
+        Port::new(9100).unwrap(),
+        ["192.0.2.10/32".parse().unwrap()],
+        auth,
+    )
+    .unwrap();
+    HostMonitoring::new(
+        access,
+        "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n",
+        Secret::new("-----BEGIN PRIVATE KEY-----\nMIGH\n-----END PRIVATE KEY-----\n").unwrap(),
+    )
+    .unwrap()
 }
 
 /// The agent's inputs: the fleet's real object-store endpoint, which the guest (on a private

@@ -11,7 +11,9 @@
 
 use std::net::IpAddr;
 
-use cloudinit_builder::preset::{BackupTarget, HardenedHost, RunbookInputs, RunbookRequired};
+use cloudinit_builder::preset::{
+    BackupTarget, HardenedHost, HostMonitoring, RunbookInputs, RunbookRequired,
+};
 use cloudinit_builder::{Secret, SshPublicKey, User, UserData};
 use hardening_model::firewall::FirewallPolicy;
 use hardening_model::presets::{self, stack::StackImages};
@@ -37,6 +39,11 @@ pub const DEMO_BACKUP_ENDPOINT: &str = "https://fsn1.your-objectstorage.com";
 pub const DEMO_BACKUP_BUCKET: &str = "hardened-fleet-backups";
 /// The region of offline runs.
 pub const DEMO_BACKUP_REGION: &str = "fsn1";
+/// The monitoring server of offline runs: a documentation address (RFC 5737), never a real
+/// Prometheus. Real runs name their own (`--monitoring-cidr`).
+pub const DEMO_MONITORING_SOURCE: &str = "192.0.2.10/32";
+/// The port node_exporter serves on (TLS and basic auth), open to the monitoring server only.
+pub const EXPORTER_PORT: u16 = 9100;
 /// The admin source of offline runs when none, no bastion and no CA is given (a documentation
 /// range: nothing there can reach a host). Against the real API such a request is refused.
 pub const DEMO_ADMIN_SOURCE: &str = "198.51.100.0/24";
@@ -79,14 +86,18 @@ pub struct HostPolicy {
     /// Where the backups go: the age recipient (the identity stays with the operator), the
     /// object store with this host's prefix, and its keys (written to a root-only `0600` file).
     pub backup: BackupTarget,
+    /// How the central Prometheus scrapes the host (its addresses, the scrape credentials, the
+    /// exporter's TLS certificate and key): every host is watched.
+    pub monitoring: HostMonitoring,
 }
 
 impl HostPolicy {
     /// The firewall policy: ufw, nftables, DOCKER-USER and the Hetzner rules all come from it.
     ///
     /// It is the call [`HardenedHost::runbook`] makes for the host's own firewall, with the
-    /// same values (this host runs no Wazuh agent, so there are no manager egress rules), so
-    /// the Hetzner firewall and the host firewall cannot differ.
+    /// same values (this host runs no Wazuh agent, so there are no manager egress rules) and
+    /// the monitoring server's scrape rule, so the Hetzner firewall and the host firewall
+    /// cannot differ.
     ///
     /// # Errors
     /// A rejected value, naming its field (e.g. `firewall.cloudflare_ranges`).
@@ -96,7 +107,8 @@ impl HostPolicy {
             &self.ssh_sources(),
             &self.cloudflare_ranges,
             None,
-        )?)
+        )?
+        .with_inbound(self.monitoring.access().firewall_rule())?)
     }
 
     /// The inputs of the runbook preset: the admin (sudo, SSH key, no password), the values
@@ -124,6 +136,7 @@ impl HostPolicy {
             callback_url: self.callback_url.clone(),
             callback_secret: self.callback_secret.clone(),
             backup: self.backup.clone(),
+            monitoring: self.monitoring.clone(),
         })
         .admin_sources(self.admin_sources.iter().copied())
         .bastion(self.bastion_sources.iter().copied());

@@ -11,8 +11,8 @@ use cloudflare_client::PlanTier;
 use cloudflare_client::resources::dns::RecordType;
 use cloudflare_client::simulator::{Fault as CfFault, FaultRule};
 use cloudinit_builder::preset::{
-    BACKUP_ENV, BACKUP_SCRIPT, BackupTarget, HardenedHost, ObjectStore, READY_ENV, RunbookInputs,
-    RunbookRequired, S3Credentials,
+    BACKUP_ENV, BACKUP_SCRIPT, BackupTarget, HardenedHost, HostMonitoring, ObjectStore, READY_ENV,
+    RunbookInputs, RunbookRequired, S3Credentials,
 };
 use cloudinit_builder::{Secret, SshPublicKey, User};
 use examples::host::{APP_PORT, DEMO_CALLBACK_URL, HostPolicy};
@@ -49,8 +49,34 @@ fn world() -> World {
 }
 
 /// A request with its two secrets fixed, so the test can render the same document itself.
+/// The central Prometheus at 203.0.113.200 (built once: the scrape password's bcrypt salt is
+/// random, and the tests compare documents byte for byte).
+fn monitoring() -> HostMonitoring {
+    static MONITORING: std::sync::LazyLock<HostMonitoring> = std::sync::LazyLock::new(|| {
+        let auth = hardening_model::monitoring::ScrapeAuth::new(
+            "prometheus",
+            "scrape-password-0123456789".into(),
+        )
+        .unwrap();
+        let access = hardening_model::monitoring::ExporterAccess::new(
+            Port::new(9100).unwrap(),
+            ["203.0.113.200/32".parse().unwrap()],
+            auth,
+        )
+        .unwrap();
+        HostMonitoring::new(
+            access,
+            "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n",
+            Secret::new("-----BEGIN PRIVATE KEY-----\nMIGH\n-----END PRIVATE KEY-----\n").unwrap(),
+        )
+        .unwrap()
+    });
+    MONITORING.clone()
+}
+
 fn request() -> ProvisionRequest {
     let mut req = ProvisionRequest::new("inst-0042", "acme", ZONE);
+    req.monitoring = Some(monitoring());
     req.callback_secret = Some(callback_secret().unwrap());
     req.backup_recipient = Some(age_recipient(&age_identity().unwrap()).unwrap());
     req.backup_store = Some(
@@ -116,6 +142,7 @@ async fn expected_user_data(
         callback_url: DEMO_CALLBACK_URL.to_owned(),
         callback_secret: req.callback_secret.clone().unwrap(),
         backup: backup_target(req),
+        monitoring: monitoring(),
     })
     .admin_sources(req.ssh_sources(true).unwrap().0);
     HardenedHost::runbook(&inputs)
@@ -563,6 +590,7 @@ async fn the_host_firewall_in_user_data_is_the_policy_the_hetzner_rules_come_fro
         callback_url: req.callback_url.clone(),
         callback_secret: req.callback_secret.clone().unwrap(),
         backup: backup_target(&req),
+        monitoring: monitoring(),
     };
     let shown = format!("{policy:?}");
     assert!(!shown.contains(req.callback_secret.as_ref().unwrap().expose()));
@@ -615,4 +643,12 @@ async fn the_host_firewall_in_user_data_is_the_policy_the_hetzner_rules_come_fro
         .find(|r| r.port.as_deref() == Some(port.as_str()))
         .unwrap();
     assert_eq!(ssh.source_ips, ["198.51.100.0/24"]);
+    // The monitoring server alone reaches node_exporter, on both.
+    let scrape = firewall
+        .rules
+        .iter()
+        .find(|r| r.port.as_deref() == Some("9100"))
+        .expect("scrape rule");
+    assert_eq!(scrape.source_ips, ["203.0.113.200/32"]);
+    assert!(files["/opt/monitoring/docker-compose.yml"].contains("--web.config.file="));
 }

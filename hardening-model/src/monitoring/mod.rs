@@ -2,7 +2,8 @@
 //!
 //! On each host: node_exporter ([`node_exporter_scraped`]) behind TLS 1.3 and basic auth
 //! ([`ExporterAccess`]), its port open only to the monitoring server, and a root timer
-//! ([`SecurityEvents`]) that turns Falco, auditd, AIDE and failed-SSH events into textfile
+//! ([`SecurityEvents`]) that turns Falco, auditd, AIDE and failed-SSH events, container
+//! restarts, a pending reboot, held security updates and the last backup's age into textfile
 //! metrics the exporter serves on the same authenticated channel.
 //!
 //! On the monitoring server ([`CentralMonitoring`]): Prometheus scraping every host with the
@@ -35,5 +36,6 @@ pub use exporter::{
 };
 pub use rules::{ALERT_RULES_PATH, AlertRule, AlertRules, AlertThresholds, Severity};
 pub use security::{
-    SECURITY_EVENTS_FILE, SECURITY_EVENTS_SCRIPT, SECURITY_EVENTS_UNIT, SecurityEvents,
+    REBOOT_REQUIRED, SECURITY_EVENTS_FILE, SECURITY_EVENTS_SCRIPT, SECURITY_EVENTS_UNIT,
+    SecurityEvents,
 };

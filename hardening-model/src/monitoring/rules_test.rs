@@ -130,6 +130,107 @@ const CASES: &[Case] = &[
         fires: true,
         value: "",
     },
+    Case {
+        alert: "ContainerRestarting",
+        series: &[(
+            "hardened_host_container_restarts",
+            &[("container", "stack-app-1")],
+            "0 0 0 1 1 1",
+        )],
+        eval: "5m",
+        fires: true,
+        value: "",
+    },
+    Case {
+        alert: "ContainerRestarting",
+        series: &[(
+            "hardened_host_container_restarts",
+            &[("container", "stack-app-1")],
+            "2x20",
+        )],
+        eval: "20m",
+        fires: false,
+        value: "",
+    },
+    // time() is seconds since the start of the test: a backup at 0 is 27 hours old at 27h.
+    Case {
+        alert: "BackupTooOld",
+        series: &[(
+            "hardened_host_backup_last_success_timestamp_seconds",
+            &[],
+            "0x1700",
+        )],
+        eval: "27h",
+        fires: true,
+        value: "",
+    },
+    Case {
+        alert: "BackupTooOld",
+        series: &[(
+            "hardened_host_backup_last_success_timestamp_seconds",
+            &[],
+            "0x1700",
+        )],
+        eval: "25h",
+        fires: false,
+        value: "",
+    },
+    Case {
+        alert: "HeldSecurityUpdate",
+        series: &[(
+            "hardened_host_held_security_update",
+            &[("package", "docker.io")],
+            "1x80",
+        )],
+        eval: "70m",
+        fires: true,
+        value: "",
+    },
+    Case {
+        alert: "HeldSecurityUpdate",
+        series: &[(
+            "hardened_host_held_security_update",
+            &[("package", "docker.io")],
+            "0x80",
+        )],
+        eval: "70m",
+        fires: false,
+        value: "",
+    },
+    Case {
+        alert: "RebootPending",
+        series: &[(
+            "hardened_host_reboot_required_timestamp_seconds",
+            &[],
+            "1x11600",
+        )],
+        eval: "8d",
+        fires: true,
+        value: "",
+    },
+    // Quiet cases stay short: promtool evaluates every rule at every minute up to `eval`.
+    Case {
+        alert: "RebootPending",
+        series: &[(
+            "hardened_host_reboot_required_timestamp_seconds",
+            &[],
+            "1x150",
+        )],
+        eval: "2h",
+        fires: false,
+        value: "",
+    },
+    Case {
+        alert: "RebootPending",
+        series: &[(
+            "hardened_host_reboot_required_timestamp_seconds",
+            &[],
+            "0x150",
+        )],
+        eval: "2h",
+        fires: false,
+        value: "",
+    },
 ];
 
 /// Expands the `$value` and `$labels.NAME` placeholders of a summary the way Prometheus does

@@ -12,7 +12,7 @@ use ipnet::IpNet;
 use crate::caddy::{Caddyfile, Upstream};
 use crate::docker::{AppArmorProfile, ComposeFile, DaemonConfig, SeccompProfile};
 use crate::firewall::FirewallPolicy;
-use crate::monitoring::{ALERT_RULES_PATH, AlertRules};
+use crate::monitoring::{ALERT_RULES_PATH, AlertRules, ExporterAccess, ScrapeAuth};
 use crate::presets::host::HostBaseline;
 use crate::presets::stack::{self, StackImages};
 use crate::sshd::{AdminSshConfig, HostName};
@@ -46,6 +46,9 @@ pub struct BaselineParams {
     pub bastion: HostName,
     /// The bastion's SSH port.
     pub bastion_port: Port,
+    /// How the central Prometheus scrapes the host (node_exporter's port, the monitoring
+    /// server's addresses, the scrape credentials): monitoring is part of the baseline.
+    pub monitoring: ExporterAccess,
 }
 
 /// Every policy of the baseline, each a public field that may be adjusted before rendering.
@@ -67,9 +70,9 @@ pub struct Baseline {
     pub apparmor: AppArmorProfile,
     /// The Caddyfile.
     pub caddyfile: Caddyfile,
-    /// node_exporter compose file.
+    /// node_exporter compose file (scraped over TLS and basic auth).
     pub monitoring: ComposeFile,
-    /// Prometheus alert rules.
+    /// Prometheus alert rules (for the monitoring server).
     pub alerts: AlertRules,
 }
 
@@ -97,7 +100,8 @@ impl Baseline {
             &params.admin_sources,
             &params.cloudflare_ranges,
             params.wazuh_managers.as_deref(),
-        )?;
+        )?
+        .with_inbound(params.monitoring.firewall_rule())?;
         let admin_user = params
             .admin_users
             .first()
@@ -133,7 +137,10 @@ impl Baseline {
             seccomp: stack::seccomp_profile()?,
             apparmor,
             caddyfile,
-            monitoring: stack::monitoring_compose(params.images.node_exporter.clone())?,
+            monitoring: stack::monitoring_compose(
+                params.images.node_exporter.clone(),
+                &params.monitoring,
+            )?,
             alerts: stack::alert_rules()?,
         })
     }
@@ -183,7 +190,8 @@ impl Baseline {
 impl BaselineParams {
     /// Example parameters with documentation addresses (RFC 5737), `app.example.com` and
     /// Cloudflare's published ranges; used by the examples and tests. The image digests are
-    /// placeholders of the right shape, not real images.
+    /// placeholders of the right shape, not real images; the monitoring server is 192.0.2.10
+    /// with an example scrape password.
     pub fn example() -> Result<Self> {
         let image = |name: &str, tag: &str, fill: char| {
             let digest = format!("sha256:{}", fill.to_string().repeat(64));
@@ -209,6 +217,11 @@ impl BaselineParams {
             bind_ip: IpAddr::from([0, 0, 0, 0]),
             bastion: HostName::Ip(IpAddr::from([203, 0, 113, 10])),
             bastion_port: Port::new(22)?,
+            monitoring: ExporterAccess::new(
+                Port::new(9100)?,
+                [net("192.0.2.10/32")?],
+                ScrapeAuth::new("prometheus", "example-scrape-password-0123".into())?,
+            )?,
         })
     }
 }

@@ -16,7 +16,9 @@ use crate::docker::service::{Healthcheck, Mount, PortBinding, Resources, Tmpfs, 
 use crate::docker::{
     AppArmorProfile, ComposeFile, DaemonConfig, ImageRef, Network, SeccompProfile, Service,
 };
-use crate::monitoring::{AlertRules, AlertThresholds};
+use crate::monitoring::{
+    AlertRules, AlertThresholds, ExporterAccess, SecurityEvents, node_exporter_scraped,
+};
 use crate::values::{AbsPath, Domain, Port};
 use crate::{RenderedFile, Result};
 
@@ -212,18 +214,54 @@ pub fn mount_origin_pull_ca(
     compose.map_service(CADDY_SERVICE, |s| s.with_volume(mount))
 }
 
-/// node_exporter (runbook 8.1), listening on 127.0.0.1:9100, in its own compose file.
+/// node_exporter (runbook 8.1) in its own compose file, scraped by the central Prometheus
+/// through `access` ([`node_exporter_scraped`]).
 ///
 /// Departures: `userns_mode: host` next to `pid: host`/`network_mode: host` (erratum 10), image
-/// pinned by digest, runs as `nobody` with no capabilities, no `--collector.systemd` (needs
-/// the D-Bus socket).
-pub fn monitoring_compose(node_exporter_image: ImageRef) -> Result<ComposeFile> {
-    Ok(
-        ComposeFile::new().with_service(crate::monitoring::node_exporter(
-            node_exporter_image,
-            Port::new(9100)?,
-        )?),
-    )
+/// pinned by digest, runs as its own uid with no capabilities, no `--collector.systemd` (needs
+/// the D-Bus socket). It listens on the access port with TLS 1.3 and basic auth instead of
+/// 127.0.0.1 (erratum "Detection"): on 127.0.0.1 with no Prometheus on the host no metric, and
+/// so no alert, ever left it.
+pub fn monitoring_compose(
+    node_exporter_image: ImageRef,
+    access: &ExporterAccess,
+) -> Result<ComposeFile> {
+    Ok(ComposeFile::new().with_service(node_exporter_scraped(node_exporter_image, access)?))
+}
+
+/// Every host file of monitoring: the exporter's compose file ([`monitoring_compose`]), its web
+/// config (TLS and the bcrypt hash of the scrape password) and the security-events timer
+/// ([`SecurityEvents`]: Falco, auditd, AIDE, failed SSH, container restarts, pending reboot,
+/// held security updates, backup age) that feeds its textfile collector. The TLS certificate
+/// and key are the host's own secrets, written by whoever provisions it at
+/// [`EXPORTER_TLS_CERT`](crate::monitoring::EXPORTER_TLS_CERT) and
+/// [`EXPORTER_TLS_KEY`](crate::monitoring::EXPORTER_TLS_KEY). The alert rules on these
+/// metrics live on the monitoring server ([`CentralMonitoring`](crate::monitoring::CentralMonitoring)).
+///
+/// ```
+/// use hardening_model::docker::ImageRef;
+/// use hardening_model::monitoring::{ExporterAccess, ScrapeAuth, SecurityEvents};
+/// use hardening_model::presets::stack;
+/// use hardening_model::values::Port;
+/// let auth = ScrapeAuth::new("prometheus", "a-long-scrape-password".into())?;
+/// let access = ExporterAccess::new(Port::new(9100)?, ["192.0.2.10/32".parse()?], auth)?;
+/// let image = ImageRef::parse(&format!("prom/node-exporter:v1.8.2@sha256:{}", "c".repeat(64)))?;
+/// let files = stack::monitoring_files(image, &access, &SecurityEvents::new())?;
+/// assert!(files.iter().any(|f| f.path == stack::MONITORING_COMPOSE_PATH));
+/// assert!(files.iter().any(|f| f.path.ends_with("security-events-textfile.timer")));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn monitoring_files(
+    node_exporter_image: ImageRef,
+    access: &ExporterAccess,
+    events: &SecurityEvents,
+) -> Result<Vec<RenderedFile>> {
+    let mut files = vec![
+        monitoring_compose(node_exporter_image, access)?.render_at(MONITORING_COMPOSE_PATH)?,
+        access.web_config()?,
+    ];
+    files.extend(events.files());
+    Ok(files)
 }
 
 /// The alert rules for the runbook's thresholds (8.1, 8.6), for scrape job `node`.
@@ -234,30 +272,39 @@ pub fn alert_rules() -> Result<AlertRules> {
     AlertRules::for_thresholds(&AlertThresholds::default(), "node")
 }
 
-/// Every stack artifact rendered, for the given images, domain, upstream port, bind address
-/// and Cloudflare ranges: daemon.json, the stack compose file, the seccomp and AppArmor
-/// profiles, the Caddyfile, the monitoring compose file and the alert rules.
+/// Every stack artifact rendered, for the given images, domain, upstream port, bind address,
+/// Cloudflare ranges and the monitoring server's access: daemon.json, the stack compose file,
+/// the seccomp and AppArmor profiles, the Caddyfile and the [`monitoring_files`] (scraped
+/// exporter, web config, security-events timer). Monitoring is not optional: the firewall
+/// rule for `monitoring` is [`ExporterAccess::firewall_rule`], and the alert rules are
+/// rendered for the monitoring server ([`alert_rules`],
+/// [`CentralMonitoring`](crate::monitoring::CentralMonitoring)), not for the host.
 pub fn render_all(
     images: &StackImages,
     domain: Domain,
     app_port: Port,
     bind_ip: IpAddr,
     cloudflare: &[IpNet],
+    monitoring: &ExporterAccess,
 ) -> Result<Vec<RenderedFile>> {
     let stack = compose_stack(images.caddy.clone(), images.app.clone(), app_port, bind_ip)?;
     let app = stack
         .service(APP_SERVICE)
         .ok_or_else(|| crate::Error::new("services.app", crate::Problem::Empty))?;
     let upstream = Upstream::new(APP_SERVICE, app_port)?;
-    Ok(vec![
+    let mut files = vec![
         daemon_config().render()?,
         stack.render_at(COMPOSE_PATH)?,
         seccomp_profile()?.render(&AbsPath::new(APP_SECCOMP_PATH)?)?,
         apparmor_profile(app)?.render(),
         caddyfile(domain, upstream, cloudflare)?.render_at(CADDYFILE_HOST_PATH)?,
-        monitoring_compose(images.node_exporter.clone())?.render_at(MONITORING_COMPOSE_PATH)?,
-        alert_rules()?.render_at(crate::monitoring::ALERT_RULES_PATH)?,
-    ])
+    ];
+    files.extend(monitoring_files(
+        images.node_exporter.clone(),
+        monitoring,
+        &SecurityEvents::new(),
+    )?);
+    Ok(files)
 }
 
 /// The digest-pinned images of the stack.

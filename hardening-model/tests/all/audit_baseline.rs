@@ -5,10 +5,9 @@ use std::net::{IpAddr, Ipv4Addr};
 
 use hardening_model::RenderedFile;
 use hardening_model::audit::{self, MemoryHost, Scope, Status};
-use hardening_model::docker::{ComposeFile, ImageRef};
+use hardening_model::docker::ImageRef;
 use hardening_model::monitoring::{
-    ALERT_RULES_PATH, CentralMonitoring, Escalation, ExporterAccess, Receiver, ScrapeAuth,
-    node_exporter_scraped,
+    CentralMonitoring, Escalation, ExporterAccess, Receiver, ScrapeAuth,
 };
 use hardening_model::presets::firewall::{baseline, cloudflare_fallback_ranges};
 use hardening_model::presets::host::HostBaseline;
@@ -19,10 +18,23 @@ fn image(name: &str, fill: char) -> ImageRef {
     ImageRef::parse(&format!("{name}@sha256:{}", fill.to_string().repeat(64))).expect("image")
 }
 
-/// Every artifact of the host, firewall and stack baselines for one SSH port.
+/// How the monitoring server reaches the host: every baseline is scraped.
+fn monitoring() -> ExporterAccess {
+    let auth = ScrapeAuth::new("prometheus", "scrape-password-0123456789".into()).expect("auth");
+    ExporterAccess::new(
+        Port::new(9100).expect("port"),
+        ["192.0.2.10/32".parse().expect("cidr")],
+        auth,
+    )
+    .expect("access")
+}
+
+/// Every artifact of the host, firewall and stack baselines for one SSH port, as the presets
+/// render them (nothing replaced), and the monitoring server's files.
 fn baseline_files(ssh_port: u16) -> Vec<RenderedFile> {
     let port = Port::new(ssh_port).expect("port");
     let admins = [UnixUser::new("deploy").expect("user")];
+    let access = monitoring();
     let mut files = HostBaseline::new(port, &admins)
         .expect("host")
         .files()
@@ -33,7 +45,9 @@ fn baseline_files(ssh_port: u16) -> Vec<RenderedFile> {
         &cloudflare_fallback_ranges(),
         None,
     )
-    .expect("firewall");
+    .expect("firewall")
+    .with_inbound(access.firewall_rule())
+    .expect("scrape rule");
     files.push(firewall.ufw_script());
     files.push(firewall.docker_user_script());
     files.push(firewall.nftables_conf());
@@ -49,29 +63,15 @@ fn baseline_files(ssh_port: u16) -> Vec<RenderedFile> {
             Port::new(3000).expect("port"),
             IpAddr::V4(Ipv4Addr::new(203, 0, 113, 10)),
             &cloudflare_fallback_ranges(),
+            &access,
         )
         .expect("stack"),
     );
-    // Scraped by the central Prometheus: the exporter behind TLS and basic auth, and the
-    // monitoring server's rules, tests and routes.
-    let auth = ScrapeAuth::new("prometheus", "scrape-password-0123456789".into()).expect("auth");
-    let access = ExporterAccess::new(
-        Port::new(9100).expect("port"),
-        ["192.0.2.10/32".parse().expect("cidr")],
-        auth.clone(),
-    )
-    .expect("access");
-    let exporter = ComposeFile::new()
-        .with_service(node_exporter_scraped(images.node_exporter.clone(), &access).expect("svc"))
-        .render_at(stack::MONITORING_COMPOSE_PATH)
-        .expect("compose");
-    files.retain(|f| f.path != stack::MONITORING_COMPOSE_PATH && f.path != ALERT_RULES_PATH);
-    files.push(exporter);
-    files.push(access.web_config().expect("web config"));
+    // The monitoring server's rules, rules tests and routes.
     let ca = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
     let chain = Escalation::new(Receiver::pagerduty("pd-routing-key-0123".into()).expect("pd"));
     files.extend(
-        CentralMonitoring::new(auth, ca, chain)
+        CentralMonitoring::new(access.auth().clone(), ca, chain)
             .expect("central")
             .target("203.0.113.10", 9100)
             .expect("target")

@@ -139,6 +139,16 @@ fn bad_input_is_a_typed_error_naming_the_field() {
             .field(),
         "business_hours.location"
     );
+    for days in [0, 91] {
+        let e = SecurityEvents::new().reboot_pending_days(days).unwrap_err();
+        assert_eq!(e.field(), "security_events.reboot_pending_days");
+    }
+    for hours in [0, 1, 745] {
+        let e = SecurityEvents::new()
+            .backup_max_age_hours(hours)
+            .unwrap_err();
+        assert_eq!(e.field(), "security_events.backup_max_age_hours");
+    }
 }
 
 #[test]
@@ -170,9 +180,86 @@ fn promtool_accepts_the_config_and_the_rules_fire() {
         "SshBruteForce",
         "SecurityEventsStale",
         "NodeExporterDown",
+        "ContainerRestarting",
+        "BackupTooOld",
+        "HeldSecurityUpdate",
+        "RebootPending",
     ] {
         assert!(tests.contains(&format!("{alert} fires")), "{alert}");
     }
+    for alert in [
+        "ContainerRestarting",
+        "BackupTooOld",
+        "HeldSecurityUpdate",
+        "RebootPending",
+    ] {
+        assert!(tests.contains(&format!("{alert} stays quiet")), "{alert}");
+    }
+}
+
+/// The timer and its service pass `systemd-analyze verify` (every key known, the timer's unit
+/// present, the script executable), with the script in a temporary directory.
+#[test]
+fn the_timer_units_pass_systemd_analyze_verify() {
+    use hardening_model::monitoring::SECURITY_EVENTS_SCRIPT;
+    let Some(analyze) =
+        hardening_validators::require_tool("systemd-analyze", "apt-get install systemd")
+    else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("security-events-textfile");
+    let mut units = Vec::new();
+    for f in SecurityEvents::new().files() {
+        let name = Path::new(&f.path).file_name().unwrap().to_owned();
+        if f.path == SECURITY_EVENTS_SCRIPT {
+            std::fs::write(&script, &f.content).unwrap();
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+        } else {
+            let text = f
+                .content
+                .replace(SECURITY_EVENTS_SCRIPT, script.to_str().unwrap());
+            std::fs::write(dir.path().join(&name), text).unwrap();
+            units.push(dir.path().join(&name));
+        }
+    }
+    assert_eq!(units.len(), 2);
+    let run = std::process::Command::new(&analyze)
+        .args(["verify", "--man=no"])
+        .args(&units)
+        .env("SYSTEMD_UNIT_PATH", format!("{}:", dir.path().display()))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(run.status.success(), "{stderr}");
+    assert!(!stderr.contains("Unknown"), "{stderr}");
+}
+
+/// The reboot and backup windows reach the rules that use them.
+#[test]
+fn the_reboot_and_backup_windows_reach_their_rules() {
+    let rules = SecurityEvents::new()
+        .reboot_pending_days(3)
+        .unwrap()
+        .backup_max_age_hours(50)
+        .unwrap()
+        .alert_rules("node")
+        .unwrap();
+    let rule = |name: &str| {
+        rules
+            .rules()
+            .iter()
+            .find(|r| r.name() == name)
+            .unwrap()
+            .clone()
+    };
+    assert!(rule("RebootPending").expr().ends_with("> 259200"));
+    assert!(rule("RebootPending").summary().contains("3 days"));
+    assert!(rule("BackupTooOld").expr().ends_with("> 180000"));
+    assert_eq!(rule("BackupTooOld").severity(), Severity::Sev2);
+    assert_eq!(rule("HeldSecurityUpdate").severity(), Severity::Sev3);
+    assert_eq!(rule("ContainerRestarting").severity(), Severity::Sev2);
 }
 
 #[test]
@@ -197,6 +284,45 @@ fn promtool_test_rules_catches_a_wrong_severity() {
         "{}",
         err.output()
     );
+}
+
+/// Thresholds that would never fire, or fire too early, fail the promtool cases of the new
+/// alerts (one broken rules file, one promtool run: the long-horizon cases are slow).
+#[test]
+fn promtool_test_rules_catches_wrong_thresholds() {
+    let Some(promtool) = hardening_validators::promtool() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let files = central(dir.path()).render().unwrap();
+    write(&files);
+    let rules = file(&files, "hardened-host.rules.yml");
+    let mut broken = rules.content.clone();
+    for (from, to) in [
+        ("> 93600", "> 9360000"),
+        ("> 604800", "> 0"),
+        ("[15m]) > 0", "[15m]) > 5"),
+        (
+            "hardened_host_held_security_update{job=\"node\"} > 0",
+            "hardened_host_held_security_update{job=\"node\"} > 1",
+        ),
+    ] {
+        let next = broken.replacen(from, to, 1);
+        assert_ne!(next, broken, "{from}");
+        broken = next;
+    }
+    std::fs::write(&rules.path, broken).unwrap();
+    let err = promtool
+        .test_rules(Path::new(&file(&files, "hardened-host.test.yml").path))
+        .unwrap_err();
+    for alert in [
+        "BackupTooOld",
+        "RebootPending",
+        "ContainerRestarting",
+        "HeldSecurityUpdate",
+    ] {
+        assert!(err.output().contains(alert), "{alert}: {}", err.output());
+    }
 }
 
 #[test]
@@ -246,10 +372,42 @@ fn stub(dir: &Path, name: &str, output: &str) {
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
 }
 
+/// `apt list --upgradable` as apt 2.x prints it: docker.io's candidate is in the security
+/// pocket (and -updates), containerd's only in -updates; runc is up to date; openssl (not held)
+/// has a security update.
+const APT_UPGRADABLE: &str = "Listing...
+containerd/noble-updates 1.7.24-0ubuntu1~24.04.1 amd64 [upgradable from: 1.7.12-0ubuntu4]
+docker.io/noble-updates,noble-security 24.0.7-0ubuntu4.1 amd64 [upgradable from: 24.0.7-0ubuntu4]
+openssl/noble-security 3.0.13-0ubuntu3.5 amd64 [upgradable from: 3.0.13-0ubuntu3.4]
+";
+
 /// Runs the security-events script with stub journalctl/ausearch/aide/falco/systemctl and
 /// returns the metrics file it wrote.
 pub fn run_events_script(out_dir: &Path) -> String {
+    run_events_script_in(out_dir, Path::new("/nonexistent-root"))
+}
+
+/// [`run_events_script`] with the reboot flag and backup status files read under `root`, and
+/// stub docker, apt-mark and apt.
+fn run_events_script_in(out_dir: &Path, root: &Path) -> String {
     let bin = tempfile::tempdir().unwrap();
+    let docker = bin.path().join("docker");
+    std::fs::write(
+        &docker,
+        "#!/bin/sh
+case \"$1\" in
+  ps) printf 'c0ffee01\\nc0ffee02\\n' ;;
+           inspect) printf '/stack-app-1 3\\n/stack-caddy-1 0\\n' ;;
+esac
+",
+    )
+    .unwrap();
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&docker, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    stub(bin.path(), "apt-mark", "docker.io\ncontainerd\nrunc\n");
+    stub(bin.path(), "apt", APT_UPGRADABLE);
     let journal = "Invalid user admin from 198.51.100.7 port 4242\n\
                    Connection closed by invalid user root 198.51.100.7 port 4243 [preauth]\n\
                    Failed publickey for deploy from 198.51.100.8 port 22 ssh2\n\
@@ -276,7 +434,7 @@ pub fn run_events_script(out_dir: &Path) -> String {
     stub(bin.path(), "aide", "");
     stub(bin.path(), "falco", "");
     stub(bin.path(), "systemctl", "");
-    let script = SecurityEvents::new().script_for(out_dir.to_str().unwrap());
+    let script = SecurityEvents::new().script_in(out_dir.to_str().unwrap(), root.to_str().unwrap());
     let script_path = bin.path().join("events.sh");
     std::fs::write(&script_path, script).unwrap();
     let path = format!("{}:/usr/bin:/bin", bin.path().display());
@@ -323,6 +481,131 @@ fn the_events_script_counts_what_the_logs_say_and_promtool_reads_it() {
     );
     assert_eq!(metric(&text, "hardened_host_falco_active "), 1.0);
     assert!(metric(&text, "hardened_host_security_events_timestamp_seconds ") > 1.7e9);
+    let Some(promtool) = hardening_validators::promtool() else {
+        return;
+    };
+    promtool
+        .check_metrics(&text)
+        .unwrap_or_else(|e| panic!("{}\n{text}", e.output()));
+}
+
+/// The file's mtime set `secs_ago` seconds back (with the real `touch`).
+fn age(path: &Path, secs_ago: u64) {
+    let stamp = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        - secs_ago;
+    let ok = std::process::Command::new("touch")
+        .arg("-d")
+        .arg(format!("@{stamp}"))
+        .arg(path)
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok);
+}
+
+fn now() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs_f64()
+}
+
+#[test]
+fn the_events_script_reports_restarts_reboots_held_updates_and_backups() {
+    use hardening_model::backup::{LAST_BACKUP, MANIFEST};
+    use hardening_model::monitoring::REBOOT_REQUIRED;
+    let root = tempfile::tempdir().unwrap();
+    let under = |p: &str| root.path().join(p.trim_start_matches('/'));
+    for p in [REBOOT_REQUIRED, LAST_BACKUP] {
+        std::fs::create_dir_all(under(p).parent().unwrap()).unwrap();
+    }
+    // No reboot pending, no backup yet: the age counts from the script's own file.
+    let out = tempfile::tempdir().unwrap();
+    let text = run_events_script_in(out.path(), root.path());
+    assert_eq!(
+        metric(&text, "hardened_host_reboot_required_timestamp_seconds "),
+        0.0
+    );
+    let first = metric(
+        &text,
+        "hardened_host_backup_last_success_timestamp_seconds ",
+    );
+    assert!((now() - first).abs() < 120.0, "{first}");
+    assert_eq!(
+        metric(
+            &text,
+            "hardened_host_container_restarts{container=\"stack-app-1\"} "
+        ),
+        3.0
+    );
+    assert_eq!(
+        metric(
+            &text,
+            "hardened_host_container_restarts{container=\"stack-caddy-1\"} "
+        ),
+        0.0
+    );
+    // Only docker.io's candidate comes from -security; containerd's is from -updates, runc is
+    // current, and openssl is not held.
+    assert_eq!(
+        metric(
+            &text,
+            "hardened_host_held_security_update{package=\"docker.io\"} "
+        ),
+        1.0
+    );
+    assert_eq!(
+        metric(
+            &text,
+            "hardened_host_held_security_update{package=\"containerd\"} "
+        ),
+        0.0
+    );
+    assert_eq!(
+        metric(
+            &text,
+            "hardened_host_held_security_update{package=\"runc\"} "
+        ),
+        0.0
+    );
+
+    // A reboot pending for three days; a successful backup 30 hours ago, then a failed one:
+    // the age is the last upload's (the manifest's), not the failed run's.
+    std::fs::write(under(REBOOT_REQUIRED), "*** System restart required ***\n").unwrap();
+    age(&under(REBOOT_REQUIRED), 3 * 86_400);
+    std::fs::write(
+        under(MANIFEST),
+        "20261201T030000Z inst-1/b.tar.gz.age 00 1\n",
+    )
+    .unwrap();
+    age(&under(MANIFEST), 30 * 3600);
+    std::fs::write(under(LAST_BACKUP), "result=fail\ndetail=exit status 1\n").unwrap();
+    let text = run_events_script_in(out.path(), root.path());
+    let reboot = metric(&text, "hardened_host_reboot_required_timestamp_seconds ");
+    assert!((now() - reboot - 3.0 * 86_400.0).abs() < 120.0, "{reboot}");
+    let backup = metric(
+        &text,
+        "hardened_host_backup_last_success_timestamp_seconds ",
+    );
+    assert!((now() - backup - 30.0 * 3600.0).abs() < 120.0, "{backup}");
+
+    // The next backup passes: its status file's time is the last success.
+    std::fs::write(
+        under(LAST_BACKUP),
+        "result=pass\nfinished_at=2026-12-02T03:04:05Z\n",
+    )
+    .unwrap();
+    age(&under(LAST_BACKUP), 600);
+    let text = run_events_script_in(out.path(), root.path());
+    let backup = metric(
+        &text,
+        "hardened_host_backup_last_success_timestamp_seconds ",
+    );
+    assert!((now() - backup - 600.0).abs() < 120.0, "{backup}");
+
     let Some(promtool) = hardening_validators::promtool() else {
         return;
     };

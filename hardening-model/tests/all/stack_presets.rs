@@ -8,6 +8,9 @@ use std::net::{IpAddr, Ipv4Addr};
 use hardening_model::IpNet;
 use hardening_model::RenderedFile;
 use hardening_model::docker::ImageRef;
+use hardening_model::monitoring::{
+    EXPORTER_WEB_CONFIG, ExporterAccess, SECURITY_EVENTS_SCRIPT, ScrapeAuth,
+};
 use hardening_model::presets::stack::{self, StackImages};
 use hardening_model::values::{Domain, Port};
 use serde_json::Value;
@@ -36,6 +39,17 @@ fn cloudflare() -> Vec<IpNet> {
     .collect()
 }
 
+/// The monitoring server's access (built once: the scrape password is hashed with bcrypt).
+static MONITORING: std::sync::LazyLock<ExporterAccess> = std::sync::LazyLock::new(|| {
+    let auth = ScrapeAuth::new("prometheus", "scrape-password-0123456789".into()).unwrap();
+    ExporterAccess::new(
+        Port::new(9100).unwrap(),
+        ["192.0.2.10/32".parse().unwrap()],
+        auth,
+    )
+    .unwrap()
+});
+
 fn all() -> Vec<RenderedFile> {
     stack::render_all(
         &images(),
@@ -43,6 +57,7 @@ fn all() -> Vec<RenderedFile> {
         Port::new(3000).unwrap(),
         IpAddr::V4(Ipv4Addr::new(203, 0, 113, 10)),
         &cloudflare(),
+        &MONITORING,
     )
     .unwrap()
 }
@@ -53,7 +68,8 @@ fn file(path: &str) -> RenderedFile {
 
 #[test]
 fn renders_every_artifact_at_its_path() {
-    let paths: Vec<String> = all().into_iter().map(|f| f.path).collect();
+    let files = all();
+    let paths: Vec<&str> = files.iter().map(|f| f.path.as_str()).collect();
     assert_eq!(
         paths,
         [
@@ -63,13 +79,43 @@ fn renders_every_artifact_at_its_path() {
             "/etc/apparmor.d/docker-app",
             stack::CADDYFILE_HOST_PATH,
             stack::MONITORING_COMPOSE_PATH,
-            "/etc/prometheus/alerts.rules.yml",
+            EXPORTER_WEB_CONFIG,
+            SECURITY_EVENTS_SCRIPT,
+            "/etc/systemd/system/security-events-textfile.service",
+            "/etc/systemd/system/security-events-textfile.timer",
         ]
     );
+    for f in &files {
+        let mode = match f.path.as_str() {
+            // The bcrypt hash: readable by root and the exporter's group only.
+            EXPORTER_WEB_CONFIG => 0o640,
+            SECURITY_EVENTS_SCRIPT => 0o755,
+            _ => 0o644,
+        };
+        assert_eq!(f.mode, mode, "{}", f.path);
+        assert!(f.owner.starts_with("root:"), "{}", f.path);
+    }
+    // The scrape password never reaches the host, only its bcrypt hash.
     assert!(
-        all()
+        files
             .iter()
-            .all(|f| f.owner == "root:root" && f.mode == 0o644)
+            .all(|f| !f.content.contains("scrape-password-0123456789"))
+    );
+}
+
+/// The default exporter is reachable by the monitoring server only through TLS and basic auth:
+/// never on loopback alone, where no Prometheus reads it.
+#[test]
+fn node_exporter_is_scraped_by_default() {
+    let text = file(stack::MONITORING_COMPOSE_PATH).content;
+    assert!(text.contains("--web.listen-address=:9100"), "{text}");
+    assert!(!text.contains("127.0.0.1"), "{text}");
+    assert!(text.contains(&format!("--web.config.file={EXPORTER_WEB_CONFIG}")));
+    assert!(text.contains("--collector.textfile.directory="));
+    let web = file(EXPORTER_WEB_CONFIG).content;
+    assert!(
+        web.contains("$2b$") && web.contains("min_version: TLS13"),
+        "{web}"
     );
 }
 
@@ -183,8 +229,16 @@ fn alert_rules_pass_promtool() {
     let Some(promtool) = hardening_validators::promtool() else {
         return;
     };
+    // The rules are the monitoring server's, not the host's.
+    assert!(all().iter().all(|f| !f.path.starts_with("/etc/prometheus")));
     promtool
-        .check_rules(&file("/etc/prometheus/alerts.rules.yml").content)
+        .check_rules(
+            &stack::alert_rules()
+                .unwrap()
+                .render_at("/etc/prometheus/alerts.rules.yml")
+                .unwrap()
+                .content,
+        )
         .unwrap();
 }
 

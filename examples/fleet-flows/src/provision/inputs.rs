@@ -1,9 +1,12 @@
 //! [`ProvisionInputs`]: a provisioning request as a user gives it (flags, files), turned into
 //! a validated [`ProvisionRequest`] before anything is sent or written.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
-use cloudinit_builder::preset::ObjectStore;
+use cloudinit_builder::Secret;
+use cloudinit_builder::preset::{HostMonitoring, ObjectStore};
+use hardening_model::monitoring::{ExporterAccess, ScrapeAuth};
+use hardening_model::values::Port;
 use ipnet::IpNet;
 
 use super::ProvisionRequest;
@@ -44,6 +47,10 @@ pub struct ProvisionInputs {
     pub backup_bucket: Option<String>,
     pub backup_region: Option<String>,
     pub backup_credentials_file: Option<PathBuf>,
+    pub monitoring_cidr: Vec<IpNet>,
+    pub monitoring_cert_file: Option<PathBuf>,
+    pub monitoring_key_file: Option<PathBuf>,
+    pub scrape_password_file: Option<PathBuf>,
 }
 
 /// A validated request, and the secret files it still has to write.
@@ -89,6 +96,7 @@ fn user_field(field: &str) -> String {
         "backup_store" => "backup_endpoint",
         "backup_recipient" => "backup_identity_file",
         "backup_credentials" => "backup_credentials_file",
+        "monitoring" => "monitoring_cidr",
         other => other,
     };
     match index {
@@ -105,6 +113,73 @@ fn renamed(err: Error) -> Error {
             reason,
         },
         other => other,
+    }
+}
+
+/// The monitoring flags of [`ProvisionInputs`].
+struct MonitoringFlags {
+    cidr: Vec<IpNet>,
+    cert_file: Option<PathBuf>,
+    key_file: Option<PathBuf>,
+    password_file: Option<PathBuf>,
+}
+
+impl MonitoringFlags {
+    /// The central monitoring of the host: `--monitoring-cidr` (the Prometheus servers),
+    /// `--monitoring-cert-file` and `--monitoring-key-file` (the exporter's PEM certificate,
+    /// issued by the CA Prometheus pins, and its key) and `--scrape-password-file` (created
+    /// with a fresh password if missing; give it to Prometheus). Against the real API all four
+    /// are required; against the simulators none (a demo server is used) or all.
+    fn load(
+        &self,
+        real: bool,
+        pending: &mut Vec<(&'static str, SecretFile)>,
+    ) -> Result<Option<HostMonitoring>> {
+        let given = !self.cidr.is_empty()
+            || self.cert_file.is_some()
+            || self.key_file.is_some()
+            || self.password_file.is_some();
+        if !real && !given {
+            return Ok(None);
+        }
+        let need = |field: &str| {
+            Error::invalid(
+                field,
+                "required against the real API and with any other monitoring flag",
+            )
+        };
+        if self.cidr.is_empty() {
+            return Err(need("monitoring_cidr"));
+        }
+        let path = |field: &'static str, p: &Option<PathBuf>| p.clone().ok_or_else(|| need(field));
+        let cert_path = path("monitoring_cert_file", &self.cert_file)?;
+        let key_path = path("monitoring_key_file", &self.key_file)?;
+        let password_path = path("scrape_password_file", &self.password_file)?;
+        let read = |field: &str, p: &Path| {
+            std::fs::read_to_string(p)
+                .map_err(|e| Error::invalid(field, format!("{}: {e}", p.display())))
+        };
+        let cert = read("monitoring_cert_file", &cert_path)?;
+        let key = Secret::new(read("monitoring_key_file", &key_path)?)
+            .map_err(|_| Error::invalid("monitoring_key_file", "must be a PEM private key"))?;
+        let password = SecretFile::load("scrape_password_file", &password_path, callback_secret)?;
+        let auth = ScrapeAuth::new("prometheus", password.secret().expose().to_owned().into())
+            .map_err(|e| Error::invalid("scrape_password_file", e.to_string()))?;
+        let access = ExporterAccess::new(
+            Port::new(crate::host::EXPORTER_PORT)?,
+            self.cidr.iter().copied(),
+            auth,
+        )
+        .map_err(|e| Error::invalid("monitoring_cidr", e.to_string()))?;
+        let monitoring = HostMonitoring::new(access, &cert, key).map_err(|e| {
+            let field = match e.field() {
+                Some("monitoring.tls_key") => "monitoring_key_file",
+                _ => "monitoring_cert_file",
+            };
+            Error::invalid(field, e.to_string())
+        })?;
+        pending.push(("scrape_password_file", password));
+        Ok(Some(monitoring))
     }
 }
 
@@ -130,6 +205,12 @@ impl ProvisionInputs {
     /// [`Error::Invalid`] naming the user's field (flag).
     pub fn prepare(self, real: bool) -> Result<Prepared> {
         let mut request = ProvisionRequest::new(&self.instance_id, &self.subdomain, &self.zone);
+        let monitoring = MonitoringFlags {
+            cidr: self.monitoring_cidr.clone(),
+            cert_file: self.monitoring_cert_file.clone(),
+            key_file: self.monitoring_key_file.clone(),
+            password_file: self.scrape_password_file.clone(),
+        };
         let required = |field: &str, value: Option<String>, demo: String| match value {
             Some(v) => Ok(v),
             None if real => Err(Error::invalid(field, "required against the real API")),
@@ -220,6 +301,7 @@ impl ProvisionInputs {
             }
             None => {}
         }
+        request.monitoring = monitoring.load(real, &mut pending)?;
         let region = self.backup_region.unwrap_or_else(|| "fsn1".to_owned());
         match (self.backup_endpoint, self.backup_bucket) {
             (Some(endpoint), Some(bucket)) => {

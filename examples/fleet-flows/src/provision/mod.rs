@@ -415,6 +415,7 @@ fn host_policy(
             secrets::callback_secret,
         )?,
         backup: request.backup_target(simulated)?,
+        monitoring: request.monitoring(simulated)?,
     })
 }
 

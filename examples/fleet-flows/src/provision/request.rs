@@ -1,9 +1,10 @@
 //! What to provision, and the checks it passes before anything is sent.
 
 use cloudinit_builder::age::AgeRecipient;
-use cloudinit_builder::preset::{BackupTarget, ObjectStore, S3Credentials};
+use cloudinit_builder::preset::{BackupTarget, HostMonitoring, ObjectStore, S3Credentials};
 use cloudinit_builder::{Secret, SshPublicKey};
 use hardening_model::docker::ImageRef;
+use hardening_model::monitoring::{ExporterAccess, ScrapeAuth};
 use hardening_model::presets::stack::StackImages;
 use hardening_model::sshd::{CaPublicKey, Principal};
 use hardening_model::values::{Domain, UnixUser};
@@ -14,7 +15,8 @@ use super::{INSTANCE_LABEL, MANAGED_BY, MANAGED_BY_LABEL, SSH_PORT_LABEL};
 use crate::error::{Error, Result};
 use crate::host::{
     DEMO_ADMIN_KEY, DEMO_APP_IMAGE, DEMO_BACKUP_BUCKET, DEMO_BACKUP_ENDPOINT, DEMO_BACKUP_REGION,
-    DEMO_CADDY_IMAGE, DEMO_CALLBACK_URL, DEMO_NODE_EXPORTER_IMAGE,
+    DEMO_CADDY_IMAGE, DEMO_CALLBACK_URL, DEMO_MONITORING_SOURCE, DEMO_NODE_EXPORTER_IMAGE,
+    EXPORTER_PORT,
 };
 use crate::instance::{Instance, check_slug};
 
@@ -84,6 +86,11 @@ pub struct ProvisionRequest {
     /// The key of the keyed hash the server name and a new instance's SSH port are derived
     /// from ([`crate::naming`]); `None` uses the public default.
     pub name_key: Option<Secret>,
+    /// How the central Prometheus scrapes the host. `None`: against the simulators, a demo
+    /// server at [`DEMO_MONITORING_SOURCE`] with a random scrape password and a placeholder
+    /// certificate; against the real API it is required (a host nobody watches detects
+    /// nothing), and its absence is an error naming `monitoring`.
+    pub monitoring: Option<HostMonitoring>,
 }
 
 /// `store` with the key prefix of `instance_id`: every host writes under its own prefix, and a
@@ -131,6 +138,7 @@ impl ProvisionRequest {
             backup_store: None,
             backup_credentials: None,
             name_key: None,
+            monitoring: None,
         }
     }
 
@@ -269,6 +277,20 @@ impl ProvisionRequest {
         ))
     }
 
+    /// How the central Prometheus scrapes this instance: the request's, a demo server against
+    /// the simulators (`simulated`), and an error naming `monitoring` against the real API.
+    pub(crate) fn monitoring(&self, simulated: bool) -> Result<HostMonitoring> {
+        match &self.monitoring {
+            Some(m) => Ok(m.clone()),
+            None if simulated => demo_monitoring(),
+            None => Err(Error::invalid(
+                "monitoring",
+                "required against the real API: the central Prometheus's addresses, the scrape \
+                 password and this host's exporter certificate and key",
+            )),
+        }
+    }
+
     /// The SSH CA and the admin's principals, when certificate-only login was asked for.
     ///
     /// # Errors
@@ -369,6 +391,25 @@ fn check_callback_url(url: &str) -> Result<()> {
         ));
     }
     Ok(())
+}
+
+/// The demo monitoring of offline runs: [`DEMO_MONITORING_SOURCE`], a fresh random scrape
+/// password, and a certificate and key of the right shape that no TLS stack would load.
+pub(crate) fn demo_monitoring() -> Result<HostMonitoring> {
+    let password = crate::secrets::callback_secret()?;
+    let source = DEMO_MONITORING_SOURCE
+        .parse::<IpNet>()
+        .map_err(|_| Error::invalid("monitoring", "the demo source is not a CIDR"))?;
+    let access = ExporterAccess::new(
+        hardening_model::values::Port::new(EXPORTER_PORT)?,
+        [source],
+        ScrapeAuth::new("prometheus", password.expose().to_owned().into())?,
+    )?;
+    Ok(HostMonitoring::new(
+        access,
+        "-----BEGIN CERTIFICATE-----\nZGVtbyBjZXJ0aWZpY2F0ZQ==\n-----END CERTIFICATE-----\n",
+        Secret::new("-----BEGIN PRIVATE KEY-----\nZGVtbyBrZXk=\n-----END PRIVATE KEY-----\n")?,
+    )?)
 }
 
 /// The demo object store of offline runs.

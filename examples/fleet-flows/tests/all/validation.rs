@@ -363,6 +363,88 @@ fn cases(fx: &Path) -> Vec<(&'static str, Spoil, bool)> {
         false,
         Box::new(move |i| i.backup_credentials_file = Some(missing.clone())),
     );
+    // monitoring: all four flags or (offline) none; each file checked, nothing written
+    let cert = fixture(
+        fx,
+        "exporter.crt",
+        "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n",
+    );
+    let tls_key = fixture(
+        fx,
+        "exporter.key",
+        "-----BEGIN PRIVATE KEY-----\nMIGH\n-----END PRIVATE KEY-----\n",
+    );
+    let password = fixture(fx, "scrape-password", "scrape-password-0123456789\n");
+    let monitored = {
+        let (cert, tls_key, password) = (cert.clone(), tls_key.clone(), password.clone());
+        std::rc::Rc::new(move |i: &mut ProvisionInputs| {
+            i.monitoring_cidr = vec!["192.0.2.10/32".parse().unwrap()];
+            i.monitoring_cert_file = Some(cert.clone());
+            i.monitoring_key_file = Some(tls_key.clone());
+            i.scrape_password_file = Some(password.clone());
+        })
+    };
+    for field in [
+        "monitoring_cidr",
+        "monitoring_cert_file",
+        "monitoring_key_file",
+        "scrape_password_file",
+    ] {
+        let monitored = monitored.clone();
+        add(
+            field,
+            false,
+            Box::new(move |i| {
+                monitored(i);
+                match field {
+                    "monitoring_cidr" => i.monitoring_cidr.clear(),
+                    "monitoring_cert_file" => i.monitoring_cert_file = None,
+                    "monitoring_key_file" => i.monitoring_key_file = None,
+                    _ => i.scrape_password_file = None,
+                }
+            }),
+        );
+    }
+    let not_pem = fixture(fx, "not-pem", "not a certificate\n");
+    for field in ["monitoring_cert_file", "monitoring_key_file"] {
+        let (monitored, not_pem) = (monitored.clone(), not_pem.clone());
+        add(
+            field,
+            false,
+            Box::new(move |i| {
+                monitored(i);
+                if field == "monitoring_cert_file" {
+                    i.monitoring_cert_file = Some(not_pem.clone());
+                } else {
+                    i.monitoring_key_file = Some(not_pem.clone());
+                }
+            }),
+        );
+    }
+    {
+        let monitored = monitored.clone();
+        add(
+            "monitoring_cidr",
+            false,
+            Box::new(move |i| {
+                monitored(i);
+                // host bits set: the firewall would admit a network nobody meant
+                i.monitoring_cidr = vec!["192.0.2.10/24".parse().unwrap()];
+            }),
+        );
+    }
+    let missing_cert = fx.join("no-such-cert");
+    {
+        let monitored = monitored.clone();
+        add(
+            "monitoring_cert_file",
+            false,
+            Box::new(move |i| {
+                monitored(i);
+                i.monitoring_cert_file = Some(missing_cert.clone());
+            }),
+        );
+    }
     // against the real API the demo defaults are refused, each naming its flag
     let key = fixture(fx, "admin.pub", GOOD_KEY);
     let creds = fixture(fx, "s3", "AKIAEXAMPLEEXAMPLE\nsecretsecretsecretsecret\n");
@@ -377,6 +459,10 @@ fn cases(fx: &Path) -> Vec<(&'static str, Spoil, bool)> {
         i.backup_endpoint = Some("https://fsn1.your-objectstorage.com".into());
         i.backup_bucket = Some("bucket".into());
         i.backup_credentials_file = Some(creds.clone());
+        i.monitoring_cidr = vec!["198.51.100.20/32".parse().unwrap()];
+        i.monitoring_cert_file = Some(cert.clone());
+        i.monitoring_key_file = Some(tls_key.clone());
+        i.scrape_password_file = Some(out.join("real-scrape-password"));
         i.admin_cidr = vec!["203.0.113.0/24".parse().unwrap()];
     };
     let complete = std::rc::Rc::new(complete);
@@ -393,6 +479,7 @@ fn cases(fx: &Path) -> Vec<(&'static str, Spoil, bool)> {
         "backup_identity_file",
         "backup_endpoint",
         "backup_credentials_file",
+        "monitoring_cidr",
     ] {
         let complete = complete.clone();
         let out_dir = fxo.join("out-of-reach");
@@ -414,6 +501,12 @@ fn cases(fx: &Path) -> Vec<(&'static str, Spoil, bool)> {
                     "backup_endpoint" => {
                         i.backup_endpoint = None;
                         i.backup_bucket = None;
+                    }
+                    "monitoring_cidr" => {
+                        i.monitoring_cidr.clear();
+                        i.monitoring_cert_file = None;
+                        i.monitoring_key_file = None;
+                        i.scrape_password_file = None;
                     }
                     _ => i.backup_credentials_file = None,
                 }
