@@ -69,26 +69,30 @@ fn wait_for_log(server: &ServerProcess, needle: &str) -> String {
     }
 }
 
-#[test]
-fn signed_certificates_log_in_and_expired_or_foreign_ones_do_not() {
-    let Some(login) = hardening_validators::ssh_login() else {
-        return;
-    };
-    let dir = private_dir();
-    let ca = CaSigningKey::generate();
+/// sshd on port 2222 trusting `ca` for [`USER`] with principal `ops`, its CA key and
+/// principals files under `dir`.
+fn trusting(
+    login: &hardening_validators::SshLogin,
+    dir: &tempfile::TempDir,
+    ca: &CaSigningKey,
+) -> SshdPolicy {
     let user = UnixUser::new(USER).expect("user");
     let trust = CertAuthority::new(ca.public_key())
         .key_path(abs(&dir.path().join("trusted_user_ca_keys.pub")))
         .principals_dir(abs(&dir.path().join("principals")))
         .allow(user.clone(), [Principal::new("ops").expect("principal")]);
-    let policy = SshdPolicy::new(Port::new(2222).expect("port"))
+    SshdPolicy::new(Port::new(2222).expect("port"))
         .hardware_keys(true)
         .host_key(abs(&login.host_key()))
         .allow_user(user)
-        .cert_authority(trust);
-    let files = policy.files().expect("files");
+        .cert_authority(trust)
+}
+
+/// Writes the policy's files that belong under `dir` (CA key, principals) with their modes,
+/// and returns the sshd fragment.
+fn install(dir: &tempfile::TempDir, policy: &SshdPolicy) -> String {
     let mut config = None;
-    for file in files {
+    for file in policy.files().expect("files") {
         if file.path == hardening_model::sshd::FRAGMENT_PATH {
             config = Some(file.content);
         } else if file.path.starts_with(dir.path().to_str().expect("utf-8")) {
@@ -104,7 +108,18 @@ fn signed_certificates_log_in_and_expired_or_foreign_ones_do_not() {
                 .expect("chmod");
         }
     }
-    let config = config.expect("sshd fragment");
+    config.expect("sshd fragment")
+}
+
+#[test]
+fn signed_certificates_log_in_and_expired_or_foreign_ones_do_not() {
+    let Some(login) = hardening_validators::ssh_login() else {
+        return;
+    };
+    let dir = private_dir();
+    let ca = CaSigningKey::generate();
+    let policy = trusting(&login, &dir, &ca);
+    let config = install(&dir, &policy);
     assert!(config.contains("\nTrustedUserCAKeys "));
     assert!(config.contains("\nAuthorizedPrincipalsFile "));
     let server = login.serve(&config);
@@ -240,30 +255,8 @@ fn certificates_only_refuses_an_authorized_bare_key() {
     };
     let dir = private_dir();
     let ca = CaSigningKey::generate();
-    let user = UnixUser::new(USER).expect("user");
-    let trust = CertAuthority::new(ca.public_key())
-        .key_path(abs(&dir.path().join("trusted_user_ca_keys.pub")))
-        .principals_dir(abs(&dir.path().join("principals")))
-        .allow(user.clone(), [Principal::new("ops").expect("principal")]);
-    let policy = SshdPolicy::new(Port::new(2222).expect("port"))
-        .hardware_keys(true)
-        .host_key(abs(&login.host_key()))
-        .allow_user(user)
-        .cert_authority(trust);
-    for file in policy.files().expect("files") {
-        if file.path.starts_with(dir.path().to_str().expect("utf-8")) {
-            let path = Path::new(&file.path);
-            std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
-            std::fs::set_permissions(
-                path.parent().expect("parent"),
-                std::fs::Permissions::from_mode(0o755),
-            )
-            .expect("chmod");
-            std::fs::write(path, &file.content).expect("write");
-            std::fs::set_permissions(path, std::fs::Permissions::from_mode(file.mode))
-                .expect("chmod");
-        }
-    }
+    let policy = trusting(&login, &dir, &ca);
+    install(&dir, &policy);
     let (identity, public) = user_key(dir.path());
     let authorized = dir.path().join("authorized_keys");
     std::fs::write(&authorized, format!("{}\n", public.to_line())).expect("authorized_keys");
